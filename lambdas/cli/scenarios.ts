@@ -1,0 +1,32 @@
+import type { Behaviour } from '../sandbox/exchange.js';
+import type { Diagnosis } from '../core/types.js';
+
+/** One sandbox demo per diagnosis: `key-monitor check --sandbox <name>` shows what it looks like. */
+export interface Scenario {
+  readonly behaviour: Behaviour;
+  readonly expect: Diagnosis;
+  readonly credentials?: 'none' | 'padded';
+  readonly readOnly?: boolean;
+  readonly expectedIp?: string;
+  readonly timeoutMs?: number;
+}
+
+export const SCENARIOS = {
+  healthy: { behaviour: 'healthy', expect: 'OK' },
+  'credentials-missing': { behaviour: 'healthy', expect: 'CREDENTIALS_MISSING', credentials: 'none' },
+  'credentials-malformed': { behaviour: 'healthy', expect: 'CREDENTIALS_MALFORMED', credentials: 'padded' },
+  'auth-failed': { behaviour: 'bad-secret', expect: 'AUTH_FAILED' },
+  'ip-not-whitelisted': { behaviour: 'ip-not-whitelisted', expect: 'IP_NOT_WHITELISTED' },
+  'trade-permission-missing': { behaviour: 'read-only', expect: 'TRADE_PERMISSION_MISSING' },
+  'trade-permission-unexpected': { behaviour: 'healthy', expect: 'TRADE_PERMISSION_UNEXPECTED', readOnly: true },
+  'nonce-rejected': { behaviour: 'clock-skew', expect: 'NONCE_REJECTED' },
+  'egress-ip-mismatch': { behaviour: 'healthy', expect: 'EGRESS_IP_MISMATCH', expectedIp: '198.51.100.23' },
+  'rate-limited': { behaviour: 'rate-limited', expect: 'RATE_LIMITED' },
+  'exchange-unavailable': { behaviour: 'unavailable', expect: 'EXCHANGE_UNAVAILABLE' },
+  slow: { behaviour: 'slow', expect: 'EXCHANGE_UNAVAILABLE', timeoutMs: 400 },
+  'unexpected-response': { behaviour: 'unexpected', expect: 'UNEXPECTED_RESPONSE' },
+} as const satisfies Record<string, Scenario>;
+
+export type ScenarioName = keyof typeof SCENARIOS;
+export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
+export const isScenarioName = (s: string): s is ScenarioName => Object.hasOwn(SCENARIOS, s);

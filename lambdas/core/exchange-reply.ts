@@ -1,0 +1,69 @@
+/**
+ * What came back from one HTTP exchange with the API, as a typed value instead of an exception:
+ * an answer (JSON envelope), a non-JSON page (Cloudflare/load-balancer HTML), or no answer at all.
+ */
+export type ExchangeReply =
+  | {
+      readonly kind: 'answer';
+      readonly httpStatus: number;
+      /** `code` from the envelope as a number (docs show strings, live replies numbers). */
+      readonly code: number | null;
+      /** `message ?? msg`; the envelope's `original` (it echoes the signed request) is dropped. */
+      readonly message: string | null;
+      readonly result: unknown;
+      readonly dateHeader: string | null;
+    }
+  | { readonly kind: 'not-json'; readonly httpStatus: number; readonly snippet: string }
+  | { readonly kind: 'network'; readonly error: 'timeout' | 'connection'; readonly detail: string };
+
+const MAX_SNIPPET = 80;
+
+/** A short, printable hint of what a non-JSON body was: the HTML title, else its first words. */
+export function snippetOf(body: string): string {
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
+  const text = (title ?? body).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  if (!text) return 'empty body';
+  return text.length > MAX_SNIPPET ? `${text.slice(0, MAX_SNIPPET)}…` : text;
+}
+
+function toCode(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) return Number(value);
+  return null;
+}
+
+export function parseReply(httpStatus: number, body: string, dateHeader: string | null): ExchangeReply {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { kind: 'not-json', httpStatus, snippet: snippetOf(body) };
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return { kind: 'not-json', httpStatus, snippet: snippetOf(body) };
+  }
+  const envelope = json as Record<string, unknown>;
+  const message = envelope['message'] ?? envelope['msg'];
+  return {
+    kind: 'answer',
+    httpStatus,
+    code: toCode(envelope['code']),
+    message: typeof message === 'string' ? message.slice(0, 200) : null,
+    result: envelope['result'],
+    dateHeader,
+  };
+}
+
+/** One line saying what a reply was, for check details. Contains no request data. */
+export function describeReply(reply: ExchangeReply): string {
+  switch (reply.kind) {
+    case 'network':
+      return reply.error === 'timeout' ? `no answer in time (${reply.detail})` : `connection failed (${reply.detail})`;
+    case 'not-json':
+      return `HTTP ${reply.httpStatus} with a non-JSON body ("${reply.snippet}")`;
+    case 'answer': {
+      const code = reply.code === null ? 'no code' : `code ${reply.code}`;
+      return `HTTP ${reply.httpStatus}, ${code}${reply.message ? ` ${reply.message}` : ''}`;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { SignableObject } from './signing.js';
+
+/** client_oid prefix of the trade-permission probe; no real order of ours carries it. */
+export const PROBE_OID_PREFIX = 'hc-';
+
+export class UnsafeRequestError extends Error {
+  override readonly name = 'UnsafeRequestError';
+  constructor(readonly method: string) {
+    super(`refusing to send ${method}: the monitor only reads and probes, it never trades or withdraws`);
+  }
+}
+
+const READ_ONLY_METHODS = new Set(['private/user-balance', 'private/get-accounts', 'private/get-open-orders']);
+
+/**
+ * Last line of defence against a bug turning a health check into a trade: the client refuses any
+ * private call that is not a read, or a cancel aimed at a probe client_oid (never an order_id).
+ */
+export function assertHarmless(method: string, params: SignableObject): void {
+  if (READ_ONLY_METHODS.has(method)) return;
+  if (method === 'private/cancel-order') {
+    const keys = Object.keys(params);
+    const oid = params['client_oid'];
+    if (keys.length === 1 && typeof oid === 'string' && oid.startsWith(PROBE_OID_PREFIX)) return;
+  }
+  throw new UnsafeRequestError(method);
+}

@@ -1,0 +1,188 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sign, type SignableObject } from '../core/signing.js';
+import type { Credentials } from '../core/types.js';
+import { SANDBOX_PORTFOLIO } from './portfolio.js';
+
+/**
+ * A loopback stand-in for the Crypto.com Exchange v1 REST API. It verifies signatures with its own
+ * keys, enforces the 60 s nonce window and plays one behaviour per key (private calls) or per
+ * base-URL path (`/b/<behaviour>/exchange/v1`, all calls), so many scenarios can run at once.
+ */
+export const BEHAVIOURS = [
+  'healthy',
+  'bad-secret',
+  'ip-not-whitelisted',
+  'read-only',
+  'clock-skew',
+  'rate-limited',
+  'unavailable',
+  'slow',
+  'unexpected',
+] as const;
+export type Behaviour = (typeof BEHAVIOURS)[number];
+
+export interface SandboxOptions {
+  /** What GET /ip answers: the sandbox's stand-in for checkip.amazonaws.com. */
+  readonly egressIp?: string;
+  /** How far the 'clock-skew' behaviour's clock runs ahead. */
+  readonly clockSkewMs?: number;
+  /** How long the 'slow' behaviour waits before answering. */
+  readonly slowMs?: number;
+}
+
+export interface RecordedRequest {
+  readonly httpMethod: string;
+  readonly method: string;
+  readonly behaviour: Behaviour;
+  readonly id?: unknown;
+  readonly nonce?: unknown;
+  readonly sig?: unknown;
+  readonly params?: unknown;
+}
+
+export interface Sandbox {
+  readonly origin: string;
+  readonly ipEchoUrl: string;
+  /** Base URL whose path selects a behaviour for every call (public ones too). */
+  baseUrl(behaviour?: Behaviour): string;
+  /** A key the sandbox knows, behaving as asked ('bad-secret' hands out a wrong secret). */
+  credentials(behaviour?: Behaviour): Credentials;
+  readonly requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const NONCE_WINDOW_MS = 60_000;
+const SAFE_METHODS = new Set(['private/user-balance', 'private/cancel-order', 'private/get-accounts']);
+
+const CLOUDFLARE_502 = `<!DOCTYPE html>
+<html><head><title>api.crypto.com | 502: Bad gateway</title></head>
+<body><h1>Bad gateway</h1><p>Error code 502</p><p>Cloudflare Ray ID: 8f0e1d2c3b4a5968</p></body></html>`;
+
+interface Reply {
+  status: number;
+  body: unknown;
+  contentType?: string;
+}
+
+const envelope = (method: string, id: unknown, status: number, code: number, message: string): Reply => ({
+  status,
+  body: { id: id ?? -1, method, code, message },
+});
+
+function behaviourFromPath(path: string): { behaviour: Behaviour | undefined; method: string | undefined } {
+  const m = /^(?:\/b\/([a-z-]+))?\/exchange\/v1\/(.+)$/.exec(path);
+  if (!m) return { behaviour: undefined, method: undefined };
+  const b = m[1] as Behaviour | undefined;
+  return { behaviour: b && (BEHAVIOURS as readonly string[]).includes(b) ? b : undefined, method: m[2] };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const hexEqual = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a.toLowerCase()), Buffer.from(b.toLowerCase()));
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const egressIp = opts.egressIp ?? '203.0.113.7';
+  const clockSkewMs = opts.clockSkewMs ?? 120_000;
+  const slowMs = opts.slowMs ?? 10_000;
+  const keys = new Map<string, { secret: string; behaviour: Behaviour }>();
+  const issued = new Map<Behaviour, Credentials>();
+  for (const behaviour of BEHAVIOURS) {
+    const apiKey = `sbx${randomBytes(10).toString('hex')}`;
+    const secret = randomBytes(18).toString('base64url');
+    keys.set(apiKey, { secret, behaviour });
+    // bad-secret: the sandbox knows the key, the holder has the wrong secret (a mistyped paste).
+    issued.set(behaviour, { apiKey, apiSecret: behaviour === 'bad-secret' ? randomBytes(18).toString('base64url') : secret });
+  }
+  const requests: RecordedRequest[] = [];
+
+  async function handle(req: IncomingMessage): Promise<Reply> {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (req.method === 'GET' && url.pathname === '/ip') return { status: 200, body: `${egressIp}\n`, contentType: 'text/plain' };
+    const { behaviour: pathBehaviour, method } = behaviourFromPath(url.pathname);
+    if (!method) return { status: 404, body: '<html><title>404 Not Found</title></html>', contentType: 'text/html' };
+    const raw = req.method === 'POST' ? await readBody(req) : '';
+    let parsed: Record<string, unknown> = {};
+    try {
+      const json: unknown = raw ? JSON.parse(raw) : {};
+      if (json && typeof json === 'object' && !Array.isArray(json)) parsed = json as Record<string, unknown>;
+    } catch {
+      /* answered as BAD_REQUEST below */
+    }
+    const keyEntry = typeof parsed['api_key'] === 'string' ? keys.get(parsed['api_key']) : undefined;
+    const behaviour: Behaviour =
+      pathBehaviour && pathBehaviour !== 'healthy' ? pathBehaviour : (keyEntry?.behaviour ?? pathBehaviour ?? 'healthy');
+    requests.push({ httpMethod: req.method ?? '', method, behaviour, id: parsed['id'], nonce: parsed['nonce'], sig: parsed['sig'], params: parsed['params'] });
+
+    if (behaviour === 'slow') await new Promise((r) => setTimeout(r, slowMs));
+    if (behaviour === 'unavailable') return { status: 502, body: CLOUDFLARE_502, contentType: 'text/html' };
+    if (behaviour === 'rate-limited') return envelope(method, parsed['id'], 429, 42901, 'TOO_MANY_REQUESTS');
+    const now = Date.now() + (behaviour === 'clock-skew' ? clockSkewMs : 0);
+
+    if (method.startsWith('public/')) {
+      if (req.method !== 'GET') return envelope(method, -1, 500, 50001, 'INTERNAL_SERVER_ERROR');
+      if (method !== 'public/get-tickers') return envelope(method, -1, 400, 40002, 'METHOD_NOT_FOUND');
+      const instrument = url.searchParams.get('instrument_name') ?? 'BTC_USD';
+      return {
+        status: 200,
+        body: { id: -1, method, code: 0, result: { data: [{ i: instrument, h: '98210.00', l: '96012.50', a: '97420.10', v: '812.4', vv: '79140000.00', c: '0.0123', b: '97420.00', k: '97420.20', oi: '0', t: now }] } },
+      };
+    }
+    if (req.method !== 'POST') return envelope(method, -1, 400, 40003, 'INVALID_REQUEST');
+    const { id, nonce, sig, params } = parsed;
+    if (!Number.isSafeInteger(id) || typeof params !== 'object' || params === null || Array.isArray(params) || typeof sig !== 'string') {
+      return envelope(method, id, 400, 40001, 'BAD_REQUEST');
+    }
+    if (!Number.isSafeInteger(nonce) || !keyEntry) return envelope(method, id, 401, 40101, 'Authentication failure');
+    const expected = sign({ method, id: id as number, apiKey: parsed['api_key'] as string, params: params as SignableObject, nonce: nonce as number }, keyEntry.secret);
+    if (!hexEqual(expected, sig)) return envelope(method, id, 401, 40101, 'Authentication failure');
+    if (Math.abs((nonce as number) - now) > NONCE_WINDOW_MS) return envelope(method, id, 400, 40102, 'INVALID_NONCE');
+    if (behaviour === 'ip-not-whitelisted') return envelope(method, id, 401, 40103, 'IP_ILLEGAL');
+    if (behaviour === 'unexpected') return envelope(method, id, 400, 202, 'ACCOUNT_IS_SUSPENDED');
+    if (!SAFE_METHODS.has(method)) {
+      // The sandbox will not play along with anything that could trade or withdraw.
+      return envelope(method, id, 400, 40002, 'METHOD_NOT_FOUND');
+    }
+    if (method === 'private/cancel-order') {
+      if (behaviour === 'read-only') return envelope(method, id, 401, 40101, 'Authentication failure');
+      // Scope passed; the order does not exist. The live API's code here is undocumented (212/316/40401).
+      return envelope(method, id, 500, 316, 'NO_ACTIVE_ORDER');
+    }
+    return { status: 200, body: { id, method, code: 0, result: SANDBOX_PORTFOLIO } };
+  }
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    handle(req)
+      .then((reply) => {
+        const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+        res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json', date: new Date().toUTCString() });
+        res.end(text);
+      })
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('sandbox error');
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+
+  return {
+    origin,
+    ipEchoUrl: `${origin}/ip`,
+    baseUrl: (behaviour?: Behaviour) => (behaviour ? `${origin}/b/${behaviour}/exchange/v1` : `${origin}/exchange/v1`),
+    credentials: (behaviour: Behaviour = 'healthy') => issued.get(behaviour) as Credentials,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

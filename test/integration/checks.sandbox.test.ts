@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChecks } from '../../lambdas/core/checks.js';
+import { validateCredentials } from '../../lambdas/core/credentials.js';
+import { ExchangeClient } from '../../lambdas/core/exchange-client.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import type { Diagnosis } from '../../lambdas/core/types.js';
+
+let sandbox: Sandbox;
+let client: ExchangeClient;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ slowMs: 1_500 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+/** One real check over loopback HTTP; the behaviour is chosen by the key and the base URL path. */
+async function check(behaviour: Behaviour, over: { expectTrade?: boolean; expectedIps?: string[]; timeoutMs?: number; raw?: object } = {}) {
+  client = new ExchangeClient({ baseUrl: sandbox.baseUrl(behaviour), timeoutMs: over.timeoutMs ?? 2_000, budgetMs: (over.timeoutMs ?? 2_000) * 2.5 });
+  try {
+    return await runChecks({
+      credentials: validateCredentials(over.raw ?? sandbox.credentials(behaviour)),
+      expectTrade: over.expectTrade ?? true,
+      expectedIps: over.expectedIps ?? ['203.0.113.7'],
+      ipEchoUrl: sandbox.ipEchoUrl,
+      exchange: client,
+    });
+  } finally {
+    await client.close();
+  }
+}
+
+const methodsCalled = (from: number) => sandbox.requests.slice(from).map((r) => r.method);
+
+describe('every diagnosis over real HTTP against the sandbox', () => {
+  const cases: [string, Behaviour, Parameters<typeof check>[1], Diagnosis][] = [
+    ['healthy trading key', 'healthy', {}, 'OK'],
+    ['healthy read-only key', 'read-only', { expectTrade: false }, 'OK'],
+    ['no credentials', 'healthy', { raw: {} }, 'CREDENTIALS_MISSING'],
+    ['quoted secret', 'healthy', { raw: { apiKey: 'sbxAAAAAAAAAAAA', apiSecret: '"quoted-secret"' } }, 'CREDENTIALS_MALFORMED'],
+    ['wrong secret', 'bad-secret', {}, 'AUTH_FAILED'],
+    ['unknown key', 'healthy', { raw: { apiKey: 'sbxUNKNOWNKEY000', apiSecret: 'whatever-secret-1' } }, 'AUTH_FAILED'],
+    ['IP not whitelisted', 'ip-not-whitelisted', {}, 'IP_NOT_WHITELISTED'],
+    ['no Trade permission', 'read-only', {}, 'TRADE_PERMISSION_MISSING'],
+    ['Trade on a read-only key', 'healthy', { expectTrade: false }, 'TRADE_PERMISSION_UNEXPECTED'],
+    ['clock skew', 'clock-skew', {}, 'NONCE_REJECTED'],
+    ['egress IP changed', 'healthy', { expectedIps: ['198.51.100.23'] }, 'EGRESS_IP_MISMATCH'],
+    ['429', 'rate-limited', {}, 'RATE_LIMITED'],
+    ['502 HTML page', 'unavailable', {}, 'EXCHANGE_UNAVAILABLE'],
+    ['timeout', 'slow', { timeoutMs: 200 }, 'EXCHANGE_UNAVAILABLE'],
+    ['account suspended', 'unexpected', {}, 'UNEXPECTED_RESPONSE'],
+  ];
+  it.each(cases)('%s → %s', async (_label, behaviour, over, expected) => {
+    const report = await check(behaviour, over);
+    expect(report.diagnosis).toBe(expected);
+    expect(report.healthy).toBe(expected === 'OK');
+    expect(report.checks.map((c) => c.name)).toEqual(['credentials', 'egress-ip', 'public-api', 'signed-read', 'trade-permission']);
+  });
+});
+
+describe('check details', () => {
+  it('reports the portfolio the signed read saw and the measured clock skew', async () => {
+    const report = await check('healthy');
+    const read = report.checks.find((c) => c.name === 'signed-read');
+    expect(read?.balances).toEqual({ count: 18, valued: 17, totalMarketValue: 18588.54 });
+    expect(read?.detail).toContain('18 balances, 17 with a market value, total 18,588.54 USD');
+    const pub = report.checks.find((c) => c.name === 'public-api');
+    expect(Math.abs(pub?.clockSkewMs ?? Infinity)).toBeLessThan(2_000);
+    expect(report.egressIp).toBe('203.0.113.7');
+  });
+
+  it('measures the skew that makes the exchange reject nonces', async () => {
+    const report = await check('clock-skew');
+    const pub = report.checks.find((c) => c.name === 'public-api');
+    expect(pub?.status).toBe('warn');
+    expect(pub?.clockSkewMs).toBeGreaterThan(100_000);
+    expect(report.advice).toMatch(/clock skew measured against the exchange: \+1[12]\d\.\d s/);
+  });
+
+  it('names the egress IP in the 40103 fix', async () => {
+    const report = await check('ip-not-whitelisted');
+    expect(report.advice).toContain('Add 203.0.113.7 to the key’s IP whitelist');
+  });
+
+  it('does not call a 40101 probe "no Trade" when the read failed too', async () => {
+    const report = await check('bad-secret');
+    expect(report.checks.find((c) => c.name === 'trade-permission')?.status).toBe('skip');
+  });
+});
+
+describe('the client’s manners', () => {
+  it('never retries an authentication failure', async () => {
+    const from = sandbox.requests.length;
+    await check('bad-secret');
+    expect(methodsCalled(from).filter((m) => m === 'private/user-balance')).toHaveLength(1);
+  });
+
+  it('retries 429 with a fresh id, nonce and signature each attempt', async () => {
+    const from = sandbox.requests.length;
+    await check('rate-limited');
+    const attempts = sandbox.requests.slice(from).filter((r) => r.method === 'private/user-balance');
+    expect(attempts).toHaveLength(3);
+    expect(new Set(attempts.map((a) => a.nonce)).size).toBe(3);
+    expect(new Set(attempts.map((a) => a.id)).size).toBe(3);
+    expect(new Set(attempts.map((a) => a.sig)).size).toBe(3);
+    const nonces = attempts.map((a) => a.nonce as number);
+    expect([...nonces].sort((a, b) => a - b)).toEqual(nonces);
+  });
+
+  it('keeps to its time budget when the exchange hangs', async () => {
+    const started = Date.now();
+    const report = await check('slow', { timeoutMs: 200 });
+    expect(report.checks.find((c) => c.name === 'signed-read')?.detail).toContain('no answer in time');
+    // 2.5 × 200 ms budget, plus scheduling slack; the sandbox would have answered after 1.5 s.
+    expect(Date.now() - started).toBeLessThan(1_400);
+  });
+
+  it('only ever sends reads and the probe cancel with a random client_oid', async () => {
+    const from = sandbox.requests.length;
+    await check('healthy');
+    await check('read-only');
+    const sent = sandbox.requests.slice(from).filter((r) => r.method.startsWith('private/'));
+    expect(new Set(sent.map((r) => r.method))).toEqual(new Set(['private/user-balance', 'private/cancel-order']));
+    for (const r of sent.filter((s) => s.method === 'private/cancel-order')) {
+      expect(Object.keys(r.params as object)).toEqual(['client_oid']);
+      expect((r.params as { client_oid: string }).client_oid).toMatch(/^hc-[0-9a-f]{32}$/);
+    }
+  });
+});
