@@ -191,3 +191,21 @@ export async function runChecks(input: CheckInput): Promise<Report> {
   ].map((c) => ({ ...c, detail: redact(c.detail, sensitive) }));
   return diagnose(checks, { expectedIps: input.expectedIps, keyPrefix: creds ? keyPrefix(creds.apiKey) : null });
 }
+
+/** A bug in the monitor itself, reported as an unhealthy result rather than a crash. */
+export function internalErrorReport(err: unknown): Report {
+  const name = (err as { name?: string } | null)?.name ?? 'Error';
+  return diagnose(
+    [
+      finish('signed-read', {
+        status: 'fail',
+        failure: 'UNEXPECTED_RESPONSE',
+        code: null,
+        httpStatus: null,
+        latencyMs: 0,
+        detail: `the monitor itself failed (${name}); see the function's log`,
+      }),
+    ],
+    { expectedIps: [], keyPrefix: null },
+  );
+}

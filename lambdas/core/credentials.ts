@@ -63,10 +63,11 @@ export function parseSecretString(text: string | undefined): CredentialsVerdict 
     return { ok: false, failure: 'CREDENTIALS_MALFORMED', detail: `${wrongType.join(' and ')} must be a string in the secret JSON` };
   }
   const verdict = validateCredentials({ apiKey: obj['apiKey'] as string | undefined, apiSecret: obj['apiSecret'] as string | undefined });
-  if (!verdict.ok && verdict.failure === 'CREDENTIALS_MISSING') {
+  if (!verdict.ok && verdict.failure === 'CREDENTIALS_MISSING' && !('apiKey' in obj && 'apiSecret' in obj)) {
     const fields = Object.keys(obj).slice(0, 5).join(', ') || 'none';
     return { ...verdict, detail: `${verdict.detail} in the secret JSON (fields found: ${fields}; expected apiKey, apiSecret)` };
   }
+  if (!verdict.ok && verdict.failure === 'CREDENTIALS_MISSING') return { ...verdict, detail: `${verdict.detail}: the secret still holds empty values` };
   return verdict;
 }
 

@@ -1,0 +1,12 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+/** One Logger and one Metrics for the whole process (namespace and service come from env). */
+export const SERVICE_NAME = 'exchange-key-monitor';
+export const DEFAULT_NAMESPACE = 'ExchangeKeyMonitor';
+
+export const logger = new Logger({ serviceName: process.env['POWERTOOLS_SERVICE_NAME'] ?? SERVICE_NAME });
+export const metrics = new Metrics({
+  serviceName: process.env['POWERTOOLS_SERVICE_NAME'] ?? SERVICE_NAME,
+  namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] ?? DEFAULT_NAMESPACE,
+});

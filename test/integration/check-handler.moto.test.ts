@@ -1,0 +1,136 @@
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+
+const skip = toolMissing('moto_server');
+
+const context = { functionName: 'check', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:check', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const scheduledEvent = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+
+describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exchange on the sandbox', () => {
+  let moto: Moto;
+  let sandbox: Sandbox;
+  let sm: SecretsManagerClient;
+  let invoke: () => Promise<{ raw: string; docs: Record<string, unknown>[]; value: unknown }>;
+  const put = (behaviour: Behaviour) => JSON.stringify({ apiKey: sandbox.credentials(behaviour).apiKey, apiSecret: sandbox.credentials(behaviour).apiSecret });
+
+  beforeAll(async () => {
+    [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
+    useEmulator(moto.endpoint);
+    sm = new SecretsManagerClient({});
+    const secrets: [string, string][] = [
+      ['ekm/healthy', put('healthy')],
+      ['ekm/ip', put('ip-not-whitelisted')],
+      ['ekm/readonly', put('read-only')],
+      ['ekm/revoked', put('bad-secret')],
+      ['ekm/garbled', 'apikey=abc;secret=def'],
+      ['ekm/placeholder', JSON.stringify({ apiKey: '', apiSecret: '' })],
+      ['ekm/rotating', put('bad-secret')],
+    ];
+    for (const [Name, SecretString] of secrets) await sm.send(new CreateSecretCommand({ Name, SecretString }));
+    const keys = [
+      { name: 'main', secretId: 'ekm/healthy', expectTrade: true },
+      { name: 'whitelist', secretId: 'ekm/ip', expectTrade: true },
+      { name: 'noTrade', secretId: 'ekm/readonly', expectTrade: true },
+      { name: 'reporting', secretId: 'ekm/readonly', expectTrade: false },
+      { name: 'revoked', secretId: 'ekm/revoked', expectTrade: true },
+      { name: 'garbled', secretId: 'ekm/garbled', expectTrade: true },
+      { name: 'placeholder', secretId: 'ekm/placeholder', expectTrade: true },
+      { name: 'gone', secretId: 'ekm/does-not-exist', expectTrade: true },
+      { name: 'rotating', secretId: 'ekm/rotating', expectTrade: true },
+    ];
+    Object.assign(process.env, {
+      MONITORED_KEYS: JSON.stringify(keys),
+      EXCHANGE_BASE_URL: sandbox.baseUrl(),
+      IP_ECHO_URL: sandbox.ipEchoUrl,
+      EXPECTED_EGRESS_IP: '203.0.113.7',
+      SECRET_CACHE_TTL_MS: '1',
+      CHECK_TIMEOUT_MS: '2000',
+      POWERTOOLS_METRICS_NAMESPACE: 'KeyMonitorTest',
+    });
+    // Imported after the environment is set, as the Lambda runtime would load it.
+    const { handler } = await import('../../lambdas/handlers/check.js');
+    invoke = () => captureOutput(() => handler(scheduledEvent, context));
+  });
+
+  afterAll(async () => {
+    await Promise.all([moto?.stop(), sandbox?.close()]);
+  });
+
+  const emf = (docs: Record<string, unknown>[]) => docs.filter((d) => '_aws' in d);
+  const logs = (docs: Record<string, unknown>[]) => docs.filter((d) => 'level' in d && 'message' in d);
+
+  it('records health, failure reason and a runbook log line per key, and a heartbeat', async () => {
+    const { docs, value } = await invoke();
+    const expected: Record<string, string> = {
+      main: 'OK',
+      whitelist: 'IP_NOT_WHITELISTED',
+      noTrade: 'TRADE_PERMISSION_MISSING',
+      reporting: 'OK',
+      revoked: 'AUTH_FAILED',
+      garbled: 'CREDENTIALS_MALFORMED',
+      placeholder: 'CREDENTIALS_MISSING',
+      gone: 'CREDENTIALS_MISSING',
+      rotating: 'AUTH_FAILED',
+    };
+    expect((value as { keys: { key: string; diagnosis: string }[] }).keys.map((k) => [k.key, k.diagnosis])).toEqual(Object.entries(expected));
+
+    for (const [key, diagnosis] of Object.entries(expected)) {
+      const health = emf(docs).find((d) => d['Key'] === key && 'Healthy' in d);
+      expect(health, key).toBeDefined();
+      expect(health?.['Healthy']).toBe(diagnosis === 'OK' ? 1 : 0);
+      expect(health?.['service']).toBe('exchange-key-monitor');
+      const meta = (health?.['_aws'] as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0];
+      expect(meta?.Namespace).toBe('KeyMonitorTest');
+      expect(meta?.Dimensions).toEqual([['service', 'Key']]);
+
+      const failure = emf(docs).find((d) => d['Key'] === key && 'Failure' in d);
+      if (diagnosis === 'OK') expect(failure, key).toBeUndefined();
+      else expect(failure?.['Reason'], key).toBe(diagnosis);
+
+      const line = logs(docs).find((d) => d['key'] === key);
+      expect(line?.['diagnosis'], key).toBe(diagnosis);
+      expect(line?.['level']).toBe(diagnosis === 'OK' ? 'INFO' : 'WARN');
+    }
+
+    const healthy = emf(docs).find((d) => d['Key'] === 'main');
+    expect(healthy?.['BalancesSeen']).toBe(18);
+    expect(healthy?.['KeyAgeDays']).toBe(0);
+    expect(typeof healthy?.['LatencySignedRead']).toBe('number');
+    expect(typeof healthy?.['LatencyTradeProbe']).toBe('number');
+
+    const heartbeat = emf(docs).find((d) => 'KeysChecked' in d);
+    expect(heartbeat?.['KeysChecked']).toBe(9);
+    expect(heartbeat).not.toHaveProperty('Key');
+
+    const ipLine = logs(docs).find((d) => d['key'] === 'whitelist');
+    expect(String(ipLine?.['advice'])).toContain('Add 203.0.113.7 to the key’s IP whitelist');
+    const gone = logs(docs).find((d) => d['key'] === 'gone');
+    expect(String(gone?.['advice'])).toContain('secret ekm/does-not-exist does not exist');
+    const placeholder = logs(docs).find((d) => d['key'] === 'placeholder');
+    expect(String(placeholder?.['advice'])).toContain('the secret still holds empty values');
+  });
+
+  it('picks up a rotated secret on the next run', async () => {
+    await sm.send(new PutSecretValueCommand({ SecretId: 'ekm/rotating', SecretString: put('healthy') }));
+    await new Promise((r) => setTimeout(r, 5));
+    const { docs } = await invoke();
+    expect(logs(docs).find((d) => d['key'] === 'rotating')?.['diagnosis']).toBe('OK');
+  });
+
+  it('never writes a secret, a signature or a full key to the log', async () => {
+    const from = sandbox.requests.length;
+    const { raw } = await invoke();
+    const sigs = sandbox.requests.slice(from).map((r) => r.sig).filter((s): s is string => typeof s === 'string');
+    expect(sigs.length).toBeGreaterThan(5);
+    for (const b of ['healthy', 'ip-not-whitelisted', 'read-only', 'bad-secret'] as const) {
+      const { apiKey, apiSecret } = sandbox.credentials(b);
+      expect(raw).not.toContain(apiSecret);
+      expect(raw).not.toContain(apiKey);
+    }
+    for (const sig of sigs) expect(raw).not.toContain(sig);
+    expect(raw).not.toContain('apikey=abc');
+  });
+});

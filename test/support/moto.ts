@@ -1,0 +1,100 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * moto_server is a real AWS API emulator (Secrets Manager, SNS, SQS, CloudWatch) installed on these
+ * machines. Where it is absent, tests skip with a printed reason, except in CI
+ * (REQUIRE_AWS_EMULATORS=1), where a missing emulator is a failure.
+ */
+export function toolMissing(tool: string): string | null {
+  const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).status === 0;
+  if (found) return null;
+  const reason = `${tool} is not on PATH`;
+  if (process.env['REQUIRE_AWS_EMULATORS'] === '1') throw new Error(`${reason}, and CI requires it`);
+  console.warn(`SKIPPED: ${reason}; these tests need it (pip install 'moto[server]' cfn-lint)`);
+  return reason;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Moto {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startMoto(): Promise<Moto> {
+  const port = await freePort();
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      if (res.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill();
+      throw new Error('moto_server did not start within 30 s');
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Point every AWS SDK v3 client made after this at the emulator, with dummy credentials. */
+export function useEmulator(endpoint: string): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+  });
+}
+
+/**
+ * Everything written to stdout and stderr while fn runs (Lambda sends both to CloudWatch Logs),
+ * one JSON document per line where it parses.
+ */
+export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T; raw: string; docs: Record<string, unknown>[] }> {
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((s) => s.write);
+  let raw = '';
+  for (const stream of streams) {
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      raw += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      cb?.();
+      return true;
+    }) as typeof stream.write;
+  }
+  let value: T;
+  try {
+    value = await fn();
+  } finally {
+    streams.forEach((s, i) => (s.write = originals[i] as typeof s.write));
+  }
+  const docs = raw
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { value, raw, docs };
+}
