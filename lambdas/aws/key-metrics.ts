@@ -1,25 +1,6 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { CheckName, Report } from '../core/types.js';
-
-/**
- * Metric names and dimensions, shared with the CDK alarms and dashboard so they cannot drift.
- * Every name × dimension combination is a billed custom metric: keep this list short.
- */
-export const METRIC = {
-  healthy: 'Healthy',
-  failure: 'Failure',
-  balances: 'BalancesSeen',
-  keyAgeDays: 'KeyAgeDays',
-  keysChecked: 'KeysChecked',
-} as const;
-export const DIMENSION = { key: 'Key', reason: 'Reason' } as const;
-
-/** Latency is recorded for the calls that reach the exchange, one metric each. */
-export const LATENCY_METRIC: Partial<Record<CheckName, string>> = {
-  'public-api': 'LatencyPublicApi',
-  'signed-read': 'LatencySignedRead',
-  'trade-permission': 'LatencyTradeProbe',
-};
+import type { Report } from '../core/types.js';
+import { DIMENSION, LATENCY_METRIC, METRIC } from './metric-names.js';
 
 export function recordKeyMetrics(metrics: Metrics, keyName: string, report: Report, keyAgeDays: number | null): void {
   metrics.addDimension(DIMENSION.key, keyName);

@@ -1,9 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
+import { DEFAULT_NAMESPACE, SERVICE_NAME } from './powertools-names.js';
+
 /** One Logger and one Metrics for the whole process (namespace and service come from env). */
-export const SERVICE_NAME = 'exchange-key-monitor';
-export const DEFAULT_NAMESPACE = 'ExchangeKeyMonitor';
 
 export const logger = new Logger({ serviceName: process.env['POWERTOOLS_SERVICE_NAME'] ?? SERVICE_NAME });
 export const metrics = new Metrics({

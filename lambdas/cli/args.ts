@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
-import { PRODUCTION_BASE_URL } from '../core/exchange-client.js';
+import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../core/endpoints.js';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
-export const DEFAULT_IP_ECHO_URL = 'https://checkip.amazonaws.com';
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
 export class UsageError extends Error {

@@ -1,5 +1,6 @@
 import { validateCredentials, type CredentialsVerdict } from '../core/credentials.js';
-import { ExchangeClient, PRODUCTION_BASE_URL } from '../core/exchange-client.js';
+import { ExchangeClient } from '../core/exchange-client.js';
+import { PRODUCTION_BASE_URL } from '../core/endpoints.js';
 import { runChecks } from '../core/checks.js';
 import { envCredentials, parseCommand, UsageError, USAGE, type CheckOptions } from './args.js';
 import { exitCodeFor, renderReport, reportJson } from './format.js';

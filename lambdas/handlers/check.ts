@@ -7,7 +7,8 @@ import { internalErrorReport, runChecks, type ExchangeApi } from '../core/checks
 import { ExchangeClient } from '../core/exchange-client.js';
 import { loadRuntimeConfig, type MonitoredKey, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Report } from '../core/types.js';
-import { METRIC, recordKeyMetrics } from '../aws/key-metrics.js';
+import { recordKeyMetrics } from '../aws/key-metrics.js';
+import { METRIC } from '../aws/metric-names.js';
 import { logger, metrics } from '../aws/powertools.js';
 import { CachedSecrets } from '../aws/secrets.js';
 

@@ -1,0 +1,26 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../../cdk/config.js';
+import { MonitorStack } from '../../cdk/monitor-stack.js';
+
+/**
+ * Synthesize the stack as cdk/app.ts does, cdk-nag included, without bundling the Lambdas (the
+ * synth-cli test covers real bundling). Synthesis throws on any unacknowledged nag finding.
+ */
+export function synth(context: Record<string, unknown> = {}, mutate?: (stack: MonitorStack) => void) {
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const config = loadConfig((name) => app.node.tryGetContext(name));
+  const stack = new MonitorStack(app, 'Monitor', { config });
+  mutate?.(stack);
+  const template = Template.fromStack(stack);
+  return { app, stack, template, config };
+}
+
+/** A resource's logical id by type and a predicate on its properties. */
+export function logicalId(template: Template, type: string, where: (props: Record<string, unknown>) => boolean = () => true): string {
+  const found = Object.entries(template.findResources(type)).filter(([, r]) => where((r as { Properties?: Record<string, unknown> }).Properties ?? {}));
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]?.[0] as string;
+}
