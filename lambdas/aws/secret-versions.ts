@@ -34,7 +34,7 @@ export class SecretVersions {
   async unlabelledNewerThan(since: Date | null): Promise<string[]> {
     const out = await this.sm.send(new ListSecretVersionIdsCommand({ SecretId: this.secretId, IncludeDeprecated: true }));
     return (out.Versions ?? [])
-      .filter((v) => (v.VersionStages ?? []).length === 0 && v.VersionId && (!since || (v.CreatedDate && v.CreatedDate > since)))
+      .filter((v) => (v.VersionStages ?? []).length === 0 && v.VersionId && (!since || (v.CreatedDate && v.CreatedDate >= since)))
       .sort((a, b) => (b.CreatedDate?.getTime() ?? 0) - (a.CreatedDate?.getTime() ?? 0))
       .map((v) => v.VersionId as string);
   }

@@ -28,7 +28,9 @@ export async function readSecret(
   select: { versionStage?: string; versionId?: string } = {},
 ): Promise<SecretRead> {
   try {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: select.versionStage, VersionId: select.versionId }));
+    // AWSCURRENT named explicitly: it is the default, but saying so keeps emulators honest too.
+    const stage = select.versionStage ?? (select.versionId ? undefined : 'AWSCURRENT');
+    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage, VersionId: select.versionId }));
     return { verdict: parseSecretString(out.SecretString), createdDate: out.CreatedDate ?? null, versionId: out.VersionId ?? null };
   } catch (err) {
     return secretReadFailure(secretId, err);

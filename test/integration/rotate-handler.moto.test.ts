@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ExchangeClient } from '../../lambdas/core/exchange-client.js';
+import { loadRuntimeConfig } from '../../lambdas/core/runtime-config.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+
+const skip = toolMissing('moto_server');
+const context = { functionName: 'rotate', awsRequestId: 'req-r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:rotate', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandbox exchange', () => {
+  let moto: Moto;
+  let sandbox: Sandbox;
+  let sm: SecretsManagerClient;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  let client: ExchangeClient;
+  let handler: ReturnType<typeof import('../../lambdas/handlers/rotate.js').buildRotationHandler>;
+  let output = '';
+  const secretArns = new Map<string, string>();
+
+  const keyJson = (b: Behaviour) => JSON.stringify(sandbox.credentials(b));
+
+  beforeAll(async () => {
+    [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
+    useEmulator(moto.endpoint);
+    sm = new SecretsManagerClient({});
+    sqs = new SQSClient({});
+    const sns = new SNSClient({});
+    const topic = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl as string;
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'];
+    await sns.send(new SubscribeCommand({ TopicArn: topic.TopicArn, Protocol: 'sqs', Endpoint: queueArn }));
+
+    const keys = [
+      { name: 'trading', secretId: 'rot/trading', expectTrade: true },
+      { name: 'reporting', secretId: 'rot/reporting', expectTrade: false },
+    ];
+    for (const k of keys) {
+      const created = await sm.send(new CreateSecretCommand({ Name: k.secretId, SecretString: keyJson('bad-secret') }));
+      secretArns.set(k.name, created.ARN as string);
+    }
+    Object.assign(process.env, {
+      MONITORED_KEYS: JSON.stringify(keys),
+      EXCHANGE_BASE_URL: sandbox.baseUrl(),
+      IP_ECHO_URL: sandbox.ipEchoUrl,
+      EXPECTED_EGRESS_IP: '203.0.113.7',
+      ALERT_TOPIC_ARN: topic.TopicArn,
+    });
+    const config = loadRuntimeConfig(process.env);
+    client = new ExchangeClient({ baseUrl: config.baseUrl, timeoutMs: 2_000, budgetMs: 5_000 });
+    const { buildRotationHandler } = await import('../../lambdas/handlers/rotate.js');
+    handler = buildRotationHandler(() => ({ config, sm, sns, exchange: client }));
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await Promise.all([moto?.stop(), sandbox?.close()]);
+  });
+
+  beforeEach(async () => {
+    await inbox(); // drain
+  });
+
+  async function inbox(): Promise<{ subject: string; message: string }[]> {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    return (out.Messages ?? []).map((m) => {
+      const body = JSON.parse(m.Body ?? '{}') as { Subject?: string; Message?: string };
+      return { subject: body.Subject ?? '', message: body.Message ?? '' };
+    });
+  }
+
+  async function step(name: string, Step: (typeof STEPS)[number], token: string): Promise<void> {
+    const { raw } = await captureOutput(() => handler({ SecretId: secretArns.get(name) as string, ClientRequestToken: token, Step }, context));
+    output += raw;
+  }
+
+  async function stage(name: string, value: string): Promise<string> {
+    const out = await sm.send(new PutSecretValueCommand({ SecretId: secretArns.get(name), SecretString: value, VersionStages: ['AWSPENDING'] }));
+    return out.VersionId as string;
+  }
+
+  const stagesOf = async (name: string) => (await sm.send(new DescribeSecretCommand({ SecretId: secretArns.get(name) }))).VersionIdsToStages ?? {};
+  const current = async (name: string) => (await sm.send(new GetSecretValueCommand({ SecretId: secretArns.get(name), VersionStage: 'AWSCURRENT' }))).SecretString;
+
+  async function rotateAll(name: string, token: string): Promise<void> {
+    for (const s of STEPS) await step(name, s, token);
+  }
+
+  it('promotes a good pending key and keeps the old one as AWSPREVIOUS', async () => {
+    const before = await stagesOf('trading');
+    const oldVersion = Object.entries(before).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
+    const token = await stage('trading', keyJson('healthy'));
+    await rotateAll('trading', token);
+
+    const after = await stagesOf('trading');
+    expect(after[token]).toContain('AWSCURRENT');
+    expect(after[oldVersion as string]).toContain('AWSPREVIOUS');
+    expect(await current('trading')).toBe(keyJson('healthy'));
+    const [msg, ...more] = await inbox();
+    expect(more).toHaveLength(0);
+    expect(msg?.subject).toBe('Key rotated for trading');
+    expect(msg?.message).toContain(`new key ${sandbox.credentials('healthy').apiKey.slice(0, 4)}… is now AWSCURRENT`);
+    expect(msg?.message).toContain('18 balances');
+  });
+
+  it('runs every step twice without harm (Secrets Manager retries them)', async () => {
+    const token = await stage('trading', keyJson('healthy'));
+    for (const s of STEPS) {
+      await step('trading', s, token);
+      await step('trading', s, token);
+    }
+    expect((await stagesOf('trading'))[token]).toContain('AWSCURRENT');
+    expect(await current('trading')).toBe(keyJson('healthy'));
+    // Already current after the first finishSecret: no second "rotated" mail.
+    expect((await inbox()).filter((m) => m.subject.startsWith('Key rotated'))).toHaveLength(1);
+  });
+
+  it.each([
+    ['not whitelisted', 'ip-not-whitelisted', 'IP_NOT_WHITELISTED', 'Add 203.0.113.7 to the key’s IP whitelist'],
+    ['a wrong secret', 'bad-secret', 'AUTH_FAILED', 'key or secret is wrong'],
+    ['no Trade permission', 'read-only', 'TRADE_PERMISSION_MISSING', 'Enable trading'],
+  ] as const)('refuses a pending key with %s and leaves AWSCURRENT untouched', async (_label, behaviour, diagnosis, fix) => {
+    const before = await current('trading');
+    const token = await stage('trading', keyJson(behaviour));
+    await step('trading', 'createSecret', token);
+    await step('trading', 'setSecret', token);
+    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ name: 'RotationError', reason: 'REFUSED' });
+    expect(await current('trading')).toBe(before);
+    expect((await stagesOf('trading'))[token]).not.toContain('AWSCURRENT');
+    const [msg] = await inbox();
+    expect(msg?.subject).toBe(`Key rotation refused for trading: ${diagnosis}`);
+    expect(msg?.message).toContain(fix);
+    expect(msg?.message).toContain('The current key is untouched');
+  });
+
+  it('refuses a staged value that is not the documented JSON, naming what is wrong', async () => {
+    const token = await stage('trading', 'apiKey=abc, apiSecret=def');
+    await step('trading', 'createSecret', token);
+    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    expect((await inbox())[0]?.message).toContain('CREDENTIALS_MALFORMED');
+  });
+
+  it('promotes a read-only key for a key declared read-only', async () => {
+    const token = await stage('reporting', keyJson('read-only'));
+    await rotateAll('reporting', token);
+    expect(await current('reporting')).toBe(keyJson('read-only'));
+  });
+
+  it('says how to stage a key when nothing is staged, and changes nothing', async () => {
+    const before = await current('reporting');
+    await expect(step('reporting', 'createSecret', randomUUID())).rejects.toMatchObject({ reason: 'NOTHING_STAGED', message: expect.stringContaining('--version-stages AWSPENDING') });
+    expect(await current('reporting')).toBe(before);
+    expect((await inbox())[0]?.subject).toBe('Key rotation refused: no staged key');
+  });
+
+  it('finds the staged key when rotate-secret moved AWSPENDING onto a new version', async () => {
+    const staged = await stage('reporting', keyJson('healthy'));
+    // What RotateSecret does when it starts a rotation under a fresh token.
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('reporting'), VersionStage: 'AWSPENDING', RemoveFromVersionId: staged }));
+    const token = randomUUID();
+    await step('reporting', 'createSecret', token);
+    expect((await stagesOf('reporting'))[token]).toContain('AWSPENDING');
+    // A healthy (Trade-enabled) key on a read-only declaration is refused: least privilege holds.
+    await expect(step('reporting', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    expect((await inbox())[0]?.message).toContain('TRADE_PERMISSION_UNEXPECTED');
+  });
+
+  it('never puts a secret, a signature or a full key in logs or alerts', async () => {
+    const token = await stage('trading', keyJson('healthy'));
+    await rotateAll('trading', token);
+    const alerts = JSON.stringify(await inbox());
+    const sigs = sandbox.requests.map((r) => r.sig).filter((s): s is string => typeof s === 'string');
+    expect(sigs.length).toBeGreaterThan(10);
+    for (const b of ['healthy', 'bad-secret', 'ip-not-whitelisted', 'read-only'] as const) {
+      const { apiKey, apiSecret } = sandbox.credentials(b);
+      for (const text of [output, alerts]) {
+        expect(text).not.toContain(apiSecret);
+        expect(text).not.toContain(apiKey);
+      }
+    }
+    for (const sig of sigs) expect(output).not.toContain(sig);
+  });
+});
