@@ -30,6 +30,8 @@ export interface SandboxOptions {
   readonly clockSkewMs?: number;
   /** How long the 'slow' behaviour waits before answering. */
   readonly slowMs?: number;
+  /** Added to every answer: a stand-in for the network round trip, for benchmarks. */
+  readonly latencyMs?: number;
 }
 
 export interface RecordedRequest {
@@ -103,6 +105,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const requests: RecordedRequest[] = [];
 
   async function handle(req: IncomingMessage): Promise<Reply> {
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const url = new URL(req.url ?? '/', 'http://sandbox');
     if (req.method === 'GET' && url.pathname === '/ip') return { status: 200, body: `${egressIp}\n`, contentType: 'text/plain' };
     const { behaviour: pathBehaviour, method } = behaviourFromPath(url.pathname);
