@@ -6,5 +6,8 @@ export default defineConfig({
     // CDK synth with esbuild bundling and moto_server start-up are slow on 2 cores.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    // These machines run Node 20; the AWS SDK's notice about it is noise in test output.
+    env: { AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
   },
 });

@@ -71,9 +71,9 @@ export class MonitorStack extends Stack {
       timeout: Duration.seconds(Math.min(60, config.scheduleMinutes * 60 - 10)),
       metricsNamespace: config.metricsNamespace,
       environment: runtimeEnv,
+      // One run at a time; a second concurrent run would only double the exchange calls.
+      reservedConcurrency: 1,
     });
-    // One run at a time; a second concurrent run would only double the exchange calls.
-    (this.checkFunction.node.defaultChild as { reservedConcurrentExecutions?: number }).reservedConcurrentExecutions = 1;
     this.checkFunction.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: this.secrets.map((s) => s.policyArn) }),
     );
@@ -88,7 +88,7 @@ export class MonitorStack extends Stack {
     this.rotationFunction = this.rotation(config, runtimeEnv);
 
     this.alarmFactory = new AlarmFactory(this, 'AlarmFactory', { topic: this.topic, prefix: this.stackName, muted: config.muteAlarms });
-    const keyAlarms = config.keys.map(
+    config.keys.forEach(
       (key) =>
         new KeyAlarms(this, `Key-${key.name}`, {
           keyName: key.name,
@@ -115,7 +115,6 @@ export class MonitorStack extends Stack {
     new CfnOutput(this, 'CheckFunctionName', { value: this.checkFunction.functionName });
     new CfnOutput(this, 'DashboardUrl', { value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.stackName}` });
     this.secrets.forEach((s) => new CfnOutput(this, `Secret${s.key.name.replace(/[^A-Za-z0-9]/g, '')}`, { value: s.secretId, description: `Secret holding key "${s.key.name}"` }));
-    void keyAlarms;
   }
 
   private monitoredSecret(key: KeyConfig): MonitoredSecret {

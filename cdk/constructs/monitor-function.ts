@@ -17,6 +17,7 @@ export interface MonitorFunctionProps {
   readonly timeout: Duration;
   readonly metricsNamespace: string;
   readonly environment: Record<string, string>;
+  readonly reservedConcurrency?: number;
 }
 
 /** Shared with the benchmark, so it measures the bundle Lambda runs. */
@@ -41,6 +42,7 @@ export class MonitorFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup,
       vpc: props.vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },

@@ -4,7 +4,7 @@ import { PRODUCTION_BASE_URL } from '../core/endpoints.js';
 import { runChecks } from '../core/checks.js';
 import { envCredentials, parseCommand, UsageError, USAGE, type CheckOptions } from './args.js';
 import { exitCodeFor, renderReport, reportJson } from './format.js';
-import { SCENARIOS } from './scenarios.js';
+import { SCENARIOS, type Scenario, type ScenarioName } from './scenarios.js';
 
 export interface Io {
   out(text: string): void;
@@ -23,21 +23,20 @@ interface Target {
   close(): Promise<void>;
 }
 
-async function sandboxTarget(opts: CheckOptions, name: keyof typeof SCENARIOS, implicit: boolean): Promise<Target> {
+async function sandboxTarget(opts: CheckOptions, name: ScenarioName, implicit: boolean): Promise<Target> {
   // Loaded only when used: a real check never pays for the sandbox.
   const { startSandbox } = await import('../sandbox/exchange.js');
-  const scenario = SCENARIOS[name] as (typeof SCENARIOS)[keyof typeof SCENARIOS] & Record<string, unknown>;
-  const timeoutMs = (scenario['timeoutMs'] as number | undefined) ?? opts.timeoutMs;
+  const scenario: Scenario = SCENARIOS[name];
+  const timeoutMs = scenario.timeoutMs ?? opts.timeoutMs;
   const sandbox = await startSandbox({ slowMs: timeoutMs * 8 });
   const issued = sandbox.credentials(scenario.behaviour);
-  const raw =
-    scenario['credentials'] === 'none' ? {} : scenario['credentials'] === 'padded' ? { ...issued, apiKey: `${issued.apiKey}\n` } : issued;
+  const raw = scenario.credentials === 'none' ? {} : scenario.credentials === 'padded' ? { ...issued, apiKey: `${issued.apiKey}\n` } : issued;
   const why = implicit ? 'no credentials given, so ' : '';
   return {
     baseUrl: sandbox.baseUrl(scenario.behaviour),
     ipEchoUrl: sandbox.ipEchoUrl,
-    expectedIps: opts.expectedIps.length > 0 ? opts.expectedIps : [(scenario['expectedIp'] as string | undefined) ?? '203.0.113.7'],
-    expectTrade: !(scenario['readOnly'] ?? opts.readOnly),
+    expectedIps: opts.expectedIps.length > 0 ? opts.expectedIps : [scenario.expectedIp ?? sandbox.egressIp],
+    expectTrade: !(scenario.readOnly ?? opts.readOnly),
     timeoutMs,
     credentials: validateCredentials(raw),
     heading:

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { internalErrorReport, runChecks, type ExchangeApi } from '../core/checks.js';
-import { ExchangeClient } from '../core/exchange-client.js';
+import { clientForLambda } from '../core/exchange-client.js';
 import { loadRuntimeConfig, type MonitoredKey, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Report } from '../core/types.js';
 import { recordKeyMetrics } from '../aws/key-metrics.js';
@@ -80,7 +80,7 @@ function lazyDeps(): CheckDeps {
     defaultDeps = {
       config,
       secrets: new CachedSecrets(new SecretsManagerClient({}), config.secretCacheTtlMs),
-      exchange: new ExchangeClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, budgetMs: config.timeoutMs * 3 }),
+      exchange: clientForLambda(config),
       now: Date.now,
     };
   }

@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { runChecks, type ExchangeApi } from '../core/checks.js';
 import { keyPrefix } from '../core/credentials.js';
-import { ExchangeClient } from '../core/exchange-client.js';
+import { clientForLambda } from '../core/exchange-client.js';
 import { keyForSecret, loadRuntimeConfig, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Credentials, Report } from '../core/types.js';
 import { publish } from '../aws/notifications.js';
@@ -152,7 +152,7 @@ function lazyDeps(): RotationDeps {
       config,
       sm: new SecretsManagerClient({}),
       sns: new SNSClient({}),
-      exchange: new ExchangeClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, budgetMs: config.timeoutMs * 3 }),
+      exchange: clientForLambda(config),
     };
   }
   return defaultDeps;

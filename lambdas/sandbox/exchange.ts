@@ -47,6 +47,8 @@ export interface RecordedRequest {
 export interface Sandbox {
   readonly origin: string;
   readonly ipEchoUrl: string;
+  /** What GET /ip answers. */
+  readonly egressIp: string;
   /** Base URL whose path selects a behaviour for every call (public ones too). */
   baseUrl(behaviour?: Behaviour): string;
   /** A key the sandbox knows, behaving as asked ('bad-secret' hands out a wrong secret). */
@@ -179,6 +181,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return {
     origin,
     ipEchoUrl: `${origin}/ip`,
+    egressIp,
     baseUrl: (behaviour?: Behaviour) => (behaviour ? `${origin}/b/${behaviour}/exchange/v1` : `${origin}/exchange/v1`),
     credentials: (behaviour: Behaviour = 'healthy') => issued.get(behaviour) as Credentials,
     requests,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../lambdas/core/checks.js';
 import { validateCredentials } from '../../lambdas/core/credentials.js';
 import { ExchangeClient } from '../../lambdas/core/exchange-client.js';
+import { UnsafeRequestError } from '../../lambdas/core/probe-guard.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
 import type { Diagnosis } from '../../lambdas/core/types.js';
 
@@ -9,7 +10,7 @@ let sandbox: Sandbox;
 let client: ExchangeClient;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ slowMs: 1_500 });
+  sandbox = await startSandbox({ slowMs: 5_000 });
 });
 afterAll(async () => {
   await sandbox.close();
@@ -112,8 +113,19 @@ describe('the client’s manners', () => {
     const started = Date.now();
     const report = await check('slow', { timeoutMs: 200 });
     expect(report.checks.find((c) => c.name === 'signed-read')?.detail).toContain('no answer in time');
-    // 2.5 × 200 ms budget, plus scheduling slack; the sandbox would have answered after 1.5 s.
-    expect(Date.now() - started).toBeLessThan(1_400);
+    // A 500 ms budget (2.5 × 200 ms); the sandbox would only have answered after 5 s.
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('refuses to send anything that could trade or withdraw, before it reaches the exchange', async () => {
+    const from = sandbox.requests.length;
+    const c = new ExchangeClient({ baseUrl: sandbox.baseUrl(), timeoutMs: 1_000, budgetMs: 1_000 });
+    const creds = sandbox.credentials('healthy');
+    expect(() => c.privatePost('private/create-order', { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '1', quantity: '1' }, creds)).toThrow(UnsafeRequestError);
+    expect(() => c.privatePost('private/cancel-order', { order_id: '18342311' }, creds)).toThrow(UnsafeRequestError);
+    expect(() => c.privatePost('private/cancel-all-orders', {}, creds)).toThrow(UnsafeRequestError);
+    await c.close();
+    expect(sandbox.requests.length).toBe(from);
   });
 
   it('only ever sends reads and the probe cancel with a random client_oid', async () => {
