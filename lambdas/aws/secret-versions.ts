@@ -2,6 +2,7 @@ import {
   DescribeSecretCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
+  RotateSecretCommand,
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
@@ -41,6 +42,18 @@ export class SecretVersions {
 
   async putPending(token: string, secretString: string): Promise<void> {
     await this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: secretString, VersionStages: [PENDING] }));
+  }
+
+  /** The operator's half of a rotation: stage a value as AWSPENDING (returns its version id). */
+  async stagePending(secretString: string): Promise<string> {
+    const out = await this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, SecretString: secretString, VersionStages: [PENDING] }));
+    return out.VersionId as string;
+  }
+
+  /** Starts the rotation configured on the secret (the deployed rotation Lambda); returns its version id. */
+  async startRotation(): Promise<string | undefined> {
+    const out = await this.sm.send(new RotateSecretCommand({ SecretId: this.secretId }));
+    return out.VersionId;
   }
 
   /** Moves AWSCURRENT; Secrets Manager labels the version it leaves AWSPREVIOUS (the backup). */

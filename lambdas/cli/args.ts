@@ -22,9 +22,21 @@ export interface CheckOptions {
   readonly sandbox: ScenarioName | undefined;
 }
 
-export type Command = CheckOptions | { readonly command: 'help' };
+export interface RotateOptions {
+  readonly command: 'rotate';
+  readonly secretId: string;
+  /** undefined: read the new key from standard input (never from the command line). */
+  readonly file: string | undefined;
+  /** 0: start the rotation and return without waiting for its verdict. */
+  readonly waitSeconds: number;
+}
+
+export type Command = CheckOptions | RotateOptions | { readonly command: 'help' };
+
+export const DEFAULT_WAIT_SECONDS = 180;
 
 export const USAGE = `Usage: key-monitor check [options]
+       key-monitor rotate --secret-id ID [--file new-key.json] [--wait-seconds N]
 
 Checks a Crypto.com Exchange API key: credentials, egress IP, public API and clock skew, a signed
 read (private/user-balance) and a harmless Trade-permission probe. With no credentials and no
@@ -46,7 +58,12 @@ Credentials: --secret-id, else EXCHANGE_API_KEY / EXCHANGE_API_SECRET
 
 Sandbox scenarios: ${SCENARIO_NAMES.join(', ')}
 
-Exit status: 0 healthy, 1 unhealthy, 2 bad input or configuration.`;
+rotate: stages a new key ({"apiKey","apiSecret"} JSON from --file or standard input, never from
+the command line) as AWSPENDING on a deployed monitor's secret and starts its rotation. The rotation
+Lambda validates the key from the fixed egress IP and promotes it only if it is healthy.
+  --wait-seconds N      wait up to N s for the verdict (default ${DEFAULT_WAIT_SECONDS}; 0 = do not wait)
+
+Exit status: 0 healthy / promoted, 1 unhealthy / not promoted, 2 bad input or configuration.`;
 
 function splitIps(value: string | undefined): string[] {
   const ips = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -87,6 +104,8 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
         json: { type: 'boolean', default: false },
         'secret-id': { type: 'string' },
         sandbox: { type: 'string' },
+        file: { type: 'string' },
+        'wait-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -97,8 +116,22 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
   const [command, ...extra] = positionals;
-  if (command !== 'check') throw new UsageError(command ? `unknown command "${command}"` : 'missing command: try "key-monitor check"');
+  if (command !== 'check' && command !== 'rotate') {
+    throw new UsageError(command ? `unknown command "${command}"` : 'missing command: try "key-monitor check"');
+  }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const given = (names: string[]) => names.filter((n) => (values as Record<string, unknown>)[n] !== undefined && (values as Record<string, unknown>)[n] !== false);
+  if (command === 'rotate') {
+    const foreign = given(['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'sandbox']);
+    if (foreign.length > 0) throw new UsageError(`--${foreign[0]} is a check option; rotate takes --secret-id, --file, --wait-seconds`);
+    if (!values['secret-id']) throw new UsageError('rotate needs --secret-id (the monitored key’s secret)');
+    const waitText = values['wait-seconds'];
+    const waitSeconds = waitText === undefined ? DEFAULT_WAIT_SECONDS : Number(waitText);
+    if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) throw new UsageError('--wait-seconds: a whole number from 0 to 3600');
+    return { command: 'rotate', secretId: values['secret-id'], file: values.file, waitSeconds };
+  }
+  const foreign = given(['file', 'wait-seconds']);
+  if (foreign.length > 0) throw new UsageError(`--${foreign[0]} is a rotate option`);
 
   const sandbox = values.sandbox;
   if (sandbox !== undefined && !isScenarioName(sandbox)) {

@@ -87,6 +87,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     io.out(USAGE + '\n');
     return 0;
   }
+  if (opts.command === 'rotate') {
+    const { rotateCommand } = await import('./rotate.js');
+    return rotateCommand(opts, io);
+  }
   const creds = envCredentials(env);
   const implicitSandbox = !opts.sandbox && !opts.baseUrl && !opts.secretId && !creds.apiKey && !creds.apiSecret;
   const scenario = opts.sandbox ?? (implicitSandbox ? 'healthy' : undefined);

@@ -48,6 +48,10 @@ describe('bad input gets a clear message and exit 2, never a stack trace', () =>
     [['check', '--base-url', 'ftp://x'], 'use an http(s) URL'],
     [['check', '--sandbox', 'nope'], 'unknown scenario "nope"'],
     [['frobnicate'], 'unknown command "frobnicate"'],
+    [['rotate'], 'rotate needs --secret-id'],
+    [['rotate', '--secret-id', 's', '--json'], '--json is a check option'],
+    [['rotate', '--secret-id', 's', '--wait-seconds', 'forever'], '--wait-seconds: a whole number'],
+    [['check', '--file', 'k.json'], '--file is a rotate option'],
     [[], 'missing command'],
   ])('%o', async (args, message) => {
     const run = await runCli(args);

@@ -11,6 +11,10 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../lambdas/cli/key-monitor.js';
 import { ExchangeClient } from '../../lambdas/core/exchange-client.js';
 import { loadRuntimeConfig } from '../../lambdas/core/runtime-config.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
@@ -47,6 +51,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     const keys = [
       { name: 'trading', secretId: 'rot/trading', expectTrade: true },
       { name: 'reporting', secretId: 'rot/reporting', expectTrade: false },
+      { name: 'cli', secretId: 'rot/cli', expectTrade: true },
     ];
     for (const k of keys) {
       const created = await sm.send(new CreateSecretCommand({ Name: k.secretId, SecretString: keyJson('bad-secret') }));
@@ -192,5 +197,36 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       }
     }
     for (const sig of sigs) expect(output).not.toContain(sig);
+  });
+
+  describe('key-monitor rotate (the operator’s side)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ekm-rotate-'));
+    const keyFile = (b: Behaviour | 'garbage') => {
+      const path = join(dir, `${b}.json`);
+      writeFileSync(path, b === 'garbage' ? 'apiKey: nope' : keyJson(b));
+      return path;
+    };
+    async function cli(args: string[]) {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(['rotate', '--secret-id', 'rot/cli', ...args], {}, { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+      output += stdout + stderr;
+      return { code, stdout, stderr };
+    }
+
+    it('refuses a malformed key before staging anything', async () => {
+      const before = Object.keys(await stagesOf('cli')).length;
+      const run = await cli(['--file', keyFile('garbage')]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('the new key is not usable, nothing was staged: the secret is not JSON');
+      expect(Object.keys(await stagesOf('cli'))).toHaveLength(before);
+    });
+
+    it('names a missing secret and exits 2', async () => {
+      let stderr = '';
+      const code = await main(['rotate', '--secret-id', 'rot/nope', '--file', keyFile('healthy')], {}, { out: () => {}, err: (t) => (stderr += t) });
+      expect(code).toBe(2);
+      expect(stderr).toContain('could not start the rotation of rot/nope: the secret does not exist');
+    });
   });
 });
