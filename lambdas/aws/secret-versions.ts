@@ -40,13 +40,9 @@ export class SecretVersions {
       .map((v) => v.VersionId as string);
   }
 
-  async putPending(token: string, secretString: string): Promise<void> {
-    await this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: secretString, VersionStages: [PENDING] }));
-  }
-
-  /** The operator's half of a rotation: stage a value as AWSPENDING (returns its version id). */
-  async stagePending(secretString: string): Promise<string> {
-    const out = await this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, SecretString: secretString, VersionStages: [PENDING] }));
+  /** Stage a value as AWSPENDING, under a given version id (rotation token) or a new one; returns it. */
+  async putPending(secretString: string, token?: string): Promise<string> {
+    const out = await this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: secretString, VersionStages: [PENDING] }));
     return out.VersionId as string;
   }
 

@@ -51,7 +51,7 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
     let started: string | undefined;
     try {
       before = await versions.currentVersionId();
-      const stagedVersion = await versions.stagePending(JSON.stringify(staged));
+      const stagedVersion = await versions.putPending(JSON.stringify(staged));
       io.out(`Staged key ${prefix}… as AWSPENDING on ${opts.secretId} (version ${stagedVersion}).\n`);
       started = await versions.startRotation();
     } catch (err) {

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import { keyPrefix, redact, type CredentialsVerdict } from './credentials.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
 import { describeReply, type ExchangeReply } from './exchange-reply.js';
-import type { ExchangeClient, TimedReply } from './exchange-client.js';
+import { ExchangeClient, type TimedReply } from './exchange-client.js';
+import type { RuntimeConfig } from './runtime-config.js';
 import { PROBE_OID_PREFIX } from './probe-guard.js';
 import type { BalanceEvidence, CheckName, CheckResult, Credentials, Failure, Report } from './types.js';
 
@@ -19,6 +20,15 @@ export interface CheckInput {
   /** null = skip the egress check. */
   readonly ipEchoUrl: string | null;
   readonly exchange: ExchangeApi;
+}
+
+/** Where and against what a key is checked: everything but the key itself. */
+export type CheckTarget = Omit<CheckInput, 'credentials' | 'expectTrade'>;
+
+/** The Lambdas' target: deployed egress expectations, and one client whose retries of a call share 3× the timeout. */
+export function lambdaCheckTarget(config: Pick<RuntimeConfig, 'baseUrl' | 'timeoutMs' | 'expectedIps' | 'ipEchoUrl'>): CheckTarget {
+  const exchange = new ExchangeClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, budgetMs: config.timeoutMs * 3 });
+  return { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange };
 }
 
 /** Past this the exchange is close to rejecting nonces (its hard limit is 60 s). */

@@ -41,10 +41,6 @@ export class NonceSource {
 
 const MAX_BODY_BYTES = 1_000_000;
 
-/** The Lambdas' client: per-request timeout from config, all retries of one call within 3× that. */
-export function clientForLambda(config: { readonly baseUrl: string; readonly timeoutMs: number }): ExchangeClient {
-  return new ExchangeClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, budgetMs: config.timeoutMs * 3 });
-}
 
 export class ExchangeClient {
   private readonly dispatcher: Dispatcher;

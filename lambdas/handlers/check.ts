@@ -4,8 +4,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { internalErrorReport, runChecks, type ExchangeApi } from '../core/checks.js';
-import { clientForLambda } from '../core/exchange-client.js';
+import { internalErrorReport, lambdaCheckTarget, runChecks, type CheckTarget, type ExchangeApi } from '../core/checks.js';
+import { lazily } from '../core/lazily.js';
 import { loadRuntimeConfig, type MonitoredKey, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Report } from '../core/types.js';
 import { recordKeyMetrics } from '../aws/key-metrics.js';
@@ -16,7 +16,7 @@ import { CachedSecrets } from '../aws/secrets.js';
 export interface CheckDeps {
   readonly config: RuntimeConfig;
   readonly secrets: Pick<CachedSecrets, 'get'>;
-  readonly exchange: ExchangeApi;
+  readonly target: CheckTarget;
   readonly now: () => number;
 }
 
@@ -28,16 +28,24 @@ export interface KeyOutcome {
 
 const DAY_MS = 86_400_000;
 
-async function checkKey(key: MonitoredKey, deps: CheckDeps): Promise<{ report: Report; keyAgeDays: number | null }> {
+/** The IP echo and the ticker answer the same for every key: ask them once per run. */
+function sharedPerRun(exchange: ExchangeApi): ExchangeApi {
+  const calls = new Map<string, Promise<unknown>>();
+  const once = <T>(id: string, call: () => Promise<T>): Promise<T> => {
+    if (!calls.has(id)) calls.set(id, call());
+    return calls.get(id) as Promise<T>;
+  };
+  return {
+    getText: (url) => once(`text ${url}`, () => exchange.getText(url)),
+    publicGet: (method, query) => once(`get ${method}?${new URLSearchParams(query).toString()}`, () => exchange.publicGet(method, query)),
+    privatePost: (method, params, credentials) => exchange.privatePost(method, params, credentials),
+  };
+}
+
+async function checkKey(key: MonitoredKey, deps: CheckDeps, target: CheckTarget): Promise<{ report: Report; keyAgeDays: number | null }> {
   try {
     const secret = await deps.secrets.get(key.secretId);
-    const report = await runChecks({
-      credentials: secret.verdict,
-      expectTrade: key.expectTrade,
-      expectedIps: deps.config.expectedIps,
-      ipEchoUrl: deps.config.ipEchoUrl,
-      exchange: deps.exchange,
-    });
+    const report = await runChecks({ ...target, credentials: secret.verdict, expectTrade: key.expectTrade });
     const keyAgeDays = secret.createdDate ? Math.floor((deps.now() - secret.createdDate.getTime()) / DAY_MS) : null;
     return { report, keyAgeDays };
   } catch (err) {
@@ -49,7 +57,8 @@ async function checkKey(key: MonitoredKey, deps: CheckDeps): Promise<{ report: R
 
 /** Check every key concurrently, then record one metric document and one log line per key. */
 export async function checkAllKeys(deps: CheckDeps): Promise<{ keys: KeyOutcome[] }> {
-  const results = await Promise.all(deps.config.keys.map((key) => checkKey(key, deps)));
+  const target = { ...deps.target, exchange: sharedPerRun(deps.target.exchange) };
+  const results = await Promise.all(deps.config.keys.map((key) => checkKey(key, deps, target)));
   const outcomes = deps.config.keys.map((key, i) => {
     const { report, keyAgeDays } = results[i] as { report: Report; keyAgeDays: number | null };
     recordKeyMetrics(metrics, key.name, report, keyAgeDays);
@@ -72,23 +81,18 @@ export async function checkAllKeys(deps: CheckDeps): Promise<{ keys: KeyOutcome[
   return { keys: outcomes };
 }
 
-let defaultDeps: CheckDeps | undefined;
+/** Kept warm: keep-alive connections and the secret cache survive invocations. */
+const defaultDeps = lazily((): CheckDeps => {
+  const config = loadRuntimeConfig(process.env);
+  return {
+    config,
+    secrets: new CachedSecrets(new SecretsManagerClient({}), config.secretCacheTtlMs),
+    target: lambdaCheckTarget(config),
+    now: Date.now,
+  };
+});
 
-/** Built on first use and kept warm: keep-alive connections and the secret cache survive invocations. */
-function lazyDeps(): CheckDeps {
-  if (!defaultDeps) {
-    const config = loadRuntimeConfig(process.env);
-    defaultDeps = {
-      config,
-      secrets: new CachedSecrets(new SecretsManagerClient({}), config.secretCacheTtlMs),
-      exchange: clientForLambda(config),
-      now: Date.now,
-    };
-  }
-  return defaultDeps;
-}
-
-export function buildCheckHandler(getDeps: () => CheckDeps = lazyDeps) {
+export function buildCheckHandler(getDeps: () => CheckDeps = defaultDeps) {
   return middy(() => checkAllKeys(getDeps()))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));

@@ -3,9 +3,9 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { runChecks, type ExchangeApi } from '../core/checks.js';
+import { lambdaCheckTarget, runChecks, type CheckTarget } from '../core/checks.js';
 import { keyPrefix } from '../core/credentials.js';
-import { clientForLambda } from '../core/exchange-client.js';
+import { lazily } from '../core/lazily.js';
 import { keyForSecret, loadRuntimeConfig, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Credentials, Report } from '../core/types.js';
 import { publish } from '../aws/notifications.js';
@@ -27,7 +27,8 @@ export interface RotationDeps {
   readonly config: RuntimeConfig;
   readonly sm: SecretsManagerClient;
   readonly sns: SNSClient;
-  readonly exchange: ExchangeApi;
+  /** The same egress expectations and client as the check Lambda: validation from the fixed IP. */
+  readonly target: CheckTarget;
 }
 
 /** Why a rotation stopped. The message is the operator's next step; it never holds a secret. */
@@ -70,7 +71,7 @@ async function createSecret(event: RotationEvent, versions: SecretVersions, deps
     if (versionId === event.ClientRequestToken) continue;
     const candidate = await versions.read({ versionId });
     if (!candidate.verdict.ok) continue;
-    await versions.putPending(event.ClientRequestToken, JSON.stringify(candidate.verdict.credentials));
+    await versions.putPending(JSON.stringify(candidate.verdict.credentials), event.ClientRequestToken);
     logger.info('copied the staged key into the rotation version', { secretId: event.SecretId, from: versionId });
     return;
   }
@@ -89,13 +90,7 @@ async function testSecret(event: RotationEvent, versions: SecretVersions, deps: 
   const key = keyForSecret(deps.config.keys, event.SecretId);
   if (!key) throw new RotationError('NOT_MONITORED', `${event.SecretId} is not one of this monitor's keys; refusing to rotate it.`);
   const pending = await versions.read({ versionId: event.ClientRequestToken, versionStage: PENDING });
-  const report = await runChecks({
-    credentials: pending.verdict,
-    expectTrade: key.expectTrade,
-    expectedIps: deps.config.expectedIps,
-    ipEchoUrl: deps.config.ipEchoUrl,
-    exchange: deps.exchange,
-  });
+  const report = await runChecks({ ...deps.target, credentials: pending.verdict, expectTrade: key.expectTrade });
   logger.info('pending key checked', { key: key.name, keyPrefix: report.keyPrefix, diagnosis: report.diagnosis });
   if (!report.healthy) {
     const message =
@@ -117,7 +112,7 @@ async function finishSecret(event: RotationEvent, versions: SecretVersions, deps
   const now = await versions.read({ versionStage: CURRENT });
   const creds: Credentials | null = now.verdict.ok ? now.verdict.credentials : null;
   // A fresh read as the new AWSCURRENT: the evidence operators used to check by hand after a swap.
-  const report = await runChecks({ credentials: now.verdict, expectTrade: key?.expectTrade ?? true, expectedIps: deps.config.expectedIps, ipEchoUrl: deps.config.ipEchoUrl, exchange: deps.exchange });
+  const report = await runChecks({ ...deps.target, credentials: now.verdict, expectTrade: key?.expectTrade ?? true });
   const message =
     `Key "${key?.name ?? event.SecretId}" rotated: the new key ${keyPrefix(creds?.apiKey) ?? '?'}… is now AWSCURRENT; ` +
     `the previous version is kept as AWSPREVIOUS.\nCheck after promotion: ${report.diagnosis}; ${balancesText(report)}.`;
@@ -145,21 +140,17 @@ export async function rotate(event: RotationEvent, deps: RotationDeps): Promise<
   }
 }
 
-let defaultDeps: RotationDeps | undefined;
-function lazyDeps(): RotationDeps {
-  if (!defaultDeps) {
-    const config = loadRuntimeConfig(process.env);
-    defaultDeps = {
-      config,
-      sm: new SecretsManagerClient({}),
-      sns: new SNSClient({}),
-      exchange: clientForLambda(config),
-    };
-  }
-  return defaultDeps;
-}
+const defaultDeps = lazily((): RotationDeps => {
+  const config = loadRuntimeConfig(process.env);
+  return {
+    config,
+    sm: new SecretsManagerClient({}),
+    sns: new SNSClient({}),
+    target: lambdaCheckTarget(config),
+  };
+});
 
-export function buildRotationHandler(getDeps: () => RotationDeps = lazyDeps) {
+export function buildRotationHandler(getDeps: () => RotationDeps = defaultDeps) {
   return middy(async (event: RotationEvent) => {
     logger.info('rotation step', { step: event.Step, secretId: event.SecretId, token: event.ClientRequestToken });
     await rotate(event, getDeps());

@@ -109,7 +109,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   async function handle(req: IncomingMessage): Promise<Reply> {
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    if (req.method === 'GET' && url.pathname === '/ip') return { status: 200, body: `${egressIp}\n`, contentType: 'text/plain' };
+    if (req.method === 'GET' && url.pathname === '/ip') {
+      requests.push({ httpMethod: 'GET', method: 'ip-echo', behaviour: 'healthy' });
+      return { status: 200, body: `${egressIp}\n`, contentType: 'text/plain' };
+    }
     const { behaviour: pathBehaviour, method } = behaviourFromPath(url.pathname);
     if (!method) return { status: 404, body: '<html><title>404 Not Found</title></html>', contentType: 'text/html' };
     const raw = req.method === 'POST' ? await readBody(req) : '';

@@ -113,6 +113,15 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     expect(String(placeholder?.['advice'])).toContain('the secret still holds empty values');
   });
 
+  it('asks the key-independent IP echo and ticker once per run, not once per key', async () => {
+    const from = sandbox.requests.length;
+    await invoke();
+    const sent = sandbox.requests.slice(from);
+    expect(sent.filter((r) => r.method === 'public/get-tickers')).toHaveLength(1);
+    expect(sent.filter((r) => r.method === 'ip-echo')).toHaveLength(1);
+    expect(sent.filter((r) => r.method === 'private/user-balance').length).toBeGreaterThan(3);
+  });
+
   it('picks up a rotated secret on the next run', async () => {
     await sm.send(new PutSecretValueCommand({ SecretId: 'ekm/rotating', SecretString: put('healthy') }));
     await new Promise((r) => setTimeout(r, 5));

@@ -67,7 +67,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     const config = loadRuntimeConfig(process.env);
     client = new ExchangeClient({ baseUrl: config.baseUrl, timeoutMs: 2_000, budgetMs: 5_000 });
     const { buildRotationHandler } = await import('../../lambdas/handlers/rotate.js');
-    handler = buildRotationHandler(() => ({ config, sm, sns, exchange: client }));
+    handler = buildRotationHandler(() => ({ config, sm, sns, target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client } }));
   });
 
   afterAll(async () => {
