@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
-import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../lambdas/core/endpoints.js';
-import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/core/runtime-config.js';
-import { DEFAULT_NAMESPACE } from '../lambdas/aws/powertools-names.js';
+import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../lambdas/contract/endpoints.js';
+import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/monitor/runtime-config.js';
+import { DEFAULT_NAMESPACE } from '../lambdas/contract/service.js';
 
 export { ConfigError };
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ExchangeClient, type TimedReply } from '../lambdas/core/exchange-client.js';
+import { ExchangeClient, type TimedReply } from '../lambdas/exchange/client.js';
 import { startSandbox } from '../lambdas/sandbox/exchange.js';
 import { startMoto, useEmulator } from '../test/support/moto.js';
 

@@ -1,5 +1,5 @@
-import { adviceFor, DIAGNOSIS_TABLE } from '../../lambdas/core/diagnosis.js';
-import type { Failure } from '../../lambdas/core/types.js';
+import { adviceFor, DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
+import type { Failure } from '../../lambdas/monitor/types.js';
 
 /** The exchange codes an alarm covers, as an operator would search for them. */
 export function codesFor(diagnosis: Failure): string {

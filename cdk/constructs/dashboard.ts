@@ -1,8 +1,8 @@
 import type { Duration } from 'aws-cdk-lib';
 import { AlarmStatusWidget, Dashboard, GraphWidget, MathExpression, Metric, SingleValueWidget, TextWidget, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { DIMENSION, LATENCY_METRIC, METRIC } from '../../lambdas/aws/metric-names.js';
-import { SERVICE_NAME } from '../../lambdas/aws/powertools-names.js';
+import { DIMENSION, LATENCY_METRIC, METRIC } from '../../lambdas/contract/metrics.js';
+import { SERVICE_NAME } from '../../lambdas/contract/service.js';
 
 export interface MonitorDashboardProps {
   readonly dashboardName: string;

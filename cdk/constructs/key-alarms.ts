@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { ComparisonOperator, MathExpression, Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { DIMENSION, METRIC } from '../../lambdas/aws/metric-names.js';
-import { SERVICE_NAME } from '../../lambdas/aws/powertools-names.js';
-import type { Failure } from '../../lambdas/core/types.js';
+import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
+import { SERVICE_NAME } from '../../lambdas/contract/service.js';
+import type { Failure } from '../../lambdas/monitor/types.js';
 import type { AlarmFactory } from './alarm-factory.js';
 import { otherRunbook, runbookFor } from './alarm-text.js';
 

@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NAME } from '../../lambdas/aws/powertools-names.js';
+import { SERVICE_NAME } from '../../lambdas/contract/service.js';
 
 export interface MonitorFunctionProps {
   /** Path under lambdas/handlers, e.g. 'check.ts'. */

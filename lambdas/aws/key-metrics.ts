@@ -1,6 +1,6 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { Report } from '../core/types.js';
-import { DIMENSION, LATENCY_METRIC, METRIC } from './metric-names.js';
+import type { Report } from '../monitor/types.js';
+import { DIMENSION, LATENCY_METRIC, METRIC } from '../contract/metrics.js';
 
 export function recordKeyMetrics(metrics: Metrics, keyName: string, report: Report, keyAgeDays: number | null): void {
   metrics.addDimension(DIMENSION.key, keyName);

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-import { DEFAULT_NAMESPACE, SERVICE_NAME } from './powertools-names.js';
+import { DEFAULT_NAMESPACE, SERVICE_NAME } from '../contract/service.js';
 
 /** One Logger and one Metrics for the whole process (namespace and service come from env). */
 

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseSecretString, type CredentialsVerdict } from '../core/credentials.js';
+import { parseSecretString, type CredentialsVerdict } from '../monitor/credentials.js';
 
 export interface SecretRead {
   readonly verdict: CredentialsVerdict;

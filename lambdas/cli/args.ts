@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
-import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../core/endpoints.js';
+import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../contract/endpoints.js';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
 export const DEFAULT_TIMEOUT_MS = 5_000;

@@ -1,4 +1,4 @@
-import type { CheckResult, CheckStatus, Report } from '../core/types.js';
+import type { CheckResult, CheckStatus, Report } from '../monitor/types.js';
 
 const MARK: Record<CheckStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️ ', skip: '➖' };
 

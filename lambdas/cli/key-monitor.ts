@@ -1,7 +1,7 @@
-import { validateCredentials, type CredentialsVerdict } from '../core/credentials.js';
-import { ExchangeClient } from '../core/exchange-client.js';
-import { PRODUCTION_BASE_URL } from '../core/endpoints.js';
-import { runChecks } from '../core/checks.js';
+import { validateCredentials, type CredentialsVerdict } from '../monitor/credentials.js';
+import { ExchangeClient } from '../exchange/client.js';
+import { PRODUCTION_BASE_URL } from '../contract/endpoints.js';
+import { runChecks } from '../monitor/checks.js';
 import { envCredentials, parseCommand, UsageError, USAGE, type CheckOptions } from './args.js';
 import { exitCodeFor, renderReport, reportJson } from './format.js';
 import { SCENARIOS, type Scenario, type ScenarioName } from './scenarios.js';

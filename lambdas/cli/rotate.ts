@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { keyPrefix, parseSecretString } from '../core/credentials.js';
+import { keyPrefix, parseSecretString } from '../monitor/credentials.js';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { RotateOptions } from './args.js';
 import type { Io } from './key-monitor.js';

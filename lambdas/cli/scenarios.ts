@@ -1,5 +1,5 @@
 import type { Behaviour } from '../sandbox/exchange.js';
-import type { Diagnosis } from '../core/types.js';
+import type { Diagnosis } from '../monitor/types.js';
 
 /** One sandbox demo per diagnosis: `key-monitor check --sandbox <name>` shows what it looks like. */
 export interface Scenario {

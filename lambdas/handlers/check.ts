@@ -4,12 +4,12 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { internalErrorReport, lambdaCheckTarget, runChecks, type CheckTarget, type ExchangeApi } from '../core/checks.js';
-import { lazily } from '../core/lazily.js';
-import { loadRuntimeConfig, type MonitoredKey, type RuntimeConfig } from '../core/runtime-config.js';
-import type { Report } from '../core/types.js';
+import { internalErrorReport, lambdaCheckTarget, runChecks, type CheckTarget, type ExchangeApi } from '../monitor/checks.js';
+import { lazily } from './lazily.js';
+import { loadRuntimeConfig, type MonitoredKey, type RuntimeConfig } from '../monitor/runtime-config.js';
+import type { Report } from '../monitor/types.js';
 import { recordKeyMetrics } from '../aws/key-metrics.js';
-import { METRIC } from '../aws/metric-names.js';
+import { METRIC } from '../contract/metrics.js';
 import { logger, metrics } from '../aws/powertools.js';
 import { CachedSecrets } from '../aws/secrets.js';
 

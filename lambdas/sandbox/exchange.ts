@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sign, type SignableObject } from '../core/signing.js';
-import type { Credentials } from '../core/types.js';
+import { sign, type SignableObject } from '../exchange/signing.js';
+import type { Credentials } from '../monitor/types.js';
 import { SANDBOX_PORTFOLIO } from './portfolio.js';
 
 /**

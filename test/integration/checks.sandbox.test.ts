@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecks } from '../../lambdas/core/checks.js';
-import { validateCredentials } from '../../lambdas/core/credentials.js';
-import { ExchangeClient } from '../../lambdas/core/exchange-client.js';
-import { UnsafeRequestError } from '../../lambdas/core/probe-guard.js';
+import { runChecks } from '../../lambdas/monitor/checks.js';
+import { validateCredentials } from '../../lambdas/monitor/credentials.js';
+import { ExchangeClient } from '../../lambdas/exchange/client.js';
+import { UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import type { Diagnosis } from '../../lambdas/core/types.js';
+import type { Diagnosis } from '../../lambdas/monitor/types.js';
 
 let sandbox: Sandbox;
 let client: ExchangeClient;

@@ -15,8 +15,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lambdas/cli/key-monitor.js';
-import { ExchangeClient } from '../../lambdas/core/exchange-client.js';
-import { loadRuntimeConfig } from '../../lambdas/core/runtime-config.js';
+import { ExchangeClient } from '../../lambdas/exchange/client.js';
+import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 

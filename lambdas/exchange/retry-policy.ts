@@ -1,5 +1,5 @@
-import { classifyReply } from './diagnosis.js';
-import type { ExchangeReply } from './exchange-reply.js';
+import { classifyReply } from '../monitor/diagnosis.js';
+import type { ExchangeReply } from './reply.js';
 
 /**
  * Only a transient fault is worth another attempt. An authentication or permission answer is a

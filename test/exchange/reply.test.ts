@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeReply, parseReply, snippetOf } from '../../lambdas/core/exchange-reply.js';
-import { networkReply } from '../../lambdas/core/exchange-client.js';
-import { backoffMs, DEFAULT_RETRY, isRetryable } from '../../lambdas/core/retry-policy.js';
-import { assertHarmless, UnsafeRequestError } from '../../lambdas/core/probe-guard.js';
+import { describeReply, parseReply, snippetOf } from '../../lambdas/exchange/reply.js';
+import { networkReply } from '../../lambdas/exchange/client.js';
+import { backoffMs, DEFAULT_RETRY, isRetryable } from '../../lambdas/exchange/retry-policy.js';
+import { assertHarmless, UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
 
 describe('parseReply', () => {
   it('reads string and numeric codes, and message ?? msg', () => {

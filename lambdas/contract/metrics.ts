@@ -1,4 +1,4 @@
-import type { CheckName } from '../core/types.js';
+import type { CheckName } from '../monitor/types.js';
 
 /**
  * Metric names and dimensions, shared with the CDK alarms and dashboard so they cannot drift.

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { keyPrefix, redact, type CredentialsVerdict } from './credentials.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
-import { describeReply, type ExchangeReply } from './exchange-reply.js';
-import { ExchangeClient, type TimedReply } from './exchange-client.js';
+import { describeReply, type ExchangeReply } from '../exchange/reply.js';
+import { ExchangeClient, type TimedReply } from '../exchange/client.js';
 import type { RuntimeConfig } from './runtime-config.js';
-import { PROBE_OID_PREFIX } from './probe-guard.js';
+import { PROBE_OID_PREFIX } from '../exchange/probe-guard.js';
 import type { BalanceEvidence, CheckName, CheckResult, Credentials, Failure, Report } from './types.js';
 
 /** The part of the exchange client the checks use; the Lambda, the CLI and tests share it. */

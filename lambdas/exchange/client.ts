@@ -6,8 +6,8 @@ import request from 'undici/lib/api/api-request.js';
 import { assertHarmless } from './probe-guard.js';
 import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryOptions } from './retry-policy.js';
 import { signedBody, type SignableObject } from './signing.js';
-import { parseReply, type ExchangeReply } from './exchange-reply.js';
-import type { Credentials } from './types.js';
+import { parseReply, type ExchangeReply } from './reply.js';
+import type { Credentials } from '../monitor/types.js';
 
 
 export interface ExchangeClientOptions {

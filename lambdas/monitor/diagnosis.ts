@@ -1,5 +1,5 @@
 import type { CheckResult, Diagnosis, Failure, Report } from './types.js';
-import type { ExchangeReply } from './exchange-reply.js';
+import type { ExchangeReply } from '../exchange/reply.js';
 
 /** What the advice text may mention. Everything here is safe to show. */
 export interface AdviceContext {

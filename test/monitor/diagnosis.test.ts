@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReply, diagnose, DIAGNOSIS_TABLE } from '../../lambdas/core/diagnosis.js';
-import type { ExchangeReply } from '../../lambdas/core/exchange-reply.js';
-import { DIAGNOSES, type CheckResult } from '../../lambdas/core/types.js';
+import { classifyReply, diagnose, DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
+import type { ExchangeReply } from '../../lambdas/exchange/reply.js';
+import { DIAGNOSES, type CheckResult } from '../../lambdas/monitor/types.js';
 
 const answer = (httpStatus: number, code: number | null, message: string | null = null): ExchangeReply => ({
   kind: 'answer',
