@@ -3,12 +3,17 @@ import type { Dispatcher } from 'undici';
 // HTTP/1 Agent and the request API, which cuts the Lambda bundle by half and its cold start with it.
 import Agent from 'undici/lib/dispatcher/agent.js';
 import request from 'undici/lib/api/api-request.js';
-import { assertHarmless } from './probe-guard.js';
-import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryOptions } from './retry-policy.js';
+import { CONNECTIONS_PER_ORIGIN } from '../contract/defaults.js';
+import { checkBaseUrl } from './base-url.js';
+import { assertHarmless, UnsafeRequestError } from './probe-guard.js';
+import { backoffMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { signedBody, type SignableObject } from './signing.js';
 import { parseReply, type ExchangeReply } from './reply.js';
-import type { Credentials } from '../monitor/types.js';
 
+export interface ExchangeCredentials {
+  readonly apiKey: string;
+  readonly apiSecret: string;
+}
 
 export interface ExchangeClientOptions {
   readonly baseUrl: string;
@@ -16,17 +21,38 @@ export interface ExchangeClientOptions {
   readonly timeoutMs: number;
   /** All attempts of one call together, back-off included. */
   readonly budgetMs: number;
+  /**
+   * Which replies deserve another attempt. The caller decides (from its diagnosis table); the
+   * transport only knows how to wait and try again.
+   */
+  readonly retryable: (reply: ExchangeReply) => boolean;
   readonly retry?: RetryOptions;
   readonly userAgent?: string;
+  /** Sockets per origin; a run with many keys queues behind these instead of opening hundreds. */
+  readonly connections?: number;
+  /**
+   * Where requests go out (a forward proxy, or an agent trusting a test CA). Default: a direct,
+   * keep-alive agent owned and closed by this client.
+   */
+  readonly dispatcher?: Dispatcher;
 }
 
 export interface TimedReply {
   readonly reply: ExchangeReply;
   readonly attempts: number;
-  /** Wall time of the last attempt (what the exchange took), not of the back-off. */
+  /** Wall time of the last attempt (what the exchange took), for latency metrics. */
   readonly latencyMs: number;
+  /** Wall time of the whole call: every attempt and the back-off between them. */
+  readonly totalMs: number;
   /** Local clock at the middle of the last attempt, for clock-skew estimates. */
   readonly midpointMs: number;
+}
+
+export class InvalidBaseUrlError extends Error {
+  override readonly name = 'InvalidBaseUrlError';
+  constructor(readonly problem: string) {
+    super(`exchange base URL ${problem}`);
+  }
 }
 
 /** Strictly increasing millisecond nonces, even for calls made in the same millisecond. */
@@ -41,73 +67,81 @@ export class NonceSource {
 
 const MAX_BODY_BYTES = 1_000_000;
 
+interface OutgoingRequest {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly body?: string;
+}
 
 export class ExchangeClient {
   private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
   private readonly nonces = new NonceSource();
   // Fresh id per request; random start so two monitors on one key do not collide.
   private nextId = Math.floor(Math.random() * 1_000_000_000);
   private readonly retry: RetryOptions;
+  readonly baseUrl: string;
+  private readonly basePath: string;
 
   constructor(private readonly opts: ExchangeClientOptions) {
+    const verdict = checkBaseUrl(opts.baseUrl);
+    if (!verdict.ok) throw new InvalidBaseUrlError(verdict.problem);
+    this.baseUrl = verdict.url;
+    this.basePath = new URL(verdict.url).pathname.replace(/\/+$/, '');
     this.retry = opts.retry ?? DEFAULT_RETRY;
-    this.dispatcher = new Agent({
-      connect: { timeout: opts.timeoutMs },
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      keepAliveTimeout: 30_000,
-    });
-  }
-
-  get baseUrl(): string {
-    return this.opts.baseUrl;
+    this.ownsDispatcher = opts.dispatcher === undefined;
+    this.dispatcher =
+      opts.dispatcher ??
+      new Agent({
+        connect: { timeout: opts.timeoutMs },
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+        keepAliveTimeout: 30_000,
+        connections: opts.connections ?? CONNECTIONS_PER_ORIGIN,
+      });
   }
 
   publicGet(method: string, query: Record<string, string>): Promise<TimedReply> {
-    const url = `${this.opts.baseUrl}/${method}?${new URLSearchParams(query).toString()}`;
-    return this.withRetries(() => ({ url, method: 'GET' }));
+    if (!method.startsWith('public/')) throw new UnsafeRequestError(method);
+    const url = `${this.baseUrl}/${method}?${new URLSearchParams(query).toString()}`;
+    return this.withRetries(() => ({ url, method: 'GET' }), this.opts.retryable);
   }
 
   /** Signed POST. Each attempt gets its own id, nonce and signature. */
-  privatePost(method: string, params: SignableObject, credentials: Credentials): Promise<TimedReply> {
-    assertHarmless(method, params);
-    const url = `${this.opts.baseUrl}/${method}`;
+  privatePost(method: string, params: SignableObject, credentials: ExchangeCredentials): Promise<TimedReply> {
+    const url = `${this.baseUrl}/${method}`;
+    assertHarmless(url, this.basePath, method, params);
     return this.withRetries(() => {
       const body = signedBody(
         { method, id: this.nextId++, apiKey: credentials.apiKey, params, nonce: this.nonces.next() },
         credentials.apiSecret,
       );
       return { url, method: 'POST', body: JSON.stringify(body) };
-    });
+    }, this.opts.retryable);
   }
 
-  /** Plain-text GET (the IP echo), same timeouts and retry rules. */
-  getText(url: string): Promise<{ text: string | null; timed: TimedReply }> {
+  /** Plain-text GET (the IP echo), same timeouts; retried on network faults, 5xx and 429 only. */
+  async getText(url: string): Promise<{ text: string | null; timed: TimedReply }> {
     let text: string | null = null;
     const transient = (r: ExchangeReply) => r.kind === 'network' || r.httpStatus >= 500 || r.httpStatus === 429;
-    return this.withRetries(() => ({ url, method: 'GET' }), transient, (body) => (text = body)).then((timed) => ({
-      text: timed.reply.kind !== 'network' && timed.reply.httpStatus === 200 ? text : null,
-      timed,
-    }));
+    const timed = await this.withRetries(() => ({ url, method: 'GET' }), transient, (body) => (text = body));
+    return { text: timed.reply.kind !== 'network' && timed.reply.httpStatus === 200 ? text : null, timed };
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async withRetries(
-    build: () => { url: string; method: 'GET' | 'POST'; body?: string },
-    retryable: (reply: ExchangeReply) => boolean = isRetryable,
-    onBody?: (body: string) => void,
-  ): Promise<TimedReply> {
-    const deadline = Date.now() + this.opts.budgetMs;
+  private async withRetries(build: () => OutgoingRequest, retryable: (reply: ExchangeReply) => boolean, onBody?: (body: string) => void): Promise<TimedReply> {
+    const first = Date.now();
+    const deadline = first + this.opts.budgetMs;
     for (let attempt = 1; ; attempt++) {
       const req = build();
       const started = Date.now();
       const remaining = Math.max(1, deadline - started);
       const reply = await this.once(req, Math.min(this.opts.timeoutMs, remaining), onBody);
       const finished = Date.now();
-      const timed = { reply, attempts: attempt, latencyMs: finished - started, midpointMs: (started + finished) / 2 };
+      const timed = { reply, attempts: attempt, latencyMs: finished - started, totalMs: finished - first, midpointMs: (started + finished) / 2 };
       if (!retryable(reply) || attempt >= this.retry.maxAttempts) return timed;
       const delay = backoffMs(attempt, this.retry);
       // Never sleep past the budget: an answer late is worse than a clear "unavailable" now.
@@ -116,11 +150,7 @@ export class ExchangeClient {
     }
   }
 
-  private async once(
-    req: { url: string; method: 'GET' | 'POST'; body?: string },
-    timeoutMs: number,
-    onBody?: (body: string) => void,
-  ): Promise<ExchangeReply> {
+  private async once(req: OutgoingRequest, timeoutMs: number, onBody?: (body: string) => void): Promise<ExchangeReply> {
     try {
       const url = new URL(req.url);
       const res = await request.call(this.dispatcher, {

@@ -10,13 +10,24 @@ export class UnsafeRequestError extends Error {
   }
 }
 
-const READ_ONLY_METHODS = new Set(['private/user-balance', 'private/get-accounts', 'private/get-open-orders']);
+/** Private reads the checks may sign. Nothing here moves funds or orders. */
+export const READ_ONLY_METHODS: ReadonlySet<string> = new Set(['private/user-balance', 'private/get-accounts', 'private/get-open-orders']);
 
 /**
  * Last line of defence against a bug turning a health check into a trade: the client refuses any
- * private call that is not a read, or a cancel aimed at a probe client_oid (never an order_id).
+ * private call that is not a read, or a cancel aimed at a probe client_oid (never an order_id). It
+ * judges the full request URL, not only the method in the body: the path must end in exactly
+ * `/<method>` under the base path and carry no query, or nothing is sent.
  */
-export function assertHarmless(method: string, params: SignableObject): void {
+export function assertHarmless(url: string, basePath: string, method: string, params: SignableObject): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UnsafeRequestError(method);
+  }
+  // The exact text, not a normalised form: "/x/../private/user-balance" must not pass as a read.
+  if (url !== `${parsed.origin}${basePath}/${method}`) throw new UnsafeRequestError(method);
   if (READ_ONLY_METHODS.has(method)) return;
   if (method === 'private/cancel-order') {
     const keys = Object.keys(params);

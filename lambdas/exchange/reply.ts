@@ -1,3 +1,5 @@
+import { displaySafe } from './text-safety.js';
+
 /**
  * What came back from one HTTP exchange with the API, as a typed value instead of an exception:
  * an answer (JSON envelope), a non-JSON page (Cloudflare/load-balancer HTML), or no answer at all.
@@ -17,13 +19,13 @@ export type ExchangeReply =
   | { readonly kind: 'network'; readonly error: 'timeout' | 'connection'; readonly detail: string };
 
 const MAX_SNIPPET = 80;
+const MAX_MESSAGE = 200;
 
 /** A short, printable hint of what a non-JSON body was: the HTML title, else its first words. */
 export function snippetOf(body: string): string {
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
-  const text = (title ?? body).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  if (!text) return 'empty body';
-  return text.length > MAX_SNIPPET ? `${text.slice(0, MAX_SNIPPET)}…` : text;
+  const text = displaySafe((title ?? body).replace(/<[^>]*>/g, ' '), MAX_SNIPPET);
+  return text || 'empty body';
 }
 
 function toCode(value: unknown): number | null {
@@ -48,7 +50,7 @@ export function parseReply(httpStatus: number, body: string, dateHeader: string 
     kind: 'answer',
     httpStatus,
     code: toCode(envelope['code']),
-    message: typeof message === 'string' ? message.slice(0, 200) : null,
+    message: typeof message === 'string' ? displaySafe(message, MAX_MESSAGE) || null : null,
     result: envelope['result'],
     dateHeader,
   };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeReply, parseReply, snippetOf } from '../../lambdas/exchange/reply.js';
 import { networkReply } from '../../lambdas/exchange/client.js';
-import { backoffMs, DEFAULT_RETRY, isRetryable } from '../../lambdas/exchange/retry-policy.js';
-import { assertHarmless, UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
+import { backoffMs, DEFAULT_RETRY } from '../../lambdas/exchange/retry-policy.js';
+import { displaySafe, redactSecrets } from '../../lambdas/exchange/text-safety.js';
 
 describe('parseReply', () => {
   it('reads string and numeric codes, and message ?? msg', () => {
@@ -31,40 +31,47 @@ describe('parseReply', () => {
   });
 });
 
-describe('retry policy', () => {
-  it('retries transient faults only, never an authentication verdict', () => {
-    expect(isRetryable({ kind: 'network', error: 'connection', detail: 'ECONNRESET' })).toBe(true);
-    expect(isRetryable(parseReply(502, '<html>', null))).toBe(true);
-    expect(isRetryable(parseReply(429, '{"code":42901}', null))).toBe(true);
-    expect(isRetryable(parseReply(401, '{"code":40101}', null))).toBe(false);
-    expect(isRetryable(parseReply(401, '{"code":40103}', null))).toBe(false);
-    expect(isRetryable(parseReply(500, '{"code":316}', null))).toBe(false);
-    expect(isRetryable(parseReply(200, '{"code":0}', null))).toBe(false);
+describe('text from the exchange is made safe before it is shown', () => {
+  const SIG = 'a'.repeat(20) + '0123456789abcdef'.repeat(2) + 'f'.repeat(12);
+
+  it('strips terminal escapes, carriage returns and newlines, so nothing can repaint or forge a line', () => {
+    const hostile = 'bad\u001b[2J\u001b[H\rDiagnosis: OK — Key is healthy\nFix: none\u0007\u009b31m\u202eevil';
+    const reply = parseReply(400, JSON.stringify({ code: 40001, message: hostile }), null);
+    const shown = describeReply(reply);
+    expect(shown).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(shown.split('\n')).toHaveLength(1);
   });
 
+  it('removes signature-like hex from messages and HTML pages that echo the request', () => {
+    const json = parseReply(401, JSON.stringify({ code: 40101, message: `bad sig ${SIG} for request` }), null);
+    expect(describeReply(json)).not.toContain(SIG);
+    expect(describeReply(json)).toContain('[redacted]');
+    const html = parseReply(502, `<html><title>Error: sig=${SIG}</title></html>`, null);
+    expect(describeReply(html)).not.toContain(SIG);
+  });
+
+  it('keeps messages and snippets short', () => {
+    expect(displaySafe('x'.repeat(1000), 80)).toHaveLength(80);
+    expect(snippetOf(`<title>${'y'.repeat(500)}</title>`).length).toBeLessThanOrEqual(80);
+  });
+
+  it('redacts a key and secret, and any fragment of them longer than 4 characters', () => {
+    const key = 'sbxAbCdEf0123456789XY';
+    const secret = 'S3cr3tValueThatMustNotLeak';
+    const text = `key ${key} partial ${key.slice(0, 12)} tail ${key.slice(8)} secret ${secret.slice(3, 15)} prefix ${key.slice(0, 4)}`;
+    const out = redactSecrets(text, [key, secret]);
+    expect(out).not.toContain(key.slice(0, 5));
+    expect(out).not.toContain(key.slice(8, 13));
+    expect(out).not.toContain(secret.slice(3, 8));
+    expect(out).toContain(`prefix ${key.slice(0, 4)}`);
+  });
+});
+
+describe('retry back-off', () => {
   it('backs off with full jitter under a cap', () => {
     expect(backoffMs(1, DEFAULT_RETRY, () => 1)).toBe(200);
     expect(backoffMs(3, DEFAULT_RETRY, () => 1)).toBe(800);
     expect(backoffMs(10, DEFAULT_RETRY, () => 1)).toBe(DEFAULT_RETRY.maxDelayMs);
     expect(backoffMs(3, DEFAULT_RETRY, () => 0)).toBe(0);
-  });
-});
-
-describe('probe guard', () => {
-  it('allows reads and the probe cancel', () => {
-    expect(() => assertHarmless('private/user-balance', {})).not.toThrow();
-    expect(() => assertHarmless('private/cancel-order', { client_oid: 'hc-0123' })).not.toThrow();
-  });
-
-  it.each([
-    ['private/create-order', { instrument_name: 'BTC_USD' }],
-    ['private/amend-order', {}],
-    ['private/cancel-all-orders', {}],
-    ['private/create-withdrawal', {}],
-    ['private/cancel-order', { order_id: '18342311' }],
-    ['private/cancel-order', { client_oid: 'my-real-order' }],
-    ['private/cancel-order', { client_oid: 'hc-1', order_id: '1' }],
-  ])('refuses %s %o', (method, params) => {
-    expect(() => assertHarmless(method, params)).toThrow(UnsafeRequestError);
   });
 });

@@ -1,0 +1,25 @@
+/**
+ * Environment variable names the CDK stack writes and the Lambdas read. Only small, fixed-size
+ * values live here (Lambda allows 4 KB in all); the key list is configuration shipped as a file.
+ */
+export const ENV = {
+  /** Path of the monitored-keys JSON file (bundled with the function). */
+  keysFile: 'MONITORED_KEYS_FILE',
+  /** The key list inline, for local runs and tests; the stack uses keysFile. */
+  keys: 'MONITORED_KEYS',
+  baseUrl: 'EXCHANGE_BASE_URL',
+  ipEchoUrl: 'IP_ECHO_URL',
+  expectedIp: 'EXPECTED_EGRESS_IP',
+  timeoutMs: 'CHECK_TIMEOUT_MS',
+  secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** The deployment's name (the stack name): every notification says where it comes from. */
+  monitorName: 'MONITOR_NAME',
+  /** The CloudWatch dashboard, linked from every notification. */
+  dashboardUrl: 'DASHBOARD_URL',
+  /** The check function's log group, for the Logs Insights link in notifications. */
+  checkLogGroup: 'CHECK_LOG_GROUP',
+} as const;
+
+/** The key list file name inside a function's bundle. */
+export const KEYS_FILE_NAME = 'monitored-keys.json';

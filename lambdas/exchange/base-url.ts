@@ -1,0 +1,48 @@
+/**
+ * Which exchange base URLs the monitor will sign requests for. The probe guard judges every request
+ * by its full URL, and a base URL that already carries a path to a method (…/private/cancel-all-orders)
+ * or a query string would turn "POST {base}/private/user-balance" into something else entirely, so
+ * such bases are refused up front, in the CLI, the Lambdas and the CDK config alike.
+ */
+export type BaseUrlVerdict = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly problem: string };
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/**
+ * https only; plain http only on loopback (the built-in sandbox, a local relay), where nothing
+ * crosses a network. No credentials, query or fragment; no method segments in the path.
+ */
+export function checkBaseUrl(text: string): BaseUrlVerdict {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return { ok: false, problem: 'is not a URL' };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, problem: 'must be an https:// URL' };
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    return { ok: false, problem: 'must use https:// (plain http:// would send signed requests in clear text; only loopback may use it)' };
+  }
+  if (url.username || url.password) return { ok: false, problem: 'must not contain a user name or password' };
+  if (url.search || text.includes('?')) return { ok: false, problem: 'must not contain a query string (?…)' };
+  if (url.hash || text.includes('#')) return { ok: false, problem: 'must not contain a fragment (#…)' };
+  const segments = url.pathname.split('/').filter(Boolean);
+  if (segments.some((s) => s === 'private' || s === 'public' || s === '..' || s === '.' || s.includes('%'))) {
+    return { ok: false, problem: 'must be the API root (like https://api.crypto.com/exchange/v1), not a method path' };
+  }
+  return { ok: true, url: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
+}
+
+/** Plain http to a non-loopback host is refused for anything that carries a key. */
+export function isSecureOrLoopback(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+}
