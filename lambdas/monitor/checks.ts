@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { describeReply, type ExchangeReply } from '../exchange/reply.js';
+import type { TimedReply } from '../exchange/client.js';
+import { PROBE_OID_PREFIX } from '../exchange/probe-guard.js';
 import { keyPrefix, redact, type CredentialsVerdict } from './credentials.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
-import { describeReply, type ExchangeReply } from '../exchange/reply.js';
-import { ExchangeClient, type TimedReply } from '../exchange/client.js';
-import type { RuntimeConfig } from './runtime-config.js';
-import { PROBE_OID_PREFIX } from '../exchange/probe-guard.js';
-import type { BalanceEvidence, CheckName, CheckResult, Credentials, Failure, Report } from './types.js';
-
-/** The part of the exchange client the checks use; the Lambda, the CLI and tests share it. */
-export type ExchangeApi = Pick<ExchangeClient, 'publicGet' | 'privatePost' | 'getText'>;
+import type { ExchangePort } from './ports.js';
+import type { BalanceEvidence, CheckName, CheckResult, CheckSite, Credentials, Failure, Report } from './types.js';
 
 export interface CheckInput {
   readonly credentials: CredentialsVerdict;
@@ -19,17 +16,12 @@ export interface CheckInput {
   readonly expectedIps: readonly string[];
   /** null = skip the egress check. */
   readonly ipEchoUrl: string | null;
-  readonly exchange: ExchangeApi;
+  readonly exchange: ExchangePort;
+  readonly site: CheckSite;
 }
 
 /** Where and against what a key is checked: everything but the key itself. */
 export type CheckTarget = Omit<CheckInput, 'credentials' | 'expectTrade'>;
-
-/** The Lambdas' target: deployed egress expectations, and one client whose retries of a call share 3× the timeout. */
-export function lambdaCheckTarget(config: Pick<RuntimeConfig, 'baseUrl' | 'timeoutMs' | 'expectedIps' | 'ipEchoUrl'>): CheckTarget {
-  const exchange = new ExchangeClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, budgetMs: config.timeoutMs * 3 });
-  return { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange };
-}
 
 /** Past this the exchange is close to rejecting nonces (its hard limit is 60 s). */
 export const SKEW_WARN_MS = 30_000;
@@ -38,43 +30,44 @@ export const TICKER_INSTRUMENT = 'BTC_USD';
 type Draft = Omit<CheckResult, 'ok' | 'name'>;
 
 function finish(name: CheckName, draft: Draft): CheckResult {
-  return { name, ok: draft.status !== 'fail', ...draft };
+  return { name, ok: draft.status === 'skip' ? null : draft.status !== 'fail', ...draft };
 }
 
-function fromReply(timed: TimedReply): Pick<CheckResult, 'code' | 'httpStatus' | 'latencyMs'> {
+function fromReply(timed: TimedReply): Pick<CheckResult, 'code' | 'httpStatus' | 'latencyMs' | 'elapsedMs' | 'attempts'> {
   const { reply } = timed;
   return {
     code: reply.kind === 'answer' ? reply.code : null,
     httpStatus: reply.kind === 'network' ? null : reply.httpStatus,
     latencyMs: timed.latencyMs,
+    elapsedMs: timed.totalMs,
+    attempts: timed.attempts,
   };
 }
 
-function replyDetail(timed: TimedReply): string {
-  const tries = timed.attempts > 1 ? ` after ${timed.attempts} attempts` : '';
-  return describeReply(timed.reply) + tries;
-}
-
 /** A failed exchange call as a check result. */
-function failed(timed: TimedReply, failure: Failure): Draft {
-  return { status: 'fail', failure, detail: replyDetail(timed), ...fromReply(timed) };
+function failed(timed: TimedReply, failure: Failure, why?: string): Draft {
+  const seen = describeReply(timed.reply);
+  return { status: 'fail', failure, detail: why ? `${why} (${seen})` : seen, ...fromReply(timed) };
 }
 
-const skipped = (detail: string): Draft => ({ status: 'skip', code: null, httpStatus: null, latencyMs: 0, detail });
+const NOT_TIMED = { code: null, httpStatus: null, latencyMs: 0, elapsedMs: 0, attempts: 0 } as const;
+const skipped = (detail: string): Draft => ({ status: 'skip', ...NOT_TIMED, detail });
 
 export function credentialsCheck(verdict: CredentialsVerdict): Draft {
-  if (!verdict.ok) return { status: 'fail', failure: verdict.failure, code: null, httpStatus: null, latencyMs: 0, detail: verdict.detail };
-  return { status: 'pass', code: null, httpStatus: null, latencyMs: 0, detail: `key ${keyPrefix(verdict.credentials.apiKey)}…, secret set` };
+  if (!verdict.ok) {
+    return { status: 'fail', failure: verdict.failure, ...NOT_TIMED, detail: verdict.detail, ...('secretFault' in verdict ? { secretFault: verdict.secretFault } : {}) };
+  }
+  return { status: 'pass', ...NOT_TIMED, detail: `key ${keyPrefix(verdict.credentials.apiKey)}…, secret set` };
 }
 
 async function egressCheck(input: CheckInput): Promise<Draft> {
   if (!input.ipEchoUrl) return skipped('no IP echo URL configured');
   const { text, timed } = await input.exchange.getText(input.ipEchoUrl);
   const ip = text?.trim() ?? '';
-  const base = { code: null, httpStatus: timed.reply.kind === 'network' ? null : timed.reply.httpStatus, latencyMs: timed.latencyMs };
+  const base = { ...fromReply(timed), code: null };
   if (!isIP(ip)) {
     // Not knowing our IP is worth showing, but it says nothing against the key.
-    const why = text === null ? replyDetail(timed) : 'the answer was not an IP address';
+    const why = text === null ? describeReply(timed.reply) : 'the answer was not an IP address';
     return { ...base, status: 'warn', detail: `could not determine the egress IP: ${why}` };
   }
   if (input.expectedIps.length > 0 && !input.expectedIps.includes(ip)) {
@@ -85,9 +78,11 @@ async function egressCheck(input: CheckInput): Promise<Draft> {
 }
 
 function numberish(value: unknown): number | null {
-  const n = typeof value === 'string' ? Number(value) : value;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Server time from the ticker's `t` and the Date header. Both can only lag the server's clock (a
@@ -95,8 +90,9 @@ function numberish(value: unknown): number | null {
  */
 export function estimateSkewMs(reply: ExchangeReply, localMidpointMs: number): number | null {
   if (reply.kind !== 'answer') return null;
-  const data = (reply.result as { data?: { t?: unknown }[] } | undefined)?.data;
-  const tickerTime = numberish(Array.isArray(data) ? data[0]?.t : undefined);
+  const data = isObject(reply.result) ? reply.result['data'] : undefined;
+  const first = Array.isArray(data) && isObject(data[0]) ? data[0] : undefined;
+  const tickerTime = numberish(first?.['t']);
   const dateTime = reply.dateHeader ? Date.parse(reply.dateHeader) : NaN;
   const candidates = [tickerTime, Number.isFinite(dateTime) ? dateTime : null].filter((t): t is number => t !== null);
   if (candidates.length === 0) return null;
@@ -109,6 +105,8 @@ async function publicApiCheck(input: CheckInput): Promise<Draft> {
   const timed = await input.exchange.publicGet('public/get-tickers', { instrument_name: TICKER_INSTRUMENT });
   const meaning = classifyReply(timed.reply);
   if (isFailure(meaning)) return failed(timed, meaning);
+  const result = timed.reply.kind === 'answer' ? timed.reply.result : undefined;
+  if (!isObject(result) || !Array.isArray(result['data'])) return failed(timed, 'UNEXPECTED_RESPONSE', 'the ticker answer carries no data list');
   const skew = estimateSkewMs(timed.reply, timed.midpointMs);
   const base = { ...fromReply(timed), ...(skew === null ? {} : { clockSkewMs: skew }) };
   if (skew === null) return { ...base, status: 'pass', detail: `${TICKER_INSTRUMENT} ticker answered; clock skew unknown` };
@@ -118,17 +116,25 @@ async function publicApiCheck(input: CheckInput): Promise<Draft> {
   return { ...base, status: 'pass', detail: `${TICKER_INSTRUMENT} ticker answered; clock skew ${seconds(skew)}` };
 }
 
-/** Portfolio evidence from private/user-balance: how many balances, how many valued, total. */
-export function balanceEvidence(result: unknown): BalanceEvidence {
-  const accounts = (result as { data?: unknown } | undefined)?.data;
-  const positions = Array.isArray(accounts)
-    ? accounts.flatMap((a) => ((a as { position_balances?: unknown }).position_balances as unknown[] | undefined) ?? [])
-    : [];
-  const values = positions.map((p) => numberish((p as { market_value?: unknown }).market_value) ?? 0);
+/** Portfolio evidence from private/user-balance, or why the answer is not a balance list. */
+export function balanceEvidence(result: unknown): { readonly evidence: BalanceEvidence } | { readonly problem: string } {
+  if (!isObject(result) || !Array.isArray(result['data'])) return { problem: 'the balance answer carries no data list' };
+  const positions: unknown[] = [];
+  for (const account of result['data'] as unknown[]) {
+    if (!isObject(account)) return { problem: 'the balance list holds an entry that is not an account object' };
+    const balances = account['position_balances'];
+    if (balances === undefined) continue;
+    if (!Array.isArray(balances)) return { problem: 'position_balances is not a list' };
+    positions.push(...balances);
+  }
+  if (positions.some((p) => !isObject(p))) return { problem: 'the balance list holds an entry that is not a balance object' };
+  const values = (positions as Record<string, unknown>[]).map((p) => numberish(p['market_value']) ?? 0);
   return {
-    count: positions.length,
-    valued: values.filter((v) => v !== 0).length,
-    totalMarketValue: Math.round(values.reduce((a, b) => a + b, 0) * 100) / 100,
+    evidence: {
+      count: positions.length,
+      valued: values.filter((v) => v !== 0).length,
+      totalMarketValue: Math.round(values.reduce((a, b) => a + b, 0) * 100) / 100,
+    },
   };
 }
 
@@ -138,7 +144,9 @@ async function signedReadCheck(input: CheckInput, creds: Credentials): Promise<D
   const timed = await input.exchange.privatePost('private/user-balance', {}, creds);
   const meaning = classifyReply(timed.reply);
   if (isFailure(meaning)) return failed(timed, meaning);
-  const balances = balanceEvidence(timed.reply.kind === 'answer' ? timed.reply.result : undefined);
+  const seen = balanceEvidence(timed.reply.kind === 'answer' ? timed.reply.result : undefined);
+  if ('problem' in seen) return failed(timed, 'UNEXPECTED_RESPONSE', seen.problem);
+  const balances = seen.evidence;
   return {
     status: 'pass',
     ...fromReply(timed),
@@ -159,11 +167,17 @@ async function tradeProbe(input: CheckInput, creds: Credentials): Promise<TimedR
 }
 
 export function interpretTradeProbe(timed: TimedReply, read: Draft, expectTrade: boolean): Draft {
-  if (read.status !== 'pass') return { ...skipped('not conclusive: the signed read did not pass'), latencyMs: timed.latencyMs };
+  if (read.status !== 'pass') return { ...skipped('not conclusive: the signed read did not pass'), ...fromReply(timed), code: null, httpStatus: null };
   const meaning = classifyReply(timed.reply);
-  if (meaning !== 'AUTH_FAILED' && meaning !== 'OK' && meaning !== 'UNEXPECTED_RESPONSE') return failed(timed, meaning);
-  const tradeAllowed = meaning !== 'AUTH_FAILED';
   const seen = describeReply(timed.reply);
+  // Only an exchange reason code is evidence either way: 40101 = no Trade; 0 (with HTTP 200) or any
+  // code without a rule of its own (212, 316, 40401…) = the scope check passed. Anything else
+  // (no code, code 0 on an error status, 40103, 429…) proves nothing about Trade.
+  const scopePassed = meaning === 'OK' || (meaning === 'UNEXPECTED_RESPONSE' && timed.reply.kind === 'answer' && timed.reply.code !== null && timed.reply.code !== 0);
+  if (meaning !== 'AUTH_FAILED' && !scopePassed) {
+    return failed(timed, meaning, meaning === 'UNEXPECTED_RESPONSE' ? 'the trade probe’s answer proves nothing' : undefined);
+  }
+  const tradeAllowed = scopePassed;
   const base = { ...fromReply(timed), tradeAllowed };
   if (tradeAllowed === expectTrade) {
     return { ...base, status: 'pass', detail: tradeAllowed ? `Trade enabled (probe: ${seen})` : `Trade disabled, as expected for a read-only key (probe: ${seen})` };
@@ -199,23 +213,26 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     finish('signed-read', { ...read, detail: readDetail }),
     finish('trade-permission', trade),
   ].map((c) => ({ ...c, detail: redact(c.detail, sensitive) }));
-  return diagnose(checks, { expectedIps: input.expectedIps, keyPrefix: creds ? keyPrefix(creds.apiKey) : null });
+  return diagnose(checks, { expectedIps: input.expectedIps, keyPrefix: creds ? keyPrefix(creds.apiKey) : null, site: input.site });
 }
 
-/** A bug in the monitor itself, reported as an unhealthy result rather than a crash. */
-export function internalErrorReport(err: unknown): Report {
-  const name = (err as { name?: string } | null)?.name ?? 'Error';
-  return diagnose(
-    [
-      finish('signed-read', {
-        status: 'fail',
-        failure: 'UNEXPECTED_RESPONSE',
-        code: null,
-        httpStatus: null,
-        latencyMs: 0,
-        detail: `the monitor itself failed (${name}); see the function's log`,
-      }),
-    ],
-    { expectedIps: [], keyPrefix: null },
-  );
+/**
+ * The report when there is nothing to check a key with (no credentials, a malformed or unreadable
+ * secret): the verdict is already known, so no request leaves the machine.
+ */
+export function credentialsOnlyReport(verdict: CredentialsVerdict, site: CheckSite): Report {
+  const notRun = skipped('not run: no usable credentials');
+  const checks = [
+    finish('credentials', credentialsCheck(verdict)),
+    finish('egress-ip', notRun),
+    finish('public-api', notRun),
+    finish('signed-read', notRun),
+    finish('trade-permission', notRun),
+  ];
+  return diagnose(checks, { expectedIps: [], keyPrefix: null, site });
+}
+
+/** A fault in the monitor itself (a crash, a missed deadline), reported as this key's result. */
+export function monitorErrorReport(detail: string, site: CheckSite, keyPrefixShown: string | null = null): Report {
+  return diagnose([finish('signed-read', { status: 'fail', failure: 'MONITOR_ERROR', ...NOT_TIMED, detail })], { expectedIps: [], keyPrefix: keyPrefixShown, site });
 }

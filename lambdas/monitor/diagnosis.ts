@@ -1,5 +1,5 @@
-import type { CheckResult, Diagnosis, Failure, Report } from './types.js';
 import type { ExchangeReply } from '../exchange/reply.js';
+import type { CheckResult, CheckSite, Diagnosis, Failure, Report, SecretFault } from './types.js';
 
 /** What the advice text may mention. Everything here is safe to show. */
 export interface AdviceContext {
@@ -7,8 +7,10 @@ export interface AdviceContext {
   readonly egressIp: string | null;
   readonly expectedIps: readonly string[];
   readonly keyPrefix: string | null;
-  /** The first failing check's detail. */
+  /** The first failing check's name and detail. */
   readonly detail: string;
+  readonly site: CheckSite;
+  readonly secretFault?: SecretFault | undefined;
 }
 
 interface DiagnosisSpec {
@@ -18,79 +20,174 @@ interface DiagnosisSpec {
   readonly codes: readonly number[];
   /** HTTP statuses that mean this class when the body carries no reason code. */
   readonly httpStatuses: readonly number[];
+  /**
+   * Clears on its own (throttling, outages): worth a retry inside a run, and an incident only when
+   * it persists. The others are verdicts about the key or the setup: alert at once, never retry.
+   */
+  readonly transient: boolean;
+  /**
+   * Not about one key: when every key fails for it, that is one root cause (one monitor-level
+   * incident), not one incident per key.
+   */
+  readonly sharedCause: boolean;
   readonly title: string;
   readonly advice: (ctx: AdviceContext) => string;
 }
 
 const key = (ctx: AdviceContext) => (ctx.keyPrefix ? `key ${ctx.keyPrefix}…` : 'the key');
 const ip = (ctx: AdviceContext) => ctx.egressIp ?? 'this machine’s outbound IP (it could not be determined)';
+const onAws = (ctx: AdviceContext, aws: string, local: string) => (ctx.site === 'aws' ? aws : local);
+
+const SECRET_FIX: Readonly<Record<SecretFault, (ctx: AdviceContext) => string>> = {
+  'not-found': (ctx) =>
+    onAws(
+      ctx,
+      'Create the secret, or fix the key’s secretName/secretArn in the stack configuration and redeploy.',
+      'Check the secret id and the region (AWS_REGION); `aws secretsmanager describe-secret --secret-id <id>` tells whether it exists.',
+    ),
+  'access-denied': (ctx) =>
+    onAws(
+      ctx,
+      'The check function may not read this secret: it must be one of the configured keys (its IAM policy lists them), ' +
+        'or, with more than 50 keys, carry the tag exchange-key-monitor=<stack name>. Redeploy after changing the key list.',
+      'Your AWS identity may not read this secret: grant secretsmanager:GetSecretValue on it, or use a profile that has it (AWS_PROFILE).',
+    ),
+  'kms-denied': () => 'The secret is encrypted with a customer-managed KMS key: grant kms:Decrypt on that key to the reader (README → Configure).',
+  'no-region': () => 'Set AWS_REGION (or a default region in your AWS profile) to the region that holds the secret.',
+  'no-aws-credentials': () => 'No AWS credentials were found: run `aws configure` or `aws sso login`, or set AWS_PROFILE.',
+  throttled: (ctx) => onAws(ctx, 'Secrets Manager throttled the read; it usually clears by the next run. Nothing to fix on the key.', 'Secrets Manager throttled the read; try again in a minute.'),
+  unreachable: (ctx) =>
+    onAws(
+      ctx,
+      'Secrets Manager could not be reached from the function’s subnets: check the route to the NAT (or a Secrets Manager VPC endpoint).',
+      'Secrets Manager could not be reached: check your network or proxy settings.',
+    ),
+  timeout: (ctx) =>
+    onAws(ctx, 'Secrets Manager did not answer in time; the other keys were checked. It usually clears by the next run.', 'Secrets Manager did not answer in time: check your network and try again.'),
+  'service-error': () => 'Secrets Manager returned an error; it usually clears on its own. Nothing to fix on the key.',
+};
 
 /**
- * The one table that drives classification, precedence and the runbook text.
+ * The one table that drives classification, precedence, incident policy and the runbook text.
  * Codes from shared/cryptocom-api.md §2.2; legacy v2 codes still appear on some accounts.
  */
 export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   OK: {
-    precedence: 100,
+    precedence: 1000,
     codes: [0],
     httpStatuses: [],
+    transient: false,
+    sharedCause: false,
     title: 'Key is healthy',
     advice: () => 'Nothing to do.',
   },
   CREDENTIALS_MISSING: {
-    precedence: 1,
+    precedence: 10,
     codes: [],
     httpStatuses: [],
+    transient: false,
+    sharedCause: false,
     title: 'No API key or secret',
     advice: (ctx) =>
-      `${ctx.detail}. Locally: set EXCHANGE_API_KEY and EXCHANGE_API_SECRET, or pass --secret-id. ` +
-      'On AWS: write {"apiKey":"…","apiSecret":"…"} into the key’s secret with ' +
-      '`aws secretsmanager put-secret-value --secret-id <secret> --secret-string file://key.json`.',
+      `${ctx.detail}. ` +
+      onAws(
+        ctx,
+        'Write {"apiKey":"…","apiSecret":"…"} into the key’s secret with ' +
+          '`aws secretsmanager put-secret-value --secret-id <secret> --secret-string file://key.json`.',
+        'Set EXCHANGE_API_KEY and EXCHANGE_API_SECRET, or pass --secret-id; to see the monitor work without a key, run `key-monitor check --sandbox`.',
+      ),
   },
-  CREDENTIALS_MALFORMED: {
-    precedence: 2,
+  SECRET_NOT_READABLE: {
+    precedence: 20,
     codes: [],
     httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    title: 'The key’s secret cannot be read',
+    advice: (ctx) => `${ctx.detail}. ${SECRET_FIX[ctx.secretFault ?? 'access-denied'](ctx)} The exchange key itself was not checked.`,
+  },
+  SECRET_STORE_UNAVAILABLE: {
+    precedence: 30,
+    codes: [],
+    httpStatuses: [],
+    transient: true,
+    sharedCause: true,
+    title: 'Secrets Manager unavailable',
+    advice: (ctx) => `${ctx.detail}. ${SECRET_FIX[ctx.secretFault ?? 'service-error'](ctx)} The exchange key itself was not checked.`,
+  },
+  CREDENTIALS_MALFORMED: {
+    precedence: 40,
+    codes: [],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
     title: 'API key or secret is malformed',
     advice: (ctx) =>
       `${ctx.detail}. Copy the key and secret again from Crypto.com Exchange → Settings → API Keys, ` +
-      'without surrounding spaces, newlines or quotes, and store them again.',
+      'without surrounding spaces, newlines, quotes or invisible characters, and store them again as {"apiKey":"…","apiSecret":"…"}.',
   },
-  EGRESS_IP_MISMATCH: {
-    precedence: 3,
+  EXCHANGE_URL_INVALID: {
+    precedence: 50,
     codes: [],
     httpStatuses: [],
+    transient: false,
+    sharedCause: true,
+    title: 'The base URL does not answer like the exchange API',
+    advice: (ctx) =>
+      `${ctx.detail}. The configured exchange base URL answered with something other than the Crypto.com Exchange API ` +
+      '(a web page, a redirect or "not found"). Use https://api.crypto.com/exchange/v1 (production) or ' +
+      `https://uat-api.3ona.co/exchange/v1 (UAT)${onAws(ctx, ' in the stack’s exchangeBaseUrl and redeploy', ' with --base-url')}. The key was not judged.`,
+  },
+  EGRESS_IP_MISMATCH: {
+    precedence: 60,
+    codes: [],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: true,
     title: 'Requests do not leave through the whitelisted IP',
     advice: (ctx) =>
       `Requests leave from ${ip(ctx)}, not from ${ctx.expectedIps.join(' or ') || 'the expected IP'}. ` +
-      'Traffic is not going through the NAT gateway whose Elastic IP is whitelisted: check that the ' +
-      'function runs in the private subnets and their route table points 0.0.0.0/0 at the NAT, ' +
-      'or whitelist the new address on the key if the change was intended.',
+      onAws(
+        ctx,
+        'Traffic is not going out through the NAT whose Elastic IP is whitelisted: check that the function runs in the ' +
+          'private subnets and their route table sends 0.0.0.0/0 to that NAT, or whitelist the new address on the key if the change was intended.',
+        'Run the check from the host whose IP is whitelisted, or, if this machine’s IP is meant to be whitelisted, pass it with --expected-ip.',
+      ),
   },
   IP_NOT_WHITELISTED: {
-    precedence: 4,
+    precedence: 70,
     codes: [40103, 10003],
     httpStatuses: [],
+    transient: false,
+    sharedCause: false,
     title: 'IP not whitelisted (40103)',
     advice: (ctx) =>
       `The exchange refused ${key(ctx)} from IP ${ip(ctx)}. Add ${ip(ctx)} to the key’s IP whitelist ` +
       '(Crypto.com Exchange → Settings → API Keys → Edit → IP whitelist), then wait 2–5 minutes ' +
-      'for the change to take effect. Nothing else needs to change.',
+      'for the change to take effect.' +
+      onAws(ctx, ' Nothing else needs to change.', ' If the key is meant only for your server, this is expected from here: run the check on that server.'),
   },
   NONCE_REJECTED: {
-    precedence: 5,
+    precedence: 80,
     codes: [40102, 10007],
     httpStatuses: [],
+    transient: false,
+    sharedCause: true,
     title: 'Nonce rejected: clock skew (40102)',
     advice: (ctx) =>
       `${ctx.detail}. The exchange rejects requests whose nonce is more than 60 s from its clock. ` +
-      'Sync this machine’s clock (chrony/NTP: `timedatectl set-ntp true`); Lambda clocks are ' +
-      'synchronised by AWS, so on AWS this points at a stale or reused nonce.',
+      onAws(
+        ctx,
+        'Lambda clocks are synchronised by AWS, so on AWS this points at a stale or reused nonce or a skewed exchange clock; it is reported once for all keys.',
+        'Sync this machine’s clock (chrony/NTP: `timedatectl set-ntp true`, or the OS time settings).',
+      ),
   },
   AUTH_FAILED: {
-    precedence: 6,
+    precedence: 90,
     codes: [40101, 10002, 40104, 10005],
     httpStatuses: [401],
+    transient: false,
+    sharedCause: false,
     title: 'Authentication failure (40101 / HTTP 401)',
     advice: (ctx) =>
       `The exchange did not accept ${key(ctx)}: the key or secret is wrong, or the key was deleted, ` +
@@ -99,9 +196,11 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       '(Read + Trade, IP whitelist set) and rotate it in (README → Rotate a key).',
   },
   TRADE_PERMISSION_MISSING: {
-    precedence: 7,
+    precedence: 100,
     codes: [],
     httpStatuses: [],
+    transient: false,
+    sharedCause: false,
     title: 'Key cannot trade (reads work, writes fail with 40101)',
     advice: (ctx) =>
       `${key(ctx)} reads balances but is refused on a trade-scoped call, so orders will fail with ` +
@@ -109,41 +208,60 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'or create a key with Trade and rotate it in.',
   },
   TRADE_PERMISSION_UNEXPECTED: {
-    precedence: 8,
+    precedence: 110,
     codes: [],
     httpStatuses: [],
+    transient: false,
+    sharedCause: false,
     title: 'Read-only key can trade',
     advice: (ctx) =>
       `${key(ctx)} is declared read-only but the exchange accepted a trade-scoped call. Least ` +
       'privilege: untick "Enable trading" on the key, or declare it as a trading key ' +
-      '(expectTrade: true / drop --read-only).',
+      `${onAws(ctx, '(expectTrade: true in the stack’s keys)', '(drop --read-only)')}.`,
   },
   RATE_LIMITED: {
-    precedence: 9,
+    precedence: 120,
     codes: [42901, 10006],
     httpStatuses: [429],
+    transient: true,
+    sharedCause: true,
     title: 'Rate limited (429 / 42901)',
     advice: () =>
       'The exchange is throttling this key. Another bot is probably sharing it: use one key per bot, ' +
       'or run checks less often. The key itself is fine.',
   },
   EXCHANGE_UNAVAILABLE: {
-    precedence: 10,
+    precedence: 130,
     codes: [50001, 40801, 9010001],
     httpStatuses: [500, 502, 503, 504],
+    transient: true,
+    sharedCause: true,
     title: 'Exchange or network unavailable',
     advice: (ctx) =>
-      `${ctx.detail}. This is on the exchange or network side; no key action. Check ` +
-      'https://status.crypto.com and the NAT gateway; the next scheduled check runs again.',
+      `${ctx.detail}. This is on the exchange or network side; no key action. Check https://status.crypto.com` +
+      onAws(ctx, ' and the NAT; the next scheduled check runs again.', ' and your network, then try again in a minute.'),
   },
   UNEXPECTED_RESPONSE: {
-    precedence: 11,
+    precedence: 140,
     codes: [],
     httpStatuses: [],
+    transient: false,
+    sharedCause: false,
     title: 'Unexpected response',
     advice: (ctx) =>
-      `${ctx.detail}. Look the code up in the error-code reference (README); account-level codes such ` +
-      'as 202 ACCOUNT_IS_SUSPENDED need Crypto.com support.',
+      `${ctx.detail}. The exchange answered in a way the monitor has no rule for, so it cannot call the key healthy. ` +
+      'Look the code up in the error-code reference (README); account-level codes such as 202 ACCOUNT_IS_SUSPENDED need Crypto.com support.',
+  },
+  MONITOR_ERROR: {
+    precedence: 150,
+    codes: [],
+    httpStatuses: [],
+    transient: true,
+    sharedCause: false,
+    title: 'The monitor could not finish this key’s check',
+    advice: (ctx) =>
+      `${ctx.detail}. This is a fault in the monitor, not a verdict on the key; the other keys were checked. ` +
+      onAws(ctx, 'The function’s log has the error; it is retried on the next run.', 'Run the check again; if it repeats, report it with the --json output.'),
   },
 };
 
@@ -154,26 +272,46 @@ for (const [diagnosis, spec] of Object.entries(DIAGNOSIS_TABLE) as [Diagnosis, D
   for (const status of spec.httpStatuses) byStatus.set(status, diagnosis);
 }
 
-/** What one exchange reply means. A reason code in the body decides, whatever the HTTP status. */
+/** HTTP statuses that say "this is not the API" when the body is not an exchange answer. */
+const NOT_THE_API = (status: number) => (status >= 200 && status < 400) || status === 404 || status === 405 || status === 410;
+
+/**
+ * What one exchange reply means. A reason code in the body decides, whatever the HTTP status,
+ * except that success (code 0) counts only with HTTP 200: a redirect or an error page that says
+ * "code 0" is not an answer.
+ */
 export function classifyReply(reply: ExchangeReply): Diagnosis {
   switch (reply.kind) {
     case 'network':
       return 'EXCHANGE_UNAVAILABLE';
-    case 'not-json':
-      // Cloudflare and load balancers answer with HTML; only 401 and 429 still say something useful.
-    {
+    case 'not-json': {
+      // Cloudflare and load balancers answer with HTML; 401 and 429 still say something useful, and a
+      // page that is not an error (or a 404) means the base URL points somewhere else entirely.
       const meaning = byStatus.get(reply.httpStatus);
-      return meaning === 'AUTH_FAILED' || meaning === 'RATE_LIMITED' ? meaning : 'EXCHANGE_UNAVAILABLE';
+      if (meaning === 'AUTH_FAILED' || meaning === 'RATE_LIMITED') return meaning;
+      return NOT_THE_API(reply.httpStatus) ? 'EXCHANGE_URL_INVALID' : 'EXCHANGE_UNAVAILABLE';
     }
     case 'answer':
+      if (reply.code === 0) return reply.httpStatus === 200 ? 'OK' : 'UNEXPECTED_RESPONSE';
       if (reply.code !== null) return byCode.get(reply.code) ?? 'UNEXPECTED_RESPONSE';
       if (byStatus.has(reply.httpStatus)) return byStatus.get(reply.httpStatus) as Diagnosis;
-      return reply.httpStatus >= 500 ? 'EXCHANGE_UNAVAILABLE' : 'UNEXPECTED_RESPONSE';
+      if (reply.httpStatus >= 500) return 'EXCHANGE_UNAVAILABLE';
+      return reply.httpStatus === 404 || reply.httpStatus === 405 || (reply.httpStatus >= 300 && reply.httpStatus < 400) ? 'EXCHANGE_URL_INVALID' : 'UNEXPECTED_RESPONSE';
   }
 }
 
 export function isFailure(d: Diagnosis): d is Failure {
   return d !== 'OK';
+}
+
+export function isTransient(d: Diagnosis): boolean {
+  return DIAGNOSIS_TABLE[d].transient;
+}
+
+/** The transport's retry predicate: only faults that clear on their own earn another attempt. */
+export function isRetryableReply(reply: ExchangeReply): boolean {
+  const meaning = classifyReply(reply);
+  return meaning === 'EXCHANGE_UNAVAILABLE' || meaning === 'RATE_LIMITED';
 }
 
 export function adviceFor(diagnosis: Diagnosis, ctx: AdviceContext): string {
@@ -183,6 +321,7 @@ export function adviceFor(diagnosis: Diagnosis, ctx: AdviceContext): string {
 export interface DiagnoseContext {
   readonly expectedIps: readonly string[];
   readonly keyPrefix: string | null;
+  readonly site: CheckSite;
 }
 
 /** Many check results → the one fault to fix first, with its runbook text. */
@@ -191,14 +330,12 @@ export function diagnose(checks: readonly CheckResult[], ctx: DiagnoseContext): 
     .filter((c): c is CheckResult & { failure: Failure } => c.status === 'fail' && c.failure !== undefined)
     .sort((a, b) => DIAGNOSIS_TABLE[a.failure].precedence - DIAGNOSIS_TABLE[b.failure].precedence);
   const first = failing[0];
-  const diagnosis: Diagnosis = first ? first.failure : 'OK';
+  // No OK without evidence: a healthy verdict needs the signed read and the trade probe to have passed.
+  const proven = checks.some((c) => c.name === 'signed-read' && c.status === 'pass') && checks.some((c) => c.name === 'trade-permission' && c.status === 'pass');
+  const diagnosis: Diagnosis = first ? first.failure : proven ? 'OK' : 'MONITOR_ERROR';
   const egressIp = checks.find((c) => c.egressIp !== undefined)?.egressIp ?? null;
-  const advice = adviceFor(diagnosis, {
-    egressIp,
-    expectedIps: ctx.expectedIps,
-    keyPrefix: ctx.keyPrefix,
-    detail: first ? `${first.name}: ${first.detail}` : '',
-  });
+  const detail = first ? `${first.name}: ${first.detail}` : proven ? '' : 'the checks did not produce the evidence a healthy verdict needs';
+  const advice = adviceFor(diagnosis, { egressIp, expectedIps: ctx.expectedIps, keyPrefix: ctx.keyPrefix, detail, site: ctx.site, secretFault: first?.secretFault });
   return {
     healthy: diagnosis === 'OK',
     diagnosis,

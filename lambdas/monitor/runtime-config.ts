@@ -1,19 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
+import { ENV } from '../contract/env.js';
+import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
+
 /**
- * The check and rotation Lambdas' configuration, read from environment variables that the CDK
- * stack writes (it imports these names, so the two cannot drift). Pure: no AWS imports.
+ * The check and rotation Lambdas' configuration: small values from environment variables the CDK
+ * stack writes, and the key list from a JSON file bundled with the function (it grows with the
+ * keys; Lambda's environment stops at 4 KB). Pure apart from reading that one file.
  */
-export const ENV = {
-  keys: 'MONITORED_KEYS',
-  baseUrl: 'EXCHANGE_BASE_URL',
-  ipEchoUrl: 'IP_ECHO_URL',
-  expectedIp: 'EXPECTED_EGRESS_IP',
-  timeoutMs: 'CHECK_TIMEOUT_MS',
-  secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
-  alertTopicArn: 'ALERT_TOPIC_ARN',
-} as const;
+export { ENV };
 
 export interface MonitoredKey {
-  /** Short name used in metrics, alarms and logs; never the API key itself. */
+  /** Short name used in logs, alerts and the store; never the API key itself. */
   readonly name: string;
   /** Secrets Manager name or ARN holding {"apiKey","apiSecret"}. */
   readonly secretId: string;
@@ -34,7 +32,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(
     readonly field: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`${field}: ${problem}`);
   }
@@ -50,42 +48,73 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return n;
 }
 
-export function parseMonitoredKeys(raw: string | undefined): MonitoredKey[] {
-  if (!raw) throw new ConfigError(ENV.keys, 'not set');
+export function parseMonitoredKeys(raw: string | undefined, source: string = ENV.keys): MonitoredKey[] {
+  if (!raw) throw new ConfigError(source, 'not set');
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError(ENV.keys, 'not valid JSON');
+    throw new ConfigError(source, 'not valid JSON');
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError(ENV.keys, 'expected a non-empty JSON array');
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError(source, 'expected a non-empty JSON array');
   const names = new Set<string>();
   return parsed.map((item: unknown, i) => {
     const k = item as Partial<MonitoredKey> | null;
-    if (!k || typeof k.name !== 'string' || !KEY_NAME_PATTERN.test(k.name)) throw new ConfigError(`${ENV.keys}[${i}].name`, 'letters, digits, - and _ only (1–64)');
-    if (names.has(k.name)) throw new ConfigError(`${ENV.keys}[${i}].name`, `"${k.name}" is used twice`);
+    if (!k || typeof k.name !== 'string' || !KEY_NAME_PATTERN.test(k.name)) throw new ConfigError(`${source}[${i}].name`, 'letters, digits, - and _ only (1–64)');
+    if (names.has(k.name)) throw new ConfigError(`${source}[${i}].name`, `"${k.name}" is used twice`);
     names.add(k.name);
-    if (typeof k.secretId !== 'string' || !k.secretId) throw new ConfigError(`${ENV.keys}[${i}].secretId`, 'missing');
-    if (typeof k.expectTrade !== 'boolean') throw new ConfigError(`${ENV.keys}[${i}].expectTrade`, 'must be true or false');
+    if (typeof k.secretId !== 'string' || !k.secretId) throw new ConfigError(`${source}[${i}].secretId`, 'missing');
+    if (typeof k.expectTrade !== 'boolean') throw new ConfigError(`${source}[${i}].expectTrade`, 'must be true or false');
     return { name: k.name, secretId: k.secretId, expectTrade: k.expectTrade };
   });
 }
 
-export function loadRuntimeConfig(env: NodeJS.ProcessEnv): RuntimeConfig {
+function keysFrom(env: NodeJS.ProcessEnv, readFile: (path: string) => string): MonitoredKey[] {
+  const file = env[ENV.keysFile];
+  if (file) {
+    let text: string;
+    try {
+      text = readFile(file);
+    } catch {
+      throw new ConfigError(ENV.keysFile, `cannot read ${file}`);
+    }
+    return parseMonitoredKeys(text, ENV.keysFile);
+  }
+  return parseMonitoredKeys(env[ENV.keys]);
+}
+
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): RuntimeConfig {
   const baseUrl = env[ENV.baseUrl];
   if (!baseUrl) throw new ConfigError(ENV.baseUrl, 'not set');
+  const base = checkBaseUrl(baseUrl);
+  if (!base.ok) throw new ConfigError(ENV.baseUrl, base.problem);
+  const ipEchoUrl = env[ENV.ipEchoUrl] || null;
+  if (ipEchoUrl && !isSecureOrLoopback(ipEchoUrl)) throw new ConfigError(ENV.ipEchoUrl, 'must be an https:// URL');
   return {
-    keys: parseMonitoredKeys(env[ENV.keys]),
-    baseUrl: baseUrl.replace(/\/+$/, ''),
-    ipEchoUrl: env[ENV.ipEchoUrl] || null,
+    keys: keysFrom(env, readFile),
+    baseUrl: base.url,
+    ipEchoUrl,
     expectedIps: (env[ENV.expectedIp] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    timeoutMs: positiveInt(env, ENV.timeoutMs, 5_000),
+    timeoutMs: positiveInt(env, ENV.timeoutMs, DEFAULT_TIMEOUT_MS),
     secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlMs, 30_000),
     alertTopicArn: env[ENV.alertTopicArn] || null,
   };
 }
 
-/** Find the configured key a secret belongs to, by name or ARN (ARNs may carry a random suffix). */
+/**
+ * A secret's ARN without the 6-character random suffix Secrets Manager appends to every ARN:
+ * `arn:…:secret:prod/cdc-AbCdEf` → `arn:…:secret:prod/cdc`, and its name, `prod/cdc`.
+ */
+export function secretArnParts(arn: string): { readonly baseArn: string; readonly name: string } | null {
+  const m = /^(arn:[^:]+:secretsmanager:[^:]*:\d*:secret:(.+))-[A-Za-z0-9]{6}$/.exec(arn);
+  return m ? { baseArn: m[1] as string, name: m[2] as string } : null;
+}
+
+/**
+ * The configured key a rotating secret belongs to, matched exactly: by full ARN, by ARN without its
+ * suffix, or by name. `prod/cdc` never matches `prod/cdc-reporting`.
+ */
 export function keyForSecret(keys: readonly MonitoredKey[], secretArn: string): MonitoredKey | undefined {
-  return keys.find((k) => k.secretId === secretArn || secretArn.includes(`:secret:${k.secretId}-`) || secretArn.startsWith(`${k.secretId}-`));
+  const parts = secretArnParts(secretArn);
+  return keys.find((k) => k.secretId === secretArn || (parts !== null && (k.secretId === parts.baseArn || k.secretId === parts.name)));
 }

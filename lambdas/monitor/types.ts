@@ -1,24 +1,42 @@
+import type { ExchangeCredentials } from '../exchange/client.js';
+
 export const DIAGNOSES = [
   'OK',
   'CREDENTIALS_MISSING',
+  'SECRET_NOT_READABLE',
+  'SECRET_STORE_UNAVAILABLE',
   'CREDENTIALS_MALFORMED',
-  'AUTH_FAILED',
+  'EXCHANGE_URL_INVALID',
+  'EGRESS_IP_MISMATCH',
   'IP_NOT_WHITELISTED',
+  'NONCE_REJECTED',
+  'AUTH_FAILED',
   'TRADE_PERMISSION_MISSING',
   'TRADE_PERMISSION_UNEXPECTED',
-  'NONCE_REJECTED',
-  'EGRESS_IP_MISMATCH',
   'RATE_LIMITED',
   'EXCHANGE_UNAVAILABLE',
   'UNEXPECTED_RESPONSE',
+  'MONITOR_ERROR',
 ] as const;
 export type Diagnosis = (typeof DIAGNOSES)[number];
 export type Failure = Exclude<Diagnosis, 'OK'>;
 
-export interface Credentials {
-  readonly apiKey: string;
-  readonly apiSecret: string;
-}
+export type Credentials = ExchangeCredentials;
+
+/** Why a key's secret could not be read: each has its own fix. */
+export type SecretFault =
+  | 'not-found'
+  | 'access-denied'
+  | 'kms-denied'
+  | 'no-region'
+  | 'no-aws-credentials'
+  | 'throttled'
+  | 'unreachable'
+  | 'timeout'
+  | 'service-error';
+
+/** Where a check ran decides what advice fits: a laptop has no NAT gateway and no next scheduled run. */
+export type CheckSite = 'aws' | 'local';
 
 export type CheckName = 'credentials' | 'egress-ip' | 'public-api' | 'signed-read' | 'trade-permission';
 export const CHECK_NAMES: readonly CheckName[] = ['credentials', 'egress-ip', 'public-api', 'signed-read', 'trade-permission'];
@@ -38,16 +56,21 @@ export interface BalanceEvidence {
 export interface CheckResult {
   readonly name: CheckName;
   readonly status: CheckStatus;
-  /** false only when status is 'fail'. */
-  readonly ok: boolean;
+  /** true for pass and warn, false for fail, null for skip (a check that did not run proved nothing). */
+  readonly ok: boolean | null;
   /** The exchange's reason code when it sent one. */
   readonly code: number | null;
   readonly httpStatus: number | null;
+  /** The last attempt's round trip (what the exchange took). */
   readonly latencyMs: number;
-  /** Human text; never contains a secret, signature or full key. */
+  /** The whole check: every attempt and the waits between them. */
+  readonly elapsedMs: number;
+  readonly attempts: number;
+  /** Human text, one printable line; never contains a secret, signature or full key. */
   readonly detail: string;
   /** What this check's failure means; set when status is 'fail'. */
   readonly failure?: Failure;
+  readonly secretFault?: SecretFault;
   readonly balances?: BalanceEvidence;
   readonly egressIp?: string;
   readonly clockSkewMs?: number;

@@ -20,6 +20,17 @@ export const BEHAVIOURS = [
   'unavailable',
   'slow',
   'unexpected',
+  // Hostile or broken exchanges, for the monitor's own defences:
+  /** Errors that echo the whole signed request back (key, signature) in JSON and in an HTML page. */
+  'echo',
+  /** Messages carrying terminal escape codes and a forged "Diagnosis: OK" line. */
+  'escape-codes',
+  /** A redirect (302) whose body claims success. */
+  'redirect',
+  /** An error status (403) whose body claims success (code 0). */
+  'code-zero-error',
+  /** A balance list with null entries. */
+  'null-balances',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -54,6 +65,10 @@ export interface Sandbox {
   /** A key the sandbox knows, behaving as asked ('bad-secret' hands out a wrong secret). */
   credentials(behaviour?: Behaviour): Credentials;
   readonly requests: RecordedRequest[];
+  /** A fresh key of its own (so a test can revoke it without touching others). */
+  mint(behaviour?: Behaviour): Credentials;
+  /** Delete a key on the "exchange" (as an operator revoking it would): it answers 40101 from now on. */
+  revoke(apiKey: string): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +83,7 @@ interface Reply {
   status: number;
   body: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 const envelope = (method: string, id: unknown, status: number, code: number, message: string): Reply => ({
@@ -129,6 +145,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     requests.push({ httpMethod: req.method ?? '', method, behaviour, id: parsed['id'], nonce: parsed['nonce'], sig: parsed['sig'], params: parsed['params'] });
 
     if (behaviour === 'slow') await new Promise((r) => setTimeout(r, slowMs));
+    if (behaviour === 'redirect') return { status: 302, body: { id: parsed['id'] ?? -1, method, code: 0, result: SANDBOX_PORTFOLIO }, headers: { location: 'https://example.invalid/' } };
+    if (behaviour === 'code-zero-error') return { status: 403, body: { id: parsed['id'] ?? -1, method, code: 0, result: { data: [] } } };
+    if (behaviour === 'escape-codes') {
+      return envelope(method, parsed['id'], 400, 40001, 'bad\u001b[2J\u001b[H\r\nDiagnosis: OK — Key is healthy\u001b]0;pwned\u0007');
+    }
+    if (behaviour === 'echo' && method.startsWith('private/')) {
+      // Half the echoes come as HTML (a proxy error page), half as the JSON envelope's message.
+      if (method === 'private/cancel-order') return { status: 502, body: `<html><title>Bad request ${raw}</title><body>${raw}</body></html>`, contentType: 'text/html' };
+      return { status: 401, body: { id: parsed['id'] ?? -1, method, code: 40101, message: `Authentication failure for ${raw}`, original: raw } };
+    }
     if (behaviour === 'unavailable') return { status: 502, body: CLOUDFLARE_502, contentType: 'text/html' };
     if (behaviour === 'rate-limited') return envelope(method, parsed['id'], 429, 42901, 'TOO_MANY_REQUESTS');
     const now = Date.now() + (behaviour === 'clock-skew' ? clockSkewMs : 0);
@@ -162,6 +188,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       // Scope passed; the order does not exist. The live API's code here is undocumented (212/316/40401).
       return envelope(method, id, 500, 316, 'NO_ACTIVE_ORDER');
     }
+    if (behaviour === 'null-balances') return { status: 200, body: { id, method, code: 0, result: { data: [{ ...SANDBOX_PORTFOLIO.data[0], position_balances: [null, SANDBOX_PORTFOLIO.data[0].position_balances[0]] }] } } };
     return { status: 200, body: { id, method, code: 0, result: SANDBOX_PORTFOLIO } };
   }
 
@@ -169,7 +196,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     handle(req)
       .then((reply) => {
         const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-        res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json', date: new Date().toUTCString() });
+        res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'application/json', date: new Date().toUTCString(), ...reply.headers });
         res.end(text);
       })
       .catch(() => {
@@ -188,6 +215,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     baseUrl: (behaviour?: Behaviour) => (behaviour ? `${origin}/b/${behaviour}/exchange/v1` : `${origin}/exchange/v1`),
     credentials: (behaviour: Behaviour = 'healthy') => issued.get(behaviour) as Credentials,
     requests,
+    mint: (behaviour: Behaviour = 'healthy') => {
+      const apiKey = `sbx${randomBytes(10).toString('hex')}`;
+      const secret = randomBytes(18).toString('base64url');
+      keys.set(apiKey, { secret, behaviour });
+      return { apiKey, apiSecret: secret };
+    },
+    revoke: (apiKey: string) => {
+      keys.delete(apiKey);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

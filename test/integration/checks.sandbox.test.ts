@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../lambdas/monitor/checks.js';
 import { validateCredentials } from '../../lambdas/monitor/credentials.js';
 import { ExchangeClient } from '../../lambdas/exchange/client.js';
+import { checkClient } from '../../lambdas/monitor/check-client.js';
 import { UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
 import type { Diagnosis } from '../../lambdas/monitor/types.js';
@@ -17,8 +18,8 @@ afterAll(async () => {
 });
 
 /** One real check over loopback HTTP; the behaviour is chosen by the key and the base URL path. */
-async function check(behaviour: Behaviour, over: { expectTrade?: boolean; expectedIps?: string[]; timeoutMs?: number; raw?: object } = {}) {
-  client = new ExchangeClient({ baseUrl: sandbox.baseUrl(behaviour), timeoutMs: over.timeoutMs ?? 2_000, budgetMs: (over.timeoutMs ?? 2_000) * 2.5 });
+async function check(behaviour: Behaviour, over: { expectTrade?: boolean; expectedIps?: string[]; timeoutMs?: number; raw?: object; baseUrl?: string } = {}) {
+  client = checkClient({ baseUrl: over.baseUrl ?? sandbox.baseUrl(behaviour), timeoutMs: over.timeoutMs ?? 2_000 });
   try {
     return await runChecks({
       credentials: validateCredentials(over.raw ?? sandbox.credentials(behaviour)),
@@ -26,6 +27,7 @@ async function check(behaviour: Behaviour, over: { expectTrade?: boolean; expect
       expectedIps: over.expectedIps ?? ['203.0.113.7'],
       ipEchoUrl: sandbox.ipEchoUrl,
       exchange: client,
+      site: 'aws',
     });
   } finally {
     await client.close();
@@ -51,6 +53,9 @@ describe('every diagnosis over real HTTP against the sandbox', () => {
     ['502 HTML page', 'unavailable', {}, 'EXCHANGE_UNAVAILABLE'],
     ['timeout', 'slow', { timeoutMs: 200 }, 'EXCHANGE_UNAVAILABLE'],
     ['account suspended', 'unexpected', {}, 'UNEXPECTED_RESPONSE'],
+    ['a redirect that claims success', 'redirect', {}, 'UNEXPECTED_RESPONSE'],
+    ['a 403 that claims success (code 0)', 'code-zero-error', {}, 'UNEXPECTED_RESPONSE'],
+    ['null entries in the balance list', 'null-balances', {}, 'UNEXPECTED_RESPONSE'],
   ];
   it.each(cases)('%s → %s', async (_label, behaviour, over, expected) => {
     const report = await check(behaviour, over);
@@ -113,13 +118,13 @@ describe('the client’s manners', () => {
     const started = Date.now();
     const report = await check('slow', { timeoutMs: 200 });
     expect(report.checks.find((c) => c.name === 'signed-read')?.detail).toContain('no answer in time');
-    // A 500 ms budget (2.5 × 200 ms); the sandbox would only have answered after 5 s.
+    // A 600 ms budget (3 × 200 ms); the sandbox would only have answered after 5 s.
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it('refuses to send anything that could trade or withdraw, before it reaches the exchange', async () => {
     const from = sandbox.requests.length;
-    const c = new ExchangeClient({ baseUrl: sandbox.baseUrl(), timeoutMs: 1_000, budgetMs: 1_000 });
+    const c = checkClient({ baseUrl: sandbox.baseUrl(), timeoutMs: 1_000 });
     const creds = sandbox.credentials('healthy');
     expect(() => c.privatePost('private/create-order', { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '1', quantity: '1' }, creds)).toThrow(UnsafeRequestError);
     expect(() => c.privatePost('private/cancel-order', { order_id: '18342311' }, creds)).toThrow(UnsafeRequestError);
@@ -138,5 +143,49 @@ describe('the client’s manners', () => {
       expect(Object.keys(r.params as object)).toEqual(['client_oid']);
       expect((r.params as { client_oid: string }).client_oid).toMatch(/^hc-[0-9a-f]{32}$/);
     }
+  });
+});
+
+describe('replies that are not answers are never OK', () => {
+  it('a base URL with a wrong path (404 HTML) is a setup fault, not an outage', async () => {
+    const report = await check('healthy', { baseUrl: `${sandbox.origin}/wrong/path/v1` });
+    expect(report.diagnosis).toBe('EXCHANGE_URL_INVALID');
+    expect(report.advice).not.toContain('status.crypto.com');
+    expect(report.advice).toContain('https://api.crypto.com/exchange/v1');
+  });
+
+  it('null entries in the balance list are a diagnosis, not a crash', async () => {
+    const report = await check('null-balances');
+    expect(report.checks.find((c) => c.name === 'signed-read')?.detail).toContain('not a balance object');
+  });
+
+  it('shows the real time of a check: all its attempts, and how many', async () => {
+    const report = await check('rate-limited');
+    const read = report.checks.find((c) => c.name === 'signed-read');
+    expect(read?.attempts).toBeGreaterThan(1);
+    expect(read?.elapsedMs).toBeGreaterThanOrEqual(read?.latencyMs ?? 0);
+  });
+});
+
+describe('nothing sensitive leaves, whatever the exchange sends back', () => {
+  it('an exchange that echoes the signed request (JSON and HTML) leaks neither the key beyond 4 characters nor a signature', async () => {
+    const from = sandbox.requests.length;
+    const report = await check('echo');
+    const text = JSON.stringify(report);
+    const { apiKey, apiSecret } = sandbox.credentials('echo');
+    const sigs = sandbox.requests.slice(from).map((r) => r.sig).filter((x): x is string => typeof x === 'string');
+    expect(sigs.length).toBeGreaterThan(0);
+    for (const sig of sigs) expect(text).not.toContain(sig);
+    expect(text).not.toContain(apiKey.slice(0, 5));
+    expect(text).not.toContain(apiSecret.slice(0, 5));
+    expect(text).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('escape codes and forged lines from the exchange arrive as one inert line', async () => {
+    const report = await check('escape-codes');
+    for (const c of report.checks) {
+      expect(c.detail).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    }
+    expect(report.advice).not.toMatch(/[\u0000-\u001f]/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReply, diagnose, DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
-import type { ExchangeReply } from '../../lambdas/exchange/reply.js';
+import { classifyReply, diagnose, DIAGNOSIS_TABLE, isRetryableReply } from '../../lambdas/monitor/diagnosis.js';
+import { parseReply, type ExchangeReply } from '../../lambdas/exchange/reply.js';
 import { DIAGNOSES, type CheckResult } from '../../lambdas/monitor/types.js';
 
 const answer = (httpStatus: number, code: number | null, message: string | null = null): ExchangeReply => ({
@@ -25,7 +25,6 @@ describe('classifyReply', () => {
     [answer(429, 42901), 'RATE_LIMITED'],
     [answer(200, 10006), 'RATE_LIMITED'],
     [answer(500, 50001), 'EXCHANGE_UNAVAILABLE'],
-    [answer(200, 9010001), 'EXCHANGE_UNAVAILABLE'],
     [answer(400, 202), 'UNEXPECTED_RESPONSE'],
   ] as const)('%o → %s', (reply, expected) => {
     expect(classifyReply(reply)).toBe(expected);
@@ -34,7 +33,10 @@ describe('classifyReply', () => {
   it('lets the reason code decide whatever the HTTP status says', () => {
     expect(classifyReply(answer(200, 40101))).toBe('AUTH_FAILED');
     expect(classifyReply(answer(500, 316))).toBe('UNEXPECTED_RESPONSE');
-    expect(classifyReply(answer(401, 0))).toBe('OK');
+  });
+
+  it('takes code 0 as success only with HTTP 200: a redirect or error page saying "code 0" is not an answer', () => {
+    for (const status of [201, 204, 301, 302, 307, 400, 401, 403, 404, 500]) expect(classifyReply(answer(status, 0)), String(status)).toBe('UNEXPECTED_RESPONSE');
   });
 
   it('falls back to the HTTP status when the body has no code', () => {
@@ -42,14 +44,25 @@ describe('classifyReply', () => {
     expect(classifyReply(answer(429, null))).toBe('RATE_LIMITED');
     expect(classifyReply(answer(503, null))).toBe('EXCHANGE_UNAVAILABLE');
     expect(classifyReply(answer(418, null))).toBe('UNEXPECTED_RESPONSE');
+    expect(classifyReply(answer(404, null))).toBe('EXCHANGE_URL_INVALID');
+    expect(classifyReply(answer(302, null))).toBe('EXCHANGE_URL_INVALID');
   });
 
-  it('treats HTML pages and dead connections as the exchange being unavailable', () => {
+  it('treats error pages and dead connections as the exchange being unavailable', () => {
     expect(classifyReply({ kind: 'not-json', httpStatus: 502, snippet: 'Bad gateway' })).toBe('EXCHANGE_UNAVAILABLE');
     expect(classifyReply({ kind: 'not-json', httpStatus: 403, snippet: 'Attention Required' })).toBe('EXCHANGE_UNAVAILABLE');
     expect(classifyReply({ kind: 'not-json', httpStatus: 429, snippet: 'Too many' })).toBe('RATE_LIMITED');
     expect(classifyReply({ kind: 'not-json', httpStatus: 401, snippet: 'Unauthorized' })).toBe('AUTH_FAILED');
     expect(classifyReply({ kind: 'network', error: 'timeout', detail: '5000 ms' })).toBe('EXCHANGE_UNAVAILABLE');
+  });
+
+  it('treats a page that is not the API (404, a redirect, a web page) as a setup fault, not an outage', () => {
+    for (const status of [200, 301, 302, 404, 405, 410]) {
+      expect(classifyReply({ kind: 'not-json', httpStatus: status, snippet: 'Not Found' }), String(status)).toBe('EXCHANGE_URL_INVALID');
+    }
+    const advice = DIAGNOSIS_TABLE.EXCHANGE_URL_INVALID.advice({ egressIp: null, expectedIps: [], keyPrefix: null, detail: 'public-api: HTTP 404', site: 'local' });
+    expect(advice).toContain('https://api.crypto.com/exchange/v1');
+    expect(advice).not.toContain('status.crypto.com');
   });
 
   it('maps no reason code to two classes', () => {
@@ -63,19 +76,42 @@ describe('classifyReply', () => {
   });
 });
 
+describe('retry predicate given to the transport', () => {
+  it('retries transient faults only, never an authentication verdict or an answer', () => {
+    expect(isRetryableReply({ kind: 'network', error: 'connection', detail: 'ECONNRESET' })).toBe(true);
+    expect(isRetryableReply(parseReply(502, '<html>', null))).toBe(true);
+    expect(isRetryableReply(parseReply(429, '{"code":42901}', null))).toBe(true);
+    expect(isRetryableReply(parseReply(401, '{"code":40101}', null))).toBe(false);
+    expect(isRetryableReply(parseReply(401, '{"code":40103}', null))).toBe(false);
+    expect(isRetryableReply(parseReply(500, '{"code":316}', null))).toBe(false);
+    expect(isRetryableReply(parseReply(200, '{"code":0}', null))).toBe(false);
+    expect(isRetryableReply(parseReply(404, '<html>Not Found</html>', null))).toBe(false);
+  });
+});
+
 const check = (over: Partial<CheckResult> & Pick<CheckResult, 'name' | 'status'>): CheckResult => ({
-  ok: over.status !== 'fail',
+  ok: over.status === 'skip' ? null : over.status !== 'fail',
   code: null,
   httpStatus: null,
   latencyMs: 1,
+  elapsedMs: 1,
+  attempts: 1,
   detail: 'detail',
   ...over,
 });
 
+const proof = [check({ name: 'signed-read', status: 'pass' }), check({ name: 'trade-permission', status: 'pass' })];
+
 describe('diagnose', () => {
-  it('is OK when nothing fails, even with warnings', () => {
-    const report = diagnose([check({ name: 'public-api', status: 'warn' }), check({ name: 'signed-read', status: 'pass' })], { expectedIps: [], keyPrefix: 'abcd' });
+  it('is OK when nothing fails and the read and probe passed, even with warnings', () => {
+    const report = diagnose([check({ name: 'public-api', status: 'warn' }), ...proof], { expectedIps: [], keyPrefix: 'abcd', site: 'aws' });
     expect(report).toMatchObject({ healthy: true, diagnosis: 'OK' });
+  });
+
+  it('never says OK without evidence: nothing failed but nothing proved the key either', () => {
+    const report = diagnose([check({ name: 'public-api', status: 'pass' }), check({ name: 'signed-read', status: 'skip' })], { expectedIps: [], keyPrefix: null, site: 'aws' });
+    expect(report.healthy).toBe(false);
+    expect(report.diagnosis).toBe('MONITOR_ERROR');
   });
 
   it('picks the most fundamental failure by precedence', () => {
@@ -85,7 +121,7 @@ describe('diagnose', () => {
         check({ name: 'signed-read', status: 'fail', failure: 'IP_NOT_WHITELISTED' }),
         check({ name: 'egress-ip', status: 'pass', egressIp: '203.0.113.7' }),
       ],
-      { expectedIps: [], keyPrefix: 'abcd' },
+      { expectedIps: [], keyPrefix: 'abcd', site: 'aws' },
     );
     expect(report.diagnosis).toBe('IP_NOT_WHITELISTED');
     expect(report.advice).toContain('Add 203.0.113.7 to the key’s IP whitelist');
@@ -98,17 +134,48 @@ describe('diagnose', () => {
         check({ name: 'egress-ip', status: 'fail', failure: 'EGRESS_IP_MISMATCH', egressIp: '198.51.100.9' }),
         check({ name: 'signed-read', status: 'fail', failure: 'IP_NOT_WHITELISTED' }),
       ],
-      { expectedIps: ['203.0.113.7'], keyPrefix: null },
+      { expectedIps: ['203.0.113.7'], keyPrefix: null, site: 'aws' },
     );
     expect(report.diagnosis).toBe('EGRESS_IP_MISMATCH');
     expect(report.advice).toContain('198.51.100.9');
     expect(report.advice).toContain('203.0.113.7');
   });
 
-  it('has a title and advice for every diagnosis', () => {
+  it('fits its advice to where the check ran: no NAT gateway or next scheduled run on a laptop', () => {
+    for (const d of ['EGRESS_IP_MISMATCH', 'EXCHANGE_UNAVAILABLE', 'NONCE_REJECTED', 'CREDENTIALS_MISSING', 'MONITOR_ERROR'] as const) {
+      const ctx = { egressIp: '198.51.100.9', expectedIps: ['203.0.113.7'], keyPrefix: 'abcd', detail: 'x' };
+      const local = DIAGNOSIS_TABLE[d].advice({ ...ctx, site: 'local' });
+      const aws = DIAGNOSIS_TABLE[d].advice({ ...ctx, site: 'aws' });
+      expect(local, d).not.toMatch(/NAT|next scheduled|next run|private subnets/i);
+      expect(local, d).not.toBe(aws);
+    }
+    expect(DIAGNOSIS_TABLE.CREDENTIALS_MISSING.advice({ egressIp: null, expectedIps: [], keyPrefix: null, detail: 'x', site: 'local' })).toContain('--sandbox');
+  });
+
+  it('names the right fix for each way a secret cannot be read, never "re-enter the secret"', () => {
+    const faults = ['not-found', 'access-denied', 'kms-denied', 'no-region', 'no-aws-credentials', 'throttled', 'unreachable', 'timeout', 'service-error'] as const;
+    const texts = faults.map((f) =>
+      DIAGNOSIS_TABLE[f === 'throttled' || f === 'unreachable' || f === 'timeout' || f === 'service-error' ? 'SECRET_STORE_UNAVAILABLE' : 'SECRET_NOT_READABLE'].advice({
+        egressIp: null,
+        expectedIps: [],
+        keyPrefix: null,
+        detail: 'credentials: x',
+        site: 'local',
+        secretFault: f,
+      }),
+    );
+    expect(new Set(texts).size).toBe(faults.length);
+    for (const t of texts) expect(t).not.toMatch(/re-?enter|store it again|copy the key and secret again/i);
+    expect(texts[faults.indexOf('no-region')]).toContain('AWS_REGION');
+    expect(texts[faults.indexOf('kms-denied')]).toContain('kms:Decrypt');
+  });
+
+  it('has a title and advice for every diagnosis, on AWS and locally', () => {
     for (const d of DIAGNOSES) {
       expect(DIAGNOSIS_TABLE[d].title.length).toBeGreaterThan(5);
-      expect(DIAGNOSIS_TABLE[d].advice({ egressIp: '203.0.113.7', expectedIps: [], keyPrefix: 'abcd', detail: 'x' }).length).toBeGreaterThan(10);
+      for (const site of ['aws', 'local'] as const) {
+        expect(DIAGNOSIS_TABLE[d].advice({ egressIp: '203.0.113.7', expectedIps: [], keyPrefix: 'abcd', detail: 'x', site }).length).toBeGreaterThan(10);
+      }
     }
   });
 });

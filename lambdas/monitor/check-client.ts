@@ -1,0 +1,19 @@
+import type { Dispatcher } from 'undici';
+import { retryBudgetMs } from '../contract/defaults.js';
+import { ExchangeClient } from '../exchange/client.js';
+import { isRetryableReply } from './diagnosis.js';
+
+/**
+ * The exchange client every check uses (Lambda, rotation, CLI): the one retry rule from the
+ * diagnosis table, and the one retry budget from the contract.
+ */
+export function checkClient(opts: { baseUrl: string; timeoutMs: number; dispatcher?: Dispatcher; connections?: number }): ExchangeClient {
+  return new ExchangeClient({
+    baseUrl: opts.baseUrl,
+    timeoutMs: opts.timeoutMs,
+    budgetMs: retryBudgetMs(opts.timeoutMs),
+    retryable: isRetryableReply,
+    ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+    ...(opts.connections ? { connections: opts.connections } : {}),
+  });
+}
