@@ -1,5 +1,15 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  BatchGetSecretValueCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  type SecretValueEntry,
+} from '@aws-sdk/client-secrets-manager';
+import { AWS_CALL_TIMEOUT_MS, SECRETS_PER_BATCH } from '../contract/defaults.js';
+import { displaySafe } from '../exchange/text-safety.js';
 import { parseSecretString, type CredentialsVerdict } from '../monitor/credentials.js';
+import { secretArnParts } from '../monitor/runtime-config.js';
+import type { SecretFault } from '../monitor/types.js';
+import { awsCallDeadlineMs, awsClientOptions, awsFault, callWithDeadline } from './aws-calls.js';
 
 export interface SecretRead {
   readonly verdict: CredentialsVerdict;
@@ -8,51 +18,147 @@ export interface SecretRead {
   readonly versionId: string | null;
 }
 
-/** Why a secret could not be read, named without echoing anything the SDK put in its message. */
+/** A Secrets Manager client whose every call ends: timeouts that throw, and few attempts. */
+export function secretsManagerClient(opts: { timeoutMs?: number } = {}): SecretsManagerClient {
+  return new SecretsManagerClient(awsClientOptions(opts.timeoutMs ?? AWS_CALL_TIMEOUT_MS));
+}
+
+const FAULT_TEXT: Readonly<Record<SecretFault, string>> = {
+  'not-found': 'does not exist (or is scheduled for deletion)',
+  'access-denied': 'is not readable with these AWS credentials (access denied)',
+  'kms-denied': 'cannot be decrypted: no kms:Decrypt on its KMS key',
+  'no-region': 'could not be read: no AWS region is set',
+  'no-aws-credentials': 'could not be read: no valid AWS credentials',
+  throttled: 'could not be read: Secrets Manager throttled the request',
+  unreachable: 'could not be read: Secrets Manager could not be reached',
+  timeout: 'could not be read: Secrets Manager did not answer in time',
+  'service-error': 'could not be read: Secrets Manager returned an error',
+};
+
+const PERSISTENT: ReadonlySet<SecretFault> = new Set(['not-found', 'access-denied', 'kms-denied', 'no-region', 'no-aws-credentials']);
+
+/** Why a secret could not be read, as a typed fault with its own fix; nothing from the SDK's message. */
 export function secretReadFailure(secretId: string, err: unknown): SecretRead {
-  const name = (err as { name?: string }).name ?? 'Error';
-  const why =
-    name === 'ResourceNotFoundException'
-      ? 'does not exist (or has no value in the requested stage)'
-      : name === 'AccessDeniedException'
-        ? 'is not readable with these AWS credentials (AccessDenied)'
-        : name === 'CredentialsProviderError'
-          ? 'could not be read: no AWS credentials found'
-          : `could not be read (${name})`;
-  return { verdict: { ok: false, failure: 'CREDENTIALS_MISSING', detail: `secret ${secretId} ${why}` }, createdDate: null, versionId: null };
+  const { fault, errorName } = awsFault(err);
+  const detail = `secret ${displaySafe(secretId, 120)} ${FAULT_TEXT[fault]} (${errorName})`;
+  const failure = PERSISTENT.has(fault) ? 'SECRET_NOT_READABLE' : 'SECRET_STORE_UNAVAILABLE';
+  return { verdict: { ok: false, failure, detail, secretFault: fault }, createdDate: null, versionId: null };
+}
+
+function fromEntry(entry: { SecretString?: string | undefined; CreatedDate?: Date | undefined; VersionId?: string | undefined }): SecretRead {
+  return { verdict: parseSecretString(entry.SecretString), createdDate: entry.CreatedDate ?? null, versionId: entry.VersionId ?? null };
 }
 
 export async function readSecret(
   client: SecretsManagerClient,
   secretId: string,
   select: { versionStage?: string; versionId?: string } = {},
+  deadlineMs: number = awsCallDeadlineMs(),
 ): Promise<SecretRead> {
   try {
     // AWSCURRENT named explicitly: it is the default, but saying so keeps emulators honest too.
     const stage = select.versionStage ?? (select.versionId ? undefined : 'AWSCURRENT');
-    const out = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage, VersionId: select.versionId }));
-    return { verdict: parseSecretString(out.SecretString), createdDate: out.CreatedDate ?? null, versionId: out.VersionId ?? null };
+    const out = await callWithDeadline((abortSignal) =>
+      client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage, VersionId: select.versionId }), { abortSignal }),
+      deadlineMs,
+    );
+    return fromEntry(out);
   } catch (err) {
     return secretReadFailure(secretId, err);
   }
 }
 
-/** A read-through cache short enough that a rotated key is seen by the next scheduled run. */
+/** Does a batch entry answer this requested id (a name, a full ARN or an ARN without its suffix)? */
+function answers(entry: { ARN?: string | undefined; Name?: string | undefined }, id: string): boolean {
+  if (entry.Name === id || entry.ARN === id) return true;
+  const parts = entry.ARN ? secretArnParts(entry.ARN) : null;
+  return parts !== null && parts.baseArn === id;
+}
+
+/**
+ * Current values of many secrets, 20 per BatchGetSecretValue call (one API call instead of twenty).
+ * Each secret's own error stays its own. If the batch action itself is denied (an SCP or an older
+ * policy), fall back to one GetSecretValue per secret rather than report every key unreadable.
+ */
+export async function readSecrets(client: SecretsManagerClient, secretIds: readonly string[], deadlineMs: number = awsCallDeadlineMs()): Promise<Map<string, SecretRead>> {
+  const out = new Map<string, SecretRead>();
+  const unique = [...new Set(secretIds)];
+  const chunks: string[][] = [];
+  for (let i = 0; i < unique.length; i += SECRETS_PER_BATCH) chunks.push(unique.slice(i, i + SECRETS_PER_BATCH));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let values: SecretValueEntry[];
+      let errors: { SecretId?: string | undefined; ErrorCode?: string | undefined }[];
+      try {
+        const res = await callWithDeadline((abortSignal) => client.send(new BatchGetSecretValueCommand({ SecretIdList: chunk }), { abortSignal }), deadlineMs);
+        values = res.SecretValues ?? [];
+        errors = res.Errors ?? [];
+      } catch (err) {
+        // Throttling is answered by waiting, not by twenty more calls. Anything else (the batch action
+        // denied, a stall, an error) is retried one secret at a time, so one bad secret cannot take
+        // its nineteen batch-mates down with it.
+        if (awsFault(err).fault === 'throttled') {
+          for (const id of chunk) out.set(id, secretReadFailure(id, err));
+        } else {
+          await Promise.all(chunk.map(async (id) => out.set(id, await readSecret(client, id, {}, deadlineMs))));
+        }
+        return;
+      }
+      const missing: string[] = [];
+      for (const id of chunk) {
+        const entry = values.find((v) => answers(v, id));
+        if (entry) {
+          out.set(id, fromEntry(entry));
+          continue;
+        }
+        const error = errors.find((e) => e.SecretId === id);
+        if (error) out.set(id, secretReadFailure(id, { name: error.ErrorCode ?? 'Error' }));
+        else missing.push(id);
+      }
+      // Neither a value nor an error for it: ask for it on its own rather than guess.
+      await Promise.all(missing.map(async (id) => out.set(id, await readSecret(client, id, {}, deadlineMs))));
+    }),
+  );
+  return out;
+}
+
+/**
+ * A read-through cache short enough that a rotated key is seen by the next scheduled run. Only
+ * good verdicts are kept: an operator fixing a secret sees the fix on the next run.
+ */
 export class CachedSecrets {
   private readonly cache = new Map<string, { at: number; value: SecretRead }>();
+  /** API calls made, for the benchmark and the cost model. */
+  calls = 0;
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly deadlineMs: number = awsCallDeadlineMs(),
   ) {}
 
+  async getMany(secretIds: readonly string[]): Promise<Map<string, SecretRead>> {
+    const out = new Map<string, SecretRead>();
+    const stale: string[] = [];
+    for (const id of new Set(secretIds)) {
+      const hit = this.cache.get(id);
+      if (hit && this.now() - hit.at < this.ttlMs) out.set(id, hit.value);
+      else stale.push(id);
+    }
+    if (stale.length > 0) {
+      this.calls += Math.ceil(stale.length / SECRETS_PER_BATCH);
+      const fresh = await readSecrets(this.client, stale, this.deadlineMs);
+      for (const [id, value] of fresh) {
+        out.set(id, value);
+        if (value.verdict.ok) this.cache.set(id, { at: this.now(), value });
+        else this.cache.delete(id);
+      }
+    }
+    return out;
+  }
+
   async get(secretId: string): Promise<SecretRead> {
-    const hit = this.cache.get(secretId);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
-    const value = await readSecret(this.client, secretId);
-    // Failures are not cached: the operator fixing the secret should see it on the next run.
-    if (value.verdict.ok) this.cache.set(secretId, { at: this.now(), value });
-    else this.cache.delete(secretId);
-    return value;
+    return (await this.getMany([secretId])).get(secretId) as SecretRead;
   }
 }
+
