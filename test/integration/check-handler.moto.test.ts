@@ -2,6 +2,11 @@ import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { CachedSecrets } from '../../lambdas/aws/secrets.js';
+import { awsClientOptions } from '../../lambdas/aws/aws-calls.js';
+import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
+import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { startStallingProxy } from '../support/stalling-proxy.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 const skip = toolMissing('moto_server');
@@ -72,10 +77,10 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       revoked: 'AUTH_FAILED',
       garbled: 'CREDENTIALS_MALFORMED',
       placeholder: 'CREDENTIALS_MISSING',
-      gone: 'CREDENTIALS_MISSING',
+      gone: 'SECRET_NOT_READABLE',
       rotating: 'AUTH_FAILED',
     };
-    expect((value as { keys: { key: string; diagnosis: string }[] }).keys.map((k) => [k.key, k.diagnosis])).toEqual(Object.entries(expected));
+    expect(value).toEqual({ checked: 9, unhealthy: Object.entries(expected).filter(([, d]) => d !== 'OK').map(([key, diagnosis]) => ({ key, diagnosis })) });
 
     for (const [key, diagnosis] of Object.entries(expected)) {
       const health = emf(docs).find((d) => d['Key'] === key && 'Healthy' in d);
@@ -141,5 +146,29 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     }
     for (const sig of sigs) expect(raw).not.toContain(sig);
     expect(raw).not.toContain('apikey=abc');
+  });
+
+  it('one stalled Secrets Manager read affects only its key: the others are checked, logged and metered', async () => {
+    const proxy = await startStallingProxy(moto.endpoint, ['ekm/ip']);
+    const config = loadRuntimeConfig(process.env);
+    const target = lambdaCheckTarget(config);
+    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const client = new SecretsManagerClient({ ...awsClientOptions(300), endpoint: proxy.endpoint });
+    const stalledHandler = buildCheckHandler(() => ({ config, secrets: new CachedSecrets(client, 1, Date.now, 800), target, now: Date.now }));
+    const started = Date.now();
+    const { value, docs } = await captureOutput(() => stalledHandler(scheduledEvent, context));
+    await proxy.close();
+    client.destroy();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(proxy.stalled).toBeGreaterThan(0);
+    const diagnoses = Object.fromEntries(logs(docs).map((d) => [d['key'], d['diagnosis']]));
+    expect(diagnoses['whitelist']).toBe('SECRET_STORE_UNAVAILABLE');
+    expect(diagnoses['main']).toBe('OK');
+    expect(diagnoses['noTrade']).toBe('TRADE_PERMISSION_MISSING');
+    expect(diagnoses['revoked']).toBe('AUTH_FAILED');
+    expect((value as { checked: number }).checked).toBe(9);
+    expect(emf(docs).filter((d) => 'Healthy' in d)).toHaveLength(9);
+    const stalled = logs(docs).find((d) => d['key'] === 'whitelist');
+    expect(String(stalled?.['advice'])).toContain('did not answer in time');
   });
 });

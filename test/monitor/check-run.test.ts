@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { TimedReply } from '../../lambdas/exchange/client.js';
+import { parseReply, type ExchangeReply } from '../../lambdas/exchange/reply.js';
+import { checkKeys, type SecretSnapshot } from '../../lambdas/monitor/check-run.js';
+import type { ExchangePort } from '../../lambdas/monitor/ports.js';
+import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
+
+// The run's orchestration with in-memory ports: the HTTP and AWS adapters are tested over loopback
+// elsewhere; here the point is what happens to the other keys when one misbehaves.
+const timed = (reply: ExchangeReply): TimedReply => ({ reply, attempts: 1, latencyMs: 1, totalMs: 1, midpointMs: Date.now() });
+const balances = JSON.stringify({ code: 0, result: { data: [{ position_balances: [{ market_value: '1' }] }] } });
+const ticker = JSON.stringify({ code: 0, result: { data: [{ t: Date.now() }] } });
+
+function exchange(behaviour: Record<string, 'crash' | 'stall' | 'ok'>, publicReply: ExchangeReply = parseReply(200, ticker, null)): ExchangePort & { privateCalls: number } {
+  const port = {
+    privateCalls: 0,
+    getText: async () => ({ text: '203.0.113.7', timed: timed(parseReply(200, '"x"', null)) }),
+    publicGet: async () => timed(publicReply),
+    privatePost: async (method: string, _params: unknown, creds: { apiKey: string }) => {
+      port.privateCalls++;
+      const b = behaviour[creds.apiKey] ?? 'ok';
+      if (b === 'crash') throw new TypeError('boom');
+      if (b === 'stall') return new Promise<TimedReply>(() => {});
+      return timed(method === 'private/cancel-order' ? parseReply(500, '{"code":316}', null) : parseReply(200, balances, null));
+    },
+  };
+  return port;
+}
+
+const keys: MonitoredKey[] = ['a', 'b', 'c', 'd'].map((n) => ({ name: n, secretId: `s/${n}`, expectTrade: true }));
+const secretsFor = (ks: readonly MonitoredKey[]) => ({
+  getMany: async (ids: readonly string[]) =>
+    new Map<string, SecretSnapshot>(ids.map((id) => [id, { verdict: { ok: true, credentials: { apiKey: `key-${id}-0000`, apiSecret: 'secret-000000' } }, createdDate: null }])),
+  keys: ks,
+});
+
+function run(ex: ExchangePort, over: { keyDeadlineMs?: number; runDeadlineInMs?: number; concurrency?: number; ks?: MonitoredKey[] } = {}) {
+  const ks = over.ks ?? keys;
+  const crashes: string[] = [];
+  return checkKeys({
+    keys: ks,
+    secrets: secretsFor(ks),
+    target: { expectedIps: ['203.0.113.7'], ipEchoUrl: 'https://echo.test', exchange: ex, site: 'aws' },
+    now: Date.now,
+    concurrency: over.concurrency ?? 10,
+    keyDeadlineMs: over.keyDeadlineMs ?? 1_000,
+    runDeadline: Date.now() + (over.runDeadlineInMs ?? 10_000),
+    onCrash: (k) => crashes.push(k.name),
+  }).then((outcomes) => ({ outcomes, crashes }));
+}
+
+const diagnoses = (outcomes: { key: MonitoredKey; report: { diagnosis: string } }[]) => Object.fromEntries(outcomes.map((o) => [o.key.name, o.report.diagnosis]));
+
+describe('one key’s fault never hides the others', () => {
+  it('a crashing check is that key’s MONITOR_ERROR, and reported to the caller', async () => {
+    const { outcomes, crashes } = await run(exchange({ 'key-s/b-0000': 'crash' }));
+    expect(diagnoses(outcomes)).toEqual({ a: 'OK', b: 'MONITOR_ERROR', c: 'OK', d: 'OK' });
+    expect(crashes).toEqual(['b']);
+  });
+
+  it('a check that never finishes is cut at the key deadline; the others finish', async () => {
+    const started = Date.now();
+    const { outcomes } = await run(exchange({ 'key-s/c-0000': 'stall' }), { keyDeadlineMs: 200 });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(diagnoses(outcomes)).toEqual({ a: 'OK', b: 'OK', c: 'MONITOR_ERROR', d: 'OK' });
+    expect(outcomes.find((o) => o.key.name === 'c')?.report.advice).toContain('did not finish within');
+  });
+
+  it('keys the run has no time left for are reported as not checked, not silently dropped', async () => {
+    const many = Array.from({ length: 6 }, (_, i) => ({ name: `k${i}`, secretId: `s/k${i}`, expectTrade: true }));
+    const stalls = Object.fromEntries(many.map((k) => [`key-${k.secretId}-0000`, 'stall' as const]));
+    const { outcomes } = await run(exchange(stalls), { ks: many, concurrency: 2, keyDeadlineMs: 150, runDeadlineInMs: 250 });
+    expect(outcomes).toHaveLength(6);
+    expect(outcomes.every((o) => o.report.diagnosis === 'MONITOR_ERROR')).toBe(true);
+    expect(outcomes.some((o) => o.report.advice.includes('ran out of time'))).toBe(true);
+  });
+
+  it('an exchange that does not answer at all is reported for every key without sending their private calls into it', async () => {
+    const ex = exchange({}, { kind: 'network', error: 'timeout', detail: '5000 ms' });
+    const { outcomes } = await run(ex);
+    expect(ex.privateCalls).toBe(0);
+    expect(Object.values(diagnoses(outcomes))).toEqual(Array(4).fill('EXCHANGE_UNAVAILABLE'));
+  });
+
+  it('checks at most `concurrency` keys at once', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const base = exchange({});
+    const slow: ExchangePort = {
+      ...base,
+      privatePost: async (m, p, c) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return base.privatePost(m, p, c);
+      },
+    };
+    const many = Array.from({ length: 40 }, (_, i) => ({ name: `k${i}`, secretId: `s/k${i}`, expectTrade: true }));
+    await run(slow, { ks: many, concurrency: 5 });
+    expect(peak).toBeLessThanOrEqual(10); // two private calls per key, five keys at a time
+  });
+});
