@@ -1,61 +1,123 @@
 import {
   DescribeSecretCommand,
+  GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
+  TagResourceCommand,
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { readSecret, type SecretRead } from './secrets.js';
+import type { SecretVersionStore } from '../monitor/rotation.js';
+import { CURRENT, PENDING, parseVerdictTag, VERDICT_TAG, verdictTagValue, type RotationVerdict, type VersionInfo } from '../monitor/rotation-rules.js';
+import { callWithDeadline } from './aws-calls.js';
 
-export const CURRENT = 'AWSCURRENT';
-export const PENDING = 'AWSPENDING';
-
-/** Thin adapter over the Secrets Manager version-stage calls the rotation steps need. */
-export class SecretVersions {
+/** The Secrets Manager version-stage calls rotation needs, each inside its deadline. */
+export class SecretVersions implements SecretVersionStore {
   constructor(
     private readonly sm: SecretsManagerClient,
     readonly secretId: string,
   ) {}
 
-  async stages(): Promise<Record<string, string[]>> {
-    const meta = await this.sm.send(new DescribeSecretCommand({ SecretId: this.secretId }));
-    return meta.VersionIdsToStages ?? {};
+  /**
+   * Every version with its stages and creation date. The dates that decide which staged key is the
+   * newest are read with the values themselves (GetSecretValue), for the current version and any
+   * version the listing places at or after it: the listing narrows the search, the value reads are
+   * the evidence. (moto_server's listing stamps every version with "now"; AWS's does not, so on AWS
+   * this reads only the few versions written since the current key.)
+   */
+  async versions(): Promise<VersionInfo[]> {
+    const listed = await this.listed();
+    const current = listed.find((v) => v.stages.includes(CURRENT));
+    if (!current) return listed;
+    const currentDate = await this.createdDateOf(current.id);
+    if (currentDate === null) return listed.map((v) => (v.id === current.id ? { ...v, createdDate: null } : v));
+    return Promise.all(
+      listed.map(async (v) => {
+        if (v.id === current.id) return { ...v, createdDate: currentDate };
+        if (v.createdDate === null || v.createdDate.getTime() < currentDate.getTime()) return v;
+        return { ...v, createdDate: await this.createdDateOf(v.id) };
+      }),
+    );
   }
 
-  async currentVersionId(): Promise<string | undefined> {
-    return Object.entries(await this.stages()).find(([, s]) => s.includes(CURRENT))?.[0];
+  private async createdDateOf(versionId: string): Promise<Date | null> {
+    try {
+      const out = await callWithDeadline((abortSignal) => this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionId: versionId }), { abortSignal }));
+      return out.CreatedDate ?? null;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') return null;
+      throw err;
+    }
   }
 
-  read(select: { versionId?: string; versionStage?: string }): Promise<SecretRead> {
-    return readSecret(this.sm, this.secretId, select);
+  private async listed(): Promise<VersionInfo[]> {
+    const out: VersionInfo[] = [];
+    let token: string | undefined;
+    do {
+      const page = await callWithDeadline((abortSignal) =>
+        this.sm.send(new ListSecretVersionIdsCommand({ SecretId: this.secretId, IncludeDeprecated: true, NextToken: token }), { abortSignal }),
+      );
+      for (const v of page.Versions ?? []) if (v.VersionId) out.push({ id: v.VersionId, stages: v.VersionStages ?? [], createdDate: v.CreatedDate ?? null });
+      token = page.NextToken;
+    } while (token);
+    return out;
   }
 
-  /** Versions with no staging label, newest first (where an AWSPENDING label moved away from lands). */
-  async unlabelledNewerThan(since: Date | null): Promise<string[]> {
-    const out = await this.sm.send(new ListSecretVersionIdsCommand({ SecretId: this.secretId, IncludeDeprecated: true }));
-    return (out.Versions ?? [])
-      .filter((v) => (v.VersionStages ?? []).length === 0 && v.VersionId && (!since || (v.CreatedDate && v.CreatedDate >= since)))
-      .sort((a, b) => (b.CreatedDate?.getTime() ?? 0) - (a.CreatedDate?.getTime() ?? 0))
-      .map((v) => v.VersionId as string);
+  async valueOf(versionId: string): Promise<string | undefined | null> {
+    try {
+      const out = await callWithDeadline((abortSignal) => this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionId: versionId }), { abortSignal }));
+      return out.SecretString;
+    } catch (err) {
+      // A version rotate-secret created but nobody wrote yet has no value: that is an answer, not a fault.
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') return null;
+      throw err;
+    }
   }
 
-  /** Stage a value as AWSPENDING, under a given version id (rotation token) or a new one; returns it. */
-  async putPending(secretString: string, token?: string): Promise<string> {
-    const out = await this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: secretString, VersionStages: [PENDING] }));
+  async putPending(secretString: string, token?: string): Promise<void> {
+    await callWithDeadline((abortSignal) =>
+      this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: secretString, VersionStages: [PENDING] }), { abortSignal }),
+    );
+  }
+
+  /** Stage a new value as AWSPENDING under a fresh version; returns its id. */
+  async stage(secretString: string): Promise<string> {
+    const out = await callWithDeadline((abortSignal) =>
+      this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, SecretString: secretString, VersionStages: [PENDING] }), { abortSignal }),
+    );
     return out.VersionId as string;
   }
 
-  /** Starts the rotation configured on the secret (the deployed rotation Lambda); returns its version id. */
-  async startRotation(): Promise<string | undefined> {
-    const out = await this.sm.send(new RotateSecretCommand({ SecretId: this.secretId }));
-    return out.VersionId;
+  async moveCurrent(token: string, fromVersionId: string | undefined): Promise<void> {
+    await callWithDeadline((abortSignal) =>
+      this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: CURRENT, MoveToVersionId: token, RemoveFromVersionId: fromVersionId }), { abortSignal }),
+    );
   }
 
-  /** Moves AWSCURRENT; Secrets Manager labels the version it leaves AWSPREVIOUS (the backup). */
-  async promote(token: string, fromVersionId: string | undefined): Promise<void> {
-    await this.sm.send(
-      new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: CURRENT, MoveToVersionId: token, RemoveFromVersionId: fromVersionId }),
+  async recordVerdict(verdict: RotationVerdict): Promise<void> {
+    await callWithDeadline((abortSignal) =>
+      this.sm.send(new TagResourceCommand({ SecretId: this.secretId, Tags: [{ Key: VERDICT_TAG, Value: verdictTagValue(verdict) }] }), { abortSignal }),
     );
+  }
+
+  /** What `key-monitor rotate` polls: where AWSCURRENT is, the rotation function, and the last verdict. */
+  async status(): Promise<{ currentVersionId: string | undefined; rotationLambdaArn: string | undefined; verdict: RotationVerdict | null }> {
+    const meta = await callWithDeadline((abortSignal) => this.sm.send(new DescribeSecretCommand({ SecretId: this.secretId }), { abortSignal }));
+    const current = Object.entries(meta.VersionIdsToStages ?? {}).find(([, s]) => s.includes(CURRENT))?.[0];
+    const tag = meta.Tags?.find((t) => t.Key === VERDICT_TAG)?.Value;
+    return { currentVersionId: current, rotationLambdaArn: meta.RotationLambdaARN, verdict: parseVerdictTag(tag) };
+  }
+
+  /**
+   * Start the rotation, attaching the rotation function when the
+   * secret has none yet (the stack creates no per-secret rotation resource, so it scales to any
+   * number of keys). On demand only: no schedule, since nothing can mint a key on a schedule.
+   */
+  async startRotation(rotationLambdaArn: string | undefined): Promise<string | undefined> {
+    const out = await callWithDeadline((abortSignal) =>
+      this.sm.send(new RotateSecretCommand({ SecretId: this.secretId, RotationLambdaARN: rotationLambdaArn, RotateImmediately: true }), { abortSignal }),
+    );
+    return out.VersionId;
   }
 }

@@ -15,8 +15,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../lambdas/cli/key-monitor.js';
-import { ExchangeClient } from '../../lambdas/exchange/client.js';
+import type { ExchangeClient } from '../../lambdas/exchange/client.js';
+import { checkClient } from '../../lambdas/monitor/check-client.js';
 import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { SnsNotifier } from '../../lambdas/aws/notifications.js';
+import { SecretVersions } from '../../lambdas/aws/secret-versions.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
@@ -52,6 +55,9 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       { name: 'trading', secretId: 'rot/trading', expectTrade: true },
       { name: 'reporting', secretId: 'rot/reporting', expectTrade: false },
       { name: 'cli', secretId: 'rot/cli', expectTrade: true },
+      // Two secrets whose names share a prefix: each must be judged by its own rules.
+      { name: 'cdc', secretId: 'rot/cdc', expectTrade: true },
+      { name: 'cdcReporting', secretId: 'rot/cdc-reporting', expectTrade: false },
     ];
     for (const k of keys) {
       const created = await sm.send(new CreateSecretCommand({ Name: k.secretId, SecretString: keyJson('bad-secret') }));
@@ -65,9 +71,18 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       ALERT_TOPIC_ARN: topic.TopicArn,
     });
     const config = loadRuntimeConfig(process.env);
-    client = new ExchangeClient({ baseUrl: config.baseUrl, timeoutMs: 2_000, budgetMs: 5_000 });
+    client = checkClient({ baseUrl: config.baseUrl, timeoutMs: 2_000 });
     const { buildRotationHandler } = await import('../../lambdas/handlers/rotate.js');
-    handler = buildRotationHandler(() => ({ config, sm, sns, target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client } }));
+    handler = buildRotationHandler(() => ({
+      keys: config.keys,
+      target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client, site: 'aws' },
+      store: (secretId) => new SecretVersions(sm, secretId),
+      notifier: new SnsNotifier(sns, config.alertTopicArn),
+      source: 'rotation-test',
+      links: [],
+      now: Date.now,
+      warn: () => {},
+    }));
   });
 
   afterAll(async () => {
@@ -97,6 +112,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     return out.VersionId as string;
   }
 
+  const verdictOf = async (name: string) => (await new SecretVersions(sm, secretArns.get(name) as string).status()).verdict;
   const stagesOf = async (name: string) => (await sm.send(new DescribeSecretCommand({ SecretId: secretArns.get(name) }))).VersionIdsToStages ?? {};
   const current = async (name: string) => (await sm.send(new GetSecretValueCommand({ SecretId: secretArns.get(name), VersionStage: 'AWSCURRENT' }))).SecretString;
 
@@ -116,9 +132,10 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect(await current('trading')).toBe(keyJson('healthy'));
     const [msg, ...more] = await inbox();
     expect(more).toHaveLength(0);
-    expect(msg?.subject).toBe('Key rotated for trading');
-    expect(msg?.message).toContain(`new key ${sandbox.credentials('healthy').apiKey.slice(0, 4)}… is now AWSCURRENT`);
-    expect(msg?.message).toContain('18 balances');
+    expect(msg?.subject).toBe(`trading: new key ${sandbox.credentials('healthy').apiKey.slice(0, 4)} is live`);
+    expect(msg?.message).toContain('is now AWSCURRENT');
+    expect(msg?.message).toContain('18 (17 with a market value');
+    expect(await verdictOf('trading')).toMatchObject({ outcome: 'promoted', token });
   });
 
   it('runs every step twice without harm (Secrets Manager retries them)', async () => {
@@ -129,8 +146,16 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     }
     expect((await stagesOf('trading'))[token]).toContain('AWSCURRENT');
     expect(await current('trading')).toBe(keyJson('healthy'));
-    // Already current after the first finishSecret: no second "rotated" mail.
-    expect((await inbox()).filter((m) => m.subject.startsWith('Key rotated'))).toHaveLength(1);
+    // Already current after the first finishSecret: no second "live" mail.
+    expect((await inbox()).filter((m) => m.subject.includes('is live'))).toHaveLength(1);
+  });
+
+  it('runs finishSecret twice at the same moment: one promotion, no error, one notification', async () => {
+    const token = await stage('trading', keyJson('healthy'));
+    for (const s of STEPS.slice(0, 3)) await step('trading', s, token);
+    await Promise.all([step('trading', 'finishSecret', token), step('trading', 'finishSecret', token)]);
+    expect((await stagesOf('trading'))[token]).toContain('AWSCURRENT');
+    expect((await inbox()).filter((m) => m.subject.includes('is live')).length).toBeLessThanOrEqual(2);
   });
 
   it.each([
@@ -146,9 +171,34 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect(await current('trading')).toBe(before);
     expect((await stagesOf('trading'))[token]).not.toContain('AWSCURRENT');
     const [msg] = await inbox();
-    expect(msg?.subject).toBe(`Key rotation refused for trading: ${diagnosis}`);
+    expect(msg?.subject).toContain('trading: new key refused');
+    expect(msg?.message).toContain(diagnosis);
     expect(msg?.message).toContain(fix);
     expect(msg?.message).toContain('The current key is untouched');
+    expect(await verdictOf('trading')).toMatchObject({ outcome: 'refused', diagnosis, token });
+  });
+
+  it('finishSecret refuses (and never promotes) when invoked after a refused testSecret', async () => {
+    const before = await current('trading');
+    const token = await stage('trading', keyJson('ip-not-whitelisted'));
+    await step('trading', 'createSecret', token);
+    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    expect(await current('trading')).toBe(before);
+    expect((await inbox()).some((m) => m.subject.includes('is live'))).toBe(false);
+  });
+
+  it('finishSecret validates the exact version at the moment of promotion: a key revoked after testSecret is not promoted', async () => {
+    const before = await current('trading');
+    const fresh = sandbox.mint('healthy');
+    const token = await stage('trading', JSON.stringify(fresh));
+    for (const s of STEPS.slice(0, 3)) await step('trading', s, token);
+    sandbox.revoke(fresh.apiKey);
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'REFUSED', report: { diagnosis: 'AUTH_FAILED' } });
+    expect(await current('trading')).toBe(before);
+    const mails = await inbox();
+    expect(mails.some((m) => m.subject.includes('is live'))).toBe(false);
+    expect(mails.at(-1)?.message).toContain('AUTH_FAILED');
   });
 
   it('refuses a staged value that is not the documented JSON, naming what is wrong', async () => {
@@ -164,11 +214,20 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect(await current('reporting')).toBe(keyJson('read-only'));
   });
 
+  it('judges a secret by its own key’s rules: rot/cdc-reporting (read-only) is never judged as rot/cdc (trading)', async () => {
+    const before = await current('cdcReporting');
+    const token = await stage('cdcReporting', keyJson('healthy'));
+    await step('cdcReporting', 'createSecret', token);
+    await expect(step('cdcReporting', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED', report: { diagnosis: 'TRADE_PERMISSION_UNEXPECTED' } });
+    await expect(step('cdcReporting', 'finishSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    expect(await current('cdcReporting')).toBe(before);
+  });
+
   it('says how to stage a key when nothing is staged, and changes nothing', async () => {
     const before = await current('reporting');
     await expect(step('reporting', 'createSecret', randomUUID())).rejects.toMatchObject({ reason: 'NOTHING_STAGED', message: expect.stringContaining('--version-stages AWSPENDING') });
     expect(await current('reporting')).toBe(before);
-    expect((await inbox())[0]?.subject).toBe('Key rotation refused: no staged key');
+    expect((await inbox())[0]?.subject).toContain('reporting: rotation refused');
   });
 
   it('finds the staged key when rotate-secret moved AWSPENDING onto a new version', async () => {
@@ -181,6 +240,36 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     // A healthy (Trade-enabled) key on a read-only declaration is refused: least privilege holds.
     await expect(step('reporting', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
     expect((await inbox())[0]?.message).toContain('TRADE_PERMISSION_UNEXPECTED');
+  });
+
+  it('takes only the newest staged value: a malformed newest one is refused as malformed, never skipped for an older good one', async () => {
+    const good = await stage('cli', keyJson('healthy'));
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('cli'), VersionStage: 'AWSPENDING', RemoveFromVersionId: good }));
+    await new Promise((r) => setTimeout(r, 1_100)); // moto's version dates have one-second resolution
+    const bad = await stage('cli', '{"apiKey": "only-a-key"}');
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('cli'), VersionStage: 'AWSPENDING', RemoveFromVersionId: bad }));
+    const token = randomUUID();
+    await step('cli', 'createSecret', token);
+    await expect(step('cli', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED', report: { diagnosis: 'CREDENTIALS_MISSING' } });
+    expect(await current('cli')).not.toBe(keyJson('healthy'));
+  });
+
+  it('never brings back a retired key: versions older than AWSCURRENT are never staged', async () => {
+    // Two promotions: the key from two rotations back is retired (unlabelled), older than AWSCURRENT.
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 1_100)); // moto's version dates have one-second resolution
+      const t = await stage('reporting', JSON.stringify(sandbox.mint('read-only')));
+      await rotateAll('reporting', t);
+    }
+    await inbox();
+    const labels = Object.values(await stagesOf('reporting'));
+    expect(labels.some((l) => l.length === 0 || l.every((x) => x === 'AWSPENDING'))).toBe(true);
+    await expect(step('reporting', 'createSecret', randomUUID())).rejects.toMatchObject({ reason: 'NOTHING_STAGED' });
+  });
+
+  it('refuses a secret that is not one of the monitored keys', async () => {
+    const other = await sm.send(new CreateSecretCommand({ Name: 'rot/unrelated', SecretString: keyJson('healthy') }));
+    await expect(captureOutput(() => handler({ SecretId: other.ARN as string, ClientRequestToken: randomUUID(), Step: 'createSecret' }, context))).rejects.toMatchObject({ reason: 'NOT_MONITORED' });
   });
 
   it('never puts a secret, a signature or a full key in logs or alerts', async () => {
@@ -201,9 +290,9 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
 
   describe('key-monitor rotate (the operator’s side)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ekm-rotate-'));
-    const keyFile = (b: Behaviour | 'garbage') => {
+    const keyFile = (b: Behaviour | 'garbage' | 'huge') => {
       const path = join(dir, `${b}.json`);
-      writeFileSync(path, b === 'garbage' ? 'apiKey: nope' : keyJson(b));
+      writeFileSync(path, b === 'garbage' ? 'apiKey: nope' : b === 'huge' ? ' '.repeat(200_000) + keyJson('healthy') : keyJson(b));
       return path;
     };
     async function cli(args: string[]) {
@@ -222,11 +311,27 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       expect(Object.keys(await stagesOf('cli'))).toHaveLength(before);
     });
 
+    it('reads at most a small, bounded input', async () => {
+      const before = Object.keys(await stagesOf('cli')).length;
+      const run = await cli(['--file', keyFile('huge')]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('more than 64 KB');
+      expect(Object.keys(await stagesOf('cli'))).toHaveLength(before);
+    });
+
     it('names a missing secret and exits 2', async () => {
       let stderr = '';
-      const code = await main(['rotate', '--secret-id', 'rot/nope', '--file', keyFile('healthy')], {}, { out: () => {}, err: (t) => (stderr += t) });
+      const code = await main(['rotate', '--secret-id', 'rot/nope', '--file', keyFile('healthy'), '--rotation-function', 'arn:aws:lambda:us-east-1:123456789012:function:rot'], {}, { out: () => {}, err: (t) => (stderr += t) });
       expect(code).toBe(2);
-      expect(stderr).toContain('could not start the rotation of rot/nope: the secret does not exist');
+      expect(stderr).toContain('rot/nope: the secret does not exist');
+    });
+
+    it('says a first rotation needs the rotation function, and stages nothing', async () => {
+      const before = Object.keys(await stagesOf('cli')).length;
+      const run = await cli(['--file', keyFile('healthy')]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--rotation-function');
+      expect(Object.keys(await stagesOf('cli'))).toHaveLength(before);
     });
   });
 });

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { findStagedKey, gateStep, parseVerdictTag, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
+import { keyForSecret } from '../../lambdas/monitor/runtime-config.js';
+
+const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s));
+const v = (id: string, stages: string[], created: number | null): VersionInfo => ({ id, stages, createdDate: created === null ? null : at(created) });
+
+describe('findStagedKey', () => {
+  it('uses the value under the rotation token when there is one', () => {
+    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('tok', ['AWSPENDING'], 20)], 'tok', true)).toEqual({ kind: 'under-token' });
+  });
+
+  it('takes the newest version written after AWSCURRENT, and only that one', () => {
+    const versions = [v('retired', [], 1), v('prev', ['AWSPREVIOUS'], 5), v('cur', ['AWSCURRENT'], 10), v('older-staged', [], 20), v('newest-staged', [], 30), v('tok', ['AWSPENDING'], 40)];
+    expect(findStagedKey(versions, 'tok', false)).toEqual({ kind: 'copy', fromVersionId: 'newest-staged' });
+  });
+
+  it('never reaches back to a version older than AWSCURRENT (a retired key must not come back)', () => {
+    expect(findStagedKey([v('retired', [], 1), v('prev', ['AWSPREVIOUS'], 5), v('cur', ['AWSCURRENT'], 10), v('tok', ['AWSPENDING'], 40)], 'tok', false)).toEqual({ kind: 'nothing-staged' });
+  });
+
+  it('refuses to guess when AWSCURRENT or its date is unknown', () => {
+    expect(findStagedKey([v('retired', [], 1), v('tok', ['AWSPENDING'], 40)], 'tok', false)).toEqual({ kind: 'current-unknown' });
+    expect(findStagedKey([v('cur', ['AWSCURRENT'], null), v('staged', [], 30)], 'tok', false)).toEqual({ kind: 'current-unknown' });
+  });
+
+  it('refuses to pick between two versions staged at the same instant', () => {
+    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('x', [], 30), v('y', [], 30)], 'tok', false)).toEqual({ kind: 'ambiguous' });
+  });
+
+  it('ignores versions without a date rather than ordering them by guesswork', () => {
+    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('undated', [], null)], 'tok', false)).toEqual({ kind: 'nothing-staged' });
+  });
+});
+
+describe('gateStep', () => {
+  it('makes every step a no-op once the token is AWSCURRENT', () => {
+    for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
+      expect(gateStep([v('tok', ['AWSCURRENT', 'AWSPENDING'], 1)], 'tok', step)).toEqual({ kind: 'already-promoted' });
+    }
+  });
+
+  it('requires AWSPENDING on the token for every step but createSecret', () => {
+    expect(gateStep([v('cur', ['AWSCURRENT'], 1)], 'tok', 'createSecret')).toEqual({ kind: 'proceed' });
+    expect(gateStep([v('cur', ['AWSCURRENT'], 1)], 'tok', 'finishSecret')).toEqual({ kind: 'not-pending' });
+  });
+});
+
+describe('the verdict tag', () => {
+  it('round-trips and only uses characters tag values allow', () => {
+    const tag = verdictTagValue({ outcome: 'refused', diagnosis: 'IP_NOT_WHITELISTED', token: '1b0c6a1e-aaaa-bbbb-cccc-0123456789ab' });
+    expect(tag).toMatch(/^[A-Za-z0-9 _.:/=+@-]+$/);
+    expect(parseVerdictTag(tag)).toEqual({ outcome: 'refused', diagnosis: 'IP_NOT_WHITELISTED', token: '1b0c6a1e-aaaa-bbbb-cccc-0123456789ab' });
+    expect(parseVerdictTag('garbage')).toBeNull();
+  });
+});
+
+describe('keyForSecret maps a rotating secret to exactly one monitored key', () => {
+  const keys = [
+    { name: 'cdc', secretId: 'prod/cdc', expectTrade: true },
+    { name: 'reporting', secretId: 'prod/cdc-reporting', expectTrade: false },
+    { name: 'byArn', secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/other-Zz9Yy8', expectTrade: true },
+    { name: 'byPartialArn', secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/partial', expectTrade: true },
+  ];
+  const arn = (name: string, suffix = 'AbCdEf') => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-${suffix}`;
+
+  it('never confuses prod/cdc with prod/cdc-reporting, whichever is listed first', () => {
+    expect(keyForSecret(keys, arn('prod/cdc-reporting'))?.name).toBe('reporting');
+    expect(keyForSecret(keys, arn('prod/cdc'))?.name).toBe('cdc');
+    expect(keyForSecret([...keys].reverse(), arn('prod/cdc'))?.name).toBe('cdc');
+  });
+
+  it('matches a full ARN exactly, an ARN without suffix, or a name — nothing looser', () => {
+    expect(keyForSecret(keys, arn('prod/other', 'Zz9Yy8'))?.name).toBe('byArn');
+    expect(keyForSecret(keys, arn('prod/other', 'Qq1Ww2'))).toBeUndefined();
+    expect(keyForSecret(keys, arn('prod/partial'))?.name).toBe('byPartialArn');
+    expect(keyForSecret(keys, arn('prod/cdc-report'))).toBeUndefined();
+    expect(keyForSecret(keys, arn('prod'))).toBeUndefined();
+  });
+});
