@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ExchangeClient, type TimedReply } from '../lambdas/exchange/client.js';
+import type { TimedReply } from '../lambdas/exchange/client.js';
+import { checkClient } from '../lambdas/monitor/check-client.js';
 import { startSandbox } from '../lambdas/sandbox/exchange.js';
 import { startMoto, useEmulator } from '../test/support/moto.js';
 
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     if (!outcome.includes('"diagnosis":"OK"')) throw new Error(`the benchmark run was not healthy: ${outcome}`);
 
     // Each request of a run on its own, over a warm connection, as the handler makes them.
-    const client = new ExchangeClient({ baseUrl: sandbox.baseUrl(), timeoutMs: 5_000, budgetMs: 10_000 });
+    const client = checkClient({ baseUrl: sandbox.baseUrl(), timeoutMs: 5_000 });
     const creds = sandbox.credentials('healthy');
     const single: Record<string, () => Promise<TimedReply>> = {
       'IP echo': async () => (await client.getText(sandbox.ipEchoUrl)).timed,

@@ -15,7 +15,7 @@ export function codesFor(diagnosis: Failure): string {
  */
 export function runbookFor(keyName: string, diagnosis: Failure, egressIp: string): string {
   const spec = DIAGNOSIS_TABLE[diagnosis];
-  const advice = adviceFor(diagnosis, { egressIp, expectedIps: [egressIp], keyPrefix: null, detail: spec.title });
+  const advice = adviceFor(diagnosis, { egressIp, expectedIps: [egressIp], keyPrefix: null, detail: spec.title, site: 'aws' });
   return `Exchange key "${keyName}": ${spec.title}. Exchange codes: ${codesFor(diagnosis)}. Fix: ${advice}`;
 }
 

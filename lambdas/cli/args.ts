@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
+import { DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../contract/endpoints.js';
+import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
-export const DEFAULT_TIMEOUT_MS = 5_000;
-
+/** Bad input: printed as one line, exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -29,126 +30,196 @@ export interface RotateOptions {
   readonly file: string | undefined;
   /** 0: start the rotation and return without waiting for its verdict. */
   readonly waitSeconds: number;
+  /** The stack's RotationFunctionArn output; needed the first time a secret is rotated. */
+  readonly rotationFunction: string | undefined;
 }
 
-export type Command = CheckOptions | RotateOptions | { readonly command: 'help' };
+export type Command = CheckOptions | RotateOptions | { readonly command: 'help' } | { readonly command: 'version' };
 
 export const DEFAULT_WAIT_SECONDS = 180;
 
 export const USAGE = `Usage: key-monitor check [options]
-       key-monitor rotate --secret-id ID [--file new-key.json] [--wait-seconds N]
+       key-monitor rotate --secret-id ID [--file new-key.json] [--wait-seconds N] [--rotation-function ARN]
+       key-monitor --version | --help
 
-Checks a Crypto.com Exchange API key: credentials, egress IP, public API and clock skew, a signed
-read (private/user-balance) and a harmless Trade-permission probe. With no credentials and no
---base-url it runs against a built-in sandbox exchange on loopback.
+check: checks a Crypto.com Exchange API key: credentials, egress IP, public API and clock skew, a
+signed read (private/user-balance) and a harmless Trade-permission probe.
 
 Options:
   --base-url URL        exchange REST base (env EXCHANGE_BASE_URL; default ${PRODUCTION_BASE_URL})
   --ip-echo-url URL     service that answers with your public IP (env IP_ECHO_URL; default ${DEFAULT_IP_ECHO_URL})
   --expected-ip A[,B]   IPs whitelisted on the key (env EXPECTED_EGRESS_IP)
   --read-only           the key must NOT have Trade permission (default: Trade expected)
-  --timeout-ms N        per-request timeout (default ${DEFAULT_TIMEOUT_MS})
-  --json                print one JSON object instead of the checklist
+  --timeout-ms N        per-request timeout, Secrets Manager included (default ${DEFAULT_TIMEOUT_MS})
+  --json                print one JSON object instead of the checklist (README → JSON output)
   --secret-id ID        read {"apiKey","apiSecret"} from AWS Secrets Manager
-  --sandbox [SCENARIO]  use the built-in sandbox (default scenario: healthy)
+  --sandbox [SCENARIO]  run against the built-in sandbox exchange (default scenario: healthy)
+  -V, --version         print the version
   -h, --help            this text
 
-Credentials: --secret-id, else EXCHANGE_API_KEY / EXCHANGE_API_SECRET
-(or EXCHANGE_CUSTOM_API_KEY / EXCHANGE_CUSTOM_API_SECRET).
+Credentials: --secret-id, else EXCHANGE_API_KEY + EXCHANGE_API_SECRET
+(or EXCHANGE_CUSTOM_API_KEY + EXCHANGE_CUSTOM_API_SECRET; one pair, never mixed).
 
 Sandbox scenarios: ${SCENARIO_NAMES.join(', ')}
 
 rotate: stages a new key ({"apiKey","apiSecret"} JSON from --file or standard input, never from
 the command line) as AWSPENDING on a deployed monitor's secret and starts its rotation. The rotation
 Lambda validates the key from the fixed egress IP and promotes it only if it is healthy.
-  --wait-seconds N      wait up to N s for the verdict (default ${DEFAULT_WAIT_SECONDS}; 0 = do not wait)
+  --wait-seconds N        wait up to N s for the verdict (default ${DEFAULT_WAIT_SECONDS}; 0 = do not wait)
+  --rotation-function ARN the stack's RotationFunctionArn output (env KEY_MONITOR_ROTATION_FUNCTION);
+                          needed only the first time a secret is rotated
 
-Exit status: 0 healthy / promoted, 1 unhealthy / not promoted, 2 bad input or configuration.`;
+Exit status: check: 0 healthy, 1 unhealthy, 2 bad input or configuration.
+             rotate: 0 promoted, 1 refused, 2 bad input, 3 still running at the deadline.`;
 
-function splitIps(value: string | undefined): string[] {
+const OPTIONS = {
+  'base-url': { type: 'string' },
+  'ip-echo-url': { type: 'string' },
+  'expected-ip': { type: 'string' },
+  'read-only': { type: 'boolean' },
+  'timeout-ms': { type: 'string' },
+  json: { type: 'boolean' },
+  'secret-id': { type: 'string' },
+  sandbox: { type: 'string' },
+  file: { type: 'string' },
+  'wait-seconds': { type: 'string' },
+  'rotation-function': { type: 'string' },
+  version: { type: 'boolean', short: 'V' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const COMMANDS = ['check', 'rotate'] as const;
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const here = row[j] as number;
+      row[j] = Math.min(here + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = here;
+    }
+  }
+  return row[b.length] as number;
+}
+
+export function didYouMean(given: string, known: readonly string[]): string | null {
+  const best = known.map((k) => ({ k, d: distance(given.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.max(2, Math.floor(given.length / 4)) ? best.k : null;
+}
+
+/** Node's parseArgs messages, as one line a user can act on. */
+function usageFromParseError(err: Error, argv: readonly string[]): UsageError {
+  const code = (err as { code?: string }).code;
+  const option = /'(-{1,2}[A-Za-z0-9-]+)/.exec(err.message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    const suggestion = didYouMean(option.replace(/^-+/, ''), Object.keys(OPTIONS));
+    return new UsageError(`unknown option ${option}${suggestion ? ` — did you mean --${suggestion}?` : ''}`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    const next = argv[argv.indexOf(option) + 1];
+    return new UsageError(next?.startsWith('-') ? `${option} needs a value (found the option ${next} instead)` : `${option} needs a value`);
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError('unexpected argument');
+  return new UsageError('invalid arguments');
+}
+
+/** Where a value came from, so its error names what the user typed: a flag or an env variable. */
+function source(flag: string, envName: string | null, fromFlag: boolean): string {
+  return fromFlag || !envName ? `--${flag}` : envName;
+}
+
+function splitIps(value: string | undefined, origin: string): string[] {
   const ips = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const bad = ips.find((ip) => !isIP(ip));
-  if (bad !== undefined) throw new UsageError(`--expected-ip: "${bad}" is not an IP address`);
+  if (bad !== undefined) throw new UsageError(`${origin}: "${bad.slice(0, 60)}" is not an IP address`);
   return ips;
 }
 
-function httpUrl(name: string, value: string): string {
+function baseUrlOption(value: string, origin: string): string {
+  const verdict = checkBaseUrl(value);
+  if (!verdict.ok) throw new UsageError(`${origin} ${verdict.problem}`);
+  return verdict.url;
+}
+
+function echoUrlOption(value: string, origin: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`${name}: "${value}" is not a URL`);
+    throw new UsageError(`${origin} is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${name}: use an http(s) URL`);
+  if (!isSecureOrLoopback(url.href)) throw new UsageError(`${origin} must be an https:// URL (http:// only on loopback)`);
   return value.replace(/\/+$/, '');
 }
 
 /** `--sandbox` takes an optional value, which parseArgs cannot express: default it here. */
 function withSandboxDefault(argv: readonly string[]): string[] {
-  return argv.flatMap((arg, i) => (arg === '--sandbox' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('-')) ? [arg, 'healthy'] : [arg]));
+  return argv.flatMap((arg, i) => (arg === '--sandbox' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('-') || (COMMANDS as readonly string[]).includes(argv[i + 1] as string)) ? [arg, 'healthy'] : [arg]));
+}
+
+function wholeNumber(text: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name}: a whole number from ${min} to ${max}`);
+  return n;
 }
 
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
   let parsed;
+  const args = withSandboxDefault(argv);
   try {
-    parsed = parseArgs({
-      args: withSandboxDefault(argv),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'base-url': { type: 'string' },
-        'ip-echo-url': { type: 'string' },
-        'expected-ip': { type: 'string' },
-        'read-only': { type: 'boolean', default: false },
-        'timeout-ms': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'secret-id': { type: 'string' },
-        sandbox: { type: 'string' },
-        file: { type: 'string' },
-        'wait-seconds': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (err) {
-    // parseArgs' messages are clear ("Unknown option '--x'"); keep them, drop the stack.
-    throw new UsageError((err as Error).message.split('. To specify')[0] ?? 'invalid arguments');
+    throw usageFromParseError(err as Error, args);
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
   const [command, ...extra] = positionals;
   if (command !== 'check' && command !== 'rotate') {
-    throw new UsageError(command ? `unknown command "${command}"` : 'missing command: try "key-monitor check"');
+    if (!command) throw new UsageError('missing command: try "key-monitor check --sandbox"');
+    const suggestion = didYouMean(command, COMMANDS);
+    throw new UsageError(`unknown command "${command.slice(0, 40)}"${suggestion ? ` — did you mean "${suggestion}"?` : ''}`);
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const given = (names: string[]) => names.filter((n) => (values as Record<string, unknown>)[n] !== undefined && (values as Record<string, unknown>)[n] !== false);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${String(extra[0]).slice(0, 40)}"`);
+  const given = (names: (keyof typeof OPTIONS)[]) => names.filter((n) => values[n] !== undefined);
   if (command === 'rotate') {
     const foreign = given(['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'sandbox']);
-    if (foreign.length > 0) throw new UsageError(`--${foreign[0]} is a check option; rotate takes --secret-id, --file, --wait-seconds`);
+    if (foreign.length > 0) throw new UsageError(`--${foreign[0]} is a check option; rotate takes --secret-id, --file, --wait-seconds, --rotation-function`);
     if (!values['secret-id']) throw new UsageError('rotate needs --secret-id (the monitored key’s secret)');
-    const waitText = values['wait-seconds'];
-    const waitSeconds = waitText === undefined ? DEFAULT_WAIT_SECONDS : Number(waitText);
-    if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) throw new UsageError('--wait-seconds: a whole number from 0 to 3600');
-    return { command: 'rotate', secretId: values['secret-id'], file: values.file, waitSeconds };
+    return {
+      command: 'rotate',
+      secretId: values['secret-id'],
+      file: values.file,
+      waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', DEFAULT_WAIT_SECONDS, 0, 3600),
+      rotationFunction: values['rotation-function'] ?? (env['KEY_MONITOR_ROTATION_FUNCTION'] || undefined),
+    };
   }
-  const foreign = given(['file', 'wait-seconds']);
+  const foreign = given(['file', 'wait-seconds', 'rotation-function']);
   if (foreign.length > 0) throw new UsageError(`--${foreign[0]} is a rotate option`);
 
   const sandbox = values.sandbox;
   if (sandbox !== undefined && !isScenarioName(sandbox)) {
-    throw new UsageError(`--sandbox: unknown scenario "${sandbox}" (one of: ${SCENARIO_NAMES.join(', ')})`);
+    const suggestion = didYouMean(sandbox, SCENARIO_NAMES);
+    throw new UsageError(`--sandbox: unknown scenario "${sandbox.slice(0, 40)}"${suggestion ? ` — did you mean "${suggestion}"?` : ''} (one of: ${SCENARIO_NAMES.join(', ')})`);
   }
-  const timeoutText = values['timeout-ms'];
-  const timeoutMs = timeoutText === undefined ? DEFAULT_TIMEOUT_MS : Number(timeoutText);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 50 || timeoutMs > 120_000) {
-    throw new UsageError('--timeout-ms: a whole number of milliseconds between 50 and 120000');
+  if (sandbox !== undefined && (values['base-url'] !== undefined || values['secret-id'] !== undefined)) {
+    throw new UsageError(`--sandbox and --${values['base-url'] !== undefined ? 'base-url' : 'secret-id'} exclude each other`);
   }
-  const baseUrl = values['base-url'] ?? (env['EXCHANGE_BASE_URL'] || undefined);
-  if (sandbox !== undefined && values['base-url'] !== undefined) throw new UsageError('--sandbox and --base-url exclude each other');
+  const timeoutMs = wholeNumber(values['timeout-ms'], '--timeout-ms', DEFAULT_TIMEOUT_MS, 50, 120_000);
+  const baseFlag = values['base-url'] !== undefined;
+  const baseText = values['base-url'] ?? (env['EXCHANGE_BASE_URL'] || undefined);
+  const echoFlag = values['ip-echo-url'] !== undefined;
+  const ipFlag = values['expected-ip'] !== undefined;
   return {
     command: 'check',
-    baseUrl: baseUrl === undefined ? undefined : httpUrl('--base-url', baseUrl),
-    ipEchoUrl: httpUrl('--ip-echo-url', values['ip-echo-url'] ?? (env['IP_ECHO_URL'] || DEFAULT_IP_ECHO_URL)),
-    expectedIps: splitIps(values['expected-ip'] ?? env['EXPECTED_EGRESS_IP']),
+    // The sandbox ignores the environment's base URL: --sandbox is an explicit request for it.
+    baseUrl: sandbox !== undefined || baseText === undefined ? undefined : baseUrlOption(baseText, source('base-url', 'EXCHANGE_BASE_URL', baseFlag)),
+    ipEchoUrl: echoUrlOption(values['ip-echo-url'] ?? (env['IP_ECHO_URL'] || DEFAULT_IP_ECHO_URL), source('ip-echo-url', 'IP_ECHO_URL', echoFlag)),
+    expectedIps: splitIps(values['expected-ip'] ?? env['EXPECTED_EGRESS_IP'], source('expected-ip', 'EXPECTED_EGRESS_IP', ipFlag)),
     readOnly: values['read-only'] ?? false,
     timeoutMs,
     json: values.json ?? false,
@@ -157,10 +228,38 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   };
 }
 
-/** Env credentials, with the names users' existing deployments already have. Empty = missing. */
-export function envCredentials(env: NodeJS.ProcessEnv): { apiKey: string | undefined; apiSecret: string | undefined } {
-  return {
-    apiKey: env['EXCHANGE_API_KEY'] || env['EXCHANGE_CUSTOM_API_KEY'] || undefined,
-    apiSecret: env['EXCHANGE_API_SECRET'] || env['EXCHANGE_CUSTOM_API_SECRET'] || undefined,
-  };
+/** Whether the raw argv asked for JSON, even if it does not parse (errors then come as JSON too). */
+export const wantsJson = (argv: readonly string[]) => argv.includes('--json');
+
+const FAMILIES = [
+  { key: 'EXCHANGE_API_KEY', secret: 'EXCHANGE_API_SECRET' },
+  { key: 'EXCHANGE_CUSTOM_API_KEY', secret: 'EXCHANGE_CUSTOM_API_SECRET' },
+] as const;
+
+export type EnvCredentials =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'pair'; readonly apiKey: string; readonly apiSecret: string; readonly from: string };
+
+/**
+ * Env credentials, with the names users' existing deployments already have. A key and a secret are
+ * only ever taken as a pair from one family: a key from one and a secret from the other would be
+ * checked as a key that exists nowhere, so that is refused with the names to fix.
+ */
+export function envCredentials(env: NodeJS.ProcessEnv): EnvCredentials {
+  const set = (name: string) => (env[name] ?? '') !== '';
+  const complete = FAMILIES.filter((f) => set(f.key) && set(f.secret));
+  const partial = FAMILIES.filter((f) => set(f.key) !== set(f.secret));
+  if (partial.length > 0) {
+    const f = partial[0] as (typeof FAMILIES)[number];
+    const has = set(f.key) ? f.key : f.secret;
+    const lacks = set(f.key) ? f.secret : f.key;
+    const other = FAMILIES.find((g) => g !== f && (set(g.key) || set(g.secret)));
+    const mix = other ? ` (${set(other.key) ? other.key : other.secret} belongs to the other pair; key and secret are never mixed across pairs)` : '';
+    throw new UsageError(`${has} is set but ${lacks} is not${mix}`);
+  }
+  if (complete.length === 2 && (env['EXCHANGE_API_KEY'] !== env['EXCHANGE_CUSTOM_API_KEY'] || env['EXCHANGE_API_SECRET'] !== env['EXCHANGE_CUSTOM_API_SECRET'])) {
+    throw new UsageError('both EXCHANGE_API_KEY/SECRET and EXCHANGE_CUSTOM_API_KEY/SECRET are set, to different keys: unset one pair');
+  }
+  const f = complete[0];
+  return f ? { kind: 'pair', apiKey: env[f.key] as string, apiSecret: env[f.secret] as string, from: `${f.key} and ${f.secret}` } : { kind: 'none' };
 }

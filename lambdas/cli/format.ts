@@ -1,25 +1,60 @@
+import { displaySafe } from '../exchange/text-safety.js';
 import type { CheckResult, CheckStatus, Report } from '../monitor/types.js';
+
+/** Bumped when a field of the --json output changes meaning or goes away (README → JSON output). */
+export const JSON_SCHEMA_VERSION = 1;
 
 const MARK: Record<CheckStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️ ', skip: '➖' };
 
+const ms = (n: number) => `${n.toLocaleString('en-US')} ms`;
+
+function timing(c: CheckResult): string {
+  if (c.attempts > 1) return `  (${c.attempts} attempts, ${ms(c.elapsedMs)})`;
+  return c.elapsedMs > 0 ? `  (${ms(c.elapsedMs)})` : '';
+}
+
+// Everything printed passes through displaySafe once more: a terminal is the last place an escape
+// sequence or a stray newline from the exchange could do harm.
 function line(c: CheckResult): string {
-  const latency = c.latencyMs > 0 ? `  (${c.latencyMs} ms)` : '';
-  return `  ${MARK[c.status]} ${c.name.padEnd(17)} ${c.detail}${latency}`;
+  return `  ${MARK[c.status]} ${c.name.padEnd(17)} ${displaySafe(c.detail, 400)}${timing(c)}`;
 }
 
 export function renderReport(report: Report, heading: string): string {
-  const lines = [heading, '', ...report.checks.map(line), ''];
+  const lines = [displaySafe(heading, 600), '', ...report.checks.map(line), ''];
   lines.push(`Diagnosis: ${report.diagnosis} — ${report.title}`);
-  if (!report.healthy) lines.push(`Fix: ${report.advice}`);
+  if (!report.healthy) lines.push(`Fix: ${displaySafe(report.advice, 1200)}`);
   return lines.join('\n') + '\n';
 }
 
-export function reportJson(report: Report, extra: Record<string, unknown> = {}): string {
+export function reportJson(report: Report, context: { site: 'local'; sandbox: string | null; baseUrl: string; credentialsFrom: string }): string {
   const { healthy, diagnosis, title, advice, egressIp, keyPrefix, checks } = report;
-  return JSON.stringify({ healthy, diagnosis, title, advice, egressIp, keyPrefix, checks, ...extra }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        schemaVersion: JSON_SCHEMA_VERSION,
+        healthy,
+        diagnosis,
+        title,
+        advice,
+        egressIp,
+        keyPrefix,
+        checks,
+        target: { baseUrl: context.baseUrl, credentialsFrom: context.credentialsFrom, sandbox: context.sandbox },
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
+
+export function errorJson(kind: 'usage' | 'internal', message: string): string {
+  return JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: { kind, message } }) + '\n';
+}
+
+/** Bad input or configuration (the user must change something before a re-run can help) is 2. */
+const CONFIGURATION = new Set(['CREDENTIALS_MISSING', 'CREDENTIALS_MALFORMED', 'SECRET_NOT_READABLE', 'EXCHANGE_URL_INVALID']);
 
 export function exitCodeFor(report: Report): 0 | 1 | 2 {
   if (report.healthy) return 0;
-  return report.diagnosis === 'CREDENTIALS_MISSING' || report.diagnosis === 'CREDENTIALS_MALFORMED' ? 2 : 1;
+  return CONFIGURATION.has(report.diagnosis) ? 2 : 1;
 }

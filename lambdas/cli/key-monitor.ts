@@ -1,10 +1,11 @@
 import { validateCredentials, type CredentialsVerdict } from '../monitor/credentials.js';
-import { ExchangeClient } from '../exchange/client.js';
 import { PRODUCTION_BASE_URL } from '../contract/endpoints.js';
-import { runChecks } from '../monitor/checks.js';
-import { envCredentials, parseCommand, UsageError, USAGE, type CheckOptions } from './args.js';
-import { exitCodeFor, renderReport, reportJson } from './format.js';
+import { credentialsOnlyReport, runChecks } from '../monitor/checks.js';
+import { checkClient } from '../monitor/check-client.js';
+import { envCredentials, parseCommand, UsageError, USAGE, wantsJson, type CheckOptions } from './args.js';
+import { errorJson, exitCodeFor, renderReport, reportJson } from './format.js';
 import { SCENARIOS, type Scenario, type ScenarioName } from './scenarios.js';
+import { VERSION } from './version.js';
 
 export interface Io {
   out(text: string): void;
@@ -18,12 +19,13 @@ interface Target {
   readonly expectTrade: boolean;
   readonly timeoutMs: number;
   readonly credentials: CredentialsVerdict;
+  readonly credentialsFrom: string;
   readonly heading: string;
-  readonly sandboxScenario?: string;
+  readonly sandboxScenario: string | null;
   close(): Promise<void>;
 }
 
-async function sandboxTarget(opts: CheckOptions, name: ScenarioName, implicit: boolean): Promise<Target> {
+async function sandboxTarget(opts: CheckOptions, name: ScenarioName): Promise<Target> {
   // Loaded only when used: a real check never pays for the sandbox.
   const { startSandbox } = await import('../sandbox/exchange.js');
   const scenario: Scenario = SCENARIOS[name];
@@ -31,18 +33,17 @@ async function sandboxTarget(opts: CheckOptions, name: ScenarioName, implicit: b
   const sandbox = await startSandbox({ slowMs: timeoutMs * 8 });
   const issued = sandbox.credentials(scenario.behaviour);
   const raw = scenario.credentials === 'none' ? {} : scenario.credentials === 'padded' ? { ...issued, apiKey: `${issued.apiKey}\n` } : issued;
-  const why = implicit ? 'no credentials given, so ' : '';
   return {
-    baseUrl: sandbox.baseUrl(scenario.behaviour),
+    baseUrl: scenario.wrongPath ? `${sandbox.origin}/not-the-api/v1` : sandbox.baseUrl(scenario.behaviour),
     ipEchoUrl: sandbox.ipEchoUrl,
     expectedIps: opts.expectedIps.length > 0 ? opts.expectedIps : [scenario.expectedIp ?? sandbox.egressIp],
     expectTrade: !(scenario.readOnly ?? opts.readOnly),
     timeoutMs,
     credentials: validateCredentials(raw),
+    credentialsFrom: 'sandbox demo key',
     heading:
-      `key-monitor check — ${why}running against the built-in SANDBOX exchange on ${sandbox.origin} ` +
-      `(scenario: ${name}; demo key, no real account).\n` +
-      'Set EXCHANGE_API_KEY and EXCHANGE_API_SECRET (or --secret-id) to check a real key.',
+      `key-monitor check — SANDBOX exchange on ${sandbox.origin} (scenario: ${name}; demo key, no real account).\n` +
+      'To check a real key: set EXCHANGE_API_KEY and EXCHANGE_API_SECRET (or pass --secret-id) and drop --sandbox.',
     sandboxScenario: name,
     close: () => sandbox.close(),
   };
@@ -50,16 +51,20 @@ async function sandboxTarget(opts: CheckOptions, name: ScenarioName, implicit: b
 
 async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<Target> {
   let credentials: CredentialsVerdict;
-  let source: string;
+  let from: string;
   if (opts.secretId) {
-    const [{ SecretsManagerClient }, { readSecret }] = await Promise.all([import('@aws-sdk/client-secrets-manager'), import('../aws/secrets.js')]);
-    const client = new SecretsManagerClient({});
-    credentials = (await readSecret(client, opts.secretId)).verdict;
-    client.destroy();
-    source = `secret ${opts.secretId}`;
+    const [{ secretsManagerClient, readSecret }, { awsCallDeadlineMs }] = await Promise.all([import('../aws/secrets.js'), import('../aws/aws-calls.js')]);
+    const client = secretsManagerClient({ timeoutMs: opts.timeoutMs });
+    try {
+      credentials = (await readSecret(client, opts.secretId, {}, awsCallDeadlineMs(opts.timeoutMs))).verdict;
+    } finally {
+      client.destroy();
+    }
+    from = `secret ${opts.secretId}`;
   } else {
-    credentials = validateCredentials(envCredentials(env));
-    source = 'environment';
+    const pair = envCredentials(env);
+    credentials = pair.kind === 'pair' ? validateCredentials(pair) : validateCredentials({});
+    from = pair.kind === 'pair' ? pair.from : 'environment (none set)';
   }
   const baseUrl = opts.baseUrl ?? PRODUCTION_BASE_URL;
   return {
@@ -69,9 +74,17 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
     expectTrade: !opts.readOnly,
     timeoutMs: opts.timeoutMs,
     credentials,
-    heading: `key-monitor check — ${baseUrl} (credentials from ${source}; ${opts.readOnly ? 'read-only key' : 'Trade expected'})`,
+    credentialsFrom: from,
+    heading: `key-monitor check — ${baseUrl} (credentials from ${from}; ${opts.readOnly ? 'read-only key' : 'Trade expected'})`,
+    sandboxScenario: null,
     close: async () => {},
   };
+}
+
+function usageFailure(err: UsageError, argv: readonly string[], io: Io): number {
+  io.err(`key-monitor: ${err.message}\nRun "key-monitor --help" for usage.\n`);
+  if (wantsJson(argv)) io.out(errorJson('usage', err.message));
+  return 2;
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
@@ -79,23 +92,38 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
   try {
     opts = parseCommand(argv, env);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.err(`key-monitor: ${err.message}\nRun "key-monitor --help" for usage.\n`);
-    return 2;
+    if (err instanceof UsageError) return usageFailure(err, argv, io);
+    throw err;
   }
   if (opts.command === 'help') {
     io.out(USAGE + '\n');
+    return 0;
+  }
+  if (opts.command === 'version') {
+    io.out(`key-monitor ${VERSION}\n`);
     return 0;
   }
   if (opts.command === 'rotate') {
     const { rotateCommand } = await import('./rotate.js');
     return rotateCommand(opts, io);
   }
-  const creds = envCredentials(env);
-  const implicitSandbox = !opts.sandbox && !opts.baseUrl && !opts.secretId && !creds.apiKey && !creds.apiSecret;
-  const scenario = opts.sandbox ?? (implicitSandbox ? 'healthy' : undefined);
-  const target = scenario ? await sandboxTarget(opts, scenario, implicitSandbox) : await realTarget(opts, env);
-  const client = new ExchangeClient({ baseUrl: target.baseUrl, timeoutMs: target.timeoutMs, budgetMs: Math.round(target.timeoutMs * 2.5) });
+  let target: Target;
+  try {
+    target = opts.sandbox ? await sandboxTarget(opts, opts.sandbox) : await realTarget(opts, env);
+  } catch (err) {
+    if (err instanceof UsageError) return usageFailure(err, argv, io);
+    throw err;
+  }
+  const print = (report: Parameters<typeof renderReport>[0]) => {
+    if (opts.json) io.out(reportJson(report, { site: 'local', sandbox: target.sandboxScenario, baseUrl: target.baseUrl, credentialsFrom: target.credentialsFrom }));
+    else io.out(renderReport(report, target.heading));
+    return exitCodeFor(report);
+  };
+  if (!target.credentials.ok) {
+    await target.close();
+    return print(credentialsOnlyReport(target.credentials, 'local'));
+  }
+  const client = checkClient({ baseUrl: target.baseUrl, timeoutMs: target.timeoutMs });
   try {
     const report = await runChecks({
       credentials: target.credentials,
@@ -103,10 +131,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
       expectedIps: target.expectedIps,
       ipEchoUrl: target.ipEchoUrl,
       exchange: client,
+      site: 'local',
     });
-    if (opts.json) io.out(reportJson(report, target.sandboxScenario ? { sandbox: { scenario: target.sandboxScenario } } : {}));
-    else io.out(renderReport(report, target.heading));
-    return exitCodeFor(report);
+    return print(report);
   } finally {
     await client.close();
     await target.close();

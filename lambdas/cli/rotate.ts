@@ -1,87 +1,143 @@
-import { readFile } from 'node:fs/promises';
-import { keyPrefix, parseSecretString } from '../monitor/credentials.js';
+import { open } from 'node:fs/promises';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { MAX_KEY_INPUT_BYTES } from '../contract/defaults.js';
+import { displaySafe } from '../exchange/text-safety.js';
+import { keyPrefix, parseSecretString } from '../monitor/credentials.js';
+import { DIAGNOSIS_TABLE } from '../monitor/diagnosis.js';
+import type { Diagnosis } from '../monitor/types.js';
 import type { RotateOptions } from './args.js';
 import type { Io } from './key-monitor.js';
 
 export interface RotateDeps {
-  readonly readInput: () => Promise<string>;
+  /** The new key's JSON: at most MAX_KEY_INPUT_BYTES, or an error. */
+  readonly readInput: (file: string | undefined) => Promise<string>;
   /** Built on demand: the SDK loads only when a rotation really starts. */
   readonly secretsManager?: () => Promise<SecretsManagerClient>;
   readonly pollMs?: number;
+  readonly now?: () => number;
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Paste the new key as {"apiKey":"…","apiSecret":"…"}, then press Ctrl-D:\n');
+export const ROTATE_EXIT = { promoted: 0, refused: 1, badInput: 2, stillRunning: 3 } as const;
+
+class InputTooLarge extends Error {
+  override readonly name = 'InputTooLarge';
+}
+
+/** Read a stream up to the limit; a larger input is refused, not truncated. */
+async function readBounded(stream: AsyncIterable<Buffer | string>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buf.length;
+    if (size > MAX_KEY_INPUT_BYTES) throw new InputTooLarge();
+    chunks.push(buf);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** An AWS error as one line: its name and, for request errors, the service's own sentence. */
+async function readInput(file: string | undefined): Promise<string> {
+  if (file) {
+    const handle = await open(file, 'r');
+    try {
+      return await readBounded(handle.createReadStream({ end: MAX_KEY_INPUT_BYTES }));
+    } finally {
+      await handle.close();
+    }
+  }
+  if (process.stdin.isTTY) process.stderr.write('Paste the new key as {"apiKey":"…","apiSecret":"…"}, then press Ctrl-D:\n');
+  return readBounded(process.stdin);
+}
+
+/** An AWS error as one line: its name only (messages can quote ARNs and policies). */
 function awsProblem(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  return e.name === 'ResourceNotFoundException' ? 'the secret does not exist' : `${e.name ?? 'Error'}: ${e.message ?? ''}`.trim();
+  const name = (err as { name?: string } | null)?.name ?? 'Error';
+  if (name === 'ResourceNotFoundException') return 'the secret does not exist';
+  if (name === 'AccessDeniedException') return 'access denied (your AWS identity needs secretsmanager:PutSecretValue, RotateSecret and DescribeSecret on it, and lambda:InvokeFunction on the rotation function)';
+  return displaySafe(name, 80);
 }
 
 /**
  * `key-monitor rotate`: stage the new key as AWSPENDING and start the secret's rotation, so the
- * deployed rotation Lambda validates it from the fixed IP; then wait for its verdict.
+ * deployed rotation Lambda validates it from the fixed IP; then wait for its verdict, which the
+ * Lambda leaves as a tag on the secret.
  */
-export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDeps = { readInput: readStdin }): Promise<number> {
+export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDeps = { readInput }): Promise<number> {
+  const now = deps.now ?? Date.now;
   let text: string;
   try {
-    text = opts.file ? await readFile(opts.file, 'utf8') : await deps.readInput();
+    text = await deps.readInput(opts.file);
   } catch (err) {
-    io.err(`key-monitor: cannot read ${opts.file ?? 'standard input'} (${(err as { code?: string }).code ?? 'error'})\n`);
-    return 2;
+    const why = err instanceof InputTooLarge ? `more than ${MAX_KEY_INPUT_BYTES / 1024} KB; a key pair is about 100 bytes` : ((err as { code?: string }).code ?? 'error');
+    io.err(`key-monitor: cannot read ${opts.file ? displaySafe(opts.file, 120) : 'standard input'} (${why}); nothing was staged\n`);
+    return ROTATE_EXIT.badInput;
   }
   const verdict = parseSecretString(text);
   if (!verdict.ok) {
     io.err(`key-monitor: the new key is not usable, nothing was staged: ${verdict.detail}\n`);
-    return 2;
+    return ROTATE_EXIT.badInput;
   }
   const staged = verdict.credentials;
   const prefix = keyPrefix(staged.apiKey);
-  const { SecretVersions, CURRENT } = await import('../aws/secret-versions.js');
-  const sm = deps.secretsManager ? await deps.secretsManager() : new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({});
+  const { SecretVersions } = await import('../aws/secret-versions.js');
+  const sm = deps.secretsManager ? await deps.secretsManager() : (await import('../aws/secrets.js')).secretsManagerClient();
   const versions = new SecretVersions(sm, opts.secretId);
   try {
-    let before: string | undefined;
-    let started: string | undefined;
+    let token: string | undefined;
     try {
-      before = await versions.currentVersionId();
-      const stagedVersion = await versions.putPending(JSON.stringify(staged));
-      io.out(`Staged key ${prefix}… as AWSPENDING on ${opts.secretId} (version ${stagedVersion}).\n`);
-      started = await versions.startRotation();
-    } catch (err) {
-      io.err(`key-monitor: could not start the rotation of ${opts.secretId}: ${awsProblem(err)}\n`);
-      return 2;
-    }
-    io.out(`Rotation started (version ${started ?? 'unknown'}): the rotation Lambda now checks the key from the fixed egress IP.\n`);
-    if (opts.waitSeconds === 0) {
-      io.out('Not waiting: the verdict arrives by email on the alerts topic.\n');
-      return 0;
-    }
-    const deadline = Date.now() + opts.waitSeconds * 1_000;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, deps.pollMs ?? 3_000));
-      if ((await versions.currentVersionId()) === before) continue;
-      // AWSCURRENT moved: promoted only if what is current now is the key we staged.
-      const now = await versions.read({ versionStage: CURRENT });
-      const promoted = now.verdict.ok && now.verdict.credentials.apiKey === staged.apiKey && now.verdict.credentials.apiSecret === staged.apiSecret;
-      if (promoted) {
-        io.out(`Promoted: key ${prefix}… is now AWSCURRENT; the previous key is kept as AWSPREVIOUS.\n`);
-        return 0;
+      const before = await versions.status();
+      const fn = opts.rotationFunction ?? before.rotationLambdaArn;
+      if (!fn) {
+        io.err(
+          `key-monitor: ${displaySafe(opts.secretId, 120)} has no rotation function yet: pass --rotation-function with the stack's ` +
+            'RotationFunctionArn output (once; the secret remembers it). Nothing was staged.\n',
+        );
+        return ROTATE_EXIT.badInput;
       }
-      io.out('AWSCURRENT changed, but not to the staged key: another rotation or write happened meanwhile. Check the secret.\n');
-      return 1;
+      const stagedVersion = await versions.stage(JSON.stringify(staged));
+      io.out(`Staged key ${prefix}… as AWSPENDING on ${displaySafe(opts.secretId, 120)} (version ${stagedVersion}).\n`);
+      token = await versions.startRotation(opts.rotationFunction);
+    } catch (err) {
+      io.err(`key-monitor: could not start the rotation of ${displaySafe(opts.secretId, 120)}: ${awsProblem(err)}\n`);
+      return ROTATE_EXIT.badInput;
+    }
+    io.out(`Rotation started (version ${token ?? 'unknown'}): the rotation Lambda now checks the key from the fixed egress IP.\n`);
+    if (opts.waitSeconds === 0) {
+      io.out('Not waiting: the verdict arrives on the alert channels and as the tag exchange-key-monitor:rotation on the secret.\n');
+      return ROTATE_EXIT.promoted;
+    }
+    const started = now();
+    const deadline = started + opts.waitSeconds * 1_000;
+    while (now() < deadline) {
+      await new Promise((r) => setTimeout(r, deps.pollMs ?? 3_000));
+      let status;
+      try {
+        status = await versions.status();
+      } catch (err) {
+        io.out(`  … could not read the secret's status (${awsProblem(err)}); still waiting\n`);
+        continue;
+      }
+      const mine = status.verdict && token !== undefined && status.verdict.token === token ? status.verdict : null;
+      if (mine?.outcome === 'promoted' || (token !== undefined && status.currentVersionId === token)) {
+        io.out(`Promoted: key ${prefix}… is now AWSCURRENT; the previous key is kept as AWSPREVIOUS.\n`);
+        return ROTATE_EXIT.promoted;
+      }
+      if (mine) {
+        const d = mine.diagnosis as Diagnosis;
+        const title = DIAGNOSIS_TABLE[d]?.title ?? mine.diagnosis;
+        io.out(
+          `Refused: ${mine.diagnosis} — ${title}. The current key is untouched.\n` +
+            'The alert sent to your channels has the exact fix; after fixing, run key-monitor rotate again.\n',
+        );
+        return ROTATE_EXIT.refused;
+      }
+      io.out(`  … waiting for the rotation's verdict (${Math.round((now() - started) / 1000)} s)\n`);
     }
     io.out(
-      `Not promoted within ${opts.waitSeconds} s: the key was refused or the rotation is still running. The current key is ` +
-        'untouched. The alert email (and the RotationFunction log) names the diagnosis and its fix.\n',
+      `Still running after ${opts.waitSeconds} s: no verdict yet. The current key is untouched until the rotation promotes the new one; ` +
+        'the verdict arrives on your alert channels and as the tag exchange-key-monitor:rotation on the secret.\n',
     );
-    return 1;
+    return ROTATE_EXIT.stillRunning;
   } finally {
     sm.destroy();
   }

@@ -9,6 +9,8 @@ export interface Scenario {
   readonly readOnly?: boolean;
   readonly expectedIp?: string;
   readonly timeoutMs?: number;
+  /** Point the base URL at a path the sandbox does not serve (a mistyped base URL). */
+  readonly wrongPath?: boolean;
 }
 
 export const SCENARIOS = {
@@ -25,6 +27,7 @@ export const SCENARIOS = {
   'exchange-unavailable': { behaviour: 'unavailable', expect: 'EXCHANGE_UNAVAILABLE' },
   slow: { behaviour: 'slow', expect: 'EXCHANGE_UNAVAILABLE', timeoutMs: 400 },
   'unexpected-response': { behaviour: 'unexpected', expect: 'UNEXPECTED_RESPONSE' },
+  'exchange-url-invalid': { behaviour: 'healthy', expect: 'EXCHANGE_URL_INVALID', wrongPath: true },
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -1,10 +1,4 @@
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { rotateCommand } from '../../lambdas/cli/rotate.js';
@@ -13,18 +7,21 @@ import { rotateCommand } from '../../lambdas/cli/rotate.js';
 // Lambda, so its RotateSecret does not behave like the real service here.
 const sm = mockClient(SecretsManagerClient);
 const NEW = { apiKey: 'NeWkEy0123456789', apiSecret: 'nEwSeCrEt0123456789' };
-const OLD = { apiKey: 'OlDkEy0123456789', apiSecret: 'oLdSeCrEt0123456789' };
+const FN = 'arn:aws:lambda:us-east-1:123456789012:function:rotation';
+const TAG = 'exchange-key-monitor:rotation';
 
-function run(input: string, waitSeconds = 1) {
+function run(input: string, waitSeconds = 1, rotationFunction: string | null = FN) {
   let stdout = '';
   let stderr = '';
   const code = rotateCommand(
-    { command: 'rotate', secretId: 'ekm/key', file: undefined, waitSeconds },
+    { command: 'rotate', secretId: 'ekm/key', file: undefined, waitSeconds, rotationFunction: rotationFunction ?? undefined },
     { out: (t) => (stdout += t), err: (t) => (stderr += t) },
     { readInput: async () => input, secretsManager: async () => new SecretsManagerClient({ region: 'us-east-1' }), pollMs: 20 },
   );
   return code.then((c) => ({ code: c, stdout, stderr }));
 }
+
+const before = { VersionIdsToStages: { 'v-old': ['AWSCURRENT'] }, RotationLambdaARN: FN };
 
 beforeEach(() => {
   sm.reset();
@@ -33,48 +30,61 @@ beforeEach(() => {
 });
 
 describe('key-monitor rotate', () => {
-  it('stages the key as AWSPENDING (normalised JSON), starts the rotation and reports the promotion', async () => {
+  it('stages the key as AWSPENDING (normalised JSON), starts the rotation with the function, and reports the promotion (exit 0)', async () => {
     sm.on(DescribeSecretCommand)
-      .resolvesOnce({ VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } })
-      .resolvesOnce({ VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] } })
-      .resolves({ VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-rotation': ['AWSCURRENT', 'AWSPENDING'] } });
-    sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionStage: 'AWSCURRENT' }).resolves({ SecretString: JSON.stringify(NEW) });
+      .resolvesOnce(before)
+      .resolvesOnce({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] } })
+      .resolves({ VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-rotation': ['AWSCURRENT'] }, Tags: [{ Key: TAG, Value: 'promoted OK v-rotation' }] });
     const result = await run(`  ${JSON.stringify({ apiSecret: NEW.apiSecret, apiKey: NEW.apiKey })}\n`);
     expect(result.code).toBe(0);
     expect(sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: 'ekm/key', SecretString: JSON.stringify(NEW), VersionStages: ['AWSPENDING'] });
-    expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(1);
+    expect(sm.commandCalls(RotateSecretCommand)[0]?.args[0].input).toMatchObject({ SecretId: 'ekm/key', RotationLambdaARN: FN });
+    expect(result.stdout).toContain('waiting for the rotation');
     expect(result.stdout).toContain('Promoted: key NeWk… is now AWSCURRENT');
     expect(result.stdout + result.stderr).not.toContain(NEW.apiSecret);
     expect(result.stdout + result.stderr).not.toContain(NEW.apiKey);
   });
 
-  it('says "not promoted" (exit 1) when the rotation Lambda refuses the key', async () => {
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] } });
-    const result = await run(JSON.stringify(NEW), 1);
+  it('tells a refusal apart, with its diagnosis (exit 1)', async () => {
+    sm.on(DescribeSecretCommand)
+      .resolvesOnce(before)
+      .resolves({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] }, Tags: [{ Key: TAG, Value: 'refused IP_NOT_WHITELISTED v-rotation' }] });
+    const result = await run(JSON.stringify(NEW), 5);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('Not promoted within 1 s');
+    expect(result.stdout).toContain('Refused: IP_NOT_WHITELISTED — IP not whitelisted (40103)');
     expect(result.stdout).toContain('The current key is untouched');
   });
 
-  it('does not call it promoted when AWSCURRENT moved to something else', async () => {
-    sm.on(DescribeSecretCommand)
-      .resolvesOnce({ VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } })
-      .resolves({ VersionIdsToStages: { 'v-other': ['AWSCURRENT'] } });
-    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(OLD) });
-    const result = await run(JSON.stringify(NEW));
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('not to the staged key');
+  it('ignores the verdict of an earlier rotation', async () => {
+    sm.on(DescribeSecretCommand).resolves({ ...before, Tags: [{ Key: TAG, Value: 'refused AUTH_FAILED v-older-rotation' }] });
+    const result = await run(JSON.stringify(NEW), 1);
+    expect(result.code).toBe(3);
   });
 
-  it('refuses malformed input without calling AWS', async () => {
+  it('says "still running" (exit 3) when no verdict arrives before the deadline', async () => {
+    sm.on(DescribeSecretCommand).resolves({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] } });
+    const result = await run(JSON.stringify(NEW), 1);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('Still running after 1 s');
+    expect(result.stdout).toContain('The current key is untouched');
+  });
+
+  it('refuses malformed input without calling AWS (exit 2)', async () => {
     const result = await run('{"apiKey": "only-a-key-here"}');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('nothing was staged: API secret not set');
     expect(sm.calls()).toHaveLength(0);
   });
 
+  it('uses the rotation function the secret already has when none is given', async () => {
+    sm.on(DescribeSecretCommand).resolves(before);
+    const result = await run(JSON.stringify(NEW), 0, null);
+    expect(result.code).toBe(0);
+    expect(sm.commandCalls(RotateSecretCommand)[0]?.args[0].input.RotationLambdaARN).toBeUndefined();
+  });
+
   it('does not wait with --wait-seconds 0', async () => {
-    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } });
+    sm.on(DescribeSecretCommand).resolves(before);
     const result = await run(JSON.stringify(NEW), 0);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Not waiting');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lambdas/cli/key-monitor.js';
 import { SCENARIO_NAMES, SCENARIOS } from '../../lambdas/cli/scenarios.js';
 import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { startBlackHole } from '../support/black-hole.js';
 import { runCli } from '../support/run-cli.js';
 
 async function inProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -11,9 +12,9 @@ async function inProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, stdout, stderr };
 }
 
-describe('key-monitor with no credentials (the quick start)', () => {
+describe('the quick start: key-monitor check --sandbox', () => {
   it('runs a healthy check against the built-in sandbox, says so, and exits 0', async () => {
-    const run = await runCli(['check']);
+    const run = await runCli(['check', '--sandbox']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('SANDBOX');
     expect(run.stdout).toMatch(/✅ signed-read\s+authenticated; 18 balances/);
@@ -21,11 +22,32 @@ describe('key-monitor with no credentials (the quick start)', () => {
     expect(run.stderr).toBe('');
   });
 
-  it('prints one JSON object with --json', async () => {
-    const run = await runCli(['check', '--json']);
+  it('prints one JSON object with --json, versioned, with the sandbox named', async () => {
+    const run = await runCli(['check', '--sandbox', '--json']);
     const json = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(json).toMatchObject({ healthy: true, diagnosis: 'OK', egressIp: '203.0.113.7', sandbox: { scenario: 'healthy' } });
+    expect(json).toMatchObject({ schemaVersion: 1, healthy: true, diagnosis: 'OK', egressIp: '203.0.113.7', target: { sandbox: 'healthy' } });
     expect((json['checks'] as unknown[]).length).toBe(5);
+  });
+});
+
+describe('with no credentials, the check never falls back to the sandbox', () => {
+  it('is CREDENTIALS_MISSING, exit 2, with a hint to try --sandbox, and sends nothing anywhere', async () => {
+    const hole = await startBlackHole();
+    // A base URL that would hang if anything were sent: the check must not even try.
+    const run = await runCli(['check', '--ip-echo-url', hole.endpoint], { EXCHNAGE_API_KEY: 'typo-in-the-name-1234' });
+    await hole.close();
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('Diagnosis: CREDENTIALS_MISSING');
+    expect(run.stdout).toContain('--sandbox');
+    expect(run.stdout).not.toContain('SANDBOX');
+  });
+
+  it('says the same in --json, with no check marked ok that did not run', async () => {
+    const run = await runCli(['check', '--json']);
+    const json = JSON.parse(run.stdout) as { diagnosis: string; checks: { name: string; status: string; ok: boolean | null }[] };
+    expect(json.diagnosis).toBe('CREDENTIALS_MISSING');
+    for (const c of json.checks.filter((x) => x.status === 'skip')) expect(c.ok, c.name).toBeNull();
+    expect(json.checks.filter((x) => x.ok === true)).toHaveLength(0);
   });
 });
 
@@ -35,36 +57,68 @@ describe('every sandbox scenario shows its diagnosis and exit status', () => {
     const json = JSON.parse(run.stdout) as { diagnosis: string; advice: string };
     const expected = SCENARIOS[name].expect;
     expect(json.diagnosis).toBe(expected);
-    const exit = expected === 'OK' ? 0 : expected.startsWith('CREDENTIALS_') ? 2 : 1;
+    const exit = expected === 'OK' ? 0 : expected.startsWith('CREDENTIALS_') || expected === 'EXCHANGE_URL_INVALID' ? 2 : 1;
     expect(run.code).toBe(exit);
   });
 });
 
-describe('bad input gets a clear message and exit 2, never a stack trace', () => {
+describe('bad input gets a clear one-line message and exit 2, never a stack trace', () => {
   it.each([
-    [['check', '--bogus'], "Unknown option '--bogus'"],
+    [['check', '--bogus'], 'unknown option --bogus'],
+    [['check', '--jsn'], 'unknown option --jsn — did you mean --json?'],
+    [['check', '--secret-idd', 'x'], 'did you mean --secret-id?'],
+    [['chek'], 'unknown command "chek" — did you mean "check"?'],
     [['check', '--timeout-ms', 'soon'], '--timeout-ms: a whole number'],
-    [['check', '--expected-ip', '1.2.3'], '"1.2.3" is not an IP address'],
-    [['check', '--base-url', 'ftp://x'], 'use an http(s) URL'],
+    [['check', '--expected-ip', '1.2.3'], '--expected-ip: "1.2.3" is not an IP address'],
+    [['check', '--base-url', 'ftp://x'], '--base-url must be an https:// URL'],
+    [['check', '--base-url', 'http://api.crypto.com/exchange/v1'], '--base-url must use https://'],
+    [['check', '--base-url', 'https://x.test/exchange/v1/private/cancel-all-orders?_='], '--base-url must not contain a query string'],
+    [['check', '--base-url', 'https://x.test/exchange/v1/private/cancel-all-orders'], '--base-url must be the API root'],
     [['check', '--sandbox', 'nope'], 'unknown scenario "nope"'],
+    [['check', '--sandbox', 'healthyy'], 'did you mean "healthy"?'],
     [['frobnicate'], 'unknown command "frobnicate"'],
     [['rotate'], 'rotate needs --secret-id'],
     [['rotate', '--secret-id', 's', '--json'], '--json is a check option'],
     [['rotate', '--secret-id', 's', '--wait-seconds', 'forever'], '--wait-seconds: a whole number'],
     [['check', '--file', 'k.json'], '--file is a rotate option'],
+    [['check', '--secret-id'], '--secret-id needs a value'],
     [[], 'missing command'],
   ])('%o', async (args, message) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(2); // the problem, then where help is
     expect(run.stderr).not.toMatch(/\bat .+:\d+:\d+/);
-    expect(run.stdout).toBe('');
+    // With --json among the arguments, the same error also comes as one JSON object on stdout.
+    if (args.includes('--json')) expect(JSON.parse(run.stdout)).toMatchObject({ error: { kind: 'usage' } });
+    else expect(run.stdout).toBe('');
   });
 
-  it('--help exits 0 and lists the scenarios', async () => {
-    const run = await runCli(['--help']);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('ip-not-whitelisted');
+  it('check --secret-id --json: one clean line on stderr, and a JSON error on stdout', async () => {
+    const run = await runCli(['check', '--secret-id', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe('key-monitor: --secret-id needs a value (found the option --json instead)');
+    expect(JSON.parse(run.stdout)).toEqual({ schemaVersion: 1, error: { kind: 'usage', message: '--secret-id needs a value (found the option --json instead)' } });
+  });
+
+  it.each([
+    [{ EXPECTED_EGRESS_IP: 'not-an-ip' }, 'EXPECTED_EGRESS_IP: "not-an-ip" is not an IP address'],
+    [{ EXCHANGE_BASE_URL: 'http://api.crypto.com/exchange/v1' }, 'EXCHANGE_BASE_URL must use https://'],
+    [{ IP_ECHO_URL: 'ftp://x' }, 'IP_ECHO_URL must be an https:// URL'],
+  ])('a bad environment value names the variable, not a flag: %o', async (env, message) => {
+    const run = await runCli(['check'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toContain('--expected-ip');
+  });
+
+  it('--help exits 0 and lists the scenarios; --version prints the version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('ip-not-whitelisted');
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^key-monitor \d+\.\d+\.\d+\n$/);
   });
 });
 
@@ -92,6 +146,23 @@ describe('a real key from the environment (the sandbox standing in for the excha
     expect(run.code).toBe(0);
   });
 
+  it('refuses a key from one family with the secret from the other, naming both', async () => {
+    const { apiKey, apiSecret } = sandbox.credentials('healthy');
+    const run = await runCli(target('healthy'), { EXCHANGE_API_KEY: apiKey, EXCHANGE_CUSTOM_API_SECRET: apiSecret });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('EXCHANGE_API_KEY is set but EXCHANGE_API_SECRET is not');
+    expect(run.stderr).toContain('EXCHANGE_CUSTOM_API_SECRET belongs to the other pair');
+    expect(run.stdout + run.stderr).not.toContain(apiKey);
+  });
+
+  it('refuses two complete families that disagree', async () => {
+    const a = sandbox.credentials('healthy');
+    const b = sandbox.credentials('read-only');
+    const run = await runCli(target('healthy'), { EXCHANGE_API_KEY: a.apiKey, EXCHANGE_API_SECRET: a.apiSecret, EXCHANGE_CUSTOM_API_KEY: b.apiKey, EXCHANGE_CUSTOM_API_SECRET: b.apiSecret });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unset one pair');
+  });
+
   it('treats empty variables as missing (exit 2) instead of falling back to the sandbox', async () => {
     const run = await runCli(target('healthy'), { EXCHANGE_API_KEY: '', EXCHANGE_API_SECRET: '' });
     expect(run.code).toBe(2);
@@ -106,10 +177,32 @@ describe('a real key from the environment (the sandbox standing in for the excha
     expect(run.stdout).not.toContain(apiSecret);
   });
 
+  it('refuses a key with a zero-width space as malformed', async () => {
+    const { apiKey, apiSecret } = sandbox.credentials('healthy');
+    const run = await runCli(target('healthy'), { EXCHANGE_API_KEY: `${apiKey.slice(0, 6)}\u200b${apiKey.slice(6)}`, EXCHANGE_API_SECRET: apiSecret });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain('CREDENTIALS_MALFORMED');
+    expect(run.stdout).toContain('U+200B');
+  });
+
+  it('shows a retried check’s real time and its attempts', async () => {
+    const { apiKey, apiSecret } = sandbox.credentials('rate-limited');
+    const run = await runCli(target('rate-limited'), { EXCHANGE_API_KEY: apiKey, EXCHANGE_API_SECRET: apiSecret });
+    expect(run.stdout).toMatch(/signed-read .*\(3 attempts, [\d,]+ ms\)/);
+  });
+
+  it('prints escape codes and forged lines from the exchange as inert text', async () => {
+    const { apiKey, apiSecret } = sandbox.credentials('escape-codes');
+    const run = await runCli(target('escape-codes'), { EXCHANGE_API_KEY: apiKey, EXCHANGE_API_SECRET: apiSecret });
+    expect(run.stdout).not.toContain('\u001b');
+    expect(run.stdout).not.toContain('\r');
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('Diagnosis:'))).toEqual(['Diagnosis: UNEXPECTED_RESPONSE — Unexpected response']);
+  });
+
   it('never prints a secret, a signature or a full key, whatever happens', async () => {
     const outputs: string[] = [];
     const from = sandbox.requests.length;
-    const behaviours = ['healthy', 'bad-secret', 'ip-not-whitelisted', 'read-only', 'clock-skew', 'rate-limited', 'unavailable', 'unexpected'] as const;
+    const behaviours = ['healthy', 'bad-secret', 'ip-not-whitelisted', 'read-only', 'clock-skew', 'rate-limited', 'unavailable', 'unexpected', 'echo'] as const;
     for (const behaviour of behaviours) {
       const { apiKey, apiSecret } = sandbox.credentials(behaviour);
       for (const json of [[], ['--json']]) {
@@ -128,5 +221,31 @@ describe('a real key from the environment (the sandbox standing in for the excha
       expect(everything).not.toContain(apiKey.slice(0, 5));
     }
     for (const sig of sigs) expect(everything).not.toContain(sig);
+    expect(everything).not.toMatch(/[0-9a-f]{64}/);
+  });
+});
+
+describe('--secret-id against a Secrets Manager that never answers', () => {
+  it('honours --timeout-ms and reports the stall instead of hanging', async () => {
+    const hole = await startBlackHole();
+    const started = Date.now();
+    const run = await runCli(['check', '--secret-id', 'prod/cdc', '--timeout-ms', '300', '--json'], {
+      AWS_ENDPOINT_URL: hole.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+    });
+    await hole.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ diagnosis: 'SECRET_STORE_UNAVAILABLE' });
+  });
+
+  it('says when no region is set, with the fix', async () => {
+    const run = await runCli(['check', '--secret-id', 'prod/cdc', '--json'], { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
+    expect(run.code).toBe(2);
+    const json = JSON.parse(run.stdout) as { diagnosis: string; advice: string };
+    expect(json.diagnosis).toBe('SECRET_NOT_READABLE');
+    expect(json.advice).toContain('AWS_REGION');
   });
 });
