@@ -34,6 +34,9 @@ export function inertMarkdown(text: string): string {
     .replace(/~/g, '\u223c');
 }
 
+/** Fitted on the rendered form, so the look-alikes and zero-width spaces count against the limit. */
+const inert = (text: string, max: number) => inertMarkdown(fit(text, max, (s) => inertMarkdown(s).length));
+
 export interface ChatbotMessage {
   readonly version: '1.0';
   readonly source: 'custom';
@@ -62,12 +65,12 @@ export function chatbotMessage(n: Notification): ChatbotMessage {
     id: p.id,
     content: {
       textType: 'client-markdown',
-      title: inertMarkdown(fit(p.subject, LIMITS.title)),
-      description: inertMarkdown(fit(description, LIMITS.description)),
-      nextSteps: steps.slice(0, LIMITS.nextSteps).map((s) => inertMarkdown(fit(s, LIMITS.nextStep))),
-      keywords: [...new Set(keywords.map((k) => inertMarkdown(fit(k, LIMITS.keyword))).filter(Boolean))].slice(0, LIMITS.keywords),
+      title: inert(p.subject, LIMITS.title),
+      description: inert(description, LIMITS.description),
+      nextSteps: steps.slice(0, LIMITS.nextSteps).map((s) => inert(s, LIMITS.nextStep)),
+      keywords: [...new Set(keywords.map((k) => inert(k, LIMITS.keyword)).filter(Boolean))].slice(0, LIMITS.keywords),
     },
-    metadata: { threadId: threadKey(p.id), summary: inertMarkdown(fit(p.subject, LIMITS.summary)) },
+    metadata: { threadId: threadKey(p.id), summary: inert(p.subject, LIMITS.summary) },
   };
 }
 

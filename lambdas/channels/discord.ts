@@ -6,7 +6,7 @@
  */
 import type { Notification, Severity } from '../contract/notification.js';
 import { CLIENT_IDENTITY, stripSeverityEmoji, type HttpChannel, type HttpReply } from './channel.js';
-import { excerpt, failure, jsonObject, networkOutcome, retryAfterHeaderMs, secondsToMs, SENT } from './outcome.js';
+import { failure, jsonObject, networkOutcome, retryAfterHeaderMs, secondsToMs, SENT } from './outcome.js';
 import { urlSecrets } from './redact.js';
 import { firstThatFits, fit, neutraliseMentions, omittedNote, prepare, type Caps } from './text.js';
 
@@ -133,9 +133,9 @@ export function discordChannel(config: DiscordConfig): HttpChannel {
         // The body's float seconds are the precise hint; the header is rounded up to whole seconds.
         hintMs: (r) => secondsToMs(json?.['retry_after']) ?? retryAfterHeaderMs(r.headers) ?? secondsToMs(r.headers['x-ratelimit-reset-after']),
         explain: (r) => {
-          if (typeof json?.['message'] !== 'string') return excerpt(r.body);
+          if (typeof json?.['message'] !== 'string') return r.body;
           const code = typeof json['code'] === 'number' ? ` (code ${json['code']})` : '';
-          return `${excerpt(json['message'])}${code}${json['global'] === true ? ', global limit' : ''}`;
+          return `${json['message']}${code}${json['global'] === true ? ', global limit' : ''}`;
         },
         meaning: { 401: '(webhook token invalid)', 404: '(webhook deleted: replace discord.webhookUrl; never retry a 404 webhook)' },
       });

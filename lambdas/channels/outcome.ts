@@ -55,9 +55,12 @@ export function retryAfterHeaderMs(headers: Readonly<Record<string, string>>): n
   return Number.isFinite(at) && Number.isFinite(now) ? Math.max(0, at - now) : null;
 }
 
-/** A short printable excerpt of an error body, for a reason string (redacted by the caller). */
-export function excerpt(body: string, max = 160): string {
-  const text = cleanLine(body.replace(/<[^>]*>/g, ' '));
+/**
+ * A short printable excerpt of a reply text for a reason string, redacted *before* it is cut: a
+ * cut first could leave half a token that no longer matches the secret it came from.
+ */
+export function excerpt(channel: Named, raw: string, max = 160): string {
+  const text = cleanLine(redactChannelSecrets(raw, channel).replace(/<[^>]*>/g, ' '));
   return text ? fit(text, max) : 'empty body';
 }
 
@@ -74,15 +77,15 @@ export function jsonObject(body: string): Record<string, unknown> | null {
 export function networkOutcome(channel: Named, reply: Extract<HttpReply, { kind: 'network' }>): DeliveryOutcome {
   const what =
     reply.error === 'timeout'
-      ? `no reply within ${excerpt(reply.detail, 40)}; it may have been delivered, so a retry can duplicate it`
-      : `connection failed (${excerpt(reply.detail, 60)})`;
+      ? `no reply within ${excerpt(channel, reply.detail, 40)}; it may have been delivered, so a retry can duplicate it`
+      : `connection failed (${excerpt(channel, reply.detail, 60)})`;
   return retry(channel, what, null);
 }
 
 export interface FailureRules {
   /** The service's retry hint for this reply, in ms (default: the Retry-After header). */
   readonly hintMs?: (reply: HttpAnswer) => number | null;
-  /** A short explanation from the error body (default: an excerpt of it). */
+  /** The part of the error body that explains it (default: the whole body). Raw: failure() redacts and cuts it. */
   readonly explain?: (reply: HttpAnswer) => string;
   /** What a status means for this service, when it says more than the common rule (e.g. Discord 404). */
   readonly meaning?: Readonly<Record<number, string>>;
@@ -97,7 +100,7 @@ export interface FailureRules {
  */
 export function failure(channel: Named, reply: HttpAnswer, rules: FailureRules = {}): DeliveryOutcome {
   const hint = (rules.hintMs ?? ((r) => retryAfterHeaderMs(r.headers)))(reply);
-  const explanation = (rules.explain ?? ((r) => excerpt(r.body)))(reply);
+  const explanation = excerpt(channel, (rules.explain ?? ((r) => r.body))(reply));
   const meaning = rules.meaning?.[reply.status];
   const what = `HTTP ${reply.status}${meaning ? ` ${meaning}` : ''}: ${explanation}`;
   const status = reply.status;

@@ -6,7 +6,7 @@
  */
 import type { Notification } from '../contract/notification.js';
 import { userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
-import { excerpt, failure, networkOutcome, SENT } from './outcome.js';
+import { failure, networkOutcome, SENT } from './outcome.js';
 import { urlSecrets } from './redact.js';
 import { firstThatFits, fit, neutraliseMentions, omittedNote, prepare, type Caps } from './text.js';
 
@@ -46,15 +46,16 @@ interface SlackMessage {
   blocks: Block[];
 }
 
-const plain = (text: string): TextObject => ({ type: 'plain_text', text: neutraliseMentions(text), emoji: true });
+/** Mentions are neutralised before fitting, so the zero-width spaces count against the limit. */
+const plain = (text: string, max: number): TextObject => ({ type: 'plain_text', text: fit(neutraliseMentions(text), max), emoji: true });
 
 function render(n: Notification, caps: Caps): SlackMessage {
   const p = prepare(n, caps);
-  const blocks: Block[] = [{ type: 'header', text: plain(fit(p.subject, HEADER_MAX)) }];
-  if (p.summary) blocks.push({ type: 'section', text: plain(fit(p.summary, SECTION_TEXT_MAX)) });
-  if (p.fix) blocks.push({ type: 'section', text: plain(fit(`Fix: ${p.fix}`, SECTION_TEXT_MAX)) });
+  const blocks: Block[] = [{ type: 'header', text: plain(p.subject, HEADER_MAX) }];
+  if (p.summary) blocks.push({ type: 'section', text: plain(p.summary, SECTION_TEXT_MAX) });
+  if (p.fix) blocks.push({ type: 'section', text: plain(`Fix: ${p.fix}`, SECTION_TEXT_MAX) });
   for (let i = 0; i < p.facts.length; i += FIELDS_PER_SECTION) {
-    const fields = p.facts.slice(i, i + FIELDS_PER_SECTION).map((f) => plain(fit(f.label ? `${f.label}: ${f.value}` : f.value, FIELD_MAX)));
+    const fields = p.facts.slice(i, i + FIELDS_PER_SECTION).map((f) => plain(f.label ? `${f.label}: ${f.value}` : f.value, FIELD_MAX));
     blocks.push({ type: 'section', fields });
   }
   if (p.links.length) {
@@ -64,7 +65,7 @@ function render(n: Notification, caps: Caps): SlackMessage {
   }
   const footer = [omittedNote(p.omittedFacts, p.omittedLinks), `${p.source} · ${p.occurredAt} · ${p.id}`];
   const elements = footer.filter((t): t is string => t !== null && t !== '').slice(0, CONTEXT_ELEMENTS_MAX);
-  blocks.push({ type: 'context', elements: elements.map((t) => plain(fit(t, FIELD_MAX))) });
+  blocks.push({ type: 'context', elements: elements.map((t) => plain(t, FIELD_MAX)) });
   return { text: escapeMrkdwn(neutraliseMentions(p.subject)), blocks };
 }
 
@@ -98,7 +99,7 @@ export function slackChannel(config: SlackConfig, options: AgentOptions = {}): H
       // have been posted) but reported, so it is not taken for a delivery.
       if (reply.status === 200 && reply.body.trim() === 'ok') return SENT;
       // The body is Slack's error code (invalid_payload, channel_not_found, …), the useful part.
-      return failure(channel, reply, { explain: (r) => excerpt(r.body, 80) });
+      return failure(channel, reply);
     },
   };
   return channel;

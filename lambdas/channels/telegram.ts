@@ -91,13 +91,13 @@ export function telegramChannel(config: TelegramConfig, options: AgentOptions = 
       const params = parameters !== null && typeof parameters === 'object' ? (parameters as Record<string, unknown>) : {};
       const migrated = params['migrate_to_chat_id'];
       if (typeof migrated === 'number' || typeof migrated === 'string') {
-        return permanent(channel, `the group became a supergroup: set telegram.chatId to ${excerpt(String(migrated), 24)}`);
+        return permanent(channel, `the group became a supergroup: set telegram.chatId to ${excerpt(channel, String(migrated), 24)}`);
       }
       const description = json?.['description'];
       return failure(channel, reply, {
         // The body's retry_after is the documented hint; a Retry-After header is [U], used only as a fallback.
         hintMs: (r) => secondsToMs(params['retry_after']) ?? retryAfterHeaderMs(r.headers),
-        explain: (r) => (typeof description === 'string' ? excerpt(description) : excerpt(r.body)),
+        explain: (r) => (typeof description === 'string' ? description : r.body),
         meaning: { 401: '(bot token rejected)', 403: '(bot blocked or not in the chat)', 404: '(bot token or method not found)' },
       });
     },
