@@ -22,7 +22,8 @@ const CAPS: Caps = { subject: 150, summary: 1500, fix: 1000, facts: 20, label: 6
 /**
  * The text reaches Slack or Teams through the service's own renderer, whose escaping is [U].
  * Characters that form markup or pings there (`<!here>`, `<url|x>`, `*bold*`, `` `code` ``,
- * `~strike~`) are swapped for look-alikes that render the same everywhere. `_` stays: it is in
+ * `~strike~`, `[t](url)`) are swapped for look-alikes that render the same everywhere. URLs are
+ * left as they are (console URLs need their `*`, `~` and `'`). `_` stays: it is in
  * diagnosis codes operators copy (IP_NOT_WHITELISTED), and at worst italicises.
  */
 export function inertMarkdown(text: string): string {
@@ -31,7 +32,9 @@ export function inertMarkdown(text: string): string {
     .replace(/>/g, '\u203a')
     .replace(/\*/g, '\u2217')
     .replace(/`/g, '\u02cb')
-    .replace(/~/g, '\u223c');
+    .replace(/~/g, '\u223c')
+    // `[t](url)` is a link in Teams Markdown; a zero-width space between `]` and `(` unmakes it.
+    .replace(/\]\(/g, ']\u200b(');
 }
 
 /** Fitted on the rendered form, so the look-alikes and zero-width spaces count against the limit. */
@@ -57,7 +60,10 @@ export function chatbotMessage(n: Notification): ChatbotMessage {
   const omitted = omittedNote(p.omittedFacts, p.omittedLinks);
   const description = [p.summary, facts.join('\n'), omitted ?? '', `${p.source} · ${p.occurredAt}`].filter(Boolean).join('\n\n');
   // Bare URLs: both Slack and Teams link them, while `<url|label>` is Slack-only syntax.
-  const steps = [...(p.fix ? [`Fix: ${p.fix}`] : []), ...p.links.map((l) => `${l.label}: ${l.url}`)];
+  const steps = [
+    ...(p.fix ? [inert(`Fix: ${p.fix}`, LIMITS.nextStep)] : []),
+    ...p.links.map((l) => `${inert(l.label, 100)}: ${l.url}`),
+  ];
   const keywords = [p.severity, p.kind, p.source, ...(n.scope.type === 'key' ? [cleanLine(n.scope.key)] : [])];
   return {
     version: '1.0',
@@ -67,7 +73,7 @@ export function chatbotMessage(n: Notification): ChatbotMessage {
       textType: 'client-markdown',
       title: inert(p.subject, LIMITS.title),
       description: inert(description, LIMITS.description),
-      nextSteps: steps.slice(0, LIMITS.nextSteps).map((s) => inert(s, LIMITS.nextStep)),
+      nextSteps: steps.slice(0, LIMITS.nextSteps),
       keywords: [...new Set(keywords.map((k) => inert(k, LIMITS.keyword)).filter(Boolean))].slice(0, LIMITS.keywords),
     },
     metadata: { threadId: threadKey(p.id), summary: inert(p.subject, LIMITS.summary) },

@@ -53,11 +53,16 @@ export function escapeDiscord(text: string): string {
 
 const fitEscaped = (text: string, max: number) => escapeDiscord(fit(text, max, (s) => escapeDiscord(s).length));
 
-/** A Markdown link target with the characters that would end it early encoded. */
+/**
+ * A Markdown link target with parentheses encoded: Discord's parser takes one level of balanced
+ * parentheses, and Logs Insights URLs nest them. Whether every destination accepts %28/%29 is [U];
+ * the first link is therefore also the embed's `url`, which is JSON and needs no encoding.
+ */
 const linkTarget = (url: string) => url.replace(/\(/g, '%28').replace(/\)/g, '%29');
 
 interface Embed {
   title: string;
+  url?: string;
   description?: string;
   color: number;
   fields: { name: string; value: string; inline: boolean }[];
@@ -98,6 +103,7 @@ function render(n: Notification, caps: Caps): { content: string; embed: Embed } 
     fields,
     footer: { text: fit(neutraliseMentions([omitted, `${p.source} · ${p.id}`].filter(Boolean).join(' ')), 512) },
   };
+  if (p.links[0]) embed.url = p.links[0].url;
   const at = Date.parse(p.occurredAt);
   // Discord rejects a malformed timestamp with 400; leave it out rather than lose the message.
   if (Number.isFinite(at)) embed.timestamp = new Date(at).toISOString();

@@ -59,8 +59,10 @@ function render(n: Notification, caps: Caps): SlackMessage {
     blocks.push({ type: 'section', fields });
   }
   if (p.links.length) {
-    // `|` and `>` cannot occur in the URL (safeUrl encodes them); `&` is escaped like any text.
-    const links = p.links.map((l) => `<${escapeMrkdwn(l.url)}|${escapeMrkdwn(neutraliseMentions(l.label))}>`).join('  ·  ');
+    // `<`, `>` and `"` are already percent-encoded in a normalised URL; `|` would end it early.
+    const links = p.links
+      .map((l) => `<${escapeMrkdwn(l.url.replace(/\|/g, '%7C'))}|${escapeMrkdwn(neutraliseMentions(l.label))}>`)
+      .join('  ·  ');
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: fit(links, SECTION_TEXT_MAX) } });
   }
   const footer = [omittedNote(p.omittedFacts, p.omittedLinks), `${p.source} · ${p.occurredAt} · ${p.id}`];

@@ -83,9 +83,9 @@ export function safeUrl(raw: string, maxLength: number): string | null {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   // Credentials in a link would be shown to everyone in the channel.
   if (url.username || url.password) return null;
-  // WHATWG serialisation leaves ' and | alone; encode them too so no markup can be closed early.
-  const href = url.href.replace(/'/g, '%27').replace(/\|/g, '%7C');
-  return href.length <= maxLength ? href : null;
+  // Otherwise untouched: console URLs (Logs Insights) carry ', ~, * and nested parentheses in the
+  // fragment, and the console may not decode them. Each channel encodes only what its markup needs.
+  return url.href.length <= maxLength ? url.href : null;
 }
 
 /** How much of a Notification a channel shows. A channel tries several, loosest first. */

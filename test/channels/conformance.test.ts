@@ -166,6 +166,7 @@ describe.each(CASES)('$name channel', (c) => {
           }
         }
         const linkLabel = doc.blocks.find((b: { text?: { type: string } }) => b.text?.type === 'mrkdwn').text.text;
+        expect(linkLabel).toMatch(/^<https:\/\/example\.com\/a%22b'c%3Cd%3E%7Ce\(f\)\*g_h\|/);
         expect(linkLabel).toContain('&lt;b&gt;bold&lt;/b&gt;');
         expect(linkLabel).toContain('&lt;!channel&gt;');
         break;
@@ -180,15 +181,16 @@ describe.each(CASES)('$name channel', (c) => {
         expect(telegramHtmlProblems(doc.text)).toEqual([]);
         expect(doc.text).toContain('Hi &lt;b&gt;bold&lt;/b&gt; *bold*');
         expect(doc.text).toContain('&amp; co');
-        expect(doc.text).toContain('<a href="https://example.com/a%22b%27c%3Cd%3E%7Ce(f)*g_h">');
+        expect(doc.text).toContain(`<a href="https://example.com/a%22b'c%3Cd%3E|e(f)*g_h">`);
         break;
       case 'discord': {
         const e = doc.embeds[0];
         expect(doc.allowed_mentions).toEqual({ parse: [] });
         expect(e.description).toContain('Hi \\<b\\>bold\\</b\\> \\*bold\\* \\_it\\_ \\`code\\` \\[x\\](https://evil.example) \\<!channel\\>');
         expect(e.fields[0].name).toContain('\\<i\\>');
-        // The link target cannot close the Markdown link early.
-        expect(e.fields.at(-1).value).toMatch(/\]\(https:\/\/example\.com\/a%22b%27c%3Cd%3E%7Ce%28f%29\*g_h\)$/);
+        // The link target cannot close the Markdown link early; the embed URL is the link as is.
+        expect(e.fields.at(-1).value).toMatch(/\]\(https:\/\/example\.com\/a%22b'c%3Cd%3E\|e%28f%29\*g_h\)$/);
+        expect(e.url).toBe("https://example.com/a%22b'c%3Cd%3E|e(f)*g_h");
         break;
       }
       case 'webhook':
@@ -213,6 +215,16 @@ describe.each(CASES)('$name channel', (c) => {
       const { request } = await deliver({ ...hostile(text), facts: [], links: [], fix: null });
       expect(limitProblems(c.name, request!.body)).toEqual([]);
     });
+  });
+
+  it('passes a console URL through unchanged (Logs Insights: ~, quotes, *, nested parentheses)', async () => {
+    receiver.respond(c.success);
+    const insights =
+      "https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:logs-insights$3FqueryDetail$3D~(end~0~start~-3600~editorString~'fields*20*40message~source~(~'*2faws*2flambda*2fekm))";
+    const { request } = await deliver({ ...OPENED, links: [{ label: 'Logs', url: insights }] });
+    const doc = JSON.parse(request!.body);
+    const where = c.name === 'discord' ? doc.embeds[0].url : request!.body;
+    expect(where).toContain(insights);
   });
 
   it('survives odd facts and links: empty, emoji labels, quotes in URLs, non-http links', async () => {

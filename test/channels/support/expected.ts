@@ -152,6 +152,7 @@ export const EXPECTED: Readonly<Record<ChannelCase['name'], Readonly<Record<Kind
         embeds: [
           {
             title: 'trading: IP not whitelisted (40103) — add 203.0.113.7 to the key',
+            url: DASHBOARD,
             description: 'Signed calls fail with 40103 since 10:02 UTC (3 runs).\n\n**Fix:** Add 203.0.113.7 to the key’s IP whitelist.',
             color: 0xe74c3c,
             fields: [
