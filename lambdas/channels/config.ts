@@ -86,7 +86,8 @@ const signingSecret: Check<string> = (value) => {
     return { ok: true, value };
   }
   if (value.length < 16) return { ok: false, problem: `must be at least 16 characters (or ${WEBHOOK_SECRET_PREFIX}<base64>)` };
-  if (/\s/.test(value)) return { ok: false, problem: 'must not contain whitespace' };
+  // Almost always a paste accident, and invisible in the console.
+  if (value.trim() !== value) return { ok: false, problem: 'must not start or end with whitespace' };
   return { ok: true, value };
 };
 
@@ -98,13 +99,13 @@ interface FieldRule {
 const SECTIONS = {
   slack: { webhookUrl: { check: url, required: true } },
   teams: { webhookUrl: { check: url, required: true } },
-  discord: { webhookUrl: { check: url, required: true } },
   telegram: {
     botToken: { check: botToken, required: true },
     chatId: { check: chatId, required: true },
     messageThreadId: { check: positiveInteger, required: false },
     apiBaseUrl: { check: url, required: false },
   },
+  discord: { webhookUrl: { check: url, required: true } },
   webhook: { url: { check: url, required: true }, signingSecret: { check: signingSecret, required: false } },
 } satisfies Record<keyof ChannelsSecret, Record<string, FieldRule>>;
 
