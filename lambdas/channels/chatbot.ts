@@ -26,7 +26,7 @@ const CAPS: Caps = { subject: 150, summary: 1500, fix: 1000, facts: 20, label: 6
  * left as they are (console URLs need their `*`, `~` and `'`). `_` stays: it is in
  * diagnosis codes operators copy (IP_NOT_WHITELISTED), and at worst italicises.
  */
-export function inertMarkdown(text: string): string {
+function inertMarkdown(text: string): string {
   return neutraliseMentions(text)
     .replace(/</g, '\u2039')
     .replace(/>/g, '\u203a')

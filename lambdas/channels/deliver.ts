@@ -9,7 +9,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import request from 'undici/lib/api/api-request.js';
 import type { HttpReply, HttpRequestSpec } from './channel.js';
 
-export const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_TIMEOUT_MS = 10_000;
 /** Enough for any service's error body; a receiver cannot make us buffer more. */
 export const MAX_REPLY_BYTES = 64 * 1024;
 

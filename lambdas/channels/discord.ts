@@ -15,7 +15,7 @@ export interface DiscordConfig {
 }
 
 /** developers/resources/message.mdx, embed limits. */
-export const DISCORD_LIMITS = {
+const DISCORD_LIMITS = {
   content: 2000,
   title: 256,
   description: 4096,
@@ -45,7 +45,7 @@ const COLOR: Readonly<Record<Severity, number>> = {
  * parser treats `\` before any punctuation as a literal, which is what discord.js relies on too.
  * Line-start `#`, `-`, `>` and `1.` would make headings, lists and quotes.
  */
-export function escapeDiscord(text: string): string {
+function escapeDiscord(text: string): string {
   return neutraliseMentions(text)
     .replace(/[\\*_~`|[\]<>]/g, '\\$&')
     .replace(/^(\s*)([#+-]|\d+\.)/gm, (_m, space: string, mark: string) => `${space}\\${mark}`);

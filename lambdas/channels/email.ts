@@ -12,7 +12,7 @@ export interface EmailConfig {
 }
 
 /** SNS: "must be less than 100 characters". */
-export const EMAIL_SUBJECT_MAX = 99;
+const EMAIL_SUBJECT_MAX = 99;
 /** SNS allows 256 KiB per message, envelope included; stay well inside. */
 const BODY_MAX_BYTES = 200_000;
 /** Labels longer than this are not padded to; one long label should not push every value right. */
@@ -49,7 +49,7 @@ export function toAscii(text: string): string {
   return out.replace(/[^\x20-\x7e]/g, '').replace(/ {2,}/g, ' ').trim();
 }
 
-export function emailSubject(n: Notification, severity: Severity): string {
+function emailSubject(n: Notification, severity: Severity): string {
   const tag = `[${n.kind === 'test' ? 'TEST' : TAG[severity]}]`;
   const text = toAscii(stripSeverityEmoji(cleanLine(n.subject)));
   const room = EMAIL_SUBJECT_MAX - tag.length - 1;

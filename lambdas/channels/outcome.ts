@@ -8,7 +8,7 @@ import { redactChannelSecrets } from './redact.js';
 import { cleanLine, fit } from './text.js';
 
 /** The longest an SQS message can be delayed; a longer hint is honoured up to here. */
-export const MAX_RETRY_WAIT_MS = 15 * 60_000;
+const MAX_RETRY_WAIT_MS = 15 * 60_000;
 /** When the service gives no hint. The queue's own back-off grows it across attempts. */
 export const DEFAULT_RETRY_WAIT_MS = 30_000;
 

@@ -30,7 +30,7 @@ const LEVELS: readonly Caps[] = [
 ];
 
 /** Slack's three control characters; nothing else is entity-encoded. */
-export function escapeMrkdwn(text: string): string {
+function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

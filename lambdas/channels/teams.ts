@@ -18,7 +18,7 @@ export interface TeamsConfig {
  * Teams refuses messages over 28 KB, but failures have been reported near 21 KB [S] and a
  * Workflows caller never sees the error (it is only in the flow's run history). Stay well under.
  */
-export const TEAMS_MAX_BODY_BYTES = 20_000;
+const TEAMS_MAX_BODY_BYTES = 20_000;
 
 const LEVELS: readonly Caps[] = [
   { subject: 150, summary: 3000, fix: 2000, facts: 30, label: 100, value: 500, links: 6, linkLabel: 60, url: 2000 },
@@ -32,7 +32,7 @@ const LEVELS: readonly Caps[] = [
  * rendered backslashes literally in the past (AdaptiveCards #5590, [U] whether fixed everywhere).
  * A stray backslash is the safer failure than a fix turned into italics or a disguised link.
  */
-export function escapeCardMarkdown(text: string): string {
+function escapeCardMarkdown(text: string): string {
   return neutraliseMentions(text).replace(/[\\*_[\]`~]/g, '\\$&');
 }
 

@@ -19,13 +19,13 @@ export interface TelegramConfig {
   readonly apiBaseUrl?: string;
 }
 
-export const TELEGRAM_API = 'https://api.telegram.org';
+const TELEGRAM_API = 'https://api.telegram.org';
 
 /**
  * `text` is "1-4096 characters after entities parsing". Whether that counts UTF-16 units or code
  * points is [U]; JS length counts UTF-16 units, which is never fewer, so measuring with it is safe.
  */
-export const TELEGRAM_TEXT_MAX = 4096;
+const TELEGRAM_TEXT_MAX = 4096;
 
 const LEVELS: readonly Caps[] = [
   { subject: 150, summary: 2000, fix: 1000, facts: 30, label: 60, value: 300, links: 8, linkLabel: 60, url: 2000 },
@@ -33,7 +33,7 @@ const LEVELS: readonly Caps[] = [
   { subject: 150, summary: 600, fix: 400, facts: 8, label: 40, value: 100, links: 3, linkLabel: 40, url: 2000 },
 ];
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -41,7 +41,7 @@ const escapeAttr = (text: string) => escapeHtml(text).replace(/"/g, '&quot;');
 const esc = (text: string) => escapeHtml(neutraliseMentions(text));
 
 /** The text as Telegram counts it: tags removed, entities decoded (every `<` we emit opens a tag). */
-export function visibleLength(html: string): number {
+function visibleLength(html: string): number {
   return html.replace(/<[^>]*>/g, '').replace(/&(?:lt|gt|amp|quot);/g, '.').length;
 }
 

@@ -19,7 +19,7 @@ export interface WebhookConfig {
 
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 /** The spec's guidance for payload size. */
-export const WEBHOOK_MAX_BODY_BYTES = 20_000;
+const WEBHOOK_MAX_BODY_BYTES = 20_000;
 
 const LEVELS: readonly Caps[] = [
   { subject: 150, summary: 4000, fix: 2000, facts: 50, label: 100, value: 500, links: 10, linkLabel: 100, url: 2000 },
@@ -27,13 +27,13 @@ const LEVELS: readonly Caps[] = [
   { subject: 150, summary: 500, fix: 500, facts: 10, label: 40, value: 100, links: 3, linkLabel: 40, url: 500 },
 ];
 
-export function signingKey(secret: string): Buffer {
+function signingKey(secret: string): Buffer {
   return secret.startsWith(WEBHOOK_SECRET_PREFIX)
     ? Buffer.from(secret.slice(WEBHOOK_SECRET_PREFIX.length), 'base64')
     : Buffer.from(secret, 'utf8');
 }
 
-export function signature(key: Buffer, id: string, timestampSeconds: number, body: string): string {
+function signature(key: Buffer, id: string, timestampSeconds: number, body: string): string {
   return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`, 'utf8').digest('base64')}`;
 }
 
@@ -41,7 +41,7 @@ export function signature(key: Buffer, id: string, timestampSeconds: number, bod
  * Header values must be visible ASCII (Node refuses others, and a refused header would look like
  * a connection error, retried forever). Ids are ASCII in practice; anything else is percent-encoded.
  */
-export function headerSafe(id: string): string {
+function headerSafe(id: string): string {
   return id.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
 }
 
