@@ -30,8 +30,24 @@ interface DiagnosisSpec {
    * incident), not one incident per key.
    */
   readonly sharedCause: boolean;
+  /**
+   * Could announced exchange maintenance explain it? Such incidents are held during an announced
+   * window (a credential or a routing fault cannot be caused by the exchange's maintenance).
+   */
+  readonly maintenanceMayCause: boolean;
+  /** critical: a verdict someone must act on; warning: degraded, likely to clear. */
+  readonly severity: 'critical' | 'warning';
   readonly title: string;
+  /** The fix in a few words, for the lock-screen subject line after the title. */
+  readonly headline: (ctx: HeadlineContext) => string;
   readonly advice: (ctx: AdviceContext) => string;
+}
+
+/** What a subject line may say about a run: all safe to show. */
+export interface HeadlineContext {
+  readonly egressIp: string | null;
+  readonly expectedIps: readonly string[];
+  readonly code: number | null;
 }
 
 const key = (ctx: AdviceContext) => (ctx.keyPrefix ? `key ${ctx.keyPrefix}…` : 'the key');
@@ -78,6 +94,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'warning',
+    headline: () => 'healthy',
     title: 'Key is healthy',
     advice: () => 'Nothing to do.',
   },
@@ -87,6 +106,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    headline: () => 'put the key into its secret',
     title: 'No API key or secret',
     advice: (ctx) =>
       `${ctx.detail}. ` +
@@ -103,6 +125,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    headline: () => 'the monitor cannot read the key’s secret',
     title: 'The key’s secret cannot be read',
     advice: (ctx) => `${ctx.detail}. ${SECRET_FIX[ctx.secretFault ?? 'access-denied'](ctx)} The exchange key itself was not checked.`,
   },
@@ -112,6 +137,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: true,
     sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'warning',
+    headline: () => 'Secrets Manager did not answer; the key was not checked',
     title: 'Secrets Manager unavailable',
     advice: (ctx) => `${ctx.detail}. ${SECRET_FIX[ctx.secretFault ?? 'service-error'](ctx)} The exchange key itself was not checked.`,
   },
@@ -121,6 +149,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    headline: () => 'copy the key and secret again',
     title: 'API key or secret is malformed',
     advice: (ctx) =>
       `${ctx.detail}. Copy the key and secret again from Crypto.com Exchange → Settings → API Keys, ` +
@@ -132,6 +163,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    headline: () => 'fix the exchange base URL',
     title: 'The base URL does not answer like the exchange API',
     advice: (ctx) =>
       `${ctx.detail}. The configured exchange base URL answered with something other than the Crypto.com Exchange API ` +
@@ -144,6 +178,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    headline: (h) => `traffic leaves from ${h.egressIp ?? 'an unknown IP'}, not ${h.expectedIps.join(' or ') || 'the whitelisted IP'}`,
     title: 'Requests do not leave through the whitelisted IP',
     advice: (ctx) =>
       `Requests leave from ${ip(ctx)}, not from ${ctx.expectedIps.join(' or ') || 'the expected IP'}. ` +
@@ -160,6 +197,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: true,
+    severity: 'critical',
+    headline: (h) => `add ${h.egressIp ?? 'the egress IP'} to the key`,
     title: 'IP not whitelisted (40103)',
     advice: (ctx) =>
       `The exchange refused ${key(ctx)} from IP ${ip(ctx)}. Add ${ip(ctx)} to the key’s IP whitelist ` +
@@ -173,6 +213,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: true,
+    maintenanceMayCause: true,
+    severity: 'critical',
+    headline: () => 'clock skew over 60 s',
     title: 'Nonce rejected: clock skew (40102)',
     advice: (ctx) =>
       `${ctx.detail}. The exchange rejects requests whose nonce is more than 60 s from its clock. ` +
@@ -188,6 +231,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [401],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: true,
+    severity: 'critical',
+    headline: () => 'key revoked, expired or secret wrong',
     title: 'Authentication failure (40101 / HTTP 401)',
     advice: (ctx) =>
       `The exchange did not accept ${key(ctx)}: the key or secret is wrong, or the key was deleted, ` +
@@ -201,6 +247,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: true,
+    severity: 'critical',
+    headline: () => 'enable Trade on the key',
     title: 'Key cannot trade (reads work, writes fail with 40101)',
     advice: (ctx) =>
       `${key(ctx)} reads balances but is refused on a trade-scoped call, so orders will fail with ` +
@@ -213,6 +262,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: true,
+    severity: 'warning',
+    headline: () => 'remove Trade from the key',
     title: 'Read-only key can trade',
     advice: (ctx) =>
       `${key(ctx)} is declared read-only but the exchange accepted a trade-scoped call. Least ` +
@@ -225,17 +277,38 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [429],
     transient: true,
     sharedCause: true,
+    maintenanceMayCause: true,
+    severity: 'warning',
+    headline: () => 'another bot may share the key',
     title: 'Rate limited (429 / 42901)',
     advice: () =>
       'The exchange is throttling this key. Another bot is probably sharing it: use one key per bot, ' +
       'or run checks less often. The key itself is fine.',
   },
+  EXCHANGE_MAINTENANCE: {
+    precedence: 125,
+    codes: [9010001],
+    httpStatuses: [],
+    transient: true,
+    sharedCause: true,
+    maintenanceMayCause: true,
+    severity: 'warning',
+    title: 'Exchange in maintenance (9010001)',
+    headline: () => 'exchange maintenance, no key action',
+    advice: (ctx) =>
+      `${ctx.detail}. The exchange answered SYSTEM_MAINTENANCE: it is down for maintenance, so no key can be judged. ` +
+      'Nothing to do on the key; https://status.crypto.com gives the expected end.' +
+      onAws(ctx, ' Checks carry on every run and the incident resolves by itself.', ' Try again after the maintenance.'),
+  },
   EXCHANGE_UNAVAILABLE: {
     precedence: 130,
-    codes: [50001, 40801, 9010001],
+    codes: [50001, 40801],
     httpStatuses: [500, 502, 503, 504],
     transient: true,
     sharedCause: true,
+    maintenanceMayCause: true,
+    severity: 'warning',
+    headline: () => 'exchange or network side, no key action',
     title: 'Exchange or network unavailable',
     advice: (ctx) =>
       `${ctx.detail}. This is on the exchange or network side; no key action. Check https://status.crypto.com` +
@@ -247,6 +320,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: false,
     sharedCause: false,
+    maintenanceMayCause: true,
+    severity: 'warning',
+    headline: (h) => (h.code !== null ? `code ${h.code}, see the fix` : 'see the fix'),
     title: 'Unexpected response',
     advice: (ctx) =>
       `${ctx.detail}. The exchange answered in a way the monitor has no rule for, so it cannot call the key healthy. ` +
@@ -258,6 +334,9 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     httpStatuses: [],
     transient: true,
     sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'warning',
+    headline: () => 'monitor fault, the key was not judged',
     title: 'The monitor could not finish this key’s check',
     advice: (ctx) =>
       `${ctx.detail}. This is a fault in the monitor, not a verdict on the key; the other keys were checked. ` +

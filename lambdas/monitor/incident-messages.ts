@@ -1,0 +1,139 @@
+import { MAX_SUBJECT_LENGTH, NOTIFICATION_SCHEMA_VERSION, SEVERITY_EMOJI, type Notification, type NotificationFact, type NotificationLink, type Severity } from '../contract/notification.js';
+import { DIAGNOSIS_TABLE } from './diagnosis.js';
+import type { IncidentEvent, KeyRun, OpenIncident, Scope } from './incident-rules.js';
+
+/**
+ * Incident events as notifications: what was seen, since when, for how long, and the exact fix
+ * from the diagnosis table. Subjects are written for a phone's lock screen:
+ * `🔴 trading: IP not whitelisted (40103) — add 203.0.113.7 to the key`.
+ */
+export interface MessageContext {
+  /** The deployment's name (stack name). */
+  readonly source: string;
+  readonly expectedIps: readonly string[];
+  /** Dashboard and log links; `key` null for monitor-level messages. */
+  readonly links: (key: string | null) => NotificationLink[];
+}
+
+export function formatDuration(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+export const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+function subject(severity: Severity, text: string): string {
+  const line = `${SEVERITY_EMOJI[severity]} ${text}`.replace(/\s+/g, ' ');
+  return line.length > MAX_SUBJECT_LENGTH ? `${line.slice(0, MAX_SUBJECT_LENGTH - 1)}…` : line;
+}
+
+const who = (scope: Scope) => (scope.type === 'key' ? scope.key : `all ${scope.keys} keys`);
+const runs = (n: number) => `${n} failed run${n === 1 ? '' : 's'}`;
+
+function headline(run: KeyRun, ctx: MessageContext): string {
+  return DIAGNOSIS_TABLE[run.diagnosis].headline({ egressIp: run.egressIp, expectedIps: ctx.expectedIps, code: run.code });
+}
+
+function incidentFacts(scope: Scope, run: KeyRun | null, incident: OpenIncident, now: number): NotificationFact[] {
+  const facts: NotificationFact[] = [];
+  if (scope.type === 'key') facts.push({ label: 'Key', value: run?.keyPrefix ? `${scope.key} (key ${run.keyPrefix}…)` : scope.key });
+  else facts.push({ label: 'Keys', value: `all ${scope.keys} monitored keys, one root cause` });
+  if (run) facts.push(...run.facts);
+  facts.push({ label: 'Failing since', value: `${utc(incident.since)} (${formatDuration(now - incident.since)})` });
+  facts.push({ label: 'Failed runs', value: String(incident.failedRuns) });
+  if (incident.duringMaintenance) facts.push({ label: 'Maintenance', value: 'began during announced exchange maintenance' });
+  return facts;
+}
+
+function base(id: string, kind: Notification['kind'], severity: Severity, scope: Scope | null, occurredAt: number, ctx: MessageContext): Omit<Notification, 'subject' | 'summary' | 'fix' | 'facts'> {
+  return {
+    schemaVersion: NOTIFICATION_SCHEMA_VERSION,
+    id,
+    kind,
+    severity,
+    scope: scope === null || scope.type === 'monitor' ? ({ type: 'monitor' } as const) : ({ type: 'key', key: scope.key } as const),
+    links: ctx.links(scope?.type === 'key' ? scope.key : null),
+    occurredAt: new Date(occurredAt).toISOString(),
+    source: ctx.source,
+  };
+}
+
+const maintenanceNote = (incident: OpenIncident) => (incident.duringMaintenance ? ' It began during announced exchange maintenance.' : '');
+
+export function notificationFor(e: IncidentEvent, now: number, ctx: MessageContext): Notification {
+  switch (e.kind) {
+    case 'opened':
+    case 'changed':
+    case 'reminder': {
+      const spec = DIAGNOSIS_TABLE[e.incident.diagnosis];
+      const severity = spec.severity;
+      const whom = who(e.scope);
+      const text =
+        e.kind === 'opened'
+          ? `${whom}: ${spec.title} — ${headline(e.run, ctx)}`
+          : e.kind === 'changed'
+            ? `${whom}: now ${spec.title} — ${headline(e.run, ctx)}`
+            : `${whom}: still failing after ${formatDuration(now - e.incident.since)} — ${spec.title}`;
+      const summary =
+        e.kind === 'opened'
+          ? `${e.scope.type === 'key' ? `Exchange key "${whom}"` : `Every monitored key (${e.scope.keys})`} is failing: ${spec.title}, since ${utc(e.incident.since)}.${maintenanceNote(e.incident)}`
+          : e.kind === 'changed'
+            ? `The diagnosis of ${whom} changed from ${DIAGNOSIS_TABLE[e.previous].title} to ${spec.title}; failing since ${utc(e.incident.since)}.`
+            : `${whom} has been failing for ${formatDuration(now - e.incident.since)} (${runs(e.incident.failedRuns)}): ${spec.title}.${maintenanceNote(e.incident)}`;
+      return {
+        ...base(`${e.incident.id}#${e.incident.transitions}`, e.kind, severity, e.scope, now, ctx),
+        subject: subject(severity, text),
+        summary,
+        fix: e.run.advice,
+        facts: incidentFacts(e.scope, e.run, e.incident, now),
+      };
+    }
+    case 'resolved': {
+      const spec = DIAGNOSIS_TABLE[e.incident.diagnosis];
+      const took = formatDuration(e.resolvedAt - e.incident.since);
+      return {
+        ...base(`${e.incident.id}#${e.incident.transitions}`, 'resolved', 'resolved', e.scope, e.resolvedAt, ctx),
+        subject: subject('resolved', `${who(e.scope)}: resolved after ${took}, ${runs(e.incident.failedRuns)} — was ${spec.title}`),
+        summary: `${who(e.scope)} is healthy again: resolved after ${took} and ${runs(e.incident.failedRuns)} (from ${utc(e.incident.since)} to ${utc(e.resolvedAt)}).`,
+        fix: null,
+        facts: [
+          ...(e.scope.type === 'key' ? [{ label: 'Key', value: e.scope.key }] : [{ label: 'Keys', value: `all ${e.scope.keys} monitored keys` }]),
+          { label: 'Was', value: `${spec.title} (${e.incident.diagnosis})` },
+          { label: 'Duration', value: took },
+          { label: 'Failed runs', value: String(e.incident.failedRuns) },
+        ],
+      };
+    }
+    case 'maintenance': {
+      const w = e.window;
+      const window = `${utc(w.start)} – ${utc(w.end)}`;
+      return {
+        ...base(`maintenance:${w.id}`, 'maintenance', 'info', null, now, ctx),
+        subject: subject('info', `Exchange maintenance announced: ${window}`),
+        summary: `Crypto.com announced system maintenance: ${w.title}. Failures the maintenance could cause are held while it lasts; anything still failing after it is reported, marked as begun during the maintenance.`,
+        fix: null,
+        facts: [
+          { label: 'Window', value: window },
+          ...(w.impacted.length > 0 ? [{ label: 'Impacted', value: w.impacted.join(', ') }] : []),
+        ],
+      };
+    }
+    case 'mute-ended': {
+      const open = e.stillOpen.map((o) => `${who(o.scope)}: ${DIAGNOSIS_TABLE[o.incident.diagnosis].title} since ${utc(o.incident.since)}`);
+      return {
+        ...base(`mute:${e.mute.since}#ended`, 'mute', open.length > 0 ? 'warning' : 'info', null, e.endedAt, ctx),
+        subject: subject(open.length > 0 ? 'warning' : 'info', `Alerts unmuted: ${e.mute.suppressed} suppressed while muted, ${open.length} incident${open.length === 1 ? '' : 's'} open`),
+        summary:
+          `Alerts were muted from ${utc(e.mute.since)} to ${utc(e.endedAt)} (${e.mute.reason}). ${e.mute.suppressed} notification${e.mute.suppressed === 1 ? ' was' : 's were'} suppressed` +
+          (open.length > 0 ? `; still open now: ${open.join('; ')}.` : '; nothing is open now.'),
+        fix: null,
+        facts: e.mute.suppressedLines.map((line, i) => ({ label: `Suppressed ${i + 1}`, value: line })),
+      };
+    }
+  }
+}

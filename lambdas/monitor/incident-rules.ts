@@ -1,0 +1,369 @@
+import type { NotificationFact } from '../contract/notification.js';
+import { DIAGNOSIS_TABLE, isTransient } from './diagnosis.js';
+import type { Diagnosis } from './types.js';
+
+/**
+ * The incident rules: this run's outcomes + the stored state + the clock → the new state and what
+ * to tell the operator. Pure: no I/O and no clock of its own, so reminders, durations, mutes and
+ * maintenance windows are tested by moving time, not by sleeping.
+ *
+ * - A key verdict (40101, 40103, Trade, credentials…) opens an incident at once; a transient class
+ *   (429, outages) only after `openAfterRuns` failing runs in a row. `resolveAfterRuns` OK runs close it.
+ * - One notification when an incident opens, one when its diagnosis changes, reminders every
+ *   `remindEveryMs` while open, one when it resolves (with its duration and failed runs).
+ * - One alert per root cause: when every key fails for the same shared cause (exchange down or in
+ *   maintenance, egress IP, clock, rate limit everywhere), one monitor-level incident, not one per key.
+ * - Failures an announced exchange maintenance could explain are held while the window lasts.
+ * - A mute suppresses notifications (and counts them) until it ends, then says what it suppressed.
+ */
+
+export interface IncidentPolicy {
+  readonly openAfterRuns: number;
+  readonly resolveAfterRuns: number;
+  /** 0 = no reminders. */
+  readonly remindEveryMs: number;
+}
+
+/** One key's outcome in this run: what the rules decide on, and the evidence messages quote. */
+export interface KeyRun {
+  readonly key: string;
+  readonly keyPrefix: string | null;
+  readonly diagnosis: Diagnosis;
+  readonly code: number | null;
+  readonly httpStatus: number | null;
+  readonly egressIp: string | null;
+  readonly advice: string;
+  readonly facts: readonly NotificationFact[];
+}
+
+export interface OpenIncident {
+  /** `key:<name>:<first failing run, ms>` or `monitor:<…>`: stable, so a retried run reuses it. */
+  readonly id: string;
+  readonly openedAt: number;
+  /** The first failing run: durations count from here. */
+  readonly since: number;
+  readonly diagnosis: Diagnosis;
+  /** Notifications sent for it so far (1 = opened): the second half of every notification id. */
+  readonly transitions: number;
+  readonly lastNotifiedAt: number;
+  readonly failedRuns: number;
+  /** It began inside an announced exchange maintenance window. */
+  readonly duringMaintenance: boolean;
+}
+
+export interface KeyState {
+  /** Optimistic lock: the store writes a state only over the version it read. */
+  readonly version: number;
+  readonly consecutiveFailures: number;
+  readonly consecutiveOks: number;
+  readonly failingSince: number | null;
+  readonly failedRuns: number;
+  readonly lastDiagnosis: Diagnosis | null;
+  readonly lastRunAt: number | null;
+  readonly incident: OpenIncident | null;
+  /** UTC day → [runs, OK runs], the last DAYS_KEPT days: uptime without reading the history. */
+  readonly days: Readonly<Record<string, readonly [number, number]>>;
+}
+
+export const NEW_KEY_STATE: KeyState = {
+  version: 0,
+  consecutiveFailures: 0,
+  consecutiveOks: 0,
+  failingSince: null,
+  failedRuns: 0,
+  lastDiagnosis: null,
+  lastRunAt: null,
+  incident: null,
+  days: {},
+};
+
+export interface MaintenanceWindow {
+  readonly id: string;
+  readonly start: number;
+  readonly end: number;
+  readonly title: string;
+  /** What the exchange says is impacted (e.g. "spot trading: PARTIAL"). */
+  readonly impacted: readonly string[];
+}
+
+export interface Mute {
+  readonly since: number;
+  readonly until: number;
+  readonly reason: string;
+  /** Notifications suppressed so far, and the first few of them in one line each. */
+  readonly suppressed: number;
+  readonly suppressedLines: readonly string[];
+}
+
+export interface MonitorState {
+  readonly version: number;
+  readonly sharedDiagnosis: Diagnosis | null;
+  readonly sharedSince: number | null;
+  readonly consecutiveShared: number;
+  readonly consecutiveClear: number;
+  readonly sharedKeys: number;
+  readonly incident: OpenIncident | null;
+  readonly mute: Mute | null;
+  readonly maintenance: { readonly fetchedAt: number; readonly windows: readonly MaintenanceWindow[]; readonly notified: readonly string[] };
+}
+
+export const NEW_MONITOR_STATE: MonitorState = {
+  version: 0,
+  sharedDiagnosis: null,
+  sharedSince: null,
+  consecutiveShared: 0,
+  consecutiveClear: 0,
+  sharedKeys: 0,
+  incident: null,
+  mute: null,
+  maintenance: { fetchedAt: 0, windows: [], notified: [] },
+};
+
+export type Scope = { readonly type: 'key'; readonly key: string } | { readonly type: 'monitor'; readonly keys: number };
+
+export type IncidentEvent =
+  | { readonly kind: 'opened'; readonly scope: Scope; readonly incident: OpenIncident; readonly run: KeyRun }
+  | { readonly kind: 'changed'; readonly scope: Scope; readonly incident: OpenIncident; readonly previous: Diagnosis; readonly run: KeyRun }
+  | { readonly kind: 'reminder'; readonly scope: Scope; readonly incident: OpenIncident; readonly run: KeyRun }
+  | { readonly kind: 'resolved'; readonly scope: Scope; readonly incident: OpenIncident; readonly resolvedAt: number }
+  | { readonly kind: 'maintenance'; readonly window: MaintenanceWindow }
+  | { readonly kind: 'mute-ended'; readonly mute: Mute; readonly endedAt: number; readonly stillOpen: readonly { readonly scope: Scope; readonly incident: OpenIncident }[] };
+
+/** An incident as the store keeps it for `key-monitor status`: opened, and later resolved. */
+export interface IncidentRecord {
+  readonly scope: Scope;
+  readonly id: string;
+  readonly openedAt: number;
+  readonly since: number;
+  readonly diagnosis: Diagnosis;
+  readonly resolvedAt: number | null;
+  readonly failedRuns: number;
+  readonly duringMaintenance: boolean;
+}
+
+export interface RunInput {
+  readonly now: number;
+  readonly policy: IncidentPolicy;
+  readonly runs: readonly KeyRun[];
+  readonly keyStates: ReadonlyMap<string, KeyState>;
+  readonly monitor: MonitorState;
+}
+
+export interface RunDecision {
+  readonly keyStates: ReadonlyMap<string, KeyState>;
+  readonly monitor: MonitorState;
+  /** To send. */
+  readonly events: readonly IncidentEvent[];
+  /** Would have been sent, but alerts are muted: counted on the mute, logged, shown by status. */
+  readonly suppressed: readonly IncidentEvent[];
+  readonly records: readonly IncidentRecord[];
+}
+
+export const DAYS_KEPT = 31;
+const DAY_MS = 86_400_000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Keys whose own fault keeps them from showing a shared cause (they never reach the exchange). */
+const KEY_LOCAL: ReadonlySet<Diagnosis> = new Set(['CREDENTIALS_MISSING', 'CREDENTIALS_MALFORMED', 'SECRET_NOT_READABLE', 'MONITOR_ERROR']);
+
+/**
+ * The run's shared cause, if any: with two keys or more, every key that got as far as the exchange
+ * failed for the same shared-cause diagnosis (and at least two did).
+ */
+export function sharedCause(runs: readonly KeyRun[]): Diagnosis | null {
+  if (runs.length < 2) return null;
+  const reaching = runs.filter((r) => !KEY_LOCAL.has(r.diagnosis));
+  const first = reaching[0];
+  if (reaching.length < 2 || !first || !DIAGNOSIS_TABLE[first.diagnosis].sharedCause) return null;
+  return reaching.every((r) => r.diagnosis === first.diagnosis) ? first.diagnosis : null;
+}
+
+export function activeWindow(windows: readonly MaintenanceWindow[], at: number): MaintenanceWindow | null {
+  return windows.find((w) => w.start <= at && at <= w.end) ?? null;
+}
+
+function countDay(days: KeyState['days'], now: number, ok: boolean): KeyState['days'] {
+  const today = dayOf(now);
+  const oldest = dayOf(now - (DAYS_KEPT - 1) * DAY_MS);
+  const kept = Object.entries(days).filter(([d]) => d >= oldest);
+  const [runs, oks] = days[today] ?? [0, 0];
+  return Object.fromEntries([...kept.filter(([d]) => d !== today), [today, [runs + 1, oks + (ok ? 1 : 0)] as const]]);
+}
+
+/** Share of OK runs over the last `days` UTC days (today included); null without runs. */
+export function uptime(state: Pick<KeyState, 'days'>, now: number, days: number): number | null {
+  const oldest = dayOf(now - (days - 1) * DAY_MS);
+  let runs = 0;
+  let oks = 0;
+  for (const [d, [r, o]] of Object.entries(state.days)) {
+    if (d < oldest) continue;
+    runs += r;
+    oks += o;
+  }
+  return runs === 0 ? null : oks / runs;
+}
+
+function shouldRemind(incident: OpenIncident, now: number, policy: IncidentPolicy): boolean {
+  return policy.remindEveryMs > 0 && now - incident.lastNotifiedAt >= policy.remindEveryMs;
+}
+
+function opens(d: Diagnosis, consecutiveFailures: number, policy: IncidentPolicy): boolean {
+  return !isTransient(d) || consecutiveFailures >= policy.openAfterRuns;
+}
+
+const notify = (incident: OpenIncident, now: number): OpenIncident => ({ ...incident, transitions: incident.transitions + 1, lastNotifiedAt: now });
+
+function record(scope: Scope, incident: OpenIncident, resolvedAt: number | null): IncidentRecord {
+  return { scope, id: incident.id, openedAt: incident.openedAt, since: incident.since, diagnosis: incident.diagnosis, resolvedAt, failedRuns: incident.failedRuns, duringMaintenance: incident.duringMaintenance };
+}
+
+interface Step<S> {
+  readonly state: S;
+  readonly events: IncidentEvent[];
+  readonly records: IncidentRecord[];
+}
+
+/** One key's run. `covered`: a monitor-level shared cause explains this run's failure. */
+function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPolicy, covered: boolean, windows: readonly MaintenanceWindow[]): Step<KeyState> {
+  const scope: Scope = { type: 'key', key: run.key };
+  const base = { version: prior.version, lastRunAt: now, lastDiagnosis: run.diagnosis, days: countDay(prior.days, now, run.diagnosis === 'OK') };
+  if (run.diagnosis === 'OK') {
+    const consecutiveOks = prior.consecutiveOks + 1;
+    if (prior.incident && consecutiveOks < policy.resolveAfterRuns) {
+      return { state: { ...prior, ...base, consecutiveOks, consecutiveFailures: 0 }, events: [], records: [] };
+    }
+    const done = prior.incident ? { kind: 'resolved' as const, scope, incident: notify(prior.incident, now), resolvedAt: now } : null;
+    return {
+      state: { ...base, consecutiveOks, consecutiveFailures: 0, failingSince: null, failedRuns: 0, incident: null },
+      events: done ? [done] : [],
+      records: done ? [record(scope, done.incident, now)] : [],
+    };
+  }
+  const consecutiveFailures = prior.consecutiveFailures + 1;
+  const failingSince = prior.failingSince ?? now;
+  const failedRuns = prior.failedRuns + 1;
+  const next = { ...base, consecutiveFailures, consecutiveOks: 0, failingSince, failedRuns };
+  if (prior.incident) {
+    const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1 };
+    // A shared cause (the exchange is down for everyone) says nothing new about this key.
+    if (covered) return { state: { ...next, incident }, events: [], records: [] };
+    if (run.diagnosis !== incident.diagnosis) {
+      const changed = notify({ ...incident, diagnosis: run.diagnosis }, now);
+      return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run }], records: [] };
+    }
+    if (shouldRemind(incident, now, policy)) {
+      const reminded = notify(incident, now);
+      return { state: { ...next, incident: reminded }, events: [{ kind: 'reminder', scope, incident: reminded, run }], records: [] };
+    }
+    return { state: { ...next, incident }, events: [], records: [] };
+  }
+  const held = DIAGNOSIS_TABLE[run.diagnosis].maintenanceMayCause && activeWindow(windows, now) !== null;
+  if (covered || held || !opens(run.diagnosis, consecutiveFailures, policy)) return { state: { ...next, incident: null }, events: [], records: [] };
+  const incident: OpenIncident = {
+    id: `key:${run.key}:${failingSince}`,
+    openedAt: now,
+    since: failingSince,
+    diagnosis: run.diagnosis,
+    transitions: 1,
+    lastNotifiedAt: now,
+    failedRuns,
+    duringMaintenance: activeWindow(windows, failingSince) !== null,
+  };
+  return { state: { ...next, incident }, events: [{ kind: 'opened', scope, incident, run }], records: [record(scope, incident, null)] };
+}
+
+/** The monitor-level incident for a cause every key shares. */
+function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagnosis | null, now: number, policy: IncidentPolicy): Step<MonitorState> {
+  const affected = shared ? runs.filter((r) => r.diagnosis === shared) : [];
+  const scope: Scope = { type: 'monitor', keys: affected.length || prior.sharedKeys };
+  const sample = affected[0];
+  if (!shared || !sample) {
+    const consecutiveClear = prior.consecutiveClear + 1;
+    const cleared = { ...prior, sharedDiagnosis: null, sharedSince: null, consecutiveShared: 0, consecutiveClear };
+    if (prior.incident && consecutiveClear >= policy.resolveAfterRuns) {
+      const incident = notify(prior.incident, now);
+      return { state: { ...cleared, incident: null }, events: [{ kind: 'resolved', scope, incident, resolvedAt: now }], records: [record(scope, incident, now)] };
+    }
+    return { state: cleared, events: [], records: [] };
+  }
+  const consecutiveShared = prior.consecutiveShared + 1;
+  const sharedSince = prior.sharedSince ?? now;
+  const next = { ...prior, sharedDiagnosis: shared, sharedSince, consecutiveShared, consecutiveClear: 0, sharedKeys: affected.length };
+  if (prior.incident) {
+    const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1 };
+    if (shared !== incident.diagnosis) {
+      const changed = notify({ ...incident, diagnosis: shared }, now);
+      return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run: sample }], records: [] };
+    }
+    if (shouldRemind(incident, now, policy)) {
+      const reminded = notify(incident, now);
+      return { state: { ...next, incident: reminded }, events: [{ kind: 'reminder', scope, incident: reminded, run: sample }], records: [] };
+    }
+    return { state: { ...next, incident }, events: [], records: [] };
+  }
+  const held = DIAGNOSIS_TABLE[shared].maintenanceMayCause && activeWindow(prior.maintenance.windows, now) !== null;
+  if (held || !opens(shared, consecutiveShared, policy)) return { state: next, events: [], records: [] };
+  const incident: OpenIncident = {
+    id: `monitor:${sharedSince}`,
+    openedAt: now,
+    since: sharedSince,
+    diagnosis: shared,
+    transitions: 1,
+    lastNotifiedAt: now,
+    failedRuns: consecutiveShared,
+    duringMaintenance: activeWindow(prior.maintenance.windows, sharedSince) !== null,
+  };
+  return { state: { ...next, incident }, events: [{ kind: 'opened', scope, incident, run: sample }], records: [record(scope, incident, null)] };
+}
+
+/** A one-line description of an event, for the mute's tally and the log. */
+export function eventLine(e: IncidentEvent): string {
+  const where = (s: Scope) => (s.type === 'key' ? s.key : `all ${s.keys} keys`);
+  switch (e.kind) {
+    case 'maintenance':
+      return `exchange maintenance announced: ${e.window.title}`;
+    case 'mute-ended':
+      return 'mute ended';
+    default:
+      return `${where(e.scope)}: ${e.kind} ${e.incident.diagnosis}`;
+  }
+}
+
+const MAX_SUPPRESSED_LINES = 20;
+
+export function decideRun(input: RunInput): RunDecision {
+  const { now, policy, runs } = input;
+  const prior = input.monitor;
+  const windows = prior.maintenance.windows;
+  const shared = sharedCause(runs);
+  const monitorStep = stepMonitor(prior, runs, shared, now, policy);
+  // Newly announced maintenance first (once per window): it is the context for what follows.
+  const upcoming = windows.filter((w) => w.end > now && !prior.maintenance.notified.includes(w.id));
+  const events: IncidentEvent[] = [...upcoming.map((window) => ({ kind: 'maintenance' as const, window })), ...monitorStep.events];
+  const records: IncidentRecord[] = [...monitorStep.records];
+  const keyStates = new Map<string, KeyState>();
+  for (const run of runs) {
+    const step = stepKey(input.keyStates.get(run.key) ?? NEW_KEY_STATE, run, now, policy, shared !== null && run.diagnosis === shared, windows);
+    keyStates.set(run.key, step.state);
+    events.push(...step.events);
+    records.push(...step.records);
+  }
+  const notified = [...prior.maintenance.notified.filter((id) => windows.some((w) => w.id === id)), ...upcoming.map((w) => w.id)];
+  let monitor: MonitorState = { ...monitorStep.state, maintenance: { ...prior.maintenance, notified } };
+
+  const mute = prior.mute;
+  if (mute && now < mute.until) {
+    const lines = [...mute.suppressedLines, ...events.map(eventLine)].slice(0, MAX_SUPPRESSED_LINES);
+    monitor = { ...monitor, mute: { ...mute, suppressed: mute.suppressed + events.length, suppressedLines: lines } };
+    return { keyStates, monitor, events: [], suppressed: events, records };
+  }
+  if (mute) {
+    const stillOpen = [
+      ...(monitor.incident ? [{ scope: { type: 'monitor', keys: monitor.sharedKeys } as Scope, incident: monitor.incident }] : []),
+      ...[...keyStates.entries()].flatMap(([key, s]) => (s.incident ? [{ scope: { type: 'key', key } as Scope, incident: s.incident }] : [])),
+    ];
+    events.unshift({ kind: 'mute-ended', mute, endedAt: now, stillOpen });
+    monitor = { ...monitor, mute: null };
+  }
+  return { keyStates, monitor, events, suppressed: [], records };
+}

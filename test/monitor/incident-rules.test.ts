@@ -1,0 +1,268 @@
+import { describe, expect, it } from 'vitest';
+import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
+import { notificationFor } from '../../lambdas/monitor/incident-messages.js';
+import {
+  decideRun,
+  NEW_MONITOR_STATE,
+  uptime,
+  type IncidentEvent,
+  type IncidentPolicy,
+  type KeyRun,
+  type KeyState,
+  type MonitorState,
+} from '../../lambdas/monitor/incident-rules.js';
+import type { Diagnosis } from '../../lambdas/monitor/types.js';
+
+// The rules take the clock as an argument: every test here moves time, none sleeps.
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+const POLICY: IncidentPolicy = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN };
+const ctx = { source: 'ExchangeKeyMonitor', expectedIps: ['203.0.113.7'], links: () => [] };
+
+function run(key: string, diagnosis: Diagnosis, over: Partial<KeyRun> = {}): KeyRun {
+  return {
+    key,
+    keyPrefix: 'sbx1',
+    diagnosis,
+    code: diagnosis === 'IP_NOT_WHITELISTED' ? 40103 : null,
+    httpStatus: null,
+    egressIp: '203.0.113.7',
+    advice: DIAGNOSIS_TABLE[diagnosis].advice({ egressIp: '203.0.113.7', expectedIps: ['203.0.113.7'], keyPrefix: 'sbx1', detail: 'x', site: 'aws' }),
+    facts: [],
+    ...over,
+  };
+}
+
+/** Drives the rules run after run, like the scheduled Lambda would, keeping state between runs. */
+class Monitor {
+  keys = new Map<string, KeyState>();
+  monitor: MonitorState = NEW_MONITOR_STATE;
+  sent: IncidentEvent[] = [];
+  suppressed: IncidentEvent[] = [];
+  constructor(private readonly policy: IncidentPolicy = POLICY) {}
+  at(now: number, runs: KeyRun[]) {
+    const d = decideRun({ now, policy: this.policy, runs, keyStates: this.keys, monitor: this.monitor });
+    this.keys = new Map(d.keyStates);
+    this.monitor = d.monitor;
+    this.sent.push(...d.events);
+    this.suppressed.push(...d.suppressed);
+    return d;
+  }
+  subjects(now = T0) {
+    return this.sent.map((e) => notificationFor(e, now, ctx).subject);
+  }
+}
+
+describe('key incidents', () => {
+  it('opens at once for a key verdict, with a lock-screen subject that says what to do', () => {
+    const m = new Monitor();
+    m.at(T0, [run('trading', 'IP_NOT_WHITELISTED')]);
+    expect(m.subjects()).toEqual(['🔴 trading: IP not whitelisted (40103) — add 203.0.113.7 to the key']);
+    m.at(T0 + 5 * MIN, [run('trading', 'IP_NOT_WHITELISTED')]);
+    expect(m.sent).toHaveLength(1);
+  });
+
+  it.each(['AUTH_FAILED', 'IP_NOT_WHITELISTED', 'TRADE_PERMISSION_MISSING', 'TRADE_PERMISSION_UNEXPECTED', 'CREDENTIALS_MISSING', 'CREDENTIALS_MALFORMED'] as const)('%s opens on the first failing run', (d) => {
+    const m = new Monitor();
+    m.at(T0, [run('k', d)]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+  });
+
+  it.each(['RATE_LIMITED', 'EXCHANGE_UNAVAILABLE'] as const)('%s opens only after openAfterRuns failing runs in a row', (d) => {
+    const m = new Monitor();
+    m.at(T0, [run('k', d)]);
+    m.at(T0 + 5 * MIN, [run('k', 'OK')]);
+    m.at(T0 + 10 * MIN, [run('k', d)]);
+    expect(m.sent).toHaveLength(0);
+    m.at(T0 + 15 * MIN, [run('k', d)]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    const n = notificationFor(m.sent[0] as IncidentEvent, T0 + 15 * MIN, ctx);
+    expect(n.summary).toContain('since 2026-12-01 10:10 UTC');
+  });
+
+  it('resolves once, with its duration and failed runs', () => {
+    const m = new Monitor();
+    for (let i = 0; i < 5; i++) m.at(T0 + i * 5 * MIN, [run('trading', 'AUTH_FAILED')]);
+    m.at(T0 + 25 * MIN, [run('trading', 'OK')]);
+    m.at(T0 + 30 * MIN, [run('trading', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'resolved']);
+    expect(m.subjects()[1]).toBe('✅ trading: resolved after 25 min, 5 failed runs — was Authentication failure (40101 / HTTP 401)');
+  });
+
+  it('waits for resolveAfterRuns OK runs before resolving', () => {
+    const m = new Monitor({ ...POLICY, resolveAfterRuns: 2 });
+    m.at(T0, [run('k', 'AUTH_FAILED')]);
+    m.at(T0 + 5 * MIN, [run('k', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    m.at(T0 + 10 * MIN, [run('k', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'resolved']);
+  });
+
+  it('says so once when the diagnosis changes inside an incident', () => {
+    const m = new Monitor();
+    m.at(T0, [run('trading', 'AUTH_FAILED')]);
+    m.at(T0 + 5 * MIN, [run('trading', 'IP_NOT_WHITELISTED')]);
+    m.at(T0 + 10 * MIN, [run('trading', 'IP_NOT_WHITELISTED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed']);
+    expect(m.subjects()[1]).toBe('🔴 trading: now IP not whitelisted (40103) — add 203.0.113.7 to the key');
+    expect(notificationFor(m.sent[1] as IncidentEvent, T0, ctx).summary).toContain('changed from Authentication failure');
+  });
+
+  it('reminds every remindEveryHours while open, saying for how long', () => {
+    const m = new Monitor();
+    for (let t = 0; t <= 9 * 60; t += 5) m.at(T0 + t * MIN, [run('trading', 'TRADE_PERMISSION_MISSING')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'reminder']);
+    expect(notificationFor(m.sent[1] as IncidentEvent, T0 + 240 * MIN, ctx).subject).toBe('🔴 trading: still failing after 4 h — Key cannot trade (reads work, writes fail with 40101)');
+  });
+
+  it('sends no reminders with remindEveryHours 0', () => {
+    const m = new Monitor({ ...POLICY, remindEveryMs: 0 });
+    for (let t = 0; t <= 24 * 60; t += 60) m.at(T0 + t * MIN, [run('k', 'AUTH_FAILED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+  });
+
+  it('gives every notification of an incident a stable id: incident id + transition number', () => {
+    const m = new Monitor();
+    m.at(T0, [run('k', 'AUTH_FAILED')]);
+    m.at(T0 + 5 * MIN, [run('k', 'IP_NOT_WHITELISTED')]);
+    m.at(T0 + 10 * MIN, [run('k', 'OK')]);
+    const ids = m.sent.map((e) => notificationFor(e, T0, ctx).id);
+    expect(ids).toEqual([`key:k:${T0}#1`, `key:k:${T0}#2`, `key:k:${T0}#3`]);
+  });
+
+  it('is deterministic: the same run over the same state decides the same (a retried run cannot open twice)', () => {
+    const m = new Monitor();
+    m.at(T0, [run('k', 'OK')]);
+    const input = { now: T0 + 5 * MIN, policy: POLICY, runs: [run('k', 'AUTH_FAILED')], keyStates: m.keys, monitor: m.monitor };
+    const a = decideRun(input);
+    const b = decideRun(input);
+    expect(a).toEqual(b);
+    expect(a.keyStates.get('k')?.version).toBe(m.keys.get('k')?.version);
+  });
+});
+
+describe('one alert per root cause', () => {
+  const keys = ['a', 'b', 'c'];
+
+  it('opens one monitor-level incident when every key fails for the same shared cause, and resolves it once', () => {
+    const m = new Monitor();
+    m.at(T0, keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')));
+    m.at(T0 + 5 * MIN, keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')));
+    m.at(T0 + 10 * MIN, keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')));
+    m.at(T0 + 15 * MIN, keys.map((k) => run(k, 'OK')));
+    expect(m.sent.map((e) => [e.kind, 'scope' in e ? e.scope.type : null])).toEqual([
+      ['opened', 'monitor'],
+      ['resolved', 'monitor'],
+    ]);
+    expect(m.subjects()[0]).toBe('🟠 all 3 keys: Exchange or network unavailable — exchange or network side, no key action');
+    expect(m.subjects()[1]).toBe('✅ all 3 keys: resolved after 15 min, 3 failed runs — was Exchange or network unavailable');
+  });
+
+  it.each(['EGRESS_IP_MISMATCH', 'NONCE_REJECTED'] as const)('%s everywhere is one incident at once', (d) => {
+    const m = new Monitor();
+    m.at(T0, keys.map((k) => run(k, d)));
+    expect(m.sent.map((e) => [e.kind, 'scope' in e ? e.scope.type : null])).toEqual([['opened', 'monitor']]);
+  });
+
+  it('still sees the shared cause when one key cannot even reach the exchange (its secret is empty)', () => {
+    const m = new Monitor();
+    m.at(T0, [run('a', 'RATE_LIMITED'), run('b', 'RATE_LIMITED'), run('c', 'CREDENTIALS_MISSING')]);
+    m.at(T0 + 5 * MIN, [run('a', 'RATE_LIMITED'), run('b', 'RATE_LIMITED'), run('c', 'CREDENTIALS_MISSING')]);
+    expect(m.sent.map((e) => [e.kind, 'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : null])).toEqual([
+      ['opened', 'c'],
+      ['opened', 'monitor'],
+    ]);
+  });
+
+  it('is per key when only some keys fail', () => {
+    const m = new Monitor();
+    m.at(T0, [run('a', 'EXCHANGE_UNAVAILABLE'), run('b', 'OK'), run('c', 'EXCHANGE_UNAVAILABLE')]);
+    m.at(T0 + 5 * MIN, [run('a', 'EXCHANGE_UNAVAILABLE'), run('b', 'OK'), run('c', 'EXCHANGE_UNAVAILABLE')]);
+    expect(m.sent.map((e) => ('scope' in e && e.scope.type === 'key' ? e.scope.key : 'monitor'))).toEqual(['a', 'c']);
+  });
+
+  it('does not report a key’s open incident as changed when the exchange goes down for everyone', () => {
+    const m = new Monitor();
+    m.at(T0, [run('a', 'AUTH_FAILED'), run('b', 'OK')]);
+    m.at(T0 + 5 * MIN, [run('a', 'EXCHANGE_UNAVAILABLE'), run('b', 'EXCHANGE_UNAVAILABLE')]);
+    m.at(T0 + 10 * MIN, [run('a', 'EXCHANGE_UNAVAILABLE'), run('b', 'EXCHANGE_UNAVAILABLE')]);
+    m.at(T0 + 15 * MIN, [run('a', 'AUTH_FAILED'), run('b', 'OK')]);
+    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:a', 'opened:monitor', 'resolved:monitor']);
+  });
+});
+
+describe('announced exchange maintenance', () => {
+  const window = { id: 'w1', start: T0 + 30 * MIN, end: T0 + 90 * MIN, title: 'Spot trading upgrade', impacted: ['spot trading: PARTIAL'] };
+  const withWindow = (m: Monitor) => {
+    m.monitor = { ...m.monitor, maintenance: { fetchedAt: T0, windows: [window], notified: [] } };
+  };
+
+  it('announces a window once', () => {
+    const m = new Monitor();
+    withWindow(m);
+    m.at(T0, [run('k', 'OK')]);
+    m.at(T0 + 5 * MIN, [run('k', 'OK')]);
+    expect(m.subjects()).toEqual(['ℹ️ Exchange maintenance announced: 2026-12-01 10:30 UTC – 2026-12-01 11:30 UTC']);
+  });
+
+  it('holds what maintenance could cause while the window lasts, and opens it after, saying it began during maintenance', () => {
+    const m = new Monitor();
+    withWindow(m);
+    m.at(T0, [run('k', 'OK')]);
+    for (let t = 35; t <= 85; t += 5) m.at(T0 + t * MIN, [run('k', 'AUTH_FAILED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['maintenance']);
+    m.at(T0 + 95 * MIN, [run('k', 'AUTH_FAILED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['maintenance', 'opened']);
+    const n = notificationFor(m.sent[1] as IncidentEvent, T0 + 95 * MIN, ctx);
+    expect(n.summary).toContain('during announced exchange maintenance');
+    expect(n.facts).toContainEqual({ label: 'Maintenance', value: 'began during announced exchange maintenance' });
+  });
+
+  it('does not hold a fault maintenance cannot cause (an empty secret)', () => {
+    const m = new Monitor();
+    withWindow(m);
+    m.at(T0 + 40 * MIN, [run('k', 'CREDENTIALS_MISSING')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['maintenance', 'opened']);
+  });
+
+  it('classifies the maintenance reply (9010001) as its own shared-cause diagnosis', () => {
+    const m = new Monitor();
+    m.at(T0, ['a', 'b'].map((k) => run(k, 'EXCHANGE_MAINTENANCE')));
+    m.at(T0 + 5 * MIN, ['a', 'b'].map((k) => run(k, 'EXCHANGE_MAINTENANCE')));
+    expect(m.subjects()).toEqual(['🟠 all 2 keys: Exchange in maintenance (9010001) — exchange maintenance, no key action']);
+  });
+});
+
+describe('mute', () => {
+  it('suppresses notifications until it ends, then says what it suppressed and what is still open', () => {
+    const m = new Monitor();
+    m.monitor = { ...m.monitor, mute: { since: T0, until: T0 + 60 * MIN, reason: 'planned key swap', suppressed: 0, suppressedLines: [] } };
+    m.at(T0 + 5 * MIN, [run('trading', 'IP_NOT_WHITELISTED')]);
+    m.at(T0 + 10 * MIN, [run('trading', 'AUTH_FAILED')]);
+    expect(m.sent).toHaveLength(0);
+    expect(m.suppressed.map((e) => e.kind)).toEqual(['opened', 'changed']);
+    expect(m.monitor.mute?.suppressed).toBe(2);
+    m.at(T0 + 65 * MIN, [run('trading', 'AUTH_FAILED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['mute-ended']);
+    const n = notificationFor(m.sent[0] as IncidentEvent, T0 + 65 * MIN, ctx);
+    expect(n.subject).toBe('🟠 Alerts unmuted: 2 suppressed while muted, 1 incident open');
+    expect(n.summary).toContain('planned key swap');
+    expect(n.summary).toContain('trading: Authentication failure');
+    expect(n.facts.map((f) => f.value)).toEqual(['trading: opened IP_NOT_WHITELISTED', 'trading: changed AUTH_FAILED']);
+    expect(m.monitor.mute).toBeNull();
+  });
+});
+
+describe('uptime from the per-day counters in the key state', () => {
+  it('counts OK runs over the last 7 and 30 days', () => {
+    const m = new Monitor();
+    const DAY = 24 * 60 * MIN;
+    for (let d = 0; d < 30; d++) {
+      for (let i = 0; i < 10; i++) m.at(T0 - d * DAY + i * MIN, [run('k', d < 7 && i === 0 ? 'AUTH_FAILED' : 'OK')]);
+    }
+    const state = m.keys.get('k') as KeyState;
+    expect(uptime(state, T0 + 10 * MIN, 7)).toBeCloseTo(0.9);
+    expect(uptime(state, T0 + 10 * MIN, 30)).toBeCloseTo(1 - 7 / 300);
+    expect(uptime({ days: {} }, T0, 7)).toBeNull();
+  });
+});
