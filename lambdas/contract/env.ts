@@ -19,6 +19,21 @@ export const ENV = {
   dashboardUrl: 'DASHBOARD_URL',
   /** The check function's log group, for the Logs Insights link in notifications. */
   checkLogGroup: 'CHECK_LOG_GROUP',
+  /** The incident store (DynamoDB table name). */
+  stateTable: 'STATE_TABLE',
+  /** The notification queue every notification goes through (SQS URL). */
+  notificationQueueUrl: 'NOTIFICATION_QUEUE_URL',
+  /** Incident policy. */
+  openAfterRuns: 'OPEN_AFTER_RUNS',
+  resolveAfterRuns: 'RESOLVE_AFTER_RUNS',
+  remindEveryHours: 'REMIND_EVERY_HOURS',
+  historyDays: 'HISTORY_DAYS',
+  /** Where exchange maintenance is announced (public/get-announcements). */
+  announcementsUrl: 'ANNOUNCEMENTS_URL',
+  /** Notifier: the channels secret (tokens and webhook URLs), the email topic, the Amazon Q topic. */
+  channelsSecretId: 'CHANNELS_SECRET_ID',
+  emailTopicArn: 'EMAIL_TOPIC_ARN',
+  chatbotTopicArn: 'CHATBOT_TOPIC_ARN',
 } as const;
 
 /** The key list file name inside a function's bundle. */
