@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, loadConfig } from './config.js';
+import { alertsReachSomeone, checkContextKeys, ConfigError, loadConfig, type MonitorConfig } from './config.js';
 import { MonitorStack } from './monitor-stack.js';
 
 const app = new App();
-let config;
+let config: MonitorConfig;
 try {
+  checkContextKeys(Object.keys(app.node.getAllContext?.() ?? {}));
   config = loadConfig((name) => app.node.tryGetContext(name));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
@@ -14,9 +15,16 @@ try {
   process.exit(1);
 }
 // Environment-agnostic on purpose: synth needs no AWS account, and no AZ lookups.
-new MonitorStack(app, 'ExchangeKeyMonitor', {
+const stack = new MonitorStack(app, 'ExchangeKeyMonitor', {
   config,
-  description: 'exchange-key-monitor: scheduled Crypto.com Exchange API key checks from a fixed egress IP',
+  description: 'exchange-key-monitor: scheduled Crypto.com Exchange API key checks from a fixed egress IP, incidents to your channels',
 });
-// Every finding fails synth unless acknowledged with a reason (cdk/nag-acknowledgements.ts).
+if (!alertsReachSomeone(config.alerts)) {
+  const warning =
+    'NO ALERT CHANNEL IS CONFIGURED: this monitor will find key faults and tell nobody. Set -c alertEmail=you@example.com ' +
+    '(and/or slackWorkspaceId+slackChannelId, teams…), or fill the channels secret after deploying (README → Channels).';
+  Annotations.of(stack).addWarningV2('exchange-key-monitor:no-alert-channel', warning);
+  console.error(`\n${'!'.repeat(100)}\n!! ${warning}\n${'!'.repeat(100)}\n`);
+}
+// Every finding fails synth unless acknowledged with a reason next to the resource it concerns.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

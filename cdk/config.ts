@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
 import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../lambdas/contract/endpoints.js';
-import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/monitor/runtime-config.js';
 import { DEFAULT_NAMESPACE } from '../lambdas/contract/service.js';
+import { checkBaseUrl } from '../lambdas/exchange/base-url.js';
+import { defaultAnnouncementsUrl } from '../lambdas/monitor/maintenance.js';
+import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/monitor/runtime-config.js';
 
 export { ConfigError };
 
@@ -12,27 +14,89 @@ export interface KeyConfig {
   readonly secretArn?: string;
   /** true: the key must have Trade; false: it must be read-only. */
   readonly expectTrade: boolean;
-  /** Attach the validate-then-promote rotation Lambda to this key's secret. */
-  readonly rotation: boolean;
+}
+
+/** Where the checks' traffic leaves from: the one address (or few) to whitelist on the keys. */
+export type EgressConfig =
+  /** A VPC of the monitor's own, with one NAT holding one Elastic IP (the default). */
+  | { readonly mode: 'nat'; readonly natMode: 'gateway' | 'instance'; readonly maxAzs: 1 | 2; readonly eip: { readonly allocationId: string; readonly publicIp: string } | null }
+  /** Your existing VPC: private subnets whose NAT already has the IP your bot uses. Nothing is looked up. */
+  | {
+      readonly mode: 'vpc';
+      readonly vpcId: string;
+      readonly availabilityZones: readonly string[];
+      readonly privateSubnetIds: readonly string[];
+      readonly privateSubnetRouteTableIds: readonly string[];
+      readonly egressIps: readonly string[];
+    }
+  /** An HTTPS forward proxy (HTTP CONNECT) on the whitelisted host: no VPC, no NAT. */
+  | { readonly mode: 'proxy'; readonly proxyUrl: string; readonly proxyTokenSecretName: string | null; readonly egressIps: readonly string[] };
+
+export interface AlertsConfig {
+  readonly emails: readonly string[];
+  /** Slack through Amazon Q Developer in chat applications (formerly AWS Chatbot). */
+  readonly slack: { readonly workspaceId: string; readonly channelId: string } | null;
+  /** Microsoft Teams through Amazon Q Developer in chat applications. */
+  readonly teams: { readonly tenantId: string; readonly teamId: string; readonly channelId: string } | null;
+  /** An existing secret with webhook channels (Slack/Teams/Discord/Telegram/webhook); null = the stack creates an empty one. */
+  readonly channelsSecretName: string | null;
+}
+
+export interface IncidentConfig {
+  readonly openAfterRuns: number;
+  readonly resolveAfterRuns: number;
+  /** 0 = no reminders. */
+  readonly remindEveryHours: number;
+  readonly historyDays: number;
+  readonly keyMaxAgeDays: number;
 }
 
 export interface MonitorConfig {
   readonly keys: readonly KeyConfig[];
   readonly scheduleMinutes: number;
-  readonly alertEmails: readonly string[];
+  readonly alerts: AlertsConfig;
   readonly exchangeBaseUrl: string;
   readonly ipEchoUrl: string;
-  /** Reuse an Elastic IP that is already whitelisted; null = create one (retained on destroy). */
-  readonly eip: { readonly allocationId: string; readonly publicIp: string } | null;
-  readonly natMode: 'gateway' | 'instance';
-  readonly maxAzs: 1 | 2;
+  readonly announcementsUrl: string;
+  readonly egress: EgressConfig;
   readonly metricsNamespace: string;
-  readonly keyMaxAgeDays: number;
-  /** Maintenance mute: alarms keep evaluating but send nothing. */
-  readonly muteAlarms: boolean;
+  readonly incidents: IncidentConfig;
 }
 
-export const DEFAULT_KEY: KeyConfig = { name: 'default', expectTrade: true, rotation: true };
+export const DEFAULT_KEY: KeyConfig = { name: 'default', expectTrade: true };
+
+/** Every context key this app reads. Anything else that looks like ours is a typo and fails synth. */
+export const CONTEXT_KEYS = [
+  'keys',
+  'scheduleMinutes',
+  'alertEmail',
+  'slackWorkspaceId',
+  'slackChannelId',
+  'teamsTenantId',
+  'teamsTeamId',
+  'teamsChannelId',
+  'channelsSecretName',
+  'exchangeBaseUrl',
+  'ipEchoUrl',
+  'announcementsUrl',
+  'natMode',
+  'maxAzs',
+  'eipAllocationId',
+  'eipPublicIp',
+  'vpcId',
+  'availabilityZones',
+  'privateSubnetIds',
+  'privateSubnetRouteTableIds',
+  'egressIps',
+  'proxyUrl',
+  'proxyTokenSecretName',
+  'metricsNamespace',
+  'openAfterRuns',
+  'resolveAfterRuns',
+  'remindEveryHours',
+  'historyDays',
+  'keyMaxAgeDays',
+] as const;
 
 /** Context from cdk.json is typed JSON; from `-c name=value` it is always a string. */
 type Lookup = (name: string) => unknown;
@@ -51,27 +115,36 @@ function parsed(get: Lookup, name: string): unknown {
   return t;
 }
 
+const absent = (v: unknown) => v === undefined || v === '';
+
 function int(get: Lookup, name: string, fallback: number, min: number, max: number): number {
   const v = parsed(get, name);
-  if (v === undefined || v === '') return fallback;
+  if (absent(v)) return fallback;
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return n;
 }
 
-function bool(get: Lookup, name: string, fallback: boolean): boolean {
-  const v = parsed(get, name);
-  if (v === undefined || v === '') return fallback;
-  if (v === true || v === 'true') return true;
-  if (v === false || v === 'false') return false;
-  throw new ConfigError(name, `must be true or false, got ${JSON.stringify(v)}`);
-}
-
 function oneOf<T extends string>(get: Lookup, name: string, allowed: readonly T[], fallback: T): T {
   const v = parsed(get, name);
-  if (v === undefined || v === '') return fallback;
+  if (absent(v)) return fallback;
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
   throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+}
+
+function optionalString(get: Lookup, name: string, pattern: RegExp, what: string): string | null {
+  const v = parsed(get, name);
+  if (absent(v)) return null;
+  if (typeof v !== 'string' || !pattern.test(v)) throw new ConfigError(name, what);
+  return v;
+}
+
+/** A list from a JSON array or a comma-separated string. */
+function list(get: Lookup, name: string): string[] {
+  const v = parsed(get, name);
+  if (absent(v)) return [];
+  const items = Array.isArray(v) ? v : String(v).split(',');
+  return items.map((x: unknown) => String(x).trim()).filter(Boolean);
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -80,41 +153,34 @@ const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 
 function keys(get: Lookup): KeyConfig[] {
   const v = parsed(get, 'keys');
-  if (v === undefined || v === '') return [DEFAULT_KEY];
+  if (absent(v)) return [DEFAULT_KEY];
   if (!Array.isArray(v) || v.length === 0) throw new ConfigError('keys', 'must be a non-empty JSON array of {name, secretName | secretArn, expectTrade}');
   const seen = new Set<string>();
   return v.map((item: unknown, i) => {
     const at = `keys[${i}]`;
-    if (!item || typeof item !== 'object') throw new ConfigError(at, 'must be an object');
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(at, 'must be an object');
     const k = item as Record<string, unknown>;
-    const known = new Set(['name', 'secretName', 'secretArn', 'expectTrade', 'rotation']);
-    const unknown = Object.keys(k).find((f) => !known.has(f));
-    if (unknown) throw new ConfigError(`${at}.${unknown}`, 'unknown field (expected name, secretName, secretArn, expectTrade, rotation)');
+    const known = ['name', 'secretName', 'secretArn', 'expectTrade'];
+    const unknown = Object.keys(k).find((f) => !known.includes(f));
+    if (unknown) throw new ConfigError(`${at}.${unknown}`, `unknown field (expected ${known.join(', ')})`);
     if (typeof k['name'] !== 'string' || !KEY_NAME_PATTERN.test(k['name'])) throw new ConfigError(`${at}.name`, 'letters, digits, - and _ only (1–64 characters)');
     if (seen.has(k['name'])) throw new ConfigError(`${at}.name`, `"${k['name']}" is used twice`);
     seen.add(k['name']);
     if (k['secretName'] !== undefined && k['secretArn'] !== undefined) throw new ConfigError(at, 'give secretName or secretArn, not both');
     if (k['secretName'] !== undefined && (typeof k['secretName'] !== 'string' || !SECRET_NAME.test(k['secretName']))) throw new ConfigError(`${at}.secretName`, 'is not a valid secret name');
     if (k['secretArn'] !== undefined && (typeof k['secretArn'] !== 'string' || !SECRET_ARN.test(k['secretArn']))) throw new ConfigError(`${at}.secretArn`, 'is not a Secrets Manager secret ARN');
-    for (const flag of ['expectTrade', 'rotation'] as const) {
-      if (k[flag] !== undefined && typeof k[flag] !== 'boolean') throw new ConfigError(`${at}.${flag}`, 'must be true or false');
-    }
+    if (k['expectTrade'] !== undefined && typeof k['expectTrade'] !== 'boolean') throw new ConfigError(`${at}.expectTrade`, 'must be true or false');
     return {
       name: k['name'],
       ...(k['secretName'] ? { secretName: k['secretName'] as string } : {}),
       ...(k['secretArn'] ? { secretArn: k['secretArn'] as string } : {}),
       expectTrade: (k['expectTrade'] as boolean | undefined) ?? true,
-      rotation: (k['rotation'] as boolean | undefined) ?? true,
     };
   });
 }
 
 function emails(get: Lookup): string[] {
-  const v = parsed(get, 'alertEmail');
-  if (v === undefined || v === '') return [];
-  const list = Array.isArray(v) ? v : String(v).split(',');
-  return list.map((e: unknown) => {
-    const s = String(e).trim();
+  return list(get, 'alertEmail').map((s) => {
     if (!EMAIL.test(s)) throw new ConfigError('alertEmail', `"${s}" is not an email address`);
     return s;
   });
@@ -122,16 +188,38 @@ function emails(get: Lookup): string[] {
 
 function baseUrl(get: Lookup): string {
   const v = parsed(get, 'exchangeBaseUrl');
-  if (v === undefined || v === '' || v === 'production') return PRODUCTION_BASE_URL;
+  if (absent(v) || v === 'production') return PRODUCTION_BASE_URL;
   if (v === 'uat') return UAT_BASE_URL;
-  if (typeof v === 'string' && /^https:\/\/[^\s/]+(\/\S*)?$/.test(v)) return v.replace(/\/+$/, '');
-  throw new ConfigError('exchangeBaseUrl', 'must be "production", "uat" or an https:// URL');
+  const verdict = typeof v === 'string' ? checkBaseUrl(v) : { ok: false as const, problem: 'must be a string' };
+  if (!verdict.ok || !String(v).startsWith('https://')) {
+    throw new ConfigError('exchangeBaseUrl', `must be "production", "uat" or the https:// API root (${verdict.ok ? 'https only' : verdict.problem})`);
+  }
+  return verdict.url;
 }
 
-function eip(get: Lookup): MonitorConfig['eip'] {
+function httpsUrl(get: Lookup, name: string, fallback: string): string {
+  const v = parsed(get, name);
+  if (absent(v)) return fallback;
+  if (typeof v !== 'string' || !/^https:\/\/[^\s]+$/.test(v)) throw new ConfigError(name, 'must be an https:// URL');
+  try {
+    new URL(v);
+  } catch {
+    throw new ConfigError(name, 'must be an https:// URL');
+  }
+  return v;
+}
+
+function ips(get: Lookup, name: string): string[] {
+  return list(get, name).map((ip) => {
+    if (isIP(ip) !== 4) throw new ConfigError(name, `"${ip}" is not an IPv4 address`);
+    return ip;
+  });
+}
+
+function eip(get: Lookup): { allocationId: string; publicIp: string } | null {
   const allocationId = parsed(get, 'eipAllocationId');
   const publicIp = parsed(get, 'eipPublicIp');
-  if ((allocationId === undefined || allocationId === '') && (publicIp === undefined || publicIp === '')) return null;
+  if (absent(allocationId) && absent(publicIp)) return null;
   if (typeof allocationId !== 'string' || !/^eipalloc-[0-9a-f]{8,17}$/.test(allocationId)) {
     throw new ConfigError('eipAllocationId', 'must look like eipalloc-0123456789abcdef0 (and goes with eipPublicIp)');
   }
@@ -141,26 +229,126 @@ function eip(get: Lookup): MonitorConfig['eip'] {
   return { allocationId, publicIp };
 }
 
-export function loadConfig(get: Lookup): MonitorConfig {
-  const ipEchoUrl = parsed(get, 'ipEchoUrl');
-  if (ipEchoUrl !== undefined && ipEchoUrl !== '' && (typeof ipEchoUrl !== 'string' || !/^https:\/\/\S+$/.test(ipEchoUrl))) {
-    throw new ConfigError('ipEchoUrl', 'must be an https:// URL');
+const VPC_FIELDS = ['vpcId', 'availabilityZones', 'privateSubnetIds', 'privateSubnetRouteTableIds'] as const;
+const NAT_FIELDS = ['natMode', 'maxAzs', 'eipAllocationId', 'eipPublicIp'] as const;
+
+function egress(get: Lookup): EgressConfig {
+  const given = (name: string) => !absent(parsed(get, name));
+  const vpcGiven = VPC_FIELDS.filter(given);
+  const proxyGiven = given('proxyUrl');
+  if (vpcGiven.length > 0 && proxyGiven) throw new ConfigError('proxyUrl', 'choose one egress: your VPC (vpcId…) or a forward proxy (proxyUrl), not both');
+  const natGiven = NAT_FIELDS.filter(given);
+  if ((vpcGiven.length > 0 || proxyGiven) && natGiven.length > 0) {
+    throw new ConfigError(natGiven[0] as string, `belongs to the monitor's own NAT; with ${proxyGiven ? 'proxyUrl' : 'vpcId'} the stack creates no NAT`);
   }
+  if (proxyGiven) {
+    const proxyUrl = parsed(get, 'proxyUrl');
+    let url: URL;
+    try {
+      url = new URL(String(proxyUrl));
+    } catch {
+      throw new ConfigError('proxyUrl', 'must be an http:// or https:// URL of an HTTP CONNECT proxy');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('proxyUrl', 'must be an http:// or https:// URL of an HTTP CONNECT proxy');
+    if (url.username || url.password) throw new ConfigError('proxyUrl', 'must not carry credentials: put the proxy token in a secret (proxyTokenSecretName)');
+    const egressIps = ips(get, 'egressIps');
+    if (egressIps.length === 0) throw new ConfigError('egressIps', 'the public IP(s) the proxy host leaves from are needed (they go into the egress check and the alerts)');
+    return { mode: 'proxy', proxyUrl: String(proxyUrl), proxyTokenSecretName: optionalString(get, 'proxyTokenSecretName', SECRET_NAME, 'is not a valid secret name'), egressIps };
+  }
+  if (vpcGiven.length > 0) {
+    const missing = VPC_FIELDS.filter((f) => !given(f));
+    if (missing.length > 0) throw new ConfigError(missing[0] as string, `is needed with ${vpcGiven.join(', ')}: an existing VPC is described in full (${VPC_FIELDS.join(', ')}, egressIps) so synth looks nothing up`);
+    const vpcId = String(parsed(get, 'vpcId'));
+    if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) throw new ConfigError('vpcId', 'must look like vpc-0123456789abcdef0');
+    const availabilityZones = list(get, 'availabilityZones');
+    const privateSubnetIds = list(get, 'privateSubnetIds');
+    const privateSubnetRouteTableIds = list(get, 'privateSubnetRouteTableIds');
+    if (availabilityZones.some((az) => !/^[a-z]{2}-[a-z]+-\d[a-z]$/.test(az))) throw new ConfigError('availabilityZones', 'must be zone names like eu-west-1a');
+    if (privateSubnetIds.some((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id))) throw new ConfigError('privateSubnetIds', 'must look like subnet-0123456789abcdef0');
+    if (privateSubnetRouteTableIds.some((id) => !/^rtb-[0-9a-f]{8,17}$/.test(id))) throw new ConfigError('privateSubnetRouteTableIds', 'must look like rtb-0123456789abcdef0');
+    if (privateSubnetIds.length !== availabilityZones.length) throw new ConfigError('privateSubnetIds', `one subnet per availability zone: ${privateSubnetIds.length} subnets for ${availabilityZones.length} zones`);
+    if (privateSubnetRouteTableIds.length !== privateSubnetIds.length) throw new ConfigError('privateSubnetRouteTableIds', 'one route table per private subnet, in the same order');
+    const egressIps = ips(get, 'egressIps');
+    if (egressIps.length === 0) throw new ConfigError('egressIps', 'the public IP(s) your NAT leaves from are needed (they go into the egress check and the alerts)');
+    return { mode: 'vpc', vpcId, availabilityZones, privateSubnetIds, privateSubnetRouteTableIds, egressIps };
+  }
+  if (given('egressIps')) throw new ConfigError('egressIps', 'is for vpcId or proxyUrl; the monitor’s own NAT knows its IP');
+  return { mode: 'nat', natMode: oneOf(get, 'natMode', ['gateway', 'instance'] as const, 'gateway'), maxAzs: int(get, 'maxAzs', 1, 1, 2) as 1 | 2, eip: eip(get) };
+}
+
+function alerts(get: Lookup): AlertsConfig {
+  const slackWorkspaceId = optionalString(get, 'slackWorkspaceId', /^[A-Z0-9]{9,11}$/, 'is the Slack workspace id (like T01ABCDEF23) from the Amazon Q Developer console');
+  const slackChannelId = optionalString(get, 'slackChannelId', /^[A-Z0-9]{9,11}$/, 'is the Slack channel id (like C01ABCDEF23)');
+  if ((slackWorkspaceId === null) !== (slackChannelId === null)) throw new ConfigError(slackWorkspaceId ? 'slackChannelId' : 'slackWorkspaceId', 'slackWorkspaceId and slackChannelId go together');
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const teamsTenantId = optionalString(get, 'teamsTenantId', uuid, 'is the Microsoft Entra tenant id (a UUID)');
+  const teamsTeamId = optionalString(get, 'teamsTeamId', uuid, 'is the Teams team id (a UUID)');
+  const teamsChannelId = optionalString(get, 'teamsChannelId', /^19(%3a|:)[^\s]+(%40|@)thread\.(tacv2|skype)$/i, 'is the Teams channel id (like 19%3a…%40thread.tacv2)');
+  const teamsGiven = [teamsTenantId, teamsTeamId, teamsChannelId].filter((x) => x !== null).length;
+  if (teamsGiven > 0 && teamsGiven < 3) throw new ConfigError(teamsTenantId === null ? 'teamsTenantId' : teamsTeamId === null ? 'teamsTeamId' : 'teamsChannelId', 'teamsTenantId, teamsTeamId and teamsChannelId go together');
+  return {
+    emails: emails(get),
+    slack: slackWorkspaceId && slackChannelId ? { workspaceId: slackWorkspaceId, channelId: slackChannelId } : null,
+    teams: teamsTenantId && teamsTeamId && teamsChannelId ? { tenantId: teamsTenantId, teamId: teamsTeamId, channelId: teamsChannelId } : null,
+    channelsSecretName: optionalString(get, 'channelsSecretName', SECRET_NAME, 'is not a valid secret name'),
+  };
+}
+
+/** Edit distance, for "did you mean" on a mistyped context key. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const here = row[j] as number;
+      row[j] = Math.min(here + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = here;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/**
+ * A context key that looks like ours (plain camelCase, no `:` `@` or `/` like CDK's own) but is not
+ * one we read is a typo: `alertEmal` must not deploy a monitor that tells nobody.
+ */
+export function checkContextKeys(names: readonly string[]): void {
+  for (const name of names) {
+    if (!/^[a-z][A-Za-z0-9]*$/.test(name) || (CONTEXT_KEYS as readonly string[]).includes(name)) continue;
+    const best = [...CONTEXT_KEYS].sort((a, b) => distance(name.toLowerCase(), a.toLowerCase()) - distance(name.toLowerCase(), b.toLowerCase()))[0];
+    const hint = best && distance(name.toLowerCase(), best.toLowerCase()) <= 3 ? ` — did you mean ${best}?` : '';
+    throw new ConfigError(name, `unknown setting${hint} (README → Configure lists them all)`);
+  }
+}
+
+export function loadConfig(get: Lookup): MonitorConfig {
   const namespace = parsed(get, 'metricsNamespace');
-  if (namespace !== undefined && (typeof namespace !== 'string' || !/^[A-Za-z0-9._/#:-]{1,255}$/.test(namespace))) {
+  if (!absent(namespace) && (typeof namespace !== 'string' || !/^[A-Za-z0-9._/#:-]{1,255}$/.test(namespace))) {
     throw new ConfigError('metricsNamespace', 'letters, digits and . _ / # : - only');
   }
+  const exchangeBaseUrl = baseUrl(get);
+  const scheduleMinutes = int(get, 'scheduleMinutes', 5, 1, 1440);
   return {
     keys: keys(get),
-    scheduleMinutes: int(get, 'scheduleMinutes', 5, 1, 1440),
-    alertEmails: emails(get),
-    exchangeBaseUrl: baseUrl(get),
-    ipEchoUrl: (ipEchoUrl as string | undefined) || DEFAULT_IP_ECHO_URL,
-    eip: eip(get),
-    natMode: oneOf(get, 'natMode', ['gateway', 'instance'] as const, 'gateway'),
-    maxAzs: int(get, 'maxAzs', 1, 1, 2) as 1 | 2,
-    metricsNamespace: (namespace as string | undefined) ?? DEFAULT_NAMESPACE,
-    keyMaxAgeDays: int(get, 'keyMaxAgeDays', 90, 1, 3650),
-    muteAlarms: bool(get, 'muteAlarms', false),
+    scheduleMinutes,
+    alerts: alerts(get),
+    exchangeBaseUrl,
+    ipEchoUrl: httpsUrl(get, 'ipEchoUrl', DEFAULT_IP_ECHO_URL),
+    announcementsUrl: httpsUrl(get, 'announcementsUrl', defaultAnnouncementsUrl(exchangeBaseUrl)),
+    egress: egress(get),
+    metricsNamespace: (namespace as string | undefined) || DEFAULT_NAMESPACE,
+    incidents: {
+      openAfterRuns: int(get, 'openAfterRuns', 2, 1, 100),
+      resolveAfterRuns: int(get, 'resolveAfterRuns', 1, 1, 100),
+      remindEveryHours: int(get, 'remindEveryHours', 4, 0, 24 * 30),
+      historyDays: int(get, 'historyDays', 30, 1, 400),
+      keyMaxAgeDays: int(get, 'keyMaxAgeDays', 90, 0, 3650),
+    },
   };
+}
+
+/** Whether anyone will hear an alert: an email, a chat channel, or the webhook channels secret. */
+export function alertsReachSomeone(alerts: AlertsConfig): boolean {
+  return alerts.emails.length > 0 || alerts.slack !== null || alerts.teams !== null || alerts.channelsSecretName !== null;
 }

@@ -6,35 +6,37 @@ import { Construct } from 'constructs';
 
 export interface MonitorAlarmProps {
   readonly metric: cloudwatch.IMetric;
+  /** `<what happened>. <the fix>`: the notifier shows the first sentence as the headline. */
   readonly description: string;
   readonly threshold?: number;
   readonly comparison?: ComparisonOperator;
   readonly evaluationPeriods?: number;
   readonly datapointsToAlarm?: number;
   readonly treatMissingData?: TreatMissingData;
+  /** Where ALARM and OK go, when not the default topic. */
+  readonly topic?: sns.ITopic;
 }
 
 /** CloudWatch caps alarm descriptions at 1024 characters. */
 export const MAX_DESCRIPTION = 1024;
 
 /**
- * Every alarm the same way: alarm *and* OK actions to the one topic, so "resolved" is never
- * forgotten, and one switch (muted) for maintenance windows.
+ * Every alarm the same way: ALARM *and* OK actions, so "resolved" is never forgotten, to one topic
+ * that feeds the notification queue (the same path and format as every other notification).
  */
 export class AlarmFactory extends Construct {
   readonly alarms: Alarm[] = [];
-  private readonly action: SnsAction;
 
   constructor(
     scope: Construct,
     id: string,
-    private readonly opts: { topic: sns.ITopic; prefix: string; muted: boolean },
+    private readonly opts: { topic: sns.ITopic; prefix: string },
   ) {
     super(scope, id);
-    this.action = new SnsAction(opts.topic);
   }
 
   create(scope: Construct, id: string, name: string, props: MonitorAlarmProps): Alarm {
+    if (props.description.length > MAX_DESCRIPTION) throw new Error(`alarm ${name}: description longer than ${MAX_DESCRIPTION} characters`);
     const alarm = new Alarm(scope, id, {
       alarmName: `${this.opts.prefix}-${name}`,
       alarmDescription: props.description,
@@ -44,10 +46,10 @@ export class AlarmFactory extends Construct {
       evaluationPeriods: props.evaluationPeriods ?? 1,
       datapointsToAlarm: props.datapointsToAlarm ?? props.evaluationPeriods ?? 1,
       treatMissingData: props.treatMissingData ?? TreatMissingData.NOT_BREACHING,
-      actionsEnabled: !this.opts.muted,
     });
-    alarm.addAlarmAction(this.action);
-    alarm.addOkAction(this.action);
+    const action = new SnsAction(props.topic ?? this.opts.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
     this.alarms.push(alarm);
     return alarm;
   }

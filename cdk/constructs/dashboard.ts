@@ -1,67 +1,112 @@
 import type { Duration } from 'aws-cdk-lib';
-import { AlarmStatusWidget, Dashboard, GraphWidget, MathExpression, Metric, SingleValueWidget, TextWidget, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { AlarmStatusWidget, Dashboard, GraphWidget, LogQueryVisualizationType, LogQueryWidget, MathExpression, TextWidget, type Alarm, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DIMENSION, LATENCY_METRIC, METRIC } from '../../lambdas/contract/metrics.js';
+import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
 import { SERVICE_NAME } from '../../lambdas/contract/service.js';
+import type { MetricFactory } from './metric-factory.js';
 
 export interface MonitorDashboardProps {
   readonly dashboardName: string;
   readonly namespace: string;
-  readonly keyNames: readonly string[];
   readonly period: Duration;
-  readonly egressIp: string;
+  readonly metrics: MetricFactory;
+  readonly egressIps: readonly string[];
   readonly alarms: readonly Alarm[];
+  readonly checkLogGroup: logs.ILogGroup;
+  readonly deadLetterDepth: IMetric;
 }
 
-/** One page: the IP to whitelist, alarm states, per-key health, latency and failure reasons. */
+/**
+ * One page that works the same at 1 key and at 1,000: aggregate graphs of the fixed metric set, and
+ * the per-key view from Logs Insights over the check function's log (one line per key per run), so
+ * the number of widgets and metrics per widget never grows with the keys.
+ */
+export const LOG_QUERIES = {
+  latestPerKey:
+    'filter ispresent(diagnosis)\n| stats latest(diagnosis) as diagnosis, latest(healthy) as healthy, latest(keyPrefix) as key_prefix, latest(egressIp) as egress_ip, latest(@timestamp) as checked by key\n| sort healthy asc, key asc\n| limit 1000',
+  failuresByKey: 'filter ispresent(diagnosis) and diagnosis != "OK"\n| stats count(*) as failed_runs by key, diagnosis\n| sort failed_runs desc\n| limit 100',
+  slowestKeys: 'filter ispresent(elapsedMs)\n| stats avg(elapsedMs) as avg_ms, max(elapsedMs) as max_ms by key\n| sort avg_ms desc\n| limit 25',
+} as const;
+
 export class MonitorDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
   constructor(scope: Construct, id: string, props: MonitorDashboardProps) {
     super(scope, id);
-    const m = (key: string, metricName: string, statistic: string) =>
-      new Metric({
-        namespace: props.namespace,
-        metricName,
-        dimensionsMap: { [DIMENSION.service]: SERVICE_NAME, [DIMENSION.key]: key },
-        statistic,
-        period: props.period,
-        label: `${key} ${metricName}`,
-      });
-    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName });
-    dashboard.addWidgets(
+    const m = props.metrics;
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName });
+    this.dashboard.addWidgets(
       new TextWidget({
         markdown:
-          `## Exchange key monitor\nEgress IP — whitelist it on every monitored key: **${props.egressIp}**\n\n` +
-          'Each alarm description is its runbook. The check Lambda logs one line per key per run with the diagnosis and fix.',
+          `## Exchange key monitor\nEgress IP — whitelist it on every monitored key: **${props.egressIps.join(', ')}**\n\n` +
+          'Per-key state is in the log tables below (one log line per key per run, with the diagnosis and the fix); ' +
+          '`key-monitor status` prints the same with incidents and uptime.',
         width: 24,
         height: 3,
       }),
     );
-    dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 4 }));
-    dashboard.addWidgets(
-      new GraphWidget({ title: 'Key health (1 = healthy)', left: props.keyNames.map((k) => m(k, METRIC.healthy, 'Minimum')), leftYAxis: { min: 0, max: 1 }, width: 12 }),
+    this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Monitor alarms', alarms: [...props.alarms], width: 24, height: 3 }));
+    this.dashboard.addWidgets(
       new GraphWidget({
-        title: 'Failure reasons',
+        title: 'Keys checked / unhealthy per run',
+        left: [m.metric(METRIC.keysChecked, 'Maximum', { label: 'checked' }), m.metric(METRIC.keysUnhealthy, 'Maximum', { label: 'unhealthy' })],
+        leftYAxis: { min: 0 },
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Unhealthy keys by diagnosis',
         left: [
           new MathExpression({
-            expression: `SEARCH('{${props.namespace},${DIMENSION.service},${DIMENSION.key},${DIMENSION.reason}} MetricName="${METRIC.failure}"', 'Sum', ${props.period.toSeconds()})`,
+            expression: `SEARCH('{${props.namespace},${DIMENSION.diagnosis},${DIMENSION.service}} MetricName="${METRIC.unhealthyKeys}" ${DIMENSION.service}="${SERVICE_NAME}"', 'Maximum', ${props.period.toSeconds()})`,
             label: '',
             period: props.period,
           }),
         ],
-        width: 12,
+        leftYAxis: { min: 0 },
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Exchange latency across keys (ms)',
+        left: ['p50', 'p90', 'Maximum'].map((stat) => m.metric(METRIC.exchangeLatency, stat, { label: stat })),
+        leftYAxis: { min: 0 },
+        width: 8,
       }),
     );
-    dashboard.addWidgets(
+    this.dashboard.addWidgets(
       new GraphWidget({
-        title: 'Exchange latency (ms)',
-        left: props.keyNames.flatMap((k) => Object.values(LATENCY_METRIC).map((name) => m(k, name as string, 'Average'))),
-        width: 12,
+        title: 'Notifications delivered / failed, dead letters',
+        left: [m.metric(METRIC.deliveriesSent, 'Sum', { label: 'delivered' }), m.metric(METRIC.deliveriesFailed, 'Sum', { label: 'failed' })],
+        right: [props.deadLetterDepth],
+        width: 8,
       }),
-      new SingleValueWidget({
-        title: 'Balances seen / key age (days)',
-        metrics: props.keyNames.flatMap((k) => [m(k, METRIC.balances, 'Maximum'), m(k, METRIC.keyAgeDays, 'Maximum')]),
+      new LogQueryWidget({
+        title: 'Latest state per key',
+        logGroupNames: [props.checkLogGroup.logGroupName],
+        queryString: LOG_QUERIES.latestPerKey,
+        view: LogQueryVisualizationType.TABLE,
+        width: 16,
+        height: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new LogQueryWidget({
+        title: 'Failures by key (dashboard time range)',
+        logGroupNames: [props.checkLogGroup.logGroupName],
+        queryString: LOG_QUERIES.failuresByKey,
+        view: LogQueryVisualizationType.TABLE,
         width: 12,
+        height: 8,
+      }),
+      new LogQueryWidget({
+        title: 'Slowest keys',
+        logGroupNames: [props.checkLogGroup.logGroupName],
+        queryString: LOG_QUERIES.slowestKeys,
+        view: LogQueryVisualizationType.TABLE,
+        width: 12,
+        height: 8,
       }),
     );
   }
 }
+

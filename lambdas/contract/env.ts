@@ -28,6 +28,10 @@ export const ENV = {
   resolveAfterRuns: 'RESOLVE_AFTER_RUNS',
   remindEveryHours: 'REMIND_EVERY_HOURS',
   historyDays: 'HISTORY_DAYS',
+  keyMaxAgeDays: 'KEY_MAX_AGE_DAYS',
+  /** Proxy egress: the forward proxy, and the secret holding its token (never the token itself). */
+  proxyUrl: 'EXCHANGE_PROXY_URL',
+  proxyTokenSecretId: 'EXCHANGE_PROXY_TOKEN_SECRET_ID',
   /** Where exchange maintenance is announced (public/get-announcements). */
   announcementsUrl: 'ANNOUNCEMENTS_URL',
   /** Notifier: the channels secret (tokens and webhook URLs), the email topic, the Amazon Q topic. */

@@ -1,21 +1,20 @@
-import type { CheckName } from '../monitor/types.js';
-
 /**
- * Metric names and dimensions, shared with the CDK alarms and dashboard so they cannot drift.
- * Every name × dimension combination is a billed custom metric: keep this list short.
+ * Metric names and dimensions, shared with the CDK alarms, dashboard and cost model so they cannot
+ * drift. Every name × dimension combination is a billed custom metric: this set is fixed, the same
+ * at 1 key and at 1,000 (per-key history lives in the incident store and the log).
  */
 export const METRIC = {
-  healthy: 'Healthy',
-  failure: 'Failure',
-  balances: 'BalancesSeen',
-  keyAgeDays: 'KeyAgeDays',
+  /** The heartbeat: one value per completed check run (its count is the keys checked). */
   keysChecked: 'KeysChecked',
+  keysUnhealthy: 'KeysUnhealthy',
+  /** Signed-read round trip, one value per key per run: graph p50/p90/max. */
+  exchangeLatency: 'ExchangeLatency',
+  /** Dimension Diagnosis; emitted only for diagnoses seen in a run. */
+  unhealthyKeys: 'UnhealthyKeys',
+  deliveriesSent: 'DeliveriesSent',
+  deliveriesFailed: 'DeliveriesFailed',
+  /** The rotation Lambda refused a staged key (a verdict, not a fault): subtracted from its errors. */
+  rotationsRefused: 'RotationsRefused',
 } as const;
-export const DIMENSION = { service: 'service', key: 'Key', reason: 'Reason' } as const;
 
-/** Latency is recorded for the calls that reach the exchange, one metric each. */
-export const LATENCY_METRIC: Partial<Record<CheckName, string>> = {
-  'public-api': 'LatencyPublicApi',
-  'signed-read': 'LatencySignedRead',
-  'trade-permission': 'LatencyTradeProbe',
-};
+export const DIMENSION = { service: 'service', diagnosis: 'Diagnosis' } as const;

@@ -2,15 +2,21 @@ import '../aws/lean-runtime.js';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { KEY_CONCURRENCY, keyDeadlineMs } from '../contract/defaults.js';
-import { METRIC } from '../contract/metrics.js';
 import { checkKeys, type KeyOutcome, type SecretSource } from '../monitor/check-run.js';
 import type { CheckTarget } from '../monitor/checks.js';
-import { loadRuntimeConfig, type RuntimeConfig } from '../monitor/runtime-config.js';
-import { recordKeyMetrics } from '../aws/key-metrics.js';
+import { recordRun, type IncidentRunDeps, type IncidentRunSummary } from '../monitor/incident-run.js';
+import { notificationLinks } from '../monitor/links.js';
+import { ANNOUNCEMENT_QUERY, parseAnnouncements } from '../monitor/maintenance.js';
+import { loadIncidentConfig, loadRuntimeConfig, type RuntimeConfig } from '../monitor/runtime-config.js';
+import { awsClientOptions } from '../aws/aws-calls.js';
+import { DynamoIncidentStore } from '../aws/incident-store.js';
+import { NotificationQueue } from '../aws/notification-queue.js';
 import { logger, metrics } from '../aws/powertools.js';
+import { recordRunMetrics } from '../aws/run-metrics.js';
 import { CachedSecrets, secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
 import { lambdaCheckTarget, RUN_MARGIN_MS } from './wiring.js';
@@ -20,6 +26,8 @@ export interface CheckDeps {
   readonly secrets: SecretSource;
   readonly target: CheckTarget;
   readonly now: () => number;
+  /** The incident layer; null runs the checks, metrics and log lines only. */
+  readonly incidents: Omit<IncidentRunDeps, 'now' | 'log'> | null;
 }
 
 function logOutcome({ key, report, keyAgeDays, elapsedMs }: KeyOutcome): void {
@@ -38,8 +46,15 @@ function logOutcome({ key, report, keyAgeDays, elapsedMs }: KeyOutcome): void {
   else logger.warn(`key unhealthy: ${report.diagnosis}`, fields);
 }
 
-/** Check every key, then record one metric document and one log line per key. */
-export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promise<{ checked: number; unhealthy: { key: string; diagnosis: string }[] }> {
+export interface CheckRunResult {
+  readonly checked: number;
+  readonly unhealthy: readonly { key: string; diagnosis: string }[];
+  readonly notified: readonly string[];
+  readonly suppressed: readonly string[];
+}
+
+/** Check every key, record the fixed metric set and one log line per key, then run the incident rules. */
+export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promise<CheckRunResult> {
   const outcomes = await checkKeys({
     keys: deps.config.keys,
     secrets: deps.secrets,
@@ -50,24 +65,59 @@ export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promis
     runDeadline: deps.now() + remainingMs - RUN_MARGIN_MS,
     onCrash: (key, err) => logger.error('key check crashed', { key: key.name, errorName: (err as Error | null)?.name }),
   });
-  for (const outcome of outcomes) {
-    recordKeyMetrics(metrics, outcome.key.name, outcome.report, outcome.keyAgeDays);
-    logOutcome(outcome);
+  for (const outcome of outcomes) logOutcome(outcome);
+  recordRunMetrics(metrics, outcomes);
+  let summary: IncidentRunSummary | null = null;
+  if (deps.incidents) {
+    summary = await recordRun(outcomes, { ...deps.incidents, now: deps.now, log: { warn: (m, f) => logger.warn(m, f), error: (m, f) => logger.error(m, f) } });
+    for (const n of summary.sent) logger.info('notification queued', { id: n.id, kind: n.kind, subject: n.subject });
+    for (const line of summary.suppressed) logger.info('notification suppressed: alerts are muted', { suppressed: line });
+    // A lost notification must not pass silently: the outbox keeps it, and the run fails visibly.
+    if (summary.enqueueFailed) throw new Error('notifications could not be enqueued; they are kept and retried on the next run');
   }
-  // The heartbeat: its absence (not its value) is what the monitor-the-monitor alarm watches.
-  metrics.addMetric(METRIC.keysChecked, MetricUnit.Count, outcomes.length);
-  const unhealthy = outcomes.filter((o) => !o.report.healthy).map((o) => ({ key: o.key.name, diagnosis: o.report.diagnosis }));
-  return { checked: outcomes.length, unhealthy };
+  return {
+    checked: outcomes.length,
+    unhealthy: outcomes.filter((o) => !o.report.healthy).map((o) => ({ key: o.key.name, diagnosis: o.report.diagnosis })),
+    notified: summary?.sent.map((n) => n.id) ?? [],
+    suppressed: summary?.suppressed ?? [],
+  };
 }
 
-/** Kept warm: keep-alive connections and the secret cache survive invocations. */
+/** Kept warm: keep-alive connections, AWS clients and the secret cache survive invocations. */
 const defaultDeps = lazily((): CheckDeps => {
   const config = loadRuntimeConfig(process.env);
+  const incident = loadIncidentConfig(process.env);
+  const target = lambdaCheckTarget(config);
   return {
     config,
     secrets: new CachedSecrets(secretsManagerClient(), config.secretCacheTtlMs),
-    target: lambdaCheckTarget(config),
+    target,
     now: Date.now,
+    incidents: incident && {
+      store: new DynamoIncidentStore(new DynamoDBClient(awsClientOptions()), incident.table, incident.historyDays),
+      sink: new NotificationQueue(new SQSClient(awsClientOptions()), incident.queueUrl),
+      policy: {
+        openAfterRuns: incident.openAfterRuns,
+        resolveAfterRuns: incident.resolveAfterRuns,
+        remindEveryMs: incident.remindEveryHours * 3_600_000,
+        keyMaxAgeDays: incident.keyMaxAgeDays,
+      },
+      messages: {
+        source: incident.monitorName,
+        expectedIps: config.expectedIps,
+        links: (key) => notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
+      },
+      maintenance: incident.announcementsUrl
+        ? {
+            windows: async () => {
+              const { text } = await target.exchange.getText(`${incident.announcementsUrl}?${ANNOUNCEMENT_QUERY}`);
+              const windows = parseAnnouncements(text, Date.now());
+              if (windows === null) throw new Error('the announcements reply was not an answer');
+              return windows;
+            },
+          }
+        : null,
+    },
   };
 });
 

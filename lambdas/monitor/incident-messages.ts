@@ -123,6 +123,19 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
         ],
       };
     }
+    case 'key-age': {
+      const key = e.scope.type === 'key' ? e.scope.key : 'key';
+      return {
+        ...base(`key-age:${key}:${Math.floor(now / 86_400_000)}`, 'reminder', 'warning', e.scope, now, ctx),
+        subject: subject('warning', `${key}: key is ${e.ageDays} days old — create a new key and rotate it in`),
+        summary: `The API key in "${key}" was stored ${e.ageDays} days ago, past the ${e.maxDays}-day limit set for this monitor. It still works; rotating it limits what a leaked key can do.`,
+        fix: `Create a new key on Crypto.com Exchange (same permissions, whitelist the egress IP), then: key-monitor rotate --secret-id <the key's secret> --file new-key.json. The monitor validates it from the fixed IP before it goes live.`,
+        facts: [
+          { label: 'Key', value: key },
+          { label: 'Age', value: `${e.ageDays} days (limit ${e.maxDays})` },
+        ],
+      };
+    }
     case 'mute-ended': {
       const open = e.stillOpen.map((o) => `${who(o.scope)}: ${DIAGNOSIS_TABLE[o.incident.diagnosis].title} since ${utc(o.incident.since)}`);
       return {

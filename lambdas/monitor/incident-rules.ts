@@ -22,6 +22,8 @@ export interface IncidentPolicy {
   readonly resolveAfterRuns: number;
   /** 0 = no reminders. */
   readonly remindEveryMs: number;
+  /** A key whose secret version is this old gets a rotation reminder (then every 30 days); 0 = never. */
+  readonly keyMaxAgeDays: number;
 }
 
 /** One key's outcome in this run: what the rules decide on, and the evidence messages quote. */
@@ -34,6 +36,8 @@ export interface KeyRun {
   readonly egressIp: string | null;
   readonly advice: string;
   readonly facts: readonly NotificationFact[];
+  /** Days since the key's current secret version was written; null when unknown. */
+  readonly keyAgeDays: number | null;
 }
 
 export interface OpenIncident {
@@ -63,6 +67,8 @@ export interface KeyState {
   readonly incident: OpenIncident | null;
   /** UTC day → [runs, OK runs], the last DAYS_KEPT days: uptime without reading the history. */
   readonly days: Readonly<Record<string, readonly [number, number]>>;
+  /** When the last key-age reminder went out. */
+  readonly ageNotifiedAt: number | null;
 }
 
 export const NEW_KEY_STATE: KeyState = {
@@ -75,6 +81,7 @@ export const NEW_KEY_STATE: KeyState = {
   lastRunAt: null,
   incident: null,
   days: {},
+  ageNotifiedAt: null,
 };
 
 export interface MaintenanceWindow {
@@ -127,6 +134,7 @@ export type IncidentEvent =
   | { readonly kind: 'reminder'; readonly scope: Scope; readonly incident: OpenIncident; readonly run: KeyRun }
   | { readonly kind: 'resolved'; readonly scope: Scope; readonly incident: OpenIncident; readonly resolvedAt: number }
   | { readonly kind: 'maintenance'; readonly window: MaintenanceWindow }
+  | { readonly kind: 'key-age'; readonly scope: Scope; readonly ageDays: number; readonly maxDays: number }
   | { readonly kind: 'mute-ended'; readonly mute: Mute; readonly endedAt: number; readonly stillOpen: readonly { readonly scope: Scope; readonly incident: OpenIncident }[] };
 
 /** An incident as the store keeps it for `key-monitor status`: opened, and later resolved. */
@@ -226,7 +234,7 @@ interface Step<S> {
 /** One key's run. `covered`: a monitor-level shared cause explains this run's failure. */
 function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPolicy, covered: boolean, windows: readonly MaintenanceWindow[]): Step<KeyState> {
   const scope: Scope = { type: 'key', key: run.key };
-  const base = { version: prior.version, lastRunAt: now, lastDiagnosis: run.diagnosis, days: countDay(prior.days, now, run.diagnosis === 'OK') };
+  const base = { version: prior.version, lastRunAt: now, lastDiagnosis: run.diagnosis, days: countDay(prior.days, now, run.diagnosis === 'OK'), ageNotifiedAt: prior.ageNotifiedAt };
   if (run.diagnosis === 'OK') {
     const consecutiveOks = prior.consecutiveOks + 1;
     if (prior.incident && consecutiveOks < policy.resolveAfterRuns) {
@@ -316,6 +324,15 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
   return { state: { ...next, incident }, events: [{ kind: 'opened', scope, incident, run: sample }], records: [record(scope, incident, null)] };
 }
 
+const AGE_REMINDER_EVERY_MS = 30 * DAY_MS;
+
+/** A key past its maximum age: remind once, then every 30 days while it stays that old. */
+function ageReminder(state: KeyState, run: KeyRun, now: number, policy: IncidentPolicy): IncidentEvent | null {
+  if (policy.keyMaxAgeDays <= 0 || run.keyAgeDays === null || run.keyAgeDays < policy.keyMaxAgeDays) return null;
+  if (state.ageNotifiedAt !== null && now - state.ageNotifiedAt < AGE_REMINDER_EVERY_MS) return null;
+  return { kind: 'key-age', scope: { type: 'key', key: run.key }, ageDays: run.keyAgeDays, maxDays: policy.keyMaxAgeDays };
+}
+
 /** A one-line description of an event, for the mute's tally and the log. */
 export function eventLine(e: IncidentEvent): string {
   const where = (s: Scope) => (s.type === 'key' ? s.key : `all ${s.keys} keys`);
@@ -324,6 +341,8 @@ export function eventLine(e: IncidentEvent): string {
       return `exchange maintenance announced: ${e.window.title}`;
     case 'mute-ended':
       return 'mute ended';
+    case 'key-age':
+      return `${where(e.scope)}: key is ${e.ageDays} days old`;
     default:
       return `${where(e.scope)}: ${e.kind} ${e.incident.diagnosis}`;
   }
@@ -344,8 +363,9 @@ export function decideRun(input: RunInput): RunDecision {
   const keyStates = new Map<string, KeyState>();
   for (const run of runs) {
     const step = stepKey(input.keyStates.get(run.key) ?? NEW_KEY_STATE, run, now, policy, shared !== null && run.diagnosis === shared, windows);
-    keyStates.set(run.key, step.state);
-    events.push(...step.events);
+    const aged = ageReminder(step.state, run, now, policy);
+    keyStates.set(run.key, aged ? { ...step.state, ageNotifiedAt: now } : step.state);
+    events.push(...step.events, ...(aged ? [aged] : []));
     records.push(...step.records);
   }
   const notified = [...prior.maintenance.notified.filter((id) => windows.some((w) => w.id === id)), ...upcoming.map((w) => w.id)];

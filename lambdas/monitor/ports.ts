@@ -1,6 +1,8 @@
 import type { TimedReply } from '../exchange/client.js';
 import type { SignableObject } from '../exchange/signing.js';
-import type { Credentials } from './types.js';
+import type { Notification } from '../contract/notification.js';
+import type { IncidentRecord, KeyState, MonitorState } from './incident-rules.js';
+import type { Credentials, Diagnosis } from './types.js';
 
 /**
  * The named ports the monitor's use cases talk through. Adapters (the undici exchange client, the
@@ -13,4 +15,44 @@ export interface ExchangePort {
   privatePost(method: string, params: SignableObject, credentials: Credentials): Promise<TimedReply>;
   /** A plain-text GET, for the IP echo. */
   getText(url: string): Promise<{ text: string | null; timed: TimedReply }>;
+}
+
+/** A stored state and the notifications it still owes (written with it, cleared once enqueued). */
+export interface Stored<S> {
+  readonly state: S;
+  readonly outbox: readonly Notification[];
+}
+
+/** One run's outcome for one key, kept as history (and in the log line the check writes). */
+export interface RunRecord {
+  readonly key: string;
+  readonly at: number;
+  readonly diagnosis: Diagnosis;
+  readonly code: number | null;
+  readonly httpStatus: number | null;
+  readonly latencyMs: number | null;
+  readonly egressIp: string | null;
+  readonly balances: number | null;
+  readonly keyAgeDays: number | null;
+}
+
+/**
+ * Where incident state lives between runs (DynamoDB in the Lambda, memory in tests). Every state
+ * write is conditional on the version it was read at, so a retried or overlapping run cannot open
+ * an incident twice or lose a transition: the loser's write is refused and it sends nothing.
+ */
+export interface IncidentStore {
+  load(keys: readonly string[]): Promise<{ readonly keys: ReadonlyMap<string, Stored<KeyState>>; readonly monitor: Stored<MonitorState> }>;
+  /** Write `state` (with version = read version + 1) and its outbox; false if the version moved. */
+  saveKey(key: string, readVersion: number, state: KeyState, outbox: readonly Notification[]): Promise<boolean>;
+  saveMonitor(readVersion: number, state: MonitorState, outbox: readonly Notification[]): Promise<boolean>;
+  /** Drop delivered notifications from an outbox (only if the state is still at `version`). */
+  clearOutbox(scope: { readonly key: string } | 'monitor', version: number): Promise<void>;
+  appendHistory(records: readonly RunRecord[]): Promise<void>;
+  recordIncidents(records: readonly IncidentRecord[]): Promise<void>;
+}
+
+/** The notification queue (SQS): every notification takes this one path to the channels. */
+export interface NotificationSink {
+  send(notifications: readonly Notification[]): Promise<void>;
 }

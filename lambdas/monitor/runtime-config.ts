@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
 import { ENV } from '../contract/env.js';
 import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
@@ -70,13 +71,15 @@ export function parseMonitoredKeys(raw: string | undefined, source: string = ENV
 }
 
 function keysFrom(env: NodeJS.ProcessEnv, readFile: (path: string) => string): MonitoredKey[] {
-  const file = env[ENV.keysFile];
-  if (file) {
+  const given = env[ENV.keysFile];
+  if (given) {
+    // Relative to the function's code (the stack bundles the file next to the handler).
+    const file = isAbsolute(given) ? given : join(env['LAMBDA_TASK_ROOT'] ?? process.cwd(), given);
     let text: string;
     try {
       text = readFile(file);
     } catch {
-      throw new ConfigError(ENV.keysFile, `cannot read ${file}`);
+      throw new ConfigError(ENV.keysFile, `cannot read ${given}`);
     }
     return parseMonitoredKeys(text, ENV.keysFile);
   }
@@ -98,6 +101,54 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     timeoutMs: positiveInt(env, ENV.timeoutMs, DEFAULT_TIMEOUT_MS),
     secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlMs, 30_000),
     alertTopicArn: env[ENV.alertTopicArn] || null,
+  };
+}
+
+/** The incident layer's settings (the check Lambda in a deployed stack; absent in bare checks). */
+export interface IncidentRuntimeConfig {
+  readonly table: string;
+  readonly queueUrl: string;
+  readonly openAfterRuns: number;
+  readonly resolveAfterRuns: number;
+  readonly remindEveryHours: number;
+  readonly historyDays: number;
+  readonly keyMaxAgeDays: number;
+  readonly monitorName: string;
+  readonly dashboardUrl: string | null;
+  readonly checkLogGroup: string | null;
+  readonly region: string | null;
+  readonly announcementsUrl: string | null;
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  return n;
+}
+
+export function loadIncidentConfig(env: NodeJS.ProcessEnv): IncidentRuntimeConfig | null {
+  const table = env[ENV.stateTable];
+  const queueUrl = env[ENV.notificationQueueUrl];
+  if (!table && !queueUrl) return null;
+  if (!table) throw new ConfigError(ENV.stateTable, 'not set (it goes with NOTIFICATION_QUEUE_URL)');
+  if (!queueUrl) throw new ConfigError(ENV.notificationQueueUrl, 'not set (it goes with STATE_TABLE)');
+  const announcementsUrl = env[ENV.announcementsUrl] || null;
+  if (announcementsUrl && !isSecureOrLoopback(announcementsUrl)) throw new ConfigError(ENV.announcementsUrl, 'must be an https:// URL');
+  return {
+    table,
+    queueUrl,
+    openAfterRuns: positiveInt(env, ENV.openAfterRuns, 2),
+    resolveAfterRuns: positiveInt(env, ENV.resolveAfterRuns, 1),
+    remindEveryHours: wholeNumber(env, ENV.remindEveryHours, 4),
+    historyDays: positiveInt(env, ENV.historyDays, 30),
+    keyMaxAgeDays: wholeNumber(env, ENV.keyMaxAgeDays, 90),
+    monitorName: env[ENV.monitorName] || 'exchange-key-monitor',
+    dashboardUrl: env[ENV.dashboardUrl] || null,
+    checkLogGroup: env[ENV.checkLogGroup] || null,
+    region: env['AWS_REGION'] || null,
+    announcementsUrl,
   };
 }
 

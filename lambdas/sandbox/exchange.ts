@@ -45,6 +45,16 @@ export interface SandboxOptions {
   readonly latencyMs?: number;
 }
 
+/** The announcement shape documented for public/get-announcements (times in epoch ms). */
+export interface Announcement {
+  readonly id: string;
+  readonly category: 'system' | 'list' | 'delist' | 'event' | 'product';
+  readonly title: string;
+  readonly start_time: number;
+  readonly end_time: number;
+  readonly impacted_params?: Record<string, string>;
+}
+
 export interface RecordedRequest {
   readonly httpMethod: string;
   readonly method: string;
@@ -67,6 +77,10 @@ export interface Sandbox {
   readonly requests: RecordedRequest[];
   /** A fresh key of its own (so a test can revoke it without touching others). */
   mint(behaviour?: Behaviour): Credentials;
+  /** Publish a system announcement (what public/get-announcements returns), e.g. a maintenance window. */
+  announce(announcement: Announcement): void;
+  /** Where announcements are served (the API's /v1 root, as on the real exchange). */
+  readonly announcementsUrl: string;
   /** Delete a key on the "exchange" (as an operator revoking it would): it answers 40101 from now on. */
   revoke(apiKey: string): void;
   close(): Promise<void>;
@@ -121,10 +135,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     issued.set(behaviour, { apiKey, apiSecret: behaviour === 'bad-secret' ? randomBytes(18).toString('base64url') : secret });
   }
   const requests: RecordedRequest[] = [];
+  const announcements: Announcement[] = [];
 
   async function handle(req: IncomingMessage): Promise<Reply> {
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     const url = new URL(req.url ?? '/', 'http://sandbox');
+    if (req.method === 'GET' && url.pathname === '/v1/public/get-announcements') {
+      requests.push({ httpMethod: 'GET', method: 'public/get-announcements', behaviour: 'healthy' });
+      const data = announcements.filter((a) => !url.searchParams.get('category') || a.category === url.searchParams.get('category'));
+      return { status: 200, body: { id: -1, method: 'public/get-announcements', code: 0, result: { data } } };
+    }
     if (req.method === 'GET' && url.pathname === '/ip') {
       requests.push({ httpMethod: 'GET', method: 'ip-echo', behaviour: 'healthy' });
       return { status: 200, body: `${egressIp}\n`, contentType: 'text/plain' };
@@ -215,6 +235,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     baseUrl: (behaviour?: Behaviour) => (behaviour ? `${origin}/b/${behaviour}/exchange/v1` : `${origin}/exchange/v1`),
     credentials: (behaviour: Behaviour = 'healthy') => issued.get(behaviour) as Credentials,
     requests,
+    announcementsUrl: `${origin}/v1/public/get-announcements`,
+    announce: (a: Announcement) => {
+      announcements.push(a);
+    },
     mint: (behaviour: Behaviour = 'healthy') => {
       const apiKey = `sbx${randomBytes(10).toString('hex')}`;
       const secret = randomBytes(18).toString('base64url');

@@ -1,48 +1,64 @@
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../cdk/config.js';
+import { checkContextKeys, ConfigError, loadConfig } from '../../cdk/config.js';
 import { MAX_DESCRIPTION } from '../../cdk/constructs/alarm-factory.js';
+import { EXACT_SECRET_LIMIT } from '../../cdk/constructs/secret-access.js';
+import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
+import { SERVICE_NAME } from '../../lambdas/contract/service.js';
 import { logicalId, synth } from '../support/synth.js';
 
 const WHITELISTED = { eipAllocationId: 'eipalloc-0123456789abcdef0', eipPublicIp: '203.0.113.7' };
+const EXISTING_VPC = {
+  vpcId: 'vpc-0123456789abcdef0',
+  availabilityZones: 'eu-west-1a,eu-west-1b',
+  privateSubnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef1',
+  privateSubnetRouteTableIds: 'rtb-0123456789abcdef0,rtb-0123456789abcdef1',
+  egressIps: '198.51.100.7',
+};
+const PROXY = { proxyUrl: 'http://10.0.0.5:3128', proxyTokenSecretName: 'prod/proxy-token', egressIps: '198.51.100.9' };
+const manyKeys = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}`, expectTrade: i % 3 !== 0 })));
 
 const { template, app } = synth({ alertEmail: 'ops@example.com,oncall@example.com' });
 const imported = synth({ ...WHITELISTED, keys: JSON.stringify([{ name: 'main', expectTrade: true }, { name: 'reporting', secretName: 'prod/reporting-key', expectTrade: false }]) });
 
-type Res = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Res = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 const resources = (t: Template, type: string) => Object.values(t.findResources(type)) as Res[];
+const fnByDescription = (t: Template, prefix: string) => {
+  const fn = resources(t, 'AWS::Lambda::Function').find((f) => String(f.Properties['Description']).startsWith(prefix));
+  if (!fn) throw new Error(`no function ${prefix}`);
+  return fn.Properties;
+};
+const statements = (t: Template) => resources(t, 'AWS::IAM::Policy').flatMap((p) => (p.Properties['PolicyDocument'] as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement);
 
-function alarmFor(t: Template, reason: string, key = 'default'): Res {
-  const found = resources(t, 'AWS::CloudWatch::Alarm').find((a) => {
-    const dims = (a.Properties['Dimensions'] ?? []) as { Name: string; Value: string }[];
-    return dims.some((d) => d.Name === 'Reason' && d.Value === reason) && dims.some((d) => d.Name === 'Key' && d.Value === key);
-  });
-  if (!found) throw new Error(`no ${reason} alarm for ${key}`);
-  return found;
-}
-
-describe('fixed egress IP', () => {
-  it('sends private subnets through one NAT gateway holding a retained Elastic IP, and outputs the IP', () => {
+describe('egress: where the checks leave from', () => {
+  it('own NAT gateway holding a retained Elastic IP, output as the IP to whitelist', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     const eip = logicalId(template, 'AWS::EC2::EIP');
     template.hasResourceProperties('AWS::EC2::NatGateway', { AllocationId: { 'Fn::GetAtt': [eip, 'AllocationId'] } });
-    // Destroying the stack must not release an address that is whitelisted on exchange keys.
     template.hasResource('AWS::EC2::EIP', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    template.hasOutput('EgressIp', { Value: { Ref: eip } });
+    expect(JSON.stringify(template.findOutputs('EgressIps'))).toContain(JSON.stringify({ Ref: eip }));
   });
 
   it('reuses an already-whitelisted Elastic IP by allocation id', () => {
     imported.template.resourceCountIs('AWS::EC2::EIP', 0);
     imported.template.hasResourceProperties('AWS::EC2::NatGateway', { AllocationId: WHITELISTED.eipAllocationId });
-    imported.template.hasOutput('EgressIp', { Value: '203.0.113.7' });
   });
 
-  it('can use a NAT instance with the same fixed Elastic IP instead (cheaper)', () => {
+  it('a NAT instance keeps the Elastic IP and admits HTTPS from the Lambdas (or every check would time out)', () => {
     const { template: t } = synth({ natMode: 'instance' });
     t.resourceCountIs('AWS::EC2::NatGateway', 0);
     const instance = logicalId(t, 'AWS::EC2::Instance');
     t.hasResourceProperties('AWS::EC2::EIPAssociation', { InstanceId: { Ref: instance }, AllocationId: { 'Fn::GetAtt': [logicalId(t, 'AWS::EC2::EIP'), 'AllocationId'] } });
+    const fnSg = logicalId(t, 'AWS::EC2::SecurityGroup', (p) => String(p['GroupDescription']).startsWith('exchange-key-monitor Lambdas'));
+    const natSg = (resources(t, 'AWS::EC2::Instance')[0]?.Properties['SecurityGroupIds'] as { 'Fn::GetAtt': [string, string] }[])[0]?.['Fn::GetAtt'][0];
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [natSg, 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [fnSg, 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+    });
   });
 
   it('keeps one NAT (one IP to whitelist) even across two AZs', () => {
@@ -50,46 +66,60 @@ describe('fixed egress IP', () => {
     t.resourceCountIs('AWS::EC2::NatGateway', 1);
     expect(resources(t, 'AWS::EC2::Route').filter((r) => 'NatGatewayId' in r.Properties)).toHaveLength(2);
   });
-});
 
-describe('check Lambda', () => {
-  const fnProps = () => {
-    const fn = resources(template, 'AWS::Lambda::Function').find((f) => String(f.Properties['Description']).startsWith('Checks each'));
-    if (!fn) throw new Error('check function not found');
-    return fn.Properties;
-  };
-
-  it('runs Node.js 22 on arm64 with one run at a time and a timeout below the schedule', () => {
-    expect(fnProps()).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1, MemorySize: 256 });
-    expect(fnProps()['Timeout']).toBeLessThan(5 * 60);
-  });
-
-  it('lives only in the private subnets, whose default route is the NAT gateway', () => {
-    const subnetIds = (fnProps()['VpcConfig'] as { SubnetIds: { Ref: string }[] }).SubnetIds.map((s) => s.Ref);
+  it('puts the Lambdas only in private subnets whose default route is the NAT', () => {
+    const subnetIds = (fnByDescription(template, 'Checks each')['VpcConfig'] as { SubnetIds: { Ref: string }[] }).SubnetIds.map((s) => s.Ref);
     const subnets = template.findResources('AWS::EC2::Subnet');
     expect(subnetIds.length).toBeGreaterThan(0);
     for (const id of subnetIds) expect((subnets[id] as Res).Properties['MapPublicIpOnLaunch']).toBe(false);
-    const natRoutes = resources(template, 'AWS::EC2::Route').filter((r) => 'NatGatewayId' in r.Properties);
-    const assoc = resources(template, 'AWS::EC2::SubnetRouteTableAssociation');
-    for (const id of subnetIds) {
-      const table = assoc.find((a) => (a.Properties['SubnetId'] as { Ref: string }).Ref === id)?.Properties['RouteTableId'];
-      expect(natRoutes.some((r) => JSON.stringify(r.Properties['RouteTableId']) === JSON.stringify(table))).toBe(true);
-    }
   });
 
-  it('gets its configuration, the egress IP and no secret through the environment', () => {
-    const env = (fnProps()['Environment'] as { Variables: Record<string, unknown> }).Variables;
+  it('exports the VPC, private subnets and a bot security group for a bot that should leave from the same IP', () => {
+    template.hasOutput('VpcId', {});
+    template.hasOutput('PrivateSubnetIds', {});
+    template.hasOutput('BotSecurityGroupId', {});
+  });
+
+  it('in your existing VPC: no VPC, NAT or EIP of its own; your subnets; your egress IPs in the checks', () => {
+    const { template: t } = synth(EXISTING_VPC);
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP', 'AWS::EC2::Instance', 'AWS::EC2::Subnet']) t.resourceCountIs(type, 0);
+    const fn = fnByDescription(t, 'Checks each');
+    expect((fn['VpcConfig'] as { SubnetIds: string[] }).SubnetIds).toEqual(['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1']);
+    expect((fn['Environment'] as { Variables: Record<string, string> }).Variables['EXPECTED_EGRESS_IP']).toBe('198.51.100.7');
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: 'vpc-0123456789abcdef0', GroupDescription: Match.stringLikeRegexp('no inbound, HTTPS out') });
+  });
+
+  it('through a forward proxy: no VPC or NAT at all, the proxy URL in the environment, its token read from Secrets Manager', () => {
+    const { template: t } = synth(PROXY);
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::NatGateway', 'AWS::EC2::EIP', 'AWS::EC2::SecurityGroup']) t.resourceCountIs(type, 0);
+    const fn = fnByDescription(t, 'Checks each');
+    expect(fn['VpcConfig']).toBeUndefined();
+    const env = (fn['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(env['EXCHANGE_PROXY_URL']).toBe('http://10.0.0.5:3128');
+    expect(env['EXPECTED_EGRESS_IP']).toBe('198.51.100.9');
+    expect(JSON.stringify(env)).not.toMatch(/token":"[^{]/i);
+    expect(JSON.stringify(statements(t))).toContain(':secret:prod/proxy-token-??????');
+  });
+});
+
+describe('check Lambda', () => {
+  const fn = () => fnByDescription(template, 'Checks each');
+
+  it('runs Node.js 24 (newest LTS runtime) on arm64, one run at a time, its timeout below the schedule', () => {
+    expect(fn()).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1 });
+    expect(fn()['Timeout']).toBeLessThan(5 * 60);
+  });
+
+  it('gets configuration, the egress IP and no secret through the environment; the key list is a bundled file', () => {
+    const env = (fn()['Environment'] as { Variables: Record<string, unknown> }).Variables;
     expect(env['EXPECTED_EGRESS_IP']).toEqual({ Ref: logicalId(template, 'AWS::EC2::EIP') });
     expect(env['EXCHANGE_BASE_URL']).toBe('https://api.crypto.com/exchange/v1');
+    expect(env['MONITORED_KEYS_FILE']).toBe('monitored-keys.json');
+    expect(env['MONITORED_KEYS']).toBeUndefined();
     expect(JSON.stringify(env)).not.toMatch(/apiSecret|api_secret/i);
-    const keys = imported.template.toJSON() as { Resources: Record<string, Res> };
-    const importedEnv = Object.values(keys.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties['Description']).startsWith('Checks each'));
-    const monitored = (importedEnv?.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables['MONITORED_KEYS'];
-    expect(JSON.stringify(monitored)).toContain('prod/reporting-key');
-    expect(JSON.stringify(monitored)).toContain('\\"expectTrade\\":false');
   });
 
-  it('is scheduled every 5 minutes with no retries and a short event age, at both EventBridge and Lambda', () => {
+  it('is scheduled with no retries and a short event age, at both EventBridge and Lambda', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
       Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
@@ -99,146 +129,208 @@ describe('check Lambda', () => {
 
   it('logs to an explicit log group with retention', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
-    expect(fnProps()['LoggingConfig']).toMatchObject({ LogGroup: { Ref: expect.stringMatching(/^CheckFunctionLogs/) } });
+    expect(fn()['LoggingConfig']).toMatchObject({ LogGroup: { Ref: expect.stringMatching(/CheckFunctionLogs/) } });
   });
 });
 
 describe('least privilege', () => {
-  it('lets the check Lambda read only the monitored secrets', () => {
-    const secret = logicalId(template, 'AWS::SecretsManager::Secret');
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyName: Match.stringLikeRegexp('CheckFunction'),
-      PolicyDocument: { Statement: [{ Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secret } }] },
-    });
+  it('reads exactly the monitored secrets (a by-name secret as name + random suffix, never a wildcard)', () => {
+    const read = statements(imported.template).filter((s) => s.Action === 'secretsmanager:GetSecretValue');
+    expect(JSON.stringify(read)).toContain(':secret:prod/reporting-key-??????');
+    expect(JSON.stringify(read)).not.toContain(':secret:*');
   });
 
-  it('scopes a by-name secret to its name and random suffix, never a wildcard', () => {
-    const statements = resources(imported.template, 'AWS::IAM::Policy').flatMap((p) => (p.Properties['PolicyDocument'] as { Statement: { Action: unknown; Resource: unknown }[] }).Statement);
-    const read = statements.find((s) => s.Action === 'secretsmanager:GetSecretValue');
-    expect(JSON.stringify(read?.Resource)).toContain(':secret:prod/reporting-key-??????');
-  });
-
-  it('has no wildcard action or resource in any policy the stack writes', () => {
-    for (const t of [template, imported.template]) {
-      for (const policy of resources(t, 'AWS::IAM::Policy')) {
-        for (const s of (policy.Properties['PolicyDocument'] as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement) {
-          expect([s.Action].flat().some((a) => a.includes('*'))).toBe(false);
-          expect(JSON.stringify(s.Resource)).not.toBe('"*"');
+  it('has no wildcard action, and "*" resources only for the two AWS actions that take no resource', () => {
+    for (const t of [template, imported.template, synth(PROXY).template]) {
+      for (const s of statements(t)) {
+        expect([s.Action].flat().some((a) => a.includes('*')), JSON.stringify(s)).toBe(false);
+        if (JSON.stringify(s.Resource) === '"*"') {
+          for (const a of [s.Action].flat()) expect(['secretsmanager:BatchGetSecretValue', 'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses']).toContain(a);
         }
       }
     }
   });
 
+  it('attaches no managed policy: each function may write only to its own log group', () => {
+    for (const role of resources(template, 'AWS::IAM::Role').filter((r) => JSON.stringify(r.Properties['AssumeRolePolicyDocument']).includes('lambda.amazonaws.com'))) {
+      expect(role.Properties['ManagedPolicyArns']).toBeUndefined();
+    }
+    for (const s of statements(template).filter((x) => [x.Action].flat().some((a) => a.startsWith('logs:')))) {
+      expect(JSON.stringify(s.Resource)).toMatch(/LogsAE|Logs[0-9A-F]{8}/);
+    }
+  });
+
+  it('lets only this account’s Secrets Manager invoke the rotation Lambda', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' } });
+  });
+
   it('allows only HTTPS out of the Lambdas’ security group, and nothing in', () => {
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      GroupDescription: Match.stringLikeRegexp('exchange-key-monitor Lambdas'),
-      SecurityGroupEgress: [Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' })],
-    });
-    const sg = resources(template, 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties['GroupDescription']).includes('Lambdas'));
+    const sg = resources(template, 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties['GroupDescription']).startsWith('exchange-key-monitor Lambdas'));
+    expect(sg?.Properties['SecurityGroupEgress']).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' })]);
     expect(sg?.Properties['SecurityGroupIngress']).toBeUndefined();
   });
 
   it('passes cdk-nag AwsSolutions in every mode, each finding acknowledged with a reason', () => {
     expect(() => app.synth()).not.toThrow();
     expect(() => imported.app.synth()).not.toThrow();
-    expect(() => synth({ natMode: 'instance', maxAzs: 2 })).not.toThrow();
+    for (const ctx of [{ natMode: 'instance', maxAzs: 2 }, EXISTING_VPC, PROXY, { keys: manyKeys(60) }, { slackWorkspaceId: 'T01ABCDEF23', slackChannelId: 'C01ABCDEF23' }]) {
+      expect(() => synth(ctx).app.synth(), JSON.stringify(ctx)).not.toThrow();
+    }
   });
 
   it('fails synthesis on a finding nobody acknowledged', () => {
-    const widen = (stack: { checkFunction: { addToRolePolicy(s: PolicyStatement): void } }) =>
-      stack.checkFunction.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }));
-    expect(() => synth({}, widen)).toThrow(/AwsSolutions-IAM5/);
+    expect(() => synth({}, (stack) => stack.monitor.checkFunction.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:*'], resources: ['*'] })))).toThrow(/AwsSolutions-IAM5/);
   });
 });
 
-describe('alerts', () => {
-  const topic = () => logicalId(template, 'AWS::SNS::Topic');
+describe('secrets the stack creates', () => {
+  it('are kept on destroy and on key renames (they hold the live key and its backup)', () => {
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: Match.objectLike({ Name: 'exchange-key-monitor/default' }) });
+  });
+});
 
-  it('emails every alertEmail address through an SSL-only topic', () => {
-    template.resourceCountIs('AWS::SNS::Subscription', 2);
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topic() } });
+describe('the notification path', () => {
+  it('encrypts the topics and queues with a customer-managed key that CloudWatch alarms and SNS may use', () => {
+    const key = logicalId(template, 'AWS::KMS::Key');
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+    });
+    for (const topic of resources(template, 'AWS::SNS::Topic')) expect(topic.Properties['KmsMasterKeyId']).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+    for (const queue of resources(template, 'AWS::SQS::Queue')) expect(queue.Properties['KmsMasterKeyId']).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
+  });
+
+  it('emails every alertEmail address from an SSL-only topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
   });
 
-  it.each([
-    ['AUTH_FAILED', '40101'],
-    ['IP_NOT_WHITELISTED', '40103'],
-    ['TRADE_PERMISSION_MISSING', '40101'],
-  ])('alarms per key on %s (%s) with alarm and OK actions to the topic', (reason, code) => {
-    const alarm = alarmFor(template, reason);
-    expect(alarm.Properties).toMatchObject({
-      MetricName: 'Failure',
-      Namespace: 'ExchangeKeyMonitor',
-      Statistic: 'Sum',
-      Threshold: 1,
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [{ Ref: topic() }],
-      OKActions: [{ Ref: topic() }],
-    });
-    expect(JSON.stringify(alarm.Properties['AlarmDescription'])).toContain(code);
+  it('retries failed deliveries through the queue and ends them, visible, in a dead-letter queue', () => {
+    const dlq = logicalId(template, 'AWS::SQS::Queue', (p) => p['RedrivePolicy'] === undefined);
+    template.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 8 } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
   });
 
-  it('puts the egress IP into the 40103 runbook', () => {
-    const text = alarmFor(imported.template, 'IP_NOT_WHITELISTED', 'main').Properties['AlarmDescription'] as string;
-    expect(text).toContain('Add 203.0.113.7 to the key’s IP whitelist');
-    expect(text).toContain('wait 2–5 minutes');
-    // With a created EIP, the description is joined around the address CloudFormation allocates.
-    const joined = alarmFor(template, 'IP_NOT_WHITELISTED').Properties['AlarmDescription'];
-    expect(JSON.stringify(joined)).toContain(JSON.stringify({ Ref: logicalId(template, 'AWS::EC2::EIP') }));
-  });
-
-  it('keeps every alarm description within CloudWatch’s 1024 characters', () => {
-    for (const alarm of resources(imported.template, 'AWS::CloudWatch::Alarm')) {
-      expect(String(alarm.Properties['AlarmDescription']).length).toBeLessThanOrEqual(MAX_DESCRIPTION);
+  it('sends CloudWatch alarms into the same queue (one path, one format), except the notifier’s own failure', () => {
+    const alarmTopic = logicalId(template, 'AWS::SNS::Topic', (p) => String(p['DisplayName']).includes('alarm events'));
+    const emailTopic = logicalId(template, 'AWS::SNS::Topic', (p) => p['DisplayName'] === 'Exchange key monitor');
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', TopicArn: { Ref: alarmTopic } });
+    for (const alarm of resources(template, 'AWS::CloudWatch::Alarm')) {
+      const target = String(alarm.Properties['AlarmName']).endsWith('NOTIFIER_ERRORS') ? emailTopic : alarmTopic;
+      expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: target }]);
+      expect(alarm.Properties['OKActions']).toEqual([{ Ref: target }]);
     }
   });
 
-  it('alarms on any other unhealthy state, without repeating the specific alarms', () => {
-    const other = resources(template, 'AWS::CloudWatch::Alarm').find((a) => String(a.Properties['AlarmName']).endsWith('-UNHEALTHY'));
-    const expr = (other?.Properties['Metrics'] as { Expression?: string }[]).find((m) => m.Expression)?.Expression;
-    expect(expr).toBe('IF(h < 1 AND (FILL(a, 0) + FILL(i, 0) + FILL(t, 0)) == 0, 1, 0)');
-    expect(other?.Properties).toMatchObject({ EvaluationPeriods: 2, OKActions: [{ Ref: topic() }] });
+  it('keeps incident state in an on-demand DynamoDB table with a TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
   });
 
-  it('watches the monitor itself: a heartbeat that breaches on missing data, and Lambda errors', () => {
+  it('wires Slack through Amazon Q Developer when a workspace and channel are given, with a read-only guardrail', () => {
+    const { template: t } = synth({ slackWorkspaceId: 'T01ABCDEF23', slackChannelId: 'C01ABCDEF23' });
+    t.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', { SlackWorkspaceId: 'T01ABCDEF23', SlackChannelId: 'C01ABCDEF23' });
+    const guardrails = resources(t, 'AWS::Chatbot::SlackChannelConfiguration')[0]?.Properties['GuardrailPolicies'];
+    expect(JSON.stringify(guardrails)).toContain(':iam::aws:policy/CloudWatchReadOnlyAccess');
+    expect(JSON.stringify(guardrails)).not.toContain('AdministratorAccess');
+  });
+});
+
+describe('monitor-the-monitor alarms', () => {
+  const names = (t: Template) => resources(t, 'AWS::CloudWatch::Alarm').map((a) => String(a.Properties['AlarmName']).replace(/^Monitor-/, '')).sort();
+
+  it('are a fixed set, the same at 1 key and at 1,000', () => {
+    const fixed = ['CHECK_FUNCTION_ERRORS', 'HEARTBEAT', 'NOTIFICATIONS_UNDELIVERED', 'NOTIFIER_ERRORS', 'ROTATION_FAILED'];
+    expect(names(template)).toEqual(fixed);
+    expect(names(synth({ keys: manyKeys(1000) }).template)).toEqual(fixed);
+  });
+
+  it('watch exactly the heartbeat metric the check Lambda emits (namespace, name, every dimension)', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'KeysChecked',
+      Namespace: 'ExchangeKeyMonitor',
+      MetricName: METRIC.keysChecked,
+      Dimensions: [{ Name: DIMENSION.service, Value: SERVICE_NAME }],
+      Statistic: 'SampleCount',
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
-      OKActions: [{ Ref: topic() }],
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors',
-      Namespace: 'AWS/Lambda',
-      AlarmActions: [{ Ref: topic() }],
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('CheckFunction') } }],
     });
   });
 
-  it('can be muted for maintenance without losing the alarms', () => {
-    const { template: t } = synth({ muteAlarms: 'true' });
-    for (const alarm of resources(t, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties['ActionsEnabled']).toBe(false);
+  it('do not count a refused rotation (reported on its own) as a failed one', () => {
+    const alarm = resources(template, 'AWS::CloudWatch::Alarm').find((a) => String(a.Properties['AlarmName']).endsWith('ROTATION_FAILED'));
+    const refused = (alarm?.Properties['Metrics'] as { Id: string; MetricStat?: { Metric: { MetricName: string } } }[]).find((m) => m.Id === 'refused');
+    expect(refused?.MetricStat?.Metric.MetricName).toBe(METRIC.rotationsRefused);
   });
 
-  it('has a dashboard showing the egress IP, health, latency, failure reasons and alarm states', () => {
+  it('keep every description (headline, then runbook) within CloudWatch’s 1024 characters', () => {
+    for (const alarm of resources(template, 'AWS::CloudWatch::Alarm')) {
+      const text = String(alarm.Properties['AlarmDescription']);
+      expect(text.length).toBeLessThanOrEqual(MAX_DESCRIPTION);
+      expect(text).toMatch(/^[^.]+\. .+/);
+    }
+  });
+
+  it('show on a dashboard with aggregate graphs and the per-key view from Logs Insights', () => {
     const body = new Capture();
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardBody: body });
     const text = JSON.stringify(body.asObject());
-    for (const needle of ['Egress IP', 'Key health', 'Exchange latency', 'Failure reasons', 'alarm']) expect(text).toContain(needle);
+    for (const needle of ['Egress IP', 'Keys checked', 'Unhealthy keys by diagnosis', 'Exchange latency', 'Latest state per key', 'Failures by key', 'Slowest keys']) expect(text).toContain(needle);
+  });
+});
+
+describe('scale: 1,000 keys deploy', () => {
+  const big = synth({ keys: manyKeys(1000), alertEmail: 'ops@example.com' });
+  const json = big.template.toJSON() as { Resources: Record<string, Res>; Outputs: Record<string, unknown> };
+
+  it('stays inside CloudFormation’s limits: 500 resources, 200 outputs, 1 MB', () => {
+    expect(Object.keys(json.Resources).length).toBeLessThan(100);
+    expect(Object.keys(json.Outputs).length).toBeLessThan(200);
+    expect(JSON.stringify(json).length).toBeLessThan(1_000_000);
+  });
+
+  it('grants secret access by tag beyond the exact-list limit, keeping every inline policy under IAM’s 10,240 characters', () => {
+    expect(EXACT_SECRET_LIMIT).toBeLessThan(1000);
+    for (const policy of resources(big.template, 'AWS::IAM::Policy')) expect(JSON.stringify(policy.Properties['PolicyDocument']).length).toBeLessThan(10_240);
+    const tagged = statements(big.template).filter((s) => JSON.stringify(s.Condition ?? {}).includes('aws:ResourceTag/exchange-key-monitor'));
+    expect(tagged.length).toBe(2); // check and rotation
+  });
+
+  it('keeps the key list out of Lambda’s 4 KB environment', () => {
+    for (const fn of resources(big.template, 'AWS::Lambda::Function')) expect(JSON.stringify(fn.Properties['Environment'] ?? {}).length).toBeLessThan(4_096);
+  });
+
+  it('keeps the dashboard inside CloudWatch’s quotas (500 widgets, 500 metrics per widget)', () => {
+    const body = new Capture();
+    big.template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardBody: body });
+    const dashboard = JSON.parse(
+      (body.asObject() as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join(''),
+    ) as { widgets: { properties: { metrics?: unknown[] } }[] };
+    expect(dashboard.widgets.length).toBeLessThan(500);
+    for (const w of dashboard.widgets) expect((w.properties.metrics ?? []).length).toBeLessThan(500);
+    // Not one widget or metric more than with a single key.
+    const small = new Capture();
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardBody: small });
+    expect(JSON.stringify(body.asObject())).toBe(JSON.stringify(small.asObject()));
   });
 });
 
 describe('configuration', () => {
   const get = (ctx: Record<string, unknown>) => (name: string) => ctx[name];
 
-  it('defaults to one created key, every 5 minutes, production, NAT gateway, 1 AZ', () => {
-    expect(loadConfig(get({}))).toMatchObject({ keys: [{ name: 'default', expectTrade: true }], scheduleMinutes: 5, natMode: 'gateway', maxAzs: 1, exchangeBaseUrl: 'https://api.crypto.com/exchange/v1', eip: null });
+  it('defaults to one created key, every 5 minutes, production, own NAT gateway, 1 AZ', () => {
+    expect(loadConfig(get({}))).toMatchObject({
+      keys: [{ name: 'default', expectTrade: true }],
+      scheduleMinutes: 5,
+      egress: { mode: 'nat', natMode: 'gateway', maxAzs: 1, eip: null },
+      exchangeBaseUrl: 'https://api.crypto.com/exchange/v1',
+      incidents: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryHours: 4, historyDays: 30, keyMaxAgeDays: 90 },
+    });
   });
 
   it('accepts -c strings as well as cdk.json values', () => {
-    expect(loadConfig(get({ scheduleMinutes: '10', maxAzs: 2, exchangeBaseUrl: 'uat' }))).toMatchObject({ scheduleMinutes: 10, maxAzs: 2, exchangeBaseUrl: 'https://uat-api.3ona.co/exchange/v1' });
+    expect(loadConfig(get({ scheduleMinutes: '10', maxAzs: 2, exchangeBaseUrl: 'uat' }))).toMatchObject({ scheduleMinutes: 10, egress: { maxAzs: 2 }, exchangeBaseUrl: 'https://uat-api.3ona.co/exchange/v1' });
   });
 
   it.each([
@@ -246,7 +338,8 @@ describe('configuration', () => {
     [{ alertEmail: 'not-an-email' }, 'alertEmail'],
     [{ natMode: 'nat-please' }, 'natMode'],
     [{ maxAzs: 3 }, 'maxAzs'],
-    [{ exchangeBaseUrl: 'http://api.crypto.com' }, 'exchangeBaseUrl'],
+    [{ exchangeBaseUrl: 'http://api.crypto.com/exchange/v1' }, 'exchangeBaseUrl'],
+    [{ exchangeBaseUrl: 'https://x.test/exchange/v1/private/cancel-all-orders?_=' }, 'exchangeBaseUrl'],
     [{ eipAllocationId: 'eipalloc-0123456789abcdef0' }, 'eipPublicIp'],
     [{ eipAllocationId: 'abc', eipPublicIp: '203.0.113.7' }, 'eipAllocationId'],
     [{ keys: '[{"name":"a b"}]' }, 'keys[0].name'],
@@ -255,7 +348,17 @@ describe('configuration', () => {
     [{ keys: '[{"name":"a","expectTrade":"yes"}]' }, 'keys[0].expectTrade'],
     [{ keys: '[{"name":"a","secret":"x"}]' }, 'keys[0].secret'],
     [{ keys: '[{' }, 'keys'],
-    [{ muteAlarms: 'maybe' }, 'muteAlarms'],
+    [{ vpcId: 'vpc-0123456789abcdef0' }, 'availabilityZones'],
+    [{ ...EXISTING_VPC, egressIps: '' }, 'egressIps'],
+    [{ ...EXISTING_VPC, privateSubnetIds: 'subnet-0123456789abcdef0' }, 'privateSubnetIds'],
+    [{ ...EXISTING_VPC, natMode: 'instance' }, 'natMode'],
+    [{ ...EXISTING_VPC, proxyUrl: 'http://p:3128' }, 'proxyUrl'],
+    [{ proxyUrl: 'http://p:3128' }, 'egressIps'],
+    [{ proxyUrl: 'http://user:pw@p:3128', egressIps: '198.51.100.9' }, 'proxyUrl'],
+    [{ egressIps: '198.51.100.9' }, 'egressIps'],
+    [{ slackWorkspaceId: 'T01ABCDEF23' }, 'slackChannelId'],
+    [{ teamsTenantId: '00000000-0000-0000-0000-000000000000' }, 'teamsTeamId'],
+    [{ remindEveryHours: '-1' }, 'remindEveryHours'],
   ])('%o fails naming %s', (ctx, field) => {
     let error: unknown;
     try {
@@ -266,34 +369,9 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).field).toBe(field);
   });
-});
 
-describe('rotation wiring', () => {
-  it('attaches on-demand rotation that never starts by itself on deploy', () => {
-    const rotationFn = logicalId(template, 'AWS::Lambda::Function', (p) => String(p['Description']).startsWith('Secrets Manager rotation'));
-    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-      SecretId: { Ref: logicalId(template, 'AWS::SecretsManager::Secret') },
-      RotationLambdaARN: { 'Fn::GetAtt': [rotationFn, 'Arn'] },
-      RotateImmediatelyOnUpdate: false,
-      RotationRules: Match.absent(),
-    });
-    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'secretsmanager.amazonaws.com', FunctionName: { 'Fn::GetAtt': [rotationFn, 'Arn'] } });
-  });
-
-  it('lets the rotation Lambda change version stages of the monitored secrets only, and publish to the topic', () => {
-    const secret = logicalId(template, 'AWS::SecretsManager::Secret');
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyName: Match.stringLikeRegexp('RotationFunction'),
-      PolicyDocument: {
-        Statement: [
-          Match.objectLike({ Action: Match.arrayWith(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage']), Resource: { Ref: secret } }),
-          Match.objectLike({ Action: 'sns:Publish', Resource: { Ref: logicalId(template, 'AWS::SNS::Topic') } }),
-        ],
-      },
-    });
-  });
-
-  it('alarms on key age (default 90 days) per key', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'KeyAgeDays', Threshold: 90, Dimensions: Match.arrayWith([{ Name: 'Key', Value: 'default' }]) });
+  it('refuses an unknown context key that looks like ours, with a suggestion; leaves CDK’s own keys alone', () => {
+    expect(() => checkContextKeys(['alertEmal'])).toThrow(/alertEmal: unknown setting — did you mean alertEmail\?/);
+    expect(() => checkContextKeys(['@aws-cdk/core:newStyleStackSynthesis', 'aws:cdk:bundling-stacks', 'availability-zones:account=1:region=x', 'alertEmail', 'keys'])).not.toThrow();
   });
 });

@@ -7,30 +7,52 @@ import { toolMissing } from '../support/moto.js';
 
 // No AWS credentials, no account, no region: what a new user or CI has.
 const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', CDK_DISABLE_VERSION_CHECK: '1' };
-const out = mkdtempSync(join(tmpdir(), 'ekm-synth-'));
-afterAll(() => rmSync(out, { recursive: true, force: true }));
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function cdkSynth(args: string[]) {
-  return spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', out, ...args], { env, encoding: 'utf8', timeout: 180_000 });
+  const out = mkdtempSync(join(tmpdir(), 'ekm-synth-'));
+  dirs.push(out);
+  const run = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', out, ...args], { env, encoding: 'utf8', timeout: 240_000 });
+  return { ...run, out, template: join(out, 'ExchangeKeyMonitor.template.json') };
 }
+
+const lint = (path: string) => spawnSync('cfn-lint', ['--ignore-checks', 'W3005', '--', path], { encoding: 'utf8' });
+const cfnLintMissing = toolMissing('cfn-lint');
 
 describe('npx cdk synth, offline and with no AWS account', () => {
   const run = cdkSynth(['-c', 'alertEmail=ops@example.com']);
-  const templatePath = join(out, 'ExchangeKeyMonitor.template.json');
 
-  it('synthesizes the stack and bundles both Lambdas', () => {
+  it('synthesizes the stack and bundles all three Lambdas, each with its key list where it needs one', () => {
     expect(run.status, run.stderr).toBe(0);
-    const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, { Type: string }> };
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(2);
-    const bundles = readdirSync(out).filter((d) => d.startsWith('asset.')).map((d) => join(out, d, 'index.mjs'));
-    expect(bundles.filter((b) => statSync(b, { throwIfNoEntry: false })?.isFile())).toHaveLength(2);
+    const template = JSON.parse(readFileSync(run.template, 'utf8')) as { Resources: Record<string, { Type: string }> };
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(3);
+    const assets = readdirSync(run.out).filter((d) => d.startsWith('asset.') && statSync(join(run.out, d, 'index.mjs'), { throwIfNoEntry: false })?.isFile());
+    expect(assets).toHaveLength(3);
+    const withKeys = assets.filter((d) => statSync(join(run.out, d, 'monitored-keys.json'), { throwIfNoEntry: false })?.isFile());
+    expect(withKeys).toHaveLength(2); // check and rotation; the notifier needs no key list
+    expect(JSON.parse(readFileSync(join(run.out, withKeys[0] as string, 'monitored-keys.json'), 'utf8'))).toEqual([
+      { name: 'default', secretId: expect.stringContaining('${Token['), expectTrade: true },
+    ]);
   });
 
-  it.skipIf(toolMissing('cfn-lint'))('passes cfn-lint with no errors or warnings', () => {
+  it.skipIf(cfnLintMissing)('passes cfn-lint with no errors or warnings', () => {
     // W3005: CDK adds DependsOn on a Lambda's role next to a GetAtt of it; redundant, harmless, not ours.
-    const lint = spawnSync('cfn-lint', ['--ignore-checks', 'W3005', '--', templatePath], { encoding: 'utf8' });
-    expect(lint.stdout + lint.stderr).toBe('');
-    expect(lint.status).toBe(0);
+    const result = lint(run.template);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it.skipIf(cfnLintMissing)('synthesizes 1,000 keys, in every egress mode, cfn-lint clean', () => {
+    const keys = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}` })));
+    for (const mode of [[], ['-c', 'natMode=instance'], ['-c', 'proxyUrl=http://10.0.0.5:3128', '-c', 'egressIps=198.51.100.9']]) {
+      const big = cdkSynth(['-c', 'alertEmail=ops@example.com', '-c', `keys=${keys}`, ...mode]);
+      expect(big.status, big.stderr).toBe(0);
+      const template = JSON.parse(readFileSync(big.template, 'utf8')) as { Resources: Record<string, unknown> };
+      expect(Object.keys(template.Resources).length).toBeLessThan(500);
+      const result = lint(big.template);
+      expect(result.stdout + result.stderr, mode.join(' ')).toBe('');
+    }
   });
 
   it('refuses bad configuration with a message naming the field, and no stack trace', () => {
@@ -38,5 +60,17 @@ describe('npx cdk synth, offline and with no AWS account', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('Invalid configuration: natMode: must be one of gateway, instance');
     expect(bad.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  it('refuses a mistyped setting instead of deploying a monitor that tells nobody', () => {
+    const typo = cdkSynth(['-c', 'alertEmal=ops@example.com']);
+    expect(typo.status).not.toBe(0);
+    expect(typo.stderr).toContain('Invalid configuration: alertEmal: unknown setting — did you mean alertEmail?');
+  });
+
+  it('warns loudly when no alert channel is configured', () => {
+    const quiet = cdkSynth([]);
+    expect(quiet.status, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toContain('NO ALERT CHANNEL IS CONFIGURED');
   });
 });

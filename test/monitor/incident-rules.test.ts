@@ -16,7 +16,7 @@ import type { Diagnosis } from '../../lambdas/monitor/types.js';
 // The rules take the clock as an argument: every test here moves time, none sleeps.
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
-const POLICY: IncidentPolicy = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN };
+const POLICY: IncidentPolicy = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 };
 const ctx = { source: 'ExchangeKeyMonitor', expectedIps: ['203.0.113.7'], links: () => [] };
 
 function run(key: string, diagnosis: Diagnosis, over: Partial<KeyRun> = {}): KeyRun {
@@ -29,6 +29,7 @@ function run(key: string, diagnosis: Diagnosis, over: Partial<KeyRun> = {}): Key
     egressIp: '203.0.113.7',
     advice: DIAGNOSIS_TABLE[diagnosis].advice({ egressIp: '203.0.113.7', expectedIps: ['203.0.113.7'], keyPrefix: 'sbx1', detail: 'x', site: 'aws' }),
     facts: [],
+    keyAgeDays: 10,
     ...over,
   };
 }
@@ -250,6 +251,19 @@ describe('mute', () => {
     expect(n.summary).toContain('trading: Authentication failure');
     expect(n.facts.map((f) => f.value)).toEqual(['trading: opened IP_NOT_WHITELISTED', 'trading: changed AUTH_FAILED']);
     expect(m.monitor.mute).toBeNull();
+  });
+});
+
+describe('key age', () => {
+  it('reminds once when a key passes the maximum age, then every 30 days', () => {
+    const m = new Monitor();
+    const DAY = 24 * 60 * MIN;
+    m.at(T0, [run('trading', 'OK', { keyAgeDays: 89 })]);
+    m.at(T0 + DAY, [run('trading', 'OK', { keyAgeDays: 90 })]);
+    m.at(T0 + 2 * DAY, [run('trading', 'OK', { keyAgeDays: 91 })]);
+    expect(m.subjects(T0 + DAY)).toEqual(['🟠 trading: key is 90 days old — create a new key and rotate it in']);
+    m.at(T0 + 31 * DAY, [run('trading', 'OK', { keyAgeDays: 120 })]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['key-age', 'key-age']);
   });
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -8,8 +10,11 @@ import { MonitorStack } from '../../cdk/monitor-stack.js';
  * Synthesize the stack as cdk/app.ts does, cdk-nag included, without bundling the Lambdas (the
  * synth-cli test covers real bundling). Synthesis throws on any unacknowledged nag finding.
  */
+/** cdk.json's context: the feature flags (and defaults) a real `cdk synth` runs with. */
+const CDK_JSON = JSON.parse(readFileSync(fileURLToPath(new URL('../../cdk.json', import.meta.url)), 'utf8')) as { context: Record<string, unknown> };
+
 export function synth(context: Record<string, unknown> = {}, mutate?: (stack: MonitorStack) => void) {
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...CDK_JSON.context, ...context, 'aws:cdk:bundling-stacks': [] } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const config = loadConfig((name) => app.node.tryGetContext(name));
   const stack = new MonitorStack(app, 'Monitor', { config });

@@ -1,0 +1,260 @@
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../lambdas/contract/defaults.js';
+import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../../lambdas/contract/endpoints.js';
+import { ENV } from '../../lambdas/contract/env.js';
+import { METRIC } from '../../lambdas/contract/metrics.js';
+import { DEFAULT_NAMESPACE } from '../../lambdas/contract/service.js';
+import { STORE } from '../../lambdas/contract/store.js';
+import { defaultAnnouncementsUrl } from '../../lambdas/monitor/maintenance.js';
+import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
+import type { AlertsConfig, IncidentConfig, KeyConfig } from '../config.js';
+import { AlarmFactory } from './alarm-factory.js';
+import { MonitorDashboard } from './dashboard.js';
+import { EgressNetwork, type MonitorEgress } from './egress-network.js';
+import { MetricFactory } from './metric-factory.js';
+import { MonitorFunction } from './monitor-function.js';
+import { MAX_DELIVERY_ATTEMPTS, NotificationPath } from './notification-path.js';
+import { grantOnSecrets, monitoredSecrets, type MonitoredSecret } from './secret-access.js';
+
+export interface ExchangeKeyMonitorProps {
+  /** The keys to watch: name, its secret (name or ARN; none = the stack creates one), whether it must trade. */
+  readonly keys: readonly KeyConfig[];
+  /** Where checks leave from. Default: a VPC of the monitor's own with one NAT gateway and Elastic IP. */
+  readonly egress?: MonitorEgress;
+  /** With proxy egress: the secret holding the proxy's token (sent as Proxy-Authorization). */
+  readonly proxyTokenSecret?: secretsmanager.ISecret;
+  /** How often keys are checked. Default 5 minutes. */
+  readonly scheduleMinutes?: number;
+  readonly alerts?: Partial<AlertsConfig>;
+  readonly exchangeBaseUrl?: string;
+  readonly ipEchoUrl?: string;
+  readonly announcementsUrl?: string;
+  readonly metricsNamespace?: string;
+  readonly incidents?: Partial<IncidentConfig>;
+}
+
+export const DEFAULT_INCIDENTS: IncidentConfig = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryHours: 4, historyDays: 30, keyMaxAgeDays: 90 };
+const DEFAULT_ALERTS: AlertsConfig = { emails: [], slack: null, teams: null, channelsSecretName: null };
+
+/**
+ * The whole monitor as one construct: drop it into the CDK app that deploys your bot (passing the
+ * bot's VPC, so both leave from one NAT and one IP), or use the standalone stack that wraps it.
+ * Nothing in it grows with the number of keys except a created secret per key that names none.
+ */
+export class ExchangeKeyMonitor extends Construct {
+  readonly egressIps: readonly string[];
+  readonly vpc: ec2.IVpc | null;
+  readonly botSecurityGroup: ec2.ISecurityGroup | null;
+  readonly secrets: readonly MonitoredSecret[];
+  readonly table: dynamodb.Table;
+  readonly notifications: NotificationPath;
+  readonly checkFunction: MonitorFunction;
+  readonly rotationFunction: MonitorFunction;
+  readonly alarms: AlarmFactory;
+  readonly dashboard: MonitorDashboard;
+  readonly dashboardUrl: string;
+
+  constructor(scope: Construct, id: string, props: ExchangeKeyMonitorProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const scheduleMinutes = props.scheduleMinutes ?? 5;
+    const period = Duration.minutes(scheduleMinutes);
+    const incidents = { ...DEFAULT_INCIDENTS, ...props.incidents };
+    const alerts = { ...DEFAULT_ALERTS, ...props.alerts };
+    const namespace = props.metricsNamespace ?? DEFAULT_NAMESPACE;
+    const baseUrl = props.exchangeBaseUrl ?? PRODUCTION_BASE_URL;
+    const tagValue = stack.stackName;
+    const metrics = new MetricFactory(namespace, period);
+
+    const network = new EgressNetwork(this, 'Network', props.egress ?? { kind: 'own-nat', natMode: 'gateway', maxAzs: 1, eip: null });
+    this.egressIps = network.egressIps;
+    this.vpc = network.vpc;
+    this.botSecurityGroup = network.botSecurityGroup;
+    this.secrets = monitoredSecrets(this, props.keys, tagValue);
+
+    this.table = new dynamodb.Table(this, 'IncidentStore', {
+      partitionKey: { name: STORE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: STORE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: STORE.ttlAttribute,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.table).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-DDB3',
+      reason: 'Incident state and history are rebuilt by the next runs; point-in-time recovery would cost more than the data is worth.',
+    });
+
+    this.dashboardUrl = `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${stack.stackName}`;
+    const common = { [ENV.monitorName]: stack.stackName, [ENV.dashboardUrl]: this.dashboardUrl, [ENV.stateTable]: this.table.tableName };
+    this.notifications = new NotificationPath(this, 'Notifications', { alerts, metricsNamespace: namespace, environment: common });
+    this.table.grant(this.notifications.notifier, 'dynamodb:GetItem', 'dynamodb:PutItem');
+
+    const monitoredKeys: MonitoredKey[] = this.secrets.map((s) => ({ name: s.key.name, secretId: s.secretId, expectTrade: s.key.expectTrade }));
+    const proxy = props.egress?.kind === 'proxy' ? props.egress : null;
+    const runtime = {
+      ...common,
+      [ENV.baseUrl]: baseUrl,
+      [ENV.ipEchoUrl]: props.ipEchoUrl ?? DEFAULT_IP_ECHO_URL,
+      [ENV.expectedIp]: network.egressIps.join(','),
+      [ENV.timeoutMs]: String(DEFAULT_TIMEOUT_MS),
+      [ENV.secretCacheTtlMs]: String(secretCacheTtlMs(scheduleMinutes)),
+      [ENV.notificationQueueUrl]: this.notifications.queue.queueUrl,
+      ...(proxy ? { [ENV.proxyUrl]: proxy.proxyUrl } : {}),
+      ...(proxy && props.proxyTokenSecret ? { [ENV.proxyTokenSecretId]: props.proxyTokenSecret.secretArn } : {}),
+    };
+
+    this.checkFunction = new MonitorFunction(this, 'CheckFunction', {
+      handlerFile: 'check.ts',
+      description: 'Checks each exchange API key: signed read, Trade permission probe, egress IP, clock skew; opens and resolves incidents',
+      placement: network.placement,
+      timeout: Duration.seconds(Math.min(120, scheduleMinutes * 60 - 10)),
+      metricsNamespace: namespace,
+      environment: {
+        ...runtime,
+        [ENV.checkLogGroup]: '',
+        [ENV.openAfterRuns]: String(incidents.openAfterRuns),
+        [ENV.resolveAfterRuns]: String(incidents.resolveAfterRuns),
+        [ENV.remindEveryHours]: String(incidents.remindEveryHours),
+        [ENV.historyDays]: String(incidents.historyDays),
+        [ENV.keyMaxAgeDays]: String(incidents.keyMaxAgeDays),
+        [ENV.announcementsUrl]: props.announcementsUrl ?? defaultAnnouncementsUrl(baseUrl),
+      },
+      keys: monitoredKeys,
+      // One run at a time; a second concurrent run would only double the exchange calls.
+      reservedConcurrency: 1,
+    });
+    this.checkFunction.addEnvironment(ENV.checkLogGroup, this.checkFunction.logGroup.logGroupName);
+    const checkRole = this.checkFunction.role as iam.IRole;
+    grantOnSecrets(checkRole, this.secrets, ['secretsmanager:GetSecretValue'], tagValue);
+    // BatchGetSecretValue has no resource-level scoping; it returns only secrets GetSecretValue allows (above).
+    checkRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
+    Validations.of(checkRole).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Two actions with no resource-level scoping in AWS: BatchGetSecretValue (each secret it returns still needs the per-secret GetSecretValue grant) ' +
+        'and, in a VPC, Lambda’s network-interface actions.',
+    });
+    props.proxyTokenSecret?.grantRead(this.checkFunction);
+    this.table.grant(this.checkFunction, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem');
+    this.notifications.allowEnqueue(this.checkFunction);
+    // EventBridge invokes asynchronously: Lambda's own async retries would run a stale check later.
+    this.checkFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
+    new events.Rule(this, 'Schedule', {
+      description: `Runs the exchange key check every ${scheduleMinutes} minute(s)`,
+      schedule: events.Schedule.rate(period),
+      targets: [new targets.LambdaFunction(this.checkFunction, { retryAttempts: 0, maxEventAge: Duration.seconds(60) })],
+    });
+
+    this.rotationFunction = this.rotation(runtime, monitoredKeys, network, namespace, tagValue, props.proxyTokenSecret);
+    this.alarms = new AlarmFactory(this, 'Alarms', { topic: this.notifications.alarmTopic, prefix: stack.stackName });
+    this.monitorTheMonitor(metrics, period);
+    this.dashboard = new MonitorDashboard(this, 'Dashboard', {
+      dashboardName: stack.stackName,
+      namespace,
+      period,
+      metrics,
+      egressIps: network.egressIps,
+      alarms: this.alarms.alarms,
+      checkLogGroup: this.checkFunction.logGroup,
+      deadLetterDepth: this.notifications.deadLetters.metricApproximateNumberOfMessagesVisible({ label: 'dead letters' }),
+    });
+  }
+
+  /**
+   * Stage → validate from the fixed egress → promote. Attached to a secret on demand (`key-monitor
+   * rotate` passes this function), so no per-secret resource: it scales to any number of keys.
+   */
+  private rotation(
+    runtime: Record<string, string>,
+    keys: MonitoredKey[],
+    network: EgressNetwork,
+    namespace: string,
+    tagValue: string,
+    proxyTokenSecret: secretsmanager.ISecret | undefined,
+  ): MonitorFunction {
+    const fn = new MonitorFunction(this, 'RotationFunction', {
+      handlerFile: 'rotate.ts',
+      description: 'Secrets Manager rotation: validates a staged exchange key from the fixed egress IP before promoting it',
+      placement: network.placement,
+      timeout: Duration.seconds(60),
+      metricsNamespace: namespace,
+      environment: runtime,
+      keys,
+    });
+    grantOnSecrets(
+      fn.role as iam.IRole,
+      this.secrets,
+      [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:ListSecretVersionIds',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+        'secretsmanager:TagResource',
+      ],
+      tagValue,
+    );
+    proxyTokenSecret?.grantRead(fn);
+    this.notifications.allowEnqueue(fn);
+    // Secrets Manager of this account only may invoke it (no confused deputy from another account).
+    fn.addPermission('SecretsManagerInvoke', { principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'), sourceAccount: Stack.of(this).account });
+    return fn;
+  }
+
+  /** Only what must fire when our own code does not run: a fixed set, whatever the number of keys. */
+  private monitorTheMonitor(metrics: MetricFactory, period: Duration): void {
+    const n = this.notifications;
+    this.alarms.create(this, 'HeartbeatAlarm', 'HEARTBEAT', {
+      metric: metrics.metric(METRIC.keysChecked, 'SampleCount'),
+      threshold: 1,
+      comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: TreatMissingData.BREACHING,
+      description:
+        'No key check completed in 2 of the last 3 schedule periods, so key faults would go unnoticed. ' +
+        'Check the CheckFunction log group for errors or timeouts, that the EventBridge schedule rule is enabled, and that the function is not throttled.',
+    });
+    this.alarms.create(this, 'CheckErrorsAlarm', 'CHECK_FUNCTION_ERRORS', {
+      metric: this.checkFunction.metricErrors({ period, statistic: 'Sum' }),
+      description:
+        'The key check Lambda failed (an error or a timeout) instead of reporting a diagnosis. ' +
+        'Its log group has the error; a configuration error names the field (EXCHANGE_BASE_URL, the key list…). Redeploy after fixing.',
+    });
+    this.alarms.create(this, 'DeadLettersAlarm', 'NOTIFICATIONS_UNDELIVERED', {
+      metric: n.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      description:
+        `Notifications could not be delivered to a channel after ${MAX_DELIVERY_ATTEMPTS} attempts and wait in the dead-letter queue. ` +
+        'The NotifierFunction log names the channel and why (redacted). Fix the channel (a revoked webhook, a removed bot), then move the messages back: ' +
+        'aws sqs start-message-move-task --source-arn <DeadLetterQueueArn output>.',
+    });
+    this.alarms.create(this, 'NotifierErrorsAlarm', 'NOTIFIER_ERRORS', {
+      metric: n.notifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      // Straight to email: this fires exactly when the notifier cannot deliver through itself.
+      topic: n.emailTopic,
+      description:
+        'The notifier Lambda failed, so alerts may not reach your chat channels. This alarm goes straight to email because the notifier is what is broken. ' +
+        'Its log group names the error; queued notifications are delivered once it works again.',
+    });
+    const refused = metrics.metric(METRIC.rotationsRefused, 'Sum', { period: Duration.minutes(5) });
+    this.alarms.create(this, 'RotationFailedAlarm', 'ROTATION_FAILED', {
+      metric: new MathExpression({
+        expression: 'errors - FILL(refused, 0)',
+        usingMetrics: { errors: this.rotationFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), refused },
+        period: Duration.minutes(5),
+        label: 'rotation steps that failed for a reason other than a refused key',
+      }),
+      description:
+        'A key rotation step failed for a reason other than a refused key (refusals are reported on their own, with the fix). The current key is untouched. ' +
+        'The RotationFunction log names the error; fix it and run key-monitor rotate again.',
+    });
+  }
+}

@@ -1,0 +1,227 @@
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
+import type { Notification } from '../contract/notification.js';
+import { incidentSk, keyPk, MONITOR_PK, runSk, STATE_SK } from '../contract/store.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-rules.js';
+import type { IncidentStore, RunRecord, Stored } from '../monitor/ports.js';
+import { callWithDeadline } from './aws-calls.js';
+
+/**
+ * The incident store on DynamoDB (layout: contract/store.ts). States are JSON documents with a
+ * top-level version for conditional writes; history and incident items carry a TTL.
+ */
+type Item = Record<string, AttributeValue>;
+
+const KEYS_SK = 'KEYS';
+const RECENT_SK = 'RECENT';
+/** How many incidents `status` lists as "the last incidents". */
+export const RECENT_INCIDENTS = 30;
+const BATCH_GET = 100;
+const BATCH_WRITE = 25;
+
+const s = (v: string): AttributeValue => ({ S: v });
+const n = (v: number): AttributeValue => ({ N: String(v) });
+const isConflict = (err: unknown) => (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+function parseDoc<T>(item: Item | undefined, fallback: T): T {
+  const doc = item?.['doc']?.S;
+  if (!doc) return fallback;
+  try {
+    return { ...fallback, ...(JSON.parse(doc) as object), version: Number(item?.['version']?.N ?? 0) } as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function parseOutbox(item: Item | undefined): Notification[] {
+  try {
+    const list = JSON.parse(item?.['outbox']?.S ?? '[]') as unknown;
+    return Array.isArray(list) ? (list as Notification[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+export interface RecentIncident extends IncidentRecord {
+  readonly key: string | null;
+}
+
+export class DynamoIncidentStore implements IncidentStore {
+  private readonly writes = pLimit(25);
+
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+    private readonly historyDays: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private expiresAt(): number {
+    return Math.floor(this.now() / 1000) + this.historyDays * 86_400;
+  }
+
+  private async getBatch(keys: { pk: string; sk: string }[]): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    const chunks: { pk: string; sk: string }[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET) chunks.push(keys.slice(i, i + BATCH_GET));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: Item[] = chunk.map((k) => ({ pk: s(k.pk), sk: s(k.sk) }));
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > 4) throw new Error('DynamoDB left keys unprocessed after 5 attempts');
+          const res = await callWithDeadline((abortSignal) =>
+            this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }), { abortSignal }),
+          );
+          for (const item of res.Responses?.[this.table] ?? []) out.set(`${item['pk']?.S}|${item['sk']?.S}`, item);
+          pending = (res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+          if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        }
+      }),
+    );
+    return out;
+  }
+
+  async load(keys: readonly string[]): Promise<{ keys: ReadonlyMap<string, Stored<KeyState>>; monitor: Stored<MonitorState> }> {
+    const items = await this.getBatch([{ pk: MONITOR_PK, sk: STATE_SK }, { pk: MONITOR_PK, sk: KEYS_SK }, ...keys.map((k) => ({ pk: keyPk(k), sk: STATE_SK }))]);
+    const monitorItem = items.get(`${MONITOR_PK}|${STATE_SK}`);
+    const out = new Map<string, Stored<KeyState>>();
+    for (const k of keys) {
+      const item = items.get(`${keyPk(k)}|${STATE_SK}`);
+      if (item) out.set(k, { state: parseDoc(item, NEW_KEY_STATE), outbox: parseOutbox(item) });
+    }
+    // The key list `status` reads: kept only when it changes.
+    const known = parseDoc<{ names: string[] }>(items.get(`${MONITOR_PK}|${KEYS_SK}`), { names: [] }).names;
+    if (keys.length > 0 && (known.length !== keys.length || keys.some((k, i) => known[i] !== k))) {
+      await callWithDeadline((abortSignal) =>
+        this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(KEYS_SK), doc: s(JSON.stringify({ names: keys })) } }), { abortSignal }),
+      );
+    }
+    return { keys: out, monitor: { state: parseDoc(monitorItem, NEW_MONITOR_STATE), outbox: parseOutbox(monitorItem) } };
+  }
+
+  private async put(pk: string, readVersion: number, state: { version: number }, outbox: readonly Notification[]): Promise<boolean> {
+    const { version, ...doc } = state;
+    const item: Item = { pk: s(pk), sk: s(STATE_SK), version: n(version), doc: s(JSON.stringify(doc)) };
+    if (outbox.length > 0) item['outbox'] = s(JSON.stringify(outbox));
+    try {
+      await callWithDeadline((abortSignal) =>
+        this.db.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: item,
+            ConditionExpression: readVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
+            ...(readVersion === 0 ? {} : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': n(readVersion) } }),
+          }),
+          { abortSignal },
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  saveKey(key: string, readVersion: number, state: KeyState, outbox: readonly Notification[]): Promise<boolean> {
+    return this.writes(() => this.put(keyPk(key), readVersion, state, outbox));
+  }
+
+  saveMonitor(readVersion: number, state: MonitorState, outbox: readonly Notification[]): Promise<boolean> {
+    return this.put(MONITOR_PK, readVersion, state, outbox);
+  }
+
+  async clearOutbox(scope: { key: string } | 'monitor', version: number): Promise<void> {
+    const pk = scope === 'monitor' ? MONITOR_PK : keyPk(scope.key);
+    try {
+      await this.writes(() =>
+        callWithDeadline((abortSignal) =>
+          this.db.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: { pk: s(pk), sk: s(STATE_SK) },
+              UpdateExpression: 'REMOVE outbox',
+              ConditionExpression: '#v = :v',
+              ExpressionAttributeNames: { '#v': 'version' },
+              ExpressionAttributeValues: { ':v': n(version) },
+            }),
+            { abortSignal },
+          ),
+        ),
+      );
+    } catch (err) {
+      // A newer run owns the item now and carries its own outbox; ours was sent.
+      if (!isConflict(err)) throw err;
+    }
+  }
+
+  private async writeBatch(items: Item[]): Promise<void> {
+    const chunks: Item[][] = [];
+    for (let i = 0; i < items.length; i += BATCH_WRITE) chunks.push(items.slice(i, i + BATCH_WRITE));
+    await Promise.all(
+      chunks.map((chunk) =>
+        this.writes(async () => {
+          let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+          for (let attempt = 0; pending.length > 0; attempt++) {
+            if (attempt > 4) throw new Error('DynamoDB left writes unprocessed after 5 attempts');
+            const res = await callWithDeadline((abortSignal) => this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }), { abortSignal }));
+            pending = (res.UnprocessedItems?.[this.table] as typeof pending | undefined) ?? [];
+            if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          }
+        }),
+      ),
+    );
+  }
+
+  async appendHistory(records: readonly RunRecord[]): Promise<void> {
+    const expiresAt = this.expiresAt();
+    await this.writeBatch(records.map((r) => ({ pk: s(keyPk(r.key)), sk: s(runSk(r.at)), doc: s(JSON.stringify(r)), expiresAt: n(expiresAt) })));
+  }
+
+  async recordIncidents(records: readonly IncidentRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const expiresAt = this.expiresAt();
+    const pk = (r: IncidentRecord) => (r.scope.type === 'key' ? keyPk(r.scope.key) : MONITOR_PK);
+    await this.writeBatch(records.map((r) => ({ pk: s(pk(r)), sk: s(incidentSk(r.openedAt)), doc: s(JSON.stringify(r)), expiresAt: n(expiresAt) })));
+    // The short list `status` shows as "the last incidents" (newest first, resolved ones replace their opening).
+    const current = await this.recentIncidents();
+    const fresh: RecentIncident[] = records.map((r) => ({ ...r, key: r.scope.type === 'key' ? r.scope.key : null }));
+    const merged = [...fresh, ...current.filter((c) => !fresh.some((f) => f.id === c.id))].sort((a, b) => b.openedAt - a.openedAt).slice(0, RECENT_INCIDENTS);
+    await callWithDeadline((abortSignal) =>
+      this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(RECENT_SK), doc: s(JSON.stringify({ incidents: merged })) } }), { abortSignal }),
+    );
+  }
+
+  // Reads for `key-monitor status`.
+
+  async recentIncidents(): Promise<RecentIncident[]> {
+    const res = await callWithDeadline((abortSignal) =>
+      this.db.send(new GetItemCommand({ TableName: this.table, Key: { pk: s(MONITOR_PK), sk: s(RECENT_SK) }, ConsistentRead: true }), { abortSignal }),
+    );
+    return parseDoc<{ incidents: RecentIncident[] }>(res.Item, { incidents: [] }).incidents;
+  }
+
+  async knownKeys(): Promise<string[]> {
+    const res = await callWithDeadline((abortSignal) =>
+      this.db.send(new GetItemCommand({ TableName: this.table, Key: { pk: s(MONITOR_PK), sk: s(KEYS_SK) }, ConsistentRead: true }), { abortSignal }),
+    );
+    return parseDoc<{ names: string[] }>(res.Item, { names: [] }).names;
+  }
+
+  /** Set or clear the mute, retrying over concurrent runs (the monitor item is version-locked). */
+  async updateMonitor(change: (state: MonitorState) => MonitorState): Promise<MonitorState> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { monitor } = await this.load([]);
+      const next = change(monitor.state);
+      if (await this.saveMonitor(monitor.state.version, { ...next, version: monitor.state.version + 1 }, monitor.outbox)) return next;
+    }
+    throw new Error('the monitor state kept changing under us; try again');
+  }
+}
