@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
+import { dynamoDbJsonCall, type DynamoDbCall } from '../../lambdas/aws/dynamodb-json.js';
+import { startBlackHole } from '../support/black-hole.js';
+
+describe('DynamoDeliveryLedger', () => {
+  it('writes the store layout: DELIVERY#<id> / <channel>, TTL in epoch seconds, a conditional claim', async () => {
+    const calls: { op: string; input: Record<string, unknown> }[] = [];
+    const call: DynamoDbCall = async (op, input) => (calls.push({ op, input: input as Record<string, unknown> }), {});
+    const now = Date.UTC(2026, 0, 2, 10, 0, 0);
+    const ledger = new DynamoDeliveryLedger(call, 'ekm-state', { now: () => now, leaseMs: 60_000 });
+    const claim = await ledger.claim('inc-7f3a#1', 'slack');
+    expect(claim.status).toBe('claimed');
+    expect(calls[0]).toMatchObject({
+      op: 'PutItem',
+      input: {
+        TableName: 'ekm-state',
+        Item: { pk: { S: 'DELIVERY#inc-7f3a#1' }, sk: { S: 'slack' }, status: { S: 'sending' }, leaseUntil: { N: String(now + 60_000) }, expiresAt: { N: String(now / 1000 + 14 * 86_400) } },
+        ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :sending AND #leaseUntil < :now)',
+      },
+    });
+    await ledger.record('inc-7f3a#1', 'slack', claim.status === 'claimed' ? claim.token : '', { status: 'gave-up', reason: 'slack: HTTP 404' });
+    expect(calls[1]).toMatchObject({ op: 'PutItem', input: { Item: { status: { S: 'gave-up' }, reason: { S: 'slack: HTTP 404' } }, ConditionExpression: '#token = :token' } });
+  });
+
+  it('a lost claim race reads the item: done → handled, held → in flight until the lease ends', async () => {
+    const now = 1_000_000;
+    const conditionFailed = Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+    const answer = (item: Record<string, unknown>): DynamoDbCall => async (op) => {
+      if (op === 'PutItem') throw conditionFailed;
+      return { Item: item };
+    };
+    expect(await new DynamoDeliveryLedger(answer({ status: { S: 'sent' } }), 't', { now: () => now }).claim('i', 'email')).toEqual({ status: 'handled', outcome: 'sent' });
+    expect(await new DynamoDeliveryLedger(answer({ status: { S: 'sending' }, leaseUntil: { N: String(now + 25_000) } }), 't', { now: () => now }).claim('i', 'email')).toEqual({
+      status: 'in-flight',
+      retryAfterMs: 25_000,
+    });
+  });
+
+  describe('a DynamoDB endpoint that accepts connections and never answers', () => {
+    let hole: Awaited<ReturnType<typeof startBlackHole>>;
+    const saved = { ...process.env };
+    beforeAll(async () => {
+      hole = await startBlackHole();
+      Object.assign(process.env, { AWS_ENDPOINT_URL: hole.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    });
+    afterAll(async () => {
+      process.env = saved;
+      await hole.close();
+    });
+
+    it('ends every ledger call within its deadline, as a typed error, instead of hanging', async () => {
+      const ledger = new DynamoDeliveryLedger(dynamoDbJsonCall({ timeoutMs: 300 }), 't', { deadlineMs: 1_000 });
+      const started = Date.now();
+      await expect(ledger.claim('i', 'slack')).rejects.toMatchObject({ name: expect.stringMatching(/TimeoutError|AbortError/) });
+      expect(Date.now() - started).toBeLessThan(1_500);
+    });
+  });
+});

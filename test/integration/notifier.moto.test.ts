@@ -1,0 +1,400 @@
+/**
+ * The notifier Lambda end to end on moto_server: the real handler, fed SQS events built from
+ * messages actually received from the queue (real receipt handles and receive counts), delivering
+ * to loopback receivers for the HTTP channels and to SNS topics whose SQS inboxes show what email
+ * and Amazon Q subscribers would get. The delivery ledger is a real DynamoDB table.
+ */
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CachedChannelsSecret } from '../../lambdas/aws/channels-secret.js';
+import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
+import { dynamoDbJsonCall } from '../../lambdas/aws/dynamodb-json.js';
+import { SqsMessageVisibility, SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
+import { SnsPublisher } from '../../lambdas/aws/sns-publish.js';
+import { emailChannel } from '../../lambdas/channels/email.js';
+import { createHttpSender, type HttpSender } from '../../lambdas/channels/deliver.js';
+import type { Notification } from '../../lambdas/contract/notification.js';
+import { buildNotifyHandler, type NotifyDeps } from '../../lambdas/handlers/notify.js';
+import { PATHS, SIGNING_SECRET, TELEGRAM_TOKEN, leaks } from '../channels/support/cases.js';
+import { EXPECTED } from '../channels/support/expected.js';
+import { verifyStandardWebhook } from '../channels/support/inspect.js';
+import { NOW_MS, OPENED } from '../channels/support/notifications.js';
+import { startReceiver, type Receiver } from '../channels/support/receiver.js';
+import { alarmMessage } from '../monitor/support/alarms.js';
+import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+
+const skip = toolMissing('moto_server');
+const context = { functionName: 'notify', awsRequestId: 'req-n', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:notify', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+const HTTP_CHANNELS = ['slack', 'teams', 'telegram', 'discord', 'webhook'] as const;
+type HttpName = (typeof HTTP_CHANNELS)[number];
+const SEND_TIMEOUT_MS = 1_500;
+
+describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server DynamoDB, SQS, SNS, Secrets Manager)', () => {
+  let moto: Moto;
+  let sqs: SQSClient;
+  let sns: SNSClient;
+  let sender: HttpSender;
+  let queueUrl: string;
+  let queueArn: string;
+  let alarmTopicArn: string;
+  let emailTopicArn: string;
+  let chatbotTopicArn: string;
+  const inboxUrls: Record<'email' | 'chatbot', string> = { email: '', chatbot: '' };
+  const receivers = {} as Record<HttpName, Receiver>;
+  let secretJson = '';
+  let deps: NotifyDeps;
+  let handler: ReturnType<typeof buildNotifyHandler>;
+  /** Everything the handler wrote, across tests, for the leak check. */
+  let output = '';
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    useEmulator(moto.endpoint);
+    sqs = new SQSClient({});
+    sns = new SNSClient({});
+    const sm = new SecretsManagerClient({});
+    const dynamo = dynamoDbJsonCall();
+    await dynamo(
+      'CreateTable',
+      {
+        TableName: 'ekm-state',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      },
+      AbortSignal.timeout(5_000),
+    );
+    // Visibility 0: a received message stays visible unless the handler holds it back, which is what we check.
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'ekm-notifications', Attributes: { VisibilityTimeout: '0' } }))).QueueUrl!;
+    queueArn = await arnOf(queueUrl);
+    alarmTopicArn = (await sns.send(new CreateTopicCommand({ Name: 'ekm-alarms' }))).TopicArn!;
+    await sns.send(new SubscribeCommand({ TopicArn: alarmTopicArn, Protocol: 'sqs', Endpoint: queueArn }));
+    for (const name of ['email', 'chatbot'] as const) {
+      const topic = (await sns.send(new CreateTopicCommand({ Name: `ekm-${name}` }))).TopicArn!;
+      if (name === 'email') emailTopicArn = topic;
+      else chatbotTopicArn = topic;
+      inboxUrls[name] = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-inbox` }))).QueueUrl!;
+      await sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'sqs', Endpoint: await arnOf(inboxUrls[name]) }));
+    }
+    for (const name of HTTP_CHANNELS) receivers[name] = await startReceiver();
+    secretJson = JSON.stringify({
+      slack: { webhookUrl: `${receivers.slack.baseUrl}${PATHS.slack}` },
+      teams: { webhookUrl: `${receivers.teams.baseUrl}${PATHS.teams}` },
+      telegram: { botToken: TELEGRAM_TOKEN, chatId: '-1001234567890', messageThreadId: 5, apiBaseUrl: receivers.telegram.baseUrl },
+      discord: { webhookUrl: `${receivers.discord.baseUrl}${PATHS.discord.replace('?wait=true', '')}` },
+      webhook: { url: `${receivers.webhook.baseUrl}${PATHS.webhook}`, signingSecret: SIGNING_SECRET },
+    });
+    await sm.send(new CreateSecretCommand({ Name: 'ekm/channels', SecretString: secretJson }));
+    sender = createHttpSender({ timeoutMs: SEND_TIMEOUT_MS });
+    deps = {
+      source: 'ekm-prod',
+      emailTopicArn,
+      chatbotTopicArn,
+      channelsSecret: new CachedChannelsSecret(sm, 'ekm/channels'),
+      ledger: new DynamoDeliveryLedger(dynamo, 'ekm-state'),
+      // The webhook signs with the send time; a fixed clock makes its request exact.
+      send: { http: sender, sns: new SnsPublisher(sns), nowMs: () => NOW_MS },
+      visibility: new SqsMessageVisibility(sqs, (arn) => (arn === queueArn ? queueUrl : null)),
+    };
+    handler = buildNotifyHandler(() => deps);
+  });
+
+  afterAll(async () => {
+    await sender?.close();
+    await Promise.all(Object.values(receivers).map((r) => r.close()));
+    await moto?.stop();
+  });
+
+  beforeEach(async () => {
+    for (const r of Object.values(receivers)) {
+      r.requests.length = 0;
+      r.respond(okReply);
+    }
+    await Promise.all([queueUrl, ...Object.values(inboxUrls)].map((QueueUrl) => sqs.send(new PurgeQueueCommand({ QueueUrl }))));
+  });
+
+  async function arnOf(url: string): Promise<string> {
+    return (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+  }
+
+  /** The reply each service sends on success. */
+  function okReply(req: { url: string }) {
+    if (req.url.startsWith('/bot')) return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true,"result":{"message_id":1}}' };
+    if (req.url.startsWith('/api/webhooks')) return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"id":"1"}' };
+    if (req.url.startsWith('/workflows')) return { status: 202, body: '' };
+    if (req.url.startsWith('/hooks')) return { status: 204 };
+    return { status: 200, body: 'ok' };
+  }
+
+  async function enqueue(...notifications: Notification[]): Promise<void> {
+    await new SqsNotificationQueue(sqs, queueUrl).send(notifications);
+  }
+
+  async function receive(max = 10): Promise<Message[]> {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
+    return out.Messages ?? [];
+  }
+
+  function event(messages: readonly Message[]): SQSEvent {
+    return {
+      Records: messages.map(
+        (m): SQSRecord => ({
+          messageId: m.MessageId!,
+          receiptHandle: m.ReceiptHandle!,
+          body: m.Body!,
+          attributes: {
+            ApproximateReceiveCount: m.Attributes?.['ApproximateReceiveCount'] ?? '1',
+            SentTimestamp: m.Attributes?.['SentTimestamp'] ?? '0',
+            SenderId: m.Attributes?.['SenderId'] ?? 'x',
+            ApproximateFirstReceiveTimestamp: m.Attributes?.['ApproximateFirstReceiveTimestamp'] ?? '0',
+          },
+          messageAttributes: {},
+          md5OfBody: m.MD5OfBody ?? '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: queueArn,
+          awsRegion: 'us-east-1',
+        }),
+      ),
+    };
+  }
+
+  /** What the Lambda service does: invoke, then delete the records that did not fail. */
+  async function invoke(messages: readonly Message[]) {
+    const run = await captureOutput(() => handler(event(messages), context) as Promise<SQSBatchResponse>);
+    output += run.raw;
+    const failed = new Set(run.value.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const m of messages) if (!failed.has(m.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
+    const emf = run.docs.find((d) => '_aws' in d) ?? {};
+    return { response: run.value, docs: run.docs, emf };
+  }
+
+  async function inbox(name: 'email' | 'chatbot'): Promise<{ subject?: string; message: string }[]> {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: inboxUrls[name], MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    for (const m of out.Messages ?? []) await sqs.send(new DeleteMessageCommand({ QueueUrl: inboxUrls[name], ReceiptHandle: m.ReceiptHandle! }));
+    return (out.Messages ?? []).map((m) => {
+      const body = JSON.parse(m.Body!) as { Subject?: string; Message: string };
+      return { subject: body.Subject, message: body.Message };
+    });
+  }
+
+  const counts = () => Object.fromEntries(HTTP_CHANNELS.map((n) => [n, receivers[n].requests.length]));
+  const withId = (id: string): Notification => ({ ...OPENED, id });
+  /** Make a held-back message visible now (what waiting out its visibility timeout would do). */
+  const fastForward = (m: Message) => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+
+  it('delivers one notification to every channel, exactly the documented request each', async () => {
+    await enqueue(OPENED);
+    const messages = await receive();
+    expect(messages).toHaveLength(1);
+    const { response, emf } = await invoke(messages);
+    expect(response).toEqual({ batchItemFailures: [] });
+
+    for (const name of HTTP_CHANNELS) {
+      const requests = receivers[name].requests;
+      expect(requests, name).toHaveLength(1);
+      const expected = EXPECTED[name].opened;
+      expect(requests[0]!.url).toBe(PATHS[name]);
+      expect(requests[0]!.headers).toMatchObject(expected.headers);
+      expect(JSON.parse(requests[0]!.body)).toEqual(expected.body);
+    }
+    const hook = receivers.webhook.requests[0]!;
+    expect(verifyStandardWebhook(SIGNING_SECRET, hook.headers, hook.body, NOW_MS / 1000)).toBe(true);
+
+    const mails = await inbox('email');
+    expect(mails).toEqual([{ subject: '[ALERT] trading: IP not whitelisted (40103) - add 203.0.113.7 to the key', message: emailChannel({ topicArn: emailTopicArn }).build(OPENED).message }]);
+    expect(mails[0]!.message).toContain('Fix: Add 203.0.113.7 to the key’s IP whitelist.');
+    const chats = await inbox('chatbot');
+    expect(chats).toHaveLength(1);
+    expect(JSON.parse(chats[0]!.message)).toMatchObject({ version: '1.0', source: 'custom', id: 'inc-7f3a#1', metadata: { threadId: 'inc-7f3a' } });
+
+    expect(emf).toMatchObject({ DeliveriesSent: 7, DeliveriesFailed: 0, DeliveriesRetried: 0, MessagesRejected: 0 });
+    expect(await receive()).toHaveLength(0);
+  });
+
+  it('a redelivered message, or the same notification enqueued twice, sends nothing new', async () => {
+    await enqueue(withId('inc-dup#1'));
+    const [first] = await receive();
+    await invoke([first!]);
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(1);
+
+    // SQS redelivers the same message (its delete was lost), and a producer retry enqueued it again.
+    await enqueue(withId('inc-dup#1'));
+    const [again] = await receive();
+    const { response, emf } = await invoke([first!, again!]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(0);
+    expect(await inbox('chatbot')).toHaveLength(1); // from the first delivery only
+    expect(emf).toMatchObject({ DeliveriesSent: 0 });
+  });
+
+  it('one channel answering 500 does not stop the others; the message is held back and only that channel is retried', async () => {
+    receivers.slack.respond({ status: 500, body: `upstream error at ${receivers.slack.baseUrl}${PATHS.slack}` });
+    await enqueue(withId('inc-500#1'));
+    const [received] = await receive();
+    // The queue's own visibility timeout is 0: a message nobody holds back is received again at once.
+    const [message] = await receive();
+    expect(message?.MessageId).toBe(received!.MessageId);
+    const first = await invoke([message!]);
+    expect(first.response.batchItemFailures).toEqual([{ itemIdentifier: message!.MessageId }]);
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
+    expect(first.emf).toMatchObject({ DeliveriesSent: 6, DeliveriesRetried: 1, DeliveriesFailed: 0 });
+    const retryLog = first.docs.find((d) => d['message'] === 'delivery will be retried');
+    expect(retryLog).toMatchObject({ channel: 'slack', afterMs: 30_000, reason: 'slack: HTTP 500: upstream error at [redacted]' });
+
+    // Held back: the queue's own visibility is 0, so only the handler's ChangeMessageVisibility hides it.
+    expect(await receive()).toHaveLength(0);
+    await fastForward(message!);
+    const [redelivered] = await receive();
+    expect(redelivered?.MessageId).toBe(message!.MessageId);
+    expect(redelivered?.Attributes?.['ApproximateReceiveCount']).toBe('3');
+
+    receivers.slack.respond(okReply);
+    const second = await invoke([redelivered!]);
+    expect(second.response.batchItemFailures).toEqual([]);
+    expect(counts()).toEqual({ slack: 2, teams: 1, telegram: 1, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(1);
+    expect(second.emf).toMatchObject({ DeliveriesSent: 1 });
+  });
+
+  it('a deleted Discord webhook (404) is given up and recorded, never retried', async () => {
+    receivers.discord.respond({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Unknown Webhook","code":10015}' });
+    await enqueue(withId('inc-404#1'));
+    const [message] = await receive();
+    const { response, emf, docs } = await invoke([message!]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(emf).toMatchObject({ DeliveriesSent: 6, DeliveriesFailed: 1, DeliveriesRetried: 0 });
+    expect(docs.find((d) => d['message'] === 'delivery failed permanently; not retried')).toMatchObject({ level: 'ERROR', channel: 'discord', reason: expect.stringContaining('webhook deleted') });
+
+    // Even if the message came back, Discord is not tried again.
+    await invoke([message!]);
+    expect(counts()).toMatchObject({ discord: 1, slack: 1 });
+  });
+
+  it('a CloudWatch alarm arriving through SNS goes to every channel as monitor-alarm, and its OK as resolved', async () => {
+    await sns.send(new PublishCommand({ TopicArn: alarmTopicArn, Subject: 'ALARM: "ekm-prod-heartbeat"', Message: JSON.stringify(alarmMessage()) }));
+    const [alarm] = await receive();
+    expect(JSON.parse(alarm!.Body!)).toMatchObject({ Type: 'Notification', TopicArn: alarmTopicArn });
+    expect((await invoke([alarm!])).response.batchItemFailures).toEqual([]);
+
+    const hook = JSON.parse(receivers.webhook.requests[0]!.body);
+    expect(hook).toMatchObject({
+      type: 'exchange-key-monitor.monitor-alarm',
+      data: { id: 'alarm:ekm-prod-heartbeat#2026-01-02T10:02:00.000+0000', kind: 'monitor-alarm', severity: 'critical', subject: '🔴 ekm-prod: No check ran for 15 minutes', scope: { type: 'monitor' } },
+    });
+    expect(JSON.parse(receivers.slack.requests[0]!.body).text).toBe('🔴 ekm-prod: No check ran for 15 minutes');
+    for (const name of HTTP_CHANNELS) expect(receivers[name].requests, name).toHaveLength(1);
+    expect((await inbox('email'))[0]?.subject).toBe('[ALERT] ekm-prod: No check ran for 15 minutes');
+    expect(await inbox('chatbot')).toHaveLength(1);
+
+    await sns.send(new PublishCommand({ TopicArn: alarmTopicArn, Message: JSON.stringify(alarmMessage({ NewStateValue: 'OK', OldStateValue: 'ALARM', StateChangeTime: '2026-01-02T10:40:00.000+0000' })) }));
+    await invoke(await receive());
+    const resolved = JSON.parse(receivers.webhook.requests[1]!.body);
+    expect(resolved).toMatchObject({ data: { kind: 'monitor-alarm-resolved', severity: 'resolved', subject: '✅ ekm-prod: resolved — No check ran for 15 minutes', fix: null } });
+    expect(JSON.parse(receivers.discord.requests[1]!.body).embeds[0].color).toBe(0x2ecc71);
+    expect((await inbox('email'))[0]?.subject).toBe('[RESOLVED] ekm-prod: resolved - No check ran for 15 minutes');
+
+    // INSUFFICIENT_DATA tells nobody anything.
+    await sns.send(new PublishCommand({ TopicArn: alarmTopicArn, Message: JSON.stringify(alarmMessage({ NewStateValue: 'INSUFFICIENT_DATA' })) }));
+    await invoke(await receive());
+    expect(receivers.webhook.requests).toHaveLength(2);
+  });
+
+  it('two invocations handling the same message at once send on each channel at most once', async () => {
+    await enqueue(withId('inc-race#1'));
+    const [message] = await receive();
+    // Slow replies widen the window in which both are between claim and record.
+    for (const name of HTTP_CHANNELS) receivers[name].respond((req) => ({ ...okReply(req), delayMs: 200 }));
+    // One capture around both: captureOutput patches process-wide streams, so two at once would mix.
+    const run = await captureOutput(() => Promise.all([0, 1].map(() => handler(event([message!]), context) as Promise<SQSBatchResponse>)));
+    output += run.raw;
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(1);
+    expect(await inbox('chatbot')).toHaveLength(1);
+    const emf = run.docs.filter((d) => '_aws' in d);
+    expect(emf).toHaveLength(2);
+    expect(emf.reduce((sum, d) => sum + Number(d['DeliveriesSent']), 0)).toBe(7);
+    // The loser of each claim asks to come back later rather than assume the winner succeeded.
+    const retried = emf.reduce((sum, d) => sum + Number(d['DeliveriesRetried']), 0);
+    const heldBack = run.value.reduce((sum, r) => sum + r.batchItemFailures.length, 0);
+    expect(retried).toBeLessThanOrEqual(7);
+    expect(retried > 0).toBe(heldBack > 0);
+  });
+
+  it('a poison message is logged without its payload, counted and dropped, and the rest of the batch is delivered', async () => {
+    await sqs.send(new (await import('@aws-sdk/client-sqs')).SendMessageCommand({ QueueUrl: queueUrl, MessageBody: `\x1b[2J${'garbage '.repeat(100)}` }));
+    await enqueue(withId('inc-poison#1'));
+    const messages = await receive();
+    expect(messages).toHaveLength(2);
+    const { response, emf, docs } = await invoke(messages);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(emf).toMatchObject({ MessagesRejected: 1, DeliveriesSent: 7 });
+    const rejected = docs.find((d) => d['message'] === 'queue message rejected and dropped');
+    expect(rejected).toMatchObject({ level: 'ERROR', problem: 'body is not JSON' });
+    expect(String(rejected!['excerpt']).length).toBeLessThanOrEqual(200);
+    expect(String(rejected!['excerpt'])).not.toContain('\x1b');
+    expect(await receive()).toHaveLength(0);
+  });
+
+  it('a channel that hangs ends at the sender timeout as a retry; the others are not held up', async () => {
+    receivers.telegram.respond({ status: 200, body: '{"ok":true}', delayMs: 30_000 });
+    await enqueue(withId('inc-hang#1'));
+    const [message] = await receive();
+    const started = Date.now();
+    const { response, docs } = await invoke([message!]);
+    expect(Date.now() - started).toBeLessThan(SEND_TIMEOUT_MS + 3_000);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(docs.find((d) => d['message'] === 'delivery will be retried')).toMatchObject({ channel: 'telegram', reason: expect.stringContaining('no reply within') });
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(1);
+  });
+
+  it('an unreadable channels secret still delivers email and Amazon Q, and retries the message for the rest', async () => {
+    const broken: NotifyDeps = { ...deps, channelsSecret: new CachedChannelsSecret(new SecretsManagerClient({}), 'ekm/does-not-exist') };
+    const brokenHandler = buildNotifyHandler(() => broken);
+    await enqueue(withId('inc-nosecret#1'));
+    const [message] = await receive();
+    const run = await captureOutput(() => brokenHandler(event([message!]), context) as Promise<SQSBatchResponse>);
+    output += run.raw;
+    expect(run.value.batchItemFailures).toEqual([{ itemIdentifier: message!.MessageId }]);
+    expect(run.docs.find((d) => String(d['message']).startsWith('channels secret unreadable'))).toMatchObject({ level: 'ERROR', fault: 'not-found', errorName: 'ResourceNotFoundException' });
+    expect(counts()).toEqual({ slack: 0, teams: 0, telegram: 0, discord: 0, webhook: 0 });
+    expect(await inbox('email')).toHaveLength(1);
+    expect(await inbox('chatbot')).toHaveLength(1);
+
+    // The secret is back: the redelivery reaches the HTTP channels and does not repeat the email.
+    await fastForward(message!);
+    await invoke(await receive());
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(0);
+  });
+
+  it('never puts a token, webhook URL, signing secret or the secret JSON in a log line or metric', () => {
+    expect(output.length).toBeGreaterThan(1_000);
+    expect(leaks(output)).toEqual([]);
+    expect(output).not.toContain(TELEGRAM_TOKEN.split(':')[1]);
+    expect(output).not.toContain(secretJson);
+    expect(output).not.toContain('webhookQuerySecret01');
+    for (const r of Object.values(receivers)) expect(output).not.toContain(r.baseUrl + '/');
+  });
+});
