@@ -15,7 +15,7 @@ import type { ChannelName } from '../channels/channel.js';
 import { DELIVERY_RECORD_DAYS, deliveryPk, STORE } from '../contract/store.js';
 import type { DeliveryLedger, DeliveryVerdict, LedgerClaim } from '../monitor/deliver-notification.js';
 import { awsCallDeadlineMs, callWithDeadline } from './aws-calls.js';
-import type { DynamoDbCall } from './dynamodb-json.js';
+import type { DynamoDbCall } from './dynamodb-call.js';
 
 /**
  * How long a claim stands without a verdict. Longer than any one send (HTTP channels give up after
@@ -54,7 +54,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     this.deadlineMs = options.deadlineMs ?? awsCallDeadlineMs();
   }
 
-  private send(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private send(operation: 'GetItem' | 'PutItem' | 'DeleteItem', input: Record<string, unknown>): Promise<Record<string, unknown>> {
     return callWithDeadline((signal) => this.call(operation, { TableName: this.table, ...input }, signal), this.deadlineMs);
   }
 

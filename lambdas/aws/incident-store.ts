@@ -3,13 +3,14 @@ import {
   BatchWriteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import type { Notification } from '../contract/notification.js';
-import { incidentSk, keyPk, MONITOR_PK, runSk, STATE_SK } from '../contract/store.js';
+import { deliveryPk, incidentSk, keyPk, MONITOR_PK, runSk, STATE_SK } from '../contract/store.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-rules.js';
 import type { IncidentStore, RunRecord, Stored } from '../monitor/ports.js';
 import { callWithDeadline } from './aws-calls.js';
@@ -206,6 +207,17 @@ export class DynamoIncidentStore implements IncidentStore {
       this.db.send(new GetItemCommand({ TableName: this.table, Key: { pk: s(MONITOR_PK), sk: s(RECENT_SK) }, ConsistentRead: true }), { abortSignal }),
     );
     return parseDoc<{ incidents: RecentIncident[] }>(res.Item, { incidents: [] }).incidents;
+  }
+
+  /** What the notifier recorded per channel for one notification (the delivery ledger's items). */
+  async deliveriesOf(notificationId: string): Promise<{ channel: string; status: string; reason: string | null }[]> {
+    const res = await callWithDeadline((abortSignal) =>
+      this.db.send(
+        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': s(deliveryPk(notificationId)) }, ConsistentRead: true }),
+        { abortSignal },
+      ),
+    );
+    return (res.Items ?? []).map((i) => ({ channel: i['sk']?.S ?? '?', status: i['status']?.S ?? '?', reason: i['reason']?.S ?? null }));
   }
 
   async knownKeys(): Promise<string[]> {

@@ -32,14 +32,59 @@ export interface RotateOptions {
   readonly waitSeconds: number;
   /** The stack's RotationFunctionArn output; needed the first time a secret is rotated. */
   readonly rotationFunction: string | undefined;
+  /** Where to look the rotation function up when neither the flag nor the secret names it. */
+  readonly stack: string;
 }
 
-export type Command = CheckOptions | RotateOptions | { readonly command: 'help' } | { readonly command: 'version' };
+/** The commands that act on a deployed monitor, found by its CloudFormation stack's outputs. */
+export interface StackOptions {
+  readonly stack: string;
+  readonly timeoutMs: number;
+}
+
+export interface StatusOptions extends StackOptions {
+  readonly command: 'status';
+  readonly json: boolean;
+}
+
+export interface MuteOptions extends StackOptions {
+  readonly command: 'mute';
+  /** Epoch ms the mute ends. */
+  readonly until: number;
+  readonly reason: string;
+}
+
+export interface UnmuteOptions extends StackOptions {
+  readonly command: 'unmute';
+}
+
+export interface TestAlertOptions extends StackOptions {
+  readonly command: 'test-alert';
+  readonly json: boolean;
+  readonly waitSeconds: number;
+}
+
+export type Command =
+  | CheckOptions
+  | RotateOptions
+  | StatusOptions
+  | MuteOptions
+  | UnmuteOptions
+  | TestAlertOptions
+  | { readonly command: 'help' }
+  | { readonly command: 'version' };
+
+/** A mute longer than this is refused: a forgotten mute must not silence the monitor for good. */
+export const MAX_MUTE_DAYS = 7;
 
 export const DEFAULT_WAIT_SECONDS = 180;
 
 export const USAGE = `Usage: key-monitor check [options]
        key-monitor rotate --secret-id ID [--file new-key.json] [--wait-seconds N] [--rotation-function ARN]
+       key-monitor status [--stack NAME] [--json]
+       key-monitor mute (--until 2026-12-01T06:00Z | --for 2h) [--reason TEXT] [--stack NAME]
+       key-monitor unmute [--stack NAME]
+       key-monitor test-alert [--stack NAME] [--json]
        key-monitor --version | --help
 
 check: checks a Crypto.com Exchange API key: credentials, egress IP, public API and clock skew, a
@@ -69,8 +114,19 @@ Lambda validates the key from the fixed egress IP and promotes it only if it is 
   --rotation-function ARN the stack's RotationFunctionArn output (env KEY_MONITOR_ROTATION_FUNCTION);
                           needed only the first time a secret is rotated
 
+status, mute, unmute, test-alert act on a deployed monitor (your AWS credentials; the stack's
+outputs tell where its state and queue are):
+  --stack NAME            the monitor's CloudFormation stack (env KEY_MONITOR_STACK; default ExchangeKeyMonitor)
+  status                  each key's state, open incidents with durations, the last incidents, 7- and 30-day uptime
+  mute                    suppress incident alerts until a time (at most ${MAX_MUTE_DAYS} days); every suppressed alert is
+                          counted and summarised when the mute ends; monitor-health alarms still come through
+  unmute                  end the mute now (the next run sends the summary)
+  test-alert              send a marked test notification through every configured channel and report each
+
 Exit status: check: 0 healthy, 1 unhealthy, 2 bad input or configuration.
-             rotate: 0 promoted, 1 refused, 2 bad input, 3 still running at the deadline.`;
+             rotate: 0 promoted, 1 refused, 2 bad input, 3 still running at the deadline.
+             status: 0 all healthy, 1 something is failing. test-alert: 0 every channel delivered, 1 not.
+             mute/unmute: 0 done. Every command: 2 bad input or configuration.`;
 
 const OPTIONS = {
   'base-url': { type: 'string' },
@@ -84,11 +140,43 @@ const OPTIONS = {
   file: { type: 'string' },
   'wait-seconds': { type: 'string' },
   'rotation-function': { type: 'string' },
+  stack: { type: 'string' },
+  until: { type: 'string' },
+  for: { type: 'string' },
+  reason: { type: 'string' },
   version: { type: 'boolean', short: 'V' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const COMMANDS = ['check', 'rotate'] as const;
+const COMMANDS = ['check', 'rotate', 'status', 'mute', 'unmute', 'test-alert'] as const;
+type CommandName = (typeof COMMANDS)[number];
+
+/** Which options each command takes; anything else is named as belonging to another command. */
+const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
+  check: ['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'secret-id', 'sandbox'],
+  rotate: ['secret-id', 'file', 'wait-seconds', 'rotation-function', 'stack'],
+  status: ['stack', 'json', 'timeout-ms'],
+  mute: ['stack', 'until', 'for', 'reason', 'timeout-ms'],
+  unmute: ['stack', 'timeout-ms'],
+  'test-alert': ['stack', 'json', 'wait-seconds', 'timeout-ms'],
+};
+
+/** `2026-12-01T06:00Z` (an explicit zone is required: a mute must not depend on the laptop's time zone). */
+export function parseUntil(text: string, now: number): number {
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim())) throw new UsageError(`--until: give a time with its zone, like 2026-12-01T06:00Z`);
+  const at = Date.parse(text.trim());
+  if (!Number.isFinite(at)) throw new UsageError(`--until: "${text.slice(0, 40)}" is not a date and time (like 2026-12-01T06:00Z)`);
+  return at;
+}
+
+/** `90m`, `2h`, `1d`. */
+export function parseFor(text: string): number {
+  const m = /^(\d{1,4})\s*(m|min|h|d)$/i.exec(text.trim());
+  if (!m) throw new UsageError('--for: a duration like 90m, 2h or 1d');
+  const n = Number(m[1]);
+  const unit = (m[2] as string).toLowerCase();
+  return n * (unit === 'd' ? 86_400_000 : unit === 'h' ? 3_600_000 : 60_000);
+}
 
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
@@ -167,7 +255,7 @@ function wholeNumber(text: string | undefined, name: string, fallback: number, m
   return n;
 }
 
-export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
+export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, now: number = Date.now()): Command {
   let parsed;
   const args = withSandboxDefault(argv);
   try {
@@ -179,16 +267,33 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (values.help) return { command: 'help' };
   if (values.version) return { command: 'version' };
   const [command, ...extra] = positionals;
-  if (command !== 'check' && command !== 'rotate') {
+  if (!(COMMANDS as readonly string[]).includes(command ?? '')) {
     if (!command) throw new UsageError('missing command: try "key-monitor check --sandbox"');
     const suggestion = didYouMean(command, COMMANDS);
     throw new UsageError(`unknown command "${command.slice(0, 40)}"${suggestion ? ` — did you mean "${suggestion}"?` : ''}`);
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${String(extra[0]).slice(0, 40)}"`);
-  const given = (names: (keyof typeof OPTIONS)[]) => names.filter((n) => values[n] !== undefined);
+  const name = command as CommandName;
+  const foreignOption = (Object.keys(values) as (keyof typeof OPTIONS)[]).find((o) => o !== 'help' && o !== 'version' && values[o] !== undefined && !ACCEPTS[name].includes(o));
+  if (foreignOption) {
+    const owner = COMMANDS.find((c) => ACCEPTS[c].includes(foreignOption));
+    throw new UsageError(`--${foreignOption} is ${owner ? `a ${owner} option` : 'not an option here'}; ${name} takes ${ACCEPTS[name].map((o) => `--${o}`).join(', ')}`);
+  }
+  const stackOptions = () => ({
+    stack: values.stack ?? (env['KEY_MONITOR_STACK'] || 'ExchangeKeyMonitor'),
+    timeoutMs: wholeNumber(values['timeout-ms'], '--timeout-ms', DEFAULT_TIMEOUT_MS, 50, 120_000),
+  });
+  if (name === 'status') return { command: 'status', json: values.json ?? false, ...stackOptions() };
+  if (name === 'unmute') return { command: 'unmute', ...stackOptions() };
+  if (name === 'test-alert') return { command: 'test-alert', json: values.json ?? false, waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', 60, 1, 900), ...stackOptions() };
+  if (name === 'mute') {
+    if ((values.until === undefined) === (values.for === undefined)) throw new UsageError('mute needs --until 2026-12-01T06:00Z or --for 2h (one of them)');
+    const until = values.until !== undefined ? parseUntil(values.until, now) : now + parseFor(values.for as string);
+    if (until <= now) throw new UsageError('--until is in the past');
+    if (until - now > MAX_MUTE_DAYS * 86_400_000) throw new UsageError(`a mute may last at most ${MAX_MUTE_DAYS} days; a forgotten mute would silence the monitor`);
+    return { command: 'mute', until, reason: (values.reason ?? 'muted with key-monitor mute').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200), ...stackOptions() };
+  }
   if (command === 'rotate') {
-    const foreign = given(['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'sandbox']);
-    if (foreign.length > 0) throw new UsageError(`--${foreign[0]} is a check option; rotate takes --secret-id, --file, --wait-seconds, --rotation-function`);
     if (!values['secret-id']) throw new UsageError('rotate needs --secret-id (the monitored key’s secret)');
     return {
       command: 'rotate',
@@ -196,10 +301,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
       file: values.file,
       waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', DEFAULT_WAIT_SECONDS, 0, 3600),
       rotationFunction: values['rotation-function'] ?? (env['KEY_MONITOR_ROTATION_FUNCTION'] || undefined),
+      stack: values.stack ?? (env['KEY_MONITOR_STACK'] || 'ExchangeKeyMonitor'),
     };
   }
-  const foreign = given(['file', 'wait-seconds', 'rotation-function']);
-  if (foreign.length > 0) throw new UsageError(`--${foreign[0]} is a rotate option`);
 
   const sandbox = values.sandbox;
   if (sandbox !== undefined && !isScenarioName(sandbox)) {

@@ -107,6 +107,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     const { rotateCommand } = await import('./rotate.js');
     return rotateCommand(opts, io);
   }
+  if (opts.command === 'status' || opts.command === 'mute' || opts.command === 'unmute' || opts.command === 'test-alert') {
+    const { StackLookupError } = await import('./stack-outputs.js');
+    try {
+      if (opts.command === 'status') return await (await import('./status.js')).statusCommand(opts, io);
+      if (opts.command === 'test-alert') return await (await import('./test-alert.js')).testAlertCommand(opts, io);
+      return await (await import('./mute.js')).muteCommand(opts, io);
+    } catch (err) {
+      if (err instanceof StackLookupError) return usageFailure(new UsageError(err.message), argv, io);
+      const { awsFault } = await import('../aws/aws-calls.js');
+      const { errorName } = awsFault(err);
+      io.err(`key-monitor: ${opts.command} failed talking to AWS (${errorName}); nothing else was changed\n`);
+      if (wantsJson(argv)) io.out(errorJson('internal', `${opts.command} failed talking to AWS (${errorName})`));
+      return 1;
+    }
+  }
   let target: Target;
   try {
     target = opts.sandbox ? await sandboxTarget(opts, opts.sandbox) : await realTarget(opts, env);

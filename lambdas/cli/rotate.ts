@@ -86,17 +86,22 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
     let token: string | undefined;
     try {
       const before = await versions.status();
-      const fn = opts.rotationFunction ?? before.rotationLambdaArn;
+      let fn = opts.rotationFunction ?? before.rotationLambdaArn;
+      if (!fn) {
+        // The first rotation of this secret: the deployed stack names its rotation function.
+        const { findDeployedMonitor } = await import('./stack-outputs.js');
+        fn = (await findDeployedMonitor(opts.stack, 5_000).catch(() => null))?.rotationFunctionArn ?? undefined;
+      }
       if (!fn) {
         io.err(
-          `key-monitor: ${displaySafe(opts.secretId, 120)} has no rotation function yet: pass --rotation-function with the stack's ` +
-            'RotationFunctionArn output (once; the secret remembers it). Nothing was staged.\n',
+          `key-monitor: ${displaySafe(opts.secretId, 120)} has no rotation function yet, and stack ${displaySafe(opts.stack, 80)} could not be read to find it: ` +
+            'pass --rotation-function with the stack’s RotationFunctionArn output, or --stack NAME (once; the secret remembers it). Nothing was staged.\n',
         );
         return ROTATE_EXIT.badInput;
       }
       const stagedVersion = await versions.stage(JSON.stringify(staged));
       io.out(`Staged key ${prefix}… as AWSPENDING on ${displaySafe(opts.secretId, 120)} (version ${stagedVersion}).\n`);
-      token = await versions.startRotation(opts.rotationFunction);
+      token = await versions.startRotation(before.rotationLambdaArn === fn ? undefined : fn);
     } catch (err) {
       io.err(`key-monitor: could not start the rotation of ${displaySafe(opts.secretId, 120)}: ${awsProblem(err)}\n`);
       return ROTATE_EXIT.badInput;

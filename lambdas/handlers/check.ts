@@ -3,7 +3,6 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { KEY_CONCURRENCY, keyDeadlineMs } from '../contract/defaults.js';
 import { checkKeys, type KeyOutcome, type SecretSource } from '../monitor/check-run.js';
@@ -14,7 +13,7 @@ import { ANNOUNCEMENT_QUERY, parseAnnouncements } from '../monitor/maintenance.j
 import { loadIncidentConfig, loadRuntimeConfig, type RuntimeConfig } from '../monitor/runtime-config.js';
 import { awsClientOptions } from '../aws/aws-calls.js';
 import { DynamoIncidentStore } from '../aws/incident-store.js';
-import { NotificationQueue } from '../aws/notification-queue.js';
+import { SqsNotificationQueue, sqsClient } from '../aws/notification-queue.js';
 import { logger, metrics } from '../aws/powertools.js';
 import { recordRunMetrics } from '../aws/run-metrics.js';
 import { CachedSecrets, secretsManagerClient } from '../aws/secrets.js';
@@ -95,7 +94,7 @@ const defaultDeps = lazily((): CheckDeps => {
     now: Date.now,
     incidents: incident && {
       store: new DynamoIncidentStore(new DynamoDBClient(awsClientOptions()), incident.table, incident.historyDays),
-      sink: new NotificationQueue(new SQSClient(awsClientOptions()), incident.queueUrl),
+      sink: new SqsNotificationQueue(sqsClient(), incident.queueUrl),
       policy: {
         openAfterRuns: incident.openAfterRuns,
         resolveAfterRuns: incident.resolveAfterRuns,

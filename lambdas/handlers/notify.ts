@@ -22,7 +22,7 @@ import { deliverNotification, redeliveryDelaySeconds, type DeliveryLedger } from
 import { bodyExcerpt, parseQueueMessage } from '../monitor/queue-message.js';
 import { CachedChannelsSecret, type ChannelsSecretSource } from '../aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.js';
-import { dynamoDbJsonCall } from '../aws/dynamodb-json.js';
+import { dynamoDbCall } from '../aws/dynamodb-call.js';
 import { SqsMessageVisibility, sqsClient, type MessageVisibility } from '../aws/notification-queue.js';
 import { logger, metrics } from '../aws/powertools.js';
 import { secretsManagerClient } from '../aws/secrets.js';
@@ -148,7 +148,7 @@ const defaultDeps = lazily((): NotifyDeps => {
     emailTopicArn: optional(env[ENV.emailTopicArn]),
     chatbotTopicArn: optional(env[ENV.chatbotTopicArn]),
     channelsSecret: new CachedChannelsSecret(secretsManagerClient(), optional(env[ENV.channelsSecretId])),
-    ledger: new DynamoDeliveryLedger(dynamoDbJsonCall(), table),
+    ledger: new DynamoDeliveryLedger(dynamoDbCall(), table),
     send: { http, sns, nowMs: Date.now },
     visibility: new SqsMessageVisibility(sqsClient()),
   };

@@ -1,14 +1,16 @@
 import '../aws/lean-runtime.js';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ENV } from '../contract/env.js';
+import { METRIC } from '../contract/metrics.js';
 import { SERVICE_NAME } from '../contract/service.js';
-import { rotate, type RotationDeps, type RotationEvent } from '../monitor/rotation.js';
+import { notificationLinks } from '../monitor/links.js';
+import { rotate, RotationError, type RotationDeps, type RotationEvent } from '../monitor/rotation.js';
 import { loadRuntimeConfig } from '../monitor/runtime-config.js';
-import { awsClientOptions } from '../aws/aws-calls.js';
-import { SnsNotifier } from '../aws/notifications.js';
-import { logger } from '../aws/powertools.js';
+import { SqsNotificationQueue, sqsClient } from '../aws/notification-queue.js';
+import { logger, metrics } from '../aws/powertools.js';
 import { SecretVersions } from '../aws/secret-versions.js';
 import { secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
@@ -18,14 +20,16 @@ import { lambdaCheckTarget } from './wiring.js';
 const defaultDeps = lazily((): RotationDeps => {
   const config = loadRuntimeConfig(process.env);
   const sm = secretsManagerClient();
-  const dashboard = process.env[ENV.dashboardUrl];
+  const queueUrl = process.env[ENV.notificationQueueUrl];
+  const queue = queueUrl ? new SqsNotificationQueue(sqsClient(), queueUrl) : null;
   return {
     keys: config.keys,
     target: lambdaCheckTarget(config),
     store: (secretId) => new SecretVersions(sm, secretId),
-    notifier: new SnsNotifier(new SNSClient(awsClientOptions()), config.alertTopicArn),
+    // The same path as every other notification: the queue, then the notifier, then every channel.
+    notifier: { send: async (n) => queue?.send([n]) },
     source: process.env[ENV.monitorName] || SERVICE_NAME,
-    links: dashboard ? [{ label: 'Dashboard', url: dashboard }] : [],
+    links: notificationLinks({ region: process.env['AWS_REGION'] ?? null, dashboardUrl: process.env[ENV.dashboardUrl] ?? null, checkLogGroup: null }, null),
     now: Date.now,
     warn: (message, fields) => logger.warn(message, fields),
   };
@@ -34,8 +38,16 @@ const defaultDeps = lazily((): RotationDeps => {
 export function buildRotationHandler(getDeps: () => RotationDeps = defaultDeps) {
   return middy(async (event: RotationEvent) => {
     logger.info('rotation step', { step: event.Step, secretId: event.SecretId, token: event.ClientRequestToken });
-    await rotate(event, getDeps());
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+    try {
+      await rotate(event, getDeps());
+    } catch (err) {
+      // A refused key is a verdict already reported with its fix; the failed-rotation alarm subtracts these.
+      if (err instanceof RotationError && err.reason === 'REFUSED') metrics.addMetric(METRIC.rotationsRefused, MetricUnit.Count, 1);
+      throw err;
+    }
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }
 
 export const handler = buildRotationHandler();

@@ -81,6 +81,10 @@ export interface Sandbox {
   announce(announcement: Announcement): void;
   /** Where announcements are served (the API's /v1 root, as on the real exchange). */
   readonly announcementsUrl: string;
+  /** Every call, public ones too, behaves like this until cleared with null (an exchange-wide outage). */
+  outage(behaviour: Behaviour | null): void;
+  /** Make an issued key behave differently from now on (a key losing its whitelist, say). */
+  setBehaviour(apiKey: string, behaviour: Behaviour): void;
   /** Delete a key on the "exchange" (as an operator revoking it would): it answers 40101 from now on. */
   revoke(apiKey: string): void;
   close(): Promise<void>;
@@ -136,6 +140,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   const requests: RecordedRequest[] = [];
   const announcements: Announcement[] = [];
+  const state: { outage: Behaviour | null } = { outage: null };
 
   async function handle(req: IncomingMessage): Promise<Reply> {
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
@@ -161,7 +166,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     const keyEntry = typeof parsed['api_key'] === 'string' ? keys.get(parsed['api_key']) : undefined;
     const behaviour: Behaviour =
-      pathBehaviour && pathBehaviour !== 'healthy' ? pathBehaviour : (keyEntry?.behaviour ?? pathBehaviour ?? 'healthy');
+      state.outage ?? (pathBehaviour && pathBehaviour !== 'healthy' ? pathBehaviour : (keyEntry?.behaviour ?? pathBehaviour ?? 'healthy'));
     requests.push({ httpMethod: req.method ?? '', method, behaviour, id: parsed['id'], nonce: parsed['nonce'], sig: parsed['sig'], params: parsed['params'] });
 
     if (behaviour === 'slow') await new Promise((r) => setTimeout(r, slowMs));
@@ -244,6 +249,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const secret = randomBytes(18).toString('base64url');
       keys.set(apiKey, { secret, behaviour });
       return { apiKey, apiSecret: secret };
+    },
+    outage: (behaviour: Behaviour | null) => {
+      state.outage = behaviour;
+    },
+    setBehaviour: (apiKey: string, behaviour: Behaviour) => {
+      const entry = keys.get(apiKey);
+      if (entry) keys.set(apiKey, { ...entry, behaviour });
     },
     revoke: (apiKey: string) => {
       keys.delete(apiKey);

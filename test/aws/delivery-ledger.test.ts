@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
-import { dynamoDbJsonCall, type DynamoDbCall } from '../../lambdas/aws/dynamodb-json.js';
+import { dynamoDbCall, type DynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsClientOptions } from '../../lambdas/aws/aws-calls.js';
 import { startBlackHole } from '../support/black-hole.js';
 
 describe('DynamoDeliveryLedger', () => {
@@ -50,7 +52,7 @@ describe('DynamoDeliveryLedger', () => {
     });
 
     it('ends every ledger call within its deadline, as a typed error, instead of hanging', async () => {
-      const ledger = new DynamoDeliveryLedger(dynamoDbJsonCall({ timeoutMs: 300 }), 't', { deadlineMs: 1_000 });
+      const ledger = new DynamoDeliveryLedger(dynamoDbCall(new DynamoDBClient(awsClientOptions(300))), 't', { deadlineMs: 1_000 });
       const started = Date.now();
       await expect(ledger.claim('i', 'slack')).rejects.toMatchObject({ name: expect.stringMatching(/TimeoutError|AbortError/) });
       expect(Date.now() - started).toBeLessThan(1_500);

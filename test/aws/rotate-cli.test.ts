@@ -14,7 +14,7 @@ function run(input: string, waitSeconds = 1, rotationFunction: string | null = F
   let stdout = '';
   let stderr = '';
   const code = rotateCommand(
-    { command: 'rotate', secretId: 'ekm/key', file: undefined, waitSeconds, rotationFunction: rotationFunction ?? undefined },
+    { command: 'rotate', secretId: 'ekm/key', file: undefined, waitSeconds, rotationFunction: rotationFunction ?? undefined, stack: 'ExchangeKeyMonitor' },
     { out: (t) => (stdout += t), err: (t) => (stderr += t) },
     { readInput: async () => input, secretsManager: async () => new SecretsManagerClient({ region: 'us-east-1' }), pollMs: 20 },
   );
@@ -32,7 +32,7 @@ beforeEach(() => {
 describe('key-monitor rotate', () => {
   it('stages the key as AWSPENDING (normalised JSON), starts the rotation with the function, and reports the promotion (exit 0)', async () => {
     sm.on(DescribeSecretCommand)
-      .resolvesOnce(before)
+      .resolvesOnce({ VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } })
       .resolvesOnce({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] } })
       .resolves({ VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-rotation': ['AWSCURRENT'] }, Tags: [{ Key: TAG, Value: 'promoted OK v-rotation' }] });
     const result = await run(`  ${JSON.stringify({ apiSecret: NEW.apiSecret, apiKey: NEW.apiKey })}\n`);

@@ -154,7 +154,7 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     const target = lambdaCheckTarget(config);
     const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
     const client = new SecretsManagerClient({ ...awsClientOptions(300), endpoint: proxy.endpoint });
-    const stalledHandler = buildCheckHandler(() => ({ config, secrets: new CachedSecrets(client, 1, Date.now, 800), target, now: Date.now }));
+    const stalledHandler = buildCheckHandler(() => ({ config, secrets: new CachedSecrets(client, 1, Date.now, 800), target, now: Date.now, incidents: null }));
     const started = Date.now();
     const { value, docs } = await captureOutput(() => stalledHandler(scheduledEvent, context));
     await proxy.close();

@@ -20,7 +20,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CachedChannelsSecret } from '../../lambdas/aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
-import { dynamoDbJsonCall } from '../../lambdas/aws/dynamodb-json.js';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
 import { SqsMessageVisibility, SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
 import { SnsPublisher } from '../../lambdas/aws/sns-publish.js';
 import { emailChannel } from '../../lambdas/channels/email.js';
@@ -66,10 +67,8 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     sqs = new SQSClient({});
     sns = new SNSClient({});
     const sm = new SecretsManagerClient({});
-    const dynamo = dynamoDbJsonCall();
-    await dynamo(
-      'CreateTable',
-      {
+    await new DynamoDBClient({}).send(
+      new CreateTableCommand({
         TableName: 'ekm-state',
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
@@ -80,8 +79,7 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
         BillingMode: 'PAY_PER_REQUEST',
-      },
-      AbortSignal.timeout(5_000),
+      }),
     );
     // Visibility 0: a received message stays visible unless the handler holds it back, which is what we check.
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'ekm-notifications', Attributes: { VisibilityTimeout: '0' } }))).QueueUrl!;
@@ -110,7 +108,7 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       emailTopicArn,
       chatbotTopicArn,
       channelsSecret: new CachedChannelsSecret(sm, 'ekm/channels'),
-      ledger: new DynamoDeliveryLedger(dynamo, 'ekm-state'),
+      ledger: new DynamoDeliveryLedger(dynamoDbCall(), 'ekm-state'),
       // The webhook signs with the send time; a fixed clock makes its request exact.
       send: { http: sender, sns: new SnsPublisher(sns), nowMs: () => NOW_MS },
       visibility: new SqsMessageVisibility(sqs, (arn) => (arn === queueArn ? queueUrl : null)),

@@ -18,7 +18,8 @@ import { main } from '../../lambdas/cli/key-monitor.js';
 import type { ExchangeClient } from '../../lambdas/exchange/client.js';
 import { checkClient } from '../../lambdas/monitor/check-client.js';
 import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { SnsNotifier } from '../../lambdas/aws/notifications.js';
+import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
+import type { Notification } from '../../lambdas/contract/notification.js';
 import { SecretVersions } from '../../lambdas/aws/secret-versions.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
@@ -77,7 +78,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       keys: config.keys,
       target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client, site: 'aws' },
       store: (secretId) => new SecretVersions(sm, secretId),
-      notifier: new SnsNotifier(sns, config.alertTopicArn),
+      notifier: { send: (n) => new SqsNotificationQueue(sqs, queueUrl).send([n]) },
       source: 'rotation-test',
       links: [],
       now: Date.now,
@@ -94,11 +95,12 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     await inbox(); // drain
   });
 
+  /** What the rotation put on the notification queue (the notifier delivers it to every channel). */
   async function inbox(): Promise<{ subject: string; message: string }[]> {
     const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
     return (out.Messages ?? []).map((m) => {
-      const body = JSON.parse(m.Body ?? '{}') as { Subject?: string; Message?: string };
-      return { subject: body.Subject ?? '', message: body.Message ?? '' };
+      const n = JSON.parse(m.Body ?? '{}') as Notification;
+      return { subject: n.subject, message: [n.summary, n.fix ?? '', ...n.facts.map((f) => `${f.label}: ${f.value}`)].join('\n') };
     });
   }
 
@@ -132,7 +134,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect(await current('trading')).toBe(keyJson('healthy'));
     const [msg, ...more] = await inbox();
     expect(more).toHaveLength(0);
-    expect(msg?.subject).toBe(`trading: new key ${sandbox.credentials('healthy').apiKey.slice(0, 4)} is live`);
+    expect(msg?.subject).toBe(`✅ trading: new key ${sandbox.credentials('healthy').apiKey.slice(0, 4)}… is live`);
     expect(msg?.message).toContain('is now AWSCURRENT');
     expect(msg?.message).toContain('18 (17 with a market value');
     expect(await verdictOf('trading')).toMatchObject({ outcome: 'promoted', token });

@@ -1,0 +1,117 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsClientOptions } from '../aws/aws-calls.js';
+import { DynamoIncidentStore, type RecentIncident } from '../aws/incident-store.js';
+import { displaySafe } from '../exchange/text-safety.js';
+import { DIAGNOSIS_TABLE } from '../monitor/diagnosis.js';
+import { formatDuration, utc } from '../monitor/incident-messages.js';
+import { activeWindow, uptime, type KeyState, type MonitorState } from '../monitor/incident-rules.js';
+import type { StatusOptions } from './args.js';
+import { JSON_SCHEMA_VERSION } from './format.js';
+import type { Io } from './key-monitor.js';
+import { findDeployedMonitor } from './stack-outputs.js';
+
+/** What `key-monitor status` shows for one key (also its --json shape). */
+export interface KeyStatus {
+  readonly key: string;
+  /** ok; failing (counted, no incident yet, or covered by a monitor-level one); open (an incident). */
+  readonly state: 'ok' | 'failing' | 'open' | 'never-checked';
+  readonly diagnosis: string | null;
+  readonly since: string | null;
+  readonly lastCheckedAt: string | null;
+  readonly uptime7d: number | null;
+  readonly uptime30d: number | null;
+  readonly incidentId: string | null;
+}
+
+export interface StatusReport {
+  readonly schemaVersion: number;
+  readonly stack: string;
+  readonly keys: readonly KeyStatus[];
+  readonly monitorIncident: { readonly diagnosis: string; readonly since: string; readonly keys: number } | null;
+  readonly mutedUntil: string | null;
+  readonly maintenance: readonly { readonly title: string; readonly start: string; readonly end: string; readonly active: boolean }[];
+  readonly recentIncidents: readonly {
+    readonly key: string | null;
+    readonly diagnosis: string;
+    readonly openedAt: string;
+    readonly resolvedAt: string | null;
+    readonly durationMs: number;
+    readonly failedRuns: number;
+  }[];
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function statusOf(key: string, state: KeyState | undefined, now: number): KeyStatus {
+  if (!state) return { key, state: 'never-checked', diagnosis: null, since: null, lastCheckedAt: null, uptime7d: null, uptime30d: null, incidentId: null };
+  const failing = state.lastDiagnosis !== null && state.lastDiagnosis !== 'OK';
+  return {
+    key,
+    state: state.incident ? 'open' : failing ? 'failing' : 'ok',
+    diagnosis: state.incident?.diagnosis ?? (failing ? state.lastDiagnosis : null),
+    since: iso(state.incident?.since ?? state.failingSince),
+    lastCheckedAt: iso(state.lastRunAt),
+    uptime7d: uptime(state, now, 7),
+    uptime30d: uptime(state, now, 30),
+    incidentId: state.incident?.id ?? null,
+  };
+}
+
+export function buildStatus(stack: string, keyStates: ReadonlyMap<string, KeyState>, names: readonly string[], monitor: MonitorState, recent: readonly RecentIncident[], now: number): StatusReport {
+  return {
+    schemaVersion: JSON_SCHEMA_VERSION,
+    stack,
+    keys: names.map((n) => statusOf(n, keyStates.get(n), now)),
+    monitorIncident: monitor.incident ? { diagnosis: monitor.incident.diagnosis, since: iso(monitor.incident.since) as string, keys: monitor.sharedKeys } : null,
+    mutedUntil: monitor.mute && monitor.mute.until > now ? iso(monitor.mute.until) : null,
+    maintenance: monitor.maintenance.windows
+      .filter((w) => w.end > now)
+      .map((w) => ({ title: w.title, start: iso(w.start) as string, end: iso(w.end) as string, active: activeWindow([w], now) !== null })),
+    recentIncidents: recent.map((r) => ({
+      key: r.key,
+      diagnosis: r.diagnosis,
+      openedAt: iso(r.openedAt) as string,
+      resolvedAt: iso(r.resolvedAt),
+      durationMs: (r.resolvedAt ?? now) - r.since,
+      failedRuns: r.failedRuns,
+    })),
+  };
+}
+
+const pct = (u: number | null) => (u === null ? '—' : `${(Math.floor(u * 1000) / 10).toFixed(1)} %`);
+const MARK = { ok: '✅ ok', failing: '🟠 failing', open: '🔴 open', 'never-checked': '➖ not yet' } as const;
+
+export function renderStatus(s: StatusReport, now: number): string {
+  const lines: string[] = [];
+  const last = s.keys.map((k) => (k.lastCheckedAt ? Date.parse(k.lastCheckedAt) : 0)).reduce((a, b) => Math.max(a, b), 0);
+  lines.push(`Exchange key monitor ${s.stack} — ${s.keys.length} key${s.keys.length === 1 ? '' : 's'}, last checked ${last ? `${formatDuration(now - last)} ago` : 'never'}`);
+  if (s.mutedUntil) lines.push(`🔕 Alerts are muted until ${utc(Date.parse(s.mutedUntil))} (key-monitor unmute ends it now)`);
+  for (const w of s.maintenance) lines.push(`🛠  Exchange maintenance${w.active ? ' NOW' : ''}: ${displaySafe(w.title, 120)}, ${utc(Date.parse(w.start))} – ${utc(Date.parse(w.end))}`);
+  if (s.monitorIncident) {
+    lines.push(`🔴 All ${s.monitorIncident.keys} keys: ${DIAGNOSIS_TABLE[s.monitorIncident.diagnosis as keyof typeof DIAGNOSIS_TABLE]?.title ?? s.monitorIncident.diagnosis} since ${utc(Date.parse(s.monitorIncident.since))}`);
+  }
+  lines.push('');
+  const width = Math.max(4, ...s.keys.map((k) => k.key.length));
+  lines.push(`  ${'KEY'.padEnd(width)}  ${'STATE'.padEnd(11)}  ${'DIAGNOSIS'.padEnd(28)}  ${'FOR'.padEnd(14)}  ${'7 DAYS'.padStart(7)}  ${'30 DAYS'.padStart(7)}`);
+  for (const k of s.keys) {
+    const since = k.since ? formatDuration(now - Date.parse(k.since)) : '—';
+    lines.push(`  ${k.key.padEnd(width)}  ${MARK[k.state].padEnd(11)}  ${(k.diagnosis ?? '—').padEnd(28)}  ${since.padEnd(14)}  ${pct(k.uptime7d).padStart(7)}  ${pct(k.uptime30d).padStart(7)}`);
+  }
+  lines.push('', s.recentIncidents.length > 0 ? 'Last incidents:' : 'No incidents recorded yet.');
+  for (const r of s.recentIncidents.slice(0, 15)) {
+    const who = r.key ?? 'all keys';
+    const how = r.resolvedAt ? `resolved after ${formatDuration(r.durationMs)}, ${r.failedRuns} failed run${r.failedRuns === 1 ? '' : 's'}` : `open for ${formatDuration(r.durationMs)}`;
+    lines.push(`  ${utc(Date.parse(r.openedAt))}  ${who.padEnd(width)}  ${r.diagnosis.padEnd(28)}  ${how}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function statusCommand(opts: StatusOptions, io: Io, now: () => number = Date.now): Promise<number> {
+  const deployed = await findDeployedMonitor(opts.stack, opts.timeoutMs);
+  const store = new DynamoIncidentStore(new DynamoDBClient(awsClientOptions(opts.timeoutMs)), deployed.stateTable, 30);
+  const names = await store.knownKeys();
+  const [{ keys, monitor }, recent] = await Promise.all([store.load(names), store.recentIncidents()]);
+  const report = buildStatus(deployed.stackName, new Map([...keys].map(([k, v]) => [k, v.state])), names, monitor.state, recent, now());
+  io.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, now()));
+  return report.keys.some((k) => k.state !== 'ok' && k.state !== 'never-checked') || report.monitorIncident ? 1 : 0;
+}

@@ -1,0 +1,213 @@
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Notification } from '../../lambdas/contract/notification.js';
+import { DynamoIncidentStore } from '../../lambdas/aws/incident-store.js';
+import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
+import { CachedSecrets } from '../../lambdas/aws/secrets.js';
+import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
+import { notificationLinks } from '../../lambdas/monitor/links.js';
+import { parseAnnouncements } from '../../lambdas/monitor/maintenance.js';
+import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import type { Credentials } from '../../lambdas/monitor/types.js';
+import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+
+/**
+ * The check Lambda end to end, through incidents: the real handler, Secrets Manager, DynamoDB and
+ * SQS on moto_server, the exchange on the loopback sandbox, and a clock the test moves.
+ */
+const skip = toolMissing('moto_server');
+const context = { functionName: 'check', awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const MIN = 60_000;
+
+describe.skipIf(skip)('incidents from the check Lambda: moto_server store and queue, sandbox exchange, a moving clock', () => {
+  let moto: Moto;
+  let sandbox: Sandbox;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  let clock = Date.UTC(2026, 11, 1, 10, 0, 0);
+  let invoke: () => Promise<{ raw: string }>;
+  const keys = new Map<string, Credentials>();
+  let everything = '';
+
+  beforeAll(async () => {
+    [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
+    useEmulator(moto.endpoint);
+    const sm = new SecretsManagerClient({});
+    const db = new DynamoDBClient({});
+    sqs = new SQSClient({});
+    await db.send(
+      new CreateTableCommand({
+        TableName: 'ekm-state',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'ekm-notifications' }))).QueueUrl as string;
+    for (const [name, behaviour] of [
+      ['trading', 'healthy'],
+      ['reporting', 'read-only'],
+      ['bot3', 'healthy'],
+    ] as const) {
+      const creds = sandbox.mint(behaviour);
+      keys.set(name, creds);
+      await sm.send(new CreateSecretCommand({ Name: `inc/${name}`, SecretString: JSON.stringify(creds) }));
+    }
+    const env = {
+      ...process.env,
+      MONITORED_KEYS: JSON.stringify([
+        { name: 'trading', secretId: 'inc/trading', expectTrade: true },
+        { name: 'reporting', secretId: 'inc/reporting', expectTrade: false },
+        { name: 'bot3', secretId: 'inc/bot3', expectTrade: true },
+      ]),
+      EXCHANGE_BASE_URL: sandbox.baseUrl(),
+      IP_ECHO_URL: sandbox.ipEchoUrl,
+      EXPECTED_EGRESS_IP: '203.0.113.7',
+      CHECK_TIMEOUT_MS: '1000',
+    };
+    const config = loadRuntimeConfig(env);
+    const target = lambdaCheckTarget(config);
+    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const handler = buildCheckHandler(() => ({
+      config,
+      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
+      target,
+      now: () => clock,
+      incidents: {
+        store: new DynamoIncidentStore(new DynamoDBClient({}), 'ekm-state', 30, () => clock),
+        sink: new SqsNotificationQueue(sqs, queueUrl),
+        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
+        messages: {
+          source: 'IncidentTest',
+          expectedIps: config.expectedIps,
+          links: (key) => notificationLinks({ region: 'us-east-1', dashboardUrl: 'https://console.test/dash', checkLogGroup: '/aws/lambda/check' }, key),
+        },
+        maintenance: {
+          windows: async () => {
+            const { text } = await target.exchange.getText(`${sandbox.announcementsUrl}?category=system`);
+            return parseAnnouncements(text, clock) ?? [];
+          },
+        },
+      },
+    }));
+    invoke = async () => {
+      const out = await captureOutput(() => handler({}, context));
+      everything += out.raw;
+      return out;
+    };
+  });
+
+  afterAll(async () => {
+    await Promise.all([moto?.stop(), sandbox?.close()]);
+  });
+
+  beforeEach(async () => {
+    await drain();
+  });
+
+  /** Every notification the runs enqueued since the last call, oldest first. */
+  async function drain(): Promise<Notification[]> {
+    const got: Notification[] = [];
+    for (;;) {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!out.Messages?.length) break;
+      for (const m of out.Messages) {
+        everything += m.Body ?? '';
+        got.push(JSON.parse(m.Body ?? '{}') as Notification);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+    }
+    return got.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  }
+
+  async function runAt(minutes: number): Promise<Notification[]> {
+    clock += minutes * MIN;
+    await invoke();
+    return drain();
+  }
+
+  it('fail, fail, recover: exactly one opened and one resolved notification, with the right duration', async () => {
+    expect(await runAt(5)).toEqual([]); // all healthy: nothing to say
+    sandbox.setBehaviour(keys.get('trading')!.apiKey, 'ip-not-whitelisted');
+    const opened = await runAt(5);
+    expect(opened.map((n) => [n.kind, n.subject])).toEqual([['opened', '🔴 trading: IP not whitelisted (40103) — add 203.0.113.7 to the key']]);
+    expect(opened[0]?.fix).toContain('Add 203.0.113.7 to the key’s IP whitelist');
+    expect(opened[0]?.facts).toEqual(expect.arrayContaining([{ label: 'Exchange code', value: '40103' }, { label: 'HTTP status', value: '401' }]));
+    expect(opened[0]?.links.map((l) => l.label)).toEqual(['Dashboard', 'Log for trading']);
+    expect(await runAt(5)).toEqual([]);
+    sandbox.setBehaviour(keys.get('trading')!.apiKey, 'healthy');
+    const resolved = await runAt(5);
+    expect(resolved.map((n) => [n.kind, n.subject])).toEqual([['resolved', '✅ trading: resolved after 10 min, 2 failed runs — was IP not whitelisted (40103)']]);
+    expect(resolved[0]?.id.split('#')[0]).toBe(opened[0]?.id.split('#')[0]);
+  });
+
+  it('reminds when the clock passes the interval, saying for how long', async () => {
+    sandbox.setBehaviour(keys.get('bot3')!.apiKey, 'read-only');
+    expect((await runAt(5)).map((n) => n.kind)).toEqual(['opened']);
+    expect(await runAt(120)).toEqual([]);
+    const reminder = await runAt(125);
+    expect(reminder.map((n) => n.subject)).toEqual(['🔴 bot3: still failing after 4 h 5 min — Key cannot trade (reads work, writes fail with 40101)']);
+    sandbox.setBehaviour(keys.get('bot3')!.apiKey, 'healthy');
+    expect((await runAt(5)).map((n) => n.kind)).toEqual(['resolved']);
+  });
+
+  it('opens one monitor-level incident when every key fails for one shared cause, and resolves it once', async () => {
+    sandbox.outage('unavailable');
+    expect(await runAt(5)).toEqual([]); // transient: waits for a second run
+    const opened = await runAt(5);
+    expect(opened.map((n) => [n.kind, n.scope.type, n.subject])).toEqual([['opened', 'monitor', '🟠 all 3 keys: Exchange or network unavailable — exchange or network side, no key action']]);
+    expect(await runAt(5)).toEqual([]);
+    sandbox.outage(null);
+    expect((await runAt(5)).map((n) => [n.kind, n.scope.type])).toEqual([['resolved', 'monitor']]);
+  });
+
+  it('two overlapping runs cannot open the same incident twice (conditional writes)', async () => {
+    sandbox.setBehaviour(keys.get('trading')!.apiKey, 'bad-secret');
+    sandbox.revoke(keys.get('trading')!.apiKey);
+    clock += 5 * MIN;
+    await Promise.all([invoke(), invoke()]);
+    const sent = await drain();
+    // One incident, one id. The second run may carry the first one's outbox along before it is
+    // cleared (enqueued twice, same id): the notifier sends each id once per channel (its ledger).
+    expect(new Set(sent.filter((n) => n.kind === 'opened').map((n) => n.id)).size).toBe(1);
+    expect(sent[0]?.subject).toContain('trading: Authentication failure');
+  });
+
+  it('holds what announced maintenance could cause, then says it began during the maintenance', async () => {
+    const reporting = keys.get('reporting')!;
+    sandbox.announce({ id: 'mx-1', category: 'system', title: 'Exchange upgrade', start_time: clock + 10 * MIN, end_time: clock + 70 * MIN, impacted_params: { spot_trading_impacted: 'PARTIAL' } });
+    // Announcements are read at most hourly: the next run past the hour sees this one.
+    const announced = (await runAt(61)).filter((n) => n.kind === 'maintenance');
+    expect(announced).toHaveLength(1);
+    expect(announced[0]?.facts).toContainEqual({ label: 'Impacted', value: 'spot trading: PARTIAL' });
+    sandbox.setBehaviour(reporting.apiKey, 'ip-not-whitelisted');
+    clock = Date.parse(announced[0]!.facts[0]!.value.split(' – ')[0]!.replace(' UTC', 'Z').replace(' ', 'T')) + 5 * MIN;
+    await invoke();
+    expect((await drain()).filter((n) => n.scope.type === 'key' && n.scope.key === 'reporting')).toEqual([]);
+    const after = await runAt(70);
+    const reportingNotes = after.filter((n) => n.scope.type === 'key' && n.scope.key === 'reporting');
+    expect(reportingNotes.map((n) => n.kind)).toEqual(['opened']);
+    expect(reportingNotes[0]?.summary).toContain('during announced exchange maintenance');
+  });
+
+  it('never puts a secret, a signature or a full key in a notification or a log line', () => {
+    expect(everything.length).toBeGreaterThan(1000);
+    for (const { apiKey, apiSecret } of keys.values()) {
+      expect(everything).not.toContain(apiSecret);
+      expect(everything).not.toContain(apiKey);
+    }
+    const sigs = sandbox.requests.map((r) => r.sig).filter((s): s is string => typeof s === 'string');
+    expect(sigs.length).toBeGreaterThan(10);
+    for (const sig of sigs) expect(everything).not.toContain(sig);
+  });
+});
