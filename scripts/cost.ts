@@ -1,0 +1,123 @@
+/**
+ * npm run cost -- [--keys N] [--schedule MINUTES] [--mode gateway|instance|vpc|proxy] [--history-days N]
+ * npm run cost -- --markdown        the README's cost table
+ * npm run cost -- --write-readme    rewrite README → Cost between the cost-table markers
+ *
+ * Prints the monthly cost per line item from list prices (cdk/cost-model.ts). Bad flags: one line
+ * on stderr, exit status 2.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { COST_MODES, costModel, costTableMarkdown, CostInputError, MODE_LABELS, quantity, unitPrice, usd, type CostMode, type CostResult } from '../cdk/cost-model.js';
+
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
+const MARKERS = { start: '<!-- cost-table:start -->', end: '<!-- cost-table:end -->' } as const;
+
+class UsageError extends Error {}
+
+function wholeNumber(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${flag} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+function parse(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        keys: { type: 'string' },
+        schedule: { type: 'string' },
+        mode: { type: 'string' },
+        'history-days': { type: 'string' },
+        markdown: { type: 'boolean' },
+        'write-readme': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    // Node's messages are one line already; drop its hint about '--' and positionals.
+    throw new UsageError((err as Error).message.split('\n')[0]?.replace(/\. To specify a positional.*$/, '') ?? 'bad arguments');
+  }
+  const mode = values.mode ?? 'gateway';
+  if (!(COST_MODES as readonly string[]).includes(mode)) throw new UsageError(`--mode must be one of ${COST_MODES.join(', ')}, got "${mode}"`);
+  return {
+    help: values.help ?? false,
+    markdown: values.markdown ?? false,
+    writeReadme: values['write-readme'] ?? false,
+    keys: wholeNumber('keys', values.keys, 1),
+    scheduleMinutes: wholeNumber('schedule', values.schedule, 5),
+    historyDays: wholeNumber('history-days', values['history-days'], 30),
+    mode: mode as CostMode,
+  };
+}
+
+const USAGE = `Usage: npm run cost -- [--keys N] [--schedule MINUTES] [--mode ${COST_MODES.join('|')}] [--history-days N]
+       npm run cost -- --markdown | --write-readme`;
+
+function report(r: CostResult): string {
+  const { keys, scheduleMinutes, mode } = r.input;
+  const rows = r.lines.map((l) => [l.item, `${quantity(l.quantity)} ${l.unit}`, `× ${unitPrice(l.unitPrice)}`, usd(l.monthly, l.monthly > 0 && l.monthly < 0.01 ? 4 : 2)]);
+  const width = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] as string).length)));
+  const fmt = (row: string[]) => `  ${(row[0] as string).padEnd(width[0] as number)}  ${(row[1] as string).padStart(width[1] as number)}  ${(row[2] as string).padEnd(width[2] as number)}  ${(row[3] as string).padStart(width[3] as number)}`;
+  const total = (label: string, amount: string) => `  ${label.padEnd((width[0] as number) + (width[1] as number) + (width[2] as number) + 4)}  ${amount.padStart(width[3] as number)}`;
+  const fixed = r.lines.filter((l) => !l.perKey);
+  const perKey = r.lines.filter((l) => l.perKey);
+  return [
+    `${keys.toLocaleString('en-US')} key(s), every ${scheduleMinutes} min (${Math.round(r.runsPerMonth).toLocaleString('en-US')} runs a month), ${MODE_LABELS[mode]}: US$ per month, us-east-1 list prices, no free tier`,
+    '',
+    '  Fixed',
+    ...fixed.map((l) => fmt(rows[r.lines.indexOf(l)] as string[])),
+    `  Per key (${keys.toLocaleString('en-US')})`,
+    ...perKey.map((l) => fmt(rows[r.lines.indexOf(l)] as string[])),
+    '',
+    total('Base (does not grow with keys)', usd(r.base)),
+    total('Each further key', usd(r.perKey, 3)),
+    total('Each further key, worst case (BatchGetSecretValue and KMS billed per secret)', usd(r.worstCasePerKey, 3)),
+    total(`Total for ${keys.toLocaleString('en-US')} key(s)`, usd(r.total)),
+    '',
+    `  Custom metrics are ${usd(r.maxMetricsMonthly)} instead in a month where every diagnosis, delivery outcome and a refused rotation occur every hour.`,
+  ].join('\n');
+}
+
+function replaceSection(readme: string, table: string): string {
+  const start = readme.indexOf(MARKERS.start);
+  const end = readme.indexOf(MARKERS.end);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${MARKERS.start} … ${MARKERS.end} section`);
+  return `${readme.slice(0, start + MARKERS.start.length)}\n${table}\n${readme.slice(end)}`;
+}
+
+function main(argv: string[]): number {
+  let opts;
+  try {
+    opts = parse(argv);
+    if (opts.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (opts.markdown) {
+      process.stdout.write(`${costTableMarkdown()}\n`);
+      return 0;
+    }
+    if (opts.writeReadme) {
+      writeFileSync(README, replaceSection(readFileSync(README, 'utf8'), costTableMarkdown()));
+      process.stdout.write(`rewrote the cost table in ${README}\n`);
+      return 0;
+    }
+    process.stdout.write(`${report(costModel(opts))}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof CostInputError) {
+      process.stderr.write(`cost: ${err.message} (--help for usage)\n`);
+      return 2;
+    }
+    process.stderr.write(`cost: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
