@@ -80,35 +80,32 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       gone: 'SECRET_NOT_READABLE',
       rotating: 'AUTH_FAILED',
     };
-    expect(value).toEqual({ checked: 9, unhealthy: Object.entries(expected).filter(([, d]) => d !== 'OK').map(([key, diagnosis]) => ({ key, diagnosis })) });
+    expect(value).toMatchObject({ checked: 9, unhealthy: Object.entries(expected).filter(([, d]) => d !== 'OK').map(([key, diagnosis]) => ({ key, diagnosis })) });
 
+    // Per key: one log line with the diagnosis and the fix (history lives in the log and the store).
     for (const [key, diagnosis] of Object.entries(expected)) {
-      const health = emf(docs).find((d) => d['Key'] === key && 'Healthy' in d);
-      expect(health, key).toBeDefined();
-      expect(health?.['Healthy']).toBe(diagnosis === 'OK' ? 1 : 0);
-      expect(health?.['service']).toBe('exchange-key-monitor');
-      const meta = (health?.['_aws'] as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0];
-      expect(meta?.Namespace).toBe('KeyMonitorTest');
-      expect(meta?.Dimensions).toEqual([['service', 'Key']]);
-
-      const failure = emf(docs).find((d) => d['Key'] === key && 'Failure' in d);
-      if (diagnosis === 'OK') expect(failure, key).toBeUndefined();
-      else expect(failure?.['Reason'], key).toBe(diagnosis);
-
       const line = logs(docs).find((d) => d['key'] === key);
       expect(line?.['diagnosis'], key).toBe(diagnosis);
       expect(line?.['level']).toBe(diagnosis === 'OK' ? 'INFO' : 'WARN');
     }
-
-    const healthy = emf(docs).find((d) => d['Key'] === 'main');
-    expect(healthy?.['BalancesSeen']).toBe(18);
-    expect(healthy?.['KeyAgeDays']).toBe(0);
-    expect(typeof healthy?.['LatencySignedRead']).toBe('number');
-    expect(typeof healthy?.['LatencyTradeProbe']).toBe('number');
-
-    const heartbeat = emf(docs).find((d) => 'KeysChecked' in d);
+    // Metrics: the fixed aggregate set, no per-key dimension anywhere.
+    const metricDocs = emf(docs);
+    for (const d of metricDocs) {
+      const meta = (d['_aws'] as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] }).CloudWatchMetrics[0];
+      expect(meta?.Namespace).toBe('KeyMonitorTest');
+      expect(meta?.Dimensions.flat().every((dim) => dim === 'service' || dim === 'Diagnosis')).toBe(true);
+      expect(d).not.toHaveProperty('Key');
+    }
+    const heartbeat = metricDocs.find((d) => 'KeysChecked' in d);
     expect(heartbeat?.['KeysChecked']).toBe(9);
-    expect(heartbeat).not.toHaveProperty('Key');
+    expect(heartbeat?.['KeysUnhealthy']).toBe(7);
+    expect(heartbeat?.['service']).toBe('exchange-key-monitor');
+    const byDiagnosis = Object.fromEntries(metricDocs.filter((d) => 'UnhealthyKeys' in d).map((d) => [d['Diagnosis'], d['UnhealthyKeys']]));
+    expect(byDiagnosis).toEqual({ IP_NOT_WHITELISTED: 1, TRADE_PERMISSION_MISSING: 1, AUTH_FAILED: 2, CREDENTIALS_MALFORMED: 1, CREDENTIALS_MISSING: 1, SECRET_NOT_READABLE: 1 });
+    const latencies = metricDocs.flatMap((d) => ('ExchangeLatency' in d ? [d['ExchangeLatency']].flat() : []));
+    expect(latencies.length).toBeGreaterThanOrEqual(4);
+    const healthy = logs(docs).find((d) => d['key'] === 'main');
+    expect(healthy?.['keyAgeDays']).toBe(0);
 
     const ipLine = logs(docs).find((d) => d['key'] === 'whitelist');
     expect(String(ipLine?.['advice'])).toContain('Add 203.0.113.7 to the key’s IP whitelist');
@@ -167,7 +164,8 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     expect(diagnoses['noTrade']).toBe('TRADE_PERMISSION_MISSING');
     expect(diagnoses['revoked']).toBe('AUTH_FAILED');
     expect((value as { checked: number }).checked).toBe(9);
-    expect(emf(docs).filter((d) => 'Healthy' in d)).toHaveLength(9);
+    expect(logs(docs).filter((d) => typeof d['diagnosis'] === 'string')).toHaveLength(9);
+    expect(emf(docs).find((d) => 'KeysChecked' in d)?.['KeysChecked']).toBe(9);
     const stalled = logs(docs).find((d) => d['key'] === 'whitelist');
     expect(String(stalled?.['advice'])).toContain('did not answer in time');
   });
