@@ -20,7 +20,7 @@ function line(c: CheckResult): string {
 }
 
 export function renderReport(report: Report, heading: string): string {
-  const lines = [displaySafe(heading, 600), '', ...report.checks.map(line), ''];
+  const lines = [...heading.split('\n').map((h) => displaySafe(h, 600)), '', ...report.checks.map(line), ''];
   lines.push(`Diagnosis: ${report.diagnosis} — ${report.title}`);
   if (!report.healthy) lines.push(`Fix: ${displaySafe(report.advice, 1200)}`);
   return lines.join('\n') + '\n';
