@@ -162,3 +162,21 @@ export class CachedSecrets {
   }
 }
 
+
+/** A secret holding one token: a plain string, or {"token":"…"}. Used for the proxy token. */
+export async function readSecretText(secretId: string, client: SecretsManagerClient = secretsManagerClient()): Promise<{ ok: true; text: string } | { ok: false; fault: SecretFault }> {
+  try {
+    const out = await callWithDeadline((abortSignal) => client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }));
+    const raw = (out.SecretString ?? '').trim();
+    let text = raw;
+    try {
+      const json = JSON.parse(raw) as unknown;
+      if (json && typeof json === 'object' && typeof (json as { token?: unknown }).token === 'string') text = (json as { token: string }).token.trim();
+    } catch {
+      // a plain token
+    }
+    return text ? { ok: true, text } : { ok: false, fault: 'not-found' };
+  } catch (err) {
+    return { ok: false, fault: awsFault(err).fault };
+  }
+}

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../contract/endpoints.js';
 import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
+import type { ProxySettings } from '../exchange/proxy.js';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 
 /** Bad input: printed as one line, exit status 2. */
@@ -21,6 +22,8 @@ export interface CheckOptions {
   readonly json: boolean;
   readonly secretId: string | undefined;
   readonly sandbox: ScenarioName | undefined;
+  /** The forward proxy to leave through, and which setting named it; null = direct. */
+  readonly proxy: (ProxySettings & { readonly from: string }) | null;
 }
 
 export interface RotateOptions {
@@ -98,6 +101,9 @@ Options:
   --timeout-ms N        per-request timeout, Secrets Manager included (default ${DEFAULT_TIMEOUT_MS})
   --json                print one JSON object instead of the checklist (README → JSON output)
   --secret-id ID        read {"apiKey","apiSecret"} from AWS Secrets Manager
+  --proxy URL           leave through this HTTP CONNECT forward proxy (env HTTPS_PROXY / NO_PROXY, or the
+                        bots' USE_CRYPTO_PROXY=true + CRYPTO_PROXY_URL); its token only from the environment:
+                        KEY_MONITOR_PROXY_TOKEN (or CRYPTO_PROXY_TOKEN), sent as Proxy-Authorization
   --sandbox [SCENARIO]  run against the built-in sandbox exchange (default scenario: healthy)
   -V, --version         print the version
   -h, --help            this text
@@ -137,6 +143,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'secret-id': { type: 'string' },
   sandbox: { type: 'string' },
+  proxy: { type: 'string' },
   file: { type: 'string' },
   'wait-seconds': { type: 'string' },
   'rotation-function': { type: 'string' },
@@ -153,7 +160,7 @@ type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command takes; anything else is named as belonging to another command. */
 const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
-  check: ['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'secret-id', 'sandbox'],
+  check: ['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'secret-id', 'sandbox', 'proxy'],
   rotate: ['secret-id', 'file', 'wait-seconds', 'rotation-function', 'stack'],
   status: ['stack', 'json', 'timeout-ms'],
   mute: ['stack', 'until', 'for', 'reason', 'timeout-ms'],
@@ -329,7 +336,41 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     json: values.json ?? false,
     secretId: values['secret-id'],
     sandbox: sandbox as ScenarioName | undefined,
+    // The sandbox is on loopback: a proxy from the environment is not for it (an explicit --proxy is).
+    proxy: sandbox !== undefined && values.proxy === undefined ? null : proxyFrom(values.proxy, env),
   };
+}
+
+function proxyUrl(text: string, origin: string): string {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new UsageError(`${origin} is not a URL (expected http://host:port of an HTTP CONNECT proxy)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${origin} must be an http:// or https:// URL of an HTTP CONNECT proxy`);
+  if (url.username || url.password) throw new UsageError(`${origin} must not carry credentials: put the token in KEY_MONITOR_PROXY_TOKEN (never on the command line)`);
+  return `${url.protocol}//${url.host}`;
+}
+
+/**
+ * Which forward proxy, if any: --proxy; else the bots' own names (USE_CRYPTO_PROXY=true with
+ * CRYPTO_PROXY_URL, a forward proxy by assumption: README says what it must support); else the
+ * usual HTTPS_PROXY / NO_PROXY. The token only ever comes from the environment.
+ */
+export function proxyFrom(flag: string | undefined, env: NodeJS.ProcessEnv): (ProxySettings & { from: string }) | null {
+  const token = env['KEY_MONITOR_PROXY_TOKEN'] || env['CRYPTO_PROXY_TOKEN'] || null;
+  const noProxy = env['NO_PROXY'] || env['no_proxy'] || null;
+  if (flag !== undefined) return { url: proxyUrl(flag, '--proxy'), token, noProxy, from: '--proxy' };
+  const use = (env['USE_CRYPTO_PROXY'] ?? '').toLowerCase();
+  if (use === 'true' || use === '1' || use === 'yes') {
+    if (!env['CRYPTO_PROXY_URL']) throw new UsageError('USE_CRYPTO_PROXY is on but CRYPTO_PROXY_URL is not set');
+    return { url: proxyUrl(env['CRYPTO_PROXY_URL'], 'CRYPTO_PROXY_URL'), token, noProxy, from: 'CRYPTO_PROXY_URL' };
+  }
+  for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
+    if (env[name]) return { url: proxyUrl(env[name] as string, name), token, noProxy, from: name };
+  }
+  return null;
 }
 
 /** Whether the raw argv asked for JSON, even if it does not parse (errors then come as JSON too). */

@@ -1,5 +1,8 @@
 import { validateCredentials, type CredentialsVerdict } from '../monitor/credentials.js';
 import { PRODUCTION_BASE_URL } from '../contract/endpoints.js';
+import { describeProxy } from '../exchange/proxy.js';
+import { redactSecrets } from '../exchange/text-safety.js';
+import type { Report } from '../monitor/types.js';
 import { credentialsOnlyReport, runChecks } from '../monitor/checks.js';
 import { checkClient } from '../monitor/check-client.js';
 import { envCredentials, parseCommand, UsageError, USAGE, wantsJson, type CheckOptions } from './args.js';
@@ -67,6 +70,7 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
     from = pair.kind === 'pair' ? pair.from : 'environment (none set)';
   }
   const baseUrl = opts.baseUrl ?? PRODUCTION_BASE_URL;
+  const via = opts.proxy ? `; via proxy ${describeProxy(opts.proxy.url)} (${opts.proxy.from})` : '';
   return {
     baseUrl,
     ipEchoUrl: opts.ipEchoUrl,
@@ -75,10 +79,14 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
     timeoutMs: opts.timeoutMs,
     credentials,
     credentialsFrom: from,
-    heading: `key-monitor check — ${baseUrl} (credentials from ${from}; ${opts.readOnly ? 'read-only key' : 'Trade expected'})`,
+    heading: `key-monitor check — ${baseUrl} (credentials from ${from}; ${opts.readOnly ? 'read-only key' : 'Trade expected'}${via})`,
     sandboxScenario: null,
     close: async () => {},
   };
+}
+
+function redactReport(report: Report, sensitive: string[]): Report {
+  return { ...report, advice: redactSecrets(report.advice, sensitive), checks: report.checks.map((c) => ({ ...c, detail: redactSecrets(c.detail, sensitive) })) };
 }
 
 function usageFailure(err: UsageError, argv: readonly string[], io: Io): number {
@@ -138,9 +146,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     await target.close();
     return print(credentialsOnlyReport(target.credentials, 'local'));
   }
-  const client = checkClient({ baseUrl: target.baseUrl, timeoutMs: target.timeoutMs });
+  const client = checkClient({ baseUrl: target.baseUrl, timeoutMs: target.timeoutMs, proxy: opts.proxy });
   try {
-    const report = await runChecks({
+    const report0 = await runChecks({
       credentials: target.credentials,
       expectTrade: target.expectTrade,
       expectedIps: target.expectedIps,
@@ -148,6 +156,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
       exchange: client,
       site: 'local',
     });
+    // The proxy token is a secret too: no trace of it in anything printed.
+    const report = opts.proxy?.token ? redactReport(report0, [opts.proxy.token]) : report0;
     return print(report);
   } finally {
     await client.close();

@@ -5,6 +5,7 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import request from 'undici/lib/api/api-request.js';
 import { CONNECTIONS_PER_ORIGIN } from '../contract/defaults.js';
 import { checkBaseUrl } from './base-url.js';
+import { proxyDispatcher, proxyStatusOf, type ProxySettings } from './proxy.js';
 import { assertHarmless, UnsafeRequestError } from './probe-guard.js';
 import { backoffMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { signedBody, type SignableObject } from './signing.js';
@@ -30,11 +31,10 @@ export interface ExchangeClientOptions {
   readonly userAgent?: string;
   /** Sockets per origin; a run with many keys queues behind these instead of opening hundreds. */
   readonly connections?: number;
-  /**
-   * Where requests go out (a forward proxy, or an agent trusting a test CA). Default: a direct,
-   * keep-alive agent owned and closed by this client.
-   */
-  readonly dispatcher?: Dispatcher;
+  /** Leave through an HTTP CONNECT forward proxy (the whitelisted host) instead of directly. */
+  readonly proxy?: ProxySettings;
+  /** Extra CA certificates to trust (tests' loopback TLS); on a machine, NODE_EXTRA_CA_CERTS does this. */
+  readonly ca?: string;
 }
 
 export interface TimedReply {
@@ -75,7 +75,7 @@ interface OutgoingRequest {
 
 export class ExchangeClient {
   private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
+  private readonly viaProxy: boolean;
   private readonly nonces = new NonceSource();
   // Fresh id per request; random start so two monitors on one key do not collide.
   private nextId = Math.floor(Math.random() * 1_000_000_000);
@@ -89,16 +89,16 @@ export class ExchangeClient {
     this.baseUrl = verdict.url;
     this.basePath = new URL(verdict.url).pathname.replace(/\/+$/, '');
     this.retry = opts.retry ?? DEFAULT_RETRY;
-    this.ownsDispatcher = opts.dispatcher === undefined;
-    this.dispatcher =
-      opts.dispatcher ??
-      new Agent({
-        connect: { timeout: opts.timeoutMs },
-        headersTimeout: opts.timeoutMs,
-        bodyTimeout: opts.timeoutMs,
-        keepAliveTimeout: 30_000,
-        connections: opts.connections ?? CONNECTIONS_PER_ORIGIN,
-      });
+    const agentOptions = {
+      connect: { timeout: opts.timeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) },
+      ...(opts.ca ? { requestTls: { ca: opts.ca } } : {}),
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      keepAliveTimeout: 30_000,
+      connections: opts.connections ?? CONNECTIONS_PER_ORIGIN,
+    };
+    this.viaProxy = opts.proxy !== undefined;
+    this.dispatcher = opts.proxy ? proxyDispatcher(opts.proxy, agentOptions) : new Agent(agentOptions);
   }
 
   publicGet(method: string, query: Record<string, string>): Promise<TimedReply> {
@@ -129,7 +129,7 @@ export class ExchangeClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    await this.dispatcher.close();
   }
 
   private async withRetries(build: () => OutgoingRequest, retryable: (reply: ExchangeReply) => boolean, onBody?: (body: string) => void): Promise<TimedReply> {
@@ -170,7 +170,7 @@ export class ExchangeClient {
       const date = res.headers['date'];
       return parseReply(res.statusCode, body, typeof date === 'string' ? date : null);
     } catch (err) {
-      return networkReply(err, timeoutMs);
+      return networkReply(err, timeoutMs, this.viaProxy);
     }
   }
 }
@@ -189,9 +189,15 @@ async function readLimited(body: Dispatcher.ResponseData['body']): Promise<strin
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Map undici/abort errors to a typed reply. Only the error's class name and code are kept. */
-export function networkReply(err: unknown, timeoutMs: number): ExchangeReply {
+/** Connecting to these fails before any byte reaches the exchange: with a proxy, it is the proxy that is away. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Map undici/abort errors to a typed reply. Only the error's class name, code and proxy status are kept. */
+export function networkReply(err: unknown, timeoutMs: number, viaProxy = false): ExchangeReply {
   const e = err as { name?: string; code?: string };
+  const proxyStatus = proxyStatusOf(err);
+  if (proxyStatus !== null) return { kind: 'network', error: 'proxy-refused', detail: `CONNECT answered ${proxyStatus}`, proxyStatus };
+  if (viaProxy && e.code && UNREACHABLE.has(e.code)) return { kind: 'network', error: 'proxy-unreachable', detail: e.code };
   const timeout =
     e.name === 'TimeoutError' ||
     e.name === 'AbortError' ||

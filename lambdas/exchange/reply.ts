@@ -16,7 +16,14 @@ export type ExchangeReply =
       readonly dateHeader: string | null;
     }
   | { readonly kind: 'not-json'; readonly httpStatus: number; readonly snippet: string }
-  | { readonly kind: 'network'; readonly error: 'timeout' | 'connection'; readonly detail: string };
+  | {
+      readonly kind: 'network';
+      /** proxy-*: the forward proxy, not the exchange: it could not be reached, or it refused our CONNECT. */
+      readonly error: 'timeout' | 'connection' | 'proxy-unreachable' | 'proxy-refused';
+      readonly detail: string;
+      /** What the proxy answered to CONNECT (407: authentication; 5xx: it could not reach the exchange). */
+      readonly proxyStatus?: number;
+    };
 
 const MAX_SNIPPET = 80;
 const MAX_MESSAGE = 200;
@@ -60,7 +67,18 @@ export function parseReply(httpStatus: number, body: string, dateHeader: string 
 export function describeReply(reply: ExchangeReply): string {
   switch (reply.kind) {
     case 'network':
-      return reply.error === 'timeout' ? `no answer in time (${reply.detail})` : `connection failed (${reply.detail})`;
+      switch (reply.error) {
+        case 'timeout':
+          return `no answer in time (${reply.detail})`;
+        case 'connection':
+          return `connection failed (${reply.detail})`;
+        case 'proxy-unreachable':
+          return `the proxy could not be reached (${reply.detail})`;
+        case 'proxy-refused':
+          return reply.proxyStatus === 407
+            ? 'the proxy refused authentication (407 Proxy Authentication Required)'
+            : `the proxy answered ${reply.proxyStatus ?? '?'} to CONNECT instead of opening a tunnel to the exchange`;
+      }
     case 'not-json':
       return `HTTP ${reply.httpStatus} with a non-JSON body ("${reply.snippet}")`;
     case 'answer': {

@@ -18,7 +18,7 @@ import { logger, metrics } from '../aws/powertools.js';
 import { recordRunMetrics } from '../aws/run-metrics.js';
 import { CachedSecrets, secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
-import { lambdaCheckTarget, RUN_MARGIN_MS } from './wiring.js';
+import { lambdaCheckTarget, lambdaProxy, RUN_MARGIN_MS } from './wiring.js';
 
 export interface CheckDeps {
   readonly config: RuntimeConfig;
@@ -83,10 +83,10 @@ export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promis
 }
 
 /** Kept warm: keep-alive connections, AWS clients and the secret cache survive invocations. */
-const defaultDeps = lazily((): CheckDeps => {
+const defaultDeps = lazily(async (): Promise<CheckDeps> => {
   const config = loadRuntimeConfig(process.env);
   const incident = loadIncidentConfig(process.env);
-  const target = lambdaCheckTarget(config);
+  const target = lambdaCheckTarget(config, await lambdaProxy(config, (m, f) => logger.warn(m, f)));
   return {
     config,
     secrets: new CachedSecrets(secretsManagerClient(), config.secretCacheTtlMs),
@@ -120,8 +120,8 @@ const defaultDeps = lazily((): CheckDeps => {
   };
 });
 
-export function buildCheckHandler(getDeps: () => CheckDeps = defaultDeps) {
-  return middy((_event: unknown, context: Context) => checkAllKeys(getDeps(), context.getRemainingTimeInMillis()))
+export function buildCheckHandler(getDeps: () => CheckDeps | Promise<CheckDeps> = defaultDeps) {
+  return middy(async (_event: unknown, context: Context) => checkAllKeys(await getDeps(), context.getRemainingTimeInMillis()))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 }

@@ -14,17 +14,18 @@ import { logger, metrics } from '../aws/powertools.js';
 import { SecretVersions } from '../aws/secret-versions.js';
 import { secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
-import { lambdaCheckTarget } from './wiring.js';
+import { lambdaCheckTarget, lambdaProxy } from './wiring.js';
 
 /** Wiring only: the rotation rules live in monitor/rotation.ts and monitor/rotation-rules.ts. */
-const defaultDeps = lazily((): RotationDeps => {
+const defaultDeps = lazily(async (): Promise<RotationDeps> => {
   const config = loadRuntimeConfig(process.env);
+  const proxy = await lambdaProxy(config, (m, f) => logger.warn(m, f));
   const sm = secretsManagerClient();
   const queueUrl = process.env[ENV.notificationQueueUrl];
   const queue = queueUrl ? new SqsNotificationQueue(sqsClient(), queueUrl) : null;
   return {
     keys: config.keys,
-    target: lambdaCheckTarget(config),
+    target: lambdaCheckTarget(config, proxy),
     store: (secretId) => new SecretVersions(sm, secretId),
     // The same path as every other notification: the queue, then the notifier, then every channel.
     notifier: { send: async (n) => queue?.send([n]) },
@@ -35,11 +36,11 @@ const defaultDeps = lazily((): RotationDeps => {
   };
 });
 
-export function buildRotationHandler(getDeps: () => RotationDeps = defaultDeps) {
+export function buildRotationHandler(getDeps: () => RotationDeps | Promise<RotationDeps> = defaultDeps) {
   return middy(async (event: RotationEvent) => {
     logger.info('rotation step', { step: event.Step, secretId: event.SecretId, token: event.ClientRequestToken });
     try {
-      await rotate(event, getDeps());
+      await rotate(event, await getDeps());
     } catch (err) {
       // A refused key is a verdict already reported with its fix; the failed-rotation alarm subtracts these.
       if (err instanceof RotationError && err.reason === 'REFUSED') metrics.addMetric(METRIC.rotationsRefused, MetricUnit.Count, 1);

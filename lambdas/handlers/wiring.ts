@@ -2,14 +2,32 @@ import { KEY_CONCURRENCY } from '../contract/defaults.js';
 import type { CheckTarget } from '../monitor/checks.js';
 import { checkClient } from '../monitor/check-client.js';
 import type { RuntimeConfig } from '../monitor/runtime-config.js';
+import type { ProxySettings } from '../exchange/proxy.js';
 
 /**
  * The Lambdas' check target: the deployed egress expectations and one pooled client per process,
  * so warm invocations reuse connections. Shared by the check and rotation handlers.
  */
-export function lambdaCheckTarget(config: Pick<RuntimeConfig, 'baseUrl' | 'timeoutMs' | 'expectedIps' | 'ipEchoUrl'>): CheckTarget {
-  const exchange = checkClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: Math.min(KEY_CONCURRENCY, 32) });
+export function lambdaCheckTarget(config: Pick<RuntimeConfig, 'baseUrl' | 'timeoutMs' | 'expectedIps' | 'ipEchoUrl'>, proxy: ProxySettings | null = null): CheckTarget {
+  const exchange = checkClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: Math.min(KEY_CONCURRENCY, 32), proxy });
   return { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange, site: 'aws' };
+}
+
+/**
+ * The forward proxy for proxy egress, with its token read from Secrets Manager (a plain string, or
+ * {"token":"…"}). An unreadable token is logged and the checks go on without it: the proxy's 407
+ * then names the fault (PROXY_AUTH_FAILED) where the operator will see it.
+ */
+export async function lambdaProxy(config: Pick<RuntimeConfig, 'proxy'>, warn: (message: string, fields: Record<string, unknown>) => void): Promise<ProxySettings | null> {
+  if (!config.proxy) return null;
+  let token: string | null = null;
+  if (config.proxy.tokenSecretId) {
+    const { readSecretText } = await import('../aws/secrets.js');
+    const read = await readSecretText(config.proxy.tokenSecretId);
+    if (read.ok) token = read.text;
+    else warn('could not read the proxy token secret; checking without a token', { fault: read.fault });
+  }
+  return { url: config.proxy.url, token, noProxy: null };
 }
 
 /** Leave this much of the Lambda's time to record metrics and logs after the checks. */

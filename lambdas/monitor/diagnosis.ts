@@ -172,6 +172,57 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       '(a web page, a redirect or "not found"). Use https://api.crypto.com/exchange/v1 (production) or ' +
       `https://uat-api.3ona.co/exchange/v1 (UAT)${onAws(ctx, ' in the stack’s exchangeBaseUrl and redeploy', ' with --base-url')}. The key was not judged.`,
   },
+  PROXY_UNREACHABLE: {
+    precedence: 52,
+    codes: [],
+    httpStatuses: [],
+    transient: true,
+    sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The forward proxy cannot be reached',
+    headline: () => 'the proxy on the whitelisted host is down or unreachable',
+    advice: (ctx) =>
+      `${ctx.detail}. Checks (and, if your bot uses the same proxy, its orders) leave through the forward proxy on the whitelisted host, ` +
+      'and it did not accept a connection: check that it runs and listens on the configured host and port' +
+      onAws(ctx, ', and that the monitor can reach it.', ' (--proxy, HTTPS_PROXY or CRYPTO_PROXY_URL).') +
+      ' The exchange key itself was not checked.',
+  },
+  PROXY_AUTH_FAILED: {
+    precedence: 53,
+    codes: [],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The forward proxy refused authentication (407)',
+    headline: () => 'fix the proxy token',
+    advice: (ctx) =>
+      'The forward proxy answered 407 Proxy Authentication Required: the token it expects was missing or wrong. ' +
+      onAws(
+        ctx,
+        'Put the right token in the proxy token secret (proxyTokenSecretName); it is sent as Proxy-Authorization.',
+        'Set KEY_MONITOR_PROXY_TOKEN (or CRYPTO_PROXY_TOKEN) to the token; it is sent as Proxy-Authorization, never on the command line.',
+      ) +
+      ' The exchange key itself was not checked.',
+  },
+  PROXY_CONNECT_FAILED: {
+    precedence: 54,
+    codes: [],
+    httpStatuses: [],
+    transient: true,
+    sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The forward proxy could not open a tunnel to the exchange',
+    headline: () => 'the proxy does not reach the exchange',
+    advice: (ctx) =>
+      `${ctx.detail}. The proxy took the connection but refused or failed the HTTP CONNECT to the exchange. ` +
+      'It must be a forward proxy that supports CONNECT to api.crypto.com:443 (squid, tinyproxy, an AWS-hosted forward proxy); ' +
+      'an API relay that only forwards requests it rewrites will not do. If it does support CONNECT: allow the exchange host in its ACL, ' +
+      'and check that the proxy host itself can reach the exchange. The exchange key itself was not checked.',
+  },
   EGRESS_IP_MISMATCH: {
     precedence: 60,
     codes: [],
@@ -362,6 +413,8 @@ const NOT_THE_API = (status: number) => (status >= 200 && status < 400) || statu
 export function classifyReply(reply: ExchangeReply): Diagnosis {
   switch (reply.kind) {
     case 'network':
+      if (reply.error === 'proxy-unreachable') return 'PROXY_UNREACHABLE';
+      if (reply.error === 'proxy-refused') return reply.proxyStatus === 407 ? 'PROXY_AUTH_FAILED' : 'PROXY_CONNECT_FAILED';
       return 'EXCHANGE_UNAVAILABLE';
     case 'not-json': {
       // Cloudflare and load balancers answer with HTML; 401 and 429 still say something useful, and a
@@ -390,7 +443,7 @@ export function isTransient(d: Diagnosis): boolean {
 /** The transport's retry predicate: only faults that clear on their own earn another attempt. */
 export function isRetryableReply(reply: ExchangeReply): boolean {
   const meaning = classifyReply(reply);
-  return meaning === 'EXCHANGE_UNAVAILABLE' || meaning === 'RATE_LIMITED';
+  return meaning === 'EXCHANGE_UNAVAILABLE' || meaning === 'RATE_LIMITED' || meaning === 'PROXY_UNREACHABLE' || meaning === 'PROXY_CONNECT_FAILED';
 }
 
 export function adviceFor(diagnosis: Diagnosis, ctx: AdviceContext): string {

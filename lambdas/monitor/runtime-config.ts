@@ -27,6 +27,8 @@ export interface RuntimeConfig {
   readonly timeoutMs: number;
   readonly secretCacheTtlMs: number;
   readonly alertTopicArn: string | null;
+  /** Leave through a forward proxy; its token is read from the named secret, never from the environment. */
+  readonly proxy: { readonly url: string; readonly tokenSecretId: string | null } | null;
 }
 
 export class ConfigError extends Error {
@@ -101,7 +103,23 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     timeoutMs: positiveInt(env, ENV.timeoutMs, DEFAULT_TIMEOUT_MS),
     secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlMs, 30_000),
     alertTopicArn: env[ENV.alertTopicArn] || null,
+    proxy: proxyConfig(env),
   };
+}
+
+function proxyConfig(env: NodeJS.ProcessEnv): RuntimeConfig['proxy'] {
+  const url = env[ENV.proxyUrl];
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(ENV.proxyUrl, 'is not a URL');
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username || parsed.password) {
+    throw new ConfigError(ENV.proxyUrl, 'must be http(s)://host:port of a CONNECT proxy, without credentials');
+  }
+  return { url: `${parsed.protocol}//${parsed.host}`, tokenSecretId: env[ENV.proxyTokenSecretId] || null };
 }
 
 /** The incident layer's settings (the check Lambda in a deployed stack; absent in bare checks). */

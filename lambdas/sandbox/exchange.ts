@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { sign, type SignableObject } from '../exchange/signing.js';
 import type { Credentials } from '../monitor/types.js';
@@ -43,6 +44,8 @@ export interface SandboxOptions {
   readonly slowMs?: number;
   /** Added to every answer: a stand-in for the network round trip, for benchmarks. */
   readonly latencyMs?: number;
+  /** Serve HTTPS with this certificate (as the real exchange does), e.g. behind a CONNECT proxy in tests. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 /** The announcement shape documented for public/get-announcements (times in epoch ms). */
@@ -217,7 +220,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     return { status: 200, body: { id, method, code: 0, result: SANDBOX_PORTFOLIO } };
   }
 
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req)
       .then((reply) => {
         const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
@@ -228,10 +231,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end('sandbox error');
       });
-  });
+  };
+  const server: Server = opts.tls ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   return {
     origin,
