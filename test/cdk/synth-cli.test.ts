@@ -45,7 +45,8 @@ describe('npx cdk synth, offline and with no AWS account', () => {
 
   it.skipIf(cfnLintMissing)('synthesizes 1,000 keys, in every egress mode, cfn-lint clean', () => {
     const keys = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}` })));
-    for (const mode of [[], ['-c', 'natMode=instance'], ['-c', 'proxyUrl=http://10.0.0.5:3128', '-c', 'egressIps=198.51.100.9']]) {
+    const existingVpc = ['-c', 'vpcId=vpc-0123456789abcdef0', '-c', 'availabilityZones=eu-west-1a', '-c', 'privateSubnetIds=subnet-0123456789abcdef0', '-c', 'privateSubnetRouteTableIds=rtb-0123456789abcdef0', '-c', 'egressIps=198.51.100.7'];
+    for (const mode of [[], ['-c', 'natMode=instance'], ['-c', 'proxyUrl=http://10.0.0.5:3128', '-c', 'egressIps=198.51.100.9'], existingVpc]) {
       const big = cdkSynth(['-c', 'alertEmail=ops@example.com', '-c', `keys=${keys}`, ...mode]);
       expect(big.status, big.stderr).toBe(0);
       const template = JSON.parse(readFileSync(big.template, 'utf8')) as { Resources: Record<string, unknown> };

@@ -1,0 +1,39 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { ExchangeKeyMonitor } from '../../cdk/index.js';
+
+/** The monitor dropped into a team's own CDK app, next to the bot, sharing the bot's VPC and NAT. */
+function botApp() {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'TradingBot');
+  const vpc = new ec2.Vpc(stack, 'BotVpc', { maxAzs: 2, natGateways: 1, restrictDefaultSecurityGroup: false });
+  vpc.addFlowLog('BotVpcFlowLogs');
+  const monitor = new ExchangeKeyMonitor(stack, 'KeyMonitor', {
+    keys: [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }],
+    egress: { kind: 'existing-vpc', vpc, egressIps: ['203.0.113.7'] },
+    alerts: { emails: ['ops@example.com'] },
+  });
+  return { app, stack, vpc, monitor, template: Template.fromStack(stack) };
+}
+
+describe('ExchangeKeyMonitor inside your own CDK app', () => {
+  it('runs its Lambdas in your VPC’s private subnets and creates no NAT or Elastic IP of its own', () => {
+    const { template, vpc, stack } = botApp();
+    template.resourceCountIs('AWS::EC2::NatGateway', 1); // the bot's own
+    template.resourceCountIs('AWS::EC2::EIP', 1); // the bot NAT's
+    const privateSubnets = vpc.privateSubnets.map((s) => stack.resolve(s.subnetId));
+    const check = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => String(f.Properties['Description']).startsWith('Checks each'));
+    expect(check?.Properties['VpcConfig'].SubnetIds).toEqual(privateSubnets);
+    expect(check?.Properties['Environment'].Variables['EXPECTED_EGRESS_IP']).toBe('203.0.113.7');
+  });
+
+  it('passes cdk-nag in someone else’s stack, with the same fixed alarm set', () => {
+    const { app, template } = botApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  });
+});
