@@ -14,6 +14,12 @@ export interface KeyConfig {
   readonly secretArn?: string;
   /** true: the key must have Trade; false: it must be read-only. */
   readonly expectTrade: boolean;
+  /** Default false: a key that can withdraw is a security finding. */
+  readonly expectWithdraw?: boolean;
+  /** true: the account must have derivatives access. */
+  readonly expectDerivatives?: boolean;
+  /** true: the key must belong to the master account. */
+  readonly expectMaster?: boolean;
 }
 
 /** Where the checks' traffic leaves from: the one address (or few) to whitelist on the keys. */
@@ -160,7 +166,7 @@ function keys(get: Lookup): KeyConfig[] {
     const at = `keys[${i}]`;
     if (!item || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(at, 'must be an object');
     const k = item as Record<string, unknown>;
-    const known = ['name', 'secretName', 'secretArn', 'expectTrade'];
+    const known = ['name', 'secretName', 'secretArn', 'expectTrade', 'expectWithdraw', 'expectDerivatives', 'expectMaster'];
     const unknown = Object.keys(k).find((f) => !known.includes(f));
     if (unknown) throw new ConfigError(`${at}.${unknown}`, `unknown field (expected ${known.join(', ')})`);
     if (typeof k['name'] !== 'string' || !KEY_NAME_PATTERN.test(k['name'])) throw new ConfigError(`${at}.name`, 'letters, digits, - and _ only (1–64 characters)');
@@ -169,12 +175,17 @@ function keys(get: Lookup): KeyConfig[] {
     if (k['secretName'] !== undefined && k['secretArn'] !== undefined) throw new ConfigError(at, 'give secretName or secretArn, not both');
     if (k['secretName'] !== undefined && (typeof k['secretName'] !== 'string' || !SECRET_NAME.test(k['secretName']))) throw new ConfigError(`${at}.secretName`, 'is not a valid secret name');
     if (k['secretArn'] !== undefined && (typeof k['secretArn'] !== 'string' || !SECRET_ARN.test(k['secretArn']))) throw new ConfigError(`${at}.secretArn`, 'is not a Secrets Manager secret ARN');
-    if (k['expectTrade'] !== undefined && typeof k['expectTrade'] !== 'boolean') throw new ConfigError(`${at}.expectTrade`, 'must be true or false');
+    for (const f of ['expectTrade', 'expectWithdraw', 'expectDerivatives', 'expectMaster'] as const) {
+      if (k[f] !== undefined && typeof k[f] !== 'boolean') throw new ConfigError(`${at}.${f}`, 'must be true or false');
+    }
     return {
       name: k['name'],
       ...(k['secretName'] ? { secretName: k['secretName'] as string } : {}),
       ...(k['secretArn'] ? { secretArn: k['secretArn'] as string } : {}),
       expectTrade: (k['expectTrade'] as boolean | undefined) ?? true,
+      ...(typeof k['expectWithdraw'] === 'boolean' ? { expectWithdraw: k['expectWithdraw'] } : {}),
+      ...(typeof k['expectDerivatives'] === 'boolean' ? { expectDerivatives: k['expectDerivatives'] } : {}),
+      ...(typeof k['expectMaster'] === 'boolean' ? { expectMaster: k['expectMaster'] } : {}),
     };
   });
 }

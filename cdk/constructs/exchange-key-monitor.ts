@@ -97,7 +97,14 @@ export class ExchangeKeyMonitor extends Construct {
     this.notifications = new NotificationPath(this, 'Notifications', { alerts, metricsNamespace: namespace, environment: common });
     this.table.grant(this.notifications.notifier, 'dynamodb:GetItem', 'dynamodb:PutItem');
 
-    const monitoredKeys: MonitoredKey[] = this.secrets.map((s) => ({ name: s.key.name, secretId: s.secretId, expectTrade: s.key.expectTrade }));
+    const monitoredKeys: MonitoredKey[] = this.secrets.map((s) => ({
+      name: s.key.name,
+      secretId: s.secretId,
+      expectTrade: s.key.expectTrade,
+      ...(s.key.expectWithdraw !== undefined ? { expectWithdraw: s.key.expectWithdraw } : {}),
+      ...(s.key.expectDerivatives !== undefined ? { expectDerivatives: s.key.expectDerivatives } : {}),
+      ...(s.key.expectMaster !== undefined ? { expectMaster: s.key.expectMaster } : {}),
+    }));
     const proxy = props.egress?.kind === 'proxy' ? props.egress : null;
     const runtime = {
       ...common,

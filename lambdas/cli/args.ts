@@ -24,6 +24,11 @@ export interface CheckOptions {
   readonly sandbox: ScenarioName | undefined;
   /** The forward proxy to leave through, and which setting named it; null = direct. */
   readonly proxy: (ProxySettings & { readonly from: string }) | null;
+  readonly expectWithdraw: boolean;
+  readonly expectDerivatives: boolean | undefined;
+  readonly expectMaster: boolean | undefined;
+  /** Skip the withdraw probe (it may create a deposit address on the account). */
+  readonly withdrawProbe: boolean;
 }
 
 export interface RotateOptions {
@@ -98,6 +103,10 @@ Options:
   --ip-echo-url URL     service that answers with your public IP (env IP_ECHO_URL; default ${DEFAULT_IP_ECHO_URL})
   --expected-ip A[,B]   IPs whitelisted on the key (env EXPECTED_EGRESS_IP)
   --read-only           the key must NOT have Trade permission (default: Trade expected)
+  --expect-withdraw     the key may withdraw (default: a key that can withdraw is a security finding)
+  --expect-derivatives  the account must have derivatives access
+  --expect-master       the key must belong to the master account, not a sub-account
+  --no-withdraw-probe   skip the withdraw probe (a read, but it may create a deposit address)
   --timeout-ms N        per-request timeout, Secrets Manager included (default ${DEFAULT_TIMEOUT_MS})
   --json                print one JSON object instead of the checklist (README → JSON output)
   --secret-id ID        read {"apiKey","apiSecret"} from AWS Secrets Manager
@@ -144,6 +153,10 @@ const OPTIONS = {
   'secret-id': { type: 'string' },
   sandbox: { type: 'string' },
   proxy: { type: 'string' },
+  'expect-withdraw': { type: 'boolean' },
+  'expect-derivatives': { type: 'boolean' },
+  'expect-master': { type: 'boolean' },
+  'no-withdraw-probe': { type: 'boolean' },
   file: { type: 'string' },
   'wait-seconds': { type: 'string' },
   'rotation-function': { type: 'string' },
@@ -160,7 +173,7 @@ type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command takes; anything else is named as belonging to another command. */
 const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
-  check: ['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'secret-id', 'sandbox', 'proxy'],
+  check: ['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'secret-id', 'sandbox', 'proxy', 'expect-withdraw', 'expect-derivatives', 'expect-master', 'no-withdraw-probe'],
   rotate: ['secret-id', 'file', 'wait-seconds', 'rotation-function', 'stack'],
   status: ['stack', 'json', 'timeout-ms'],
   mute: ['stack', 'until', 'for', 'reason', 'timeout-ms'],
@@ -338,6 +351,10 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     sandbox: sandbox as ScenarioName | undefined,
     // The sandbox is on loopback: a proxy from the environment is not for it (an explicit --proxy is).
     proxy: sandbox !== undefined && values.proxy === undefined ? null : proxyFrom(values.proxy, env),
+    expectWithdraw: values['expect-withdraw'] ?? false,
+    expectDerivatives: values['expect-derivatives'],
+    expectMaster: values['expect-master'],
+    withdrawProbe: !(values['no-withdraw-probe'] ?? false),
   };
 }
 

@@ -20,6 +20,8 @@ interface Target {
   readonly ipEchoUrl: string;
   readonly expectedIps: readonly string[];
   readonly expectTrade: boolean;
+  readonly expectDerivatives: boolean | undefined;
+  readonly expectMaster: boolean | undefined;
   readonly timeoutMs: number;
   readonly credentials: CredentialsVerdict;
   readonly credentialsFrom: string;
@@ -41,6 +43,8 @@ async function sandboxTarget(opts: CheckOptions, name: ScenarioName): Promise<Ta
     ipEchoUrl: sandbox.ipEchoUrl,
     expectedIps: opts.expectedIps.length > 0 ? opts.expectedIps : [scenario.expectedIp ?? sandbox.egressIp],
     expectTrade: !(scenario.readOnly ?? opts.readOnly),
+    expectDerivatives: scenario.expectDerivatives ?? opts.expectDerivatives,
+    expectMaster: scenario.expectMaster ?? opts.expectMaster,
     timeoutMs,
     credentials: validateCredentials(raw),
     credentialsFrom: 'sandbox demo key',
@@ -76,6 +80,8 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
     ipEchoUrl: opts.ipEchoUrl,
     expectedIps: opts.expectedIps,
     expectTrade: !opts.readOnly,
+    expectDerivatives: opts.expectDerivatives,
+    expectMaster: opts.expectMaster,
     timeoutMs: opts.timeoutMs,
     credentials,
     credentialsFrom: from,
@@ -151,6 +157,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     const report0 = await runChecks({
       credentials: target.credentials,
       expectTrade: target.expectTrade,
+      expectWithdraw: opts.expectWithdraw,
+      expectDerivatives: target.expectDerivatives,
+      expectMaster: target.expectMaster,
+      withdrawProbe: opts.withdrawProbe ? { kind: 'now' } : { kind: 'off' },
       expectedIps: target.expectedIps,
       ipEchoUrl: target.ipEchoUrl,
       exchange: client,

@@ -11,6 +11,8 @@ export interface Scenario {
   readonly timeoutMs?: number;
   /** Point the base URL at a path the sandbox does not serve (a mistyped base URL). */
   readonly wrongPath?: boolean;
+  readonly expectMaster?: boolean;
+  readonly expectDerivatives?: boolean;
 }
 
 export const SCENARIOS = {
@@ -28,6 +30,13 @@ export const SCENARIOS = {
   slow: { behaviour: 'slow', expect: 'EXCHANGE_UNAVAILABLE', timeoutMs: 400 },
   'unexpected-response': { behaviour: 'unexpected', expect: 'UNEXPECTED_RESPONSE' },
   'exchange-url-invalid': { behaviour: 'healthy', expect: 'EXCHANGE_URL_INVALID', wrongPath: true },
+  'withdraw-enabled': { behaviour: 'withdraw-enabled', expect: 'WITHDRAW_PERMISSION_UNEXPECTED' },
+  'withdraw-disabled': { behaviour: 'healthy', expect: 'OK' },
+  'sub-account': { behaviour: 'sub-account', expect: 'SUB_ACCOUNT_KEY', expectMaster: true },
+  'account-suspended': { behaviour: 'account-suspended', expect: 'ACCOUNT_SUSPENDED' },
+  'not-tradable': { behaviour: 'not-tradable', expect: 'ACCOUNT_NOT_TRADABLE' },
+  'api-disabled': { behaviour: 'api-disabled', expect: 'API_DISABLED' },
+  'no-derivatives': { behaviour: 'no-derivatives', expect: 'DERIVATIVES_ACCESS_MISSING', expectDerivatives: true },
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

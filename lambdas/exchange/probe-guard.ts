@@ -10,6 +10,12 @@ export class UnsafeRequestError extends Error {
   }
 }
 
+/**
+ * The withdraw-permission probe: a read (no funds move) that the exchange only answers for keys with
+ * the Withdrawal setting. Exactly one parameter, a currency code, is allowed.
+ */
+export const WITHDRAW_PROBE_METHOD = 'private/get-deposit-address';
+
 /** Private reads the checks may sign. Nothing here moves funds or orders. */
 export const READ_ONLY_METHODS: ReadonlySet<string> = new Set(['private/user-balance', 'private/get-accounts', 'private/get-open-orders']);
 
@@ -29,6 +35,11 @@ export function assertHarmless(url: string, basePath: string, method: string, pa
   // The exact text, not a normalised form: "/x/../private/user-balance" must not pass as a read.
   if (url !== `${parsed.origin}${basePath}/${method}`) throw new UnsafeRequestError(method);
   if (READ_ONLY_METHODS.has(method)) return;
+  if (method === WITHDRAW_PROBE_METHOD) {
+    const keys = Object.keys(params);
+    const currency = params['currency'];
+    if (keys.length === 1 && typeof currency === 'string' && /^[A-Z0-9]{2,10}$/.test(currency)) return;
+  }
   if (method === 'private/cancel-order') {
     const keys = Object.keys(params);
     const oid = params['client_oid'];

@@ -53,8 +53,18 @@ export interface CheckRunResult {
 }
 
 /** Check every key, record the fixed metric set and one log line per key, then run the incident rules. */
+/** The withdraw probe may create a deposit address: at most once a day per key (CLI and rotation always probe). */
+export const WITHDRAW_PROBE_EVERY_MS = 24 * 3_600_000;
+
 export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promise<CheckRunResult> {
+  // The stored state first: the checks need each key's last withdraw probe.
+  const loaded = deps.incidents ? await deps.incidents.store.load(deps.config.keys.map((k) => k.name)) : null;
   const outcomes = await checkKeys({
+    withdrawPlan: (key) => {
+      if (!loaded) return { kind: 'now' };
+      const last = loaded.keys.get(key.name)?.state.withdraw ?? null;
+      return last === null || deps.now() - last.at >= WITHDRAW_PROBE_EVERY_MS ? { kind: 'now' } : { kind: 'carry', last };
+    },
     keys: deps.config.keys,
     secrets: deps.secrets,
     target: deps.target,
@@ -68,7 +78,7 @@ export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promis
   recordRunMetrics(metrics, outcomes);
   let summary: IncidentRunSummary | null = null;
   if (deps.incidents) {
-    summary = await recordRun(outcomes, { ...deps.incidents, now: deps.now, log: { warn: (m, f) => logger.warn(m, f), error: (m, f) => logger.error(m, f) } });
+    summary = await recordRun(outcomes, { ...deps.incidents, now: deps.now, log: { warn: (m, f) => logger.warn(m, f), error: (m, f) => logger.error(m, f) } }, loaded ?? undefined);
     for (const n of summary.sent) logger.info('notification queued', { id: n.id, kind: n.kind, subject: n.subject });
     for (const line of summary.suppressed) logger.info('notification suppressed: alerts are muted', { suppressed: line });
     // A lost notification must not pass silently: the outbox keeps it, and the run fails visibly.

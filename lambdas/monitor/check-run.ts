@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { TimedReply } from '../exchange/client.js';
-import { runChecks, monitorErrorReport, TICKER_INSTRUMENT, type CheckTarget } from './checks.js';
+import { runChecks, monitorErrorReport, TICKER_INSTRUMENT, type CheckInput, type CheckTarget } from './checks.js';
 import type { CredentialsVerdict } from './credentials.js';
 import type { ExchangePort } from './ports.js';
 import type { MonitoredKey } from './runtime-config.js';
@@ -24,6 +24,8 @@ export interface KeyOutcome {
   readonly keyAgeDays: number | null;
   /** Wall time of this key's check (secret read not included: it is shared). */
   readonly elapsedMs: number;
+  /** When this run probed withdraw permission; null when it carried the last verdict or could not probe. */
+  readonly withdrawProbedAt: number | null;
 }
 
 export interface RunDeps {
@@ -39,6 +41,8 @@ export interface RunDeps {
   readonly runDeadline: number;
   /** Called when a key's check throws: a bug, logged by the caller; the key is still reported. */
   readonly onCrash?: (key: MonitoredKey, err: unknown) => void;
+  /** Probe withdraw permission now, or carry the last verdict (default: now). */
+  readonly withdrawPlan?: (key: MonitoredKey) => NonNullable<CheckInput['withdrawProbe']>;
 }
 
 const DAY_MS = 86_400_000;
@@ -113,11 +117,21 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
     };
     const remaining = deps.runDeadline - started;
     if (remaining <= 0) {
-      return { key, report: monitorErrorReport('not checked in this run: the run ran out of time before this key’s turn', site), keyAgeDays: null, elapsedMs: 0 };
+      return { key, report: monitorErrorReport('not checked in this run: the run ran out of time before this key’s turn', site), keyAgeDays: null, elapsedMs: 0, withdrawProbedAt: null };
     }
     const deadline = Math.min(deps.keyDeadlineMs, remaining);
+    const plan = deps.withdrawPlan?.(key) ?? { kind: 'now' as const };
     const report = await within(
-      runChecks({ ...target, credentials: secret.verdict, expectTrade: key.expectTrade }).catch((err: unknown) => {
+      runChecks({
+        ...target,
+        credentials: secret.verdict,
+        expectTrade: key.expectTrade,
+        expectWithdraw: key.expectWithdraw,
+        expectDerivatives: key.expectDerivatives,
+        expectMaster: key.expectMaster,
+        withdrawProbe: plan,
+        now: deps.now,
+      }).catch((err: unknown) => {
         deps.onCrash?.(key, err);
         return monitorErrorReport(`the check crashed (${(err as { name?: string } | null)?.name ?? 'Error'}); see the function’s log`, site);
       }),
@@ -125,7 +139,8 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
       () => monitorErrorReport(`the check did not finish within ${Math.round(deadline / 1000)} s`, site),
     );
     const keyAgeDays = secret.createdDate ? Math.floor((deps.now() - secret.createdDate.getTime()) / DAY_MS) : null;
-    return { key, report, keyAgeDays, elapsedMs: deps.now() - started };
+    const probed = plan.kind === 'now' && (report.checks.find((c) => c.name === 'withdraw-permission')?.attempts ?? 0) > 0;
+    return { key, report, keyAgeDays, elapsedMs: deps.now() - started, withdrawProbedAt: probed ? started : null };
   };
 
   return Promise.all(deps.keys.map((key) => limit(() => checkOne(key))));

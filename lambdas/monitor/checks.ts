@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { describeReply, type ExchangeReply } from '../exchange/reply.js';
 import type { TimedReply } from '../exchange/client.js';
-import { PROBE_OID_PREFIX } from '../exchange/probe-guard.js';
+import { PROBE_OID_PREFIX, WITHDRAW_PROBE_METHOD } from '../exchange/probe-guard.js';
+import { interpretAccount, interpretWithdraw, withdrawVerdictOf, type WithdrawVerdict } from './account-checks.js';
 import { keyPrefix, redact, type CredentialsVerdict } from './credentials.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
 import type { ExchangePort } from './ports.js';
@@ -18,10 +19,25 @@ export interface CheckInput {
   readonly ipEchoUrl: string | null;
   readonly exchange: ExchangePort;
   readonly site: CheckSite;
+  /** false (default): a key that can withdraw is WITHDRAW_PERMISSION_UNEXPECTED. */
+  readonly expectWithdraw?: boolean | undefined;
+  /** true: the account must have derivatives access; unset: not checked. */
+  readonly expectDerivatives?: boolean | undefined;
+  /** true: the key must belong to the master account; unset: not checked. */
+  readonly expectMaster?: boolean | undefined;
+  /**
+   * Probe withdraw permission now, or carry the last verdict forward (the scheduled check probes at
+   * most once a day per key: the probe may create a deposit address). Default: now.
+   */
+  readonly withdrawProbe?: { readonly kind: 'now' } | { readonly kind: 'carry'; readonly last: WithdrawVerdict | null } | { readonly kind: 'off' };
+  readonly now?: () => number;
 }
 
 /** Where and against what a key is checked: everything but the key itself. */
-export type CheckTarget = Omit<CheckInput, 'credentials' | 'expectTrade'>;
+export type CheckTarget = Pick<CheckInput, 'expectedIps' | 'ipEchoUrl' | 'exchange' | 'site'>;
+
+/** The currency the withdraw probe asks a deposit address for (every account has BTC). */
+export const WITHDRAW_PROBE_CURRENCY = 'BTC';
 
 /** Past this the exchange is close to rejecting nonces (its hard limit is 60 s). */
 export const SKEW_WARN_MS = 30_000;
@@ -190,17 +206,34 @@ export function interpretTradeProbe(timed: TimedReply, read: Draft, expectTrade:
   };
 }
 
-/** Run every check for one key concurrently and diagnose the result. Never throws for exchange faults. */
+/** After a good read, on a key not known to be a sub-account's: probe now, or carry the last verdict. */
+async function withdrawCheck(input: CheckInput, creds: Credentials, read: Draft, account: Draft): Promise<Draft> {
+  if (read.status !== 'pass') return skipped('not conclusive: the signed read did not pass');
+  if (account.account?.hierarchy === 'SUB_ACCOUNT') return skipped('sub-account key: withdrawals happen from the master account, so the probe is skipped');
+  const now = input.now ?? Date.now;
+  const plan = input.withdrawProbe ?? { kind: 'now' };
+  if (plan.kind === 'off') return skipped('withdraw probe turned off');
+  if (plan.kind === 'carry') {
+    return plan.last ? interpretWithdraw(plan.last, input.expectWithdraw ?? false, now(), null) : skipped('not probed yet (probed at most once a day)');
+  }
+  const timed = await input.exchange.privatePost(WITHDRAW_PROBE_METHOD, { currency: WITHDRAW_PROBE_CURRENCY }, creds);
+  return interpretWithdraw(withdrawVerdictOf(timed, now()), input.expectWithdraw ?? false, now(), timed);
+}
+
+/** Run every check for one key (concurrently where they are independent) and diagnose. Never throws for exchange faults. */
 export async function runChecks(input: CheckInput): Promise<Report> {
   const creds = input.credentials.ok ? input.credentials.credentials : null;
   const noCreds = skipped('no usable credentials');
-  const [egress, publicApi, read, probe] = await Promise.all([
+  const [egress, publicApi, read, probe, accounts] = await Promise.all([
     egressCheck(input),
     publicApiCheck(input),
     creds ? signedReadCheck(input, creds) : Promise.resolve(noCreds),
     creds ? tradeProbe(input, creds) : Promise.resolve(null),
+    creds ? input.exchange.privatePost('private/get-accounts', {}, creds) : Promise.resolve(null),
   ]);
   const trade = probe ? interpretTradeProbe(probe, read, input.expectTrade) : noCreds;
+  const account = accounts ? interpretAccount(accounts, read.status === 'pass', input) : noCreds;
+  const withdraw = creds ? await withdrawCheck(input, creds, read, account) : noCreds;
   const readDetail =
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined
       ? `${read.detail} (clock skew measured against the exchange: ${seconds(publicApi.clockSkewMs)})`
@@ -211,7 +244,9 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     finish('egress-ip', egress),
     finish('public-api', publicApi),
     finish('signed-read', { ...read, detail: readDetail }),
+    finish('account', account),
     finish('trade-permission', trade),
+    finish('withdraw-permission', withdraw),
   ].map((c) => ({ ...c, detail: redact(c.detail, sensitive) }));
   return diagnose(checks, { expectedIps: input.expectedIps, keyPrefix: creds ? keyPrefix(creds.apiKey) : null, site: input.site });
 }
@@ -227,7 +262,9 @@ export function credentialsOnlyReport(verdict: CredentialsVerdict, site: CheckSi
     finish('egress-ip', notRun),
     finish('public-api', notRun),
     finish('signed-read', notRun),
+    finish('account', notRun),
     finish('trade-permission', notRun),
+    finish('withdraw-permission', notRun),
   ];
   return diagnose(checks, { expectedIps: [], keyPrefix: null, site });
 }

@@ -292,6 +292,76 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'exists; if it does, the stored secret is wrong: store it again. Otherwise create a new key ' +
       '(Read + Trade, IP whitelist set) and rotate it in (README → Rotate a key).',
   },
+  API_DISABLED: {
+    precedence: 91,
+    codes: [140001],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'API access is disabled for the account (140001)',
+    headline: () => 'API access disabled on the account',
+    advice: () =>
+      'The exchange answered API_DISABLED: API access is switched off for this account, so every call with any key fails. ' +
+      'Check Crypto.com Exchange → Settings → API Keys and the account’s notifications; if it was not you, contact Crypto.com support.',
+  },
+  ACCOUNT_TERMINATED: {
+    precedence: 92,
+    codes: [],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The account is terminated',
+    headline: () => 'the account behind the key is terminated',
+    advice: (ctx) =>
+      `${ctx.detail}. The account this key belongs to is terminated: no key on it can trade. Only Crypto.com support can explain or reverse this; ` +
+      'meanwhile move the bot to a key on an active account.',
+  },
+  ACCOUNT_SUSPENDED: {
+    precedence: 93,
+    codes: [202],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The account is suspended (202)',
+    headline: () => 'the account behind the key is suspended',
+    advice: (ctx) =>
+      `${ctx.detail}. The account this key belongs to is suspended (ACCOUNT_IS_SUSPENDED): orders fail whatever the key. ` +
+      'Check the account’s email and Crypto.com Exchange notifications (KYC, compliance or security holds are the usual reasons) and contact Crypto.com support.',
+  },
+  ACCOUNT_DISABLED: {
+    precedence: 94,
+    codes: [401, 406, 409, 410],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The account or user is not active',
+    headline: () => 'the account behind the key is not active',
+    advice: (ctx) =>
+      `${ctx.detail}. The exchange says the account or user behind this key is not active (disabled, not found or not yet activated). ` +
+      'Log in to Crypto.com Exchange with the account to see why; contact Crypto.com support if nothing there explains it.',
+  },
+  ACCOUNT_NOT_TRADABLE: {
+    precedence: 95,
+    codes: [],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The account may not trade',
+    headline: () => 'the account is not tradable',
+    advice: (ctx) =>
+      `${ctx.detail}. The key has Trade, but the account itself is flagged not tradable, so orders will be refused. ` +
+      'This is an account setting or hold (trading agreement, KYC level): check the account on Crypto.com Exchange or with support.',
+  },
   TRADE_PERMISSION_MISSING: {
     precedence: 100,
     codes: [],
@@ -321,6 +391,50 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       `${key(ctx)} is declared read-only but the exchange accepted a trade-scoped call. Least ` +
       'privilege: untick "Enable trading" on the key, or declare it as a trading key ' +
       `${onAws(ctx, '(expectTrade: true in the stack’s keys)', '(drop --read-only)')}.`,
+  },
+  WITHDRAW_PERMISSION_UNEXPECTED: {
+    precedence: 105,
+    codes: [],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The key can withdraw funds',
+    headline: () => 'untick "Enable withdrawal" on the key',
+    advice: (ctx) =>
+      `${key(ctx)} can withdraw: the exchange answered a withdrawal-scoped read. A leaked trading key that can also withdraw can empty the account. ` +
+      'Untick "Enable withdrawal" on the key (Crypto.com Exchange → Settings → API Keys → Edit), or rotate in a key without it. ' +
+      onAws(ctx, 'The monitor re-checks this once a day; key-monitor check confirms a fix at once.', 'Run the check again after the change.') +
+      ' If this key must withdraw, declare it (expectWithdraw: true).',
+  },
+  SUB_ACCOUNT_KEY: {
+    precedence: 113,
+    codes: [],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'warning',
+    title: 'The key belongs to a sub-account',
+    headline: () => 'a sub-account key where a master key is expected',
+    advice: (ctx) =>
+      `${ctx.detail}. This key was declared as a master-account key but belongs to a sub-account: it sees only that sub-account’s balances ` +
+      'and cannot use wallet endpoints. Create the key on the master account, or declare the key as a sub-account key (expectMaster: false).',
+  },
+  DERIVATIVES_ACCESS_MISSING: {
+    precedence: 114,
+    codes: [411, 412],
+    httpStatuses: [],
+    transient: false,
+    sharedCause: false,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The account has no derivatives access',
+    headline: () => 'derivatives orders will be refused',
+    advice: (ctx) =>
+      `${ctx.detail}. The key is expected to trade derivatives (perpetuals, futures), but the account has no derivatives access, so those orders fail. ` +
+      'Apply for derivatives access on Crypto.com Exchange, or declare the key as spot only (expectDerivatives: false).',
   },
   RATE_LIMITED: {
     precedence: 120,

@@ -1,4 +1,5 @@
 import type { NotificationFact } from '../contract/notification.js';
+import type { WithdrawVerdict } from './account-checks.js';
 import { DIAGNOSIS_TABLE, isTransient } from './diagnosis.js';
 import type { Diagnosis } from './types.js';
 
@@ -38,6 +39,8 @@ export interface KeyRun {
   readonly facts: readonly NotificationFact[];
   /** Days since the key's current secret version was written; null when unknown. */
   readonly keyAgeDays: number | null;
+  /** The withdraw probe's verdict when this run probed; absent when it carried the last one. */
+  readonly withdraw?: WithdrawVerdict | undefined;
 }
 
 export interface OpenIncident {
@@ -69,6 +72,8 @@ export interface KeyState {
   readonly days: Readonly<Record<string, readonly [number, number]>>;
   /** When the last key-age reminder went out. */
   readonly ageNotifiedAt: number | null;
+  /** The last withdraw probe (the check probes at most once a day and carries this meanwhile). */
+  readonly withdraw: WithdrawVerdict | null;
 }
 
 export const NEW_KEY_STATE: KeyState = {
@@ -82,6 +87,7 @@ export const NEW_KEY_STATE: KeyState = {
   incident: null,
   days: {},
   ageNotifiedAt: null,
+  withdraw: null,
 };
 
 export interface MaintenanceWindow {
@@ -234,7 +240,14 @@ interface Step<S> {
 /** One key's run. `covered`: a monitor-level shared cause explains this run's failure. */
 function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPolicy, covered: boolean, windows: readonly MaintenanceWindow[]): Step<KeyState> {
   const scope: Scope = { type: 'key', key: run.key };
-  const base = { version: prior.version, lastRunAt: now, lastDiagnosis: run.diagnosis, days: countDay(prior.days, now, run.diagnosis === 'OK'), ageNotifiedAt: prior.ageNotifiedAt };
+  const base = {
+    version: prior.version,
+    lastRunAt: now,
+    lastDiagnosis: run.diagnosis,
+    days: countDay(prior.days, now, run.diagnosis === 'OK'),
+    ageNotifiedAt: prior.ageNotifiedAt,
+    withdraw: run.withdraw ?? prior.withdraw ?? null,
+  };
   if (run.diagnosis === 'OK') {
     const consecutiveOks = prior.consecutiveOks + 1;
     if (prior.incident && consecutiveOks < policy.resolveAfterRuns) {

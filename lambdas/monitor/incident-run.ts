@@ -51,6 +51,7 @@ export function keyRun(outcome: KeyOutcome, expectedIps: readonly string[]): Key
     advice: report.advice,
     facts: reportFacts(report, expectedIps),
     keyAgeDays: outcome.keyAgeDays,
+    ...(outcome.withdrawProbedAt !== null ? { withdraw: { at: outcome.withdrawProbedAt, allowed: report.checks.find((c) => c.name === 'withdraw-permission')?.withdrawAllowed ?? null } } : {}),
   };
 }
 
@@ -85,10 +86,13 @@ async function refreshMaintenance(monitor: MonitorState, deps: IncidentRunDeps, 
 
 const scopeKey = (e: IncidentEvent): string | null => ('scope' in e && e.scope.type === 'key' ? e.scope.key : null);
 
-export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentRunDeps): Promise<IncidentRunSummary> {
+/** The stored states a run starts from (loaded before the checks, which need the last withdraw probe). */
+export type LoadedStates = Awaited<ReturnType<IncidentStore['load']>>;
+
+export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentRunDeps, preloaded?: LoadedStates): Promise<IncidentRunSummary> {
   const now = deps.now();
   const names = outcomes.map((o) => o.key.name);
-  const loaded = await deps.store.load(names);
+  const loaded = preloaded ?? (await deps.store.load(names));
   const monitorRead = loaded.monitor;
   const monitorIn = await refreshMaintenance(monitorRead.state, deps, now);
   const keyStates = new Map<string, KeyState>(names.map((n) => [n, loaded.keys.get(n)?.state ?? NEW_KEY_STATE]));

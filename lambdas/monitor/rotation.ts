@@ -137,10 +137,15 @@ async function nothingStaged(deps: RotationDeps, store: SecretVersionStore, even
   throw new RotationError(reason, `${why} ${stageHelp(event.SecretId)}`);
 }
 
-/** The full check on the version the token names, from the same egress as production traffic. */
+/** What the slot's key must be: Trade as declared, no withdrawal unless declared, and the account expectations. */
+function expectations(key: MonitoredKey) {
+  return { expectTrade: key.expectTrade, expectWithdraw: key.expectWithdraw ?? false, expectDerivatives: key.expectDerivatives, expectMaster: key.expectMaster };
+}
+
+/** The full check on the version the token names, from the same egress as production traffic (withdraw probe included). */
 async function validate(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey): Promise<Report> {
   const text = await store.valueOf(event.ClientRequestToken);
-  return runChecks({ ...deps.target, credentials: parseSecretString(text ?? undefined), expectTrade: key.expectTrade });
+  return runChecks({ ...deps.target, credentials: parseSecretString(text ?? undefined), ...expectations(key), withdrawProbe: { kind: 'now' }, now: deps.now });
 }
 
 async function createSecret(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: VersionInfo[]): Promise<void> {
@@ -153,7 +158,7 @@ async function createSecret(deps: RotationDeps, store: SecretVersionStore, event
   const value = await store.valueOf(staged.fromVersionId);
   if (value === null || value === undefined) {
     // The newest staged version holds nothing usable: refuse it as it is, never reach for an older one.
-    return refuse(deps, store, event, key, await runChecks({ ...deps.target, credentials: parseSecretString(undefined), expectTrade: key.expectTrade }));
+    return refuse(deps, store, event, key, await runChecks({ ...deps.target, credentials: parseSecretString(undefined), ...expectations(key) }));
   }
   // Copied as written (even if malformed): testSecret refuses a malformed value with the exact reason.
   await store.putPending(value, event.ClientRequestToken);

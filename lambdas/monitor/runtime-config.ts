@@ -17,6 +17,10 @@ export interface MonitoredKey {
   /** Secrets Manager name or ARN holding {"apiKey","apiSecret"}. */
   readonly secretId: string;
   readonly expectTrade: boolean;
+  /** Default false: a key that can withdraw is a finding. */
+  readonly expectWithdraw?: boolean | undefined;
+  readonly expectDerivatives?: boolean | undefined;
+  readonly expectMaster?: boolean | undefined;
 }
 
 export interface RuntimeConfig {
@@ -68,7 +72,17 @@ export function parseMonitoredKeys(raw: string | undefined, source: string = ENV
     names.add(k.name);
     if (typeof k.secretId !== 'string' || !k.secretId) throw new ConfigError(`${source}[${i}].secretId`, 'missing');
     if (typeof k.expectTrade !== 'boolean') throw new ConfigError(`${source}[${i}].expectTrade`, 'must be true or false');
-    return { name: k.name, secretId: k.secretId, expectTrade: k.expectTrade };
+    for (const f of ['expectWithdraw', 'expectDerivatives', 'expectMaster'] as const) {
+      if (k[f] !== undefined && typeof k[f] !== 'boolean') throw new ConfigError(`${source}[${i}].${f}`, 'must be true or false');
+    }
+    return {
+      name: k.name,
+      secretId: k.secretId,
+      expectTrade: k.expectTrade,
+      ...(k.expectWithdraw !== undefined ? { expectWithdraw: k.expectWithdraw } : {}),
+      ...(k.expectDerivatives !== undefined ? { expectDerivatives: k.expectDerivatives } : {}),
+      ...(k.expectMaster !== undefined ? { expectMaster: k.expectMaster } : {}),
+    };
   });
 }
 

@@ -14,8 +14,16 @@ export const DIAGNOSES = [
   'IP_NOT_WHITELISTED',
   'NONCE_REJECTED',
   'AUTH_FAILED',
+  'API_DISABLED',
+  'ACCOUNT_TERMINATED',
+  'ACCOUNT_SUSPENDED',
+  'ACCOUNT_DISABLED',
+  'ACCOUNT_NOT_TRADABLE',
   'TRADE_PERMISSION_MISSING',
+  'WITHDRAW_PERMISSION_UNEXPECTED',
   'TRADE_PERMISSION_UNEXPECTED',
+  'SUB_ACCOUNT_KEY',
+  'DERIVATIVES_ACCESS_MISSING',
   'RATE_LIMITED',
   'EXCHANGE_MAINTENANCE',
   'EXCHANGE_UNAVAILABLE',
@@ -42,8 +50,29 @@ export type SecretFault =
 /** Where a check ran decides what advice fits: a laptop has no NAT gateway and no next scheduled run. */
 export type CheckSite = 'aws' | 'local';
 
-export type CheckName = 'credentials' | 'egress-ip' | 'public-api' | 'signed-read' | 'trade-permission';
-export const CHECK_NAMES: readonly CheckName[] = ['credentials', 'egress-ip', 'public-api', 'signed-read', 'trade-permission'];
+export type CheckName = 'credentials' | 'egress-ip' | 'public-api' | 'signed-read' | 'account' | 'trade-permission' | 'withdraw-permission';
+export const CHECK_NAMES: readonly CheckName[] = ['credentials', 'egress-ip', 'public-api', 'signed-read', 'account', 'trade-permission', 'withdraw-permission'];
+
+/** What the account behind a key looks like (private/get-accounts). */
+export interface AccountEvidence {
+  readonly hierarchy: 'MASTER' | 'SUB_ACCOUNT' | null;
+  readonly enabled: boolean | null;
+  readonly tradable: boolean | null;
+  readonly suspended: boolean | null;
+  readonly terminated: boolean | null;
+  readonly derivativesAccess: boolean | null;
+  readonly marginAccess: boolean | null;
+}
+
+/** What a key is expected to be allowed, beyond Trade. Unset = not checked. */
+export interface KeyExpectations {
+  readonly expectTrade: boolean;
+  /** false (the default): a key that can withdraw is a security finding. */
+  readonly expectWithdraw: boolean;
+  readonly expectDerivatives?: boolean | undefined;
+  /** true: the key must belong to the master account, not a sub-account. */
+  readonly expectMaster?: boolean | undefined;
+}
 
 /** pass/fail decide health; warn is shown but does not; skip means the check could not apply. */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -79,6 +108,9 @@ export interface CheckResult {
   readonly egressIp?: string;
   readonly clockSkewMs?: number;
   readonly tradeAllowed?: boolean;
+  readonly account?: AccountEvidence;
+  /** The withdraw probe's verdict: true can withdraw, false cannot, null inconclusive. */
+  readonly withdrawAllowed?: boolean | null;
 }
 
 export interface Report {

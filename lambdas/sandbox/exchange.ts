@@ -32,6 +32,19 @@ export const BEHAVIOURS = [
   'code-zero-error',
   /** A balance list with null entries. */
   'null-balances',
+  // Account and key audit:
+  /** The key can withdraw (the Withdrawal setting is on). */
+  'withdraw-enabled',
+  /** The key belongs to a sub-account. */
+  'sub-account',
+  /** The account is suspended (get-accounts flags it; orders would answer 202). */
+  'account-suspended',
+  /** The account may not trade. */
+  'not-tradable',
+  /** API access is off for the account: every private call answers 140001. */
+  'api-disabled',
+  /** The account has no derivatives access. */
+  'no-derivatives',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -94,7 +107,28 @@ export interface Sandbox {
 }
 
 const NONCE_WINDOW_MS = 60_000;
-const SAFE_METHODS = new Set(['private/user-balance', 'private/cancel-order', 'private/get-accounts']);
+const SAFE_METHODS = new Set(['private/user-balance', 'private/cancel-order', 'private/get-accounts', 'private/get-deposit-address']);
+
+/** private/get-accounts as the DOC describes it (flags per account; this_account names the key's). */
+function accounts(behaviour: Behaviour) {
+  const master = {
+    uuid: 'a7c1e6f0-0000-4000-8000-000000000001',
+    master_account_uuid: 'a7c1e6f0-0000-4000-8000-000000000001',
+    enabled: true,
+    tradable: behaviour !== 'not-tradable',
+    name: 'Demo master',
+    email: 'demo@example.invalid',
+    margin_access: 'DEFAULT',
+    derivatives_access: behaviour !== 'no-derivatives',
+    suspended: behaviour === 'account-suspended',
+    terminated: false,
+    two_fa_enabled: true,
+    kyc_level: 'ADVANCED',
+  };
+  const sub = { ...master, uuid: 'a7c1e6f0-0000-4000-8000-000000000002', name: 'Demo sub-account', derivatives_access: true, tradable: true, suspended: false };
+  const self = behaviour === 'sub-account' ? sub : master;
+  return { master_account: master, sub_account_list: [sub], this_account: { uuid: self.uuid, hierarchy: behaviour === 'sub-account' ? 'SUB_ACCOUNT' : 'MASTER' } };
+}
 
 const CLOUDFLARE_502 = `<!DOCTYPE html>
 <html><head><title>api.crypto.com | 502: Bad gateway</title></head>
@@ -206,10 +240,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     if (!hexEqual(expected, sig)) return envelope(method, id, 401, 40101, 'Authentication failure');
     if (Math.abs((nonce as number) - now) > NONCE_WINDOW_MS) return envelope(method, id, 400, 40102, 'INVALID_NONCE');
     if (behaviour === 'ip-not-whitelisted') return envelope(method, id, 401, 40103, 'IP_ILLEGAL');
-    if (behaviour === 'unexpected') return envelope(method, id, 400, 202, 'ACCOUNT_IS_SUSPENDED');
+    if (behaviour === 'unexpected') return envelope(method, id, 400, 10001, 'SYS_ERROR');
+    if (behaviour === 'api-disabled') return envelope(method, id, 400, 140001, 'API_DISABLED');
     if (!SAFE_METHODS.has(method)) {
       // The sandbox will not play along with anything that could trade or withdraw.
       return envelope(method, id, 400, 40002, 'METHOD_NOT_FOUND');
+    }
+    if (method === 'private/get-accounts') return { status: 200, body: { id, method, code: 0, result: accounts(behaviour) } };
+    if (method === 'private/get-deposit-address') {
+      // The Withdrawal setting gates this read (DOC); what a key without it gets is not documented:
+      // the sandbox plays the auth-class refusal a scope check gives elsewhere.
+      if (behaviour !== 'withdraw-enabled') return envelope(method, id, 401, 40101, 'Authentication failure');
+      return { status: 200, body: { id, method, code: 0, result: { deposit_address_list: [{ currency: 'BTC', create_time: 1700000000000, id: '12345', address: 'bc1qsandboxdepositaddress0000000000', status: '1', network: 'BTC' }] } } };
     }
     if (method === 'private/cancel-order') {
       if (behaviour === 'read-only') return envelope(method, id, 401, 40101, 'Authentication failure');

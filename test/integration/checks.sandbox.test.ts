@@ -18,12 +18,18 @@ afterAll(async () => {
 });
 
 /** One real check over loopback HTTP; the behaviour is chosen by the key and the base URL path. */
-async function check(behaviour: Behaviour, over: { expectTrade?: boolean; expectedIps?: string[]; timeoutMs?: number; raw?: object; baseUrl?: string } = {}) {
+async function check(
+  behaviour: Behaviour,
+  over: { expectTrade?: boolean; expectedIps?: string[]; timeoutMs?: number; raw?: object; baseUrl?: string; expectWithdraw?: boolean; expectMaster?: boolean; expectDerivatives?: boolean } = {},
+) {
   client = checkClient({ baseUrl: over.baseUrl ?? sandbox.baseUrl(behaviour), timeoutMs: over.timeoutMs ?? 2_000 });
   try {
     return await runChecks({
       credentials: validateCredentials(over.raw ?? sandbox.credentials(behaviour)),
       expectTrade: over.expectTrade ?? true,
+      expectWithdraw: over.expectWithdraw,
+      expectMaster: over.expectMaster,
+      expectDerivatives: over.expectDerivatives,
       expectedIps: over.expectedIps ?? ['203.0.113.7'],
       ipEchoUrl: sandbox.ipEchoUrl,
       exchange: client,
@@ -52,7 +58,17 @@ describe('every diagnosis over real HTTP against the sandbox', () => {
     ['429', 'rate-limited', {}, 'RATE_LIMITED'],
     ['502 HTML page', 'unavailable', {}, 'EXCHANGE_UNAVAILABLE'],
     ['timeout', 'slow', { timeoutMs: 200 }, 'EXCHANGE_UNAVAILABLE'],
-    ['account suspended', 'unexpected', {}, 'UNEXPECTED_RESPONSE'],
+    ['a code with no rule (10001)', 'unexpected', {}, 'UNEXPECTED_RESPONSE'],
+    ['a key that can withdraw', 'withdraw-enabled', {}, 'WITHDRAW_PERMISSION_UNEXPECTED'],
+    ['a key that can withdraw, declared so', 'withdraw-enabled', { expectWithdraw: true }, 'OK'],
+    ['a sub-account key (no expectation)', 'sub-account', {}, 'OK'],
+    ['a sub-account key where a master key is expected', 'sub-account', { expectMaster: true }, 'SUB_ACCOUNT_KEY'],
+    ['a suspended account', 'account-suspended', {}, 'ACCOUNT_SUSPENDED'],
+    ['an account that may not trade', 'not-tradable', {}, 'ACCOUNT_NOT_TRADABLE'],
+    ['a read-only key on an account that may not trade', 'not-tradable', { expectTrade: false }, 'TRADE_PERMISSION_UNEXPECTED'],
+    ['API access disabled (140001)', 'api-disabled', {}, 'API_DISABLED'],
+    ['no derivatives access, needed', 'no-derivatives', { expectDerivatives: true }, 'DERIVATIVES_ACCESS_MISSING'],
+    ['no derivatives access, not needed', 'no-derivatives', {}, 'OK'],
     ['a redirect that claims success', 'redirect', {}, 'UNEXPECTED_RESPONSE'],
     ['a 403 that claims success (code 0)', 'code-zero-error', {}, 'UNEXPECTED_RESPONSE'],
     ['null entries in the balance list', 'null-balances', {}, 'UNEXPECTED_RESPONSE'],
@@ -61,7 +77,7 @@ describe('every diagnosis over real HTTP against the sandbox', () => {
     const report = await check(behaviour, over);
     expect(report.diagnosis).toBe(expected);
     expect(report.healthy).toBe(expected === 'OK');
-    expect(report.checks.map((c) => c.name)).toEqual(['credentials', 'egress-ip', 'public-api', 'signed-read', 'trade-permission']);
+    expect(report.checks.map((c) => c.name)).toEqual(['credentials', 'egress-ip', 'public-api', 'signed-read', 'account', 'trade-permission', 'withdraw-permission']);
   });
 });
 
@@ -129,16 +145,20 @@ describe('the client’s manners', () => {
     expect(() => c.privatePost('private/create-order', { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '1', quantity: '1' }, creds)).toThrow(UnsafeRequestError);
     expect(() => c.privatePost('private/cancel-order', { order_id: '18342311' }, creds)).toThrow(UnsafeRequestError);
     expect(() => c.privatePost('private/cancel-all-orders', {}, creds)).toThrow(UnsafeRequestError);
+    expect(() => c.privatePost('private/create-withdrawal', { currency: 'BTC', amount: '1', address: 'x' }, creds)).toThrow(UnsafeRequestError);
+    expect(() => c.privatePost('private/get-deposit-address', { currency: 'BTC', network: 'BTC' }, creds)).toThrow(UnsafeRequestError);
+    expect(() => c.privatePost('private/get-deposit-address', { currency: 'btc; drop' }, creds)).toThrow(UnsafeRequestError);
     await c.close();
     expect(sandbox.requests.length).toBe(from);
   });
 
-  it('only ever sends reads and the probe cancel with a random client_oid', async () => {
+  it('only ever sends reads, the probe cancel with a random client_oid, and the deposit-address read', async () => {
     const from = sandbox.requests.length;
     await check('healthy');
     await check('read-only');
     const sent = sandbox.requests.slice(from).filter((r) => r.method.startsWith('private/'));
-    expect(new Set(sent.map((r) => r.method))).toEqual(new Set(['private/user-balance', 'private/cancel-order']));
+    expect(new Set(sent.map((r) => r.method))).toEqual(new Set(['private/user-balance', 'private/get-accounts', 'private/cancel-order', 'private/get-deposit-address']));
+    for (const r of sent.filter((s) => s.method === 'private/get-deposit-address')) expect(r.params).toEqual({ currency: 'BTC' });
     for (const r of sent.filter((s) => s.method === 'private/cancel-order')) {
       expect(Object.keys(r.params as object)).toEqual(['client_oid']);
       expect((r.params as { client_oid: string }).client_oid).toMatch(/^hc-[0-9a-f]{32}$/);

@@ -26,7 +26,7 @@ describe('the quick start: key-monitor check --sandbox', () => {
     const run = await runCli(['check', '--sandbox', '--json']);
     const json = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(json).toMatchObject({ schemaVersion: 1, healthy: true, diagnosis: 'OK', egressIp: '203.0.113.7', target: { sandbox: 'healthy' } });
-    expect((json['checks'] as unknown[]).length).toBe(5);
+    expect((json['checks'] as unknown[]).length).toBe(7);
   });
 });
 

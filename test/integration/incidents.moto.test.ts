@@ -200,6 +200,24 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
     expect(reportingNotes[0]?.summary).toContain('during announced exchange maintenance');
   });
 
+  it('probes withdraw permission at most once a day per key, and keeps a key that can withdraw failing in between', async () => {
+    const probes = () => sandbox.requests.filter((r) => r.method === 'private/get-deposit-address').length;
+    sandbox.setBehaviour(keys.get('bot3')!.apiKey, 'withdraw-enabled');
+    // The last probe of bot3 was when the test started; move past a day so it is due again.
+    clock += 24 * 60 * MIN;
+    const before = probes();
+    const opened = await runAt(5);
+    // Due again after a day (keys whose read fails in this run are not probed at all).
+    expect(probes() - before).toBeGreaterThanOrEqual(1);
+    expect(opened.filter((n) => n.kind === 'opened').map((n) => n.subject)).toEqual(['🔴 bot3: The key can withdraw funds — untick "Enable withdrawal" on the key']);
+    const between = probes();
+    const bot3 = (ns: Notification[]) => ns.filter((n) => n.scope.type === 'key' && n.scope.key === 'bot3').map((n) => n.kind);
+    for (let i = 0; i < 3; i++) expect(bot3(await runAt(60))).toEqual([]); // no probe, no resolve: the verdict carries
+    expect(probes()).toBe(between);
+    sandbox.setBehaviour(keys.get('bot3')!.apiKey, 'healthy');
+    expect(bot3(await runAt(24 * 60))).toEqual(['resolved']);
+  });
+
   it('never puts a secret, a signature or a full key in a notification or a log line', () => {
     expect(everything.length).toBeGreaterThan(1000);
     for (const { apiKey, apiSecret } of keys.values()) {

@@ -180,6 +180,15 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect(await verdictOf('trading')).toMatchObject({ outcome: 'refused', diagnosis, token });
   });
 
+  it('refuses a new key that can withdraw when the slot does not expect it', async () => {
+    const before = await current('trading');
+    const token = await stage('trading', JSON.stringify(sandbox.mint('withdraw-enabled')));
+    await step('trading', 'createSecret', token);
+    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED', report: { diagnosis: 'WITHDRAW_PERMISSION_UNEXPECTED' } });
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    expect(await current('trading')).toBe(before);
+  });
+
   it('finishSecret refuses (and never promotes) when invoked after a refused testSecret', async () => {
     const before = await current('trading');
     const token = await stage('trading', keyJson('ip-not-whitelisted'));

@@ -25,7 +25,12 @@ describe('classifyReply', () => {
     [answer(429, 42901), 'RATE_LIMITED'],
     [answer(200, 10006), 'RATE_LIMITED'],
     [answer(500, 50001), 'EXCHANGE_UNAVAILABLE'],
-    [answer(400, 202), 'UNEXPECTED_RESPONSE'],
+    [answer(400, 202), 'ACCOUNT_SUSPENDED'],
+    [answer(400, 140001), 'API_DISABLED'],
+    [answer(500, 410), 'ACCOUNT_DISABLED'],
+    [answer(500, 412), 'DERIVATIVES_ACCESS_MISSING'],
+    [answer(200, 9010001), 'EXCHANGE_MAINTENANCE'],
+    [answer(400, 10001), 'UNEXPECTED_RESPONSE'],
   ] as const)('%o → %s', (reply, expected) => {
     expect(classifyReply(reply)).toBe(expected);
   });
