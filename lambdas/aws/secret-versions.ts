@@ -9,7 +9,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretVersionStore } from '../monitor/rotation.js';
-import { CURRENT, PENDING, parseVerdictTag, VERDICT_TAG, verdictTagValue, type RotationVerdict, type VersionInfo } from '../monitor/rotation-rules.js';
+import { CURRENT, PENDING, STAGED, parseVerdictTag, VERDICT_TAG, verdictTagValue, type RotationVerdict, type VersionInfo } from '../monitor/rotation-rules.js';
 import { callWithDeadline } from './aws-calls.js';
 
 /** The Secrets Manager version-stage calls rotation needs, each inside its deadline. */
@@ -20,25 +20,15 @@ export class SecretVersions implements SecretVersionStore {
   ) {}
 
   /**
-   * Every version with its stages and creation date. The dates that decide which staged key is the
-   * newest are read with the values themselves (GetSecretValue), for the current version and any
-   * version the listing places at or after it: the listing narrows the search, the value reads are
-   * the evidence. (moto_server's listing stamps every version with "now"; AWS's does not, so on AWS
-   * this reads only the few versions written since the current key.)
+   * Every version with its stages; the creation dates that decide whether the staged key is newer
+   * than the current one are read with the values themselves (GetSecretValue), for those two
+   * versions only. (moto_server's listing stamps every version with "now"; the value read carries
+   * the real date, on AWS and on moto alike.)
    */
   async versions(): Promise<VersionInfo[]> {
     const listed = await this.listed();
-    const current = listed.find((v) => v.stages.includes(CURRENT));
-    if (!current) return listed;
-    const currentDate = await this.createdDateOf(current.id);
-    if (currentDate === null) return listed.map((v) => (v.id === current.id ? { ...v, createdDate: null } : v));
-    return Promise.all(
-      listed.map(async (v) => {
-        if (v.id === current.id) return { ...v, createdDate: currentDate };
-        if (v.createdDate === null || v.createdDate.getTime() < currentDate.getTime()) return v;
-        return { ...v, createdDate: await this.createdDateOf(v.id) };
-      }),
-    );
+    const dated = new Set([listed.find((v) => v.stages.includes(CURRENT))?.id, listed.find((v) => v.stages.includes(STAGED))?.id]);
+    return Promise.all(listed.map(async (v) => (dated.has(v.id) ? { ...v, createdDate: await this.createdDateOf(v.id) } : v)));
   }
 
   private async createdDateOf(versionId: string): Promise<Date | null> {
@@ -81,12 +71,22 @@ export class SecretVersions implements SecretVersionStore {
     );
   }
 
-  /** Stage a new value as AWSPENDING under a fresh version; returns its id. */
+  /**
+   * Stage a new value under the STAGED label on a fresh version (never AWSPENDING: RotateSecret
+   * refuses to start while AWSPENDING is on a non-current version); returns its id.
+   */
   async stage(secretString: string): Promise<string> {
     const out = await callWithDeadline((abortSignal) =>
-      this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, SecretString: secretString, VersionStages: [PENDING] }), { abortSignal }),
+      this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, SecretString: secretString, VersionStages: [STAGED] }), { abortSignal }),
     );
     return out.VersionId as string;
+  }
+
+  /** Take a label off one version (the version keeps its value; a version with no label is deprecated). */
+  async removeStage(stage: string, versionId: string): Promise<void> {
+    await callWithDeadline((abortSignal) =>
+      this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: stage, RemoveFromVersionId: versionId }), { abortSignal }),
+    );
   }
 
   async moveCurrent(token: string, fromVersionId: string | undefined): Promise<void> {
@@ -101,12 +101,18 @@ export class SecretVersions implements SecretVersionStore {
     );
   }
 
-  /** What `key-monitor rotate` polls: where AWSCURRENT is, the rotation function, and the last verdict. */
-  async status(): Promise<{ currentVersionId: string | undefined; rotationLambdaArn: string | undefined; verdict: RotationVerdict | null }> {
+  /** What `key-monitor rotate` polls: where each label is, the rotation function, and the last verdict. */
+  async status(): Promise<{
+    currentVersionId: string | undefined;
+    rotationLambdaArn: string | undefined;
+    verdict: RotationVerdict | null;
+    versions: { id: string; stages: string[] }[];
+  }> {
     const meta = await callWithDeadline((abortSignal) => this.sm.send(new DescribeSecretCommand({ SecretId: this.secretId }), { abortSignal }));
-    const current = Object.entries(meta.VersionIdsToStages ?? {}).find(([, s]) => s.includes(CURRENT))?.[0];
+    const versions = Object.entries(meta.VersionIdsToStages ?? {}).map(([id, stages]) => ({ id, stages }));
+    const current = versions.find((v) => v.stages.includes(CURRENT))?.id;
     const tag = meta.Tags?.find((t) => t.Key === VERDICT_TAG)?.Value;
-    return { currentVersionId: current, rotationLambdaArn: meta.RotationLambdaARN, verdict: parseVerdictTag(tag) };
+    return { currentVersionId: current, rotationLambdaArn: meta.RotationLambdaARN, verdict: parseVerdictTag(tag), versions };
   }
 
   /**

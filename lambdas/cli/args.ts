@@ -123,8 +123,9 @@ Credentials: --secret-id, else EXCHANGE_API_KEY + EXCHANGE_API_SECRET
 Sandbox scenarios: ${SCENARIO_NAMES.join(', ')}
 
 rotate: stages a new key ({"apiKey","apiSecret"} JSON from --file or standard input, never from
-the command line) as AWSPENDING on a deployed monitor's secret and starts its rotation. The rotation
-Lambda validates the key from the fixed egress IP and promotes it only if it is healthy.
+the command line) as KEYMONITOR_STAGED on a deployed monitor's secret and starts its rotation. The
+rotation Lambda validates the key from the fixed egress IP and promotes it only if it is healthy.
+Exit: 0 promoted, 1 refused (the current key is untouched), 2 bad input or AWS error, 3 no verdict yet.
   --wait-seconds N        wait up to N s for the verdict (default ${DEFAULT_WAIT_SECONDS}; 0 = do not wait)
   --rotation-function ARN the stack's RotationFunctionArn output (env KEY_MONITOR_ROTATION_FUNCTION);
                           needed only the first time a secret is rotated

@@ -5,6 +5,7 @@ import { displaySafe } from '../exchange/text-safety.js';
 import { keyPrefix, parseSecretString } from '../monitor/credentials.js';
 import { DIAGNOSIS_TABLE } from '../monitor/diagnosis.js';
 import type { Diagnosis } from '../monitor/types.js';
+import { PENDING, STAGED, unfinishedPendingVersion } from '../monitor/rotation-rules.js';
 import type { RotateOptions } from './args.js';
 import type { Io } from './key-monitor.js';
 
@@ -58,9 +59,9 @@ function awsProblem(err: unknown): string {
 }
 
 /**
- * `key-monitor rotate`: stage the new key as AWSPENDING and start the secret's rotation, so the
- * deployed rotation Lambda validates it from the fixed IP; then wait for its verdict, which the
- * Lambda leaves as a tag on the secret.
+ * `key-monitor rotate`: stage the new key under the KEYMONITOR_STAGED label and start the secret's
+ * rotation, so the deployed rotation Lambda validates it from the fixed IP; then wait for its
+ * verdict, which the Lambda leaves as a tag on the secret.
  */
 export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDeps = { readInput }): Promise<number> {
   const now = deps.now ?? Date.now;
@@ -99,8 +100,14 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
         );
         return ROTATE_EXIT.badInput;
       }
+      const unfinished = unfinishedPendingVersion(before.versions);
+      if (unfinished) {
+        // RotateSecret will not start while it is there; our rotation steps refuse a version without it, so clearing promotes nothing.
+        await versions.removeStage(PENDING, unfinished);
+        io.out(`Cleared an unfinished earlier rotation (version ${displaySafe(unfinished, 64)} was still AWSPENDING; it was never made current).\n`);
+      }
       const stagedVersion = await versions.stage(JSON.stringify(staged));
-      io.out(`Staged key ${prefix}… as AWSPENDING on ${displaySafe(opts.secretId, 120)} (version ${stagedVersion}).\n`);
+      io.out(`Staged key ${prefix}… as ${STAGED} on ${displaySafe(opts.secretId, 120)} (version ${stagedVersion}).\n`);
       token = await versions.startRotation(before.rotationLambdaArn === fn ? undefined : fn);
     } catch (err) {
       io.err(`key-monitor: could not start the rotation of ${displaySafe(opts.secretId, 120)}: ${awsProblem(err)}\n`);
@@ -109,7 +116,8 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
     io.out(`Rotation started (version ${token ?? 'unknown'}): the rotation Lambda now checks the key from the fixed egress IP.\n`);
     if (opts.waitSeconds === 0) {
       io.out('Not waiting: the verdict arrives on the alert channels and as the tag exchange-key-monitor:rotation on the secret.\n');
-      return ROTATE_EXIT.promoted;
+      // Nothing is known yet: not "promoted".
+      return ROTATE_EXIT.stillRunning;
     }
     const started = now();
     const deadline = started + opts.waitSeconds * 1_000;

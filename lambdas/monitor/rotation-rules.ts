@@ -1,17 +1,21 @@
 /**
  * What may be promoted in a rotation, decided from facts alone (no AWS calls here).
  *
- * Exchange keys cannot be minted by API, so a rotation only ever promotes a key the operator staged:
- * `put-secret-value --version-stages AWSPENDING` and then `rotate-secret`. rotate-secret may start a
- * fresh version under its own token and move AWSPENDING onto it; the operator's value is then the
- * newest version written after AWSCURRENT. Only that newest value may ever be promoted: never an
- * older one (a retired key from two rotations back must not come back), and never without a
- * validation at the moment of promotion.
+ * Exchange keys cannot be minted by API, so a rotation only ever promotes a key the operator staged.
+ * The operator stages it under our own label, STAGED (`put-secret-value --version-stages
+ * KEYMONITOR_STAGED`), never under AWSPENDING: Secrets Manager's RotateSecret refuses to start while
+ * AWSPENDING sits on a version that is not AWSCURRENT ("a previous rotation is still in progress").
+ * rotate-secret then opens its own version under the rotation's token; createSecret copies the
+ * staged value there. A label sits on one version at a time, so "which key is staged" has one answer;
+ * a staged version older than AWSCURRENT is stale (the current key was replaced after it was
+ * staged) and is never promoted: a retired key must not come back.
  */
 
 export const CURRENT = 'AWSCURRENT';
 export const PENDING = 'AWSPENDING';
 export const PREVIOUS = 'AWSPREVIOUS';
+/** The operator's label for "this is the key to rotate in next". */
+export const STAGED = 'KEYMONITOR_STAGED';
 
 export interface VersionInfo {
   readonly id: string;
@@ -24,11 +28,11 @@ export type StagedKey =
   | { readonly kind: 'under-token' }
   /** Copy this version's value under the rotation's token, then test it. */
   | { readonly kind: 'copy'; readonly fromVersionId: string }
-  /** Nothing was staged after the current key. */
+  /** No version carries the STAGED label (or only the current key does). */
   | { readonly kind: 'nothing-staged' }
-  /** Two versions tie for newest (written within the same clock tick): which one is "last" is unknown. */
-  | { readonly kind: 'ambiguous' }
-  /** The current version's age is unknown, so "staged after it" cannot be told: refuse to guess. */
+  /** The staged version is older than the current key: the current key was replaced after it was staged. */
+  | { readonly kind: 'stale'; readonly versionId: string }
+  /** The current version's or the staged version's date is unknown, so "staged after it" cannot be told: refuse to guess. */
   | { readonly kind: 'current-unknown' };
 
 /**
@@ -37,16 +41,29 @@ export type StagedKey =
  */
 export function findStagedKey(versions: readonly VersionInfo[], token: string, tokenHasValue: boolean): StagedKey {
   if (tokenHasValue) return { kind: 'under-token' };
+  const staged = versions.find((v) => v.stages.includes(STAGED));
+  // Already current (a promotion whose label clean-up did not happen) or already the previous key: not a new key.
+  if (!staged || staged.id === token || staged.stages.includes(CURRENT) || staged.stages.includes(PREVIOUS)) return { kind: 'nothing-staged' };
   const current = versions.find((v) => v.stages.includes(CURRENT));
-  if (!current || current.createdDate === null) return { kind: 'current-unknown' };
-  const since = current.createdDate.getTime();
-  const newer = versions
-    .filter((v) => v.id !== token && v.id !== current.id && !v.stages.includes(PREVIOUS) && v.createdDate !== null && v.createdDate.getTime() >= since)
-    .sort((a, b) => (b.createdDate as Date).getTime() - (a.createdDate as Date).getTime());
-  const [newest, runnerUp] = newer;
-  if (!newest) return { kind: 'nothing-staged' };
-  if (runnerUp && runnerUp.createdDate?.getTime() === newest.createdDate?.getTime()) return { kind: 'ambiguous' };
-  return { kind: 'copy', fromVersionId: newest.id };
+  if (!current) return { kind: 'copy', fromVersionId: staged.id }; // a secret with no current key has nothing to go stale against
+  if (current.createdDate === null || staged.createdDate === null) return { kind: 'current-unknown' };
+  // Ties (one-second resolution) go to the label: the operator named this version explicitly.
+  if (staged.createdDate.getTime() < current.createdDate.getTime()) return { kind: 'stale', versionId: staged.id };
+  return { kind: 'copy', fromVersionId: staged.id };
+}
+
+/** The version the STAGED label is on, if any (finishSecret takes it off once its value is live). */
+export function stagedVersionId(versions: readonly VersionInfo[]): string | undefined {
+  return versions.find((v) => v.stages.includes(STAGED))?.id;
+}
+
+/**
+ * An unfinished rotation: AWSPENDING on a version that is not AWSCURRENT. RotateSecret refuses to
+ * start while one exists; `key-monitor rotate` clears it (our rotation steps refuse any version that
+ * lost AWSPENDING, so clearing never promotes anything).
+ */
+export function unfinishedPendingVersion(versions: readonly Pick<VersionInfo, 'id' | 'stages'>[]): string | undefined {
+  return versions.find((v) => v.stages.includes(PENDING) && !v.stages.includes(CURRENT))?.id;
 }
 
 /** Where a rotation step stands before it does anything. */

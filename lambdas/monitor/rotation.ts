@@ -3,7 +3,7 @@ import { runChecks, type CheckTarget } from './checks.js';
 import { parseSecretString } from './credentials.js';
 import { DIAGNOSIS_TABLE } from './diagnosis.js';
 import { reportFacts } from './report-facts.js';
-import { currentVersionId, findStagedKey, gateStep, type RotationVerdict, type VersionInfo } from './rotation-rules.js';
+import { currentVersionId, findStagedKey, gateStep, PENDING, STAGED, stagedVersionId, type RotationVerdict, type VersionInfo } from './rotation-rules.js';
 import { keyForSecret, type MonitoredKey } from './runtime-config.js';
 import type { Report } from './types.js';
 
@@ -29,6 +29,8 @@ export interface SecretVersionStore {
   putPending(secretString: string, token: string): Promise<void>;
   /** Move AWSCURRENT; Secrets Manager labels the version it leaves AWSPREVIOUS (the backup). */
   moveCurrent(token: string, fromVersionId: string | undefined): Promise<void>;
+  /** Take a label off a version (clean-up only: never decides what is live). */
+  removeStage(stage: string, versionId: string): Promise<void>;
   /** Leave the verdict where `key-monitor rotate` can read it (a tag on the secret). */
   recordVerdict(verdict: RotationVerdict): Promise<void>;
 }
@@ -50,7 +52,7 @@ export interface RotationDeps {
   readonly warn: (message: string, fields: Record<string, unknown>) => void;
 }
 
-export type RotationFailure = 'NOTHING_STAGED' | 'REFUSED' | 'NOT_MONITORED' | 'NOT_PENDING' | 'CURRENT_UNKNOWN' | 'AMBIGUOUS';
+export type RotationFailure = 'NOTHING_STAGED' | 'STALE_STAGED' | 'REFUSED' | 'NOT_MONITORED' | 'NOT_PENDING' | 'CURRENT_UNKNOWN';
 
 /** Why a rotation stopped. The message is the operator's next step; it never holds a secret. */
 export class RotationError extends Error {
@@ -66,7 +68,7 @@ export class RotationError extends Error {
 
 const stageHelp = (secretId: string) =>
   `Stage the new key first: key-monitor rotate --secret-id ${secretId} --file new-key.json (or aws secretsmanager put-secret-value ` +
-  `--secret-id ${secretId} --secret-string file://new-key.json --version-stages AWSPENDING, then aws secretsmanager rotate-secret --secret-id ${secretId}).`;
+  `--secret-id ${secretId} --secret-string file://new-key.json --version-stages ${STAGED}, then aws secretsmanager rotate-secret --secret-id ${secretId}).`;
 
 function notification(deps: RotationDeps, key: MonitoredKey, fields: Pick<Notification, 'id' | 'kind' | 'severity' | 'subject' | 'summary' | 'fix' | 'facts'>): Notification {
   return { schemaVersion: NOTIFICATION_SCHEMA_VERSION, ...fields, links: deps.links, scope: { type: 'key', key: key.name }, occurredAt: new Date(deps.now()).toISOString(), source: deps.source };
@@ -89,6 +91,20 @@ async function record(deps: RotationDeps, store: SecretVersionStore, verdict: Ro
   }
 }
 
+/**
+ * A refused rotation leaves AWSPENDING on a version that is not current, and RotateSecret will not
+ * start again until it is gone. Taking it off makes any retried step of this rotation stop at the
+ * gate (not-pending): it never promotes anything.
+ */
+async function clearPending(deps: RotationDeps, store: SecretVersionStore, token: string): Promise<void> {
+  try {
+    await store.removeStage(PENDING, token);
+  } catch (err) {
+    // Not attached yet (createSecret refused before writing), or denied: `key-monitor rotate` clears it next time.
+    deps.warn('could not take AWSPENDING off the refused version', { errorName: (err as Error | null)?.name });
+  }
+}
+
 async function refuse(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, report: Report): Promise<never> {
   const title = DIAGNOSIS_TABLE[report.diagnosis].title;
   const shown = report.keyPrefix ? `${report.keyPrefix}…` : '(unreadable)';
@@ -107,6 +123,7 @@ async function refuse(deps: RotationDeps, store: SecretVersionStore, event: Rota
     }),
   );
   await record(deps, store, { outcome: 'refused', diagnosis: report.diagnosis, token: event.ClientRequestToken });
+  await clearPending(deps, store, event.ClientRequestToken);
   throw new RotationError('REFUSED', `${summary}\nFix: ${fix}`, report);
 }
 
@@ -116,7 +133,10 @@ const NOT_STAGED_TEXT = {
     why: () => 'The current key’s version date could not be read, so the staged key cannot be told apart from older ones; nothing was promoted.',
     short: 'current version unknown',
   },
-  AMBIGUOUS: { why: () => 'Two keys were staged within the same second, so which one is the newest cannot be told; nothing was promoted. Stage the key again.', short: 'two keys staged at once' },
+  STALE_STAGED: {
+    why: () => 'The staged key is older than the current key (the current key was replaced after it was staged), so it is not promoted: a retired key must not come back.',
+    short: 'staged key is older than the current key',
+  },
 } as const;
 
 async function nothingStaged(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, reason: keyof typeof NOT_STAGED_TEXT): Promise<never> {
@@ -134,6 +154,7 @@ async function nothingStaged(deps: RotationDeps, store: SecretVersionStore, even
     }),
   );
   await record(deps, store, { outcome: 'failed', diagnosis: reason, token: event.ClientRequestToken });
+  await clearPending(deps, store, event.ClientRequestToken);
   throw new RotationError(reason, `${why} ${stageHelp(event.SecretId)}`);
 }
 
@@ -153,15 +174,32 @@ async function createSecret(deps: RotationDeps, store: SecretVersionStore, event
   const staged = findStagedKey(versions, event.ClientRequestToken, underToken !== null);
   if (staged.kind === 'under-token') return;
   if (staged.kind !== 'copy') {
-    return nothingStaged(deps, store, event, key, staged.kind === 'nothing-staged' ? 'NOTHING_STAGED' : staged.kind === 'ambiguous' ? 'AMBIGUOUS' : 'CURRENT_UNKNOWN');
+    return nothingStaged(deps, store, event, key, staged.kind === 'nothing-staged' ? 'NOTHING_STAGED' : staged.kind === 'stale' ? 'STALE_STAGED' : 'CURRENT_UNKNOWN');
   }
   const value = await store.valueOf(staged.fromVersionId);
   if (value === null || value === undefined) {
-    // The newest staged version holds nothing usable: refuse it as it is, never reach for an older one.
+    // The staged version holds nothing usable: refuse it as it is, never reach for another one.
     return refuse(deps, store, event, key, await runChecks({ ...deps.target, credentials: parseSecretString(undefined), ...expectations(key) }));
   }
   // Copied as written (even if malformed): testSecret refuses a malformed value with the exact reason.
   await store.putPending(value, event.ClientRequestToken);
+}
+
+/**
+ * Once the staged value is live, take the STAGED label off its version so the next rotation needs a
+ * new staging. Only when that version still holds the value just promoted: a key staged meanwhile
+ * for the next rotation keeps its label.
+ */
+async function retireStagedLabel(deps: RotationDeps, store: SecretVersionStore, token: string, versions: readonly VersionInfo[]): Promise<void> {
+  const staged = stagedVersionId(versions);
+  if (!staged || staged === token) return;
+  try {
+    const [stagedValue, promoted] = await Promise.all([store.valueOf(staged), store.valueOf(token)]);
+    if (stagedValue !== null && stagedValue !== undefined && stagedValue === promoted) await store.removeStage(STAGED, staged);
+  } catch (err) {
+    // Harmless if it stays: the label then sits on an older version than AWSCURRENT, which is never promoted again.
+    deps.warn('could not take the staged label off the promoted key', { errorName: (err as Error | null)?.name });
+  }
 }
 
 async function finishSecret(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: VersionInfo[]): Promise<void> {
@@ -175,6 +213,7 @@ async function finishSecret(deps: RotationDeps, store: SecretVersionStore, event
     if (currentVersionId(await store.versions()) === event.ClientRequestToken) return;
     throw err;
   }
+  await retireStagedLabel(deps, store, event.ClientRequestToken, versions);
   const shown = report.keyPrefix ? `${report.keyPrefix}…` : '?';
   await tell(
     deps,

@@ -1,4 +1,4 @@
-import { DescribeSecretCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { rotateCommand } from '../../lambdas/cli/rotate.js';
@@ -30,14 +30,15 @@ beforeEach(() => {
 });
 
 describe('key-monitor rotate', () => {
-  it('stages the key as AWSPENDING (normalised JSON), starts the rotation with the function, and reports the promotion (exit 0)', async () => {
+  it('stages the key as KEYMONITOR_STAGED (normalised JSON, never AWSPENDING), starts the rotation with the function, and reports the promotion (exit 0)', async () => {
     sm.on(DescribeSecretCommand)
       .resolvesOnce({ VersionIdsToStages: { 'v-old': ['AWSCURRENT'] } })
       .resolvesOnce({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] } })
       .resolves({ VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-rotation': ['AWSCURRENT'] }, Tags: [{ Key: TAG, Value: 'promoted OK v-rotation' }] });
     const result = await run(`  ${JSON.stringify({ apiSecret: NEW.apiSecret, apiKey: NEW.apiKey })}\n`);
     expect(result.code).toBe(0);
-    expect(sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: 'ekm/key', SecretString: JSON.stringify(NEW), VersionStages: ['AWSPENDING'] });
+    expect(sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: 'ekm/key', SecretString: JSON.stringify(NEW), VersionStages: ['KEYMONITOR_STAGED'] });
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
     expect(sm.commandCalls(RotateSecretCommand)[0]?.args[0].input).toMatchObject({ SecretId: 'ekm/key', RotationLambdaARN: FN });
     expect(result.stdout).toContain('waiting for the rotation');
     expect(result.stdout).toContain('Promoted: key NeWk… is now AWSCURRENT');
@@ -79,14 +80,24 @@ describe('key-monitor rotate', () => {
   it('uses the rotation function the secret already has when none is given', async () => {
     sm.on(DescribeSecretCommand).resolves(before);
     const result = await run(JSON.stringify(NEW), 0, null);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(3);
     expect(sm.commandCalls(RotateSecretCommand)[0]?.args[0].input.RotationLambdaARN).toBeUndefined();
   });
 
-  it('does not wait with --wait-seconds 0', async () => {
+  it('clears an unfinished earlier rotation (AWSPENDING on a non-current version) before staging, else RotateSecret would refuse', async () => {
+    sm.on(DescribeSecretCommand).resolvesOnce({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-stuck': ['AWSPENDING'] } }).resolves(before);
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    const result = await run(JSON.stringify(NEW), 0);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]?.args[0].input).toEqual({ SecretId: 'ekm/key', VersionStage: 'AWSPENDING', RemoveFromVersionId: 'v-stuck' });
+    expect(result.stdout).toContain('Cleared an unfinished earlier rotation (version v-stuck');
+    const order = sm.calls().map((c) => (c.args[0] as object).constructor.name);
+    expect(order.indexOf('UpdateSecretVersionStageCommand')).toBeLessThan(order.indexOf('RotateSecretCommand'));
+  });
+
+  it('does not wait with --wait-seconds 0, and says nothing is known yet (exit 3, not "promoted")', async () => {
     sm.on(DescribeSecretCommand).resolves(before);
     const result = await run(JSON.stringify(NEW), 0);
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(3);
     expect(result.stdout).toContain('Not waiting');
     expect(sm.commandCalls(DescribeSecretCommand)).toHaveLength(1);
   });

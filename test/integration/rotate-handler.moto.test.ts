@@ -5,7 +5,6 @@ import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -109,8 +108,14 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     output += raw;
   }
 
+  /** The operator's half: stage under KEYMONITOR_STAGED, then rotate-secret opens a version under a fresh token (returned). */
   async function stage(name: string, value: string): Promise<string> {
-    const out = await sm.send(new PutSecretValueCommand({ SecretId: secretArns.get(name), SecretString: value, VersionStages: ['AWSPENDING'] }));
+    await stageOnly(name, value);
+    return randomUUID();
+  }
+
+  async function stageOnly(name: string, value: string): Promise<string> {
+    const out = await sm.send(new PutSecretValueCommand({ SecretId: secretArns.get(name), SecretString: value, VersionStages: ['KEYMONITOR_STAGED'] }));
     return out.VersionId as string;
   }
 
@@ -138,6 +143,8 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect(msg?.message).toContain('is now AWSCURRENT');
     expect(msg?.message).toContain('18 (17 with a market value');
     expect(await verdictOf('trading')).toMatchObject({ outcome: 'promoted', token });
+    // The label is gone once its key is live: the next rotation needs a newly staged key.
+    expect(Object.values(after).flat()).not.toContain('KEYMONITOR_STAGED');
   });
 
   it('runs every step twice without harm (Secrets Manager retries them)', async () => {
@@ -178,6 +185,10 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect(msg?.message).toContain(fix);
     expect(msg?.message).toContain('The current key is untouched');
     expect(await verdictOf('trading')).toMatchObject({ outcome: 'refused', diagnosis, token });
+    // AWSPENDING is taken off the refused version, or RotateSecret would refuse the next rotation.
+    expect(Object.values(await stagesOf('trading')).flat()).not.toContain('AWSPENDING');
+    // The staged key keeps its label: fix the cause (e.g. whitelist the IP) and rotate-secret again.
+    expect(Object.values(await stagesOf('trading')).flat()).toContain('KEYMONITOR_STAGED');
   });
 
   it('refuses a new key that can withdraw when the slot does not expect it', async () => {
@@ -185,16 +196,16 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     const token = await stage('trading', JSON.stringify(sandbox.mint('withdraw-enabled')));
     await step('trading', 'createSecret', token);
     await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED', report: { diagnosis: 'WITHDRAW_PERMISSION_UNEXPECTED' } });
-    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'NOT_PENDING' });
     expect(await current('trading')).toBe(before);
   });
 
-  it('finishSecret refuses (and never promotes) when invoked after a refused testSecret', async () => {
+  it('finishSecret never promotes when invoked after a refused testSecret (the version lost AWSPENDING)', async () => {
     const before = await current('trading');
     const token = await stage('trading', keyJson('ip-not-whitelisted'));
     await step('trading', 'createSecret', token);
     await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
-    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'NOT_PENDING' });
     expect(await current('trading')).toBe(before);
     expect((await inbox()).some((m) => m.subject.includes('is live'))).toBe(false);
   });
@@ -230,52 +241,56 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     const token = await stage('cdcReporting', keyJson('healthy'));
     await step('cdcReporting', 'createSecret', token);
     await expect(step('cdcReporting', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED', report: { diagnosis: 'TRADE_PERMISSION_UNEXPECTED' } });
-    await expect(step('cdcReporting', 'finishSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    await expect(step('cdcReporting', 'finishSecret', token)).rejects.toMatchObject({ reason: 'NOT_PENDING' });
     expect(await current('cdcReporting')).toBe(before);
   });
 
   it('says how to stage a key when nothing is staged, and changes nothing', async () => {
     const before = await current('reporting');
-    await expect(step('reporting', 'createSecret', randomUUID())).rejects.toMatchObject({ reason: 'NOTHING_STAGED', message: expect.stringContaining('--version-stages AWSPENDING') });
+    await expect(step('reporting', 'createSecret', randomUUID())).rejects.toMatchObject({ reason: 'NOTHING_STAGED', message: expect.stringContaining('--version-stages KEYMONITOR_STAGED') });
     expect(await current('reporting')).toBe(before);
     expect((await inbox())[0]?.subject).toContain('reporting: rotation refused');
   });
 
-  it('finds the staged key when rotate-secret moved AWSPENDING onto a new version', async () => {
-    const staged = await stage('reporting', keyJson('healthy'));
-    // What RotateSecret does when it starts a rotation under a fresh token.
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('reporting'), VersionStage: 'AWSPENDING', RemoveFromVersionId: staged }));
+  it('copies the staged key under the rotation’s own token as AWSPENDING, then judges it', async () => {
+    const staged = await stageOnly('reporting', keyJson('healthy'));
     const token = randomUUID();
     await step('reporting', 'createSecret', token);
     expect((await stagesOf('reporting'))[token]).toContain('AWSPENDING');
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: secretArns.get('reporting'), VersionId: token }))).SecretString).toBe(keyJson('healthy'));
+    expect((await stagesOf('reporting'))[staged]).toEqual(['KEYMONITOR_STAGED']);
     // A healthy (Trade-enabled) key on a read-only declaration is refused: least privilege holds.
     await expect(step('reporting', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
     expect((await inbox())[0]?.message).toContain('TRADE_PERMISSION_UNEXPECTED');
   });
 
-  it('takes only the newest staged value: a malformed newest one is refused as malformed, never skipped for an older good one', async () => {
-    const good = await stage('cli', keyJson('healthy'));
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('cli'), VersionStage: 'AWSPENDING', RemoveFromVersionId: good }));
-    await new Promise((r) => setTimeout(r, 1_100)); // moto's version dates have one-second resolution
-    const bad = await stage('cli', '{"apiKey": "only-a-key"}');
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('cli'), VersionStage: 'AWSPENDING', RemoveFromVersionId: bad }));
-    const token = randomUUID();
+  it('takes only the last staged value: a malformed one is refused as malformed, never skipped for an earlier good one', async () => {
+    await stageOnly('cli', keyJson('healthy'));
+    const token = await stage('cli', '{"apiKey": "only-a-key"}');
     await step('cli', 'createSecret', token);
     await expect(step('cli', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED', report: { diagnosis: 'CREDENTIALS_MISSING' } });
     expect(await current('cli')).not.toBe(keyJson('healthy'));
   });
 
-  it('never brings back a retired key: versions older than AWSCURRENT are never staged', async () => {
-    // Two promotions: the key from two rotations back is retired (unlabelled), older than AWSCURRENT.
+  it('never brings back a retired key: after a promotion nothing is staged', async () => {
     for (let i = 0; i < 2; i++) {
       await new Promise((r) => setTimeout(r, 1_100)); // moto's version dates have one-second resolution
-      const t = await stage('reporting', JSON.stringify(sandbox.mint('read-only')));
-      await rotateAll('reporting', t);
+      await rotateAll('reporting', await stage('reporting', JSON.stringify(sandbox.mint('read-only'))));
     }
     await inbox();
-    const labels = Object.values(await stagesOf('reporting'));
-    expect(labels.some((l) => l.length === 0 || l.every((x) => x === 'AWSPENDING'))).toBe(true);
     await expect(step('reporting', 'createSecret', randomUUID())).rejects.toMatchObject({ reason: 'NOTHING_STAGED' });
+  });
+
+  it('refuses a staged key older than the current one (the current key was replaced by hand after staging)', async () => {
+    // On 'cli', whose AWSCURRENT was never promoted by a rotation: moto leaves AWSCURRENT on a version that also
+    // carries AWSPENDING when a put moves it (two versions then claim AWSCURRENT; AWS never does that).
+    await stageOnly('cli', JSON.stringify(sandbox.mint('healthy')));
+    await new Promise((r) => setTimeout(r, 1_100)); // moto's version dates have one-second resolution
+    const byHand = JSON.stringify(sandbox.mint('healthy'));
+    await sm.send(new PutSecretValueCommand({ SecretId: secretArns.get('cli'), SecretString: byHand }));
+    await expect(step('cli', 'createSecret', randomUUID())).rejects.toMatchObject({ reason: 'STALE_STAGED' });
+    expect(await current('cli')).toBe(byHand);
+    expect((await inbox())[0]?.subject).toContain('staged key is older than the current key');
   });
 
   it('refuses a secret that is not one of the monitored keys', async () => {

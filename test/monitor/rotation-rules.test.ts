@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findStagedKey, gateStep, parseVerdictTag, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
+import { findStagedKey, gateStep, parseVerdictTag, unfinishedPendingVersion, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
 import { keyForSecret } from '../../lambdas/monitor/runtime-config.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s));
@@ -10,26 +10,35 @@ describe('findStagedKey', () => {
     expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('tok', ['AWSPENDING'], 20)], 'tok', true)).toEqual({ kind: 'under-token' });
   });
 
-  it('takes the newest version written after AWSCURRENT, and only that one', () => {
-    const versions = [v('retired', [], 1), v('prev', ['AWSPREVIOUS'], 5), v('cur', ['AWSCURRENT'], 10), v('older-staged', [], 20), v('newest-staged', [], 30), v('tok', ['AWSPENDING'], 40)];
-    expect(findStagedKey(versions, 'tok', false)).toEqual({ kind: 'copy', fromVersionId: 'newest-staged' });
+  it('takes the version the operator labelled KEYMONITOR_STAGED, and only that one', () => {
+    const versions = [v('retired', [], 1), v('prev', ['AWSPREVIOUS'], 5), v('cur', ['AWSCURRENT'], 10), v('newer-unlabelled', [], 30), v('staged', ['KEYMONITOR_STAGED'], 20)];
+    expect(findStagedKey(versions, 'tok', false)).toEqual({ kind: 'copy', fromVersionId: 'staged' });
   });
 
-  it('never reaches back to a version older than AWSCURRENT (a retired key must not come back)', () => {
-    expect(findStagedKey([v('retired', [], 1), v('prev', ['AWSPREVIOUS'], 5), v('cur', ['AWSCURRENT'], 10), v('tok', ['AWSPENDING'], 40)], 'tok', false)).toEqual({ kind: 'nothing-staged' });
+  it('finds nothing when no version is labelled, or the label sits on the current or previous key', () => {
+    expect(findStagedKey([v('prev', ['AWSPREVIOUS'], 5), v('cur', ['AWSCURRENT'], 10), v('newer', [], 40)], 'tok', false)).toEqual({ kind: 'nothing-staged' });
+    expect(findStagedKey([v('cur', ['AWSCURRENT', 'KEYMONITOR_STAGED'], 10)], 'tok', false)).toEqual({ kind: 'nothing-staged' });
+    expect(findStagedKey([v('prev', ['AWSPREVIOUS', 'KEYMONITOR_STAGED'], 5), v('cur', ['AWSCURRENT'], 10)], 'tok', false)).toEqual({ kind: 'nothing-staged' });
   });
 
-  it('refuses to guess when AWSCURRENT or its date is unknown', () => {
-    expect(findStagedKey([v('retired', [], 1), v('tok', ['AWSPENDING'], 40)], 'tok', false)).toEqual({ kind: 'current-unknown' });
-    expect(findStagedKey([v('cur', ['AWSCURRENT'], null), v('staged', [], 30)], 'tok', false)).toEqual({ kind: 'current-unknown' });
+  it('never brings back a key staged before the current one (a retired key must not come back)', () => {
+    expect(findStagedKey([v('staged', ['KEYMONITOR_STAGED'], 1), v('cur', ['AWSCURRENT'], 10)], 'tok', false)).toEqual({ kind: 'stale', versionId: 'staged' });
   });
 
-  it('refuses to pick between two versions staged at the same instant', () => {
-    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('x', [], 30), v('y', [], 30)], 'tok', false)).toEqual({ kind: 'ambiguous' });
+  it('gives a tie (one-second dates) to the label', () => {
+    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('staged', ['KEYMONITOR_STAGED'], 10)], 'tok', false)).toEqual({ kind: 'copy', fromVersionId: 'staged' });
   });
 
-  it('ignores versions without a date rather than ordering them by guesswork', () => {
-    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('undated', [], null)], 'tok', false)).toEqual({ kind: 'nothing-staged' });
+  it('refuses to guess when a date is unknown', () => {
+    expect(findStagedKey([v('cur', ['AWSCURRENT'], null), v('staged', ['KEYMONITOR_STAGED'], 30)], 'tok', false)).toEqual({ kind: 'current-unknown' });
+    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('staged', ['KEYMONITOR_STAGED'], null)], 'tok', false)).toEqual({ kind: 'current-unknown' });
+  });
+});
+
+describe('unfinishedPendingVersion', () => {
+  it('names AWSPENDING on a non-current version (RotateSecret will not start), not AWSPENDING riding on AWSCURRENT', () => {
+    expect(unfinishedPendingVersion([v('cur', ['AWSCURRENT'], 10), v('stuck', ['AWSPENDING'], 20)])).toBe('stuck');
+    expect(unfinishedPendingVersion([v('cur', ['AWSCURRENT', 'AWSPENDING'], 10), v('prev', ['AWSPREVIOUS'], 5)])).toBeUndefined();
   });
 });
 
