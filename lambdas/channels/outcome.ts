@@ -60,7 +60,8 @@ export function retryAfterHeaderMs(headers: Readonly<Record<string, string>>): n
  * cut first could leave half a token that no longer matches the secret it came from.
  */
 export function excerpt(channel: Named, raw: string, max = 160): string {
-  const text = cleanLine(redactChannelSecrets(raw, channel).replace(/<[^>]*>/g, ' '));
+  // Bounded before any regex: a receiver's 64 KB of '<<<<' must not cost seconds.
+  const text = cleanLine(redactChannelSecrets(raw.slice(0, 4_096), channel).replace(/<[^<>]*>/g, ' '));
   return text ? fit(text, max) : 'empty body';
 }
 

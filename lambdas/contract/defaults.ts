@@ -26,7 +26,7 @@ export const AWS_CALL_ATTEMPTS = 2;
  * the cap is about sockets and file descriptors, not the exchange.
  */
 export const KEY_CONCURRENCY = 50;
-export const CONNECTIONS_PER_ORIGIN = 32;
+export const CONNECTIONS_PER_ORIGIN = 64;
 
 /** BatchGetSecretValue returns at most this many secrets per call. */
 export const SECRETS_PER_BATCH = 20;

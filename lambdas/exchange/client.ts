@@ -139,7 +139,7 @@ export class ExchangeClient {
       const req = build();
       const started = Date.now();
       const remaining = Math.max(1, deadline - started);
-      const reply = await this.once(req, Math.min(this.opts.timeoutMs, remaining), onBody);
+      const reply = await this.once(req, remaining, onBody);
       const finished = Date.now();
       const timed = { reply, attempts: attempt, latencyMs: finished - started, totalMs: finished - first, midpointMs: (started + finished) / 2 };
       if (!retryable(reply) || attempt >= this.retry.maxAttempts) return timed;
@@ -150,7 +150,12 @@ export class ExchangeClient {
     }
   }
 
-  private async once(req: OutgoingRequest, timeoutMs: number, onBody?: (body: string) => void): Promise<ExchangeReply> {
+  /**
+   * One attempt. undici's connect/headers/body timeouts bound what the exchange takes once the request
+   * has a socket; the signal bounds the whole attempt by what is left of the call's budget, so time
+   * spent queued for a socket in a run with many keys is not blamed on the exchange.
+   */
+  private async once(req: OutgoingRequest, budgetLeftMs: number, onBody?: (body: string) => void): Promise<ExchangeReply> {
     try {
       const url = new URL(req.url);
       const res = await request.call(this.dispatcher, {
@@ -163,14 +168,14 @@ export class ExchangeClient {
           'user-agent': this.opts.userAgent ?? 'exchange-key-monitor',
         },
         body: req.body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(budgetLeftMs),
       });
       const body = await readLimited(res.body);
       onBody?.(body);
       const date = res.headers['date'];
       return parseReply(res.statusCode, body, typeof date === 'string' ? date : null);
     } catch (err) {
-      return networkReply(err, timeoutMs, this.viaProxy);
+      return networkReply(err, this.opts.timeoutMs, this.viaProxy);
     }
   }
 }

@@ -28,11 +28,28 @@ export type ExchangeReply =
 const MAX_SNIPPET = 80;
 const MAX_MESSAGE = 200;
 
-/** A short, printable hint of what a non-JSON body was: the HTML title, else its first words. */
+/** Only this much of a page is looked at: a hostile body must not cost more than linear time in a cap. */
+const SNIPPET_SCAN = 4_096;
+
+/**
+ * A short, printable hint of what a non-JSON body was: the HTML title, else its first words. Done
+ * with indexOf and one pass, not backtracking regexes: a page of '<title<title…' must not stall the run.
+ */
 export function snippetOf(body: string): string {
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1];
-  const text = displaySafe((title ?? body).replace(/<[^>]*>/g, ' '), MAX_SNIPPET);
-  return text || 'empty body';
+  const head = body.slice(0, SNIPPET_SCAN);
+  const lower = head.toLowerCase();
+  const open = lower.indexOf('<title');
+  const start = open >= 0 ? lower.indexOf('>', open) : -1;
+  const end = start >= 0 ? lower.indexOf('</title>', start) : -1;
+  const raw = start >= 0 && end > start ? head.slice(start + 1, end) : head;
+  let text = '';
+  let inTag = false;
+  for (const ch of raw) {
+    if (ch === '<') inTag = true;
+    else if (ch === '>') inTag = false;
+    else if (!inTag) text += ch;
+  }
+  return displaySafe(text, MAX_SNIPPET) || 'empty body';
 }
 
 function toCode(value: unknown): number | null {

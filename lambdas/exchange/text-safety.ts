@@ -15,7 +15,8 @@ const HEX_RUN = /[0-9a-fA-F]{32,}/g;
 export const REDACTED = '[redacted]';
 
 export function displaySafe(text: string, maxLength = 200): string {
-  const flat = text.replace(UNPRINTABLE, ' ').replace(HEX_RUN, REDACTED).replace(/\s+/g, ' ').trim();
+  // Bounded input first: everything below is linear, but there is no reason to scan megabytes.
+  const flat = text.slice(0, Math.max(maxLength * 4, 1_024)).replace(UNPRINTABLE, ' ').replace(HEX_RUN, REDACTED).replace(/\s+/g, ' ').trim();
   return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 

@@ -1,4 +1,4 @@
-import { KEY_CONCURRENCY } from '../contract/defaults.js';
+import { CONNECTIONS_PER_ORIGIN } from '../contract/defaults.js';
 import type { CheckTarget } from '../monitor/checks.js';
 import { checkClient } from '../monitor/check-client.js';
 import type { RuntimeConfig } from '../monitor/runtime-config.js';
@@ -9,7 +9,7 @@ import type { ProxySettings } from '../exchange/proxy.js';
  * so warm invocations reuse connections. Shared by the check and rotation handlers.
  */
 export function lambdaCheckTarget(config: Pick<RuntimeConfig, 'baseUrl' | 'timeoutMs' | 'expectedIps' | 'ipEchoUrl'>, proxy: ProxySettings | null = null): CheckTarget {
-  const exchange = checkClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: Math.min(KEY_CONCURRENCY, 32), proxy });
+  const exchange = checkClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: CONNECTIONS_PER_ORIGIN, proxy });
   return { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange, site: 'aws' };
 }
 

@@ -95,7 +95,8 @@ export function withdrawVerdictOf(timed: TimedReply, at: number): WithdrawVerdic
   const meaning = classifyReply(timed.reply);
   // The refusal code for a key without the Withdrawal setting is not documented; an auth-class
   // refusal after a good read is what the sandbox plays and what such scopes answer elsewhere.
-  return { at, allowed: meaning === 'OK' ? true : meaning === 'AUTH_FAILED' ? false : null };
+  const coded = timed.reply.kind === 'answer' && timed.reply.code !== null;
+  return { at, allowed: meaning === 'OK' ? true : meaning === 'AUTH_FAILED' && coded ? false : null };
 }
 
 const ago = (ms: number) => (ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} min` : `${Math.round(ms / 3_600_000)} h`);

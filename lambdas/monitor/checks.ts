@@ -189,9 +189,14 @@ export function interpretTradeProbe(timed: TimedReply, read: Draft, expectTrade:
   // Only an exchange reason code is evidence either way: 40101 = no Trade; 0 (with HTTP 200) or any
   // code without a rule of its own (212, 316, 40401…) = the scope check passed. Anything else
   // (no code, code 0 on an error status, 40103, 429…) proves nothing about Trade.
-  const scopePassed = meaning === 'OK' || (meaning === 'UNEXPECTED_RESPONSE' && timed.reply.kind === 'answer' && timed.reply.code !== null && timed.reply.code !== 0);
-  if (meaning !== 'AUTH_FAILED' && !scopePassed) {
-    return failed(timed, meaning, meaning === 'UNEXPECTED_RESPONSE' ? 'the trade probe’s answer proves nothing' : undefined);
+  const coded = timed.reply.kind === 'answer' && timed.reply.code !== null;
+  const scopePassed = meaning === 'OK' || (meaning === 'UNEXPECTED_RESPONSE' && coded && timed.reply.kind === 'answer' && timed.reply.code !== 0);
+  // A refusal counts only as the exchange's own reason code (40101): an HTML 401 page, plain text or
+  // a codeless JSON 401 from something in between proves nothing about the key's Trade scope.
+  const scopeRefused = meaning === 'AUTH_FAILED' && coded;
+  if (!scopeRefused && !scopePassed) {
+    const why = meaning === 'UNEXPECTED_RESPONSE' || meaning === 'AUTH_FAILED' ? 'the trade probe’s answer proves nothing' : undefined;
+    return failed(timed, meaning === 'AUTH_FAILED' ? 'UNEXPECTED_RESPONSE' : meaning, why);
   }
   const tradeAllowed = scopePassed;
   const base = { ...fromReply(timed), tradeAllowed };

@@ -51,7 +51,8 @@ export interface HeadlineContext {
 }
 
 const key = (ctx: AdviceContext) => (ctx.keyPrefix ? `key ${ctx.keyPrefix}…` : 'the key');
-const ip = (ctx: AdviceContext) => ctx.egressIp ?? 'this machine’s outbound IP (it could not be determined)';
+const ip = (ctx: AdviceContext) =>
+  ctx.egressIp ?? (ctx.expectedIps.length > 0 ? ctx.expectedIps.join(' and ') : 'this machine’s outbound IP (it could not be determined)');
 const onAws = (ctx: AdviceContext, aws: string, local: string) => (ctx.site === 'aws' ? aws : local);
 
 const SECRET_FIX: Readonly<Record<SecretFault, (ctx: AdviceContext) => string>> = {
@@ -250,7 +251,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     sharedCause: false,
     maintenanceMayCause: true,
     severity: 'critical',
-    headline: (h) => `add ${h.egressIp ?? 'the egress IP'} to the key`,
+    headline: (h) => `add ${h.egressIp ?? (h.expectedIps.join(' and ') || 'the egress IP')} to the key`,
     title: 'IP not whitelisted (40103)',
     advice: (ctx) =>
       `The exchange refused ${key(ctx)} from IP ${ip(ctx)}. Add ${ip(ctx)} to the key’s IP whitelist ` +

@@ -66,6 +66,8 @@ export interface KeyState {
   readonly failingSince: number | null;
   readonly failedRuns: number;
   readonly lastDiagnosis: Diagnosis | null;
+  /** Runs in a row with lastDiagnosis: a changed diagnosis that is transient must persist before it is reported. */
+  readonly streak: number;
   readonly lastRunAt: number | null;
   readonly incident: OpenIncident | null;
   /** UTC day → [runs, OK runs], the last DAYS_KEPT days: uptime without reading the history. */
@@ -83,6 +85,7 @@ export const NEW_KEY_STATE: KeyState = {
   failingSince: null,
   failedRuns: 0,
   lastDiagnosis: null,
+  streak: 0,
   lastRunAt: null,
   incident: null,
   days: {},
@@ -182,11 +185,17 @@ const KEY_LOCAL: ReadonlySet<Diagnosis> = new Set(['CREDENTIALS_MISSING', 'CREDE
 
 /**
  * The run's shared cause, if any: with two keys or more, every key that got as far as the exchange
- * failed for the same shared-cause diagnosis (and at least two did).
+ * failed for the same shared-cause diagnosis (and at least two did). Once a shared cause is
+ * established (`current`), it holds while at least half of those keys still show it: an outage that
+ * recovers key by key ends as one incident, not as one per key still waiting.
  */
-export function sharedCause(runs: readonly KeyRun[]): Diagnosis | null {
+export function sharedCause(runs: readonly KeyRun[], current: Diagnosis | null = null): Diagnosis | null {
   if (runs.length < 2) return null;
   const reaching = runs.filter((r) => !KEY_LOCAL.has(r.diagnosis));
+  if (current !== null) {
+    const still = reaching.filter((r) => r.diagnosis === current).length;
+    if (still >= 2 && still * 2 >= reaching.length) return current;
+  }
   const first = reaching[0];
   if (reaching.length < 2 || !first || !DIAGNOSIS_TABLE[first.diagnosis].sharedCause) return null;
   return reaching.every((r) => r.diagnosis === first.diagnosis) ? first.diagnosis : null;
@@ -244,6 +253,7 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
     version: prior.version,
     lastRunAt: now,
     lastDiagnosis: run.diagnosis,
+    streak: prior.lastDiagnosis === run.diagnosis ? prior.streak + 1 : 1,
     days: countDay(prior.days, now, run.diagnosis === 'OK'),
     ageNotifiedAt: prior.ageNotifiedAt,
     withdraw: run.withdraw ?? prior.withdraw ?? null,
@@ -260,7 +270,9 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
       records: done ? [record(scope, done.incident, now)] : [],
     };
   }
-  const consecutiveFailures = prior.consecutiveFailures + 1;
+  // Runs a shared cause explains do not count toward this key's own incident: when the shared
+  // incident ends, a key still failing must prove it on its own (no storm of 999 openings at once).
+  const consecutiveFailures = covered ? prior.consecutiveFailures : prior.consecutiveFailures + 1;
   const failingSince = prior.failingSince ?? now;
   const failedRuns = prior.failedRuns + 1;
   const next = { ...base, consecutiveFailures, consecutiveOks: 0, failingSince, failedRuns };
@@ -268,7 +280,9 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
     const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1 };
     // A shared cause (the exchange is down for everyone) says nothing new about this key.
     if (covered) return { state: { ...next, incident }, events: [], records: [] };
-    if (run.diagnosis !== incident.diagnosis) {
+    // A transient reading inside a verdict incident (one 502 during a 40101 incident) is a blip until it persists.
+    const settled = !isTransient(run.diagnosis) || next.streak >= policy.openAfterRuns;
+    if (run.diagnosis !== incident.diagnosis && settled) {
       const changed = notify({ ...incident, diagnosis: run.diagnosis }, now);
       return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run }], records: [] };
     }
@@ -367,7 +381,7 @@ export function decideRun(input: RunInput): RunDecision {
   const { now, policy, runs } = input;
   const prior = input.monitor;
   const windows = prior.maintenance.windows;
-  const shared = sharedCause(runs);
+  const shared = sharedCause(runs, prior.incident?.diagnosis ?? prior.sharedDiagnosis);
   const monitorStep = stepMonitor(prior, runs, shared, now, policy);
   // Newly announced maintenance first (once per window): it is the context for what follows.
   const upcoming = windows.filter((w) => w.end > now && !prior.maintenance.notified.includes(w.id));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { displaySafe } from '../exchange/text-safety.js';
 import type { MaintenanceWindow } from './incident-rules.js';
 
@@ -41,7 +42,10 @@ export function parseAnnouncements(text: string | null, now: number): Maintenanc
     const end = millis(item['end_time']);
     if (start === null || end === null || end < start || end < now - 86_400_000) continue;
     const title = displaySafe(typeof item['title'] === 'string' ? item['title'] : 'System maintenance', 160) || 'System maintenance';
-    windows.push({ id: displaySafe(String(item['id'] ?? `${start}-${end}`), 64), start, end, title, impacted: impacted(item['impacted_params']) });
+    // A digest of the exchange's id: display-safe text would turn a hex id into "[redacted]", and
+    // every such window would then share one id (and one "already announced").
+    const id = createHash('sha256').update(String(item['id'] ?? `${start}-${end}`)).digest('base64url').slice(0, 16);
+    windows.push({ id, start, end, title, impacted: impacted(item['impacted_params']) });
   }
   return windows.sort((a, b) => a.start - b.start).slice(0, 20);
 }

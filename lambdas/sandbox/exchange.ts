@@ -32,6 +32,8 @@ export const BEHAVIOURS = [
   'code-zero-error',
   /** A balance list with null entries. */
   'null-balances',
+  /** Something in front of the exchange answers the trade and withdraw probes with an HTML 401 page. */
+  'html-probe-refusals',
   // Account and key audit:
   /** The key can withdraw (the Withdrawal setting is on). */
   'withdraw-enabled',
@@ -247,6 +249,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return envelope(method, id, 400, 40002, 'METHOD_NOT_FOUND');
     }
     if (method === 'private/get-accounts') return { status: 200, body: { id, method, code: 0, result: accounts(behaviour) } };
+    if (behaviour === 'html-probe-refusals' && (method === 'private/cancel-order' || method === 'private/get-deposit-address')) {
+      return { status: 401, body: '<html><head><title>401 Authorization Required</title></head><body>nginx</body></html>', contentType: 'text/html' };
+    }
     if (method === 'private/get-deposit-address') {
       // The Withdrawal setting gates this read (DOC); what a key without it gets is not documented:
       // the sandbox plays the auth-class refusal a scope check gives elsewhere.

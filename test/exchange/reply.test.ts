@@ -75,3 +75,15 @@ describe('retry back-off', () => {
     expect(backoffMs(3, DEFAULT_RETRY, () => 0)).toBe(0);
   });
 });
+
+describe('hostile pages cost linear time', () => {
+  it('summarises a megabyte of "<title" in milliseconds', () => {
+    const started = performance.now();
+    for (const body of ['<title'.repeat(170_000), '<'.repeat(1_000_000), `<title>${'<'.repeat(500_000)}`, 'a'.repeat(1_000_000)]) {
+      expect(snippetOf(body).length).toBeLessThanOrEqual(80);
+      expect(describeReply(parseReply(502, body, null)).length).toBeLessThan(200);
+    }
+    // Not a performance goal (that is npm run bench): a guard against the quadratic regexes that took minutes.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});

@@ -59,6 +59,8 @@ describe('every diagnosis over real HTTP against the sandbox', () => {
     ['502 HTML page', 'unavailable', {}, 'EXCHANGE_UNAVAILABLE'],
     ['timeout', 'slow', { timeoutMs: 200 }, 'EXCHANGE_UNAVAILABLE'],
     ['a code with no rule (10001)', 'unexpected', {}, 'UNEXPECTED_RESPONSE'],
+    ['an HTML 401 page on the probes, read-only key (proves nothing: not OK)', 'html-probe-refusals', { expectTrade: false }, 'UNEXPECTED_RESPONSE'],
+    ['an HTML 401 page on the probes, trading key (not "no Trade")', 'html-probe-refusals', {}, 'UNEXPECTED_RESPONSE'],
     ['a key that can withdraw', 'withdraw-enabled', {}, 'WITHDRAW_PERMISSION_UNEXPECTED'],
     ['a key that can withdraw, declared so', 'withdraw-enabled', { expectWithdraw: true }, 'OK'],
     ['a sub-account key (no expectation)', 'sub-account', {}, 'OK'],

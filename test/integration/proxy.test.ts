@@ -1,4 +1,6 @@
 import { createServer } from 'node:net';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { startMoto, toolMissing, useEmulator } from '../support/moto.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../lambdas/monitor/checks.js';
 import { checkClient } from '../../lambdas/monitor/check-client.js';
@@ -157,5 +159,49 @@ describe('key-monitor check through a proxy', () => {
     expect(creds.stderr).not.toContain('pw@');
     const argvToken = await runCli([...target(), '--proxy-token', 'x']);
     expect(argvToken.code).toBe(2);
+  });
+});
+
+describe('the Lambdas in proxy egress mode (EXCHANGE_PROXY_URL, token from Secrets Manager)', () => {
+  const lambdaEnv = (extra: Record<string, string>) => ({
+    MONITORED_KEYS: JSON.stringify([{ name: 'k', secretId: 's', expectTrade: true }]),
+    EXCHANGE_BASE_URL: sandbox.baseUrl(),
+    IP_ECHO_URL: sandbox.ipEchoUrl,
+    EXPECTED_EGRESS_IP: '203.0.113.7',
+    ...extra,
+  });
+
+  async function lambdaCheck(env: Record<string, string>) {
+    const { loadRuntimeConfig } = await import('../../lambdas/monitor/runtime-config.js');
+    const { lambdaProxy } = await import('../../lambdas/handlers/wiring.js');
+    const config = loadRuntimeConfig(env);
+    const proxy = await lambdaProxy(config, () => {});
+    const client = checkClient({ baseUrl: config.baseUrl, timeoutMs: 1_500, proxy, ca });
+    try {
+      return await runChecks({ credentials: validateCredentials(sandbox.credentials('healthy')), expectTrade: true, expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client, site: 'aws' });
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('leaves through the configured proxy', async () => {
+    const from = open.tunnels.length;
+    const report = await lambdaCheck(lambdaEnv({ EXCHANGE_PROXY_URL: open.url }));
+    expect(report.diagnosis).toBe('OK');
+    expect(open.tunnels.length).toBeGreaterThan(from);
+  });
+
+  it.skipIf(toolMissing('moto_server'))('reads the proxy token from its secret, and says PROXY_AUTH_FAILED when it cannot', async () => {
+    const moto = await startMoto();
+    const saved = { ...process.env };
+    try {
+      useEmulator(moto.endpoint);
+      await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'proxy/token', SecretString: JSON.stringify({ token: TOKEN }) }));
+      expect((await lambdaCheck(lambdaEnv({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/token' }))).diagnosis).toBe('OK');
+      expect((await lambdaCheck(lambdaEnv({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/missing' }))).diagnosis).toBe('PROXY_AUTH_FAILED');
+    } finally {
+      process.env = saved;
+      await moto.stop();
+    }
   });
 });

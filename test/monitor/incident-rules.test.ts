@@ -109,6 +109,17 @@ describe('key incidents', () => {
     expect(notificationFor(m.sent[1] as IncidentEvent, T0, ctx).summary).toContain('changed from Authentication failure');
   });
 
+  it('treats one transient reading inside a verdict incident as a blip: "changed" only once it persists openAfterRuns', () => {
+    const m = new Monitor();
+    m.at(T0, [run('trading', 'AUTH_FAILED')]);
+    m.at(T0 + 5 * MIN, [run('trading', 'EXCHANGE_UNAVAILABLE')]);
+    m.at(T0 + 10 * MIN, [run('trading', 'AUTH_FAILED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    m.at(T0 + 15 * MIN, [run('trading', 'EXCHANGE_UNAVAILABLE')]);
+    m.at(T0 + 20 * MIN, [run('trading', 'EXCHANGE_UNAVAILABLE')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed']);
+  });
+
   it('reminds every remindEveryHours while open, saying for how long', () => {
     const m = new Monitor();
     for (let t = 0; t <= 9 * 60; t += 5) m.at(T0 + t * MIN, [run('trading', 'TRADE_PERMISSION_MISSING')]);
@@ -173,6 +184,21 @@ describe('one alert per root cause', () => {
       ['opened', 'c'],
       ['opened', 'monitor'],
     ]);
+  });
+
+  it('ends an outage that recovers key by key as one incident: no key opens its own while half still share the cause', () => {
+    const four = ['a', 'b', 'c', 'd'];
+    const m = new Monitor();
+    const at = (t: number, down: string[]) => m.at(T0 + t * MIN, four.map((k) => run(k, down.includes(k) ? 'EXCHANGE_UNAVAILABLE' : 'OK')));
+    at(0, four);
+    at(5, four);
+    at(10, ['c', 'd']); // half recovered: still the shared outage
+    at(15, ['c', 'd']);
+    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:monitor']);
+    at(20, ['d']); // one left: the shared incident ends; d must now fail openAfterRuns runs on its own
+    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:monitor', 'resolved:monitor']);
+    at(25, ['d']);
+    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:monitor', 'resolved:monitor', 'opened:d']);
   });
 
   it('is per key when only some keys fail', () => {
