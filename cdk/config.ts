@@ -153,6 +153,9 @@ function list(get: Lookup, name: string): string[] {
   return items.map((x: unknown) => String(x).trim()).filter(Boolean);
 }
 
+/** Secrets the stack creates (one resource each) on top of its ~70 base resources, under CloudFormation's 500. */
+export const MAX_CREATED_SECRETS = 400;
+
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -161,6 +164,14 @@ function keys(get: Lookup): KeyConfig[] {
   const v = parsed(get, 'keys');
   if (absent(v)) return [DEFAULT_KEY];
   if (!Array.isArray(v) || v.length === 0) throw new ConfigError('keys', 'must be a non-empty JSON array of {name, secretName | secretArn, expectTrade}');
+  const created = v.filter((k: unknown) => k && typeof k === 'object' && !('secretName' in k) && !('secretArn' in k)).length;
+  if (created > MAX_CREATED_SECRETS) {
+    throw new ConfigError(
+      'keys',
+      `${created} keys name no secret, so the stack would create ${created} secrets; a CloudFormation stack holds at most 500 resources. ` +
+        `Create the secrets yourself (aws secretsmanager create-secret) and give each key its secretName, or keep at most ${MAX_CREATED_SECRETS} created secrets.`,
+    );
+  }
   const seen = new Set<string>();
   return v.map((item: unknown, i) => {
     const at = `keys[${i}]`;
@@ -300,7 +311,8 @@ function alerts(get: Lookup): AlertsConfig {
   return {
     emails: emails(get),
     slack: slackWorkspaceId && slackChannelId ? { workspaceId: slackWorkspaceId, channelId: slackChannelId } : null,
-    teams: teamsTenantId && teamsTeamId && teamsChannelId ? { tenantId: teamsTenantId, teamId: teamsTeamId, channelId: teamsChannelId } : null,
+    // The channel id as Teams' "copy link" shows it (19:…@thread.tacv2) or URL-encoded: CloudFormation takes only the encoded form.
+    teams: teamsTenantId && teamsTeamId && teamsChannelId ? { tenantId: teamsTenantId, teamId: teamsTeamId, channelId: teamsChannelId.replace(':', '%3a').replace('@', '%40') } : null,
     channelsSecretName: optionalString(get, 'channelsSecretName', SECRET_NAME, 'is not a valid secret name'),
   };
 }

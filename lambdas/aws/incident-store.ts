@@ -12,7 +12,7 @@ import pLimit from 'p-limit';
 import type { Notification } from '../contract/notification.js';
 import { deliveryPk, incidentSk, keyPk, MONITOR_PK, runSk, STATE_SK } from '../contract/store.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-rules.js';
-import type { IncidentStore, RunRecord, Stored } from '../monitor/ports.js';
+import type { IncidentStore, LoadedStates, RunRecord, Stored } from '../monitor/ports.js';
 import { callWithDeadline } from './aws-calls.js';
 
 /**
@@ -90,22 +90,30 @@ export class DynamoIncidentStore implements IncidentStore {
     return out;
   }
 
-  async load(keys: readonly string[]): Promise<{ keys: ReadonlyMap<string, Stored<KeyState>>; monitor: Stored<MonitorState> }> {
+  async load(keys: readonly string[]): Promise<LoadedStates> {
     const items = await this.getBatch([{ pk: MONITOR_PK, sk: STATE_SK }, { pk: MONITOR_PK, sk: KEYS_SK }, ...keys.map((k) => ({ pk: keyPk(k), sk: STATE_SK }))]);
     const monitorItem = items.get(`${MONITOR_PK}|${STATE_SK}`);
-    const out = new Map<string, Stored<KeyState>>();
-    for (const k of keys) {
-      const item = items.get(`${keyPk(k)}|${STATE_SK}`);
-      if (item) out.set(k, { state: parseDoc(item, NEW_KEY_STATE), outbox: parseOutbox(item) });
-    }
-    // The key list `status` reads: kept only when it changes.
+    const statesOf = (names: readonly string[], from: Map<string, Item>) => {
+      const out = new Map<string, Stored<KeyState>>();
+      for (const k of names) {
+        const item = from.get(`${keyPk(k)}|${STATE_SK}`);
+        if (item) out.set(k, { state: parseDoc(item, NEW_KEY_STATE), outbox: parseOutbox(item) });
+      }
+      return out;
+    };
     const known = parseDoc<{ names: string[] }>(items.get(`${MONITOR_PK}|${KEYS_SK}`), { names: [] }).names;
-    if (keys.length > 0 && (known.length !== keys.length || keys.some((k, i) => known[i] !== k))) {
-      await callWithDeadline((abortSignal) =>
-        this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(KEYS_SK), doc: s(JSON.stringify({ names: keys })) } }), { abortSignal }),
-      );
-    }
-    return { keys: out, monitor: { state: parseDoc(monitorItem, NEW_MONITOR_STATE), outbox: parseOutbox(monitorItem) } };
+    const keyListChanged = keys.length > 0 && (known.length !== keys.length || keys.some((k, i) => known[i] !== k));
+    // A second read only when the configuration dropped keys (rare): their states, to close what they left open.
+    const configured = new Set(keys);
+    const gone = keyListChanged ? known.filter((k) => !configured.has(k)) : [];
+    const retired = gone.length > 0 ? statesOf(gone, await this.getBatch(gone.map((k) => ({ pk: keyPk(k), sk: STATE_SK })))) : new Map<string, Stored<KeyState>>();
+    return { keys: statesOf(keys, items), monitor: { state: parseDoc(monitorItem, NEW_MONITOR_STATE), outbox: parseOutbox(monitorItem) }, retired, keyListChanged };
+  }
+
+  async saveKeyList(keys: readonly string[]): Promise<void> {
+    await callWithDeadline((abortSignal) =>
+      this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(KEYS_SK), doc: s(JSON.stringify({ names: keys })) } }), { abortSignal }),
+    );
   }
 
   private async put(pk: string, readVersion: number, state: { version: number }, outbox: readonly Notification[]): Promise<boolean> {

@@ -97,9 +97,19 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
       const spec = DIAGNOSIS_TABLE[e.incident.diagnosis];
       const took = formatDuration(e.resolvedAt - e.incident.since);
       return {
-        ...base(`${e.incident.id}#${e.incident.transitions}`, 'resolved', 'resolved', e.scope, e.resolvedAt, ctx),
-        subject: subject('resolved', `${who(e.scope)}: resolved after ${took}, ${runs(e.incident.failedRuns)} — was ${spec.title}`),
-        summary: `${who(e.scope)} is healthy again: resolved after ${took} and ${runs(e.incident.failedRuns)} (from ${utc(e.incident.since)} to ${utc(e.resolvedAt)}).`,
+        ...base(`${e.incident.id}#${e.incident.transitions}`, 'resolved', e.reason === 'unmonitored' ? 'info' : 'resolved', e.scope, e.resolvedAt, ctx),
+        ...(e.reason === 'unmonitored'
+          ? {
+              // Not "healthy again": nobody saw it recover. Say what happened instead.
+              subject: subject('info', `${who(e.scope)}: closed, no longer monitored — was ${spec.title} for ${took}`),
+              summary:
+                `"${who(e.scope)}" was removed from the monitor's keys, so its open incident is closed without a verdict: the monitor no longer checks this key ` +
+                `(it was failing from ${utc(e.incident.since)}, ${runs(e.incident.failedRuns)}). If the key is still in use, add it back to the configuration.`,
+            }
+          : {
+              subject: subject('resolved', `${who(e.scope)}: resolved after ${took}, ${runs(e.incident.failedRuns)} — was ${spec.title}`),
+              summary: `${who(e.scope)} is healthy again: resolved after ${took} and ${runs(e.incident.failedRuns)} (from ${utc(e.incident.since)} to ${utc(e.resolvedAt)}).`,
+            }),
         fix: null,
         facts: [
           ...(e.scope.type === 'key' ? [{ label: 'Key', value: e.scope.key }] : [{ label: 'Keys', value: `all ${e.scope.keys} monitored keys` }]),

@@ -141,7 +141,8 @@ export type IncidentEvent =
   | { readonly kind: 'opened'; readonly scope: Scope; readonly incident: OpenIncident; readonly run: KeyRun }
   | { readonly kind: 'changed'; readonly scope: Scope; readonly incident: OpenIncident; readonly previous: Diagnosis; readonly run: KeyRun }
   | { readonly kind: 'reminder'; readonly scope: Scope; readonly incident: OpenIncident; readonly run: KeyRun }
-  | { readonly kind: 'resolved'; readonly scope: Scope; readonly incident: OpenIncident; readonly resolvedAt: number }
+  /** `unmonitored`: closed because the key left the configuration, not because it recovered. */
+  | { readonly kind: 'resolved'; readonly scope: Scope; readonly incident: OpenIncident; readonly resolvedAt: number; readonly reason?: 'unmonitored' }
   | { readonly kind: 'maintenance'; readonly window: MaintenanceWindow }
   | { readonly kind: 'key-age'; readonly scope: Scope; readonly ageDays: number; readonly maxDays: number }
   | { readonly kind: 'mute-ended'; readonly mute: Mute; readonly endedAt: number; readonly stillOpen: readonly { readonly scope: Scope; readonly incident: OpenIncident }[] };
@@ -164,6 +165,8 @@ export interface RunInput {
   readonly runs: readonly KeyRun[];
   readonly keyStates: ReadonlyMap<string, KeyState>;
   readonly monitor: MonitorState;
+  /** States of keys no longer configured: an incident they left open is closed as "no longer monitored". */
+  readonly retired?: ReadonlyMap<string, KeyState>;
 }
 
 export interface RunDecision {
@@ -394,6 +397,14 @@ export function decideRun(input: RunInput): RunDecision {
     keyStates.set(run.key, aged ? { ...step.state, ageNotifiedAt: now } : step.state);
     events.push(...step.events, ...(aged ? [aged] : []));
     records.push(...step.records);
+  }
+  for (const [key, state] of input.retired ?? []) {
+    if (!state.incident) continue;
+    const scope: Scope = { type: 'key', key };
+    const incident = notify(state.incident, now);
+    keyStates.set(key, { ...state, incident: null, consecutiveFailures: 0, failingSince: null });
+    events.push({ kind: 'resolved', scope, incident, resolvedAt: now, reason: 'unmonitored' });
+    records.push(record(scope, incident, now));
   }
   const notified = [...prior.maintenance.notified.filter((id) => windows.some((w) => w.id === id)), ...upcoming.map((w) => w.id)];
   let monitor: MonitorState = { ...monitorStep.state, maintenance: { ...prior.maintenance, notified } };

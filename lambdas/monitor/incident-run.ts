@@ -2,7 +2,7 @@ import type { Notification } from '../contract/notification.js';
 import type { KeyOutcome } from './check-run.js';
 import { notificationFor, type MessageContext } from './incident-messages.js';
 import { decideRun, eventLine, NEW_KEY_STATE, type IncidentEvent, type IncidentPolicy, type KeyRun, type KeyState, type MonitorState } from './incident-rules.js';
-import type { IncidentStore, NotificationSink, RunRecord, Stored } from './ports.js';
+import type { IncidentStore, LoadedStates, NotificationSink, RunRecord, Stored } from './ports.js';
 import { reportFacts } from './report-facts.js';
 
 /**
@@ -34,6 +34,9 @@ export interface IncidentRunSummary {
   readonly conflicts: readonly string[];
   readonly enqueueFailed: boolean;
 }
+
+/** Undelivered notifications kept per state item (about 1–2 KB each). */
+export const MAX_OUTBOX = 50;
 
 /** Read announcements at most this often: they change rarely and the call is not free. */
 export const MAINTENANCE_REFRESH_MS = 60 * 60_000;
@@ -87,7 +90,7 @@ async function refreshMaintenance(monitor: MonitorState, deps: IncidentRunDeps, 
 const scopeKey = (e: IncidentEvent): string | null => ('scope' in e && e.scope.type === 'key' ? e.scope.key : null);
 
 /** The stored states a run starts from (loaded before the checks, which need the last withdraw probe). */
-export type LoadedStates = Awaited<ReturnType<IncidentStore['load']>>;
+export type { LoadedStates };
 
 export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentRunDeps, preloaded?: LoadedStates): Promise<IncidentRunSummary> {
   const now = deps.now();
@@ -96,7 +99,16 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   const monitorRead = loaded.monitor;
   const monitorIn = await refreshMaintenance(monitorRead.state, deps, now);
   const keyStates = new Map<string, KeyState>(names.map((n) => [n, loaded.keys.get(n)?.state ?? NEW_KEY_STATE]));
-  const decision = decideRun({ now, policy: deps.policy, runs: outcomes.map((o) => keyRun(o, deps.messages.expectedIps)), keyStates, monitor: monitorIn });
+  // Keys removed from the configuration: close what they left open (only those with an open incident need a write).
+  const retired = [...loaded.retired].filter(([, s]) => s.state.incident !== null);
+  const decision = decideRun({
+    now,
+    policy: deps.policy,
+    runs: outcomes.map((o) => keyRun(o, deps.messages.expectedIps)),
+    keyStates,
+    monitor: monitorIn,
+    retired: new Map(retired.map(([k, s]) => [k, s.state])),
+  });
 
   const owed = new Map<string | null, Notification[]>();
   for (const e of decision.events) {
@@ -108,20 +120,27 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   const saved: { scope: { key: string } | 'monitor'; version: number; outbox: readonly Notification[] }[] = [];
   const write = async (scope: { key: string } | 'monitor', prior: Stored<KeyState> | Stored<MonitorState> | undefined, save: (outbox: Notification[]) => Promise<boolean>, fresh: Notification[]) => {
     const readVersion = prior?.state.version ?? 0;
-    const outbox = [...(prior?.outbox ?? []), ...fresh];
+    const all = [...(prior?.outbox ?? []), ...fresh];
+    // The queue has been unreachable for a long time: keep the newest (a DynamoDB item holds 400 KB; a state that cannot be written loses more).
+    const outbox = all.length > MAX_OUTBOX ? all.slice(-MAX_OUTBOX) : all;
+    if (outbox.length < all.length) deps.log.warn('outbox full: dropped the oldest undelivered notifications', { scope: scope === 'monitor' ? 'monitor' : scope.key, dropped: all.length - outbox.length });
     if (await save(outbox)) saved.push({ scope, version: readVersion + 1, outbox });
     else conflicts.push(scope === 'monitor' ? 'monitor' : scope.key);
   };
   await Promise.all([
     write('monitor', monitorRead, (outbox) => deps.store.saveMonitor(monitorRead.state.version, { ...decision.monitor, version: monitorRead.state.version + 1 }, outbox), owed.get(null) ?? []),
-    ...names.map((name) => {
-      const prior = loaded.keys.get(name);
+    ...[...names, ...retired.map(([k]) => k)].map((name) => {
+      const prior = loaded.keys.get(name) ?? loaded.retired.get(name);
       const state = decision.keyStates.get(name) as KeyState;
       const readVersion = prior?.state.version ?? 0;
       return write({ key: name }, prior, (outbox) => deps.store.saveKey(name, readVersion, { ...state, version: readVersion + 1 }, outbox), owed.get(name) ?? []);
     }),
   ]);
   if (conflicts.length > 0) deps.log.warn('another run wrote first; its transitions stand', { conflicts: conflicts.slice(0, 20), count: conflicts.length });
+  // The key list moves on only once every retired key's incident is closed: else the next run retries them.
+  if (loaded.keyListChanged && !retired.some(([k]) => conflicts.includes(k))) {
+    await deps.store.saveKeyList(names).catch((err: unknown) => deps.log.warn('could not save the key list', { errorName: (err as Error | null)?.name }));
+  }
 
   const pending = saved.filter((s) => s.outbox.length > 0);
   const sent = pending.flatMap((s) => s.outbox);

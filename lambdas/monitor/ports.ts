@@ -41,8 +41,22 @@ export interface RunRecord {
  * write is conditional on the version it was read at, so a retried or overlapping run cannot open
  * an incident twice or lose a transition: the loser's write is refused and it sends nothing.
  */
+export interface LoadedStates {
+  readonly keys: ReadonlyMap<string, Stored<KeyState>>;
+  readonly monitor: Stored<MonitorState>;
+  readonly retired: ReadonlyMap<string, Stored<KeyState>>;
+  /** Whether the stored key list differs from `keys` (then it is saved after the run). */
+  readonly keyListChanged: boolean;
+}
+
 export interface IncidentStore {
-  load(keys: readonly string[]): Promise<{ readonly keys: ReadonlyMap<string, Stored<KeyState>>; readonly monitor: Stored<MonitorState> }>;
+  /**
+   * The states of `keys` and of the monitor, and `retired`: the states of keys the last run
+   * monitored that are no longer configured (their open incidents must be closed, not forgotten).
+   */
+  load(keys: readonly string[]): Promise<LoadedStates>;
+  /** Remember which keys this run monitored (what `status` lists, and what "retired" is judged against). */
+  saveKeyList(keys: readonly string[]): Promise<void>;
   /** Write `state` (with version = read version + 1) and its outbox; false if the version moved. */
   saveKey(key: string, readVersion: number, state: KeyState, outbox: readonly Notification[]): Promise<boolean>;
   saveMonitor(readVersion: number, state: MonitorState, outbox: readonly Notification[]): Promise<boolean>;

@@ -1,7 +1,7 @@
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
-import { checkContextKeys, ConfigError, loadConfig } from '../../cdk/config.js';
+import { checkContextKeys, ConfigError, loadConfig, MAX_CREATED_SECRETS } from '../../cdk/config.js';
 import { MAX_DESCRIPTION } from '../../cdk/constructs/alarm-factory.js';
 import { EXACT_SECRET_LIMIT } from '../../cdk/constructs/secret-access.js';
 import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
@@ -290,6 +290,14 @@ describe('scale: 1,000 keys deploy', () => {
     expect(JSON.stringify(json).length).toBeLessThan(1_000_000);
   });
 
+  it(`fits MAX_CREATED_SECRETS (${MAX_CREATED_SECRETS}) created secrets under 500 resources with every optional resource on`, () => {
+    const keys = JSON.stringify(Array.from({ length: MAX_CREATED_SECRETS }, (_, i) => ({ name: `k${i}` })));
+    const most = synth({ keys, alertEmail: 'ops@example.com', natMode: 'instance', maxAzs: 2, slackWorkspaceId: 'T01ABCDEF23', slackChannelId: 'C01ABCDEF23', teamsTenantId: '00000000-0000-0000-0000-000000000000', teamsTeamId: '11111111-1111-1111-1111-111111111111', teamsChannelId: '19:def@thread.tacv2' });
+    expect(Object.keys(most.template.toJSON().Resources as object).length).toBeLessThan(500);
+    // The Teams channel id as Teams shows it, encoded the only way CloudFormation accepts.
+    most.template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', { ChannelId: '19%3adef%40thread.tacv2' });
+  });
+
   it('grants secret access by tag beyond the exact-list limit, keeping every inline policy under IAM’s 10,240 characters', () => {
     expect(EXACT_SECRET_LIMIT).toBeLessThan(1000);
     for (const policy of resources(big.template, 'AWS::IAM::Policy')) expect(JSON.stringify(policy.Properties['PolicyDocument']).length).toBeLessThan(10_240);
@@ -359,6 +367,7 @@ describe('configuration', () => {
     [{ slackWorkspaceId: 'T01ABCDEF23' }, 'slackChannelId'],
     [{ teamsTenantId: '00000000-0000-0000-0000-000000000000' }, 'teamsTeamId'],
     [{ remindEveryHours: '-1' }, 'remindEveryHours'],
+    [{ keys: JSON.stringify(Array.from({ length: 401 }, (_, i) => ({ name: `k${i}` }))) }, 'keys'],
   ])('%o fails naming %s', (ctx, field) => {
     let error: unknown;
     try {

@@ -30,6 +30,8 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
   let queueUrl: string;
   let clock = Date.UTC(2026, 11, 1, 10, 0, 0);
   let invoke: () => Promise<{ raw: string }>;
+  /** The same deployment after a configuration change that keeps only `names`. */
+  let invokeWith: (names: string[]) => Promise<{ raw: string }>;
   const keys = new Map<string, Credentials>();
   let everything = '';
 
@@ -63,45 +65,54 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
       keys.set(name, creds);
       await sm.send(new CreateSecretCommand({ Name: `inc/${name}`, SecretString: JSON.stringify(creds) }));
     }
-    const env = {
-      ...process.env,
-      MONITORED_KEYS: JSON.stringify([
-        { name: 'trading', secretId: 'inc/trading', expectTrade: true },
-        { name: 'reporting', secretId: 'inc/reporting', expectTrade: false },
-        { name: 'bot3', secretId: 'inc/bot3', expectTrade: true },
-      ]),
-      EXCHANGE_BASE_URL: sandbox.baseUrl(),
-      IP_ECHO_URL: sandbox.ipEchoUrl,
-      EXPECTED_EGRESS_IP: '203.0.113.7',
-      CHECK_TIMEOUT_MS: '1000',
-    };
-    const config = loadRuntimeConfig(env);
-    const target = lambdaCheckTarget(config);
+    const allKeys = [
+      { name: 'trading', secretId: 'inc/trading', expectTrade: true },
+      { name: 'reporting', secretId: 'inc/reporting', expectTrade: false },
+      { name: 'bot3', secretId: 'inc/bot3', expectTrade: true },
+    ];
     const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
-    const handler = buildCheckHandler(() => ({
-      config,
-      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-      target,
-      now: () => clock,
-      incidents: {
-        store: new DynamoIncidentStore(new DynamoDBClient({}), 'ekm-state', 30, () => clock),
-        sink: new SqsNotificationQueue(sqs, queueUrl),
-        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
-        messages: {
-          source: 'IncidentTest',
-          expectedIps: config.expectedIps,
-          links: (key) => notificationLinks({ region: 'us-east-1', dashboardUrl: 'https://console.test/dash', checkLogGroup: '/aws/lambda/check' }, key),
-        },
-        maintenance: {
-          windows: async () => {
-            const { text } = await target.exchange.getText(`${sandbox.announcementsUrl}?category=system`);
-            return parseAnnouncements(text, clock) ?? [];
+    const handlerFor = (monitored: typeof allKeys) => {
+      const env = {
+        ...process.env,
+        MONITORED_KEYS: JSON.stringify(monitored),
+        EXCHANGE_BASE_URL: sandbox.baseUrl(),
+        IP_ECHO_URL: sandbox.ipEchoUrl,
+        EXPECTED_EGRESS_IP: '203.0.113.7',
+        CHECK_TIMEOUT_MS: '1000',
+      };
+      const config = loadRuntimeConfig(env);
+      const target = lambdaCheckTarget(config);
+      return buildCheckHandler(() => ({
+        config,
+        secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
+        target,
+        now: () => clock,
+        incidents: {
+          store: new DynamoIncidentStore(new DynamoDBClient({}), 'ekm-state', 30, () => clock),
+          sink: new SqsNotificationQueue(sqs, queueUrl),
+          policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
+          messages: {
+            source: 'IncidentTest',
+            expectedIps: config.expectedIps,
+            links: (key) => notificationLinks({ region: 'us-east-1', dashboardUrl: 'https://console.test/dash', checkLogGroup: '/aws/lambda/check' }, key),
+          },
+          maintenance: {
+            windows: async () => {
+              const { text } = await target.exchange.getText(`${sandbox.announcementsUrl}?category=system`);
+              return parseAnnouncements(text, clock) ?? [];
+            },
           },
         },
-      },
-    }));
+      }));
+    };
+    const handler = handlerFor(allKeys);
     invoke = async () => {
       const out = await captureOutput(() => handler({}, context));
+      everything += out.raw;
+      return out;
+    };
+    invokeWith = async (names) => {
+      const out = await captureOutput(() => handlerFor(allKeys.filter((k) => names.includes(k.name)))({}, context));
       everything += out.raw;
       return out;
     };
@@ -216,6 +227,25 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
     expect(probes()).toBe(between);
     sandbox.setBehaviour(keys.get('bot3')!.apiKey, 'healthy');
     expect(bot3(await runAt(24 * 60))).toEqual(['resolved']);
+  });
+
+  it('closes the open incident of a key removed from the configuration, saying so (not "healthy again"), once', async () => {
+    sandbox.revoke((keys.get('bot3') as Credentials).apiKey);
+    clock += 5 * MIN;
+    await invoke();
+    expect((await drain()).map((n) => n.subject)).toEqual(['🔴 bot3: Authentication failure (40101 / HTTP 401) — key revoked, expired or secret wrong']);
+    clock += 5 * MIN;
+    await invokeWith(['trading', 'reporting']);
+    const [closed, ...more] = await drain();
+    expect(more).toEqual([]);
+    expect(closed?.subject).toBe('ℹ️ bot3: closed, no longer monitored — was Authentication failure (40101 / HTTP 401) for 5 min');
+    expect(closed?.summary).toContain('removed from the monitor');
+    expect(closed?.summary).not.toContain('healthy');
+    const store = new DynamoIncidentStore(new DynamoDBClient({}), 'ekm-state', 30, () => clock);
+    expect(await store.knownKeys()).toEqual(['trading', 'reporting']);
+    clock += 5 * MIN;
+    await invokeWith(['trading', 'reporting']);
+    expect(await drain()).toEqual([]);
   });
 
   it('never puts a secret, a signature or a full key in a notification or a log line', () => {

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { Notification } from '../../lambdas/contract/notification.js';
+import type { KeyOutcome } from '../../lambdas/monitor/check-run.js';
+import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../lambdas/monitor/incident-rules.js';
+import { MAX_OUTBOX, recordRun, type IncidentRunDeps } from '../../lambdas/monitor/incident-run.js';
+import type { IncidentStore, LoadedStates, Stored } from '../../lambdas/monitor/ports.js';
+import type { Diagnosis } from '../../lambdas/monitor/types.js';
+
+// recordRun over an in-memory store with DynamoDB's semantics (version-conditional writes):
+// the outbox, its bound, and keys that leave the configuration. The DynamoDB store itself is
+// exercised against moto_server in test/integration/incidents.moto.test.ts.
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+
+class MemoryStore implements IncidentStore {
+  keys = new Map<string, Stored<KeyState>>();
+  monitor: Stored<MonitorState> = { state: NEW_MONITOR_STATE, outbox: [] };
+  keyList: string[] = [];
+  failKeyWrites = new Set<string>();
+  async load(names: readonly string[]): Promise<LoadedStates> {
+    const pick = (ns: readonly string[]) => new Map(ns.flatMap((n) => (this.keys.has(n) ? [[n, this.keys.get(n) as Stored<KeyState>] as const] : [])));
+    const changed = names.length !== this.keyList.length || names.some((n, i) => this.keyList[i] !== n);
+    return { keys: pick(names), monitor: this.monitor, retired: pick(changed ? this.keyList.filter((k) => !names.includes(k)) : []), keyListChanged: changed };
+  }
+  async saveKeyList(names: readonly string[]) {
+    this.keyList = [...names];
+  }
+  async saveKey(key: string, readVersion: number, state: KeyState, outbox: readonly Notification[]) {
+    if (this.failKeyWrites.has(key) || (this.keys.get(key)?.state.version ?? 0) !== readVersion) return false;
+    this.keys.set(key, { state, outbox });
+    return true;
+  }
+  async saveMonitor(readVersion: number, state: MonitorState, outbox: readonly Notification[]) {
+    if (this.monitor.state.version !== readVersion) return false;
+    this.monitor = { state, outbox };
+    return true;
+  }
+  async clearOutbox(scope: { key: string } | 'monitor', version: number) {
+    if (scope === 'monitor') {
+      if (this.monitor.state.version === version) this.monitor = { ...this.monitor, outbox: [] };
+      return;
+    }
+    const s = this.keys.get(scope.key);
+    if (s && s.state.version === version) this.keys.set(scope.key, { ...s, outbox: [] });
+  }
+  async appendHistory() {}
+  async recordIncidents() {}
+}
+
+function outcome(name: string, diagnosis: Diagnosis): KeyOutcome {
+  const spec = DIAGNOSIS_TABLE[diagnosis];
+  return {
+    key: { name, secretId: `s/${name}`, expectTrade: true },
+    report: { healthy: diagnosis === 'OK', diagnosis, title: spec.title, advice: 'fix it', egressIp: '203.0.113.7', keyPrefix: 'abcd', checks: [] },
+    keyAgeDays: 1,
+    elapsedMs: 1,
+    withdrawProbedAt: null,
+  };
+}
+
+function deps(store: MemoryStore, clock: { now: number }, queue: { down: boolean; got: Notification[] }, warnings: string[] = []): IncidentRunDeps {
+  return {
+    store,
+    sink: {
+      send: async (ns) => {
+        if (queue.down) throw Object.assign(new Error('queue down'), { name: 'QueueUnavailable' });
+        queue.got.push(...ns);
+      },
+    },
+    policy: { openAfterRuns: 1, resolveAfterRuns: 1, remindEveryMs: 5 * MIN, keyMaxAgeDays: 0 },
+    messages: { source: 'T', expectedIps: ['203.0.113.7'], links: () => [] },
+    now: () => clock.now,
+    maintenance: null,
+    log: { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+  };
+}
+
+describe('recordRun', () => {
+  it('keeps undelivered notifications in the outbox while the queue is down, bounded to the newest MAX_OUTBOX', async () => {
+    const store = new MemoryStore();
+    const clock = { now: T0 };
+    const queue = { down: true, got: [] as Notification[] };
+    const warnings: string[] = [];
+    // Open, then a reminder every run (remindEvery 5 min): one more notification per run.
+    for (let i = 0; i < MAX_OUTBOX + 10; i++, clock.now += 5 * MIN) await recordRun([outcome('k', 'AUTH_FAILED')], deps(store, clock, queue, warnings));
+    const outbox = store.keys.get('k')?.outbox ?? [];
+    expect(outbox).toHaveLength(MAX_OUTBOX);
+    expect(outbox.at(-1)?.subject).toContain('still failing');
+    expect(warnings).toContain('outbox full: dropped the oldest undelivered notifications');
+    queue.down = false;
+    await recordRun([outcome('k', 'OK')], deps(store, clock, queue));
+    expect(queue.got).toHaveLength(MAX_OUTBOX); // still bounded: the resolution is the newest, it stays
+    expect(queue.got.at(-1)?.subject).toContain('resolved');
+    expect(store.keys.get('k')?.outbox).toEqual([]);
+  });
+
+  it('closes an open incident of a key that left the configuration, and moves the key list on only once that is written', async () => {
+    const store = new MemoryStore();
+    const clock = { now: T0 };
+    const queue = { down: false, got: [] as Notification[] };
+    await recordRun([outcome('a', 'OK'), outcome('b', 'AUTH_FAILED'), outcome('c', 'OK')], deps(store, clock, queue));
+    expect(store.keyList).toEqual(['a', 'b', 'c']);
+    expect(queue.got.map((n) => n.subject)).toEqual([expect.stringContaining('b: Authentication failure')]);
+
+    clock.now += 5 * MIN;
+    store.failKeyWrites.add('b');
+    await recordRun([outcome('a', 'OK')], deps(store, clock, queue));
+    expect(store.keyList).toEqual(['a', 'b', 'c']); // b's closing was not written: try again next run
+
+    clock.now += 5 * MIN;
+    store.failKeyWrites.clear();
+    queue.got = [];
+    await recordRun([outcome('a', 'OK')], deps(store, clock, queue));
+    expect(queue.got.map((n) => n.subject)).toEqual([expect.stringMatching(/^ℹ️ b: closed, no longer monitored — was Authentication failure .* for 10 min$/)]);
+    expect(store.keys.get('b')?.state.incident).toBeNull();
+    expect(store.keyList).toEqual(['a']);
+
+    queue.got = [];
+    await recordRun([outcome('a', 'OK')], deps(store, clock, queue));
+    expect(queue.got).toEqual([]);
+  });
+
+  it('a retired key without an open incident costs no write', async () => {
+    const store = new MemoryStore();
+    const clock = { now: T0 };
+    const queue = { down: false, got: [] as Notification[] };
+    await recordRun([outcome('a', 'OK'), outcome('b', 'OK')], deps(store, clock, queue));
+    const before = store.keys.get('b');
+    await recordRun([outcome('a', 'OK')], deps(store, clock, queue));
+    expect(store.keys.get('b')).toBe(before);
+    expect(store.keyList).toEqual(['a']);
+    expect(NEW_KEY_STATE.incident).toBeNull();
+  });
+});
