@@ -295,7 +295,7 @@ describe('scale: 1,000 keys deploy', () => {
     const most = synth({ keys, alertEmail: 'ops@example.com', natMode: 'instance', maxAzs: 2, slackWorkspaceId: 'T01ABCDEF23', slackChannelId: 'C01ABCDEF23', teamsTenantId: '00000000-0000-0000-0000-000000000000', teamsTeamId: '11111111-1111-1111-1111-111111111111', teamsChannelId: '19:def@thread.tacv2' });
     expect(Object.keys(most.template.toJSON().Resources as object).length).toBeLessThan(500);
     // The Teams channel id as Teams shows it, encoded the only way CloudFormation accepts.
-    most.template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', { ChannelId: '19%3adef%40thread.tacv2' });
+    most.template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', { TeamsChannelId: '19%3adef%40thread.tacv2' });
   });
 
   it('grants secret access by tag beyond the exact-list limit, keeping every inline policy under IAM’s 10,240 characters', () => {
