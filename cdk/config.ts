@@ -4,6 +4,7 @@ import { DEFAULT_NAMESPACE } from '../lambdas/contract/service.js';
 import { checkBaseUrl } from '../lambdas/exchange/base-url.js';
 import { defaultAnnouncementsUrl } from '../lambdas/monitor/maintenance.js';
 import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/monitor/runtime-config.js';
+import { closest } from '../lambdas/contract/did-you-mean.js';
 
 export { ConfigError };
 
@@ -317,21 +318,6 @@ function alerts(get: Lookup): AlertsConfig {
   };
 }
 
-/** Edit distance, for "did you mean" on a mistyped context key. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const here = row[j] as number;
-      row[j] = Math.min(here + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = here;
-    }
-  }
-  return row[b.length] as number;
-}
-
 /**
  * A context key that looks like ours (plain camelCase, no `:` `@` or `/` like CDK's own) but is not
  * one we read is a typo: `alertEmal` must not deploy a monitor that tells nobody.
@@ -339,8 +325,8 @@ function distance(a: string, b: string): number {
 export function checkContextKeys(names: readonly string[]): void {
   for (const name of names) {
     if (!/^[a-z][A-Za-z0-9]*$/.test(name) || (CONTEXT_KEYS as readonly string[]).includes(name)) continue;
-    const best = [...CONTEXT_KEYS].sort((a, b) => distance(name.toLowerCase(), a.toLowerCase()) - distance(name.toLowerCase(), b.toLowerCase()))[0];
-    const hint = best && distance(name.toLowerCase(), best.toLowerCase()) <= 3 ? ` — did you mean ${best}?` : '';
+    const best = closest(name, CONTEXT_KEYS, 3);
+    const hint = best ? ` — did you mean ${best}?` : '';
     throw new ConfigError(name, `unknown setting${hint} (README → Configure lists them all)`);
   }
 }

@@ -5,6 +5,7 @@ import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../contract/endpoints.
 import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
 import type { ProxySettings } from '../exchange/proxy.js';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
+import { closest } from '../contract/did-you-mean.js';
 
 /** Bad input: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -199,24 +200,8 @@ export function parseFor(text: string): number {
   return n * (unit === 'd' ? 86_400_000 : unit === 'h' ? 3_600_000 : 60_000);
 }
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const here = row[j] as number;
-      row[j] = Math.min(here + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = here;
-    }
-  }
-  return row[b.length] as number;
-}
-
 export function didYouMean(given: string, known: readonly string[]): string | null {
-  const best = known.map((k) => ({ k, d: distance(given.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(given.length / 4)) ? best.k : null;
+  return closest(given, known, Math.max(2, Math.floor(given.length / 4)));
 }
 
 /** Node's parseArgs messages, as one line a user can act on. */

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -22,7 +22,7 @@ import {
 import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
 import { DIAGNOSES } from '../../lambdas/monitor/types.js';
 import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 import { synth } from '../support/synth.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -240,22 +240,7 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
       ),
     );
     sm.destroy();
-    const db = new DynamoDBClient({});
-    await db.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    db.destroy();
+    await createStateTable(TABLE);
     const sqs = new SQSClient({});
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'cost-model-notifications' }))).QueueUrl as string;
     sqs.destroy();

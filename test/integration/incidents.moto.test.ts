@@ -1,5 +1,5 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { parseAnnouncements } from '../../lambdas/monitor/maintenance.js';
 import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
 import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
 import type { Credentials } from '../../lambdas/monitor/types.js';
-import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 
 /**
  * The check Lambda end to end, through incidents: the real handler, Secrets Manager, DynamoDB and
@@ -39,22 +39,8 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
     [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
     useEmulator(moto.endpoint);
     const sm = new SecretsManagerClient({});
-    const db = new DynamoDBClient({});
     sqs = new SQSClient({});
-    await db.send(
-      new CreateTableCommand({
-        TableName: 'ekm-state',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createStateTable('ekm-state');
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'ekm-notifications' }))).QueueUrl as string;
     for (const [name, behaviour] of [
       ['trading', 'healthy'],

@@ -20,7 +20,6 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CachedChannelsSecret } from '../../lambdas/aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
 import { SqsMessageVisibility, SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
 import { SnsPublisher } from '../../lambdas/aws/sns-publish.js';
@@ -34,7 +33,7 @@ import { verifyStandardWebhook } from '../channels/support/inspect.js';
 import { NOW_MS, OPENED } from '../channels/support/notifications.js';
 import { startReceiver, type Receiver } from '../channels/support/receiver.js';
 import { alarmMessage } from '../monitor/support/alarms.js';
-import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 
 const skip = toolMissing('moto_server');
 const context = { functionName: 'notify', awsRequestId: 'req-n', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:notify', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
@@ -67,20 +66,7 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     sqs = new SQSClient({});
     sns = new SNSClient({});
     const sm = new SecretsManagerClient({});
-    await new DynamoDBClient({}).send(
-      new CreateTableCommand({
-        TableName: 'ekm-state',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createStateTable('ekm-state');
     // Visibility 0: a received message stays visible unless the handler holds it back, which is what we check.
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'ekm-notifications', Attributes: { VisibilityTimeout: '0' } }))).QueueUrl!;
     queueArn = await arnOf(queueUrl);

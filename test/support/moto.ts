@@ -98,3 +98,27 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { value, raw, docs };
 }
+
+/** The monitor's DynamoDB table (layout: lambdas/contract/store.ts; the stack creates it the same way). */
+export async function createStateTable(name: string): Promise<void> {
+  const { CreateTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const db = new DynamoDBClient({});
+  try {
+    await db.send(
+      new CreateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } finally {
+    db.destroy();
+  }
+}
