@@ -312,8 +312,7 @@ function alerts(get: Lookup): AlertsConfig {
   return {
     emails: emails(get),
     slack: slackWorkspaceId && slackChannelId ? { workspaceId: slackWorkspaceId, channelId: slackChannelId } : null,
-    // The channel id as Teams' "copy link" shows it (19:…@thread.tacv2) or URL-encoded: CloudFormation takes only the encoded form.
-    teams: teamsTenantId && teamsTeamId && teamsChannelId ? { tenantId: teamsTenantId, teamId: teamsTeamId, channelId: teamsChannelId.replace(':', '%3a').replace('@', '%40') } : null,
+    teams: teamsTenantId && teamsTeamId && teamsChannelId ? { tenantId: teamsTenantId, teamId: teamsTeamId, channelId: teamsChannelId } : null,
     channelsSecretName: optionalString(get, 'channelsSecretName', SECRET_NAME, 'is not a valid secret name'),
   };
 }

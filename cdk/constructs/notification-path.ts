@@ -20,7 +20,9 @@ export interface NotificationPathProps {
 }
 
 /** A failed delivery is retried with back-off this many times before it lands in the dead-letter queue. */
-export const MAX_DELIVERY_ATTEMPTS = 8;
+import { MAX_DELIVERY_ATTEMPTS } from './monitor-alarms.js';
+
+export { MAX_DELIVERY_ATTEMPTS };
 export const NOTIFIER_TIMEOUT = Duration.seconds(60);
 
 /**
@@ -159,7 +161,8 @@ export class NotificationPath extends Construct {
         configurationName: `${Stack.of(this).stackName}-alerts`.slice(0, 128),
         iamRoleArn: role.roleArn,
         teamId: alerts.teams.teamId,
-        teamsChannelId: alerts.teams.channelId,
+        // As Teams' "copy link" shows it (19:…@thread.tacv2) or encoded: CloudFormation takes only the encoded form.
+        teamsChannelId: alerts.teams.channelId.replace(/:/g, '%3a').replace(/@/g, '%40'),
         teamsTenantId: alerts.teams.tenantId,
         snsTopicArns: [topic.topicArn],
         guardrailPolicies: [guardrail.managedPolicyArn],

@@ -20,14 +20,14 @@ export class SecretVersions implements SecretVersionStore {
   ) {}
 
   /**
-   * Every version with its stages; the creation dates that decide whether the staged key is newer
-   * than the current one are read with the values themselves (GetSecretValue), for those two
-   * versions only. (moto_server's listing stamps every version with "now"; the value read carries
+   * Every version with its stages; the creation dates that decide whether the staged key (or the
+   * rotation's own version, `token`) is newer than the current one are read with the values
+   * themselves (GetSecretValue), for those versions only. (moto_server's listing stamps every version with "now"; the value read carries
    * the real date, on AWS and on moto alike.)
    */
-  async versions(): Promise<VersionInfo[]> {
+  async versions(token?: string): Promise<VersionInfo[]> {
     const listed = await this.listed();
-    const dated = new Set([listed.find((v) => v.stages.includes(CURRENT))?.id, listed.find((v) => v.stages.includes(STAGED))?.id]);
+    const dated = new Set([listed.find((v) => v.stages.includes(CURRENT))?.id, listed.find((v) => v.stages.includes(STAGED))?.id, token]);
     return Promise.all(listed.map(async (v) => (dated.has(v.id) ? { ...v, createdDate: await this.createdDateOf(v.id) } : v)));
   }
 

@@ -100,6 +100,15 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
         );
         return ROTATE_EXIT.badInput;
       }
+      if (!before.currentVersionId) {
+        // Secrets Manager makes the first value of a secret AWSCURRENT at once: staging it would put an unchecked key live.
+        io.err(
+          `key-monitor: ${displaySafe(opts.secretId, 120)} has no current key yet, and its first value goes live at once, unchecked. ` +
+            `Check the key first (key-monitor check with EXCHANGE_API_KEY/EXCHANGE_API_SECRET set, from the egress IP), then put it with ` +
+            `aws secretsmanager put-secret-value --secret-id ${displaySafe(opts.secretId, 120)} --secret-string file://new-key.json. Nothing was staged.\n`,
+        );
+        return ROTATE_EXIT.badInput;
+      }
       const unfinished = unfinishedPendingVersion(before.versions);
       if (unfinished) {
         // RotateSecret will not start while it is there; our rotation steps refuse a version without it, so clearing promotes nothing.

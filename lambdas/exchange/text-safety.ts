@@ -14,9 +14,18 @@ const HEX_RUN = /[0-9a-fA-F]{32,}/g;
 
 export const REDACTED = '[redacted]';
 
+function dropTrailingHex(text: string): string {
+  let end = text.length;
+  while (end > 0 && /[0-9a-fA-F]/.test(text[end - 1] as string)) end--;
+  return text.slice(0, end);
+}
+
 export function displaySafe(text: string, maxLength = 200): string {
-  // Bounded input first: everything below is linear, but there is no reason to scan megabytes.
-  const flat = text.slice(0, Math.max(maxLength * 4, 1_024)).replace(UNPRINTABLE, ' ').replace(HEX_RUN, REDACTED).replace(/\s+/g, ' ').trim();
+  // Bounded input first: everything below is linear, but there is no reason to scan megabytes. A hex
+  // run the cut goes through is dropped whole: its visible part could be a signature's first digits.
+  const bound = Math.max(maxLength * 4, 1_024);
+  const head = text.length > bound ? dropTrailingHex(text.slice(0, bound)) : text;
+  const flat = head.replace(UNPRINTABLE, ' ').replace(HEX_RUN, REDACTED).replace(/\s+/g, ' ').trim();
   return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 

@@ -25,6 +25,9 @@ export function formatDuration(ms: number): string {
   return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
 }
 
+/** Incidents named one by one in a summary; the rest are counted. */
+const MAX_LISTED = 20;
+
 export const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 function subject(severity: Severity, text: string): string {
@@ -146,11 +149,26 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
         ],
       };
     }
+    case 'unmonitored': {
+      const listed = e.closed.slice(0, MAX_LISTED).map((c) => `${c.key} (${DIAGNOSIS_TABLE[c.incident.diagnosis].title}, since ${utc(c.incident.since)})`);
+      const more = e.closed.length > MAX_LISTED ? [`and ${e.closed.length - MAX_LISTED} more`] : [];
+      return {
+        ...base(`unmonitored:${e.at}`, 'resolved', 'info', null, e.at, ctx),
+        subject: subject('info', `${e.closed.length} keys no longer monitored: their open incidents are closed`),
+        summary:
+          `${e.closed.length} keys with open incidents were removed from the monitor's keys, so their incidents are closed without a verdict: the monitor no longer checks them. ` +
+          'If any of them is still in use, add it back to the configuration.',
+        fix: null,
+        facts: [...listed, ...more].map((value, i) => ({ label: i < listed.length ? `Closed ${i + 1}` : '', value })),
+      };
+    }
     case 'mute-ended': {
-      const open = e.stillOpen.map((o) => `${who(o.scope)}: ${DIAGNOSIS_TABLE[o.incident.diagnosis].title} since ${utc(o.incident.since)}`);
+      const listed = e.stillOpen.slice(0, MAX_LISTED).map((o) => `${who(o.scope)}: ${DIAGNOSIS_TABLE[o.incident.diagnosis].title} since ${utc(o.incident.since)}`);
+      // A thousand open incidents must not make one notification of hundreds of KB: the rest are in `status`.
+      const open = e.stillOpen.length > MAX_LISTED ? [...listed, `and ${e.stillOpen.length - MAX_LISTED} more (key-monitor status lists them all)`] : listed;
       return {
         ...base(`mute:${e.mute.since}#ended`, 'mute', open.length > 0 ? 'warning' : 'info', null, e.endedAt, ctx),
-        subject: subject(open.length > 0 ? 'warning' : 'info', `Alerts unmuted: ${e.mute.suppressed} suppressed while muted, ${open.length} incident${open.length === 1 ? '' : 's'} open`),
+        subject: subject(open.length > 0 ? 'warning' : 'info', `Alerts unmuted: ${e.mute.suppressed} suppressed while muted, ${e.stillOpen.length} incident${e.stillOpen.length === 1 ? '' : 's'} open`),
         summary:
           `Alerts were muted from ${utc(e.mute.since)} to ${utc(e.endedAt)} (${e.mute.reason}). ${e.mute.suppressed} notification${e.mute.suppressed === 1 ? ' was' : 's were'} suppressed` +
           (open.length > 0 ? `; still open now: ${open.join('; ')}.` : '; nothing is open now.'),

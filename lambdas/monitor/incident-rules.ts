@@ -56,6 +56,11 @@ export interface OpenIncident {
   readonly failedRuns: number;
   /** It began inside an announced exchange maintenance window. */
   readonly duringMaintenance: boolean;
+  /**
+   * The latest run that showed this incident's diagnosis: a reminder that falls on a blip run (one
+   * 502 inside a 40101 incident) states the incident's evidence and fix, not the blip's.
+   */
+  readonly evidence?: KeyRun;
 }
 
 export interface KeyState {
@@ -145,6 +150,8 @@ export type IncidentEvent =
   | { readonly kind: 'resolved'; readonly scope: Scope; readonly incident: OpenIncident; readonly resolvedAt: number; readonly reason?: 'unmonitored' }
   | { readonly kind: 'maintenance'; readonly window: MaintenanceWindow }
   | { readonly kind: 'key-age'; readonly scope: Scope; readonly ageDays: number; readonly maxDays: number }
+  /** Many keys left the configuration at once with incidents open: one notification, not one per key. */
+  | { readonly kind: 'unmonitored'; readonly closed: readonly { readonly key: string; readonly incident: OpenIncident }[]; readonly at: number }
   | { readonly kind: 'mute-ended'; readonly mute: Mute; readonly endedAt: number; readonly stillOpen: readonly { readonly scope: Scope; readonly incident: OpenIncident }[] };
 
 /** An incident as the store keeps it for `key-monitor status`: opened, and later resolved. */
@@ -280,18 +287,18 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
   const failedRuns = prior.failedRuns + 1;
   const next = { ...base, consecutiveFailures, consecutiveOks: 0, failingSince, failedRuns };
   if (prior.incident) {
-    const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1 };
+    const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1, ...(run.diagnosis === prior.incident.diagnosis ? { evidence: run } : {}) };
     // A shared cause (the exchange is down for everyone) says nothing new about this key.
     if (covered) return { state: { ...next, incident }, events: [], records: [] };
     // A transient reading inside a verdict incident (one 502 during a 40101 incident) is a blip until it persists.
     const settled = !isTransient(run.diagnosis) || next.streak >= policy.openAfterRuns;
     if (run.diagnosis !== incident.diagnosis && settled) {
-      const changed = notify({ ...incident, diagnosis: run.diagnosis }, now);
+      const changed = notify({ ...incident, diagnosis: run.diagnosis, evidence: run }, now);
       return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run }], records: [] };
     }
     if (shouldRemind(incident, now, policy)) {
       const reminded = notify(incident, now);
-      return { state: { ...next, incident: reminded }, events: [{ kind: 'reminder', scope, incident: reminded, run }], records: [] };
+      return { state: { ...next, incident: reminded }, events: [{ kind: 'reminder', scope, incident: reminded, run: evidenceOf(reminded, run) }], records: [] };
     }
     return { state: { ...next, incident }, events: [], records: [] };
   }
@@ -306,8 +313,14 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
     lastNotifiedAt: now,
     failedRuns,
     duringMaintenance: activeWindow(windows, failingSince) !== null,
+    evidence: run,
   };
   return { state: { ...next, incident }, events: [{ kind: 'opened', scope, incident, run }], records: [record(scope, incident, null)] };
+}
+
+/** What a reminder shows: this run if it shows the incident's diagnosis, else the last run that did. */
+function evidenceOf(incident: OpenIncident, run: KeyRun): KeyRun {
+  return run.diagnosis === incident.diagnosis ? run : (incident.evidence ?? run);
 }
 
 /** The monitor-level incident for a cause every key shares. */
@@ -328,7 +341,7 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
   const sharedSince = prior.sharedSince ?? now;
   const next = { ...prior, sharedDiagnosis: shared, sharedSince, consecutiveShared, consecutiveClear: 0, sharedKeys: affected.length };
   if (prior.incident) {
-    const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1 };
+    const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1, evidence: sample };
     if (shared !== incident.diagnosis) {
       const changed = notify({ ...incident, diagnosis: shared }, now);
       return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run: sample }], records: [] };
@@ -350,6 +363,7 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
     lastNotifiedAt: now,
     failedRuns: consecutiveShared,
     duringMaintenance: activeWindow(prior.maintenance.windows, sharedSince) !== null,
+    evidence: sample,
   };
   return { state: { ...next, incident }, events: [{ kind: 'opened', scope, incident, run: sample }], records: [record(scope, incident, null)] };
 }
@@ -371,6 +385,8 @@ export function eventLine(e: IncidentEvent): string {
       return `exchange maintenance announced: ${e.window.title}`;
     case 'mute-ended':
       return 'mute ended';
+    case 'unmonitored':
+      return `${e.closed.length} keys no longer monitored: their incidents closed`;
     case 'key-age':
       return `${where(e.scope)}: key is ${e.ageDays} days old`;
     default:
@@ -379,12 +395,15 @@ export function eventLine(e: IncidentEvent): string {
 }
 
 const MAX_SUPPRESSED_LINES = 20;
+/** Keys removed with open incidents that are each told on their own; more make one summary. */
+const UNMONITORED_ONE_BY_ONE = 5;
 
 export function decideRun(input: RunInput): RunDecision {
   const { now, policy, runs } = input;
   const prior = input.monitor;
   const windows = prior.maintenance.windows;
-  const shared = sharedCause(runs, prior.incident?.diagnosis ?? prior.sharedDiagnosis);
+  // Hysteresis only holds an incident that exists: before one opens, every reaching key must agree.
+  const shared = sharedCause(runs, prior.incident?.diagnosis ?? null);
   const monitorStep = stepMonitor(prior, runs, shared, now, policy);
   // Newly announced maintenance first (once per window): it is the context for what follows.
   const upcoming = windows.filter((w) => w.end > now && !prior.maintenance.notified.includes(w.id));
@@ -398,14 +417,16 @@ export function decideRun(input: RunInput): RunDecision {
     events.push(...step.events, ...(aged ? [aged] : []));
     records.push(...step.records);
   }
+  const closed: { key: string; incident: OpenIncident }[] = [];
   for (const [key, state] of input.retired ?? []) {
     if (!state.incident) continue;
-    const scope: Scope = { type: 'key', key };
     const incident = notify(state.incident, now);
     keyStates.set(key, { ...state, incident: null, consecutiveFailures: 0, failingSince: null });
-    events.push({ kind: 'resolved', scope, incident, resolvedAt: now, reason: 'unmonitored' });
-    records.push(record(scope, incident, now));
+    closed.push({ key, incident });
+    records.push(record({ type: 'key', key }, incident, now));
   }
+  if (closed.length > UNMONITORED_ONE_BY_ONE) events.push({ kind: 'unmonitored', closed, at: now });
+  else for (const c of closed) events.push({ kind: 'resolved', scope: { type: 'key', key: c.key }, incident: c.incident, resolvedAt: now, reason: 'unmonitored' });
   const notified = [...prior.maintenance.notified.filter((id) => windows.some((w) => w.id === id)), ...upcoming.map((w) => w.id)];
   let monitor: MonitorState = { ...monitorStep.state, maintenance: { ...prior.maintenance, notified } };
 

@@ -35,8 +35,22 @@ export interface IncidentRunSummary {
   readonly enqueueFailed: boolean;
 }
 
-/** Undelivered notifications kept per state item (about 1–2 KB each). */
+/** Undelivered notifications kept per state item (about 1–2 KB each), and their total size. */
 export const MAX_OUTBOX = 50;
+export const MAX_OUTBOX_BYTES = 200_000;
+
+/** The newest notifications that fit both bounds. */
+export function boundedOutbox(all: readonly Notification[]): Notification[] {
+  const kept: Notification[] = [];
+  let bytes = 0;
+  for (let i = all.length - 1; i >= 0 && kept.length < MAX_OUTBOX; i--) {
+    const size = Buffer.byteLength(JSON.stringify(all[i]), 'utf8');
+    if (bytes + size > MAX_OUTBOX_BYTES) break;
+    bytes += size;
+    kept.unshift(all[i] as Notification);
+  }
+  return kept;
+}
 
 /** Read announcements at most this often: they change rarely and the call is not free. */
 export const MAINTENANCE_REFRESH_MS = 60 * 60_000;
@@ -122,7 +136,7 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
     const readVersion = prior?.state.version ?? 0;
     const all = [...(prior?.outbox ?? []), ...fresh];
     // The queue has been unreachable for a long time: keep the newest (a DynamoDB item holds 400 KB; a state that cannot be written loses more).
-    const outbox = all.length > MAX_OUTBOX ? all.slice(-MAX_OUTBOX) : all;
+    const outbox = boundedOutbox(all);
     if (outbox.length < all.length) deps.log.warn('outbox full: dropped the oldest undelivered notifications', { scope: scope === 'monitor' ? 'monitor' : scope.key, dropped: all.length - outbox.length });
     if (await save(outbox)) saved.push({ scope, version: readVersion + 1, outbox });
     else conflicts.push(scope === 'monitor' ? 'monitor' : scope.key);

@@ -52,6 +52,19 @@ export function findStagedKey(versions: readonly VersionInfo[], token: string, t
   return { kind: 'copy', fromVersionId: staged.id };
 }
 
+/**
+ * Has the current key been replaced since this rotation's version was written? Secrets Manager
+ * retries a failed rotation with the same token, possibly long after: if someone put a newer key
+ * live meanwhile, the rotation's (older) key must not override it. Unknown dates: refuse to guess.
+ */
+export function supersededByCurrent(versions: readonly VersionInfo[], token: string): 'superseded' | 'current-unknown' | 'no' {
+  const current = versions.find((v) => v.stages.includes(CURRENT));
+  const mine = versions.find((v) => v.id === token);
+  if (!current || current.id === token) return 'no';
+  if (current.createdDate === null || !mine || mine.createdDate === null) return 'current-unknown';
+  return current.createdDate.getTime() > mine.createdDate.getTime() ? 'superseded' : 'no';
+}
+
 /** The version the STAGED label is on, if any (finishSecret takes it off once its value is live). */
 export function stagedVersionId(versions: readonly VersionInfo[]): string | undefined {
   return versions.find((v) => v.stages.includes(STAGED))?.id;

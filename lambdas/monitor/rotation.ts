@@ -3,7 +3,7 @@ import { runChecks, type CheckTarget } from './checks.js';
 import { parseSecretString } from './credentials.js';
 import { DIAGNOSIS_TABLE } from './diagnosis.js';
 import { reportFacts } from './report-facts.js';
-import { currentVersionId, findStagedKey, gateStep, PENDING, STAGED, stagedVersionId, type RotationVerdict, type VersionInfo } from './rotation-rules.js';
+import { currentVersionId, findStagedKey, gateStep, PENDING, STAGED, stagedVersionId, supersededByCurrent, type RotationVerdict, type VersionInfo } from './rotation-rules.js';
 import { keyForSecret, type MonitoredKey } from './runtime-config.js';
 import type { Report } from './types.js';
 
@@ -23,7 +23,8 @@ export interface RotationEvent {
 
 /** One secret's versions, as the rotation needs them. */
 export interface SecretVersionStore {
-  versions(): Promise<VersionInfo[]>;
+  /** Every version with its stages; creation dates at least for AWSCURRENT, the staged version and `token`. */
+  versions(token?: string): Promise<VersionInfo[]>;
   /** A version's value; null when that version holds no value (rotate-secret made it empty). */
   valueOf(versionId: string): Promise<string | undefined | null>;
   putPending(secretString: string, token: string): Promise<void>;
@@ -100,8 +101,8 @@ async function clearPending(deps: RotationDeps, store: SecretVersionStore, token
   try {
     await store.removeStage(PENDING, token);
   } catch (err) {
-    // Not attached yet (createSecret refused before writing), or denied: `key-monitor rotate` clears it next time.
-    deps.warn('could not take AWSPENDING off the refused version', { errorName: (err as Error | null)?.name });
+    // Not attached (createSecret refused before writing; Secrets Manager took it off), or denied: `key-monitor rotate` clears it next time.
+    deps.warn('could not take AWSPENDING off the rotation’s version', { errorName: (err as Error | null)?.name });
   }
 }
 
@@ -134,7 +135,8 @@ const NOT_STAGED_TEXT = {
     short: 'current version unknown',
   },
   STALE_STAGED: {
-    why: () => 'The staged key is older than the current key (the current key was replaced after it was staged), so it is not promoted: a retired key must not come back.',
+    why: () =>
+      'The key this rotation would promote is older than the current key (the current key was replaced after it was staged), so it is not promoted: a retired key must not come back.',
     short: 'staged key is older than the current key',
   },
 } as const;
@@ -202,7 +204,15 @@ async function retireStagedLabel(deps: RotationDeps, store: SecretVersionStore, 
   }
 }
 
+/** A retried rotation whose key is older than the one live now (someone replaced it meanwhile) stops here. */
+async function refuseIfSuperseded(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: VersionInfo[]): Promise<void> {
+  const verdict = supersededByCurrent(versions, event.ClientRequestToken);
+  if (verdict === 'superseded') await nothingStaged(deps, store, event, key, 'STALE_STAGED');
+  if (verdict === 'current-unknown') await nothingStaged(deps, store, event, key, 'CURRENT_UNKNOWN');
+}
+
 async function finishSecret(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: VersionInfo[]): Promise<void> {
+  await refuseIfSuperseded(deps, store, event, key, versions);
   const report = await validate(deps, store, event, key);
   if (!report.healthy) return refuse(deps, store, event, key, report);
   const from = currentVersionId(versions);
@@ -213,6 +223,9 @@ async function finishSecret(deps: RotationDeps, store: SecretVersionStore, event
     if (currentVersionId(await store.versions()) === event.ClientRequestToken) return;
     throw err;
   }
+  // Done: AWSPENDING off the promoted version, so a later rollback leaves nothing a retry could re-promote
+  // and a plain rotate-secret can start again.
+  await clearPending(deps, store, event.ClientRequestToken);
   await retireStagedLabel(deps, store, event.ClientRequestToken, versions);
   const shown = report.keyPrefix ? `${report.keyPrefix}…` : '?';
   await tell(
@@ -236,7 +249,7 @@ export async function rotate(event: RotationEvent, deps: RotationDeps): Promise<
   const key = keyForSecret(deps.keys, event.SecretId);
   if (!key) throw new RotationError('NOT_MONITORED', `${event.SecretId} is not one of this monitor's keys; refusing to rotate it.`);
   const store = deps.store(event.SecretId);
-  const versions = await store.versions();
+  const versions = await store.versions(event.ClientRequestToken);
   const gate = gateStep(versions, event.ClientRequestToken, event.Step);
   if (gate.kind === 'already-promoted') return;
   if (gate.kind === 'not-pending') {
@@ -248,6 +261,7 @@ export async function rotate(event: RotationEvent, deps: RotationDeps): Promise<
     case 'setSecret':
       return; // nothing to set: the exchange holds the key already; only its validation matters
     case 'testSecret': {
+      await refuseIfSuperseded(deps, store, event, key, versions);
       const report = await validate(deps, store, event, key);
       if (!report.healthy) await refuse(deps, store, event, key, report);
       return;

@@ -70,6 +70,15 @@ describe('key-monitor rotate', () => {
     expect(result.stdout).toContain('The current key is untouched');
   });
 
+  it('refuses to stage on a secret with no current key: its first value would go live at once, unchecked (exit 2)', async () => {
+    sm.on(DescribeSecretCommand).resolves({ VersionIdsToStages: {}, RotationLambdaARN: FN });
+    const result = await run(JSON.stringify(NEW), 0);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('has no current key yet');
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(0);
+  });
+
   it('refuses malformed input without calling AWS (exit 2)', async () => {
     const result = await run('{"apiKey": "only-a-key-here"}');
     expect(result.code).toBe(2);

@@ -36,4 +36,15 @@ describe('ExchangeKeyMonitor inside your own CDK app', () => {
     expect(() => app.synth()).not.toThrow();
     template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
   });
+
+  it('encodes a Teams channel id given as Teams shows it, the only form CloudFormation accepts', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'TradingBot');
+    new ExchangeKeyMonitor(stack, 'KeyMonitor', {
+      keys: [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }],
+      egress: { kind: 'proxy', proxyUrl: 'https://proxy.example.com:3128', egressIps: ['198.51.100.9'] },
+      alerts: { teams: { tenantId: '00000000-0000-0000-0000-000000000000', teamId: '11111111-1111-1111-1111-111111111111', channelId: '19:def@thread.tacv2' } },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', { TeamsChannelId: '19%3adef%40thread.tacv2' });
+  });
 });

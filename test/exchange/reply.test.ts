@@ -52,6 +52,9 @@ describe('text from the exchange is made safe before it is shown', () => {
 
   it('keeps messages and snippets short', () => {
     expect(displaySafe('x'.repeat(1000), 80)).toHaveLength(80);
+    // A signature the input bound cuts through is not shown in part.
+    expect(displaySafe(' '.repeat(1000) + 'a3f1'.repeat(16), 200)).toBe('');
+    expect(displaySafe(`HTTP 502 ${'a3f1'.repeat(16)}`, 200)).toBe(`HTTP 502 [redacted]`);
     expect(snippetOf(`<title>${'y'.repeat(500)}</title>`).length).toBeLessThanOrEqual(80);
   });
 

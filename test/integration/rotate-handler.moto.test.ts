@@ -5,6 +5,7 @@ import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -103,9 +104,20 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     });
   }
 
+  /** EMF documents the rotation Lambda wrote, step after step. */
+  const emf: Record<string, unknown>[] = [];
   async function step(name: string, Step: (typeof STEPS)[number], token: string): Promise<void> {
-    const { raw } = await captureOutput(() => handler({ SecretId: secretArns.get(name) as string, ClientRequestToken: token, Step }, context));
-    output += raw;
+    let raw = '';
+    try {
+      const out = await captureOutput(() => handler({ SecretId: secretArns.get(name) as string, ClientRequestToken: token, Step }, context));
+      raw = out.raw;
+    } catch (err) {
+      raw = (err as { captured?: string }).captured ?? '';
+      throw err;
+    } finally {
+      output += raw;
+      for (const line of raw.split('\n')) if (line.includes('"_aws"')) emf.push(JSON.parse(line) as Record<string, unknown>);
+    }
   }
 
   /** The operator's half: stage under KEYMONITOR_STAGED, then rotate-secret opens a version under a fresh token (returned). */
@@ -145,6 +157,8 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect(await verdictOf('trading')).toMatchObject({ outcome: 'promoted', token });
     // The label is gone once its key is live: the next rotation needs a newly staged key.
     expect(Object.values(after).flat()).not.toContain('KEYMONITOR_STAGED');
+    // And AWSPENDING is off the promoted version: a later rollback leaves nothing a retry could re-promote.
+    expect(after[token]).toEqual(['AWSCURRENT']);
   });
 
   it('runs every step twice without harm (Secrets Manager retries them)', async () => {
@@ -208,6 +222,34 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'NOT_PENDING' });
     expect(await current('trading')).toBe(before);
     expect((await inbox()).some((m) => m.subject.includes('is live'))).toBe(false);
+  });
+
+  it('a retried rotation never overrides a key put live after it started (Secrets Manager retries with the same token)', async () => {
+    const token = await stage('trading', JSON.stringify(sandbox.mint('healthy')));
+    await step('trading', 'createSecret', token);
+    await step('trading', 'setSecret', token);
+    // testSecret times out here; meanwhile the operator puts another key live by hand.
+    await new Promise((r) => setTimeout(r, 1_100)); // moto's version dates have one-second resolution
+    const byHand = JSON.stringify(sandbox.mint('healthy'));
+    // Written, then made current with update-secret-version-stage (moto loses track of AWSCURRENT when a plain
+    // put follows an UpdateSecretVersionStage, leaving two versions labelled AWSCURRENT; AWS never does).
+    const before = Object.entries(await stagesOf('trading')).find(([, l]) => l.includes('AWSCURRENT'))?.[0];
+    const put = await sm.send(new PutSecretValueCommand({ SecretId: secretArns.get('trading'), SecretString: byHand, VersionStages: ['BYHAND'] }));
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('trading'), VersionStage: 'AWSCURRENT', MoveToVersionId: put.VersionId, RemoveFromVersionId: before }));
+    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'STALE_STAGED' });
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ name: 'RotationError' });
+    expect(await current('trading')).toBe(byHand);
+    await inbox();
+  });
+
+  it('counts stops it already reported (and retries of a refused rotation) apart from failures, for the failed-rotation alarm', async () => {
+    const token = await stage('trading', keyJson('ip-not-whitelisted'));
+    await step('trading', 'createSecret', token);
+    emf.length = 0;
+    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED' });
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'NOT_PENDING' });
+    expect(emf.filter((d) => d['RotationsRefused'] === 1)).toHaveLength(2);
+    await inbox();
   });
 
   it('finishSecret validates the exact version at the moment of promotion: a key revoked after testSecret is not promoted', async () => {

@@ -127,6 +127,17 @@ describe('key incidents', () => {
     expect(notificationFor(m.sent[1] as IncidentEvent, T0 + 240 * MIN, ctx).subject).toBe('🔴 trading: still failing after 4 h — Key cannot trade (reads work, writes fail with 40101)');
   });
 
+  it('a reminder that falls on a blip run states the incident’s evidence and fix, not the blip’s', () => {
+    const m = new Monitor();
+    for (let t = 0; t < 240; t += 5) m.at(T0 + t * MIN, [run('trading', 'AUTH_FAILED', { code: 40101 })]);
+    m.at(T0 + 240 * MIN, [run('trading', 'EXCHANGE_UNAVAILABLE')]);
+    const reminder = m.sent.find((e) => e.kind === 'reminder') as IncidentEvent;
+    const n = notificationFor(reminder, T0 + 240 * MIN, ctx);
+    expect(n.subject).toContain('Authentication failure');
+    expect(n.fix).toBe(run('trading', 'AUTH_FAILED').advice);
+    expect(n.fix).not.toContain('no key action');
+  });
+
   it('sends no reminders with remindEveryHours 0', () => {
     const m = new Monitor({ ...POLICY, remindEveryMs: 0 });
     for (let t = 0; t <= 24 * 60; t += 60) m.at(T0 + t * MIN, [run('k', 'AUTH_FAILED')]);
@@ -199,6 +210,16 @@ describe('one alert per root cause', () => {
     expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:monitor', 'resolved:monitor']);
     at(25, ['d']);
     expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:monitor', 'resolved:monitor', 'opened:d']);
+  });
+
+  it('holds a shared cause only once its incident is open: an all-keys blip then half the keys failing is per key', () => {
+    const four = ['a', 'b', 'c', 'd'];
+    const m = new Monitor();
+    const at = (t: number, down: string[]) => m.at(T0 + t * MIN, four.map((k) => run(k, down.includes(k) ? 'EXCHANGE_UNAVAILABLE' : 'OK')));
+    at(0, four);
+    at(5, ['a', 'b']);
+    at(10, ['a', 'b']);
+    expect(m.sent.map((e) => ('scope' in e && e.scope.type === 'key' ? e.scope.key : 'monitor'))).toEqual(['a', 'b']);
   });
 
   it('is per key when only some keys fail', () => {
@@ -277,6 +298,21 @@ describe('mute', () => {
     expect(n.summary).toContain('trading: Authentication failure');
     expect(n.facts.map((f) => f.value)).toEqual(['trading: opened IP_NOT_WHITELISTED', 'trading: changed AUTH_FAILED']);
     expect(m.monitor.mute).toBeNull();
+  });
+});
+
+describe('mute ended with many incidents open', () => {
+  it('names at most 20 and counts the rest, so one notification stays small', () => {
+    const m = new Monitor();
+    const keys = Array.from({ length: 1000 }, (_, i) => `k${i}`);
+    m.monitor = { ...m.monitor, mute: { since: T0, until: T0 + 60 * MIN, reason: 'test', suppressed: 0, suppressedLines: [] } };
+    m.at(T0, keys.map((k) => run(k, 'AUTH_FAILED', { keyPrefix: null })).map((r, i) => ({ ...r, diagnosis: i % 2 ? 'AUTH_FAILED' : 'IP_NOT_WHITELISTED' })));
+    m.at(T0 + 61 * MIN, keys.map((k) => run(k, 'AUTH_FAILED')));
+    const ended = m.sent.find((e) => e.kind === 'mute-ended') as IncidentEvent;
+    const n = notificationFor(ended, T0 + 61 * MIN, ctx);
+    expect(n.subject).toContain('1000 incidents open');
+    expect(n.summary).toContain('and 980 more (key-monitor status lists them all)');
+    expect(n.summary.length).toBeLessThan(5_000);
   });
 });
 

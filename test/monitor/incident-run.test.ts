@@ -3,7 +3,7 @@ import type { Notification } from '../../lambdas/contract/notification.js';
 import type { KeyOutcome } from '../../lambdas/monitor/check-run.js';
 import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../lambdas/monitor/incident-rules.js';
-import { MAX_OUTBOX, recordRun, type IncidentRunDeps } from '../../lambdas/monitor/incident-run.js';
+import { boundedOutbox, MAX_OUTBOX, MAX_OUTBOX_BYTES, recordRun, type IncidentRunDeps } from '../../lambdas/monitor/incident-run.js';
 import type { IncidentStore, LoadedStates, Stored } from '../../lambdas/monitor/ports.js';
 import type { Diagnosis } from '../../lambdas/monitor/types.js';
 
@@ -131,5 +131,29 @@ describe('recordRun', () => {
     expect(store.keys.get('b')).toBe(before);
     expect(store.keyList).toEqual(['a']);
     expect(NEW_KEY_STATE.incident).toBeNull();
+  });
+
+  it('removing many keys with open incidents at once makes one summary, not one notification per key', async () => {
+    const store = new MemoryStore();
+    const clock = { now: T0 };
+    const queue = { down: false, got: [] as Notification[] };
+    const names = Array.from({ length: 30 }, (_, i) => `k${i}`);
+    await recordRun([outcome('keep', 'OK'), ...names.map((n) => outcome(n, 'AUTH_FAILED'))], deps(store, clock, queue));
+    queue.got = [];
+    clock.now += 5 * MIN;
+    await recordRun([outcome('keep', 'OK')], deps(store, clock, queue));
+    expect(queue.got).toHaveLength(1);
+    expect(queue.got[0]?.subject).toBe('ℹ️ 30 keys no longer monitored: their open incidents are closed');
+    expect(queue.got[0]?.facts.at(-1)?.value).toBe('and 10 more');
+    expect(names.every((n) => store.keys.get(n)?.state.incident === null)).toBe(true);
+  });
+});
+
+describe('boundedOutbox', () => {
+  it('keeps the newest notifications within both the count and the byte bound', () => {
+    const big = (i: number): Notification => ({ ...{ schemaVersion: 1, kind: 'reminder', severity: 'critical', fix: null, facts: [], links: [], scope: { type: 'monitor' }, occurredAt: '', source: 's' }, id: `n${i}`, subject: `s${i}`, summary: 'x'.repeat(30_000) }) as Notification;
+    const kept = boundedOutbox(Array.from({ length: 20 }, (_, i) => big(i)));
+    expect(kept.map((n) => n.id)).toEqual(['n14', 'n15', 'n16', 'n17', 'n18', 'n19']);
+    expect(Buffer.byteLength(JSON.stringify(kept))).toBeLessThanOrEqual(MAX_OUTBOX_BYTES);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findStagedKey, gateStep, parseVerdictTag, unfinishedPendingVersion, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
+import { findStagedKey, gateStep, parseVerdictTag, supersededByCurrent, unfinishedPendingVersion, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
 import { keyForSecret } from '../../lambdas/monitor/runtime-config.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s));
@@ -32,6 +32,15 @@ describe('findStagedKey', () => {
   it('refuses to guess when a date is unknown', () => {
     expect(findStagedKey([v('cur', ['AWSCURRENT'], null), v('staged', ['KEYMONITOR_STAGED'], 30)], 'tok', false)).toEqual({ kind: 'current-unknown' });
     expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('staged', ['KEYMONITOR_STAGED'], null)], 'tok', false)).toEqual({ kind: 'current-unknown' });
+  });
+});
+
+describe('supersededByCurrent', () => {
+  it('stops a retried rotation whose version is older than the key live now', () => {
+    expect(supersededByCurrent([v('tok', ['AWSPENDING'], 20), v('byhand', ['AWSCURRENT'], 30)], 'tok')).toBe('superseded');
+    expect(supersededByCurrent([v('cur', ['AWSCURRENT'], 10), v('tok', ['AWSPENDING'], 20)], 'tok')).toBe('no');
+    expect(supersededByCurrent([v('tok', ['AWSCURRENT', 'AWSPENDING'], 20)], 'tok')).toBe('no');
+    expect(supersededByCurrent([v('cur', ['AWSCURRENT'], null), v('tok', ['AWSPENDING'], 20)], 'tok')).toBe('current-unknown');
   });
 });
 

@@ -89,6 +89,10 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T
   let value: T;
   try {
     value = await fn();
+  } catch (err) {
+    // What was written before the throw (logs, EMF) stays inspectable.
+    if (err && typeof err === 'object') Object.assign(err, { captured: raw });
+    throw err;
   } finally {
     streams.forEach((s, i) => (s.write = originals[i] as typeof s.write));
   }
