@@ -6,13 +6,10 @@
  * Prints the monthly cost per line item from list prices (cdk/cost-model.ts). Bad flags: one line
  * on stderr, exit status 2.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { README, writeSections } from './readme-sections.js';
 import { COST_MODES, costModel, costTableMarkdown, CostInputError, MODE_LABELS, quantity, unitPrice, usd, type CostMode, type CostResult } from '../cdk/cost-model.js';
 
-const README = fileURLToPath(new URL('../README.md', import.meta.url));
-const MARKERS = { start: '<!-- cost-table:start -->', end: '<!-- cost-table:end -->' } as const;
 
 class UsageError extends Error {}
 
@@ -84,13 +81,6 @@ function report(r: CostResult): string {
   ].join('\n');
 }
 
-function replaceSection(readme: string, table: string): string {
-  const start = readme.indexOf(MARKERS.start);
-  const end = readme.indexOf(MARKERS.end);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${MARKERS.start} … ${MARKERS.end} section`);
-  return `${readme.slice(0, start + MARKERS.start.length)}\n${table}\n${readme.slice(end)}`;
-}
-
 function main(argv: string[]): number {
   let opts;
   try {
@@ -104,7 +94,7 @@ function main(argv: string[]): number {
       return 0;
     }
     if (opts.writeReadme) {
-      writeFileSync(README, replaceSection(readFileSync(README, 'utf8'), costTableMarkdown()));
+      writeSections({ 'cost-table': costTableMarkdown() });
       process.stdout.write(`rewrote the cost table in ${README}\n`);
       return 0;
     }

@@ -21,7 +21,8 @@ import { MonitorDashboard } from './dashboard.js';
 import { EgressNetwork, type MonitorEgress } from './egress-network.js';
 import { MetricFactory } from './metric-factory.js';
 import { MonitorFunction } from './monitor-function.js';
-import { MAX_DELIVERY_ATTEMPTS, NotificationPath } from './notification-path.js';
+import { alarmText } from './monitor-alarms.js';
+import { NotificationPath } from './notification-path.js';
 import { grantOnSecrets, monitoredSecrets, type MonitoredSecret } from './secret-access.js';
 
 export interface ExchangeKeyMonitorProps {
@@ -226,30 +227,21 @@ export class ExchangeKeyMonitor extends Construct {
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
       treatMissingData: TreatMissingData.BREACHING,
-      description:
-        'No key check completed in 2 of the last 3 schedule periods, so key faults would go unnoticed. ' +
-        'Check the CheckFunction log group for errors or timeouts, that the EventBridge schedule rule is enabled, and that the function is not throttled.',
+      description: alarmText('HEARTBEAT'),
     });
     this.alarms.create(this, 'CheckErrorsAlarm', 'CHECK_FUNCTION_ERRORS', {
       metric: this.checkFunction.metricErrors({ period, statistic: 'Sum' }),
-      description:
-        'The key check Lambda failed (an error or a timeout) instead of reporting a diagnosis. ' +
-        'Its log group has the error; a configuration error names the field (EXCHANGE_BASE_URL, the key list…). Redeploy after fixing.',
+      description: alarmText('CHECK_FUNCTION_ERRORS'),
     });
     this.alarms.create(this, 'DeadLettersAlarm', 'NOTIFICATIONS_UNDELIVERED', {
       metric: n.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      description:
-        `Notifications could not be delivered to a channel after ${MAX_DELIVERY_ATTEMPTS} attempts and wait in the dead-letter queue. ` +
-        'The NotifierFunction log names the channel and why (redacted). Fix the channel (a revoked webhook, a removed bot), then move the messages back: ' +
-        'aws sqs start-message-move-task --source-arn <DeadLetterQueueArn output>.',
+      description: alarmText('NOTIFICATIONS_UNDELIVERED'),
     });
     this.alarms.create(this, 'NotifierErrorsAlarm', 'NOTIFIER_ERRORS', {
       metric: n.notifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       // Straight to email: this fires exactly when the notifier cannot deliver through itself.
       topic: n.emailTopic,
-      description:
-        'The notifier Lambda failed, so alerts may not reach your chat channels. This alarm goes straight to email because the notifier is what is broken. ' +
-        'Its log group names the error; queued notifications are delivered once it works again.',
+      description: alarmText('NOTIFIER_ERRORS'),
     });
     const refused = metrics.metric(METRIC.rotationsRefused, 'Sum', { period: Duration.minutes(5) });
     this.alarms.create(this, 'RotationFailedAlarm', 'ROTATION_FAILED', {
@@ -259,9 +251,7 @@ export class ExchangeKeyMonitor extends Construct {
         period: Duration.minutes(5),
         label: 'rotation steps that failed for a reason other than a refused key',
       }),
-      description:
-        'A key rotation step failed for a reason other than a refused key (refusals are reported on their own, with the fix). The current key is untouched. ' +
-        'The RotationFunction log names the error; fix it and run key-monitor rotate again.',
+      description: alarmText('ROTATION_FAILED'),
     });
   }
 }

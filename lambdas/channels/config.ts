@@ -5,6 +5,7 @@
  * messages end up in logs. A bad section is left out and reported; the good ones still deliver,
  * because a typo in one channel must not silence the others.
  */
+import { editDistance } from '../contract/did-you-mean.js';
 import type { Channel } from './channel.js';
 import { chatbotChannel } from './chatbot.js';
 import { discordChannel, type DiscordConfig } from './discord.js';
@@ -109,23 +110,8 @@ const SECTIONS = {
   webhook: { url: { check: url, required: true }, signingSecret: { check: signingSecret, required: false } },
 } satisfies Record<keyof ChannelsSecret, Record<string, FieldRule>>;
 
-/** Levenshtein distance, case-insensitive (most near misses are `chatid`, `webhookURL`). */
-function distance(a: string, b: string): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= t.length; j++) {
-      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (s[i - 1] === t[j - 1] ? 0 : 1)));
-    }
-    prev = cur;
-  }
-  return prev[t.length]!;
-}
-
 function didYouMean(key: string, known: readonly string[]): string {
-  const best = known.map((k) => ({ k, d: distance(key, k) })).sort((a, b) => a.d - b.d)[0];
+  const best = known.map((k) => ({ k, d: editDistance(key, k) })).sort((a, b) => a.d - b.d)[0];
   return best && best.d <= Math.max(1, Math.min(3, Math.floor(best.k.length / 3))) ? ` (did you mean "${best.k}"?)` : '';
 }
 

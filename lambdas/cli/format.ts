@@ -16,7 +16,7 @@ function timing(c: CheckResult): string {
 // Everything printed passes through displaySafe once more: a terminal is the last place an escape
 // sequence or a stray newline from the exchange could do harm.
 function line(c: CheckResult): string {
-  return `  ${MARK[c.status]} ${c.name.padEnd(17)} ${displaySafe(c.detail, 400)}${timing(c)}`;
+  return `  ${MARK[c.status]} ${c.name.padEnd(19)} ${displaySafe(c.detail, 400)}${timing(c)}`;
 }
 
 export function renderReport(report: Report, heading: string): string {

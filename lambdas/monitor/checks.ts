@@ -115,7 +115,12 @@ export function estimateSkewMs(reply: ExchangeReply, localMidpointMs: number): n
   return Math.max(...candidates) - localMidpointMs;
 }
 
-const seconds = (ms: number) => `${ms >= 0 ? '+' : '−'}${(Math.abs(ms) / 1000).toFixed(1)} s`;
+/** Clock skew as shown everywhere: signed, one decimal, and a skew that rounds to zero is +0.0 (never −0.0). */
+export function formatSkew(ms: number): string {
+  const shown = (Math.abs(ms) / 1000).toFixed(1);
+  return `${ms >= 0 || Number(shown) === 0 ? '+' : '−'}${shown} s`;
+}
+const seconds = formatSkew;
 
 async function publicApiCheck(input: CheckInput): Promise<Draft> {
   const timed = await input.exchange.publicGet('public/get-tickers', { instrument_name: TICKER_INSTRUMENT });

@@ -1,4 +1,5 @@
 import type { NotificationFact } from '../contract/notification.js';
+import { formatSkew } from './checks.js';
 import { DIAGNOSIS_TABLE } from './diagnosis.js';
 import type { Report } from './types.js';
 
@@ -17,7 +18,7 @@ export function reportFacts(report: Report, expectedIps: readonly string[]): Not
   const egress = report.egressIp ?? 'unknown';
   facts.push({ label: 'Egress IP', value: expectedIps.length > 0 ? `${egress} (whitelisted: ${expectedIps.join(', ')})` : egress });
   const skew = report.checks.find((c) => c.clockSkewMs !== undefined)?.clockSkewMs;
-  if (skew !== undefined) facts.push({ label: 'Clock skew', value: `${(skew / 1000).toFixed(1)} s` });
+  if (skew !== undefined) facts.push({ label: 'Clock skew', value: formatSkew(skew) });
   const balances = report.checks.find((c) => c.balances)?.balances;
   if (balances) facts.push({ label: 'Balances seen', value: `${balances.count} (${balances.valued} with a market value, total ${balances.totalMarketValue.toFixed(2)} USD)` });
   return facts;

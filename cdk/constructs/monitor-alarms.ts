@@ -1,0 +1,63 @@
+/**
+ * The monitor's own alarms: the fixed set that fires when our code does not run, whatever the number
+ * of keys. Each text is `<what happened>. <the fix>` (the notifier shows the first sentence as the
+ * headline); the README's alarm table is generated from this list.
+ */
+export const MAX_DELIVERY_ATTEMPTS = 8;
+
+export interface MonitorAlarmText {
+  readonly name: 'HEARTBEAT' | 'CHECK_FUNCTION_ERRORS' | 'NOTIFICATIONS_UNDELIVERED' | 'NOTIFIER_ERRORS' | 'ROTATION_FAILED';
+  /** When it fires, in a few words (README). */
+  readonly firesWhen: string;
+  /** Where it goes (README). */
+  readonly goesTo: string;
+  readonly description: string;
+}
+
+export const MONITOR_ALARMS: readonly MonitorAlarmText[] = [
+  {
+    name: 'HEARTBEAT',
+    firesWhen: 'no check run completed in 2 of the last 3 schedule periods (missing data counts)',
+    goesTo: 'every channel',
+    description:
+      'No key check completed in 2 of the last 3 schedule periods, so key faults would go unnoticed. ' +
+      'Check the CheckFunction log group for errors or timeouts, that the EventBridge schedule rule is enabled, and that the function is not throttled.',
+  },
+  {
+    name: 'CHECK_FUNCTION_ERRORS',
+    firesWhen: 'the check Lambda crashed or timed out instead of reporting a diagnosis',
+    goesTo: 'every channel',
+    description:
+      'The key check Lambda failed (an error or a timeout) instead of reporting a diagnosis. ' +
+      'Its log group has the error; a configuration error names the field (EXCHANGE_BASE_URL, the key list…). Redeploy after fixing.',
+  },
+  {
+    name: 'NOTIFICATIONS_UNDELIVERED',
+    firesWhen: `a notification failed ${MAX_DELIVERY_ATTEMPTS} delivery attempts and sits in the dead-letter queue`,
+    goesTo: 'every channel (the broken one may miss it)',
+    description:
+      `Notifications could not be delivered to a channel after ${MAX_DELIVERY_ATTEMPTS} attempts and wait in the dead-letter queue. ` +
+      'The NotifierFunction log names the channel and why (redacted). Fix the channel (a revoked webhook, a removed bot), then move the messages back: ' +
+      'aws sqs start-message-move-task --source-arn <DeadLetterQueueArn output>.',
+  },
+  {
+    name: 'NOTIFIER_ERRORS',
+    firesWhen: 'the notifier Lambda itself failed',
+    goesTo: 'email only, straight from SNS (the notifier is what is broken)',
+    description:
+      'The notifier Lambda failed, so alerts may not reach your chat channels. This alarm goes straight to email because the notifier is what is broken. ' +
+      'Its log group names the error; queued notifications are delivered once it works again.',
+  },
+  {
+    name: 'ROTATION_FAILED',
+    firesWhen: 'a rotation step failed for a reason not already reported (a refused, missing or stale key is reported on its own)',
+    goesTo: 'every channel',
+    description:
+      'A key rotation step failed for a reason other than a refused, missing or stale key (those are reported on their own, with the fix). The current key is untouched. ' +
+      'The RotationFunction log names the error; fix it and run key-monitor rotate again.',
+  },
+];
+
+export function alarmText(name: MonitorAlarmText['name']): string {
+  return (MONITOR_ALARMS.find((a) => a.name === name) as MonitorAlarmText).description;
+}

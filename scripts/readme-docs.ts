@@ -1,0 +1,165 @@
+/**
+ * The README sections generated from code: the diagnosis table (lambdas/monitor/diagnosis.ts), the
+ * monitor's own alarms (cdk/constructs/monitor-alarms.ts), and example alerts rendered by the real
+ * pipeline: real checks against the loopback sandbox exchange → incident rules → messages → the
+ * email and Telegram renderers. `npm run docs -- --write-readme` rewrites them; a test fails when
+ * the README drifts from what this prints.
+ */
+import { MONITOR_ALARMS, alarmText } from '../cdk/constructs/monitor-alarms.js';
+import type { Notification } from '../lambdas/contract/notification.js';
+import { emailChannel } from '../lambdas/channels/email.js';
+import { telegramChannel } from '../lambdas/channels/telegram.js';
+import { testNotification } from '../lambdas/cli/test-alert.js';
+import { alarmToNotification } from '../lambdas/monitor/alarm-notification.js';
+import { runChecks, type CheckTarget } from '../lambdas/monitor/checks.js';
+import { checkClient } from '../lambdas/monitor/check-client.js';
+import { parseSecretString } from '../lambdas/monitor/credentials.js';
+import { DIAGNOSIS_TABLE } from '../lambdas/monitor/diagnosis.js';
+import { notificationFor, type MessageContext } from '../lambdas/monitor/incident-messages.js';
+import { keyRun } from '../lambdas/monitor/incident-run.js';
+import { decideRun, NEW_MONITOR_STATE, type IncidentEvent, type IncidentPolicy, type KeyRun, type KeyState, type MonitorState } from '../lambdas/monitor/incident-rules.js';
+import { notificationLinks } from '../lambdas/monitor/links.js';
+import { parseAnnouncements } from '../lambdas/monitor/maintenance.js';
+import type { Diagnosis } from '../lambdas/monitor/types.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../lambdas/sandbox/exchange.js';
+
+const IP = '203.0.113.7';
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+const MIN = 60_000;
+const STACK = 'ExchangeKeyMonitor';
+const DASHBOARD = 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=ExchangeKeyMonitor';
+const POLICY: IncidentPolicy = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 };
+const MESSAGES: MessageContext = {
+  source: STACK,
+  expectedIps: [IP],
+  links: (key) => notificationLinks({ region: 'us-east-1', dashboardUrl: DASHBOARD, checkLogGroup: '/aws/lambda/ExchangeKeyMonitor-CheckFunction' }, key),
+};
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** Every diagnosis, most fundamental first, with the fix as an alert states it on AWS. */
+export function diagnosesTable(): string {
+  const rows = (Object.entries(DIAGNOSIS_TABLE) as [Diagnosis, (typeof DIAGNOSIS_TABLE)[Diagnosis]][]).sort((a, b) => a[1].precedence - b[1].precedence);
+  const lines = ['| Diagnosis | Exchange codes / HTTP | Kind | What it means | Fix (as the alert says it) |', '|---|---|---|---|---|'];
+  for (const [name, spec] of rows) {
+    const codes = [...spec.codes.map(String), ...spec.httpStatuses.map((s) => `HTTP ${s}`)].join(', ') || '—';
+    const kind = name === 'OK' ? '—' : `${spec.transient ? 'clears on its own: opens after it persists' : 'verdict: opens at once'}${spec.sharedCause ? '; shared (one incident for all keys)' : ''}`;
+    // A mismatch needs an egress IP other than the whitelisted one to read right.
+    const egressIp = name === 'EGRESS_IP_MISMATCH' ? '198.51.100.23' : IP;
+    const advice = spec.advice({ egressIp, expectedIps: [IP], keyPrefix: 'Ab3x', detail: '‹what the check saw›', site: 'aws' });
+    lines.push(`| \`${name}\` | ${cell(codes)} | ${kind} | ${cell(spec.title)} | ${cell(advice)} |`);
+  }
+  return lines.join('\n');
+}
+
+export function monitorAlarmsTable(): string {
+  const lines = ['| Alarm | Fires when | Goes to | What to do (the alarm’s text) |', '|---|---|---|---|'];
+  for (const a of MONITOR_ALARMS) lines.push(`| \`<stack>-${a.name}\` | ${cell(a.firesWhen)} | ${cell(a.goesTo)} | ${cell(a.description)} |`);
+  return lines.join('\n');
+}
+
+/** Drives the incident rules run after run, as the scheduled Lambda does. */
+class Runs {
+  keys = new Map<string, KeyState>();
+  monitor: MonitorState = NEW_MONITOR_STATE;
+  at(now: number, runs: KeyRun[]): IncidentEvent[] {
+    const d = decideRun({ now, policy: POLICY, runs, keyStates: this.keys, monitor: this.monitor });
+    this.keys = new Map(d.keyStates);
+    this.monitor = d.monitor;
+    return [...d.events];
+  }
+}
+
+async function check(target: CheckTarget, sandbox: Sandbox, name: string, behaviour: Behaviour): Promise<KeyRun> {
+  const report = await runChecks({ ...target, credentials: parseSecretString(JSON.stringify(sandbox.credentials(behaviour))), expectTrade: true, withdrawProbe: { kind: 'now' } });
+  return keyRun({ key: { name, secretId: `prod/${name}`, expectTrade: true }, report, keyAgeDays: 12, elapsedMs: 0, withdrawProbedAt: null }, [IP]);
+}
+
+/**
+ * What differs from run to run is pinned so the README does not change: sandbox keys are random (a
+ * fixed prefix is shown), the loopback clock skew is a few milliseconds either way, test ids are UUIDs.
+ */
+const steady = (text: string) =>
+  text
+    .replace(/sbx[0-9a-f](?=…)/g, 'sbx1')
+    .replace(/(Clock skew:<\/b> |Clock skew: +)[+−]\d+\.\d s/g, '$1+0.0 s')
+    .replace(/test:[0-9a-f-]{36}/g, 'test:5f0c2a9e-1d2b-4c3d-8e4f-0a1b2c3d4e5f');
+
+function email(n: Notification): string {
+  const m = emailChannel({ topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts' }).build(n);
+  return steady(`Subject: ${m.subject ?? ''}\n\n${m.message}`).trimEnd();
+}
+
+function telegram(n: Notification): string {
+  const spec = telegramChannel({ botToken: '123456:example', chatId: '-1001234567890' }).build(n, T0);
+  return steady(String((JSON.parse(spec.body) as { text: string }).text));
+}
+
+const block = (title: string, lang: string, text: string) => `**${title}**\n\n\`\`\`${lang}\n${text}\n\`\`\``;
+
+export async function alertExamples(): Promise<string> {
+  const sandbox = await startSandbox({ egressIp: IP });
+  const exchange = checkClient({ baseUrl: sandbox.baseUrl(), timeoutMs: 2_000 });
+  const target: CheckTarget = { expectedIps: [IP], ipEchoUrl: sandbox.ipEchoUrl, exchange, site: 'aws' };
+  try {
+    const out: string[] = [];
+    const key = new Runs();
+    const [opened] = key.at(T0, [await check(target, sandbox, 'trading', 'ip-not-whitelisted')]);
+    key.at(T0 + 5 * MIN, [await check(target, sandbox, 'trading', 'ip-not-whitelisted')]);
+    const reminder = key.at(T0 + 240 * MIN, [await check(target, sandbox, 'trading', 'ip-not-whitelisted')]).find((e) => e.kind === 'reminder');
+    const [resolved] = key.at(T0 + 275 * MIN, [await check(target, sandbox, 'trading', 'healthy')]);
+    if (!opened || !reminder || !resolved) throw new Error('the key incident example did not open, remind and resolve');
+    const openedNote = notificationFor(opened, T0, MESSAGES);
+    out.push(block('A key incident opens (email)', 'text', email(openedNote)));
+    out.push(block('The same, in Telegram (HTML as sent; Slack, Discord and Teams carry the same parts)', 'html', telegram(openedNote)));
+    out.push(block('Reminder while it stays open (email)', 'text', email(notificationFor(reminder, T0 + 240 * MIN, MESSAGES))));
+    out.push(block('Resolved, with the duration (email)', 'text', email(notificationFor(resolved, T0 + 275 * MIN, MESSAGES))));
+
+    const audit = new Runs();
+    const [withdraw] = audit.at(T0, [await check(target, sandbox, 'bot2', 'withdraw-enabled')]);
+    if (!withdraw) throw new Error('the withdraw example did not open');
+    out.push(block('A key that can withdraw (email)', 'text', email(notificationFor(withdraw, T0, MESSAGES))));
+
+    const all = new Runs();
+    const outage = async () => Promise.all(['trading', 'bot2', 'reporting'].map((k) => check(target, sandbox, k, 'healthy')));
+    sandbox.outage('unavailable');
+    all.at(T0, await outage());
+    const [shared] = all.at(T0 + 5 * MIN, await outage());
+    sandbox.outage(null);
+    if (!shared) throw new Error('the shared-cause example did not open');
+    out.push(block('One incident for one root cause: the exchange is down for every key (email)', 'text', email(notificationFor(shared, T0 + 5 * MIN, MESSAGES))));
+
+    sandbox.announce({ id: 'm-1', category: 'system', title: 'Scheduled system upgrade', start_time: T0 + 26 * 60 * MIN, end_time: T0 + 28 * 60 * MIN, impacted_params: { spot_trading_impacted: 'FULL' } });
+    const announced = parseAnnouncements((await target.exchange.getText(`${sandbox.announcementsUrl}?category=system`)).text, T0) ?? [];
+    const maint = new Runs();
+    maint.monitor = { ...maint.monitor, maintenance: { fetchedAt: T0, windows: announced, notified: [] } };
+    const [maintenance] = maint.at(T0, [await check(target, sandbox, 'trading', 'healthy')]);
+    if (!maintenance) throw new Error('the maintenance example did not announce');
+    out.push(block('Announced exchange maintenance (email)', 'text', email(notificationFor(maintenance, T0, MESSAGES))));
+
+    const heartbeat = alarmToNotification(
+      {
+        AlarmName: `${STACK}-HEARTBEAT`,
+        AlarmDescription: alarmText('HEARTBEAT'),
+        NewStateValue: 'ALARM',
+        OldStateValue: 'OK',
+        NewStateReason: 'Threshold Crossed: 2 out of the last 3 datapoints were less than the threshold (1.0).',
+        StateChangeTime: '2026-12-01T10:15:00.000+0000',
+        Region: 'US East (N. Virginia)',
+        AlarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${STACK}-HEARTBEAT`,
+      },
+      { source: STACK, dashboardUrl: DASHBOARD },
+    );
+    if (heartbeat.kind !== 'notification') throw new Error('the heartbeat example is not an alarm');
+    out.push(block('The monitor itself stopped (email)', 'text', email(heartbeat.notification)));
+    out.push(block('key-monitor test-alert (email)', 'text', email(testNotification({ stackName: STACK, dashboardUrl: DASHBOARD } as Parameters<typeof testNotification>[0], T0))));
+    return out.join('\n\n');
+  } finally {
+    await exchange.close();
+    await sandbox.close();
+  }
+}
+
+export async function docSections(): Promise<Record<string, string>> {
+  return { diagnoses: diagnosesTable(), 'monitor-alarms': monitorAlarmsTable(), 'alert-examples': await alertExamples() };
+}
