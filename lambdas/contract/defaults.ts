@@ -22,8 +22,9 @@ export const AWS_CALL_ATTEMPTS = 2;
 
 /**
  * How many keys are checked at once in one run, and how many sockets one run may open per origin.
- * Each key makes two private calls (read, probe) far below the exchange's 3-per-100-ms per-key limit;
- * the cap is about sockets and file descriptors, not the exchange.
+ * Each key makes three private calls at once (read, trade probe, accounts; the withdraw probe after
+ * them, once a day), each to a different endpoint, so within the exchange's per-key, per-endpoint
+ * limit of 3 per 100 ms; the cap is about sockets and file descriptors, not the exchange.
  */
 export const KEY_CONCURRENCY = 50;
 export const CONNECTIONS_PER_ORIGIN = 64;

@@ -92,20 +92,23 @@ function unreachable(exchange: ExchangePort, seen: TimedReply): ExchangePort {
 export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
   const site = deps.target.site;
   const shared = sharedPerRun(deps.target.exchange);
-  // If the exchange does not answer its public API at all, do not send every key's private calls
-  // into the same black hole (the run would spend its whole budget waiting): they are reported
-  // unavailable with the evidence that was seen.
+  // Keys do not wait for the shared ticker (that would add a round trip to every run): it is asked
+  // alongside them. But once it has failed at the network level, the keys that start after that do
+  // not send their private calls into the same black hole (the run would spend its budget waiting):
+  // they are reported unavailable with the evidence that was seen. At most the first wave of
+  // `concurrency` keys is sent before the verdict is in.
+  let down: TimedReply | null = null;
+  void shared.publicGet('public/get-tickers', { instrument_name: TICKER_INSTRUMENT }).then((t) => {
+    if (t.reply.kind === 'network') down = t;
+  });
   const ids = deps.keys.map((k) => k.secretId);
   const secretsDeadline = Math.min(deps.keyDeadlineMs, deps.runDeadline - deps.now());
-  const [secrets, ticker] = await Promise.all([
-    within(
-      deps.secrets.getMany(ids).catch(() => new Map<string, SecretSnapshot>()),
-      secretsDeadline,
-      () => new Map<string, SecretSnapshot>(),
-    ),
-    shared.publicGet('public/get-tickers', { instrument_name: TICKER_INSTRUMENT }),
-  ]);
-  const exchange: ExchangePort = ticker.reply.kind === 'network' ? unreachable(shared, ticker) : shared;
+  const secrets = await within(
+    deps.secrets.getMany(ids).catch(() => new Map<string, SecretSnapshot>()),
+    secretsDeadline,
+    () => new Map<string, SecretSnapshot>(),
+  );
+  const exchange: ExchangePort = { ...shared, privatePost: (method, params, credentials) => (down ? unreachable(shared, down) : shared).privatePost(method, params, credentials) };
   const target = { ...deps.target, exchange };
   const limit = pLimit(Math.max(1, deps.concurrency));
 

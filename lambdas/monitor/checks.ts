@@ -159,7 +159,9 @@ export function balanceEvidence(result: unknown): { readonly evidence: BalanceEv
   };
 }
 
-const money = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+// One formatter for the run: toLocaleString builds a new one per call (~15 µs each; measurable at 1,000 keys).
+const USD = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const money = (n: number) => USD.format(n);
 
 async function signedReadCheck(input: CheckInput, creds: Credentials): Promise<Draft> {
   const timed = await input.exchange.privatePost('private/user-balance', {}, creds);
@@ -216,7 +218,12 @@ export function interpretTradeProbe(timed: TimedReply, read: Draft, expectTrade:
   };
 }
 
-/** After a good read, on a key not known to be a sub-account's: probe now, or carry the last verdict. */
+/**
+ * After a good read, on a key not known to be a sub-account's: probe now, or carry the last verdict.
+ * The probe waits for the read and the account on purpose (one more round trip, once a day per key
+ * in the Lambda): sent alongside, it would also go out for broken and sub-account keys, whose
+ * answers prove nothing, on every run.
+ */
 async function withdrawCheck(input: CheckInput, creds: Credentials, read: Draft, account: Draft): Promise<Draft> {
   if (read.status !== 'pass') return skipped('not conclusive: the signed read did not pass');
   if (account.account?.hierarchy === 'SUB_ACCOUNT') return skipped('sub-account key: withdrawals happen from the master account, so the probe is skipped');

@@ -86,6 +86,46 @@ describe('one key’s fault never hides the others', () => {
     expect(Object.values(diagnoses(outcomes))).toEqual(Array(4).fill('EXCHANGE_UNAVAILABLE'));
   });
 
+  it('does not make keys wait for the shared ticker, and once it fails, sends no further key into the black hole', async () => {
+    // The ticker fails after 100 ms (a black hole behind a timeout); private calls hang just as long.
+    const hole = { kind: 'network' as const, error: 'timeout' as const, detail: '100 ms' };
+    const base = exchange({});
+    const ex = {
+      ...base,
+      privateCalls: 0,
+      publicGet: () => new Promise<TimedReply>((r) => setTimeout(() => r(timed(hole)), 100)),
+      privatePost: () => {
+        ex.privateCalls++;
+        return new Promise<TimedReply>((r) => setTimeout(() => r(timed(hole)), 100));
+      },
+    };
+    const many = Array.from({ length: 20 }, (_, i) => ({ name: `k${i}`, secretId: `s/k${i}`, expectTrade: true }));
+    const { outcomes } = await run(ex, { ks: many, concurrency: 5 });
+    // Only the first wave (5 keys × read, trade probe, accounts) went out before the verdict was in.
+    expect(ex.privateCalls).toBe(15);
+    expect(outcomes.every((o) => o.report.diagnosis === 'EXCHANGE_UNAVAILABLE')).toBe(true);
+  });
+
+  it('sends a key’s private calls without waiting for the shared ticker (one round trip per key, not two)', async () => {
+    const base = exchange({});
+    const events: string[] = [];
+    const ex: ExchangePort = {
+      ...base,
+      publicGet: async (m, q) => {
+        await new Promise((r) => setTimeout(r, 30));
+        events.push('ticker answered');
+        return base.publicGet(m, q);
+      },
+      privatePost: async (m, p, c) => {
+        events.push(`private ${m}`);
+        return base.privatePost(m, p, c);
+      },
+    };
+    const { outcomes } = await run(ex, { ks: keys.slice(0, 1) });
+    expect(outcomes[0]?.report.diagnosis).toBe('OK');
+    expect(events.indexOf('private private/user-balance')).toBeLessThan(events.indexOf('ticker answered'));
+  });
+
   it('checks at most `concurrency` keys at once', async () => {
     let inFlight = 0;
     let peak = 0;
