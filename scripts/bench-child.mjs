@@ -1,29 +1,250 @@
 // Runs the bundled check Lambda the way the Lambda runtime does: a fresh Node process imports the
 // bundle, then invokes the handler. Plain JS on purpose: no TypeScript loader in the measurement.
-import { writeFileSync } from 'node:fs';
+//
+//   node scripts/bench-child.mjs init <bundle> <out.json>
+//   node scripts/bench-child.mjs run  <bundle> <out.json> <warm runs>
+//
+// `run` invokes the handler once cold and then <warm runs> times warm, and records for every run:
+// wall and CPU time, what the handler returned, the diagnoses of its per-key log lines, and where the
+// time went (AWS SDK calls and exchange requests, seen through Node's diagnostics channels, which
+// both the bundled undici and node:http publish to: nothing in the bundle is changed or wrapped).
+// Environment: BENCH_REMAINING_MS, what context.getRemainingTimeInMillis() answers at the start of
+// a run (the function's timeout).
+import diagnostics from 'node:diagnostics_channel';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const [mode, bundle, out, runs = '0'] = process.argv.slice(2);
-const context = { functionName: 'bench', awsRequestId: 'bench', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 };
+const budgetMs = Number(process.env.BENCH_REMAINING_MS ?? 60_000);
 
-const t0 = performance.now();
+// ---- What one run did, from the outside -------------------------------------------------------
+let run = null;
+const newRun = (t0) => ({
+  t0,
+  aws: { count: 0, errors: 0, firstStart: null, lastFinish: null, byOperation: {} },
+  exchange: { count: 0, private: 0, public: 0, firstPrivate: null, lastDone: null, inFlight: 0, maxInFlight: 0, onWire: 0, maxOnWire: 0, busyMs: 0, serverMs: [], connections: 0, byMethod: {}, byStatus: {} },
+  errorCodes: {},
+  log: { lines: 0, keyLines: 0, diagnoses: {}, errors: 0, emfileMentions: 0, keyElapsedMs: [] },
+  maxFds: 0,
+});
+const now = () => performance.now();
+const rel = (t) => t - run.t0;
+const errorCode = (err) => String(err?.code ?? err?.cause?.code ?? err?.name ?? 'Error');
+const noteError = (err) => {
+  if (!run) return;
+  const code = errorCode(err);
+  run.errorCodes[code] = (run.errorCodes[code] ?? 0) + 1;
+};
+
+const exchangeRequests = new WeakMap();
+diagnostics.subscribe('undici:request:create', ({ request }) => {
+  if (!run) return;
+  const path = String(request.path ?? '').split('?')[0];
+  const method = /\/(public|private)\/[a-z-]+$/.exec(path)?.[0]?.slice(1) ?? (path.endsWith('/ip') ? 'ip echo' : path);
+  const isPrivate = method.startsWith('private/');
+  exchangeRequests.set(request, { created: now(), sent: null, headers: null });
+  const x = run.exchange;
+  x.count++;
+  x.byMethod[method] = (x.byMethod[method] ?? 0) + 1;
+  if (isPrivate) {
+    x.private++;
+    x.firstPrivate ??= rel(now());
+  } else x.public++;
+  x.maxInFlight = Math.max(x.maxInFlight, ++x.inFlight);
+});
+diagnostics.subscribe('undici:client:sendHeaders', ({ request }) => {
+  const r = exchangeRequests.get(request);
+  if (!r || !run) return;
+  r.sent = now();
+  run.exchange.maxOnWire = Math.max(run.exchange.maxOnWire, ++run.exchange.onWire);
+});
+diagnostics.subscribe('undici:request:headers', ({ request, response }) => {
+  const r = exchangeRequests.get(request);
+  if (!r || !run) return;
+  r.headers = now();
+  const status = String(response?.statusCode ?? '?');
+  run.exchange.byStatus[status] = (run.exchange.byStatus[status] ?? 0) + 1;
+});
+const requestDone = (request, err) => {
+  const r = exchangeRequests.get(request);
+  if (!r || !run) return;
+  exchangeRequests.delete(request);
+  const t = now();
+  const x = run.exchange;
+  x.inFlight--;
+  if (r.sent !== null) {
+    x.onWire--;
+    x.busyMs += t - r.sent;
+    if (r.headers !== null) x.serverMs.push(r.headers - r.sent);
+  }
+  x.lastDone = rel(t);
+  if (err) noteError(err);
+};
+diagnostics.subscribe('undici:request:trailers', ({ request }) => requestDone(request));
+diagnostics.subscribe('undici:request:error', ({ request, error }) => requestDone(request, error));
+diagnostics.subscribe('undici:client:connected', () => run && run.exchange.connections++);
+diagnostics.subscribe('undici:client:connectError', ({ error }) => noteError(error));
+// The AWS SDK (Secrets Manager; DynamoDB and SQS with incidents) goes through node:http.
+const awsRequests = new WeakMap();
+const awsOperation = (request) => {
+  const target = request.getHeader?.('x-amz-target');
+  if (typeof target === 'string') return target.replace(/^[A-Za-z0-9_]+\./, '');
+  return request.host ? `${request.method} ${request.path?.split('?')[0] ?? ''}` : 'other';
+};
+diagnostics.subscribe('http.client.request.start', ({ request }) => {
+  if (!run) return;
+  run.aws.count++;
+  run.aws.firstStart ??= rel(now());
+  awsRequests.set(request, { t: now(), op: awsOperation(request) });
+});
+const awsDone = (request) => {
+  const r = awsRequests.get(request);
+  if (!r || !run) return;
+  awsRequests.delete(request);
+  const op = (run.aws.byOperation[r.op] ??= { count: 0, ms: [] });
+  op.count++;
+  op.ms.push(now() - r.t);
+};
+diagnostics.subscribe('http.client.response.finish', ({ request }) => {
+  if (!run) return;
+  run.aws.lastFinish = rel(now());
+  awsDone(request);
+});
+diagnostics.subscribe('http.client.request.error', ({ request, error }) => {
+  if (!run) return;
+  run.aws.errors++;
+  run.aws.lastFinish = rel(now());
+  awsDone(request);
+  noteError(error);
+});
+
+// Open file descriptors, sampled (Linux): how close a run comes to `ulimit -n`.
+const FD_DIR = '/proc/self/fd';
+const countFds = () => (existsSync(FD_DIR) ? readdirSync(FD_DIR).length : 0);
+const openFilesLimit = () => {
+  try {
+    return Number(/^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1]) || null;
+  } catch {
+    return null;
+  }
+};
+
+// ---- Lambda writes logs and EMF to stdout: read them in passing (counts only), keep them out of the
+// way of the measurement's output. stderr still reaches the parent, and is read for EMFILE too.
+const EMFILE = /EMFILE|ENFILE|too many open files/gi;
+const scan = (chunk) => {
+  if (!run) return;
+  const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    run.log.lines++;
+    if (line.includes('"level":"ERROR"')) run.log.errors++;
+    const m = /"message":"key (?:healthy|unhealthy)[^"]*".*?"diagnosis":"([A-Z0-9_]+)"|"diagnosis":"([A-Z0-9_]+)".*?"message":"key (?:healthy|unhealthy)/.exec(line);
+    if (m) {
+      run.log.keyLines++;
+      const d = m[1] ?? m[2];
+      run.log.diagnoses[d] = (run.log.diagnoses[d] ?? 0) + 1;
+      const elapsed = /"elapsedMs":(\d+)/.exec(line)?.[1];
+      if (elapsed !== undefined) run.log.keyElapsedMs.push(Number(elapsed));
+    }
+    run.log.emfileMentions += line.match(EMFILE)?.length ?? 0;
+  }
+};
+process.stdout.write = (chunk, ...rest) => {
+  scan(chunk);
+  rest.find((r) => typeof r === 'function')?.();
+  return true;
+};
+const stderrWrite = process.stderr.write.bind(process.stderr);
+process.stderr.write = (chunk, ...rest) => {
+  scan(chunk);
+  return stderrWrite(chunk, ...rest);
+};
+
+const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
+const max = (xs) => (xs.length ? Math.max(...xs) : null);
+
+/** What the handler returned, in counts: CheckRunResult is { checked, unhealthy: [{ key, diagnosis }] }. */
+function summariseOutcome(outcome) {
+  const unhealthy = Array.isArray(outcome?.unhealthy) ? outcome.unhealthy : [];
+  const byDiagnosis = {};
+  for (const u of unhealthy) byDiagnosis[u.diagnosis] = (byDiagnosis[u.diagnosis] ?? 0) + 1;
+  return { checked: outcome?.checked ?? null, unhealthy: unhealthy.length, unhealthyByDiagnosis: byDiagnosis, sample: unhealthy.slice(0, 3) };
+}
+
+async function invoke(handler) {
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  run = newRun(t0);
+  run.maxFds = countFds();
+  const sampler = setInterval(() => (run.maxFds = Math.max(run.maxFds, countFds())), 20);
+  let outcome;
+  let thrown = null;
+  try {
+    outcome = await handler({}, lambdaContext(t0));
+  } catch (err) {
+    thrown = `${err?.name ?? 'Error'}: ${err?.message ?? err}`;
+    noteError(err);
+  }
+  const t1 = now();
+  clearInterval(sampler);
+  const cpu = process.cpuUsage(cpu0);
+  const r = run;
+  run = null;
+  r.maxFds = Math.max(r.maxFds, countFds());
+  const x = r.exchange;
+  return {
+    wallMs: t1 - t0,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    thrown,
+    outcome: summariseOutcome(outcome),
+    log: { ...r.log, keyElapsedMs: undefined, keyMedianMs: median(r.log.keyElapsedMs), keyMaxMs: max(r.log.keyElapsedMs) },
+    errorCodes: r.errorCodes,
+    maxFds: r.maxFds,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    aws: {
+      ...r.aws,
+      byOperation: Object.fromEntries(Object.entries(r.aws.byOperation).map(([op, v]) => [op, { count: v.count, medianMs: median(v.ms), maxMs: max(v.ms) }])),
+    },
+    exchange: {
+      count: x.count,
+      private: x.private,
+      public: x.public,
+      byMethod: x.byMethod,
+      byStatus: x.byStatus,
+      connections: x.connections,
+      maxInFlight: x.maxInFlight,
+      maxOnWire: x.maxOnWire,
+      firstPrivateMs: x.firstPrivate,
+      lastDoneMs: x.lastDone,
+      busyMs: x.busyMs,
+      serverMedianMs: median(x.serverMs),
+      serverMaxMs: max(x.serverMs),
+    },
+  };
+}
+
+const lambdaContext = (t0) => ({
+  functionName: 'bench',
+  awsRequestId: 'bench',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
+  memoryLimitInMB: '256',
+  functionVersion: '$LATEST',
+  getRemainingTimeInMillis: () => Math.max(0, budgetMs - (now() - t0)),
+});
+
+const t0 = now();
 const { handler } = await import(pathToFileURL(bundle).href);
-const importMs = performance.now() - t0;
-const result = { importMs };
+const importMs = now() - t0;
+const result = { importMs, openFilesLimit: openFilesLimit() };
 
 if (mode === 'run') {
-  // Lambda writes logs and EMF to stdout; keep them out of the way of the measurement's output.
-  process.stdout.write = () => true;
-  const t1 = performance.now();
-  const first = await handler({}, context);
-  result.firstRunMs = performance.now() - t1;
-  result.outcome = first;
-  result.warmRunsMs = [];
-  for (let i = 0; i < Number(runs); i++) {
-    const t = performance.now();
-    await handler({}, context);
-    result.warmRunsMs.push(performance.now() - t);
-  }
+  const first = await invoke(handler);
+  result.first = first;
+  result.firstRunMs = first.wallMs;
+  result.warm = [];
+  for (let i = 0; i < Number(runs); i++) result.warm.push(await invoke(handler));
+  result.warmRunsMs = result.warm.map((w) => w.wallMs);
 }
 result.maxRssMb = process.resourceUsage().maxRSS / 1024;
 result.endRssMb = process.memoryUsage().rss / 1048576;
