@@ -3,7 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { ExchangeKeyMonitor } from '../../cdk/index.js';
+// Imported as a team's app does (package.json "exports" → ./cdk).
+import { ExchangeKeyMonitor } from 'exchange-key-monitor/cdk';
 
 /** The monitor dropped into a team's own CDK app, next to the bot, sharing the bot's VPC and NAT. */
 function botApp() {
