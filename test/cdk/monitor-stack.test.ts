@@ -379,6 +379,14 @@ describe('configuration', () => {
     expect((error as ConfigError).field).toBe(field);
   });
 
+  it('sets every feature flag CDK recommends for new projects in cdk.json', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { createRequire } = await import('node:module');
+    const recommended = createRequire(import.meta.url)('aws-cdk-lib/recommended-feature-flags.json') as Record<string, unknown>;
+    const context = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+    for (const [flag, value] of Object.entries(recommended)) expect(context[flag], flag).toEqual(value);
+  });
+
   it('refuses an unknown context key that looks like ours, with a suggestion; leaves CDK’s own keys alone', () => {
     expect(() => checkContextKeys(['alertEmal'])).toThrow(/alertEmal: unknown setting — did you mean alertEmail\?/);
     expect(() => checkContextKeys(['@aws-cdk/core:newStyleStackSynthesis', 'aws:cdk:bundling-stacks', 'availability-zones:account=1:region=x', 'alertEmail', 'keys'])).not.toThrow();

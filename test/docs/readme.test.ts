@@ -18,4 +18,27 @@ describe('README sections generated from code', async () => {
     expect(sections['monitor-alarms']).toContain('`<stack>-HEARTBEAT`');
     expect(sections['alert-examples']).toContain('Subject: [ALERT] trading: IP not whitelisted (40103)');
   });
+
+  it('documents every field of the --json output that a real run prints', async () => {
+    const { main } = await import('../../lambdas/cli/key-monitor.js');
+    const section = readme.slice(readme.indexOf('### JSON output'), readme.indexOf('## What the checks do'));
+    const seen = new Set<string>();
+    for (const scenario of ['healthy', 'auth-failed', 'withdraw-enabled']) {
+      let out = '';
+      await main(['check', '--sandbox', scenario, '--json'], {}, { out: (t) => (out += t), err: () => {} });
+      const json = JSON.parse(out) as Record<string, unknown> & { checks: Record<string, unknown>[] };
+      for (const k of Object.keys(json)) seen.add(k);
+      for (const c of json.checks) for (const k of Object.keys(c)) seen.add(k);
+    }
+    for (const field of seen) expect(section, `README → JSON output does not document "${field}"`).toContain(`\`${field}\``);
+  });
+
+  it('gives the rotate exit codes the CLI returns', async () => {
+    const { ROTATE_EXIT } = await import('../../lambdas/cli/rotate.js');
+    const table = readme.slice(readme.indexOf('| Exit | Verdict |'));
+    expect(table).toContain(`| ${ROTATE_EXIT.promoted} | **Promoted**`);
+    expect(table).toContain(`| ${ROTATE_EXIT.refused} | **Refused**`);
+    expect(table).toContain(`| ${ROTATE_EXIT.badInput} | Bad input`);
+    expect(table).toContain(`| ${ROTATE_EXIT.stillRunning} | No verdict yet`);
+  });
 });

@@ -4,6 +4,10 @@ import { SCENARIO_NAMES, SCENARIOS } from '../../lambdas/cli/scenarios.js';
 import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
 import { startBlackHole } from '../support/black-hole.js';
 import { runCli } from '../support/run-cli.js';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startMoto, toolMissing, type Moto } from '../support/moto.js';
 
 async function inProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -247,5 +251,57 @@ describe('--secret-id against a Secrets Manager that never answers', () => {
     const json = JSON.parse(run.stdout) as { diagnosis: string; advice: string };
     expect(json.diagnosis).toBe('SECRET_NOT_READABLE');
     expect(json.advice).toContain('AWS_REGION');
+  });
+});
+
+describe('npm start (the README’s first command)', () => {
+  it('runs the sandbox check and exits 0', async () => {
+    const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn('npm', ['start', '--silent'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' } });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('SANDBOX exchange');
+    expect(out.stdout).toContain('Diagnosis: OK');
+  });
+});
+
+describe.skipIf(toolMissing('moto_server'))('--secret-id against Secrets Manager (moto_server) and the sandbox', () => {
+  let moto: Moto;
+  let sandbox: Sandbox;
+  let aws: Record<string, string>;
+  beforeAll(async () => {
+    [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
+    aws = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', EXCHANGE_BASE_URL: sandbox.baseUrl(), IP_ECHO_URL: sandbox.ipEchoUrl };
+    const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const { apiKey, apiSecret } = sandbox.credentials('healthy');
+    await sm.send(new CreateSecretCommand({ Name: 'cli/good', SecretString: JSON.stringify({ apiKey, apiSecret }) }));
+    // What the console's key/value editor makes when the key is typed as the field name.
+    await sm.send(new CreateSecretCommand({ Name: 'cli/kv', SecretString: JSON.stringify({ [apiKey]: apiSecret }) }));
+    sm.destroy();
+  });
+  afterAll(async () => {
+    await Promise.all([moto?.stop(), sandbox?.close()]);
+  });
+
+  it('checks the key in the secret, with no AWS SDK end-of-support banner on Node 20', async () => {
+    const run = await runCli(['check', '--secret-id', 'cli/good'], aws);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Diagnosis: OK');
+    expect(run.stderr).toBe('');
+  });
+
+  it('a secret in the console’s key/value form is CREDENTIALS_MALFORMED and its key is never shown, in text or JSON', async () => {
+    const { apiKey, apiSecret } = sandbox.credentials('healthy');
+    for (const args of [['check', '--secret-id', 'cli/kv'], ['check', '--secret-id', 'cli/kv', '--json']]) {
+      const run = await runCli(args, aws);
+      expect(run.code).toBe(2);
+      expect(run.stdout + run.stderr).toContain('CREDENTIALS_MALFORMED');
+      expect(run.stdout + run.stderr).not.toContain(apiKey.slice(0, 5));
+      expect(run.stdout + run.stderr).not.toContain(apiSecret);
+    }
   });
 });

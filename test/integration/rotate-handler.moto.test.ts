@@ -272,6 +272,20 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     expect((await inbox())[0]?.message).toContain('CREDENTIALS_MALFORMED');
   });
 
+  it('refuses a key staged in the console’s key/value form without showing the key in the log or the alert', async () => {
+    const fresh = sandbox.mint('healthy');
+    const before = output.length;
+    const token = await stage('trading', JSON.stringify({ [fresh.apiKey]: fresh.apiSecret }));
+    await step('trading', 'createSecret', token);
+    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'REFUSED', report: { diagnosis: 'CREDENTIALS_MALFORMED' } });
+    const alerts = JSON.stringify(await inbox());
+    for (const text of [alerts, output.slice(before)]) {
+      expect(text).not.toContain(fresh.apiKey.slice(0, 5));
+      expect(text).not.toContain(fresh.apiSecret);
+    }
+    expect(alerts).toContain('CREDENTIALS_MALFORMED');
+  });
+
   it('promotes a read-only key for a key declared read-only', async () => {
     const token = await stage('reporting', keyJson('read-only'));
     await rotateAll('reporting', token);
