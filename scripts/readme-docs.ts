@@ -95,7 +95,26 @@ function telegram(n: Notification): string {
   return steady(String((JSON.parse(spec.body) as { text: string }).text));
 }
 
-const block = (title: string, lang: string, text: string) => `**${title}**\n\n\`\`\`${lang}\n${text}\n\`\`\``;
+/** One message as email and as Telegram (the chat channel shown; Slack, Discord and Teams carry the same parts). */
+function example(title: string, n: Notification, open = false): string {
+  return [
+    `<details${open ? ' open' : ''}><summary><b>${title}</b></summary>`,
+    '',
+    'Email:',
+    '',
+    '```text',
+    email(n),
+    '```',
+    '',
+    'Telegram (HTML as sent):',
+    '',
+    '```html',
+    telegram(n),
+    '```',
+    '',
+    '</details>',
+  ].join('\n');
+}
 
 export async function alertExamples(): Promise<string> {
   const sandbox = await startSandbox({ egressIp: IP });
@@ -104,21 +123,21 @@ export async function alertExamples(): Promise<string> {
   try {
     const out: string[] = [];
     const key = new Runs();
-    const [opened] = key.at(T0, [await check(target, sandbox, 'trading', 'ip-not-whitelisted')]);
-    key.at(T0 + 5 * MIN, [await check(target, sandbox, 'trading', 'ip-not-whitelisted')]);
-    const reminder = key.at(T0 + 240 * MIN, [await check(target, sandbox, 'trading', 'ip-not-whitelisted')]).find((e) => e.kind === 'reminder');
+    const [opened] = key.at(T0, [await check(target, sandbox, 'trading', 'bad-secret')]);
+    key.at(T0 + 5 * MIN, [await check(target, sandbox, 'trading', 'bad-secret')]);
+    const [changed] = key.at(T0 + 10 * MIN, [await check(target, sandbox, 'trading', 'ip-not-whitelisted')]);
+    const reminder = key.at(T0 + 250 * MIN, [await check(target, sandbox, 'trading', 'ip-not-whitelisted')]).find((e) => e.kind === 'reminder');
     const [resolved] = key.at(T0 + 275 * MIN, [await check(target, sandbox, 'trading', 'healthy')]);
-    if (!opened || !reminder || !resolved) throw new Error('the key incident example did not open, remind and resolve');
-    const openedNote = notificationFor(opened, T0, MESSAGES);
-    out.push(block('A key incident opens (email)', 'text', email(openedNote)));
-    out.push(block('The same, in Telegram (HTML as sent; Slack, Discord and Teams carry the same parts)', 'html', telegram(openedNote)));
-    out.push(block('Reminder while it stays open (email)', 'text', email(notificationFor(reminder, T0 + 240 * MIN, MESSAGES))));
-    out.push(block('Resolved, with the duration (email)', 'text', email(notificationFor(resolved, T0 + 275 * MIN, MESSAGES))));
+    if (!opened || changed?.kind !== 'changed' || !reminder || !resolved) throw new Error('the key incident example did not open, change, remind and resolve');
+    out.push(example('A key incident opens', notificationFor(opened, T0, MESSAGES), true));
+    out.push(example('Its diagnosis changes', notificationFor(changed, T0 + 10 * MIN, MESSAGES)));
+    out.push(example('Reminder while it stays open', notificationFor(reminder, T0 + 250 * MIN, MESSAGES)));
+    out.push(example('Resolved, with the duration', notificationFor(resolved, T0 + 275 * MIN, MESSAGES)));
 
     const audit = new Runs();
     const [withdraw] = audit.at(T0, [await check(target, sandbox, 'bot2', 'withdraw-enabled')]);
     if (!withdraw) throw new Error('the withdraw example did not open');
-    out.push(block('A key that can withdraw (email)', 'text', email(notificationFor(withdraw, T0, MESSAGES))));
+    out.push(example('A key that can withdraw', notificationFor(withdraw, T0, MESSAGES)));
 
     const all = new Runs();
     const outage = async () => Promise.all(['trading', 'bot2', 'reporting'].map((k) => check(target, sandbox, k, 'healthy')));
@@ -127,7 +146,7 @@ export async function alertExamples(): Promise<string> {
     const [shared] = all.at(T0 + 5 * MIN, await outage());
     sandbox.outage(null);
     if (!shared) throw new Error('the shared-cause example did not open');
-    out.push(block('One incident for one root cause: the exchange is down for every key (email)', 'text', email(notificationFor(shared, T0 + 5 * MIN, MESSAGES))));
+    out.push(example('One incident for one root cause: the exchange is down for every key', notificationFor(shared, T0 + 5 * MIN, MESSAGES)));
 
     sandbox.announce({ id: 'm-1', category: 'system', title: 'Scheduled system upgrade', start_time: T0 + 26 * 60 * MIN, end_time: T0 + 28 * 60 * MIN, impacted_params: { spot_trading_impacted: 'FULL' } });
     const announced = parseAnnouncements((await target.exchange.getText(`${sandbox.announcementsUrl}?category=system`)).text, T0) ?? [];
@@ -135,7 +154,7 @@ export async function alertExamples(): Promise<string> {
     maint.monitor = { ...maint.monitor, maintenance: { fetchedAt: T0, windows: announced, notified: [] } };
     const [maintenance] = maint.at(T0, [await check(target, sandbox, 'trading', 'healthy')]);
     if (!maintenance) throw new Error('the maintenance example did not announce');
-    out.push(block('Announced exchange maintenance (email)', 'text', email(notificationFor(maintenance, T0, MESSAGES))));
+    out.push(example('Announced exchange maintenance', notificationFor(maintenance, T0, MESSAGES)));
 
     const heartbeat = alarmToNotification(
       {
@@ -151,8 +170,8 @@ export async function alertExamples(): Promise<string> {
       { source: STACK, dashboardUrl: DASHBOARD },
     );
     if (heartbeat.kind !== 'notification') throw new Error('the heartbeat example is not an alarm');
-    out.push(block('The monitor itself stopped (email)', 'text', email(heartbeat.notification)));
-    out.push(block('key-monitor test-alert (email)', 'text', email(testNotification({ stackName: STACK, dashboardUrl: DASHBOARD } as Parameters<typeof testNotification>[0], T0))));
+    out.push(example('The monitor itself is down (no check ran)', heartbeat.notification));
+    out.push(example('key-monitor test-alert', testNotification({ stackName: STACK, dashboardUrl: DASHBOARD } as Parameters<typeof testNotification>[0], T0)));
     return out.join('\n\n');
   } finally {
     await exchange.close();

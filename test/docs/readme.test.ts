@@ -16,7 +16,15 @@ describe('README sections generated from code', async () => {
     expect(sections['diagnoses']).toMatch(/`IP_NOT_WHITELISTED` \| 40103/);
     expect(sections['diagnoses']).toContain('`WITHDRAW_PERMISSION_UNEXPECTED`');
     expect(sections['monitor-alarms']).toContain('`<stack>-HEARTBEAT`');
-    expect(sections['alert-examples']).toContain('Subject: [ALERT] trading: IP not whitelisted (40103)');
+    // Every message the issue names, as email and as a chat channel.
+    for (const title of ['A key incident opens', 'Its diagnosis changes', 'Reminder while it stays open', 'Resolved, with the duration', 'The monitor itself is down', 'Announced exchange maintenance', 'key-monitor test-alert']) {
+      const at = sections['alert-examples']?.indexOf(title) ?? -1;
+      expect(at, title).toBeGreaterThan(-1);
+      const part = sections['alert-examples']?.slice(at, sections['alert-examples'].indexOf('</details>', at)) ?? '';
+      expect(part).toMatch(/Subject: \[(ALERT|WARNING|RESOLVED|INFO|TEST)\]/);
+      expect(part).toMatch(/```html\n<b>/);
+    }
+    expect(sections['alert-examples']).toContain('Subject: [ALERT] trading: now IP not whitelisted (40103)');
   });
 
   it('documents every field of the --json output that a real run prints', async () => {
