@@ -93,14 +93,27 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
   const site = deps.target.site;
   const shared = sharedPerRun(deps.target.exchange);
   // Keys do not wait for the shared ticker (that would add a round trip to every run): it is asked
-  // alongside them. But once it has failed at the network level, the keys that start after that do
-  // not send their private calls into the same black hole (the run would spend its budget waiting):
-  // they are reported unavailable with the evidence that was seen. At most the first wave of
-  // `concurrency` keys is sent before the verdict is in.
-  let down: TimedReply | null = null;
-  void shared.publicGet('public/get-tickers', { instrument_name: TICKER_INSTRUMENT }).then((t) => {
-    if (t.reply.kind === 'network') down = t;
-  });
+  // alongside them. Once the exchange is seen unreachable at the network level on both the public
+  // call and a private one, the keys that start after that do not send their private calls into the
+  // same black hole (the run would spend its budget waiting): they are reported unavailable with the
+  // evidence that was seen. At most the first wave of `concurrency` keys goes out before that. A
+  // public API that fails while private calls answer stops nothing: every key gets its own answer.
+  let publicDown: TimedReply | null = null;
+  let privateDown = false;
+  void shared.publicGet('public/get-tickers', { instrument_name: TICKER_INSTRUMENT }).then(
+    (t) => {
+      if (t.reply.kind === 'network') publicDown = t;
+    },
+    () => {}, // a port that throws: each key's own public-api check reports it
+  );
+  const observed: ExchangePort = {
+    ...shared,
+    privatePost: async (method, params, credentials) => {
+      const t = await shared.privatePost(method, params, credentials);
+      if (t.reply.kind === 'network') privateDown = true;
+      return t;
+    },
+  };
   const ids = deps.keys.map((k) => k.secretId);
   const secretsDeadline = Math.min(deps.keyDeadlineMs, deps.runDeadline - deps.now());
   const secrets = await within(
@@ -108,7 +121,10 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
     secretsDeadline,
     () => new Map<string, SecretSnapshot>(),
   );
-  const exchange: ExchangePort = { ...shared, privatePost: (method, params, credentials) => (down ? unreachable(shared, down) : shared).privatePost(method, params, credentials) };
+  const exchange: ExchangePort = {
+    ...observed,
+    privatePost: (method, params, credentials) => (publicDown && privateDown ? unreachable(shared, publicDown) : observed).privatePost(method, params, credentials),
+  };
   const target = { ...deps.target, exchange };
   const limit = pLimit(Math.max(1, deps.concurrency));
 

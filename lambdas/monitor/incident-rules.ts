@@ -193,15 +193,23 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** Keys whose own fault keeps them from showing a shared cause (they never reach the exchange). */
 const KEY_LOCAL: ReadonlySet<Diagnosis> = new Set(['CREDENTIALS_MISSING', 'CREDENTIALS_MALFORMED', 'SECRET_NOT_READABLE', 'MONITOR_ERROR']);
 
+/** A verdict about one key: neither OK, nor a fault that clears on its own, nor one that is everyone's. */
+function keyVerdict(d: Diagnosis): boolean {
+  const spec = DIAGNOSIS_TABLE[d];
+  return d !== 'OK' && !spec.transient && !spec.sharedCause;
+}
+
 /**
  * The run's shared cause, if any: with two keys or more, every key that got as far as the exchange
- * failed for the same shared-cause diagnosis (and at least two did). Once a shared cause is
+ * (keys with their own verdict aside) failed for the same shared-cause diagnosis, and at least two did. Once a shared cause is
  * established (`current`), it holds while at least half of those keys still show it: an outage that
  * recovers key by key ends as one incident, not as one per key still waiting.
  */
 export function sharedCause(runs: readonly KeyRun[], current: Diagnosis | null = null): Diagnosis | null {
   if (runs.length < 2) return null;
-  const reaching = runs.filter((r) => !KEY_LOCAL.has(r.diagnosis));
+  // A key with its own verdict (revoked, not whitelisted…) is reported on its own and neither makes
+  // nor breaks a shared cause: one revoked key must not split an outage into an incident per key.
+  const reaching = runs.filter((r) => !KEY_LOCAL.has(r.diagnosis) && !keyVerdict(r.diagnosis));
   if (current !== null) {
     const still = reaching.filter((r) => r.diagnosis === current).length;
     if (still >= 2 && still * 2 >= reaching.length) return current;

@@ -79,10 +79,10 @@ describe('one key’s fault never hides the others', () => {
     expect(outcomes.some((o) => o.report.advice.includes('ran out of time'))).toBe(true);
   });
 
-  it('an exchange that does not answer at all is reported for every key without sending their private calls into it', async () => {
-    const ex = exchange({}, { kind: 'network', error: 'timeout', detail: '5000 ms' });
+  it('an exchange that does not answer at all is EXCHANGE_UNAVAILABLE for every key', async () => {
+    const hole = { kind: 'network' as const, error: 'timeout' as const, detail: '5000 ms' };
+    const ex = { ...exchange({}, hole), privatePost: async () => timed(hole) };
     const { outcomes } = await run(ex);
-    expect(ex.privateCalls).toBe(0);
     expect(Object.values(diagnoses(outcomes))).toEqual(Array(4).fill('EXCHANGE_UNAVAILABLE'));
   });
 
@@ -124,6 +124,31 @@ describe('one key’s fault never hides the others', () => {
     const { outcomes } = await run(ex, { ks: keys.slice(0, 1) });
     expect(outcomes[0]?.report.diagnosis).toBe('OK');
     expect(events.indexOf('private private/user-balance')).toBeLessThan(events.indexOf('ticker answered'));
+  });
+
+  it('a public API that fails while private calls answer stops nothing: every key gets its own answer, wherever it is in the queue', async () => {
+    const hole = { kind: 'network' as const, error: 'timeout' as const, detail: '50 ms' };
+    const base = exchange({});
+    const revoked = new Set(['key-s/k1-0000', 'key-s/k12-0000']);
+    const ex: ExchangePort = {
+      ...base,
+      publicGet: () => new Promise<TimedReply>((r) => setTimeout(() => r(timed(hole)), 50)),
+      privatePost: async (m, p, c) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return revoked.has(c.apiKey) ? timed(parseReply(401, '{"code":40101}', null)) : base.privatePost(m, p, c);
+      },
+    };
+    const many = Array.from({ length: 20 }, (_, i) => ({ name: `k${i}`, secretId: `s/k${i}`, expectTrade: true }));
+    const { outcomes } = await run(ex, { ks: many, concurrency: 5 });
+    const d = diagnoses(outcomes);
+    expect(d['k1']).toBe('AUTH_FAILED');
+    expect(d['k12']).toBe('AUTH_FAILED');
+  });
+
+  it('a port that throws on the shared ticker is each key’s MONITOR_ERROR, not an unhandled rejection', async () => {
+    const ex: ExchangePort = { ...exchange({}), publicGet: () => Promise.reject(new TypeError('boom')) };
+    const { outcomes } = await run(ex);
+    expect(outcomes.every((o) => o.report.diagnosis === 'MONITOR_ERROR')).toBe(true);
   });
 
   it('checks at most `concurrency` keys at once', async () => {

@@ -222,6 +222,14 @@ describe('one alert per root cause', () => {
     expect(m.sent.map((e) => ('scope' in e && e.scope.type === 'key' ? e.scope.key : 'monitor'))).toEqual(['a', 'b']);
   });
 
+  it('one revoked key neither splits an outage into an incident per key nor hides its own verdict', () => {
+    const m = new Monitor();
+    const runs = () => [run('a', 'AUTH_FAILED'), ...['b', 'c', 'd'].map((k) => run(k, 'EXCHANGE_UNAVAILABLE'))];
+    m.at(T0, runs());
+    m.at(T0 + 5 * MIN, runs());
+    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:a', 'opened:monitor']);
+  });
+
   it('is per key when only some keys fail', () => {
     const m = new Monitor();
     m.at(T0, [run('a', 'EXCHANGE_UNAVAILABLE'), run('b', 'OK'), run('c', 'EXCHANGE_UNAVAILABLE')]);
