@@ -210,7 +210,11 @@ function emails(get: Lookup): string[] {
 }
 
 function baseUrl(get: Lookup): string {
-  const v = parsed(get, 'exchangeBaseUrl');
+  return resolveExchangeBaseUrl(parsed(get, 'exchangeBaseUrl'));
+}
+
+/** `production`, `uat` or an https:// API root, as the context setting and the construct prop take it. */
+export function resolveExchangeBaseUrl(v: unknown): string {
   if (absent(v) || v === 'production') return PRODUCTION_BASE_URL;
   if (v === 'uat') return UAT_BASE_URL;
   const verdict = typeof v === 'string' ? checkBaseUrl(v) : { ok: false as const, problem: 'must be a string' };

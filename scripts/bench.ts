@@ -42,13 +42,19 @@ const CPU_PROFILE_DIR = process.env['BENCH_CPU_PROFILE'] || null;
 const LAMBDA_MB_PER_VCPU = 1769;
 // Bundle: 300 KB before the incident layer, account audit and proxy egress (about 80 KB of our code and
 // undici's proxy agent); cold module init stays near 100–150 ms on this machine.
-const TARGET = { bundleKb: 400, warmRatio: 1.5, rssMb: 100, scaleWallS: 5, scaleRssMb: 160, tenKeyRatio: 1.5 };
+// warmRatio is per round trip: 1.25 catches an extra round trip in sequence (three in two's place is 1.5).
+const TARGET = { bundleKb: 400, warmRatio: 1.25, rssMb: 100, scaleWallS: 5, scaleRssMb: 160, tenKeyRatio: 1.5 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const kb = (bytes: number) => bytes / 1024;
 const fmt = (n: number, unit: string, digits = 1) => `${n.toFixed(digits)} ${unit}`;
 const ms = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${Math.round(n)} ms`);
 const secs = (n: number) => `${(n / 1000).toFixed(2)} s`;
-const verdict = (ok: boolean) => (ok ? 'meets target' : 'MISSES TARGET');
+/** Every target line goes through here; a miss makes the run exit 1, so automation can tell. */
+let missed = 0;
+const verdict = (ok: boolean) => {
+  if (!ok) missed++;
+  return ok ? 'meets target' : 'MISSES TARGET';
+};
 const count = (n: number) => n.toLocaleString('en-US');
 
 // ---- The synthesized stack -------------------------------------------------------------------
@@ -351,7 +357,9 @@ async function oneKey(check: SynthFunction, sandbox: Sandbox, env: Record<string
   }
   const rss = run.maxRssMb;
   console.log(`Peak RSS (1-key process, ${WARM_RUNS + 1} runs): ${fmt(rss, 'MB')}  ${verdict(rss <= TARGET.rssMb)} ≤ ${TARGET.rssMb} MB`);
-  console.log(`  at the end: RSS ${fmt(run.endRssMb, 'MB')}, JS heap used ${fmt(run.heapUsedMb, 'MB')} (bare Node ${process.version}: ~39 MB RSS)`);
+  const bare = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' });
+  const bareMb = Number(bare.stdout) / 1024;
+  console.log(`  at the end: RSS ${fmt(run.endRssMb, 'MB')}, JS heap used ${fmt(run.heapUsedMb, 'MB')} (bare Node ${process.version}, measured now: ${fmt(bareMb, 'MB')} peak RSS)`);
 }
 
 // ---- 4. Scale: 1, 10, 100, 1,000 keys ----------------------------------------------------------
@@ -478,14 +486,19 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
         const h = health(run, r.keys);
         if (!h.ok) {
           allOk = false;
+          missed++;
           console.log(`  !! ${r.label} keys, ${label} run: NOT ALL KEYS OK: ${h.problems.join('; ')}`);
           if (run.outcome.sample.length > 0) console.log(`     e.g. ${JSON.stringify(run.outcome.sample)}`);
         }
         const fd = emfile(run, r.result.stderr);
-        if (fd) console.log(`  !! ${r.label} keys, ${label} run: FILE-DESCRIPTOR ERRORS: ${fd}`);
+        if (fd) {
+          missed++;
+          console.log(`  !! ${r.label} keys, ${label} run: FILE-DESCRIPTOR ERRORS: ${fd}`);
+        }
         const limited = (run.exchange.byStatus['429'] ?? 0) + (run.log.diagnoses['RATE_LIMITED'] ?? 0);
         if (limited > 0) {
           allOk = false;
+          missed++;
           console.log(`  !! ${r.label} keys, ${label} run: RATE LIMITED: ${run.exchange.byStatus['429'] ?? 0} HTTP 429 answers, ${run.log.diagnoses["RATE_LIMITED"] ?? 0} key(s) diagnosed RATE_LIMITED`);
         }
       }
@@ -581,7 +594,15 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench failed: ${(err as Error).stack ?? (err as Error).message}`);
-  process.exitCode = 1;
-});
+main().then(
+  () => {
+    if (missed > 0) {
+      console.log(`\n${missed} target${missed === 1 ? '' : 's'} missed.`);
+      process.exitCode = 1;
+    }
+  },
+  (err: unknown) => {
+    console.error(`bench failed: ${(err as Error).stack ?? (err as Error).message}`);
+    process.exitCode = 1;
+  },
+);

@@ -27,7 +27,8 @@ const IP = '203.0.113.7';
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const MIN = 60_000;
 const STACK = 'ExchangeKeyMonitor';
-const DASHBOARD = 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=ExchangeKeyMonitor';
+// As the stack builds it (exchange-key-monitor.ts → dashboardUrl).
+const DASHBOARD = 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/ExchangeKeyMonitor';
 const POLICY: IncidentPolicy = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 };
 const MESSAGES: MessageContext = {
   source: STACK,

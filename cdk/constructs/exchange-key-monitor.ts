@@ -8,14 +8,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../lambdas/contract/defaults.js';
-import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../../lambdas/contract/endpoints.js';
+import { DEFAULT_IP_ECHO_URL } from '../../lambdas/contract/endpoints.js';
 import { ENV } from '../../lambdas/contract/env.js';
 import { METRIC } from '../../lambdas/contract/metrics.js';
 import { DEFAULT_NAMESPACE } from '../../lambdas/contract/service.js';
 import { STORE } from '../../lambdas/contract/store.js';
 import { defaultAnnouncementsUrl } from '../../lambdas/monitor/maintenance.js';
 import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
-import type { AlertsConfig, IncidentConfig, KeyConfig } from '../config.js';
+import { resolveExchangeBaseUrl, type AlertsConfig, type IncidentConfig, type KeyConfig } from '../config.js';
 import { AlarmFactory } from './alarm-factory.js';
 import { MonitorDashboard } from './dashboard.js';
 import { EgressNetwork, type MonitorEgress } from './egress-network.js';
@@ -71,7 +71,8 @@ export class ExchangeKeyMonitor extends Construct {
     const incidents = { ...DEFAULT_INCIDENTS, ...props.incidents };
     const alerts = { ...DEFAULT_ALERTS, ...props.alerts };
     const namespace = props.metricsNamespace ?? DEFAULT_NAMESPACE;
-    const baseUrl = props.exchangeBaseUrl ?? PRODUCTION_BASE_URL;
+    // The same rules as the context setting: `uat` resolves, http:// or a path to an endpoint fails synth, named.
+    const baseUrl = resolveExchangeBaseUrl(props.exchangeBaseUrl);
     const tagValue = stack.stackName;
     const metrics = new MetricFactory(namespace, period);
 

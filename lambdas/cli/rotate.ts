@@ -85,6 +85,7 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
   const versions = new SecretVersions(sm, opts.secretId);
   try {
     let token: string | undefined;
+    let stagedVersion: string | undefined;
     try {
       const before = await versions.status();
       let fn = opts.rotationFunction ?? before.rotationLambdaArn;
@@ -115,11 +116,14 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
         await versions.removeStage(PENDING, unfinished);
         io.out(`Cleared an unfinished earlier rotation (version ${displaySafe(unfinished, 64)} was still AWSPENDING; it was never made current).\n`);
       }
-      const stagedVersion = await versions.stage(JSON.stringify(staged));
+      stagedVersion = await versions.stage(JSON.stringify(staged));
       io.out(`Staged key ${prefix}… as ${STAGED} on ${displaySafe(opts.secretId, 120)} (version ${stagedVersion}).\n`);
       token = await versions.startRotation(before.rotationLambdaArn === fn ? undefined : fn);
     } catch (err) {
-      io.err(`key-monitor: could not start the rotation of ${displaySafe(opts.secretId, 120)}: ${awsProblem(err)}\n`);
+      const staging = stagedVersion
+        ? ` The new key is staged (${STAGED}, version ${displaySafe(stagedVersion, 64)}) but was not checked or promoted; the current key is untouched. Fix this and run key-monitor rotate again.`
+        : ' Nothing was staged.';
+      io.err(`key-monitor: could not start the rotation of ${displaySafe(opts.secretId, 120)}: ${awsProblem(err)}.${staging}\n`);
       return ROTATE_EXIT.badInput;
     }
     io.out(`Rotation started (version ${token ?? 'unknown'}): the rotation Lambda now checks the key from the fixed egress IP.\n`);

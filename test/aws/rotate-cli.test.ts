@@ -79,6 +79,16 @@ describe('key-monitor rotate', () => {
     expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(0);
   });
 
+  it('says the key is staged but not live when RotateSecret is refused after staging (exit 2)', async () => {
+    sm.on(DescribeSecretCommand).resolves(before);
+    sm.on(RotateSecretCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const result = await run(JSON.stringify(NEW), 0);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('lambda:InvokeFunction');
+    expect(result.stderr).toContain('The new key is staged (KEYMONITOR_STAGED, version v-staged) but was not checked or promoted; the current key is untouched.');
+    expect(result.stderr).not.toContain('Nothing was staged');
+  });
+
   it('refuses malformed input without calling AWS (exit 2)', async () => {
     const result = await run('{"apiKey": "only-a-key-here"}');
     expect(result.code).toBe(2);

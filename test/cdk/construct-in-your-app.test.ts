@@ -48,4 +48,22 @@ describe('ExchangeKeyMonitor inside your own CDK app', () => {
     });
     Template.fromStack(stack).hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', { TeamsChannelId: '19%3adef%40thread.tacv2' });
   });
+
+  it('takes exchangeBaseUrl as the context setting does: "uat" resolves, http:// or an endpoint path fails synth with the setting named', () => {
+    const make = (exchangeBaseUrl: string) => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new Stack(app, 'TradingBot');
+      new ExchangeKeyMonitor(stack, 'KeyMonitor', {
+        keys: [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }],
+        egress: { kind: 'proxy', proxyUrl: 'https://proxy.example.com:3128', egressIps: ['198.51.100.9'] },
+        exchangeBaseUrl,
+      });
+      return Template.fromStack(stack);
+    };
+    const check = Object.values(make('uat').findResources('AWS::Lambda::Function')).find((f) => String(f.Properties['Description']).startsWith('Checks each'));
+    expect(check?.Properties['Environment'].Variables['EXCHANGE_BASE_URL']).toBe('https://uat-api.3ona.co/exchange/v1');
+    for (const bad of ['http://api.crypto.com/exchange/v1', 'https://api.crypto.com/exchange/v1/private/cancel-all-orders?_=']) {
+      expect(() => make(bad)).toThrow(/exchangeBaseUrl/);
+    }
+  });
 });
