@@ -17,6 +17,11 @@ export interface HttpRequestSpec {
   readonly body: string;
 }
 
+/** A JSON POST as every HTTP channel sends it; `headers` adds or overrides (a signature, Discord's own agent). */
+export function jsonPost(url: string, userAgent: string, body: string, headers: Readonly<Record<string, string>> = {}): HttpRequestSpec {
+  return { url, method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': userAgent, ...headers }, body };
+}
+
 /** What came back from one attempt, as a value: an HTTP answer, or none at all. */
 export type HttpReply =
   | {

@@ -5,7 +5,7 @@
  * neutralised as well, since Discord "may strip certain characters" and embeds get no such guard.
  */
 import type { Notification, Severity } from '../contract/notification.js';
-import { CLIENT_IDENTITY, stripSeverityEmoji, type HttpChannel, type HttpReply } from './channel.js';
+import { CLIENT_IDENTITY, jsonPost, stripSeverityEmoji, type HttpChannel, type HttpReply } from './channel.js';
 import { failure, jsonObject, networkOutcome, retryAfterHeaderMs, secondsToMs, SENT } from './outcome.js';
 import { urlSecrets } from './redact.js';
 import { firstThatFits, fit, neutraliseMentions, omittedNote, prepare, type Caps } from './text.js';
@@ -119,16 +119,8 @@ export function discordChannel(config: DiscordConfig): HttpChannel {
     secrets: urlSecrets(config.webhookUrl),
     build(notification) {
       const { content, embed } = firstThatFits(LEVELS, (caps) => render(notification, caps), (r) => embedText(r.embed) <= DISCORD_LIMITS.total);
-      return {
-        url: url.href,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          // Required, or Cloudflare may block the request.
-          'user-agent': `DiscordBot (${CLIENT_IDENTITY.url}, ${CLIENT_IDENTITY.version})`,
-        },
-        body: JSON.stringify({ content, allowed_mentions: { parse: [] }, embeds: [embed] }),
-      };
+      // Discord's own user-agent form is required, or Cloudflare may block the request.
+      return jsonPost(url.href, `DiscordBot (${CLIENT_IDENTITY.url}, ${CLIENT_IDENTITY.version})`, JSON.stringify({ content, allowed_mentions: { parse: [] }, embeds: [embed] }));
     },
     classify(reply: HttpReply) {
       if (reply.kind === 'network') return networkOutcome(channel, reply);

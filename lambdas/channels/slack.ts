@@ -5,7 +5,7 @@
  * mrkdwn is used only where we need markup (links), with `&`, `<`, `>` escaped.
  */
 import type { Notification } from '../contract/notification.js';
-import { userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
+import { jsonPost, userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
 import { failure, networkOutcome, SENT } from './outcome.js';
 import { urlSecrets } from './redact.js';
 import { firstThatFits, fit, neutraliseMentions, omittedNote, prepare, type Caps } from './text.js';
@@ -88,12 +88,7 @@ export function slackChannel(config: SlackConfig, options: AgentOptions = {}): H
     secrets: urlSecrets(config.webhookUrl),
     build(notification) {
       const message = firstThatFits(LEVELS, (caps) => render(notification, caps), (m) => totalText(m) <= TOTAL_TEXT_MAX);
-      return {
-        url: config.webhookUrl,
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': agent },
-        body: JSON.stringify(message),
-      };
+      return jsonPost(config.webhookUrl, agent, JSON.stringify(message));
     },
     classify(reply: HttpReply) {
       if (reply.kind === 'network') return networkOutcome(channel, reply);

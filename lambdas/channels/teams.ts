@@ -5,7 +5,7 @@
  * are retired; this channel does not send them.
  */
 import type { Notification, Severity } from '../contract/notification.js';
-import { userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
+import { jsonPost, userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
 import { failure, networkOutcome, retry, SENT } from './outcome.js';
 import { urlSecrets } from './redact.js';
 import { firstThatFits, neutraliseMentions, omittedNote, prepare, type Caps } from './text.js';
@@ -85,12 +85,7 @@ export function teamsChannel(config: TeamsConfig, options: AgentOptions = {}): H
         (caps) => JSON.stringify(card(notification, caps)),
         (json) => Buffer.byteLength(json, 'utf8') <= TEAMS_MAX_BODY_BYTES,
       );
-      return {
-        url: config.webhookUrl,
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': agent },
-        body,
-      };
+      return jsonPost(config.webhookUrl, agent, body);
     },
     classify(reply: HttpReply) {
       if (reply.kind === 'network') return networkOutcome(channel, reply);

@@ -4,7 +4,7 @@
  * no reason string can carry it.
  */
 import type { Notification } from '../contract/notification.js';
-import { userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
+import { jsonPost, userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
 import { excerpt, failure, jsonObject, networkOutcome, permanent, retryAfterHeaderMs, secondsToMs, SENT } from './outcome.js';
 import { urlSecrets } from './redact.js';
 import { firstThatFits, neutraliseMentions, omittedNote, prepare, type Caps } from './text.js';
@@ -76,12 +76,7 @@ export function telegramChannel(config: TelegramConfig, options: AgentOptions = 
         link_preview_options: { is_disabled: true },
       };
       if (config.messageThreadId !== undefined) payload['message_thread_id'] = config.messageThreadId;
-      return {
-        url: `${base}/bot${config.botToken}/sendMessage`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': agent },
-        body: JSON.stringify(payload),
-      };
+      return jsonPost(`${base}/bot${config.botToken}/sendMessage`, agent, JSON.stringify(payload));
     },
     classify(reply: HttpReply) {
       if (reply.kind === 'network') return networkOutcome(channel, reply);

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { NOTIFICATION_SCHEMA_VERSION, type Notification } from '../contract/notification.js';
-import { userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
+import { jsonPost, userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
 import { failure, networkOutcome, SENT } from './outcome.js';
 import { urlSecrets } from './redact.js';
 import { cleanLine, firstThatFits, fit, prepare, type Caps } from './text.js';
@@ -81,14 +81,8 @@ export function webhookChannel(config: WebhookConfig, options: AgentOptions = {}
       );
       const id = headerSafe(dataId);
       const timestamp = Math.floor(nowMs / 1000);
-      const headers: Record<string, string> = {
-        'content-type': 'application/json; charset=utf-8',
-        'user-agent': agent,
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-      };
-      if (key) headers['webhook-signature'] = signature(key, id, timestamp, body);
-      return { url: config.url, method: 'POST', headers, body };
+      const signed: Record<string, string> = key ? { 'webhook-signature': signature(key, id, timestamp, body) } : {};
+      return jsonPost(config.url, agent, body, { 'webhook-id': id, 'webhook-timestamp': String(timestamp), ...signed });
     },
     classify(reply: HttpReply) {
       if (reply.kind === 'network') return networkOutcome(channel, reply);

@@ -190,13 +190,14 @@ export const DAYS_KEPT = 31;
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** Keys whose own fault keeps them from showing a shared cause (they never reach the exchange). */
-const KEY_LOCAL: ReadonlySet<Diagnosis> = new Set(['CREDENTIALS_MISSING', 'CREDENTIALS_MALFORMED', 'SECRET_NOT_READABLE', 'MONITOR_ERROR']);
 
-/** A verdict about one key: neither OK, nor a fault that clears on its own, nor one that is everyone's. */
-function keyVerdict(d: Diagnosis): boolean {
+/**
+ * Says nothing about a shared cause: a verdict about one key (neither OK, nor a fault that clears on
+ * its own, nor one that is everyone's: a revoked key, an empty secret), or the monitor's own crash.
+ */
+function keyLocal(d: Diagnosis): boolean {
   const spec = DIAGNOSIS_TABLE[d];
-  return d !== 'OK' && !spec.transient && !spec.sharedCause;
+  return d === 'MONITOR_ERROR' || (d !== 'OK' && !spec.transient && !spec.sharedCause);
 }
 
 /**
@@ -209,7 +210,7 @@ export function sharedCause(runs: readonly KeyRun[], current: Diagnosis | null =
   if (runs.length < 2) return null;
   // A key with its own verdict (revoked, not whitelisted…) is reported on its own and neither makes
   // nor breaks a shared cause: one revoked key must not split an outage into an incident per key.
-  const reaching = runs.filter((r) => !KEY_LOCAL.has(r.diagnosis) && !keyVerdict(r.diagnosis));
+  const reaching = runs.filter((r) => !keyLocal(r.diagnosis));
   if (current !== null) {
     const still = reaching.filter((r) => r.diagnosis === current).length;
     if (still >= 2 && still * 2 >= reaching.length) return current;
