@@ -3,7 +3,7 @@ import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
 import { dynamoDbCall, type DynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientOptions } from '../../lambdas/aws/aws-calls.js';
-import { startBlackHole } from '../support/black-hole.js';
+import { awsAgainstBlackHole } from '../support/black-hole.js';
 
 describe('DynamoDeliveryLedger', () => {
   it('writes the store layout: DELIVERY#<id> / <channel>, TTL in epoch seconds, a conditional claim', async () => {
@@ -40,16 +40,7 @@ describe('DynamoDeliveryLedger', () => {
   });
 
   describe('a DynamoDB endpoint that accepts connections and never answers', () => {
-    let hole: Awaited<ReturnType<typeof startBlackHole>>;
-    const saved = { ...process.env };
-    beforeAll(async () => {
-      hole = await startBlackHole();
-      Object.assign(process.env, { AWS_ENDPOINT_URL: hole.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
-    });
-    afterAll(async () => {
-      process.env = saved;
-      await hole.close();
-    });
+    awsAgainstBlackHole({ beforeAll, afterAll });
 
     it('ends every ledger call within its deadline, as a typed error, instead of hanging', async () => {
       const ledger = new DynamoDeliveryLedger(dynamoDbCall(new DynamoDBClient(awsClientOptions(300))), 't', { deadlineMs: 1_000 });

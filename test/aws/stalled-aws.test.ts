@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSecret, readSecrets, secretsManagerClient } from '../../lambdas/aws/secrets.js';
-import { startBlackHole } from '../support/black-hole.js';
+import { awsAgainstBlackHole } from '../support/black-hole.js';
 
 describe('a Secrets Manager endpoint that accepts connections and never answers', () => {
-  let hole: Awaited<ReturnType<typeof startBlackHole>>;
-  const saved = { ...process.env };
-
-  beforeAll(async () => {
-    hole = await startBlackHole();
-    Object.assign(process.env, { AWS_ENDPOINT_URL: hole.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
-  });
-  afterAll(async () => {
-    process.env = saved;
-    await hole.close();
-  });
+  awsAgainstBlackHole({ beforeAll, afterAll });
 
   it('ends a single read within its deadline, as a typed timeout, instead of hanging', async () => {
     const client = secretsManagerClient({ timeoutMs: 300 });

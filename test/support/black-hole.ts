@@ -13,3 +13,20 @@ export async function startBlackHole(): Promise<{ endpoint: string; close(): Pro
     },
   };
 }
+
+/**
+ * Point every AWS SDK client made in this describe block at a black hole (with dummy credentials
+ * and a region), and put the environment back afterwards. Call it inside `describe`.
+ */
+export function awsAgainstBlackHole(hooks: { beforeAll(fn: () => Promise<void>): void; afterAll(fn: () => Promise<void>): void }): void {
+  let hole: Awaited<ReturnType<typeof startBlackHole>> | undefined;
+  const saved = { ...process.env };
+  hooks.beforeAll(async () => {
+    hole = await startBlackHole();
+    Object.assign(process.env, { AWS_ENDPOINT_URL: hole.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+  });
+  hooks.afterAll(async () => {
+    process.env = saved;
+    await hole?.close();
+  });
+}
