@@ -23,6 +23,7 @@ export const OUTPUTS = {
   checkFunctionName: 'CheckFunctionName',
   rotationFunctionArn: 'RotationFunctionArn',
   dashboardUrl: 'DashboardUrl',
+  scheduleMinutes: 'ScheduleMinutes',
   vpcId: 'VpcId',
   privateSubnetIds: 'PrivateSubnetIds',
   botSecurityGroupId: 'BotSecurityGroupId',
@@ -79,6 +80,7 @@ export class MonitorStack extends Stack {
     out(OUTPUTS.checkFunctionName, m.checkFunction.functionName, 'Invoke it to run a check now');
     out(OUTPUTS.rotationFunctionArn, m.rotationFunction.functionArn, 'key-monitor rotate --rotation-function <this> (first rotation of a secret)');
     out(OUTPUTS.dashboardUrl, m.dashboardUrl, 'CloudWatch dashboard');
+    out(OUTPUTS.scheduleMinutes, String(config.scheduleMinutes), 'Minutes between checks (key-monitor status calls a key stale after three missed runs)');
     if (m.vpc && m.botSecurityGroup) {
       out(OUTPUTS.vpcId, m.vpc.vpcId, 'For a bot that should leave from the same IP: deploy it in this VPC');
       out(OUTPUTS.privateSubnetIds, Fn.join(',', m.vpc.privateSubnets.map((s) => s.subnetId)), 'Private subnets whose traffic leaves through the whitelisted NAT');

@@ -11,6 +11,8 @@ export interface DeployedMonitor {
   readonly channelsSecretName: string | null;
   readonly dashboardUrl: string | null;
   readonly rotationFunctionArn: string | null;
+  /** How often the monitor checks; null for a stack deployed before the output existed. */
+  readonly scheduleMinutes: number | null;
 }
 
 export const DEFAULT_STACK = 'ExchangeKeyMonitor';
@@ -37,6 +39,7 @@ export async function findDeployedMonitor(stackName: string, timeoutMs: number):
       channelsSecretName: get('ChannelsSecretName'),
       dashboardUrl: get('DashboardUrl'),
       rotationFunctionArn: get('RotationFunctionArn'),
+      scheduleMinutes: Number(get('ScheduleMinutes')) || null,
     };
   } catch (err) {
     if (err instanceof StackLookupError) throw err;

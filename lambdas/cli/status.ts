@@ -13,8 +13,12 @@ import { findDeployedMonitor } from './stack-outputs.js';
 /** What `key-monitor status` shows for one key (also its --json shape). */
 export interface KeyStatus {
   readonly key: string;
-  /** ok; failing (counted, no incident yet, or covered by a monitor-level one); open (an incident). */
-  readonly state: 'ok' | 'failing' | 'open' | 'never-checked';
+  /**
+   * ok; failing (counted, no incident yet, or covered by a monitor-level one); open (an incident);
+   * stale (no check for three schedule periods: its last verdict is no longer evidence);
+   * never-checked.
+   */
+  readonly state: 'ok' | 'failing' | 'open' | 'stale' | 'never-checked';
   readonly diagnosis: string | null;
   readonly since: string | null;
   readonly lastCheckedAt: string | null;
@@ -42,12 +46,16 @@ export interface StatusReport {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function statusOf(key: string, state: KeyState | undefined, now: number): KeyStatus {
+/** Missed runs after which a key's last verdict no longer counts as evidence. */
+export const STALE_AFTER_RUNS = 3;
+
+export function statusOf(key: string, state: KeyState | undefined, now: number, staleAfterMs: number): KeyStatus {
   if (!state) return { key, state: 'never-checked', diagnosis: null, since: null, lastCheckedAt: null, uptime7d: null, uptime30d: null, incidentId: null };
   const failing = state.lastDiagnosis !== null && state.lastDiagnosis !== 'OK';
+  const stale = state.lastRunAt === null || now - state.lastRunAt > staleAfterMs;
   return {
     key,
-    state: state.incident ? 'open' : failing ? 'failing' : 'ok',
+    state: state.incident ? 'open' : failing ? 'failing' : stale ? 'stale' : 'ok',
     diagnosis: state.incident?.diagnosis ?? (failing ? state.lastDiagnosis : null),
     since: iso(state.incident?.since ?? state.failingSince),
     lastCheckedAt: iso(state.lastRunAt),
@@ -57,11 +65,20 @@ export function statusOf(key: string, state: KeyState | undefined, now: number):
   };
 }
 
-export function buildStatus(stack: string, keyStates: ReadonlyMap<string, KeyState>, names: readonly string[], monitor: MonitorState, recent: readonly RecentIncident[], now: number): StatusReport {
+export function buildStatus(
+  stack: string,
+  keyStates: ReadonlyMap<string, KeyState>,
+  names: readonly string[],
+  monitor: MonitorState,
+  recent: readonly RecentIncident[],
+  now: number,
+  scheduleMinutes: number,
+): StatusReport {
+  const staleAfterMs = STALE_AFTER_RUNS * scheduleMinutes * 60_000;
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
     stack,
-    keys: names.map((n) => statusOf(n, keyStates.get(n), now)),
+    keys: names.map((n) => statusOf(n, keyStates.get(n), now, staleAfterMs)),
     monitorIncident: monitor.incident ? { diagnosis: monitor.incident.diagnosis, since: iso(monitor.incident.since) as string, keys: monitor.sharedKeys } : null,
     mutedUntil: monitor.mute && monitor.mute.until > now ? iso(monitor.mute.until) : null,
     maintenance: monitor.maintenance.windows
@@ -79,7 +96,7 @@ export function buildStatus(stack: string, keyStates: ReadonlyMap<string, KeySta
 }
 
 const pct = (u: number | null) => (u === null ? '—' : `${(Math.floor(u * 1000) / 10).toFixed(1)} %`);
-const MARK = { ok: '✅ ok', failing: '🟠 failing', open: '🔴 open', 'never-checked': '➖ not yet' } as const;
+const MARK = { ok: '✅ ok', failing: '🟠 failing', open: '🔴 open', stale: '⚪ stale', 'never-checked': '➖ not yet' } as const;
 
 export function renderStatus(s: StatusReport, now: number): string {
   const lines: string[] = [];
@@ -111,7 +128,10 @@ export async function statusCommand(opts: StatusOptions, io: Io, now: () => numb
   const store = new DynamoIncidentStore(new DynamoDBClient(awsClientOptions(opts.timeoutMs)), deployed.stateTable, 30);
   const names = await store.knownKeys();
   const [{ keys, monitor }, recent] = await Promise.all([store.load(names), store.recentIncidents()]);
-  const report = buildStatus(deployed.stackName, new Map([...keys].map(([k, v]) => [k, v.state])), names, monitor.state, recent, now());
+  // A stack from before the ScheduleMinutes output: assume the default schedule.
+  const report = buildStatus(deployed.stackName, new Map([...keys].map(([k, v]) => [k, v.state])), names, monitor.state, recent, now(), deployed.scheduleMinutes ?? 5);
   io.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, now()));
-  return report.keys.some((k) => k.state !== 'ok' && k.state !== 'never-checked') || report.monitorIncident ? 1 : 0;
+  // 0 only with evidence: every key checked recently and OK. A key never checked, or not checked for
+  // three runs (the monitor stopped), is not "all healthy".
+  return report.keys.length === 0 || report.keys.some((k) => k.state !== 'ok') || report.monitorIncident ? 1 : 0;
 }

@@ -35,7 +35,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor status reads state and 
     const queueUrl = (await new SQSClient({}).send(new CreateQueueCommand({ QueueName: 'st-queue' }))).QueueUrl as string;
     const template = {
       Resources: { Marker: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
-      Outputs: { StateTableName: { Value: 'st-state' }, NotificationQueueUrl: { Value: queueUrl } },
+      Outputs: { StateTableName: { Value: 'st-state' }, NotificationQueueUrl: { Value: queueUrl }, ScheduleMinutes: { Value: '5' } },
     };
     await new CloudFormationClient({}).send(new CreateStackCommand({ StackName: 'StatusTest', TemplateBody: JSON.stringify(template) }));
     const sm = new SecretsManagerClient({});
@@ -95,5 +95,12 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor status reads state and 
     expect(byName['steady']).toMatchObject({ state: 'ok', uptime7d: 1, uptime30d: 1 });
     expect(byName['flaky']).toMatchObject({ state: 'open', diagnosis: 'AUTH_FAILED', uptime7d: 0.7, since: new Date(Date.UTC(2026, 10, 20, 10, 40)).toISOString() });
     expect(report.recentIncidents).toEqual([expect.objectContaining({ key: 'flaky', diagnosis: 'AUTH_FAILED', resolvedAt: null })]);
+  });
+
+  it('calls a key stale, and exits 1, once three scheduled runs are missing: an old OK is not evidence', async () => {
+    clock += 16 * MIN;
+    const { code, report } = await status();
+    expect(code).toBe(1);
+    expect(report.keys.find((k) => k.key === 'steady')).toMatchObject({ state: 'stale', uptime7d: 1 });
   });
 });
