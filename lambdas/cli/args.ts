@@ -142,7 +142,8 @@ outputs tell where its state and queue are):
 
 Exit status: check: 0 healthy, 1 unhealthy, 2 bad input or configuration.
              rotate: 0 promoted, 1 refused, 2 bad input, 3 still running at the deadline.
-             status: 0 every key checked recently and OK, 1 otherwise (failing, stale or not yet checked). test-alert: 0 every channel delivered, 1 not.
+             status: 0 every key checked recently and OK, 1 otherwise (failing, stale or not yet checked).
+             test-alert: 0 every channel delivered, 1 not.
              mute/unmute: 0 done. Every command: 2 bad input or configuration.`;
 
 const OPTIONS = {
