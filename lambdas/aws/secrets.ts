@@ -49,17 +49,12 @@ function fromEntry(entry: { SecretString?: string | undefined; CreatedDate?: Dat
   return { verdict: parseSecretString(entry.SecretString), createdDate: entry.CreatedDate ?? null, versionId: entry.VersionId ?? null };
 }
 
-export async function readSecret(
-  client: SecretsManagerClient,
-  secretId: string,
-  select: { versionStage?: string; versionId?: string } = {},
-  deadlineMs: number = awsCallDeadlineMs(),
-): Promise<SecretRead> {
+/** The current value of one secret (AWSCURRENT). */
+export async function readSecret(client: SecretsManagerClient, secretId: string, deadlineMs: number = awsCallDeadlineMs()): Promise<SecretRead> {
   try {
     // AWSCURRENT named explicitly: it is the default, but saying so keeps emulators honest too.
-    const stage = select.versionStage ?? (select.versionId ? undefined : 'AWSCURRENT');
     const out = await callWithDeadline((abortSignal) =>
-      client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage, VersionId: select.versionId }), { abortSignal }),
+      client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }), { abortSignal }),
       deadlineMs,
     );
     return fromEntry(out);
@@ -100,7 +95,7 @@ export async function readSecrets(client: SecretsManagerClient, secretIds: reado
         if (awsFault(err).fault === 'throttled') {
           for (const id of chunk) out.set(id, secretReadFailure(id, err));
         } else {
-          await Promise.all(chunk.map(async (id) => out.set(id, await readSecret(client, id, {}, deadlineMs))));
+          await Promise.all(chunk.map(async (id) => out.set(id, await readSecret(client, id, deadlineMs))));
         }
         return;
       }
@@ -116,7 +111,7 @@ export async function readSecrets(client: SecretsManagerClient, secretIds: reado
         else missing.push(id);
       }
       // Neither a value nor an error for it: ask for it on its own rather than guess.
-      await Promise.all(missing.map(async (id) => out.set(id, await readSecret(client, id, {}, deadlineMs))));
+      await Promise.all(missing.map(async (id) => out.set(id, await readSecret(client, id, deadlineMs))));
     }),
   );
   return out;
@@ -128,8 +123,6 @@ export async function readSecrets(client: SecretsManagerClient, secretIds: reado
  */
 export class CachedSecrets {
   private readonly cache = new Map<string, { at: number; value: SecretRead }>();
-  /** API calls made, for the benchmark and the cost model. */
-  calls = 0;
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly ttlMs: number,
@@ -146,7 +139,6 @@ export class CachedSecrets {
       else stale.push(id);
     }
     if (stale.length > 0) {
-      this.calls += Math.ceil(stale.length / SECRETS_PER_BATCH);
       const fresh = await readSecrets(this.client, stale, this.deadlineMs);
       for (const [id, value] of fresh) {
         out.set(id, value);

@@ -14,6 +14,7 @@ import { slackChannel, type SlackConfig } from './slack.js';
 import { teamsChannel, type TeamsConfig } from './teams.js';
 import { telegramChannel, type TelegramConfig } from './telegram.js';
 import { WEBHOOK_SECRET_PREFIX, webhookChannel, type WebhookConfig } from './webhook.js';
+import { isJsonObject, type JsonObject } from '../contract/json.js';
 
 export interface ChannelsSecret {
   readonly slack?: SlackConfig;
@@ -35,7 +36,6 @@ export interface ParsedSecret {
   readonly problems: readonly ConfigProblem[];
 }
 
-type Json = Record<string, unknown>;
 type Check<T> = (value: unknown) => { ok: true; value: T } | { ok: false; problem: string };
 
 const MAX_URL_LENGTH = 2048;
@@ -133,16 +133,15 @@ function unknownField(path: string, key: string, known: readonly string[]): Conf
     : { field: `${path}${name}`, problem: `unknown field${didYouMean(key, known)}; ${list}` };
 }
 
-const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
-function parseSection(name: keyof ChannelsSecret, raw: unknown, problems: ConfigProblem[]): Json | null {
-  if (!isObject(raw)) {
+function parseSection(name: keyof ChannelsSecret, raw: unknown, problems: ConfigProblem[]): JsonObject | null {
+  if (!isJsonObject(raw)) {
     problems.push({ field: name, problem: 'must be an object (leave the section out to disable the channel)' });
     return null;
   }
   const rules: Record<string, FieldRule> = SECTIONS[name];
   const before = problems.length;
-  const out: Json = {};
+  const out: JsonObject = {};
   for (const key of Object.keys(raw)) {
     if (!(key in rules)) problems.push(unknownField(`${name}.`, key, Object.keys(rules)));
   }
@@ -169,10 +168,10 @@ export function parseChannelsSecret(secretJson: string | undefined): ParsedSecre
     // Not the parser's message: V8 quotes the text around the error, which is the secret.
     return { config: {}, problems: [{ field: '(secret)', problem: 'is not valid JSON' }] };
   }
-  if (!isObject(doc)) return { config: {}, problems: [{ field: '(secret)', problem: 'must be a JSON object with one section per channel' }] };
+  if (!isJsonObject(doc)) return { config: {}, problems: [{ field: '(secret)', problem: 'must be a JSON object with one section per channel' }] };
   const problems: ConfigProblem[] = [];
   const names = Object.keys(SECTIONS) as (keyof ChannelsSecret)[];
-  const config: Record<string, Json> = {};
+  const config: Record<string, JsonObject> = {};
   for (const key of Object.keys(doc)) {
     if (!(names as string[]).includes(key)) problems.push(unknownField('', key, names));
   }

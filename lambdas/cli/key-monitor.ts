@@ -63,7 +63,7 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
     const [{ secretsManagerClient, readSecret }, { awsCallDeadlineMs }] = await Promise.all([import('../aws/secrets.js'), import('../aws/aws-calls.js')]);
     const client = secretsManagerClient({ timeoutMs: opts.timeoutMs });
     try {
-      credentials = (await readSecret(client, opts.secretId, {}, awsCallDeadlineMs(opts.timeoutMs))).verdict;
+      credentials = (await readSecret(client, opts.secretId, awsCallDeadlineMs(opts.timeoutMs))).verdict;
     } finally {
       client.destroy();
     }

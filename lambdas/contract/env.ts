@@ -12,7 +12,6 @@ export const ENV = {
   expectedIp: 'EXPECTED_EGRESS_IP',
   timeoutMs: 'CHECK_TIMEOUT_MS',
   secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
-  alertTopicArn: 'ALERT_TOPIC_ARN',
   /** The deployment's name (the stack name): every notification says where it comes from. */
   monitorName: 'MONITOR_NAME',
   /** The CloudWatch dashboard, linked from every notification. */

@@ -1,27 +1,15 @@
 import type { TimedReply } from '../exchange/client.js';
 import { describeReply } from '../exchange/reply.js';
 import { classifyReply } from './diagnosis.js';
-import type { AccountEvidence, CheckResult, Failure } from './types.js';
+import { isJsonObject } from '../contract/json.js';
+import { fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
+import type { AccountEvidence, Failure } from './types.js';
 
 /**
  * The audit beyond Trade: the account behind a key (private/get-accounts) and whether the key can
  * withdraw (private/get-deposit-address, a read that moves nothing but needs the Withdrawal
  * setting). Pure: replies in, check drafts out.
  */
-type Draft = Omit<CheckResult, 'ok' | 'name'>;
-
-const timing = (timed: TimedReply) => ({
-  code: timed.reply.kind === 'answer' ? timed.reply.code : null,
-  httpStatus: timed.reply.kind === 'network' ? null : timed.reply.httpStatus,
-  latencyMs: timed.latencyMs,
-  elapsedMs: timed.totalMs,
-  attempts: timed.attempts,
-});
-
-const NOT_TIMED = { code: null, httpStatus: null, latencyMs: 0, elapsedMs: 0, attempts: 0 } as const;
-export const skippedDraft = (detail: string): Draft => ({ status: 'skip', ...NOT_TIMED, detail });
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Flags come as JSON booleans, sometimes as strings. */
 const flag = (v: unknown): boolean | null => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : null);
 
@@ -30,12 +18,12 @@ const ACCOUNT_LEVEL: ReadonlySet<Failure> = new Set(['API_DISABLED', 'ACCOUNT_SU
 
 /** This key's account from a get-accounts result: this_account names it; the flags live on its entry. */
 export function accountEvidence(result: unknown): AccountEvidence | null {
-  if (!isObject(result)) return null;
-  const self = isObject(result['this_account']) ? result['this_account'] : null;
+  if (!isJsonObject(result)) return null;
+  const self = isJsonObject(result['this_account']) ? result['this_account'] : null;
   const hierarchyRaw = self?.['hierarchy'];
   const hierarchy = hierarchyRaw === 'MASTER' || hierarchyRaw === 'SUB_ACCOUNT' ? hierarchyRaw : null;
-  const master = isObject(result['master_account']) ? result['master_account'] : null;
-  const subs = Array.isArray(result['sub_account_list']) ? (result['sub_account_list'] as unknown[]).filter(isObject) : [];
+  const master = isJsonObject(result['master_account']) ? result['master_account'] : null;
+  const subs = Array.isArray(result['sub_account_list']) ? (result['sub_account_list'] as unknown[]).filter(isJsonObject) : [];
   const uuid = typeof self?.['uuid'] === 'string' ? self['uuid'] : null;
   const entry = (uuid !== null ? [master, ...subs].find((a) => a?.['uuid'] === uuid) : null) ?? (hierarchy !== 'SUB_ACCOUNT' ? master : null);
   if (!entry) return hierarchy ? { hierarchy, enabled: null, tradable: null, suspended: null, terminated: null, derivativesAccess: null, marginAccess: null } : null;
@@ -63,16 +51,16 @@ function describeAccount(a: AccountEvidence): string {
 }
 
 export function interpretAccount(timed: TimedReply, readPassed: boolean, expect: AccountExpectations): Draft {
-  if (!readPassed) return { ...skippedDraft('not conclusive: the signed read did not pass'), ...timing(timed), code: null, httpStatus: null };
+  if (!readPassed) return { ...skipped('not conclusive: the signed read did not pass'), ...fromReply(timed), code: null, httpStatus: null };
   const meaning = classifyReply(timed.reply);
   if (meaning !== 'OK') {
     // An account-level code is a verdict; anything else here only means the details are not available.
-    if (ACCOUNT_LEVEL.has(meaning as Failure)) return { status: 'fail', failure: meaning as Failure, ...timing(timed), detail: describeReply(timed.reply) };
-    return { status: 'warn', ...timing(timed), detail: `account details not available (${describeReply(timed.reply)})` };
+    if (ACCOUNT_LEVEL.has(meaning as Failure)) return { status: 'fail', failure: meaning as Failure, ...fromReply(timed), detail: describeReply(timed.reply) };
+    return { status: 'warn', ...fromReply(timed), detail: `account details not available (${describeReply(timed.reply)})` };
   }
   const account = accountEvidence(timed.reply.kind === 'answer' ? timed.reply.result : undefined);
-  if (!account) return { status: 'warn', ...timing(timed), detail: 'the account answer did not name this key’s account' };
-  const base = { ...timing(timed), account };
+  if (!account) return { status: 'warn', ...fromReply(timed), detail: 'the account answer did not name this key’s account' };
+  const base = { ...fromReply(timed), account };
   const fail = (failure: Failure, why: string): Draft => ({ ...base, status: 'fail', failure, detail: `${why} (${describeAccount(account)})` });
   if (account.terminated) return fail('ACCOUNT_TERMINATED', 'the account is terminated');
   if (account.suspended) return fail('ACCOUNT_SUSPENDED', 'the account is suspended');
@@ -103,7 +91,7 @@ const ago = (ms: number) => (ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_
 
 /** The withdraw check from a verdict: seen now (timed) or carried over from the last daily probe. */
 export function interpretWithdraw(verdict: WithdrawVerdict, expectWithdraw: boolean, now: number, timed: TimedReply | null): Draft {
-  const base = timed ? timing(timed) : NOT_TIMED;
+  const base = timed ? fromReply(timed) : NOT_TIMED;
   const when = timed ? '' : ` (probed ${ago(now - verdict.at)} ago; re-probed once a day)`;
   const seen = timed ? ` (probe: ${describeReply(timed.reply)})` : '';
   if (verdict.allowed === null) {

@@ -10,6 +10,7 @@
 import { MAX_SUBJECT_LENGTH, NOTIFICATION_SCHEMA_VERSION, SEVERITY_EMOJI, type Notification, type NotificationLink } from '../contract/notification.js';
 import { cleanLine, fit } from '../channels/text.js';
 import { displaySafe } from '../exchange/text-safety.js';
+import { isJsonObject, type JsonObject } from '../contract/json.js';
 
 export interface AlarmContext {
   /** MONITOR_NAME: the deployment every notification says it comes from. */
@@ -29,16 +30,14 @@ export type AlarmParse =
   | { readonly kind: 'ignored'; readonly why: string }
   | { readonly kind: 'invalid'; readonly problem: AlarmProblem };
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
-const str = (o: Json, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+const str = (o: JsonObject, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
 
 /** An alarm's own text, once: escapes and controls out, one line, signature-like runs redacted. */
 const safe = (text: string, max: number) => displaySafe(cleanLine(text.slice(0, 20_000)), max);
 
 /** Does this JSON object look like an alarm state change (the Message of the SNS envelope)? */
-export function looksLikeAlarm(doc: unknown): doc is Json {
-  return isObject(doc) && 'AlarmName' in doc && 'NewStateValue' in doc;
+export function looksLikeAlarm(doc: unknown): doc is JsonObject {
+  return isJsonObject(doc) && 'AlarmName' in doc && 'NewStateValue' in doc;
 }
 
 /** `<headline>. <runbook>`: the first sentence, and the rest. A `.` inside an IP or a number does not split. */
@@ -60,7 +59,7 @@ function alarmConsoleLink(alarmArn: string | undefined, alarmName: string): Noti
 
 /** The alarm JSON (the SNS envelope's Message, already parsed) as a Notification. */
 export function alarmToNotification(alarm: unknown, context: AlarmContext): AlarmParse {
-  if (!isObject(alarm)) return { kind: 'invalid', problem: { problem: 'the alarm message is not a JSON object' } };
+  if (!isJsonObject(alarm)) return { kind: 'invalid', problem: { problem: 'the alarm message is not a JSON object' } };
   const name = str(alarm, 'AlarmName');
   const state = str(alarm, 'NewStateValue');
   const changed = str(alarm, 'StateChangeTime');

@@ -8,6 +8,8 @@ import { keyPrefix, redact, type CredentialsVerdict } from './credentials.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
 import type { ExchangePort } from './ports.js';
 import type { BalanceEvidence, CheckName, CheckResult, CheckSite, Credentials, Failure, Report } from './types.js';
+import { isJsonObject } from '../contract/json.js';
+import { fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
 
 export interface CheckInput {
   readonly credentials: CredentialsVerdict;
@@ -43,21 +45,8 @@ export const WITHDRAW_PROBE_CURRENCY = 'BTC';
 export const SKEW_WARN_MS = 30_000;
 export const TICKER_INSTRUMENT = 'BTC_USD';
 
-type Draft = Omit<CheckResult, 'ok' | 'name'>;
-
 function finish(name: CheckName, draft: Draft): CheckResult {
   return { name, ok: draft.status === 'skip' ? null : draft.status !== 'fail', ...draft };
-}
-
-function fromReply(timed: TimedReply): Pick<CheckResult, 'code' | 'httpStatus' | 'latencyMs' | 'elapsedMs' | 'attempts'> {
-  const { reply } = timed;
-  return {
-    code: reply.kind === 'answer' ? reply.code : null,
-    httpStatus: reply.kind === 'network' ? null : reply.httpStatus,
-    latencyMs: timed.latencyMs,
-    elapsedMs: timed.totalMs,
-    attempts: timed.attempts,
-  };
 }
 
 /** A failed exchange call as a check result. */
@@ -66,8 +55,6 @@ function failed(timed: TimedReply, failure: Failure, why?: string): Draft {
   return { status: 'fail', failure, detail: why ? `${why} (${seen})` : seen, ...fromReply(timed) };
 }
 
-const NOT_TIMED = { code: null, httpStatus: null, latencyMs: 0, elapsedMs: 0, attempts: 0 } as const;
-const skipped = (detail: string): Draft => ({ status: 'skip', ...NOT_TIMED, detail });
 
 export function credentialsCheck(verdict: CredentialsVerdict): Draft {
   if (!verdict.ok) {
@@ -98,7 +85,6 @@ function numberish(value: unknown): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Server time from the ticker's `t` and the Date header. Both can only lag the server's clock (a
@@ -106,8 +92,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function estimateSkewMs(reply: ExchangeReply, localMidpointMs: number): number | null {
   if (reply.kind !== 'answer') return null;
-  const data = isObject(reply.result) ? reply.result['data'] : undefined;
-  const first = Array.isArray(data) && isObject(data[0]) ? data[0] : undefined;
+  const data = isJsonObject(reply.result) ? reply.result['data'] : undefined;
+  const first = Array.isArray(data) && isJsonObject(data[0]) ? data[0] : undefined;
   const tickerTime = numberish(first?.['t']);
   const dateTime = reply.dateHeader ? Date.parse(reply.dateHeader) : NaN;
   const candidates = [tickerTime, Number.isFinite(dateTime) ? dateTime : null].filter((t): t is number => t !== null);
@@ -120,35 +106,34 @@ export function formatSkew(ms: number): string {
   const shown = (Math.abs(ms) / 1000).toFixed(1);
   return `${ms >= 0 || Number(shown) === 0 ? '+' : '−'}${shown} s`;
 }
-const seconds = formatSkew;
 
 async function publicApiCheck(input: CheckInput): Promise<Draft> {
   const timed = await input.exchange.publicGet('public/get-tickers', { instrument_name: TICKER_INSTRUMENT });
   const meaning = classifyReply(timed.reply);
   if (isFailure(meaning)) return failed(timed, meaning);
   const result = timed.reply.kind === 'answer' ? timed.reply.result : undefined;
-  if (!isObject(result) || !Array.isArray(result['data'])) return failed(timed, 'UNEXPECTED_RESPONSE', 'the ticker answer carries no data list');
+  if (!isJsonObject(result) || !Array.isArray(result['data'])) return failed(timed, 'UNEXPECTED_RESPONSE', 'the ticker answer carries no data list');
   const skew = estimateSkewMs(timed.reply, timed.midpointMs);
   const base = { ...fromReply(timed), ...(skew === null ? {} : { clockSkewMs: skew }) };
   if (skew === null) return { ...base, status: 'pass', detail: `${TICKER_INSTRUMENT} ticker answered; clock skew unknown` };
   if (Math.abs(skew) > SKEW_WARN_MS) {
-    return { ...base, status: 'warn', detail: `clock skew ${seconds(skew)}: near the exchange’s 60 s nonce limit, sync NTP` };
+    return { ...base, status: 'warn', detail: `clock skew ${formatSkew(skew)}: near the exchange’s 60 s nonce limit, sync NTP` };
   }
-  return { ...base, status: 'pass', detail: `${TICKER_INSTRUMENT} ticker answered; clock skew ${seconds(skew)}` };
+  return { ...base, status: 'pass', detail: `${TICKER_INSTRUMENT} ticker answered; clock skew ${formatSkew(skew)}` };
 }
 
 /** Portfolio evidence from private/user-balance, or why the answer is not a balance list. */
 export function balanceEvidence(result: unknown): { readonly evidence: BalanceEvidence } | { readonly problem: string } {
-  if (!isObject(result) || !Array.isArray(result['data'])) return { problem: 'the balance answer carries no data list' };
+  if (!isJsonObject(result) || !Array.isArray(result['data'])) return { problem: 'the balance answer carries no data list' };
   const positions: unknown[] = [];
   for (const account of result['data'] as unknown[]) {
-    if (!isObject(account)) return { problem: 'the balance list holds an entry that is not an account object' };
+    if (!isJsonObject(account)) return { problem: 'the balance list holds an entry that is not an account object' };
     const balances = account['position_balances'];
     if (balances === undefined) continue;
     if (!Array.isArray(balances)) return { problem: 'position_balances is not a list' };
     positions.push(...balances);
   }
-  if (positions.some((p) => !isObject(p))) return { problem: 'the balance list holds an entry that is not a balance object' };
+  if (positions.some((p) => !isJsonObject(p))) return { problem: 'the balance list holds an entry that is not a balance object' };
   const values = (positions as Record<string, unknown>[]).map((p) => numberish(p['market_value']) ?? 0);
   return {
     evidence: {
@@ -253,7 +238,7 @@ export async function runChecks(input: CheckInput): Promise<Report> {
   const withdraw = creds ? await withdrawCheck(input, creds, read, account) : noCreds;
   const readDetail =
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined
-      ? `${read.detail} (clock skew measured against the exchange: ${seconds(publicApi.clockSkewMs)})`
+      ? `${read.detail} (clock skew measured against the exchange: ${formatSkew(publicApi.clockSkewMs)})`
       : read.detail;
   const sensitive = creds ? [creds.apiKey, creds.apiSecret] : [];
   const checks = [

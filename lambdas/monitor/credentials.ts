@@ -106,6 +106,4 @@ export function keyPrefix(apiKey: string | undefined | null): string | null {
 }
 
 /** A last guard on text leaving the process: no trace of the key or secret beyond 4 characters. */
-export function redact(text: string, sensitive: readonly (string | undefined | null)[]): string {
-  return redactSecrets(text, sensitive);
-}
+export { redactSecrets as redact };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { displaySafe } from '../exchange/text-safety.js';
 import type { MaintenanceWindow } from './incident-rules.js';
+import { isJsonObject } from '../contract/json.js';
 
 /**
  * The exchange's system announcements (`public/get-announcements?category=system`) as maintenance
@@ -9,7 +10,6 @@ import type { MaintenanceWindow } from './incident-rules.js';
  */
 export const ANNOUNCEMENT_QUERY = 'category=system';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function millis(v: unknown): number | null {
   const num = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
@@ -17,7 +17,7 @@ function millis(v: unknown): number | null {
 }
 
 function impacted(params: unknown): string[] {
-  if (!isObject(params)) return [];
+  if (!isJsonObject(params)) return [];
   return Object.entries(params)
     .filter(([, v]) => typeof v === 'string' && v.toUpperCase() !== 'BAU')
     .map(([k, v]) => `${displaySafe(k.replace(/_impacted$/, '').replace(/_/g, ' '), 40)}: ${displaySafe(String(v), 20)}`)
@@ -33,10 +33,10 @@ export function parseAnnouncements(text: string | null, now: number): Maintenanc
   } catch {
     return null;
   }
-  if (!isObject(json) || Number(json['code']) !== 0 || !isObject(json['result']) || !Array.isArray(json['result']['data'])) return null;
+  if (!isJsonObject(json) || Number(json['code']) !== 0 || !isJsonObject(json['result']) || !Array.isArray(json['result']['data'])) return null;
   const windows: MaintenanceWindow[] = [];
   for (const item of json['result']['data'] as unknown[]) {
-    if (!isObject(item)) continue;
+    if (!isJsonObject(item)) continue;
     if (item['category'] !== undefined && item['category'] !== 'system') continue;
     const start = millis(item['start_time']);
     const end = millis(item['end_time']);

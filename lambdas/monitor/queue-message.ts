@@ -7,6 +7,7 @@
 import { NOTIFICATION_SCHEMA_VERSION, type Notification, type NotificationFact, type NotificationKind, type Severity } from '../contract/notification.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { alarmToNotification, looksLikeAlarm, type AlarmContext } from './alarm-notification.js';
+import { isJsonObject, type JsonObject } from '../contract/json.js';
 
 /** SQS's classic message size limit; our producers stay under it, so anything larger is not ours. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -35,8 +36,6 @@ const KINDS: readonly NotificationKind[] = [
 ];
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'resolved', 'info'];
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
 
@@ -47,17 +46,17 @@ export class InvalidNotification extends Error {
   }
 }
 
-function stringField(doc: Json, field: string): string {
+function stringField(doc: JsonObject, field: string): string {
   const value = doc[field];
   if (typeof value !== 'string') throw new InvalidNotification(`${field} must be a string`);
   return value;
 }
 
-function pairs(doc: Json, field: string, keys: readonly [string, string]): { [k: string]: string }[] {
+function pairs(doc: JsonObject, field: string, keys: readonly [string, string]): { [k: string]: string }[] {
   const value = doc[field];
   if (!Array.isArray(value)) throw new InvalidNotification(`${field} must be an array`);
   return value.map((item, i) => {
-    if (!isObject(item) || typeof item[keys[0]] !== 'string' || typeof item[keys[1]] !== 'string') {
+    if (!isJsonObject(item) || typeof item[keys[0]] !== 'string' || typeof item[keys[1]] !== 'string') {
       throw new InvalidNotification(`${field}[${i}] must be an object with string ${keys[0]} and ${keys[1]}`);
     }
     return { [keys[0]]: item[keys[0]] as string, [keys[1]]: item[keys[1]] as string };
@@ -69,7 +68,7 @@ function pairs(doc: Json, field: string, keys: readonly [string, string]): { [k:
  * known fields are kept (a newer producer's extra fields are dropped, not passed to channels).
  */
 export function validateNotification(doc: unknown): Notification {
-  if (!isObject(doc)) throw new InvalidNotification('must be a JSON object');
+  if (!isJsonObject(doc)) throw new InvalidNotification('must be a JSON object');
   if (doc['schemaVersion'] !== NOTIFICATION_SCHEMA_VERSION) throw new InvalidNotification(`schemaVersion must be ${NOTIFICATION_SCHEMA_VERSION}`);
   const id = stringField(doc, 'id');
   if (id.trim() === '' || CONTROL.test(id) || Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) {
@@ -83,8 +82,8 @@ export function validateNotification(doc: unknown): Notification {
   if (fix !== null && typeof fix !== 'string') throw new InvalidNotification('fix must be a string or null');
   const scope = doc['scope'];
   let parsedScope: Notification['scope'];
-  if (isObject(scope) && scope['type'] === 'monitor') parsedScope = { type: 'monitor' };
-  else if (isObject(scope) && scope['type'] === 'key' && typeof scope['key'] === 'string') parsedScope = { type: 'key', key: scope['key'] };
+  if (isJsonObject(scope) && scope['type'] === 'monitor') parsedScope = { type: 'monitor' };
+  else if (isJsonObject(scope) && scope['type'] === 'key' && typeof scope['key'] === 'string') parsedScope = { type: 'key', key: scope['key'] };
   else throw new InvalidNotification('scope must be {"type":"monitor"} or {"type":"key","key":"<name>"}');
   return {
     schemaVersion: NOTIFICATION_SCHEMA_VERSION,
@@ -112,11 +111,11 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 /** The SNS envelope an SQS subscription receives when raw message delivery is off. */
-function isSnsEnvelope(doc: Json): boolean {
+function isSnsEnvelope(doc: JsonObject): boolean {
   return typeof doc['Type'] === 'string' && typeof doc['TopicArn'] === 'string' && 'Message' in doc;
 }
 
-function fromSns(envelope: Json, context: AlarmContext): QueueMessage {
+function fromSns(envelope: JsonObject, context: AlarmContext): QueueMessage {
   const type = envelope['Type'];
   if (type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation') return { kind: 'ignored', why: `SNS ${type} (the stack subscribes the queue itself)` };
   if (type !== 'Notification') return { kind: 'invalid', problem: 'SNS envelope of an unknown Type' };
@@ -143,7 +142,7 @@ export function parseQueueMessage(body: string, context: AlarmContext): QueueMes
   const parsed = parseJson(body.replace(/^\uFEFF/, ''));
   if (!parsed.ok) return { kind: 'invalid', problem: 'body is not JSON' };
   const doc = parsed.value;
-  if (!isObject(doc)) return { kind: 'invalid', problem: 'body is not a JSON object' };
+  if (!isJsonObject(doc)) return { kind: 'invalid', problem: 'body is not a JSON object' };
   if (isSnsEnvelope(doc)) return fromSns(doc, context);
   // An alarm topic subscribed with raw message delivery on: the alarm JSON itself.
   if (looksLikeAlarm(doc)) return fromAlarm(doc, context);

@@ -30,7 +30,6 @@ export interface RuntimeConfig {
   readonly expectedIps: readonly string[];
   readonly timeoutMs: number;
   readonly secretCacheTtlMs: number;
-  readonly alertTopicArn: string | null;
   /** Leave through a forward proxy; its token is read from the named secret, never from the environment. */
   readonly proxy: { readonly url: string; readonly tokenSecretId: string | null } | null;
 }
@@ -116,7 +115,6 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     expectedIps: (env[ENV.expectedIp] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     timeoutMs: positiveInt(env, ENV.timeoutMs, DEFAULT_TIMEOUT_MS),
     secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlMs, 30_000),
-    alertTopicArn: env[ENV.alertTopicArn] || null,
     proxy: proxyConfig(env),
   };
 }

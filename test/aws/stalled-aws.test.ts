@@ -8,7 +8,7 @@ describe('a Secrets Manager endpoint that accepts connections and never answers'
   it('ends a single read within its deadline, as a typed timeout, instead of hanging', async () => {
     const client = secretsManagerClient({ timeoutMs: 300 });
     const started = Date.now();
-    const read = await readSecret(client, 'k', {}, 1_000);
+    const read = await readSecret(client, 'k', 1_000);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(read.verdict).toMatchObject({ ok: false, failure: 'SECRET_STORE_UNAVAILABLE', secretFault: 'timeout' });
     client.destroy();

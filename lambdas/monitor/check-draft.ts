@@ -1,0 +1,22 @@
+import type { TimedReply } from '../exchange/client.js';
+import type { CheckResult } from './types.js';
+
+/** A check's result before it gets its name: what every check function returns. */
+export type Draft = Omit<CheckResult, 'ok' | 'name'>;
+
+/** The timing and codes of an exchange call, as a check reports them. */
+export function fromReply(timed: TimedReply): Pick<CheckResult, 'code' | 'httpStatus' | 'latencyMs' | 'elapsedMs' | 'attempts'> {
+  const { reply } = timed;
+  return {
+    code: reply.kind === 'answer' ? reply.code : null,
+    httpStatus: reply.kind === 'network' ? null : reply.httpStatus,
+    latencyMs: timed.latencyMs,
+    elapsedMs: timed.totalMs,
+    attempts: timed.attempts,
+  };
+}
+
+export const NOT_TIMED = { code: null, httpStatus: null, latencyMs: 0, elapsedMs: 0, attempts: 0 } as const;
+
+/** A check that did not run, or whose answer proves nothing: `ok` null, never counted as passed. */
+export const skipped = (detail: string): Draft => ({ status: 'skip', ...NOT_TIMED, detail });
