@@ -3,6 +3,7 @@ import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { alertsReachSomeone, checkContextKeys, ConfigError, loadConfig, type MonitorConfig } from './config.js';
 import { MonitorStack } from './monitor-stack.js';
+import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack.js';
 
 const app = new App();
 let config: MonitorConfig;
@@ -15,7 +16,7 @@ try {
   process.exit(1);
 }
 // Environment-agnostic on purpose: synth needs no AWS account, and no AZ lookups.
-const stack = new MonitorStack(app, 'ExchangeKeyMonitor', {
+const stack = new MonitorStack(app, DEFAULT_STACK_NAME, {
   config,
   description: 'exchange-key-monitor: scheduled Crypto.com Exchange API key checks from a fixed egress IP, incidents to your channels',
 });

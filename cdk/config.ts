@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { DEFAULT_INCIDENT_POLICY as D, DEFAULT_SCHEDULE_MINUTES } from '../lambdas/contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../lambdas/contract/endpoints.js';
 import { DEFAULT_NAMESPACE } from '../lambdas/contract/service.js';
 import { checkBaseUrl } from '../lambdas/exchange/base-url.js';
@@ -340,7 +341,7 @@ export function loadConfig(get: Lookup): MonitorConfig {
     throw new ConfigError('metricsNamespace', 'letters, digits and . _ / # : - only');
   }
   const exchangeBaseUrl = baseUrl(get);
-  const scheduleMinutes = int(get, 'scheduleMinutes', 5, 1, 1440);
+  const scheduleMinutes = int(get, 'scheduleMinutes', DEFAULT_SCHEDULE_MINUTES, 1, 1440);
   return {
     keys: keys(get),
     scheduleMinutes,
@@ -351,11 +352,11 @@ export function loadConfig(get: Lookup): MonitorConfig {
     egress: egress(get),
     metricsNamespace: (namespace as string | undefined) || DEFAULT_NAMESPACE,
     incidents: {
-      openAfterRuns: int(get, 'openAfterRuns', 2, 1, 100),
-      resolveAfterRuns: int(get, 'resolveAfterRuns', 1, 1, 100),
-      remindEveryHours: int(get, 'remindEveryHours', 4, 0, 24 * 30),
-      historyDays: int(get, 'historyDays', 30, 1, 400),
-      keyMaxAgeDays: int(get, 'keyMaxAgeDays', 90, 0, 3650),
+      openAfterRuns: int(get, 'openAfterRuns', D.openAfterRuns, 1, 100),
+      resolveAfterRuns: int(get, 'resolveAfterRuns', D.resolveAfterRuns, 1, 100),
+      remindEveryHours: int(get, 'remindEveryHours', D.remindEveryHours, 0, 24 * 30),
+      historyDays: int(get, 'historyDays', D.historyDays, 1, 400),
+      keyMaxAgeDays: int(get, 'keyMaxAgeDays', D.keyMaxAgeDays, 0, 3650),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { SECRETS_PER_BATCH } from '../lambdas/contract/defaults.js';
+import { DEFAULT_INCIDENT_POLICY, SECRETS_PER_BATCH } from '../lambdas/contract/defaults.js';
 import { DIMENSION, METRIC } from '../lambdas/contract/metrics.js';
 import { SERVICE_NAME } from '../lambdas/contract/service.js';
 import { DIAGNOSES } from '../lambdas/monitor/types.js';
@@ -56,7 +56,7 @@ export const PRICES = {
 export const ASSUMPTIONS = {
   hoursPerMonth: 730,
   /** History items live historyDays (the stack's default: 30), plus DynamoDB's TTL lag (typically within 2 days: estimate). */
-  historyDays: 30,
+  historyDays: DEFAULT_INCIDENT_POLICY.historyDays,
   ttlLagDays: 2,
   /** The check log group's retention (monitor-function.ts: one month). */
   logRetentionDays: 30,

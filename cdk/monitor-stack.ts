@@ -6,28 +6,14 @@ import type { MonitorConfig } from './config.js';
 import type { MonitorEgress } from './constructs/egress-network.js';
 import { ExchangeKeyMonitor } from './constructs/exchange-key-monitor.js';
 import { CREATED_SECRET_PREFIX } from './constructs/secret-access.js';
+import { OUTPUTS } from '../lambdas/contract/stack.js';
+
+export { OUTPUTS };
 
 export interface MonitorStackProps extends StackProps {
   readonly config: MonitorConfig;
 }
 
-/** The names `key-monitor status | mute | test-alert | rotate` look up in the stack's outputs. */
-export const OUTPUTS = {
-  egressIps: 'EgressIps',
-  alertTopicArn: 'AlertTopicArn',
-  notificationQueueUrl: 'NotificationQueueUrl',
-  deadLetterQueueArn: 'DeadLetterQueueArn',
-  stateTableName: 'StateTableName',
-  channelsSecretName: 'ChannelsSecretName',
-  chatbotTopicArn: 'ChatbotTopicArn',
-  checkFunctionName: 'CheckFunctionName',
-  rotationFunctionArn: 'RotationFunctionArn',
-  dashboardUrl: 'DashboardUrl',
-  scheduleMinutes: 'ScheduleMinutes',
-  vpcId: 'VpcId',
-  privateSubnetIds: 'PrivateSubnetIds',
-  botSecurityGroupId: 'BotSecurityGroupId',
-} as const;
 
 /**
  * The standalone app: the ExchangeKeyMonitor construct configured from cdk.json / -c context, plus

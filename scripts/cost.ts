@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { README, writeSections } from './readme-sections.js';
 import { COST_MODES, costModel, costTableMarkdown, CostInputError, MODE_LABELS, quantity, unitPrice, usd, type CostMode, type CostResult } from '../cdk/cost-model.js';
+import { DEFAULT_INCIDENT_POLICY, DEFAULT_SCHEDULE_MINUTES } from '../lambdas/contract/defaults.js';
 
 
 class UsageError extends Error {}
@@ -47,8 +48,8 @@ function parse(argv: string[]) {
     markdown: values.markdown ?? false,
     writeReadme: values['write-readme'] ?? false,
     keys: wholeNumber('keys', values.keys, 1),
-    scheduleMinutes: wholeNumber('schedule', values.schedule, 5),
-    historyDays: wholeNumber('history-days', values['history-days'], 30),
+    scheduleMinutes: wholeNumber('schedule', values.schedule, DEFAULT_SCHEDULE_MINUTES),
+    historyDays: wholeNumber('history-days', values['history-days'], DEFAULT_INCIDENT_POLICY.historyDays),
     mode: mode as CostMode,
   };
 }

@@ -22,14 +22,17 @@ import { notificationLinks } from '../lambdas/monitor/links.js';
 import { parseAnnouncements } from '../lambdas/monitor/maintenance.js';
 import type { Diagnosis } from '../lambdas/monitor/types.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../lambdas/sandbox/exchange.js';
+import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack.js';
+import { DEFAULT_INCIDENT_POLICY } from '../lambdas/contract/defaults.js';
 
 const IP = '203.0.113.7';
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const MIN = 60_000;
-const STACK = 'ExchangeKeyMonitor';
+const STACK = DEFAULT_STACK_NAME;
 // As the stack builds it (exchange-key-monitor.ts → dashboardUrl).
-const DASHBOARD = 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/ExchangeKeyMonitor';
-const POLICY: IncidentPolicy = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 };
+const DASHBOARD = `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/${STACK}`;
+// The deployed defaults.
+const POLICY: IncidentPolicy = { ...DEFAULT_INCIDENT_POLICY, remindEveryMs: DEFAULT_INCIDENT_POLICY.remindEveryHours * 60 * MIN };
 const MESSAGES: MessageContext = {
   source: STACK,
   expectedIps: [IP],

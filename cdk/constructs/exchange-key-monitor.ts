@@ -7,7 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../lambdas/contract/defaults.js';
+import { DEFAULT_INCIDENT_POLICY, DEFAULT_SCHEDULE_MINUTES, DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../lambdas/contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL } from '../../lambdas/contract/endpoints.js';
 import { ENV } from '../../lambdas/contract/env.js';
 import { METRIC } from '../../lambdas/contract/metrics.js';
@@ -42,7 +42,7 @@ export interface ExchangeKeyMonitorProps {
   readonly incidents?: Partial<IncidentConfig>;
 }
 
-export const DEFAULT_INCIDENTS: IncidentConfig = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryHours: 4, historyDays: 30, keyMaxAgeDays: 90 };
+export const DEFAULT_INCIDENTS: IncidentConfig = DEFAULT_INCIDENT_POLICY;
 const DEFAULT_ALERTS: AlertsConfig = { emails: [], slack: null, teams: null, channelsSecretName: null };
 
 /**
@@ -66,7 +66,7 @@ export class ExchangeKeyMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ExchangeKeyMonitorProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const scheduleMinutes = props.scheduleMinutes ?? 5;
+    const scheduleMinutes = props.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES;
     const period = Duration.minutes(scheduleMinutes);
     const incidents = { ...DEFAULT_INCIDENTS, ...props.incidents };
     const alerts = { ...DEFAULT_ALERTS, ...props.alerts };

@@ -6,6 +6,7 @@ import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
 import type { ProxySettings } from '../exchange/proxy.js';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { closest } from '../contract/did-you-mean.js';
+import { DEFAULT_STACK_NAME } from '../contract/stack.js';
 
 /** Bad input: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -287,7 +288,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     throw new UsageError(`--${foreignOption} is ${owner ? `a ${owner} option` : 'not an option here'}; ${name} takes ${ACCEPTS[name].map((o) => `--${o}`).join(', ')}`);
   }
   const stackOptions = () => ({
-    stack: values.stack ?? (env['KEY_MONITOR_STACK'] || 'ExchangeKeyMonitor'),
+    stack: values.stack ?? (env['KEY_MONITOR_STACK'] || DEFAULT_STACK_NAME),
     timeoutMs: wholeNumber(values['timeout-ms'], '--timeout-ms', DEFAULT_TIMEOUT_MS, 50, 120_000),
   });
   if (name === 'status') return { command: 'status', json: values.json ?? false, ...stackOptions() };
@@ -308,7 +309,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
       file: values.file,
       waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', DEFAULT_WAIT_SECONDS, 0, 3600),
       rotationFunction: values['rotation-function'] ?? (env['KEY_MONITOR_ROTATION_FUNCTION'] || undefined),
-      stack: values.stack ?? (env['KEY_MONITOR_STACK'] || 'ExchangeKeyMonitor'),
+      stack: values.stack ?? (env['KEY_MONITOR_STACK'] || DEFAULT_STACK_NAME),
     };
   }
 

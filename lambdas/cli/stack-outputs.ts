@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { awsClientOptions, awsFault, callWithDeadline } from '../aws/aws-calls.js';
+import { OUTPUTS } from '../contract/stack.js';
 
 /** The deployed stack's outputs, as `key-monitor status | mute | unmute | test-alert` need them. */
 export interface DeployedMonitor {
@@ -15,7 +16,6 @@ export interface DeployedMonitor {
   readonly scheduleMinutes: number | null;
 }
 
-export const DEFAULT_STACK = 'ExchangeKeyMonitor';
 
 export class StackLookupError extends Error {
   override readonly name = 'StackLookupError';
@@ -27,19 +27,21 @@ export async function findDeployedMonitor(stackName: string, timeoutMs: number):
     const res = await callWithDeadline((abortSignal) => cf.send(new DescribeStacksCommand({ StackName: stackName }), { abortSignal }));
     const outputs = new Map((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
     const get = (k: string) => outputs.get(k) || null;
-    const stateTable = get('StateTableName');
-    const queueUrl = get('NotificationQueueUrl');
-    if (!stateTable || !queueUrl) throw new StackLookupError(`stack ${stackName} has no StateTableName/NotificationQueueUrl outputs: is it an exchange-key-monitor stack of this version? (redeploy it)`);
+    const stateTable = get(OUTPUTS.stateTableName);
+    const queueUrl = get(OUTPUTS.notificationQueueUrl);
+    if (!stateTable || !queueUrl) {
+      throw new StackLookupError(`stack ${stackName} has no ${OUTPUTS.stateTableName}/${OUTPUTS.notificationQueueUrl} outputs: is it an exchange-key-monitor stack of this version? (redeploy it)`);
+    }
     return {
       stackName,
       stateTable,
       queueUrl,
-      alertTopicArn: get('AlertTopicArn'),
-      chatbotTopicArn: get('ChatbotTopicArn'),
-      channelsSecretName: get('ChannelsSecretName'),
-      dashboardUrl: get('DashboardUrl'),
-      rotationFunctionArn: get('RotationFunctionArn'),
-      scheduleMinutes: Number(get('ScheduleMinutes')) || null,
+      alertTopicArn: get(OUTPUTS.alertTopicArn),
+      chatbotTopicArn: get(OUTPUTS.chatbotTopicArn),
+      channelsSecretName: get(OUTPUTS.channelsSecretName),
+      dashboardUrl: get(OUTPUTS.dashboardUrl),
+      rotationFunctionArn: get(OUTPUTS.rotationFunctionArn),
+      scheduleMinutes: Number(get(OUTPUTS.scheduleMinutes)) || null,
     };
   } catch (err) {
     if (err instanceof StackLookupError) throw err;

@@ -9,6 +9,7 @@ import type { StatusOptions } from './args.js';
 import { JSON_SCHEMA_VERSION } from './format.js';
 import type { Io } from './key-monitor.js';
 import { findDeployedMonitor } from './stack-outputs.js';
+import { DEFAULT_SCHEDULE_MINUTES } from '../contract/defaults.js';
 
 /** What `key-monitor status` shows for one key (also its --json shape). */
 export interface KeyStatus {
@@ -129,7 +130,7 @@ export async function statusCommand(opts: StatusOptions, io: Io, now: () => numb
   const names = await store.knownKeys();
   const [{ keys, monitor }, recent] = await Promise.all([store.load(names), store.recentIncidents()]);
   // A stack from before the ScheduleMinutes output: assume the default schedule.
-  const report = buildStatus(deployed.stackName, new Map([...keys].map(([k, v]) => [k, v.state])), names, monitor.state, recent, now(), deployed.scheduleMinutes ?? 5);
+  const report = buildStatus(deployed.stackName, new Map([...keys].map(([k, v]) => [k, v.state])), names, monitor.state, recent, now(), deployed.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES);
   io.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, now()));
   // 0 only with evidence: every key checked recently and OK. A key never checked, or not checked for
   // three runs (the monitor stopped), is not "all healthy".

@@ -3,6 +3,12 @@
  * here, so a default is written once. No imports: everything may depend on this file.
  */
 
+/** How often keys are checked, in minutes (context `scheduleMinutes`). */
+export const DEFAULT_SCHEDULE_MINUTES = 5;
+
+/** When incidents open, resolve and remind, and how long history is kept (context settings of the same names). */
+export const DEFAULT_INCIDENT_POLICY = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryHours: 4, historyDays: 30, keyMaxAgeDays: 90 } as const;
+
 /** Per exchange request: connect, response headers and body each (undici's own default is 300 s). */
 export const DEFAULT_TIMEOUT_MS = 5_000;
 

@@ -11,8 +11,14 @@ export const METRIC = {
   exchangeLatency: 'ExchangeLatency',
   /** Dimension Diagnosis; emitted only for diagnoses seen in a run. */
   unhealthyKeys: 'UnhealthyKeys',
+  /** The notifier: a notification went out on a channel. */
   deliveriesSent: 'DeliveriesSent',
+  /** A channel refused a notification for good (given up, recorded, not retried). */
   deliveriesFailed: 'DeliveriesFailed',
+  /** A channel asked to be tried again later; the message was returned to the queue. */
+  deliveriesRetried: 'DeliveriesRetried',
+  /** A queue message that is no notification or alarm, dropped (it would fail forever). */
+  messagesRejected: 'MessagesRejected',
   /** The rotation Lambda refused a staged key (a verdict, not a fault): subtracted from its errors. */
   rotationsRefused: 'RotationsRefused',
 } as const;

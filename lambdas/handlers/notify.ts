@@ -16,7 +16,7 @@ import { buildChannels } from '../channels/config.js';
 import type { Channel } from '../channels/channel.js';
 import { createHttpSender } from '../channels/deliver.js';
 import { sendNotification, type SendPorts } from '../channels/send.js';
-import { DELIVERY_METRIC } from '../contract/delivery-metrics.js';
+import { METRIC } from '../contract/metrics.js';
 import { ENV } from '../contract/env.js';
 import { deliverNotification, redeliveryDelaySeconds, type DeliveryLedger } from '../monitor/deliver-notification.js';
 import { bodyExcerpt, parseQueueMessage } from '../monitor/queue-message.js';
@@ -28,6 +28,7 @@ import { logger, metrics } from '../aws/powertools.js';
 import { secretsManagerClient } from '../aws/secrets.js';
 import { SnsPublisher, snsClient } from '../aws/sns-publish.js';
 import { lazily } from './lazily.js';
+import { SERVICE_NAME } from '../contract/service.js';
 
 export interface NotifyDeps {
   /** MONITOR_NAME: every notification and User-Agent says which deployment it comes from. */
@@ -128,10 +129,10 @@ export async function notifyBatch(event: SQSEvent, deps: NotifyDeps): Promise<SQ
       }
     }),
   );
-  metrics.addMetric(DELIVERY_METRIC.sent, MetricUnit.Count, counts.sent);
-  metrics.addMetric(DELIVERY_METRIC.failed, MetricUnit.Count, counts.failed);
-  metrics.addMetric(DELIVERY_METRIC.retried, MetricUnit.Count, counts.retried);
-  metrics.addMetric(DELIVERY_METRIC.rejected, MetricUnit.Count, counts.rejected);
+  metrics.addMetric(METRIC.deliveriesSent, MetricUnit.Count, counts.sent);
+  metrics.addMetric(METRIC.deliveriesFailed, MetricUnit.Count, counts.failed);
+  metrics.addMetric(METRIC.deliveriesRetried, MetricUnit.Count, counts.retried);
+  metrics.addMetric(METRIC.messagesRejected, MetricUnit.Count, counts.rejected);
   return { batchItemFailures: failures.filter((f): f is SQSBatchItemFailure => f !== null) };
 }
 
@@ -143,7 +144,7 @@ const defaultDeps = lazily((): NotifyDeps => {
   const sns = new SnsPublisher(snsClient());
   const http = createHttpSender();
   return {
-    source: optional(env[ENV.monitorName]) ?? 'exchange-key-monitor',
+    source: optional(env[ENV.monitorName]) ?? SERVICE_NAME,
     dashboardUrl: optional(env[ENV.dashboardUrl]),
     emailTopicArn: optional(env[ENV.emailTopicArn]),
     chatbotTopicArn: optional(env[ENV.chatbotTopicArn]),

@@ -11,6 +11,7 @@ import { MAX_SUBJECT_LENGTH, NOTIFICATION_SCHEMA_VERSION, SEVERITY_EMOJI, type N
 import { cleanLine, fit } from '../channels/text.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { isJsonObject, type JsonObject } from '../contract/json.js';
+import { SERVICE_NAME } from '../contract/service.js';
 
 export interface AlarmContext {
   /** MONITOR_NAME: the deployment every notification says it comes from. */
@@ -71,7 +72,7 @@ export function alarmToNotification(alarm: unknown, context: AlarmContext): Alar
 
   const firing = state === 'ALARM';
   const alarmName = safe(name, 255);
-  const source = safe(context.source, 128) || 'exchange-key-monitor';
+  const source = safe(context.source, 128) || SERVICE_NAME;
   const { headline: rawHeadline, runbook } = splitDescription(str(alarm, 'AlarmDescription') ?? '');
   const headline = safe(rawHeadline, MAX_SUBJECT_LENGTH) || alarmName;
   const fix = firing && runbook ? safe(runbook, 1_000) || null : null;

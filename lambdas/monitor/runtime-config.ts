@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
+import { DEFAULT_INCIDENT_POLICY, DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
 import { ENV } from '../contract/env.js';
 import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
+import { SERVICE_NAME } from '../contract/service.js';
 
 /**
  * The check and rotation Lambdas' configuration: small values from environment variables the CDK
@@ -169,12 +170,12 @@ export function loadIncidentConfig(env: NodeJS.ProcessEnv): IncidentRuntimeConfi
   return {
     table,
     queueUrl,
-    openAfterRuns: positiveInt(env, ENV.openAfterRuns, 2),
-    resolveAfterRuns: positiveInt(env, ENV.resolveAfterRuns, 1),
-    remindEveryHours: wholeNumber(env, ENV.remindEveryHours, 4),
-    historyDays: positiveInt(env, ENV.historyDays, 30),
-    keyMaxAgeDays: wholeNumber(env, ENV.keyMaxAgeDays, 90),
-    monitorName: env[ENV.monitorName] || 'exchange-key-monitor',
+    openAfterRuns: positiveInt(env, ENV.openAfterRuns, DEFAULT_INCIDENT_POLICY.openAfterRuns),
+    resolveAfterRuns: positiveInt(env, ENV.resolveAfterRuns, DEFAULT_INCIDENT_POLICY.resolveAfterRuns),
+    remindEveryHours: wholeNumber(env, ENV.remindEveryHours, DEFAULT_INCIDENT_POLICY.remindEveryHours),
+    historyDays: positiveInt(env, ENV.historyDays, DEFAULT_INCIDENT_POLICY.historyDays),
+    keyMaxAgeDays: wholeNumber(env, ENV.keyMaxAgeDays, DEFAULT_INCIDENT_POLICY.keyMaxAgeDays),
+    monitorName: env[ENV.monitorName] || SERVICE_NAME,
     dashboardUrl: env[ENV.dashboardUrl] || null,
     checkLogGroup: env[ENV.checkLogGroup] || null,
     region: env['AWS_REGION'] || null,
