@@ -5,7 +5,7 @@
  * (monitor/queue-message.ts); no message attributes, no FIFO: the notifier deduplicates by id.
  * Also the consumer's one call (ChangeMessageVisibility), so the queue's two sides live together.
  */
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { AWS_CALL_TIMEOUT_MS } from '../contract/defaults.js';
 import type { Notification } from '../contract/notification.js';
 import { InvalidNotification, MAX_MESSAGE_BYTES, serializeNotification } from '../monitor/queue-message.js';
@@ -33,10 +33,20 @@ export class NotificationsNotEnqueued extends Error {
   }
 }
 
-/** An SQS client whose every call ends (see aws-calls.ts). */
-export function sqsClient(opts: { timeoutMs?: number } = {}): SQSClient {
-  return new SQSClient(awsClientOptions(opts.timeoutMs ?? AWS_CALL_TIMEOUT_MS));
+/** An SQS client, or a way to make one when first needed. */
+export type SqsSource = SQSClient | (() => Promise<SQSClient>);
+
+// The SDK module is loaded on first use, never at module load: a check run that enqueues nothing
+// (every healthy run) does not pay for it on a cold start.
+const sqsModule = () => import('@aws-sdk/client-sqs');
+
+/** An SQS client whose every call ends (see aws-calls.ts), made on first use. */
+export function lazySqsClient(opts: { timeoutMs?: number } = {}): () => Promise<SQSClient> {
+  let made: Promise<SQSClient> | undefined;
+  return () => (made ??= sqsModule().then(({ SQSClient }) => new SQSClient(awsClientOptions(opts.timeoutMs ?? AWS_CALL_TIMEOUT_MS))));
 }
+
+const clientOf = (source: SqsSource): Promise<SQSClient> => (typeof source === 'function' ? source() : Promise.resolve(source));
 
 interface Entry {
   readonly notificationId: string;
@@ -66,7 +76,7 @@ const safeCode = (code: unknown) => (typeof code === 'string' && /^[A-Za-z0-9.]{
 
 export class SqsNotificationQueue implements NotificationQueue {
   constructor(
-    private readonly sqs: SQSClient,
+    private readonly sqs: SqsSource,
     private readonly queueUrl: string,
     private readonly deadlineMs: number = awsCallDeadlineMs(),
   ) {}
@@ -76,7 +86,8 @@ export class SqsNotificationQueue implements NotificationQueue {
     // Batch entry ids are per call: the position is enough, and notification ids may contain characters SQS refuses there.
     const request: SendMessageBatchRequestEntry[] = batch.map((e, i) => ({ Id: `n${i}`, MessageBody: e.body }));
     try {
-      const out = await callWithDeadline((abortSignal) => this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: request }), { abortSignal }), this.deadlineMs);
+      const [sqs, { SendMessageBatchCommand }] = await Promise.all([clientOf(this.sqs), sqsModule()]);
+      const out = await callWithDeadline((abortSignal) => sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: request }), { abortSignal }), this.deadlineMs);
       const done = new Set((out.Successful ?? []).map((s) => s.Id));
       const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
       return batch.flatMap((entry, i) => {
@@ -133,7 +144,7 @@ export interface MessageVisibility {
 
 export class SqsMessageVisibility implements MessageVisibility {
   constructor(
-    private readonly sqs: SQSClient,
+    private readonly sqs: SqsSource,
     /** The queue URL for a record's queue ARN; an emulator's URLs are not AWS's. */
     private readonly queueUrlFor: (queueArn: string) => string | null = queueUrlFromArn,
     private readonly deadlineMs: number = awsCallDeadlineMs(),
@@ -142,8 +153,9 @@ export class SqsMessageVisibility implements MessageVisibility {
   async change(queueArn: string, receiptHandle: string, seconds: number): Promise<void> {
     const queueUrl = this.queueUrlFor(queueArn);
     if (!queueUrl) throw new Error('the record’s eventSourceARN is not an SQS queue ARN');
+    const [sqs, { ChangeMessageVisibilityCommand }] = await Promise.all([clientOf(this.sqs), sqsModule()]);
     await callWithDeadline(
-      (abortSignal) => this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))) }), { abortSignal }),
+      (abortSignal) => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))) }), { abortSignal }),
       this.deadlineMs,
     );
   }

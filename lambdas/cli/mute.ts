@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NOTIFICATION_SCHEMA_VERSION, type Notification } from '../contract/notification.js';
 import { awsClientOptions } from '../aws/aws-calls.js';
 import { DynamoIncidentStore } from '../aws/incident-store.js';
-import { SqsNotificationQueue, sqsClient } from '../aws/notification-queue.js';
+import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.js';
 import { utc } from '../monitor/incident-messages.js';
 import type { MuteOptions, UnmuteOptions } from './args.js';
 import type { Io } from './key-monitor.js';
@@ -55,7 +55,7 @@ export async function muteCommand(opts: MuteOptions | UnmuteOptions, io: Io, now
     source: deployed.stackName,
   };
   try {
-    await new SqsNotificationQueue(sqsClient({ timeoutMs: opts.timeoutMs }), deployed.queueUrl).send([notice]);
+    await new SqsNotificationQueue(lazySqsClient({ timeoutMs: opts.timeoutMs }), deployed.queueUrl).send([notice]);
   } catch {
     io.err('key-monitor: the mute is set, but announcing it on the channels failed (the notification queue did not take it)\n');
   }

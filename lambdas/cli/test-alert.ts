@@ -5,7 +5,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { NOTIFICATION_SCHEMA_VERSION, type Notification } from '../contract/notification.js';
 import { awsClientOptions, awsFault, callWithDeadline } from '../aws/aws-calls.js';
 import { DynamoIncidentStore } from '../aws/incident-store.js';
-import { SqsNotificationQueue, sqsClient } from '../aws/notification-queue.js';
+import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.js';
 import { secretsManagerClient } from '../aws/secrets.js';
 import { parseChannelsSecret } from '../channels/config.js';
 import { displaySafe } from '../exchange/text-safety.js';
@@ -96,7 +96,7 @@ export async function testAlertCommand(opts: TestAlertOptions, io: Io, deps: { n
   const deployed = await findDeployedMonitor(opts.stack, opts.timeoutMs);
   const expected = await expectedChannels(deployed, opts.timeoutMs);
   const notification = testNotification(deployed, now());
-  await new SqsNotificationQueue(sqsClient({ timeoutMs: opts.timeoutMs }), deployed.queueUrl).send([notification]);
+  await new SqsNotificationQueue(lazySqsClient({ timeoutMs: opts.timeoutMs }), deployed.queueUrl).send([notification]);
   if (!opts.json) io.out(`Sent test notification ${notification.id} to ${deployed.stackName}'s notification queue; waiting for the notifier (up to ${opts.waitSeconds} s)…\n`);
   const store = new DynamoIncidentStore(new DynamoDBClient(awsClientOptions(opts.timeoutMs)), deployed.stateTable, 30);
   const deadline = now() + opts.waitSeconds * 1_000;

@@ -13,7 +13,7 @@ import { ANNOUNCEMENT_QUERY, parseAnnouncements } from '../monitor/maintenance.j
 import { loadIncidentConfig, loadRuntimeConfig, type RuntimeConfig } from '../monitor/runtime-config.js';
 import { awsClientOptions } from '../aws/aws-calls.js';
 import { DynamoIncidentStore } from '../aws/incident-store.js';
-import { SqsNotificationQueue, sqsClient } from '../aws/notification-queue.js';
+import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.js';
 import { logger, metrics } from '../aws/powertools.js';
 import { recordRunMetrics } from '../aws/run-metrics.js';
 import { CachedSecrets, secretsManagerClient } from '../aws/secrets.js';
@@ -57,10 +57,13 @@ export interface CheckRunResult {
 export const WITHDRAW_PROBE_EVERY_MS = 24 * 3_600_000;
 
 export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promise<CheckRunResult> {
-  // The stored state first: the checks need each key's last withdraw probe.
-  const loaded = deps.incidents ? await deps.incidents.store.load(deps.config.keys.map((k) => k.name)) : null;
+  // The stored state is read alongside the secrets, not before them: only each key's withdraw plan
+  // waits for it (its last probe). A failed read still fails the whole run, as it did when read first.
+  const loading = deps.incidents ? deps.incidents.store.load(deps.config.keys.map((k) => k.name)) : Promise.resolve(null);
+  loading.catch(() => {}); // observed below; keeps an early failure from being an unhandled rejection
   const outcomes = await checkKeys({
-    withdrawPlan: (key) => {
+    withdrawPlan: async (key) => {
+      const loaded = await loading;
       if (!loaded) return { kind: 'now' };
       const last = loaded.keys.get(key.name)?.state.withdraw ?? null;
       return last === null || deps.now() - last.at >= WITHDRAW_PROBE_EVERY_MS ? { kind: 'now' } : { kind: 'carry', last };
@@ -77,6 +80,7 @@ export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promis
   for (const outcome of outcomes) logOutcome(outcome);
   recordRunMetrics(metrics, outcomes);
   let summary: IncidentRunSummary | null = null;
+  const loaded = await loading;
   if (deps.incidents) {
     summary = await recordRun(outcomes, { ...deps.incidents, now: deps.now, log: { warn: (m, f) => logger.warn(m, f), error: (m, f) => logger.error(m, f) } }, loaded ?? undefined);
     for (const n of summary.sent) logger.info('notification queued', { id: n.id, kind: n.kind, subject: n.subject });
@@ -96,15 +100,16 @@ export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promis
 const defaultDeps = lazily(async (): Promise<CheckDeps> => {
   const config = loadRuntimeConfig(process.env);
   const incident = loadIncidentConfig(process.env);
-  const target = lambdaCheckTarget(config, await lambdaProxy(config, (m, f) => logger.warn(m, f)));
+  const sm = secretsManagerClient();
+  const target = lambdaCheckTarget(config, await lambdaProxy(config, (m, f) => logger.warn(m, f), sm));
   return {
     config,
-    secrets: new CachedSecrets(secretsManagerClient(), config.secretCacheTtlMs),
+    secrets: new CachedSecrets(sm, config.secretCacheTtlMs),
     target,
     now: Date.now,
     incidents: incident && {
       store: new DynamoIncidentStore(new DynamoDBClient(awsClientOptions()), incident.table, incident.historyDays),
-      sink: new SqsNotificationQueue(sqsClient(), incident.queueUrl),
+      sink: new SqsNotificationQueue(lazySqsClient(), incident.queueUrl),
       policy: {
         openAfterRuns: incident.openAfterRuns,
         resolveAfterRuns: incident.resolveAfterRuns,

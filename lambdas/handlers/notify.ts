@@ -23,7 +23,7 @@ import { bodyExcerpt, parseQueueMessage } from '../monitor/queue-message.js';
 import { CachedChannelsSecret, type ChannelsSecretSource } from '../aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.js';
 import { dynamoDbCall } from '../aws/dynamodb-call.js';
-import { SqsMessageVisibility, sqsClient, type MessageVisibility } from '../aws/notification-queue.js';
+import { SqsMessageVisibility, lazySqsClient, type MessageVisibility } from '../aws/notification-queue.js';
 import { logger, metrics } from '../aws/powertools.js';
 import { secretsManagerClient } from '../aws/secrets.js';
 import { SnsPublisher, snsClient } from '../aws/sns-publish.js';
@@ -151,7 +151,7 @@ const defaultDeps = lazily((): NotifyDeps => {
     channelsSecret: new CachedChannelsSecret(secretsManagerClient(), optional(env[ENV.channelsSecretId])),
     ledger: new DynamoDeliveryLedger(dynamoDbCall(), table),
     send: { http, sns, nowMs: Date.now },
-    visibility: new SqsMessageVisibility(sqsClient()),
+    visibility: new SqsMessageVisibility(lazySqsClient()),
   };
 });
 

@@ -9,7 +9,7 @@ import { SERVICE_NAME } from '../contract/service.js';
 import { notificationLinks } from '../monitor/links.js';
 import { rotate, RotationError, type RotationDeps, type RotationEvent, type RotationFailure } from '../monitor/rotation.js';
 import { loadRuntimeConfig } from '../monitor/runtime-config.js';
-import { SqsNotificationQueue, sqsClient } from '../aws/notification-queue.js';
+import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.js';
 import { logger, metrics } from '../aws/powertools.js';
 import { SecretVersions } from '../aws/secret-versions.js';
 import { secretsManagerClient } from '../aws/secrets.js';
@@ -19,10 +19,10 @@ import { lambdaCheckTarget, lambdaProxy } from './wiring.js';
 /** Wiring only: the rotation rules live in monitor/rotation.ts and monitor/rotation-rules.ts. */
 const defaultDeps = lazily(async (): Promise<RotationDeps> => {
   const config = loadRuntimeConfig(process.env);
-  const proxy = await lambdaProxy(config, (m, f) => logger.warn(m, f));
   const sm = secretsManagerClient();
+  const proxy = await lambdaProxy(config, (m, f) => logger.warn(m, f), sm);
   const queueUrl = process.env[ENV.notificationQueueUrl];
-  const queue = queueUrl ? new SqsNotificationQueue(sqsClient(), queueUrl) : null;
+  const queue = queueUrl ? new SqsNotificationQueue(lazySqsClient(), queueUrl) : null;
   return {
     keys: config.keys,
     target: lambdaCheckTarget(config, proxy),

@@ -1,3 +1,5 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readSecretText, secretsManagerClient } from '../aws/secrets.js';
 import { CONNECTIONS_PER_ORIGIN } from '../contract/defaults.js';
 import type { CheckTarget } from '../monitor/checks.js';
 import { checkClient } from '../monitor/check-client.js';
@@ -18,12 +20,16 @@ export function lambdaCheckTarget(config: Pick<RuntimeConfig, 'baseUrl' | 'timeo
  * {"token":"…"}). An unreadable token is logged and the checks go on without it: the proxy's 407
  * then names the fault (PROXY_AUTH_FAILED) where the operator will see it.
  */
-export async function lambdaProxy(config: Pick<RuntimeConfig, 'proxy'>, warn: (message: string, fields: Record<string, unknown>) => void): Promise<ProxySettings | null> {
+export async function lambdaProxy(
+  config: Pick<RuntimeConfig, 'proxy'>,
+  warn: (message: string, fields: Record<string, unknown>) => void,
+  /** The handler's own client (one per process); made here only when a token is to be read. */
+  secrets?: SecretsManagerClient,
+): Promise<ProxySettings | null> {
   if (!config.proxy) return null;
   let token: string | null = null;
   if (config.proxy.tokenSecretId) {
-    const { readSecretText } = await import('../aws/secrets.js');
-    const read = await readSecretText(config.proxy.tokenSecretId);
+    const read = await readSecretText(config.proxy.tokenSecretId, secrets ?? secretsManagerClient());
     if (read.ok) token = read.text;
     else warn('could not read the proxy token secret; checking without a token', { fault: read.fault });
   }

@@ -42,7 +42,7 @@ export interface RunDeps {
   /** Called when a key's check throws: a bug, logged by the caller; the key is still reported. */
   readonly onCrash?: (key: MonitoredKey, err: unknown) => void;
   /** Probe withdraw permission now, or carry the last verdict (default: now). */
-  readonly withdrawPlan?: (key: MonitoredKey) => NonNullable<CheckInput['withdrawProbe']>;
+  readonly withdrawPlan?: (key: MonitoredKey) => NonNullable<CheckInput['withdrawProbe']> | Promise<NonNullable<CheckInput['withdrawProbe']>>;
 }
 
 const DAY_MS = 86_400_000;
@@ -139,7 +139,7 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
       return { key, report: monitorErrorReport('not checked in this run: the run ran out of time before this key’s turn', site), keyAgeDays: null, elapsedMs: 0, withdrawProbedAt: null };
     }
     const deadline = Math.min(deps.keyDeadlineMs, remaining);
-    const plan = deps.withdrawPlan?.(key) ?? { kind: 'now' as const };
+    const plan = await (deps.withdrawPlan?.(key) ?? { kind: 'now' as const });
     const report = await within(
       runChecks({
         ...target,
