@@ -20,25 +20,39 @@ export class SecretVersions implements SecretVersionStore {
   ) {}
 
   /**
+   * One version's value and creation date, read once per instance (one rotation step): a version's
+   * value never changes, and the step asks for the same versions several times. null when the
+   * version holds no value (rotate-secret made it, nobody wrote it yet): an answer, not a fault.
+   */
+  private readonly reads = new Map<string, Promise<{ value: string | undefined; createdDate: Date | null } | null>>();
+
+  private read(versionId: string): Promise<{ value: string | undefined; createdDate: Date | null } | null> {
+    let read = this.reads.get(versionId);
+    if (!read) {
+      read = callWithDeadline((abortSignal) => this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionId: versionId }), { abortSignal })).then(
+        (out) => ({ value: out.SecretString, createdDate: out.CreatedDate ?? null }),
+        (err: unknown) => {
+          if ((err as { name?: string }).name === 'ResourceNotFoundException') return null;
+          throw err;
+        },
+      );
+      // A failed read is not remembered: the caller may try again.
+      read.catch(() => this.reads.delete(versionId));
+      this.reads.set(versionId, read);
+    }
+    return read;
+  }
+
+  /**
    * Every version with its stages; the creation dates that decide whether the staged key (or the
    * rotation's own version, `token`) is newer than the current one are read with the values
-   * themselves (GetSecretValue), for those versions only. (moto_server's listing stamps every version with "now"; the value read carries
-   * the real date, on AWS and on moto alike.)
+   * themselves (GetSecretValue), for those versions only. (moto_server's listing stamps every
+   * version with "now"; the value read carries the real date, on AWS and on moto alike.)
    */
   async versions(token?: string): Promise<VersionInfo[]> {
     const listed = await this.listed();
     const dated = new Set([listed.find((v) => v.stages.includes(CURRENT))?.id, listed.find((v) => v.stages.includes(STAGED))?.id, token]);
-    return Promise.all(listed.map(async (v) => (dated.has(v.id) ? { ...v, createdDate: await this.createdDateOf(v.id) } : v)));
-  }
-
-  private async createdDateOf(versionId: string): Promise<Date | null> {
-    try {
-      const out = await callWithDeadline((abortSignal) => this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionId: versionId }), { abortSignal }));
-      return out.CreatedDate ?? null;
-    } catch (err) {
-      if ((err as { name?: string }).name === 'ResourceNotFoundException') return null;
-      throw err;
-    }
+    return Promise.all(listed.map(async (v) => (dated.has(v.id) ? { ...v, createdDate: (await this.read(v.id))?.createdDate ?? null } : v)));
   }
 
   private async listed(): Promise<VersionInfo[]> {
@@ -55,20 +69,15 @@ export class SecretVersions implements SecretVersionStore {
   }
 
   async valueOf(versionId: string): Promise<string | undefined | null> {
-    try {
-      const out = await callWithDeadline((abortSignal) => this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionId: versionId }), { abortSignal }));
-      return out.SecretString;
-    } catch (err) {
-      // A version rotate-secret created but nobody wrote yet has no value: that is an answer, not a fault.
-      if ((err as { name?: string }).name === 'ResourceNotFoundException') return null;
-      throw err;
-    }
+    const read = await this.read(versionId);
+    return read === null ? null : read.value;
   }
 
   async putPending(secretString: string, token?: string): Promise<void> {
     await callWithDeadline((abortSignal) =>
       this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: secretString, VersionStages: [PENDING] }), { abortSignal }),
     );
+    if (token) this.reads.delete(token); // it holds a value from now on
   }
 
   /**
