@@ -186,7 +186,7 @@ const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
 };
 
 /** `2026-12-01T06:00Z` (an explicit zone is required: a mute must not depend on the laptop's time zone). */
-export function parseUntil(text: string, now: number): number {
+export function parseUntil(text: string): number {
   if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim())) throw new UsageError(`--until: give a time with its zone, like 2026-12-01T06:00Z`);
   const at = Date.parse(text.trim());
   if (!Number.isFinite(at)) throw new UsageError(`--until: "${text.slice(0, 40)}" is not a date and time (like 2026-12-01T06:00Z)`);
@@ -296,7 +296,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
   if (name === 'test-alert') return { command: 'test-alert', json: values.json ?? false, waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', 60, 1, 900), ...stackOptions() };
   if (name === 'mute') {
     if ((values.until === undefined) === (values.for === undefined)) throw new UsageError('mute needs --until 2026-12-01T06:00Z or --for 2h (one of them)');
-    const until = values.until !== undefined ? parseUntil(values.until, now) : now + parseFor(values.for as string);
+    const until = values.until !== undefined ? parseUntil(values.until) : now + parseFor(values.for as string);
     if (until <= now) throw new UsageError('--until is in the past');
     if (until - now > MAX_MUTE_DAYS * 86_400_000) throw new UsageError(`a mute may last at most ${MAX_MUTE_DAYS} days; a forgotten mute would silence the monitor`);
     return { command: 'mute', until, reason: (values.reason ?? 'muted with key-monitor mute').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200), ...stackOptions() };

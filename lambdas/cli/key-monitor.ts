@@ -1,8 +1,6 @@
 import { validateCredentials, type CredentialsVerdict } from '../monitor/credentials.js';
 import { PRODUCTION_BASE_URL } from '../contract/endpoints.js';
 import { describeProxy } from '../exchange/proxy.js';
-import { redactSecrets } from '../exchange/text-safety.js';
-import type { Report } from '../monitor/types.js';
 import { credentialsOnlyReport, runChecks } from '../monitor/checks.js';
 import { checkClient } from '../monitor/check-client.js';
 import { envCredentials, parseCommand, UsageError, USAGE, wantsJson, type CheckOptions } from './args.js';
@@ -91,10 +89,6 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
   };
 }
 
-function redactReport(report: Report, sensitive: string[]): Report {
-  return { ...report, advice: redactSecrets(report.advice, sensitive), checks: report.checks.map((c) => ({ ...c, detail: redactSecrets(c.detail, sensitive) })) };
-}
-
 function usageFailure(err: UsageError, argv: readonly string[], io: Io): number {
   io.err(`key-monitor: ${err.message}\nRun "key-monitor --help" for usage.\n`);
   if (wantsJson(argv)) io.out(errorJson('usage', err.message));
@@ -154,7 +148,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
   }
   const client = checkClient({ baseUrl: target.baseUrl, timeoutMs: target.timeoutMs, proxy: opts.proxy });
   try {
-    const report0 = await runChecks({
+    const report = await runChecks({
       credentials: target.credentials,
       expectTrade: target.expectTrade,
       expectWithdraw: opts.expectWithdraw,
@@ -165,9 +159,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
       ipEchoUrl: target.ipEchoUrl,
       exchange: client,
       site: 'local',
+      // The proxy token is a secret too: no trace of it in anything printed.
+      sensitive: opts.proxy?.token ? [opts.proxy.token] : [],
     });
-    // The proxy token is a secret too: no trace of it in anything printed.
-    const report = opts.proxy?.token ? redactReport(report0, [opts.proxy.token]) : report0;
     return print(report);
   } finally {
     await client.close();

@@ -12,7 +12,7 @@ import type { ProxySettings } from '../exchange/proxy.js';
  */
 export function lambdaCheckTarget(config: Pick<RuntimeConfig, 'baseUrl' | 'timeoutMs' | 'expectedIps' | 'ipEchoUrl'>, proxy: ProxySettings | null = null): CheckTarget {
   const exchange = checkClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: CONNECTIONS_PER_ORIGIN, proxy });
-  return { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange, site: 'aws' };
+  return { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange, site: 'aws', sensitive: proxy?.token ? [proxy.token] : [] };
 }
 
 /**

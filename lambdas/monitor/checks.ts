@@ -33,10 +33,12 @@ export interface CheckInput {
    */
   readonly withdrawProbe?: { readonly kind: 'now' } | { readonly kind: 'carry'; readonly last: WithdrawVerdict | null } | { readonly kind: 'off' };
   readonly now?: () => number;
+  /** More secrets than the key's own that must not appear in any result (a proxy token). */
+  readonly sensitive?: readonly string[];
 }
 
 /** Where and against what a key is checked: everything but the key itself. */
-export type CheckTarget = Pick<CheckInput, 'expectedIps' | 'ipEchoUrl' | 'exchange' | 'site'>;
+export type CheckTarget = Pick<CheckInput, 'expectedIps' | 'ipEchoUrl' | 'exchange' | 'site' | 'sensitive'>;
 
 /** The currency the withdraw probe asks a deposit address for (every account has BTC). */
 export const WITHDRAW_PROBE_CURRENCY = 'BTC';
@@ -240,7 +242,7 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined
       ? `${read.detail} (clock skew measured against the exchange: ${formatSkew(publicApi.clockSkewMs)})`
       : read.detail;
-  const sensitive = creds ? [creds.apiKey, creds.apiSecret] : [];
+  const sensitive = [...(creds ? [creds.apiKey, creds.apiSecret] : []), ...(input.sensitive ?? [])];
   const checks = [
     finish('credentials', credentialsCheck(input.credentials)),
     finish('egress-ip', egress),
