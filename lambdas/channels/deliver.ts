@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import Agent from 'undici/lib/dispatcher/agent.js';
 import request from 'undici/lib/api/api-request.js';
 import type { HttpReply, HttpRequestSpec } from './channel.js';
+import { isTimeoutError, readCapped } from '../exchange/http-read.js';
 
 const DELIVERY_TIMEOUT_MS = 10_000;
 /** Enough for any service's error body; a receiver cannot make us buffer more. */
@@ -49,22 +50,6 @@ export function createHttpSender(options: { timeoutMs?: number } = {}): HttpSend
   };
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    const room = maxBytes - size;
-    chunks.push(buf.length > room ? buf.subarray(0, room) : buf);
-    size += Math.min(buf.length, room);
-    if (size >= maxBytes) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function flatHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -82,7 +67,6 @@ export function networkReply(err: unknown, timeoutMs: number): HttpReply {
   const e = err as { name?: unknown; code?: unknown };
   const name = typeof e.name === 'string' ? e.name : '';
   const code = typeof e.code === 'string' ? e.code : '';
-  const timeout = name === 'TimeoutError' || name === 'AbortError' || /^UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT$/.test(code);
-  if (timeout) return { kind: 'network', error: 'timeout', detail: `${timeoutMs} ms` };
+  if (isTimeoutError(err)) return { kind: 'network', error: 'timeout', detail: `${timeoutMs} ms` };
   return { kind: 'network', error: 'connection', detail: code || name || 'unknown error' };
 }

@@ -10,6 +10,7 @@ import { assertHarmless, UnsafeRequestError } from './probe-guard.js';
 import { backoffMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { signedBody, type SignableObject } from './signing.js';
 import { parseReply, type ExchangeReply } from './reply.js';
+import { isTimeoutError, readCapped } from './http-read.js';
 
 export interface ExchangeCredentials {
   readonly apiKey: string;
@@ -170,7 +171,7 @@ export class ExchangeClient {
         body: req.body,
         signal: AbortSignal.timeout(budgetLeftMs),
       });
-      const body = await readLimited(res.body);
+      const body = await readCapped(res.body, MAX_BODY_BYTES);
       onBody?.(body);
       const date = res.headers['date'];
       return parseReply(res.statusCode, body, typeof date === 'string' ? date : null);
@@ -178,20 +179,6 @@ export class ExchangeClient {
       return networkReply(err, this.opts.timeoutMs, this.viaProxy);
     }
   }
-}
-
-async function readLimited(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      body.destroy();
-      break;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Connecting to these fails before any byte reaches the exchange: with a proxy, it is the proxy that is away. */
@@ -203,12 +190,6 @@ export function networkReply(err: unknown, timeoutMs: number, viaProxy = false):
   const proxyStatus = proxyStatusOf(err);
   if (proxyStatus !== null) return { kind: 'network', error: 'proxy-refused', detail: `CONNECT answered ${proxyStatus}`, proxyStatus };
   if (viaProxy && e.code && UNREACHABLE.has(e.code)) return { kind: 'network', error: 'proxy-unreachable', detail: e.code };
-  const timeout =
-    e.name === 'TimeoutError' ||
-    e.name === 'AbortError' ||
-    e.code === 'UND_ERR_CONNECT_TIMEOUT' ||
-    e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    e.code === 'UND_ERR_BODY_TIMEOUT';
-  if (timeout) return { kind: 'network', error: 'timeout', detail: `${timeoutMs} ms` };
+  if (isTimeoutError(err)) return { kind: 'network', error: 'timeout', detail: `${timeoutMs} ms` };
   return { kind: 'network', error: 'connection', detail: e.code ?? e.name ?? 'unknown error' };
 }

@@ -1,0 +1,28 @@
+import type { Dispatcher } from 'undici';
+
+/**
+ * What every undici request of ours needs the same way (exchange calls and channel deliveries):
+ * a reply body read up to a cap (a hostile or broken server cannot make us hold megabytes), and
+ * the errors that mean "timed out" rather than "could not connect".
+ */
+export async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    const room = maxBytes - size;
+    chunks.push(buf.length > room ? buf.subarray(0, room) : buf);
+    size += Math.min(buf.length, room);
+    if (size >= maxBytes) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** An abort by our own deadline, or undici's connect, headers or body timeout. */
+export function isTimeoutError(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return e?.name === 'TimeoutError' || e?.name === 'AbortError' || (typeof e?.code === 'string' && /^UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT$/.test(e.code));
+}
