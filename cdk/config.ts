@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { DEFAULT_INCIDENT_POLICY as D, DEFAULT_SCHEDULE_MINUTES } from '../lambdas/contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../lambdas/contract/endpoints.js';
 import { DEFAULT_NAMESPACE } from '../lambdas/contract/service.js';
-import { checkBaseUrl } from '../lambdas/exchange/base-url.js';
+import { checkBaseUrl, checkProxyUrl } from '../lambdas/exchange/base-url.js';
 import { defaultAnnouncementsUrl } from '../lambdas/monitor/maintenance.js';
 import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/monitor/runtime-config.js';
 import { closest } from '../lambdas/contract/did-you-mean.js';
@@ -271,14 +271,10 @@ function egress(get: Lookup): EgressConfig {
   }
   if (proxyGiven) {
     const proxyUrl = parsed(get, 'proxyUrl');
-    let url: URL;
-    try {
-      url = new URL(String(proxyUrl));
-    } catch {
-      throw new ConfigError('proxyUrl', 'must be an http:// or https:// URL of an HTTP CONNECT proxy');
+    const verdict = checkProxyUrl(String(proxyUrl));
+    if (!verdict.ok) {
+      throw new ConfigError('proxyUrl', verdict.problem === 'credentials' ? 'must not carry credentials: put the proxy token in a secret (proxyTokenSecretName)' : 'must be an http:// or https:// URL of an HTTP CONNECT proxy');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('proxyUrl', 'must be an http:// or https:// URL of an HTTP CONNECT proxy');
-    if (url.username || url.password) throw new ConfigError('proxyUrl', 'must not carry credentials: put the proxy token in a secret (proxyTokenSecretName)');
     const egressIps = ips(get, 'egressIps');
     if (egressIps.length === 0) throw new ConfigError('egressIps', 'the public IP(s) the proxy host leaves from are needed (they go into the egress check and the alerts)');
     return { mode: 'proxy', proxyUrl: String(proxyUrl), proxyTokenSecretName: optionalString(get, 'proxyTokenSecretName', SECRET_NAME, 'is not a valid secret name'), egressIps };

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL } from '../contract/endpoints.js';
-import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
+import { checkBaseUrl, checkProxyUrl, isSecureOrLoopback } from '../exchange/base-url.js';
 import type { ProxySettings } from '../exchange/proxy.js';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { closest } from '../contract/did-you-mean.js';
@@ -347,15 +347,15 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
 }
 
 function proxyUrl(text: string, origin: string): string {
-  let url: URL;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    throw new UsageError(`${origin} is not a URL (expected http://host:port of an HTTP CONNECT proxy)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${origin} must be an http:// or https:// URL of an HTTP CONNECT proxy`);
-  if (url.username || url.password) throw new UsageError(`${origin} must not carry credentials: put the token in KEY_MONITOR_PROXY_TOKEN (never on the command line)`);
-  return `${url.protocol}//${url.host}`;
+  const verdict = checkProxyUrl(text);
+  if (verdict.ok) return verdict.url;
+  throw new UsageError(
+    verdict.problem === 'not-a-url'
+      ? `${origin} is not a URL (expected http://host:port of an HTTP CONNECT proxy)`
+      : verdict.problem === 'scheme'
+        ? `${origin} must be an http:// or https:// URL of an HTTP CONNECT proxy`
+        : `${origin} must not carry credentials: put the token in KEY_MONITOR_PROXY_TOKEN (never on the command line)`,
+  );
 }
 
 /**

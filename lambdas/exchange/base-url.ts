@@ -46,3 +46,19 @@ export function isSecureOrLoopback(text: string): boolean {
     return false;
   }
 }
+
+/** Why a forward proxy URL is refused; each caller words it for where the URL came from. */
+export type ProxyUrlProblem = 'not-a-url' | 'scheme' | 'credentials';
+
+/** An HTTP CONNECT proxy: http(s)://host[:port], no credentials in the URL (a token travels apart). */
+export function checkProxyUrl(text: string): { ok: true; url: string } | { ok: false; problem: ProxyUrlProblem } {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return { ok: false, problem: 'not-a-url' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, problem: 'scheme' };
+  if (url.username || url.password) return { ok: false, problem: 'credentials' };
+  return { ok: true, url: `${url.protocol}//${url.host}` };
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DEFAULT_INCIDENT_POLICY, DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
 import { ENV } from '../contract/env.js';
-import { checkBaseUrl, isSecureOrLoopback } from '../exchange/base-url.js';
+import { checkBaseUrl, checkProxyUrl, isSecureOrLoopback } from '../exchange/base-url.js';
 import { SERVICE_NAME } from '../contract/service.js';
 
 /**
@@ -123,16 +123,11 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
 function proxyConfig(env: NodeJS.ProcessEnv): RuntimeConfig['proxy'] {
   const url = env[ENV.proxyUrl];
   if (!url) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(ENV.proxyUrl, 'is not a URL');
+  const verdict = checkProxyUrl(url);
+  if (!verdict.ok) {
+    throw new ConfigError(ENV.proxyUrl, verdict.problem === 'not-a-url' ? 'is not a URL' : 'must be http(s)://host:port of a CONNECT proxy, without credentials');
   }
-  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username || parsed.password) {
-    throw new ConfigError(ENV.proxyUrl, 'must be http(s)://host:port of a CONNECT proxy, without credentials');
-  }
-  return { url: `${parsed.protocol}//${parsed.host}`, tokenSecretId: env[ENV.proxyTokenSecretId] || null };
+  return { url: verdict.url, tokenSecretId: env[ENV.proxyTokenSecretId] || null };
 }
 
 /** The incident layer's settings (the check Lambda in a deployed stack; absent in bare checks). */
