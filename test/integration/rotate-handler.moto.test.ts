@@ -97,7 +97,8 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
 
   /** What the rotation put on the notification queue (the notifier delivers it to every channel). */
   async function inbox(): Promise<{ subject: string; message: string }[]> {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    // Read once: a received message would come back after the default 30 s visibility timeout, into a later test.
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 43_200 }));
     return (out.Messages ?? []).map((m) => {
       const n = JSON.parse(m.Body ?? '{}') as Notification;
       return { subject: n.subject, message: [n.summary, n.fix ?? '', ...n.facts.map((f) => `${f.label}: ${f.value}`)].join('\n') };
