@@ -80,7 +80,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     handler = buildRotationHandler(() => ({
       keys: config.keys,
       target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client, site: 'aws' },
-      store: (secretId) => new SecretVersions(sm, secretId),
+      store: (secretId) => withHumanInTheMiddle(new SecretVersions(sm, secretId)),
       notifier: { send: (n) => new SqsNotificationQueue(sqs, queueUrl).send([n]) },
       source: 'rotation-test',
       links: [],
@@ -89,12 +89,41 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     }));
   });
 
+  /**
+   * What a human does by hand while a rotation step is running: once, just before the step reads
+   * the rotation's own value (after the step's first look at the labels), or just before it moves
+   * AWSCURRENT (after its check).
+   */
+  const human: { beforeReadOf?: { token: string; act: () => Promise<void> }; beforeMove?: () => Promise<void> } = {};
+  function withHumanInTheMiddle(store: SecretVersions): SecretVersions {
+    const valueOf = store.valueOf.bind(store);
+    const moveCurrent = store.moveCurrent.bind(store);
+    return Object.assign(store, {
+      valueOf: async (versionId: string) => {
+        const pending = human.beforeReadOf;
+        if (pending && pending.token === versionId) {
+          delete human.beforeReadOf;
+          await pending.act();
+        }
+        return valueOf(versionId);
+      },
+      moveCurrent: async (token: string, from: string | undefined) => {
+        const act = human.beforeMove;
+        delete human.beforeMove;
+        await act?.();
+        return moveCurrent(token, from);
+      },
+    });
+  }
+
   afterAll(async () => {
     await client?.close();
     await Promise.all([moto?.stop(), sandbox?.close()]);
   });
 
   beforeEach(async () => {
+    delete human.beforeReadOf;
+    delete human.beforeMove;
     await inbox(); // drain
   });
 
@@ -351,6 +380,108 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     // Secrets Manager's retry of the step finds nothing to promote either.
     await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'NOT_PENDING' });
     expect(await versionWith('trading', 'AWSCURRENT')).toBe(previous);
+  });
+
+  describe('a human moving labels at any point of a rotation never loses to it, and nobody is told to delete a live key', () => {
+    type Gap =
+      | 'after createSecret'
+      | 'after setSecret'
+      | 'after testSecret'
+      | 'inside finishSecret, before its check'
+      | 'inside finishSecret, at its move'
+      | 'after finishSecret, before Secrets Manager retries it';
+    interface Scene {
+      readonly token: string;
+      readonly staged: string;
+      readonly start: string;
+    }
+    /** What the human does; returns the version the human wants AWSCURRENT on ('rotation' when the human leaves that to the rotation). */
+    const moves: Record<string, (s: Scene) => Promise<string>> = {
+      'rolls AWSCURRENT back to AWSPREVIOUS': async () => {
+        const previous = (await versionWith('trading', 'AWSPREVIOUS')) as string;
+        await moveCurrentByHand('trading', previous);
+        return previous;
+      },
+      'puts another key live by hand': async () => putLive('trading', JSON.stringify(sandbox.mint('healthy'))),
+      'moves AWSCURRENT onto the staged version': async (s) => {
+        await moveCurrentByHand('trading', s.staged);
+        return s.staged;
+      },
+      'moves AWSCURRENT onto the rotation’s own version': async (s) => {
+        await moveCurrentByHand('trading', s.token);
+        return s.token;
+      },
+      'moves AWSCURRENT away and back again': async (s) => {
+        await moveCurrentByHand('trading', (await versionWith('trading', 'AWSPREVIOUS')) as string);
+        await moveCurrentByHand('trading', s.start);
+        return 'rotation';
+      },
+      'takes AWSPENDING off the rotation’s version': async (s) => {
+        await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('trading'), VersionStage: 'AWSPENDING', RemoveFromVersionId: s.token }));
+        return s.start;
+      },
+    };
+    const gaps: Gap[] = [
+      'after createSecret',
+      'after setSecret',
+      'after testSecret',
+      'inside finishSecret, before its check',
+      'inside finishSecret, at its move',
+      'after finishSecret, before Secrets Manager retries it',
+    ];
+    const applies = (gap: Gap, move: string) => {
+      // Inside the move itself only AWSCURRENT is guarded (Secrets Manager moves one label per call); taking
+      // AWSPENDING off is seen at every step boundary and at the second look just before the move.
+      if (gap === 'inside finishSecret, at its move') return !move.startsWith('takes AWSPENDING');
+      // Once promoted, AWSPENDING is gone and the rotation's own version is current: only choosing another key means anything.
+      if (gap === 'after finishSecret, before Secrets Manager retries it') return ['rolls AWSCURRENT back to AWSPREVIOUS', 'puts another key live by hand', 'moves AWSCURRENT onto the staged version'].includes(move);
+      return true;
+    };
+    const cases = gaps.flatMap((gap) => Object.keys(moves).filter((move) => applies(gap, move)).map((move) => [gap, move] as const));
+
+    it.each(cases)('%s, the human %s', async (gap, move) => {
+      // A promotion first, so that AWSPREVIOUS holds a key to roll back to.
+      await rotateAll('trading', await stage('trading', JSON.stringify(sandbox.mint('healthy'))));
+      await inbox();
+      const fresh = JSON.stringify(sandbox.mint('healthy'));
+      const staged = await stageOnly('trading', fresh);
+      const scene: Scene = { token: randomUUID(), staged, start: (await versionWith('trading', 'AWSCURRENT')) as string };
+      let wanted = 'rotation';
+      const act = async () => {
+        wanted = await moves[move]!(scene);
+      };
+      const run = async (s: (typeof STEPS)[number]) => step('trading', s, scene.token).catch(() => undefined);
+      await run('createSecret');
+      if (gap === 'after createSecret') await act();
+      await run('setSecret');
+      if (gap === 'after setSecret') await act();
+      await run('testSecret');
+      if (gap === 'after testSecret') await act();
+      if (gap === 'inside finishSecret, before its check') human.beforeReadOf = { token: scene.token, act };
+      if (gap === 'inside finishSecret, at its move') human.beforeMove = act;
+      await run('finishSecret');
+      if (gap === 'after finishSecret, before Secrets Manager retries it') {
+        expect(await versionWith('trading', 'AWSCURRENT')).toBe(scene.token);
+        // The promotion was announced while it was true; what follows is the human's own choice.
+        await inbox();
+        await act();
+      }
+      // Secrets Manager retries a failed step: the retry must not change the outcome.
+      await run('finishSecret');
+      expect(human).toEqual({});
+
+      const live = (await versionWith('trading', 'AWSCURRENT')) as string;
+      expect(live).toBe(wanted === 'rotation' ? scene.token : wanted);
+      const mails = await inbox();
+      const livePrefix = prefixOf((await current('trading')) as string);
+      for (const m of mails) expect(m.subject + m.message).not.toContain(`delete the old key ${livePrefix}…`);
+      if (wanted !== 'rotation') expect(mails.filter((m) => /is live|replaced|delete/i.test(m.subject + m.message))).toEqual([]);
+      if (gap === 'after finishSecret, before Secrets Manager retries it') expect(mails).toEqual([]);
+      else if (wanted !== 'rotation' && wanted !== scene.token && wanted !== scene.start) {
+        expect(mails.map((m) => m.subject)).toEqual(['🟠 trading: rotation stopped — AWSCURRENT was moved while it ran']);
+        expect(mails[0]?.message).toContain(`AWSCURRENT is on version ${wanted} now`);
+      }
+    });
   });
 
   it('counts stops it already reported (and retries of a refused rotation) apart from failures, for the failed-rotation alarm', async () => {
