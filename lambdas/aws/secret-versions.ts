@@ -98,6 +98,14 @@ export class SecretVersions implements SecretVersionStore {
     );
   }
 
+  async moveStage(stage: string, toVersionId: string, fromVersionId: string | undefined): Promise<void> {
+    await callWithDeadline((abortSignal) =>
+      this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: stage, MoveToVersionId: toVersionId, RemoveFromVersionId: fromVersionId }), {
+        abortSignal,
+      }),
+    );
+  }
+
   async moveCurrent(token: string, fromVersionId: string | undefined): Promise<void> {
     await callWithDeadline((abortSignal) =>
       this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: CURRENT, MoveToVersionId: token, RemoveFromVersionId: fromVersionId }), { abortSignal }),

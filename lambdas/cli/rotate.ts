@@ -5,7 +5,7 @@ import { displaySafe } from '../exchange/text-safety.js';
 import { keyPrefix, parseSecretString } from '../monitor/credentials.js';
 import { DIAGNOSIS_TABLE } from '../monitor/diagnosis.js';
 import type { Diagnosis } from '../monitor/types.js';
-import { PENDING, STAGED, unfinishedPendingVersion } from '../monitor/rotation-rules.js';
+import { keyChange, PENDING, ROTATION_STOP_TITLES, STAGED, unfinishedPendingVersion, type KeyChange } from '../monitor/rotation-rules.js';
 import type { RotateOptions } from './args.js';
 import type { Io } from './key-monitor.js';
 
@@ -59,6 +59,21 @@ function awsProblem(err: unknown): string {
 }
 
 /**
+ * The new key against the one live now, or null when the live value cannot be read here (the
+ * rotation Lambda compares them again before it promotes anything).
+ */
+async function compareWithCurrent(versions: { valueOf(id: string): Promise<string | undefined | null> }, currentVersionId: string, next: string, io: Io): Promise<KeyChange | null> {
+  try {
+    return keyChange(next, await versions.valueOf(currentVersionId));
+  } catch (err) {
+    const name = (err as { name?: string } | null)?.name ?? 'Error';
+    const why = name === 'AccessDeniedException' ? 'access denied: that needs secretsmanager:GetSecretValue on the secret' : displaySafe(name, 80);
+    io.out(`Could not read the current key to compare it with the new one (${why}); the rotation Lambda refuses the same key itself.\n`);
+    return null;
+  }
+}
+
+/**
  * `key-monitor rotate`: stage the new key under the KEYMONITOR_STAGED label and start the secret's
  * rotation, so the deployed rotation Lambda validates it from the fixed IP; then wait for its
  * verdict, which the Lambda leaves as a tag on the secret.
@@ -86,6 +101,7 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
   try {
     let token: string | undefined;
     let stagedVersion: string | undefined;
+    let change: KeyChange | null = null;
     try {
       const before = await versions.status();
       let fn = opts.rotationFunction ?? before.rotationLambdaArn;
@@ -109,6 +125,19 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
             `aws secretsmanager put-secret-value --secret-id ${displaySafe(opts.secretId, 120)} --secret-string file://new-key.json. Nothing was staged.\n`,
         );
         return ROTATE_EXIT.badInput;
+      }
+      change = await compareWithCurrent(versions, before.currentVersionId, JSON.stringify(staged), io);
+      if (change?.kind === 'same-key') {
+        // Announced as a new key, it would have the operator delete the live key on the exchange.
+        io.err(
+          `key-monitor: key ${prefix}… with this secret is already the current key of ${displaySafe(opts.secretId, 120)} (version ${displaySafe(before.currentVersionId, 64)}): ` +
+            `same key, nothing changed. Nothing was staged. Keep key ${prefix}…: it is the live key. To rotate it, create a new key on Crypto.com Exchange ` +
+            '(Settings → API Keys), whitelist the egress IP on it and stage that one.\n',
+        );
+        return ROTATE_EXIT.refused;
+      }
+      if (change?.kind === 'secret-replaced') {
+        io.out(`Same key ${prefix}… with another secret: once the rotation has checked it, only the stored secret changes (there is no old key to delete on the exchange).\n`);
       }
       const unfinished = unfinishedPendingVersion(before.versions);
       if (unfinished) {
@@ -145,12 +174,16 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
       }
       const mine = status.verdict && token !== undefined && status.verdict.token === token ? status.verdict : null;
       if (mine?.outcome === 'promoted' || (token !== undefined && status.currentVersionId === token)) {
-        io.out(`Promoted: key ${prefix}… is now AWSCURRENT; the previous key is kept as AWSPREVIOUS.\n`);
+        io.out(
+          change?.kind === 'secret-replaced'
+            ? `Promoted: the secret of key ${prefix}… was replaced; the previous value is kept as AWSPREVIOUS. There is no old key to delete on the exchange.\n`
+            : `Promoted: key ${prefix}… is now AWSCURRENT; the previous key is kept as AWSPREVIOUS.\n`,
+        );
         return ROTATE_EXIT.promoted;
       }
       if (mine) {
         const d = mine.diagnosis as Diagnosis;
-        const title = DIAGNOSIS_TABLE[d]?.title ?? mine.diagnosis;
+        const title = DIAGNOSIS_TABLE[d]?.title ?? ROTATION_STOP_TITLES[mine.diagnosis] ?? mine.diagnosis;
         io.out(
           `Refused: ${mine.diagnosis} — ${title}. The current key is untouched.\n` +
             'The alert sent to your channels has the exact fix; after fixing, run key-monitor rotate again.\n',

@@ -36,7 +36,7 @@ const defaultDeps = lazily(async (): Promise<RotationDeps> => {
   };
 });
 
-const HANDLED: ReadonlySet<RotationFailure> = new Set(['REFUSED', 'NOTHING_STAGED', 'STALE_STAGED', 'CURRENT_UNKNOWN', 'NOT_PENDING']);
+const HANDLED: ReadonlySet<RotationFailure> = new Set(['REFUSED', 'NOTHING_STAGED', 'STALE_STAGED', 'CURRENT_UNKNOWN', 'NOT_PENDING', 'SAME_KEY', 'CURRENT_MOVED', 'START_UNKNOWN']);
 
 export function buildRotationHandler(getDeps: () => RotationDeps | Promise<RotationDeps> = defaultDeps) {
   return middy(async (event: RotationEvent) => {
@@ -44,7 +44,7 @@ export function buildRotationHandler(getDeps: () => RotationDeps | Promise<Rotat
     try {
       await rotate(event, await getDeps());
     } catch (err) {
-      // Stops already reported with their fix (a refused, missing or stale key), and Secrets Manager's retries of a
+      // Stops already reported with their fix (a refused, missing, stale or already-live key, a current key moved meanwhile), and Secrets Manager's retries of a
       // rotation that was refused (its version lost AWSPENDING): the failed-rotation alarm subtracts these.
       if (err instanceof RotationError && HANDLED.has(err.reason)) metrics.addMetric(METRIC.rotationsRefused, MetricUnit.Count, 1);
       throw err;

@@ -3,7 +3,22 @@ import { runChecks, type CheckTarget } from './checks.js';
 import { parseSecretString } from './credentials.js';
 import { DIAGNOSIS_TABLE } from './diagnosis.js';
 import { reportFacts } from './report-facts.js';
-import { currentVersionId, findStagedKey, gateStep, PENDING, STAGED, stagedVersionId, supersededByCurrent, type RotationVerdict, type VersionInfo } from './rotation-rules.js';
+import {
+  currentSinceStart,
+  currentVersionId,
+  findStagedKey,
+  gateStep,
+  keyChange,
+  PENDING,
+  ROTATION_STOP_TITLES,
+  STAGED,
+  STARTED_FROM,
+  stagedVersionId,
+  startedFromVersionId,
+  type KeyChange,
+  type RotationVerdict,
+  type VersionInfo,
+} from './rotation-rules.js';
 import { keyForSecret, type MonitoredKey } from './runtime-config.js';
 import type { Report } from './types.js';
 
@@ -11,7 +26,8 @@ import type { Report } from './types.js';
  * Secrets Manager rotation for exchange keys: stage → validate from the fixed egress IP → promote.
  * Every step is idempotent (Secrets Manager retries them, and may run one twice): a step that finds
  * its work done does nothing. finishSecret validates the exact version it is about to make
- * AWSCURRENT, at that moment, before it moves the label.
+ * AWSCURRENT, at that moment, before it moves the label, and moves it only from the version the
+ * rotation started from: a key a human (or another rotation) put live meanwhile stands.
  */
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 
@@ -28,8 +44,13 @@ export interface SecretVersionStore {
   /** A version's value; null when that version holds no value (rotate-secret made it empty). */
   valueOf(versionId: string): Promise<string | undefined | null>;
   putPending(secretString: string, token: string): Promise<void>;
-  /** Move AWSCURRENT; Secrets Manager labels the version it leaves AWSPREVIOUS (the backup). */
+  /**
+   * Move AWSCURRENT; Secrets Manager labels the version it leaves AWSPREVIOUS (the backup). It refuses
+   * the move when AWSCURRENT is no longer on `fromVersionId`.
+   */
   moveCurrent(token: string, fromVersionId: string | undefined): Promise<void>;
+  /** Put a label of the rotation's own on a version, taking it off `fromVersionId` (records only: never decides what is live). */
+  moveStage(stage: string, toVersionId: string, fromVersionId: string | undefined): Promise<void>;
   /** Take a label off a version (clean-up only: never decides what is live). */
   removeStage(stage: string, versionId: string): Promise<void>;
   /** Leave the verdict where `key-monitor rotate` can read it (a tag on the secret). */
@@ -53,7 +74,16 @@ export interface RotationDeps {
   readonly warn: (message: string, fields: Record<string, unknown>) => void;
 }
 
-export type RotationFailure = 'NOTHING_STAGED' | 'STALE_STAGED' | 'REFUSED' | 'NOT_MONITORED' | 'NOT_PENDING' | 'CURRENT_UNKNOWN';
+export type RotationFailure =
+  | 'NOTHING_STAGED'
+  | 'STALE_STAGED'
+  | 'REFUSED'
+  | 'NOT_MONITORED'
+  | 'NOT_PENDING'
+  | 'CURRENT_UNKNOWN'
+  | 'SAME_KEY'
+  | 'CURRENT_MOVED'
+  | 'START_UNKNOWN';
 
 /** Why a rotation stopped. The message is the operator's next step; it never holds a secret. */
 export class RotationError extends Error {
@@ -106,7 +136,18 @@ async function clearPending(deps: RotationDeps, store: SecretVersionStore, token
   }
 }
 
-async function refuse(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, report: Report): Promise<never> {
+/** Take the rotation's record of where it started off its version (clean-up: a stale one is replaced when the next rotation starts). */
+async function forgetStart(deps: RotationDeps, store: SecretVersionStore, versions: readonly VersionInfo[]): Promise<void> {
+  const from = startedFromVersionId(versions);
+  if (!from) return;
+  try {
+    await store.removeStage(STARTED_FROM, from);
+  } catch (err) {
+    deps.warn(`could not take ${STARTED_FROM} off the version the rotation started from`, { errorName: (err as Error | null)?.name });
+  }
+}
+
+async function refuse(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, report: Report, versions: readonly VersionInfo[]): Promise<never> {
   const title = DIAGNOSIS_TABLE[report.diagnosis].title;
   const shown = report.keyPrefix ? `${report.keyPrefix}…` : '(unreadable)';
   const summary = `The staged key ${shown} for "${key.name}" was NOT promoted: ${title}. The current key is untouched and keeps working.`;
@@ -125,39 +166,131 @@ async function refuse(deps: RotationDeps, store: SecretVersionStore, event: Rota
   );
   await record(deps, store, { outcome: 'refused', diagnosis: report.diagnosis, token: event.ClientRequestToken });
   await clearPending(deps, store, event.ClientRequestToken);
+  await forgetStart(deps, store, versions);
   throw new RotationError('REFUSED', `${summary}\nFix: ${fix}`, report);
 }
 
-const NOT_STAGED_TEXT = {
-  NOTHING_STAGED: { why: (key: string) => `No new key is staged for "${key}".`, short: 'no new key staged' },
-  CURRENT_UNKNOWN: {
-    why: () => 'The current key’s version date could not be read, so the staged key cannot be told apart from older ones; nothing was promoted.',
-    short: 'current version unknown',
-  },
-  STALE_STAGED: {
-    why: () =>
-      'The key this rotation would promote is older than the current key (the current key was replaced after it was staged), so it is not promoted: a retired key must not come back.',
-    short: 'staged key is older than the current key',
-  },
-} as const;
+/** A stop before (or instead of) judging the key: what the operator reads, and how the verdict tag records it. */
+interface StopText {
+  readonly summary: string;
+  readonly fix: string;
+  readonly outcome: RotationVerdict['outcome'];
+  /** "refused" when the rotation declined the staged key; "stopped" when something changed under it. */
+  readonly verb: 'refused' | 'stopped';
+}
 
-async function nothingStaged(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, reason: keyof typeof NOT_STAGED_TEXT): Promise<never> {
-  const why = NOT_STAGED_TEXT[reason].why(key.name);
+type StopReason = 'NOTHING_STAGED' | 'STALE_STAGED' | 'CURRENT_UNKNOWN' | 'SAME_KEY' | 'CURRENT_MOVED' | 'START_UNKNOWN';
+
+const rotateAgain = (secretId: string) => `key-monitor rotate --secret-id ${secretId} --file new-key.json`;
+
+function notStaged(reason: 'NOTHING_STAGED' | 'STALE_STAGED' | 'CURRENT_UNKNOWN', key: MonitoredKey, secretId: string): StopText {
+  const why = {
+    NOTHING_STAGED: `No new key is staged for "${key.name}".`,
+    CURRENT_UNKNOWN: 'The current key’s version date could not be read, so the staged key cannot be told apart from older ones; nothing was promoted.',
+    STALE_STAGED:
+      'The key this rotation would promote is older than the current key (the current key was replaced after it was staged), so it is not promoted: a retired key must not come back.',
+  }[reason];
+  return { summary: `${why} The current key is untouched.`, fix: stageHelp(secretId), outcome: 'failed', verb: 'refused' };
+}
+
+function sameKey(key: MonitoredKey, secretId: string, prefix: string, liveVersion: string | undefined): StopText {
+  return {
+    summary:
+      `The staged key ${prefix}… is the key that is already live for "${key.name}" (the same key and secret as AWSCURRENT, version ${liveVersion ?? 'unknown'}): ` +
+      'there is nothing to rotate. Nothing was promoted or changed.',
+    fix:
+      `Keep key ${prefix}…: it is the live key. To rotate it, create a new key on Crypto.com Exchange (Settings → API Keys), whitelist the egress IP on it ` +
+      `and stage that one: ${rotateAgain(secretId)}.`,
+    outcome: 'refused',
+    verb: 'refused',
+  };
+}
+
+function currentMoved(key: MonitoredKey, secretId: string, startedFrom: string, currentNow: string | undefined): StopText {
+  const now = currentNow ? `version ${currentNow}` : 'no version';
+  return {
+    summary:
+      `AWSCURRENT of "${key.name}" was moved while this rotation ran (by hand, such as a rollback or a key put in place directly, or by another rotation): ` +
+      `this rotation started from version ${startedFrom}, and AWSCURRENT is on ${now} now. That choice stands. Nothing was promoted or changed: AWSCURRENT stays on ${now}.`,
+    fix: `If the key on ${now} is the one you want, there is nothing to do. To put the staged key in place after all, run ${rotateAgain(secretId)} again.`,
+    outcome: 'refused',
+    verb: 'stopped',
+  };
+}
+
+function startUnknown(secretId: string): StopText {
+  return {
+    summary:
+      `This rotation has no record of the version AWSCURRENT was on when it started (the ${STARTED_FROM} label is gone), so a change made by hand since ` +
+      'cannot be ruled out. Nothing was promoted or changed.',
+    fix: `Run ${rotateAgain(secretId)} again.`,
+    outcome: 'failed',
+    verb: 'stopped',
+  };
+}
+
+async function stop(
+  deps: RotationDeps,
+  store: SecretVersionStore,
+  event: RotationEvent,
+  key: MonitoredKey,
+  versions: readonly VersionInfo[],
+  reason: StopReason,
+  text: StopText,
+): Promise<never> {
   await tell(
     deps,
     notification(deps, key, {
       id: `rotation:${key.name}:${event.ClientRequestToken}#${reason.toLowerCase()}`,
       kind: 'rotation-refused',
       severity: 'warning',
-      subject: `🟠 ${key.name}: rotation refused — ${NOT_STAGED_TEXT[reason].short}`,
-      summary: `${why} The current key is untouched.`,
-      fix: stageHelp(event.SecretId),
+      subject: `🟠 ${key.name}: rotation ${text.verb} — ${ROTATION_STOP_TITLES[reason]}`,
+      summary: text.summary,
+      fix: text.fix,
       facts: [{ label: 'Key', value: key.name }],
     }),
   );
-  await record(deps, store, { outcome: 'failed', diagnosis: reason, token: event.ClientRequestToken });
+  await record(deps, store, { outcome: text.outcome, diagnosis: reason, token: event.ClientRequestToken });
   await clearPending(deps, store, event.ClientRequestToken);
-  throw new RotationError(reason, `${why} ${stageHelp(event.SecretId)}`);
+  await forgetStart(deps, store, versions);
+  throw new RotationError(reason, `${text.summary} ${text.fix}`);
+}
+
+/**
+ * Whatever AWSCURRENT was moved to since the rotation started stands: a rollback, a key put live by
+ * hand or by another rotation. The step stops and says so.
+ */
+async function stopIfCurrentMoved(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: readonly VersionInfo[]): Promise<void> {
+  const since = currentSinceStart(versions, event.ClientRequestToken);
+  if (since.kind === 'moved') await stop(deps, store, event, key, versions, 'CURRENT_MOVED', currentMoved(key, event.SecretId, since.startedFrom, since.currentNow));
+  if (since.kind === 'not-recorded') await stop(deps, store, event, key, versions, 'START_UNKNOWN', startUnknown(event.SecretId));
+  if (since.kind === 'superseded') await stop(deps, store, event, key, versions, 'STALE_STAGED', notStaged('STALE_STAGED', key, event.SecretId));
+  if (since.kind === 'current-unknown') await stop(deps, store, event, key, versions, 'CURRENT_UNKNOWN', notStaged('CURRENT_UNKNOWN', key, event.SecretId));
+}
+
+/**
+ * The key the rotation would put live, against the key live now. The same key with the same secret
+ * is refused: announcing it as a new key would have the operator delete the live key.
+ */
+async function judgeChange(
+  deps: RotationDeps,
+  store: SecretVersionStore,
+  event: RotationEvent,
+  key: MonitoredKey,
+  versions: readonly VersionInfo[],
+  value: string | null | undefined,
+): Promise<KeyChange> {
+  const live = currentVersionId(versions);
+  const change = keyChange(value, live ? await store.valueOf(live) : null);
+  if (change.kind === 'same-key') await stop(deps, store, event, key, versions, 'SAME_KEY', sameKey(key, event.SecretId, change.prefix, live));
+  return change;
+}
+
+/** Label the version AWSCURRENT is on as the one this rotation starts from (before its own version is written). */
+async function recordStart(store: SecretVersionStore, versions: readonly VersionInfo[]): Promise<void> {
+  const live = currentVersionId(versions);
+  const recorded = startedFromVersionId(versions);
+  if (live && live !== recorded) await store.moveStage(STARTED_FROM, live, recorded);
 }
 
 /** What the slot's key must be: Trade as declared, no withdrawal unless declared, and the account expectations. */
@@ -174,15 +307,22 @@ async function validate(deps: RotationDeps, store: SecretVersionStore, event: Ro
 async function createSecret(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: VersionInfo[]): Promise<void> {
   const underToken = await store.valueOf(event.ClientRequestToken);
   const staged = findStagedKey(versions, event.ClientRequestToken, underToken !== null);
-  if (staged.kind === 'under-token') return;
+  if (staged.kind === 'under-token') {
+    // Written by an earlier run of this step, after it recorded where it started; or by someone else, then it starts here.
+    if (currentSinceStart(versions, event.ClientRequestToken).kind === 'not-recorded') return recordStart(store, versions);
+    return stopIfCurrentMoved(deps, store, event, key, versions);
+  }
   if (staged.kind !== 'copy') {
-    return nothingStaged(deps, store, event, key, staged.kind === 'nothing-staged' ? 'NOTHING_STAGED' : staged.kind === 'stale' ? 'STALE_STAGED' : 'CURRENT_UNKNOWN');
+    const reason = staged.kind === 'nothing-staged' ? 'NOTHING_STAGED' : staged.kind === 'stale' ? 'STALE_STAGED' : 'CURRENT_UNKNOWN';
+    return stop(deps, store, event, key, versions, reason, notStaged(reason, key, event.SecretId));
   }
   const value = await store.valueOf(staged.fromVersionId);
   if (value === null || value === undefined) {
     // The staged version holds nothing usable: refuse it as it is, never reach for another one.
-    return refuse(deps, store, event, key, await runChecks({ ...deps.target, credentials: parseSecretString(undefined), ...expectations(key) }));
+    return refuse(deps, store, event, key, await runChecks({ ...deps.target, credentials: parseSecretString(undefined), ...expectations(key) }), versions);
   }
+  await judgeChange(deps, store, event, key, versions, value);
+  await recordStart(store, versions);
   // Copied as written (even if malformed): testSecret refuses a malformed value with the exact reason.
   await store.putPending(value, event.ClientRequestToken);
 }
@@ -204,45 +344,84 @@ async function retireStagedLabel(deps: RotationDeps, store: SecretVersionStore, 
   }
 }
 
-/** A retried rotation whose key is older than the one live now (someone replaced it meanwhile) stops here. */
-async function refuseIfSuperseded(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: VersionInfo[]): Promise<void> {
-  const verdict = supersededByCurrent(versions, event.ClientRequestToken);
-  if (verdict === 'superseded') await nothingStaged(deps, store, event, key, 'STALE_STAGED');
-  if (verdict === 'current-unknown') await nothingStaged(deps, store, event, key, 'CURRENT_UNKNOWN');
+/** What the operator is told once the new value is live: which key to delete on the exchange, if any, and never the live one. */
+function promotedText(key: MonitoredKey, change: KeyChange, report: Report): Pick<Notification, 'subject' | 'summary' | 'fix'> & { keyFact: string } {
+  const prefix = change.kind === 'new-unreadable' ? (report.keyPrefix ?? '?') : change.prefix;
+  const keyFact = `${key.name} (new key ${prefix}…)`;
+  const checked = `passed every check from ${report.egressIp ?? 'the monitor’s egress IP'} just before promotion and is now AWSCURRENT`;
+  if (change.kind === 'secret-replaced') {
+    return {
+      subject: `✅ ${key.name}: secret of key ${prefix}… replaced`,
+      summary: `The secret of key ${prefix}… for "${key.name}" was replaced: the new secret ${checked}; the previous value (the same key with the old secret) is kept as AWSPREVIOUS.`,
+      fix: `The key itself did not change, only its stored secret: there is no old key to delete on the exchange. Keep key ${prefix}…: it is the live key.`,
+      keyFact: `${key.name} (key ${prefix}…, new secret)`,
+    };
+  }
+  const summary = `The staged key ${prefix}… for "${key.name}" ${checked}; the previous key is kept as AWSPREVIOUS (your backup).`;
+  const subject = `✅ ${key.name}: new key ${prefix}… is live`;
+  if (change.kind === 'new-key' && change.oldPrefix !== prefix) {
+    return { subject, summary, keyFact, fix: `Once your bot runs on the new key ${prefix}…, delete the old key ${change.oldPrefix}… on the exchange (not ${prefix}…: that is the live key).` };
+  }
+  if (change.kind === 'new-key') {
+    return {
+      subject,
+      summary,
+      keyFact,
+      fix:
+        `Once your bot runs on the new key ${prefix}…, delete the old key on the exchange: it starts with the same 4 characters (${prefix}…) as the live key, ` +
+        'so compare the full keys in Crypto.com Exchange → Settings → API Keys with the one you staged and delete only the other one.',
+    };
+  }
+  if (change.kind === 'first-key') {
+    return { subject, summary, keyFact, fix: `The secret held no key before this one: there is no old key to delete on the exchange. Keep key ${prefix}…: it is the live key.` };
+  }
+  return {
+    subject,
+    summary,
+    keyFact,
+    fix: `The previous value was not a usable key, so which exchange key it held is unknown: before deleting any key on the exchange, make sure it is not ${prefix}… (the live key).`,
+  };
 }
 
 async function finishSecret(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: VersionInfo[]): Promise<void> {
-  await refuseIfSuperseded(deps, store, event, key, versions);
+  const token = event.ClientRequestToken;
+  await stopIfCurrentMoved(deps, store, event, key, versions);
+  const change = await judgeChange(deps, store, event, key, versions, await store.valueOf(token));
   const report = await validate(deps, store, event, key);
-  if (!report.healthy) return refuse(deps, store, event, key, report);
-  const from = currentVersionId(versions);
+  if (!report.healthy) return refuse(deps, store, event, key, report, versions);
+  // The check takes seconds: look at the labels again just before the move.
+  const now = await store.versions(token);
+  const gate = gateStep(now, token, 'finishSecret');
+  if (gate.kind === 'already-promoted') return;
+  if (gate.kind === 'not-pending') throw new RotationError('NOT_PENDING', `Version ${token} of ${event.SecretId} is no longer AWSPENDING; nothing was promoted.`);
+  await stopIfCurrentMoved(deps, store, event, key, now);
   try {
-    await store.moveCurrent(event.ClientRequestToken, from);
+    // From the version it started from only: Secrets Manager refuses the move if AWSCURRENT left it since the look above.
+    await store.moveCurrent(token, currentVersionId(now));
   } catch (err) {
-    // Run twice at once: the other run moved the label first. That is success, not an error.
-    if (currentVersionId(await store.versions()) === event.ClientRequestToken) return;
+    const after = await store.versions(token);
+    // Run twice at once (or put in place by hand): the label is where this step was moving it. That is success, not an error.
+    if (currentVersionId(after) === token) return;
+    await stopIfCurrentMoved(deps, store, event, key, after);
     throw err;
   }
   // Done: AWSPENDING off the promoted version, so a later rollback leaves nothing a retry could re-promote
   // and a plain rotate-secret can start again.
-  await clearPending(deps, store, event.ClientRequestToken);
-  await retireStagedLabel(deps, store, event.ClientRequestToken, versions);
-  const shown = report.keyPrefix ? `${report.keyPrefix}…` : '?';
+  await clearPending(deps, store, token);
+  await retireStagedLabel(deps, store, token, now);
+  await forgetStart(deps, store, now);
+  const { keyFact, ...text } = promotedText(key, change, report);
   await tell(
     deps,
     notification(deps, key, {
-      id: `rotation:${key.name}:${event.ClientRequestToken}#promoted`,
+      id: `rotation:${key.name}:${token}#promoted`,
       kind: 'rotation-promoted',
       severity: 'resolved',
-      subject: `✅ ${key.name}: new key ${shown} is live`,
-      summary:
-        `The staged key ${shown} for "${key.name}" passed every check from ${report.egressIp ?? 'the monitor’s egress IP'} just before promotion and is now ` +
-        'AWSCURRENT; the previous key is kept as AWSPREVIOUS (your backup).',
-      fix: 'Once your bot runs on the new key, delete the old key on the exchange.',
-      facts: [{ label: 'Key', value: `${key.name} (new key ${shown})` }, ...reportFacts(report, deps.target.expectedIps)],
+      ...text,
+      facts: [{ label: 'Key', value: keyFact }, ...reportFacts(report, deps.target.expectedIps)],
     }),
   );
-  await record(deps, store, { outcome: 'promoted', diagnosis: 'OK', token: event.ClientRequestToken });
+  await record(deps, store, { outcome: 'promoted', diagnosis: 'OK', token });
 }
 
 export async function rotate(event: RotationEvent, deps: RotationDeps): Promise<void> {
@@ -261,9 +440,10 @@ export async function rotate(event: RotationEvent, deps: RotationDeps): Promise<
     case 'setSecret':
       return; // nothing to set: the exchange holds the key already; only its validation matters
     case 'testSecret': {
-      await refuseIfSuperseded(deps, store, event, key, versions);
+      await stopIfCurrentMoved(deps, store, event, key, versions);
+      await judgeChange(deps, store, event, key, versions, await store.valueOf(event.ClientRequestToken));
       const report = await validate(deps, store, event, key);
-      if (!report.healthy) await refuse(deps, store, event, key, report);
+      if (!report.healthy) await refuse(deps, store, event, key, report, versions);
       return;
     }
     case 'finishSecret':

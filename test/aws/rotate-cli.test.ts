@@ -1,4 +1,4 @@
-import { DescribeSecretCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { rotateCommand } from '../../lambdas/cli/rotate.js';
@@ -22,9 +22,11 @@ function run(input: string, waitSeconds = 1, rotationFunction: string | null = F
 }
 
 const before = { VersionIdsToStages: { 'v-old': ['AWSCURRENT'] }, RotationLambdaARN: FN };
+const OLD = { apiKey: 'oLdKeY0123456789', apiSecret: 'oLdSeCrEt0123456789' };
 
 beforeEach(() => {
   sm.reset();
+  sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({ VersionId: 'v-old', SecretString: JSON.stringify(OLD), CreatedDate: new Date() });
   sm.on(PutSecretValueCommand).resolves({ VersionId: 'v-staged' });
   sm.on(RotateSecretCommand).resolves({ VersionId: 'v-rotation' });
 });
@@ -87,6 +89,52 @@ describe('key-monitor rotate', () => {
     expect(result.stderr).toContain('lambda:InvokeFunction');
     expect(result.stderr).toContain('The new key is staged (KEYMONITOR_STAGED, version v-staged) but was not checked or promoted; the current key is untouched.');
     expect(result.stderr).not.toContain('Nothing was staged');
+  });
+
+  it('refuses the key that is already current, same key and same secret, before staging anything (exit 1)', async () => {
+    sm.on(DescribeSecretCommand).resolves(before);
+    sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({ VersionId: 'v-old', SecretString: JSON.stringify(NEW), CreatedDate: new Date() });
+    const result = await run(`${JSON.stringify({ apiSecret: NEW.apiSecret, apiKey: NEW.apiKey })}\n`, 5);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('key-monitor: key NeWk… with this secret is already the current key of ekm/key (version v-old): same key, nothing changed. Nothing was staged.');
+    expect(result.stdout + result.stderr).not.toMatch(/delete/i);
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+    expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(0);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+  });
+
+  it('lets the same key with another secret through (a mistyped secret fixed) and says there is no old key to delete (exit 0)', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({ VersionId: 'v-old', SecretString: JSON.stringify({ apiKey: NEW.apiKey, apiSecret: 'tYpOsEcReT0123456789' }), CreatedDate: new Date() });
+    sm.on(DescribeSecretCommand)
+      .resolvesOnce(before)
+      .resolves({ ...before, VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-rotation': ['AWSCURRENT'] }, Tags: [{ Key: TAG, Value: 'promoted OK v-rotation' }] });
+    const result = await run(JSON.stringify(NEW), 5);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Same key NeWk… with another secret: once the rotation has checked it, only the stored secret changes (there is no old key to delete on the exchange).');
+    expect(result.stdout).toContain('Promoted: the secret of key NeWk… was replaced; the previous value is kept as AWSPREVIOUS. There is no old key to delete on the exchange.');
+    expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(1);
+  });
+
+  it('starts the rotation when the current key cannot be read to compare, and says the rotation compares it', async () => {
+    sm.on(DescribeSecretCommand).resolves(before);
+    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const result = await run(JSON.stringify(NEW), 0);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toContain('Could not read the current key to compare it with the new one');
+    expect(result.stdout).toContain('the rotation Lambda refuses the same key itself');
+    expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(1);
+  });
+
+  it.each([
+    ['SAME_KEY', 'Refused: SAME_KEY — same key, nothing changed.'],
+    ['CURRENT_MOVED', 'Refused: CURRENT_MOVED — AWSCURRENT was moved while it ran.'],
+  ])('names a %s stop of the rotation Lambda in words (exit 1)', async (diagnosis, said) => {
+    sm.on(DescribeSecretCommand)
+      .resolvesOnce(before)
+      .resolves({ ...before, Tags: [{ Key: TAG, Value: `refused ${diagnosis} v-rotation` }] });
+    const result = await run(JSON.stringify(NEW), 5);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(said);
   });
 
   it('refuses malformed input without calling AWS (exit 2)', async () => {

@@ -59,9 +59,12 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       // Two secrets whose names share a prefix: each must be judged by its own rules.
       { name: 'cdc', secretId: 'rot/cdc', expectTrade: true },
       { name: 'cdcReporting', secretId: 'rot/cdc-reporting', expectTrade: false },
+      // As the stack creates a secret: empty placeholders until the first key is rotated in.
+      { name: 'placeholder', secretId: 'rot/placeholder', expectTrade: true },
     ];
     for (const k of keys) {
-      const created = await sm.send(new CreateSecretCommand({ Name: k.secretId, SecretString: keyJson('bad-secret') }));
+      const first = k.name === 'placeholder' ? JSON.stringify({ apiKey: '', apiSecret: '' }) : keyJson('bad-secret');
+      const created = await sm.send(new CreateSecretCommand({ Name: k.secretId, SecretString: first }));
       secretArns.set(k.name, created.ARN as string);
     }
     Object.assign(process.env, {
@@ -77,7 +80,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     handler = buildRotationHandler(() => ({
       keys: config.keys,
       target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client, site: 'aws' },
-      store: (secretId) => new SecretVersions(sm, secretId),
+      store: (secretId) => withHumanInTheMiddle(new SecretVersions(sm, secretId)),
       notifier: { send: (n) => new SqsNotificationQueue(sqs, queueUrl).send([n]) },
       source: 'rotation-test',
       links: [],
@@ -86,18 +89,48 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     }));
   });
 
+  /**
+   * What a human does by hand while a rotation step is running: once, just before the step reads
+   * the rotation's own value (after the step's first look at the labels), or just before it moves
+   * AWSCURRENT (after its check).
+   */
+  const human: { beforeReadOf?: { token: string; act: () => Promise<void> }; beforeMove?: () => Promise<void> } = {};
+  function withHumanInTheMiddle(store: SecretVersions): SecretVersions {
+    const valueOf = store.valueOf.bind(store);
+    const moveCurrent = store.moveCurrent.bind(store);
+    return Object.assign(store, {
+      valueOf: async (versionId: string) => {
+        const pending = human.beforeReadOf;
+        if (pending && pending.token === versionId) {
+          delete human.beforeReadOf;
+          await pending.act();
+        }
+        return valueOf(versionId);
+      },
+      moveCurrent: async (token: string, from: string | undefined) => {
+        const act = human.beforeMove;
+        delete human.beforeMove;
+        await act?.();
+        return moveCurrent(token, from);
+      },
+    });
+  }
+
   afterAll(async () => {
     await client?.close();
     await Promise.all([moto?.stop(), sandbox?.close()]);
   });
 
   beforeEach(async () => {
+    delete human.beforeReadOf;
+    delete human.beforeMove;
     await inbox(); // drain
   });
 
   /** What the rotation put on the notification queue (the notifier delivers it to every channel). */
   async function inbox(): Promise<{ subject: string; message: string }[]> {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    // Read once: a received message would come back after the default 30 s visibility timeout, into a later test.
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 43_200 }));
     return (out.Messages ?? []).map((m) => {
       const n = JSON.parse(m.Body ?? '{}') as Notification;
       return { subject: n.subject, message: [n.summary, n.fix ?? '', ...n.facts.map((f) => `${f.label}: ${f.value}`)].join('\n') };
@@ -162,19 +195,20 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
   });
 
   it('runs every step twice without harm (Secrets Manager retries them)', async () => {
-    const token = await stage('trading', keyJson('healthy'));
+    const fresh = JSON.stringify(sandbox.mint('healthy'));
+    const token = await stage('trading', fresh);
     for (const s of STEPS) {
       await step('trading', s, token);
       await step('trading', s, token);
     }
     expect((await stagesOf('trading'))[token]).toContain('AWSCURRENT');
-    expect(await current('trading')).toBe(keyJson('healthy'));
+    expect(await current('trading')).toBe(fresh);
     // Already current after the first finishSecret: no second "live" mail.
     expect((await inbox()).filter((m) => m.subject.includes('is live'))).toHaveLength(1);
   });
 
   it('runs finishSecret twice at the same moment: one promotion, no error, one notification', async () => {
-    const token = await stage('trading', keyJson('healthy'));
+    const token = await stage('trading', JSON.stringify(sandbox.mint('healthy')));
     for (const s of STEPS.slice(0, 3)) await step('trading', s, token);
     await Promise.all([step('trading', 'finishSecret', token), step('trading', 'finishSecret', token)]);
     expect((await stagesOf('trading'))[token]).toContain('AWSCURRENT');
@@ -236,10 +270,218 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     const before = Object.entries(await stagesOf('trading')).find(([, l]) => l.includes('AWSCURRENT'))?.[0];
     const put = await sm.send(new PutSecretValueCommand({ SecretId: secretArns.get('trading'), SecretString: byHand, VersionStages: ['BYHAND'] }));
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('trading'), VersionStage: 'AWSCURRENT', MoveToVersionId: put.VersionId, RemoveFromVersionId: before }));
-    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'STALE_STAGED' });
+    await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'CURRENT_MOVED' });
     await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ name: 'RotationError' });
     expect(await current('trading')).toBe(byHand);
     await inbox();
+  });
+
+  /** Puts a value live by hand: written under a label of its own, then made AWSCURRENT (returns its version). */
+  async function putLive(name: string, value: string): Promise<string> {
+    const put = await sm.send(new PutSecretValueCommand({ SecretId: secretArns.get(name), SecretString: value, VersionStages: ['BYHAND'] }));
+    await moveCurrentByHand(name, put.VersionId as string);
+    return put.VersionId as string;
+  }
+
+  /** The README's rollback: update-secret-version-stage AWSCURRENT onto another version. */
+  async function moveCurrentByHand(name: string, to: string): Promise<void> {
+    const from = await versionWith(name, 'AWSCURRENT');
+    if (from === to) return;
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get(name), VersionStage: 'AWSCURRENT', MoveToVersionId: to, RemoveFromVersionId: from }));
+  }
+
+  const versionWith = async (name: string, label: string) => Object.entries(await stagesOf(name)).find(([, l]) => l.includes(label))?.[0];
+  const prefixOf = (value: string) => (JSON.parse(value) as { apiKey: string }).apiKey.slice(0, 4);
+
+  it('refuses to stage the key that is already current (same key, same secret): nothing changes and nobody is told to delete a key', async () => {
+    const live = JSON.stringify(sandbox.mint('healthy'));
+    const liveVersion = await putLive('trading', live);
+    const token = await stage('trading', live);
+    const stops: unknown[] = [];
+    for (const s of STEPS) await step('trading', s, token).catch((err: unknown) => stops.push(err));
+    expect(stops[0]).toMatchObject({ name: 'RotationError', reason: 'SAME_KEY' });
+    expect(await versionWith('trading', 'AWSCURRENT')).toBe(liveVersion);
+    expect(await current('trading')).toBe(live);
+    const mails = await inbox();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.subject).toBe('🟠 trading: rotation refused — same key, nothing changed');
+    expect(mails[0]?.message).toContain(`key ${prefixOf(live)}… is the key that is already live`);
+    expect(mails[0]?.message).toContain(`Keep key ${prefixOf(live)}…: it is the live key.`);
+    expect(mails.map((m) => m.subject + m.message).join('\n')).not.toMatch(/is live$|delete/im);
+    expect(await verdictOf('trading')).toMatchObject({ outcome: 'refused', diagnosis: 'SAME_KEY', token });
+    expect(Object.values(await stagesOf('trading')).flat()).not.toContain('AWSPENDING');
+  });
+
+  it('replaces only the secret when the staged key is the current key with another secret (a mistyped secret fixed), and says there is no old key to delete', async () => {
+    const fixed = sandbox.mint('healthy');
+    const mistyped = JSON.stringify({ apiKey: fixed.apiKey, apiSecret: 'mIsTyPeDsEcReT0123456789' });
+    const mistypedVersion = await putLive('trading', mistyped);
+    const token = await stage('trading', JSON.stringify(fixed));
+    await rotateAll('trading', token);
+    expect(await versionWith('trading', 'AWSCURRENT')).toBe(token);
+    expect(await current('trading')).toBe(JSON.stringify(fixed));
+    expect((await stagesOf('trading'))[mistypedVersion]).toContain('AWSPREVIOUS');
+    const [msg, ...more] = await inbox();
+    expect(more).toHaveLength(0);
+    expect(msg?.subject).toBe(`✅ trading: secret of key ${prefixOf(mistyped)}… replaced`);
+    expect(msg?.message).toContain(`The secret of key ${prefixOf(mistyped)}… for "trading" was replaced`);
+    expect(msg?.message).toContain('there is no old key to delete on the exchange');
+    expect(msg?.message).not.toMatch(/delete the old key/i);
+    expect(await verdictOf('trading')).toMatchObject({ outcome: 'promoted', token });
+  });
+
+  it('names the old key to delete, never the new one, when a new key is promoted', async () => {
+    const old = JSON.stringify(sandbox.mint('healthy'));
+    await putLive('trading', old);
+    const fresh = JSON.stringify(sandbox.mint('healthy'));
+    await rotateAll('trading', await stage('trading', fresh));
+    const [msg] = await inbox();
+    expect(msg?.subject).toBe(`✅ trading: new key ${prefixOf(fresh)}… is live`);
+    // Sandbox keys share their first characters often enough that both texts are reachable.
+    expect(msg?.message).toContain(
+      prefixOf(old) === prefixOf(fresh)
+        ? `delete the old key on the exchange: it starts with the same 4 characters (${prefixOf(fresh)}…)`
+        : `delete the old key ${prefixOf(old)}… on the exchange (not ${prefixOf(fresh)}…: that is the live key)`,
+    );
+  });
+
+  it('says there is no old key to delete when the first key replaces the empty placeholder', async () => {
+    const first = JSON.stringify(sandbox.mint('healthy'));
+    await rotateAll('placeholder', await stage('placeholder', first));
+    expect(await current('placeholder')).toBe(first);
+    const [msg] = await inbox();
+    expect(msg?.subject).toBe(`✅ placeholder: new key ${prefixOf(first)}… is live`);
+    expect(msg?.message).toContain('The secret held no key before this one: there is no old key to delete on the exchange.');
+    expect(msg?.message).not.toMatch(/delete the old key/i);
+  });
+
+  it('a human rollback between testSecret and finishSecret stands: finishSecret refuses, says so, and leaves AWSCURRENT where the human put it', async () => {
+    // A promotion first, so that AWSPREVIOUS holds a key to roll back to.
+    await rotateAll('trading', await stage('trading', JSON.stringify(sandbox.mint('healthy'))));
+    await inbox();
+    const token = await stage('trading', JSON.stringify(sandbox.mint('healthy')));
+    for (const s of STEPS.slice(0, 3)) await step('trading', s, token);
+    const live = await versionWith('trading', 'AWSCURRENT');
+    const previous = (await versionWith('trading', 'AWSPREVIOUS')) as string;
+    await moveCurrentByHand('trading', previous);
+    const rolledBack = await current('trading');
+
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ name: 'RotationError', reason: 'CURRENT_MOVED' });
+    expect(await versionWith('trading', 'AWSCURRENT')).toBe(previous);
+    expect(await current('trading')).toBe(rolledBack);
+    const mails = await inbox();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.subject).toBe('🟠 trading: rotation stopped — AWSCURRENT was moved while it ran');
+    expect(mails[0]?.message).toContain(`AWSCURRENT is on version ${previous} now`);
+    expect(mails[0]?.message).toContain(`this rotation started from version ${live}`);
+    expect(mails[0]?.message).toContain('Nothing was promoted or changed');
+    expect(mails[0]?.subject + (mails[0]?.message ?? '')).not.toMatch(/is live|delete/i);
+    expect(await verdictOf('trading')).toMatchObject({ outcome: 'refused', diagnosis: 'CURRENT_MOVED', token });
+    // Secrets Manager's retry of the step finds nothing to promote either.
+    await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ reason: 'NOT_PENDING' });
+    expect(await versionWith('trading', 'AWSCURRENT')).toBe(previous);
+  });
+
+  describe('a human moving labels at any point of a rotation never loses to it, and nobody is told to delete a live key', () => {
+    type Gap =
+      | 'after createSecret'
+      | 'after setSecret'
+      | 'after testSecret'
+      | 'inside finishSecret, before its check'
+      | 'inside finishSecret, at its move'
+      | 'after finishSecret, before Secrets Manager retries it';
+    interface Scene {
+      readonly token: string;
+      readonly staged: string;
+      readonly start: string;
+    }
+    /** What the human does; returns the version the human wants AWSCURRENT on ('rotation' when the human leaves that to the rotation). */
+    const moves: Record<string, (s: Scene) => Promise<string>> = {
+      'rolls AWSCURRENT back to AWSPREVIOUS': async () => {
+        const previous = (await versionWith('trading', 'AWSPREVIOUS')) as string;
+        await moveCurrentByHand('trading', previous);
+        return previous;
+      },
+      'puts another key live by hand': async () => putLive('trading', JSON.stringify(sandbox.mint('healthy'))),
+      'moves AWSCURRENT onto the staged version': async (s) => {
+        await moveCurrentByHand('trading', s.staged);
+        return s.staged;
+      },
+      'moves AWSCURRENT onto the rotation’s own version': async (s) => {
+        await moveCurrentByHand('trading', s.token);
+        return s.token;
+      },
+      'moves AWSCURRENT away and back again': async (s) => {
+        await moveCurrentByHand('trading', (await versionWith('trading', 'AWSPREVIOUS')) as string);
+        await moveCurrentByHand('trading', s.start);
+        return 'rotation';
+      },
+      'takes AWSPENDING off the rotation’s version': async (s) => {
+        await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('trading'), VersionStage: 'AWSPENDING', RemoveFromVersionId: s.token }));
+        return s.start;
+      },
+    };
+    const gaps: Gap[] = [
+      'after createSecret',
+      'after setSecret',
+      'after testSecret',
+      'inside finishSecret, before its check',
+      'inside finishSecret, at its move',
+      'after finishSecret, before Secrets Manager retries it',
+    ];
+    const applies = (gap: Gap, move: string) => {
+      // Inside the move itself only AWSCURRENT is guarded (Secrets Manager moves one label per call); taking
+      // AWSPENDING off is seen at every step boundary and at the second look just before the move.
+      if (gap === 'inside finishSecret, at its move') return !move.startsWith('takes AWSPENDING');
+      // Once promoted, AWSPENDING is gone and the rotation's own version is current: only choosing another key means anything.
+      if (gap === 'after finishSecret, before Secrets Manager retries it') return ['rolls AWSCURRENT back to AWSPREVIOUS', 'puts another key live by hand', 'moves AWSCURRENT onto the staged version'].includes(move);
+      return true;
+    };
+    const cases = gaps.flatMap((gap) => Object.keys(moves).filter((move) => applies(gap, move)).map((move) => [gap, move] as const));
+
+    it.each(cases)('%s, the human %s', async (gap, move) => {
+      // A promotion first, so that AWSPREVIOUS holds a key to roll back to.
+      await rotateAll('trading', await stage('trading', JSON.stringify(sandbox.mint('healthy'))));
+      await inbox();
+      const fresh = JSON.stringify(sandbox.mint('healthy'));
+      const staged = await stageOnly('trading', fresh);
+      const scene: Scene = { token: randomUUID(), staged, start: (await versionWith('trading', 'AWSCURRENT')) as string };
+      let wanted = 'rotation';
+      const act = async () => {
+        wanted = await moves[move]!(scene);
+      };
+      const run = async (s: (typeof STEPS)[number]) => step('trading', s, scene.token).catch(() => undefined);
+      await run('createSecret');
+      if (gap === 'after createSecret') await act();
+      await run('setSecret');
+      if (gap === 'after setSecret') await act();
+      await run('testSecret');
+      if (gap === 'after testSecret') await act();
+      if (gap === 'inside finishSecret, before its check') human.beforeReadOf = { token: scene.token, act };
+      if (gap === 'inside finishSecret, at its move') human.beforeMove = act;
+      await run('finishSecret');
+      if (gap === 'after finishSecret, before Secrets Manager retries it') {
+        expect(await versionWith('trading', 'AWSCURRENT')).toBe(scene.token);
+        // The promotion was announced while it was true; what follows is the human's own choice.
+        await inbox();
+        await act();
+      }
+      // Secrets Manager retries a failed step: the retry must not change the outcome.
+      await run('finishSecret');
+      expect(human).toEqual({});
+
+      const live = (await versionWith('trading', 'AWSCURRENT')) as string;
+      expect(live).toBe(wanted === 'rotation' ? scene.token : wanted);
+      const mails = await inbox();
+      const livePrefix = prefixOf((await current('trading')) as string);
+      for (const m of mails) expect(m.subject + m.message).not.toContain(`delete the old key ${livePrefix}…`);
+      if (wanted !== 'rotation') expect(mails.filter((m) => /is live|replaced|delete/i.test(m.subject + m.message))).toEqual([]);
+      if (gap === 'after finishSecret, before Secrets Manager retries it') expect(mails).toEqual([]);
+      else if (wanted !== 'rotation' && wanted !== scene.token && wanted !== scene.start) {
+        expect(mails.map((m) => m.subject)).toEqual(['🟠 trading: rotation stopped — AWSCURRENT was moved while it ran']);
+        expect(mails[0]?.message).toContain(`AWSCURRENT is on version ${wanted} now`);
+      }
+    });
   });
 
   it('counts stops it already reported (and retries of a refused rotation) apart from failures, for the failed-rotation alarm', async () => {
@@ -414,6 +656,18 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('--rotation-function');
       expect(Object.keys(await stagesOf('cli'))).toHaveLength(before);
+    });
+
+    it('refuses to stage the key that is already current (exit 1) before anything is staged or started', async () => {
+      const path = join(dir, 'same.json');
+      writeFileSync(path, (await current('cli')) as string);
+      const before = await stagesOf('cli');
+      const run = await cli(['--file', path, '--rotation-function', 'arn:aws:lambda:us-east-1:123456789012:function:rot']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('same key, nothing changed');
+      expect(run.stderr).toContain('Nothing was staged');
+      expect(run.stdout + run.stderr).not.toMatch(/delete|Promoted|Rotation started/i);
+      expect(await stagesOf('cli')).toEqual(before);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findStagedKey, gateStep, parseVerdictTag, supersededByCurrent, unfinishedPendingVersion, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
+import { currentSinceStart, findStagedKey, gateStep, keyChange, parseVerdictTag, unfinishedPendingVersion, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
 import { keyForSecret } from '../../lambdas/monitor/runtime-config.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s));
@@ -35,12 +35,55 @@ describe('findStagedKey', () => {
   });
 });
 
-describe('supersededByCurrent', () => {
+describe('currentSinceStart', () => {
+  const FROM = 'KEYMONITOR_ROTATING_FROM';
+
+  it('lets the rotation go on while AWSCURRENT is where it started, or already on its own version', () => {
+    expect(currentSinceStart([v('cur', ['AWSCURRENT', FROM], 10), v('tok', ['AWSPENDING'], 20)], 'tok')).toEqual({ kind: 'unchanged' });
+    expect(currentSinceStart([v('old', [FROM], 10), v('tok', ['AWSCURRENT', 'AWSPENDING'], 20)], 'tok')).toEqual({ kind: 'unchanged' });
+  });
+
+  it('sees a move back to an older version (the README’s rollback), which no version date shows', () => {
+    const rolledBack = [v('prev', ['AWSCURRENT'], 5), v('cur', ['AWSPREVIOUS', FROM], 10), v('tok', ['AWSPENDING'], 20)];
+    expect(currentSinceStart(rolledBack, 'tok')).toEqual({ kind: 'moved', startedFrom: 'cur', currentNow: 'prev' });
+  });
+
+  it('sees a key put live after the rotation started, whatever the dates say', () => {
+    expect(currentSinceStart([v('cur', ['AWSPREVIOUS', FROM], 10), v('tok', ['AWSPENDING'], 20), v('byhand', ['AWSCURRENT'], 20)], 'tok')).toMatchObject({ kind: 'moved', currentNow: 'byhand' });
+  });
+
+  it('refuses to guess without a record of where it started, or with unknown dates', () => {
+    expect(currentSinceStart([v('cur', ['AWSCURRENT'], 10), v('tok', ['AWSPENDING'], 20)], 'tok')).toEqual({ kind: 'not-recorded' });
+    expect(currentSinceStart([v('cur', ['AWSCURRENT', FROM], null), v('tok', ['AWSPENDING'], 20)], 'tok')).toEqual({ kind: 'current-unknown' });
+  });
+
   it('stops a retried rotation whose version is older than the key live now', () => {
-    expect(supersededByCurrent([v('tok', ['AWSPENDING'], 20), v('byhand', ['AWSCURRENT'], 30)], 'tok')).toBe('superseded');
-    expect(supersededByCurrent([v('cur', ['AWSCURRENT'], 10), v('tok', ['AWSPENDING'], 20)], 'tok')).toBe('no');
-    expect(supersededByCurrent([v('tok', ['AWSCURRENT', 'AWSPENDING'], 20)], 'tok')).toBe('no');
-    expect(supersededByCurrent([v('cur', ['AWSCURRENT'], null), v('tok', ['AWSPENDING'], 20)], 'tok')).toBe('current-unknown');
+    expect(currentSinceStart([v('tok', ['AWSPENDING'], 20), v('byhand', ['AWSCURRENT', FROM], 30)], 'tok')).toEqual({ kind: 'superseded' });
+  });
+});
+
+describe('keyChange', () => {
+  const value = (apiKey: string, apiSecret: string) => JSON.stringify({ apiKey, apiSecret });
+
+  it('calls the same key with the same secret "same key", however the JSON is written', () => {
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), `  {"apiSecret": "sEcReT012345", "apiKey": "AbCdKeY01234"}\n`)).toEqual({ kind: 'same-key', prefix: 'AbCd' });
+  });
+
+  it('tells a replaced secret of the same key apart from a new key', () => {
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), value('AbCdKeY01234', 'tYpO00000000'))).toEqual({ kind: 'secret-replaced', prefix: 'AbCd' });
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), value('WxYzKeY01234', 'sEcReT012345'))).toEqual({ kind: 'new-key', prefix: 'AbCd', oldPrefix: 'WxYz' });
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), value('AbCdOtHeR999', 'sEcReT012345'))).toEqual({ kind: 'new-key', prefix: 'AbCd', oldPrefix: 'AbCd' });
+  });
+
+  it('knows a first key (the empty placeholder a new secret holds) has no old key behind it', () => {
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), '{"apiKey":"","apiSecret":""}')).toEqual({ kind: 'first-key', prefix: 'AbCd' });
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), null)).toEqual({ kind: 'first-key', prefix: 'AbCd' });
+  });
+
+  it('does not guess the old key from a value that is not one', () => {
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), '{"apiKey":"WxYzKeY01234"}')).toEqual({ kind: 'old-unreadable', prefix: 'AbCd' });
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), 'apiKey=WxYz')).toEqual({ kind: 'old-unreadable', prefix: 'AbCd' });
+    expect(keyChange('not json', value('AbCdKeY01234', 'sEcReT012345'))).toEqual({ kind: 'new-unreadable' });
   });
 });
 
