@@ -426,10 +426,15 @@ describe('no "resolved" without a conclusive answer for what the incident was ab
     m.at(T0 + 5 * MIN, keys.map((k) => unproven(k, 'egress-ip', 'could not determine the egress IP: the answer was not an IP address')));
     expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
     expect(m.monitor.incident?.recheck?.why).toBe('egress-ip: could not determine the egress IP: the answer was not an IP address');
-    m.at(T0 + 10 * MIN, keys.map((k) => run(k, 'EGRESS_NOT_VERIFIED')));
-    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed']);
-    m.at(T0 + 15 * MIN, keys.map((k) => run(k, 'OK')));
-    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed', 'resolved']);
+    m.at(T0 + 4 * HOUR, keys.map((k) => unproven(k, 'egress-ip', 'could not determine the egress IP: HTTP 503')));
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder']);
+    expect(notificationFor(m.sent[1] as IncidentEvent, T0 + 4 * HOUR, ctx).summary).toContain(
+      'could not re-check: egress-ip: could not determine the egress IP: HTTP 503; last definite verdict EGRESS_IP_MISMATCH',
+    );
+    m.at(T0 + 4 * HOUR + 5 * MIN, keys.map((k) => run(k, 'EGRESS_NOT_VERIFIED')));
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'changed']);
+    m.at(T0 + 4 * HOUR + 10 * MIN, keys.map((k) => run(k, 'OK')));
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'changed', 'resolved']);
   });
 
   it('a key-level egress mismatch is not resolved by an unverified egress run', () => {
