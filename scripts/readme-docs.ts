@@ -76,7 +76,7 @@ class Runs {
 
 async function check(target: CheckTarget, sandbox: Sandbox, name: string, behaviour: Behaviour): Promise<KeyRun> {
   const report = await runChecks({ ...target, credentials: parseSecretString(JSON.stringify(sandbox.credentials(behaviour))), expectTrade: true, withdrawProbe: { kind: 'now' } });
-  return keyRun({ key: { name, secretId: `prod/${name}`, expectTrade: true }, report, keyAgeDays: 12, elapsedMs: 0, withdrawProbedAt: null }, [IP]);
+  return keyRun({ key: { name, secretId: `prod/${name}`, expectTrade: true }, report, keyAgeDays: 12, elapsedMs: 0 }, [IP]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { displaySafe } from '../exchange/text-safety.js';
-import type { CheckResult, CheckStatus, Report } from '../monitor/types.js';
+import type { CheckName, CheckResult, CheckStatus, Report } from '../monitor/types.js';
 
 /** Bumped when a field of the --json output changes meaning or goes away (README → JSON output). */
 export const JSON_SCHEMA_VERSION = 1;
@@ -19,15 +19,28 @@ function line(c: CheckResult): string {
   return `  ${MARK[c.status]} ${c.name.padEnd(19)} ${displaySafe(c.detail, 400)}${timing(c)}`;
 }
 
+/** A check's name as the verdict line says it. */
+const CHECK_WORDS: Record<CheckName, string> = {
+  credentials: 'credentials',
+  'egress-ip': 'egress IP',
+  'public-api': 'public API',
+  'signed-read': 'signed read',
+  account: 'account',
+  'trade-permission': 'trade permission',
+  'withdraw-permission': 'withdraw permission',
+};
+
 export function renderReport(report: Report, heading: string): string {
   const lines = [...heading.split('\n').map((h) => displaySafe(h, 600)), '', ...report.checks.map(line), ''];
-  lines.push(`Diagnosis: ${report.diagnosis} — ${report.title}`);
+  // A healthy verdict covers only what was verified: say what it does not cover on the same line.
+  const uncovered = report.healthy && report.notVerified.length > 0 ? ` (not verified: ${report.notVerified.map((c) => CHECK_WORDS[c]).join(', ')})` : '';
+  lines.push(`Diagnosis: ${report.diagnosis} — ${report.title}${uncovered}`);
   if (!report.healthy) lines.push(`Fix: ${displaySafe(report.advice, 1200)}`);
   return lines.join('\n') + '\n';
 }
 
 export function reportJson(report: Report, context: { site: 'local'; sandbox: string | null; baseUrl: string; credentialsFrom: string }): string {
-  const { healthy, diagnosis, title, advice, egressIp, keyPrefix, checks } = report;
+  const { healthy, diagnosis, title, advice, egressIp, keyPrefix, checks, notVerified } = report;
   return (
     JSON.stringify(
       {
@@ -38,6 +51,7 @@ export function reportJson(report: Report, context: { site: 'local'; sandbox: st
         advice,
         egressIp,
         keyPrefix,
+        notVerified,
         checks,
         target: { baseUrl: context.baseUrl, credentialsFrom: context.credentialsFrom, sandbox: context.sandbox },
       },

@@ -34,6 +34,7 @@ async function sandboxTarget(opts: CheckOptions, name: ScenarioName): Promise<Ta
   const scenario: Scenario = SCENARIOS[name];
   const timeoutMs = scenario.timeoutMs ?? opts.timeoutMs;
   const sandbox = await startSandbox({ slowMs: timeoutMs * 8 });
+  if (scenario.ipEcho) sandbox.setIpEcho(scenario.ipEcho);
   const issued = sandbox.credentials(scenario.behaviour);
   const raw = scenario.credentials === 'none' ? {} : scenario.credentials === 'padded' ? { ...issued, apiKey: `${issued.apiKey}\n` } : issued;
   return {

@@ -1,4 +1,4 @@
-import type { Behaviour } from '../sandbox/exchange.js';
+import type { Behaviour, IpEchoMode } from '../sandbox/exchange.js';
 import type { Diagnosis } from '../monitor/types.js';
 
 /** One sandbox demo per diagnosis: `key-monitor check --sandbox <name>` shows what it looks like. */
@@ -13,6 +13,8 @@ export interface Scenario {
   readonly wrongPath?: boolean;
   readonly expectMaster?: boolean;
   readonly expectDerivatives?: boolean;
+  /** What the sandbox's IP echo answers instead of the egress IP. */
+  readonly ipEcho?: IpEchoMode;
 }
 
 export const SCENARIOS = {
@@ -37,6 +39,11 @@ export const SCENARIOS = {
   'not-tradable': { behaviour: 'not-tradable', expect: 'ACCOUNT_NOT_TRADABLE' },
   'api-disabled': { behaviour: 'api-disabled', expect: 'API_DISABLED' },
   'no-derivatives': { behaviour: 'no-derivatives', expect: 'DERIVATIVES_ACCESS_MISSING', expectDerivatives: true },
+  // Answers that prove nothing: never a plain OK.
+  'egress-not-verified': { behaviour: 'healthy', expect: 'EGRESS_NOT_VERIFIED', ipEcho: 'garbage' },
+  'withdraw-not-determined': { behaviour: 'withdraw-probe-unavailable', expect: 'OK' },
+  'accounts-unavailable': { behaviour: 'accounts-unavailable', expect: 'EXCHANGE_UNAVAILABLE', expectMaster: true },
+  'account-flags-missing': { behaviour: 'accounts-without-flags', expect: 'UNEXPECTED_RESPONSE', expectDerivatives: true },
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientOptions } from '../aws/aws-calls.js';
 import { DynamoIncidentStore, type RecentIncident } from '../aws/incident-store.js';
+import { ServerClock } from '../aws/server-clock.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { DIAGNOSIS_TABLE } from '../monitor/diagnosis.js';
 import { formatDuration, utc } from '../monitor/incident-messages.js';
@@ -31,6 +32,12 @@ export interface KeyStatus {
 export interface StatusReport {
   readonly schemaVersion: number;
   readonly stack: string;
+  /**
+   * Whose clock ages and staleness are measured by: AWS's (from its replies' Date header) when this
+   * machine's differs from it by more than CLOCK_TOLERANCE_MS, else this machine's. `skewMs`: this
+   * machine's clock minus AWS's (negative: behind); null when no reply said AWS's time.
+   */
+  readonly clock: { readonly source: 'aws' | 'local'; readonly skewMs: number | null };
   readonly keys: readonly KeyStatus[];
   readonly monitorIncident: { readonly diagnosis: string; readonly since: string; readonly keys: number } | null;
   readonly mutedUntil: string | null;
@@ -49,6 +56,26 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /** Missed runs after which a key's last verdict no longer counts as evidence. */
 export const STALE_AFTER_RUNS = 3;
+
+/** A difference between this machine's clock and AWS's that is said and corrected (Date headers have whole seconds). */
+export const CLOCK_TOLERANCE_MS = 60_000;
+
+/**
+ * The time status measures by: a caller's clock an hour behind would show a monitor stopped 50 min
+ * ago as checked "under a minute ago". AWS's time (the store's own) wins when the two differ.
+ */
+export function referenceTime(localMs: number, awsMs: number | null): { readonly now: number; readonly clock: StatusReport['clock'] } {
+  if (awsMs === null) return { now: localMs, clock: { source: 'local', skewMs: null } };
+  const skewMs = localMs - awsMs;
+  return Math.abs(skewMs) > CLOCK_TOLERANCE_MS ? { now: awsMs, clock: { source: 'aws', skewMs } } : { now: localMs, clock: { source: 'local', skewMs } };
+}
+
+/** A clock difference in words, to the minute: "1 h 0 min", "3 min", "14 d 8 h". */
+function skewWords(ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  if (minutes >= 48 * 60) return formatDuration(minutes * 60_000);
+  return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+}
 
 export function statusOf(key: string, state: KeyState | undefined, now: number, staleAfterMs: number): KeyStatus {
   if (!state) return { key, state: 'never-checked', diagnosis: null, since: null, lastCheckedAt: null, uptime7d: null, uptime30d: null, incidentId: null };
@@ -74,11 +101,13 @@ export function buildStatus(
   recent: readonly RecentIncident[],
   now: number,
   scheduleMinutes: number,
+  clock: StatusReport['clock'] = { source: 'local', skewMs: null },
 ): StatusReport {
   const staleAfterMs = STALE_AFTER_RUNS * scheduleMinutes * 60_000;
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
     stack,
+    clock,
     keys: names.map((n) => statusOf(n, keyStates.get(n), now, staleAfterMs)),
     monitorIncident: monitor.incident ? { diagnosis: monitor.incident.diagnosis, since: iso(monitor.incident.since) as string, keys: monitor.sharedKeys } : null,
     mutedUntil: monitor.mute && monitor.mute.until > now ? iso(monitor.mute.until) : null,
@@ -103,6 +132,9 @@ export function renderStatus(s: StatusReport, now: number): string {
   const lines: string[] = [];
   const last = s.keys.map((k) => (k.lastCheckedAt ? Date.parse(k.lastCheckedAt) : 0)).reduce((a, b) => Math.max(a, b), 0);
   lines.push(`Exchange key monitor ${s.stack} — ${s.keys.length} key${s.keys.length === 1 ? '' : 's'}, last checked ${last ? `${formatDuration(now - last)} ago` : 'never'}`);
+  if (s.clock.source === 'aws' && s.clock.skewMs !== null) {
+    lines.push(`⏱  Your clock is ${skewWords(s.clock.skewMs)} ${s.clock.skewMs < 0 ? 'behind' : 'ahead of'} AWS; ages use AWS's time`);
+  }
   if (s.mutedUntil) lines.push(`🔕 Alerts are muted until ${utc(Date.parse(s.mutedUntil))} (key-monitor unmute ends it now)`);
   for (const w of s.maintenance) lines.push(`🛠  Exchange maintenance${w.active ? ' NOW' : ''}: ${displaySafe(w.title, 120)}, ${utc(Date.parse(w.start))} – ${utc(Date.parse(w.end))}`);
   if (s.monitorIncident) {
@@ -126,12 +158,16 @@ export function renderStatus(s: StatusReport, now: number): string {
 
 export async function statusCommand(opts: StatusOptions, io: Io, now: () => number = Date.now): Promise<number> {
   const deployed = await findDeployedMonitor(opts.stack, opts.timeoutMs);
-  const store = new DynamoIncidentStore(new DynamoDBClient(awsClientOptions(opts.timeoutMs)), deployed.stateTable, 30);
+  const db = new DynamoDBClient(awsClientOptions(opts.timeoutMs));
+  const aws = new ServerClock(now);
+  aws.watch(db);
+  const store = new DynamoIncidentStore(db, deployed.stateTable, 30);
   const names = await store.knownKeys();
   const [{ keys, monitor }, recent] = await Promise.all([store.load(names), store.recentIncidents()]);
+  const at = referenceTime(now(), aws.now());
   // A stack from before the ScheduleMinutes output: assume the default schedule.
-  const report = buildStatus(deployed.stackName, new Map([...keys].map(([k, v]) => [k, v.state])), names, monitor.state, recent, now(), deployed.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES);
-  io.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, now()));
+  const report = buildStatus(deployed.stackName, new Map([...keys].map(([k, v]) => [k, v.state])), names, monitor.state, recent, at.now, deployed.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES, at.clock);
+  io.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, at.now));
   // 0 only with evidence: every key checked recently and OK. A key never checked, or not checked for
   // three runs (the monitor stopped), is not "all healthy".
   return report.keys.length === 0 || report.keys.some((k) => k.state !== 'ok') || report.monitorIncident ? 1 : 0;

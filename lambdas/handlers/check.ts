@@ -9,6 +9,7 @@ import { checkKeys, type KeyOutcome, type SecretSource } from '../monitor/check-
 import type { CheckTarget } from '../monitor/checks.js';
 import { recordRun, type IncidentRunDeps, type IncidentRunSummary } from '../monitor/incident-run.js';
 import { notificationLinks } from '../monitor/links.js';
+import { planWithdrawProbe } from '../monitor/withdraw-schedule.js';
 import { ANNOUNCEMENT_QUERY, parseAnnouncements } from '../monitor/maintenance.js';
 import { loadIncidentConfig, loadRuntimeConfig, type RuntimeConfig } from '../monitor/runtime-config.js';
 import { awsClientOptions } from '../aws/aws-calls.js';
@@ -53,21 +54,13 @@ export interface CheckRunResult {
 }
 
 /** Check every key, record the fixed metric set and one log line per key, then run the incident rules. */
-/** The withdraw probe may create a deposit address: at most once a day per key (CLI and rotation always probe). */
-export const WITHDRAW_PROBE_EVERY_MS = 24 * 3_600_000;
-
 export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promise<CheckRunResult> {
   // The stored state is read alongside the secrets, not before them: only each key's withdraw plan
   // waits for it (its last probe). A failed read still fails the whole run, as it did when read first.
   const loading = deps.incidents ? deps.incidents.store.load(deps.config.keys.map((k) => k.name)) : Promise.resolve(null);
   loading.catch(() => {}); // observed below; keeps an early failure from being an unhandled rejection
   const outcomes = await checkKeys({
-    withdrawPlan: async (key) => {
-      const loaded = await loading;
-      if (!loaded) return { kind: 'now' };
-      const last = loaded.keys.get(key.name)?.state.withdraw ?? null;
-      return last === null || deps.now() - last.at >= WITHDRAW_PROBE_EVERY_MS ? { kind: 'now' } : { kind: 'carry', last };
-    },
+    withdrawPlan: async (key) => planWithdrawProbe((await loading)?.keys.get(key.name)?.state ?? null, deps.now()),
     keys: deps.config.keys,
     secrets: deps.secrets,
     target: deps.target,

@@ -1,8 +1,18 @@
 import type { TimedReply } from '../exchange/client.js';
 import type { CheckResult } from './types.js';
 
-/** A check's result before it gets its name: what every check function returns. */
-export type Draft = Omit<CheckResult, 'ok' | 'name'>;
+/**
+ * A check's result before it gets its name: what every check function returns. `inconclusive`: the
+ * answer proved nothing (a warning whose `ok` is null, never counted as verified).
+ */
+export type Draft = Omit<CheckResult, 'ok' | 'name'> & { readonly inconclusive?: true };
+
+/** A check's result from its draft: `ok` is null for a check that did not run or whose answer proved nothing. */
+export function finish(name: CheckResult['name'], draft: Draft): CheckResult {
+  const { inconclusive, ...rest } = draft;
+  const ok = draft.status === 'fail' ? false : draft.status === 'skip' || inconclusive ? null : true;
+  return { name, ok, ...rest };
+}
 
 /** The timing and codes of an exchange call, as a check reports them. */
 export function fromReply(timed: TimedReply): Pick<CheckResult, 'code' | 'httpStatus' | 'latencyMs' | 'elapsedMs' | 'attempts'> {

@@ -22,10 +22,8 @@ export interface KeyOutcome {
   readonly report: Report;
   /** Days since the secret's current version was written; null when unknown. */
   readonly keyAgeDays: number | null;
-  /** Wall time of this key's check (secret read not included: it is shared). */
+  /** Wall time of this key's check (secret read not included: it is shared). The withdraw probe's answer, if one was sent, is on the report. */
   readonly elapsedMs: number;
-  /** When this run probed withdraw permission; null when it carried the last verdict or could not probe. */
-  readonly withdrawProbedAt: number | null;
 }
 
 export interface RunDeps {
@@ -41,7 +39,7 @@ export interface RunDeps {
   readonly runDeadline: number;
   /** Called when a key's check throws: a bug, logged by the caller; the key is still reported. */
   readonly onCrash?: (key: MonitoredKey, err: unknown) => void;
-  /** Probe withdraw permission now, or carry the last verdict (default: now). */
+  /** Probe withdraw permission now, or carry the last definite verdict (default: now). */
   readonly withdrawPlan?: (key: MonitoredKey) => NonNullable<CheckInput['withdrawProbe']> | Promise<NonNullable<CheckInput['withdrawProbe']>>;
 }
 
@@ -136,7 +134,7 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
     };
     const remaining = deps.runDeadline - started;
     if (remaining <= 0) {
-      return { key, report: monitorErrorReport('not checked in this run: the run ran out of time before this key’s turn', site), keyAgeDays: null, elapsedMs: 0, withdrawProbedAt: null };
+      return { key, report: monitorErrorReport('not checked in this run: the run ran out of time before this key’s turn', site), keyAgeDays: null, elapsedMs: 0 };
     }
     const deadline = Math.min(deps.keyDeadlineMs, remaining);
     const plan = await (deps.withdrawPlan?.(key) ?? { kind: 'now' as const });
@@ -158,8 +156,7 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
       () => monitorErrorReport(`the check did not finish within ${Math.round(deadline / 1000)} s`, site),
     );
     const keyAgeDays = secret.createdDate ? Math.floor((deps.now() - secret.createdDate.getTime()) / DAY_MS) : null;
-    const probed = plan.kind === 'now' && (report.checks.find((c) => c.name === 'withdraw-permission')?.attempts ?? 0) > 0;
-    return { key, report, keyAgeDays, elapsedMs: deps.now() - started, withdrawProbedAt: probed ? started : null };
+    return { key, report, keyAgeDays, elapsedMs: deps.now() - started };
   };
 
   return Promise.all(deps.keys.map((key) => limit(() => checkOne(key))));

@@ -3,13 +3,14 @@ import { isIP } from 'node:net';
 import { describeReply, type ExchangeReply } from '../exchange/reply.js';
 import type { TimedReply } from '../exchange/client.js';
 import { PROBE_OID_PREFIX, WITHDRAW_PROBE_METHOD } from '../exchange/probe-guard.js';
-import { interpretAccount, interpretWithdraw, withdrawVerdictOf, type WithdrawVerdict } from './account-checks.js';
+import { interpretAccount, interpretWithdraw, withdrawVerdictOf } from './account-checks.js';
 import { keyPrefix, redact, type CredentialsVerdict } from './credentials.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
 import type { ExchangePort } from './ports.js';
-import type { BalanceEvidence, CheckName, CheckResult, CheckSite, Credentials, Failure, Report } from './types.js';
+import type { BalanceEvidence, CheckSite, Credentials, Failure, Report, WithdrawProbeOutcome } from './types.js';
 import { isJsonObject } from '../contract/json.js';
-import { fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
+import { finish, fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
+import { unansweredText, type WithdrawPlan } from './withdraw-schedule.js';
 
 export interface CheckInput {
   readonly credentials: CredentialsVerdict;
@@ -28,10 +29,11 @@ export interface CheckInput {
   /** true: the key must belong to the master account; unset: not checked. */
   readonly expectMaster?: boolean | undefined;
   /**
-   * Probe withdraw permission now, or carry the last verdict forward (the scheduled check probes at
-   * most once a day per key: the probe may create a deposit address). Default: now.
+   * Probe withdraw permission now, or carry the last definite verdict forward (the scheduled check
+   * probes at most once a day per key: the probe may create a deposit address). Default: now, with
+   * no earlier verdict to fall back on.
    */
-  readonly withdrawProbe?: { readonly kind: 'now' } | { readonly kind: 'carry'; readonly last: WithdrawVerdict | null } | { readonly kind: 'off' };
+  readonly withdrawProbe?: WithdrawPlan;
   readonly now?: () => number;
   /** More secrets than the key's own that must not appear in any result (a proxy token). */
   readonly sensitive?: readonly string[];
@@ -43,13 +45,11 @@ export type CheckTarget = Pick<CheckInput, 'expectedIps' | 'ipEchoUrl' | 'exchan
 /** The currency the withdraw probe asks a deposit address for (every account has BTC). */
 export const WITHDRAW_PROBE_CURRENCY = 'BTC';
 
-/** Past this the exchange is close to rejecting nonces (its hard limit is 60 s). */
+/** Past this the exchange is close to rejecting nonces. */
 export const SKEW_WARN_MS = 30_000;
+/** The exchange's hard limit: a nonce further than this from its clock is rejected. */
+export const NONCE_LIMIT_MS = 60_000;
 export const TICKER_INSTRUMENT = 'BTC_USD';
-
-function finish(name: CheckName, draft: Draft): CheckResult {
-  return { name, ok: draft.status === 'skip' ? null : draft.status !== 'fail', ...draft };
-}
 
 /** A failed exchange call as a check result. */
 function failed(timed: TimedReply, failure: Failure, why?: string): Draft {
@@ -71,9 +71,11 @@ async function egressCheck(input: CheckInput): Promise<Draft> {
   const ip = text?.trim() ?? '';
   const base = { ...fromReply(timed), code: null };
   if (!isIP(ip)) {
-    // Not knowing our IP is worth showing, but it says nothing against the key.
+    // Not knowing our IP says nothing against the key, but where an IP is whitelisted it leaves the
+    // route unverified: never a pass, and never proof that an egress mismatch is gone.
     const why = text === null ? describeReply(timed.reply) : 'the answer was not an IP address';
-    return { ...base, status: 'warn', detail: `could not determine the egress IP: ${why}` };
+    if (input.expectedIps.length > 0) return { ...base, status: 'fail', failure: 'EGRESS_NOT_VERIFIED', detail: `could not verify the egress IP: ${why}` };
+    return { ...base, status: 'warn', inconclusive: true, detail: `could not determine the egress IP: ${why}` };
   }
   if (input.expectedIps.length > 0 && !input.expectedIps.includes(ip)) {
     return { ...base, status: 'fail', failure: 'EGRESS_IP_MISMATCH', egressIp: ip, detail: `${ip}, expected ${input.expectedIps.join(' or ')}` };
@@ -118,6 +120,9 @@ async function publicApiCheck(input: CheckInput): Promise<Draft> {
   const skew = estimateSkewMs(timed.reply, timed.midpointMs);
   const base = { ...fromReply(timed), ...(skew === null ? {} : { clockSkewMs: skew }) };
   if (skew === null) return { ...base, status: 'pass', detail: `${TICKER_INSTRUMENT} ticker answered; clock skew unknown` };
+  if (Math.abs(skew) > NONCE_LIMIT_MS) {
+    return { ...base, status: 'warn', detail: `clock skew ${formatSkew(skew)}: over the exchange’s 60 s nonce limit, signed requests are rejected; sync NTP` };
+  }
   if (Math.abs(skew) > SKEW_WARN_MS) {
     return { ...base, status: 'warn', detail: `clock skew ${formatSkew(skew)}: near the exchange’s 60 s nonce limit, sync NTP` };
   }
@@ -206,22 +211,32 @@ export function interpretTradeProbe(timed: TimedReply, read: Draft, expectTrade:
 }
 
 /**
- * After a good read, on a key not known to be a sub-account's: probe now, or carry the last verdict.
- * The probe waits for the read and the account on purpose (one more round trip, once a day per key
- * in the Lambda): sent alongside, it would also go out for broken and sub-account keys, whose
- * answers prove nothing, on every run.
+ * After a good read, on a key not known to be a sub-account's: probe now, or carry the last definite
+ * verdict. The probe waits for the read and the account on purpose (one more round trip, once a day
+ * per key in the Lambda): sent alongside, it would also go out for broken and sub-account keys, whose
+ * answers prove nothing, on every run. A probe whose answer proves nothing shows the last definite
+ * verdict, if there is one, with "could not re-check".
  */
-async function withdrawCheck(input: CheckInput, creds: Credentials, read: Draft, account: Draft): Promise<Draft> {
-  if (read.status !== 'pass') return skipped('not conclusive: the signed read did not pass');
-  if (account.account?.hierarchy === 'SUB_ACCOUNT') return skipped('sub-account key: withdrawals happen from the master account, so the probe is skipped');
+async function withdrawCheck(input: CheckInput, creds: Credentials, read: Draft, account: Draft): Promise<{ draft: Draft; probe?: WithdrawProbeOutcome }> {
+  if (read.status !== 'pass') return { draft: skipped('not conclusive: the signed read did not pass') };
+  if (account.account?.hierarchy === 'SUB_ACCOUNT') return { draft: skipped('sub-account key: withdrawals happen from the master account, so the probe is skipped') };
   const now = input.now ?? Date.now;
-  const plan = input.withdrawProbe ?? { kind: 'now' };
-  if (plan.kind === 'off') return skipped('withdraw probe turned off');
+  const expect = input.expectWithdraw ?? false;
+  const plan: WithdrawPlan = input.withdrawProbe ?? { kind: 'now' };
+  if (plan.kind === 'off') return { draft: skipped('withdraw probe turned off') };
   if (plan.kind === 'carry') {
-    return plan.last ? interpretWithdraw(plan.last, input.expectWithdraw ?? false, now(), null) : skipped('not probed yet (probed at most once a day)');
+    const why = plan.unanswered ? unansweredText(plan.unanswered, now()) : null;
+    if (plan.last) return { draft: interpretWithdraw(plan.last, expect, now(), null, why) };
+    if (why) return { draft: interpretWithdraw({ at: now(), allowed: null }, expect, now(), null, why) };
+    return { draft: skipped('not probed yet (probed at most once a day)') };
   }
   const timed = await input.exchange.privatePost(WITHDRAW_PROBE_METHOD, { currency: WITHDRAW_PROBE_CURRENCY }, creds);
-  return interpretWithdraw(withdrawVerdictOf(timed, now()), input.expectWithdraw ?? false, now(), timed);
+  const probe = withdrawVerdictOf(timed, now());
+  const draft =
+    probe.allowed === null && plan.last
+      ? interpretWithdraw(plan.last, expect, now(), timed, `probe: ${probe.seen}; probed again on the next run`)
+      : interpretWithdraw(probe, expect, now(), timed);
+  return { draft, probe };
 }
 
 /** Run every check for one key (concurrently where they are independent) and diagnose. Never throws for exchange faults. */
@@ -237,7 +252,7 @@ export async function runChecks(input: CheckInput): Promise<Report> {
   ]);
   const trade = probe ? interpretTradeProbe(probe, read, input.expectTrade) : noCreds;
   const account = accounts ? interpretAccount(accounts, read.status === 'pass', input) : noCreds;
-  const withdraw = creds ? await withdrawCheck(input, creds, read, account) : noCreds;
+  const withdraw = creds ? await withdrawCheck(input, creds, read, account) : { draft: noCreds };
   const readDetail =
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined
       ? `${read.detail} (clock skew measured against the exchange: ${formatSkew(publicApi.clockSkewMs)})`
@@ -250,9 +265,10 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     finish('signed-read', { ...read, detail: readDetail }),
     finish('account', account),
     finish('trade-permission', trade),
-    finish('withdraw-permission', withdraw),
+    finish('withdraw-permission', withdraw.draft),
   ].map((c) => ({ ...c, detail: redact(c.detail, sensitive) }));
-  return diagnose(checks, { expectedIps: input.expectedIps, keyPrefix: creds ? keyPrefix(creds.apiKey) : null, site: input.site });
+  const report = diagnose(checks, { expectedIps: input.expectedIps, keyPrefix: creds ? keyPrefix(creds.apiKey) : null, site: input.site });
+  return withdraw.probe ? { ...report, withdrawProbe: { ...withdraw.probe, seen: redact(withdraw.probe.seen, sensitive) } } : report;
 }
 
 /**

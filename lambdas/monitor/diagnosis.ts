@@ -1,5 +1,5 @@
 import type { ExchangeReply } from '../exchange/reply.js';
-import type { CheckResult, CheckSite, Diagnosis, Failure, Report, SecretFault } from './types.js';
+import { CHECK_NAMES, type CheckName, type CheckResult, type CheckSite, type Diagnosis, type Failure, type Report, type SecretFault } from './types.js';
 
 /** What the advice text may mention. Everything here is safe to show. */
 export interface AdviceContext {
@@ -16,6 +16,12 @@ export interface AdviceContext {
 interface DiagnosisSpec {
   /** Lower wins when several checks fail: the most fundamental fault is the one to fix first. */
   readonly precedence: number;
+  /**
+   * The check whose conclusive pass proves this fault gone. An incident about it resolves only on a
+   * run where that check passed: an OK run whose proving check proved nothing (a 503, a timeout, an
+   * answer without the flags) is "could not re-check", not "resolved".
+   */
+  readonly provenBy: CheckName | null;
   /** Exchange reason codes (v1 and legacy v2) that mean this class, whatever the HTTP status. */
   readonly codes: readonly number[];
   /** HTTP statuses that mean this class when the body carries no reason code. */
@@ -91,6 +97,7 @@ const SECRET_FIX: Readonly<Record<SecretFault, (ctx: AdviceContext) => string>> 
 export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   OK: {
     precedence: 1000,
+    provenBy: null,
     codes: [0],
     httpStatuses: [],
     transient: false,
@@ -103,6 +110,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   CREDENTIALS_MISSING: {
     precedence: 10,
+    provenBy: 'credentials',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -122,6 +130,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   SECRET_NOT_READABLE: {
     precedence: 20,
+    provenBy: 'credentials',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -134,6 +143,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   SECRET_STORE_UNAVAILABLE: {
     precedence: 30,
+    provenBy: 'credentials',
     codes: [],
     httpStatuses: [],
     transient: true,
@@ -146,6 +156,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   CREDENTIALS_MALFORMED: {
     precedence: 40,
+    provenBy: 'credentials',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -160,6 +171,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   EXCHANGE_URL_INVALID: {
     precedence: 50,
+    provenBy: 'signed-read',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -175,6 +187,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   PROXY_UNREACHABLE: {
     precedence: 52,
+    provenBy: 'signed-read',
     codes: [],
     httpStatuses: [],
     transient: true,
@@ -191,6 +204,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   PROXY_AUTH_FAILED: {
     precedence: 53,
+    provenBy: 'signed-read',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -210,6 +224,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   PROXY_CONNECT_FAILED: {
     precedence: 54,
+    provenBy: 'signed-read',
     codes: [],
     httpStatuses: [],
     transient: true,
@@ -226,6 +241,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   EGRESS_IP_MISMATCH: {
     precedence: 60,
+    provenBy: 'egress-ip',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -245,6 +261,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   IP_NOT_WHITELISTED: {
     precedence: 70,
+    provenBy: 'signed-read',
     codes: [40103, 10003],
     httpStatuses: [],
     transient: false,
@@ -261,6 +278,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   NONCE_REJECTED: {
     precedence: 80,
+    provenBy: 'signed-read',
     codes: [40102, 10007],
     httpStatuses: [],
     transient: false,
@@ -279,6 +297,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   AUTH_FAILED: {
     precedence: 90,
+    provenBy: 'signed-read',
     codes: [40101, 10002, 40104, 10005],
     httpStatuses: [401],
     transient: false,
@@ -295,6 +314,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   API_DISABLED: {
     precedence: 91,
+    provenBy: 'signed-read',
     codes: [140001],
     httpStatuses: [],
     transient: false,
@@ -309,6 +329,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   ACCOUNT_TERMINATED: {
     precedence: 92,
+    provenBy: 'account',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -323,6 +344,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   ACCOUNT_SUSPENDED: {
     precedence: 93,
+    provenBy: 'account',
     codes: [202],
     httpStatuses: [],
     transient: false,
@@ -337,6 +359,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   ACCOUNT_DISABLED: {
     precedence: 94,
+    provenBy: 'account',
     codes: [401, 406, 409, 410],
     httpStatuses: [],
     transient: false,
@@ -351,6 +374,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   ACCOUNT_NOT_TRADABLE: {
     precedence: 95,
+    provenBy: 'account',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -365,6 +389,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   TRADE_PERMISSION_MISSING: {
     precedence: 100,
+    provenBy: 'trade-permission',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -380,6 +405,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   TRADE_PERMISSION_UNEXPECTED: {
     precedence: 110,
+    provenBy: 'trade-permission',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -395,6 +421,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   WITHDRAW_PERMISSION_UNEXPECTED: {
     precedence: 105,
+    provenBy: 'withdraw-permission',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -411,6 +438,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   SUB_ACCOUNT_KEY: {
     precedence: 113,
+    provenBy: 'account',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -425,6 +453,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   DERIVATIVES_ACCESS_MISSING: {
     precedence: 114,
+    provenBy: 'account',
     codes: [411, 412],
     httpStatuses: [],
     transient: false,
@@ -439,6 +468,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   RATE_LIMITED: {
     precedence: 120,
+    provenBy: 'signed-read',
     codes: [42901, 10006],
     httpStatuses: [429],
     transient: true,
@@ -453,6 +483,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   EXCHANGE_MAINTENANCE: {
     precedence: 125,
+    provenBy: 'signed-read',
     codes: [9010001],
     httpStatuses: [],
     transient: true,
@@ -468,6 +499,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   EXCHANGE_UNAVAILABLE: {
     precedence: 130,
+    provenBy: 'signed-read',
     codes: [50001, 40801],
     httpStatuses: [500, 502, 503, 504],
     transient: true,
@@ -482,6 +514,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   },
   UNEXPECTED_RESPONSE: {
     precedence: 140,
+    provenBy: 'signed-read',
     codes: [],
     httpStatuses: [],
     transient: false,
@@ -494,8 +527,29 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       `${ctx.detail}. The exchange answered in a way the monitor has no rule for, so it cannot call the key healthy. ` +
       'Look the code up in the error-code reference (README); account-level codes such as 202 ACCOUNT_IS_SUSPENDED need Crypto.com support.',
   },
+  EGRESS_NOT_VERIFIED: {
+    precedence: 145,
+    provenBy: 'egress-ip',
+    codes: [],
+    httpStatuses: [],
+    transient: true,
+    sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'warning',
+    headline: () => 'the IP echo did not answer with an IP',
+    title: 'Egress IP not verified',
+    advice: (ctx) =>
+      `${ctx.detail}. The IP echo did not answer with an IP address, so the monitor could not verify that requests leave from ` +
+      `${ctx.expectedIps.join(' or ') || 'the whitelisted IP'}; the key itself was checked and nothing here is a verdict on it. ` +
+      onAws(
+        ctx,
+        'Check that the IP echo (ipEchoUrl, https://checkip.amazonaws.com by default) is reachable from the function’s subnets through the NAT and answers with a bare IP; it is checked again on the next run.',
+        'Check that the IP echo (--ip-echo-url, https://checkip.amazonaws.com by default) is reachable from here and answers with a bare IP, then run the check again.',
+      ),
+  },
   MONITOR_ERROR: {
     precedence: 150,
+    provenBy: 'signed-read',
     codes: [],
     httpStatuses: [],
     transient: true,
@@ -547,6 +601,11 @@ export function classifyReply(reply: ExchangeReply): Diagnosis {
   }
 }
 
+/** The check that proves `d` gone (null for OK: nothing to prove). */
+export function provenBy(d: Diagnosis): CheckName | null {
+  return DIAGNOSIS_TABLE[d].provenBy;
+}
+
 export function isFailure(d: Diagnosis): d is Failure {
   return d !== 'OK';
 }
@@ -583,6 +642,8 @@ export function diagnose(checks: readonly CheckResult[], ctx: DiagnoseContext): 
   const egressIp = checks.find((c) => c.egressIp !== undefined)?.egressIp ?? null;
   const detail = first ? `${first.name}: ${first.detail}` : proven ? '' : 'the checks did not produce the evidence a healthy verdict needs';
   const advice = adviceFor(diagnosis, { egressIp, expectedIps: ctx.expectedIps, keyPrefix: ctx.keyPrefix, detail, site: ctx.site, secretFault: first?.secretFault });
+  // A check absent from the list did not run: it proved nothing either.
+  const notVerified = CHECK_NAMES.filter((name) => (checks.find((c) => c.name === name)?.ok ?? null) === null);
   return {
     healthy: diagnosis === 'OK',
     diagnosis,
@@ -591,5 +652,6 @@ export function diagnose(checks: readonly CheckResult[], ctx: DiagnoseContext): 
     egressIp,
     keyPrefix: ctx.keyPrefix,
     checks,
+    notVerified,
   };
 }

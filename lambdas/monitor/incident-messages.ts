@@ -76,24 +76,32 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
       const spec = DIAGNOSIS_TABLE[e.incident.diagnosis];
       const severity = spec.severity;
       const whom = who(e.scope);
+      // A reminder on a run that could not re-check must not claim "still failing": it says what it
+      // could not see, and which verdict it still stands on.
+      const recheck = e.kind === 'reminder' ? (e.incident.recheck ?? null) : null;
+      const definite = `last definite verdict ${e.incident.diagnosis} (${spec.title}) at ${utc(e.incident.confirmedAt ?? e.incident.openedAt)}`;
       const text =
         e.kind === 'opened'
           ? `${whom}: ${spec.title} — ${headline(e.run, ctx)}`
           : e.kind === 'changed'
             ? `${whom}: now ${spec.title} — ${headline(e.run, ctx)}`
-            : `${whom}: still failing after ${formatDuration(now - e.incident.since)} — ${spec.title}`;
+            : recheck
+              ? `${whom}: open for ${formatDuration(now - e.incident.since)}, could not re-check — ${spec.title}`
+              : `${whom}: still failing after ${formatDuration(now - e.incident.since)} — ${spec.title}`;
       const summary =
         e.kind === 'opened'
           ? `${e.scope.type === 'key' ? `Exchange key "${whom}"` : `Every monitored key (${e.scope.keys})`} is failing: ${spec.title}, since ${utc(e.incident.since)}.${maintenanceNote(e.incident)}`
           : e.kind === 'changed'
             ? `The diagnosis of ${whom} changed from ${DIAGNOSIS_TABLE[e.previous].title} to ${spec.title}; failing since ${utc(e.incident.since)}.`
-            : `${whom} has been failing for ${formatDuration(now - e.incident.since)} (${runs(e.incident.failedRuns)}): ${spec.title}.${maintenanceNote(e.incident)}`;
+            : recheck
+              ? `${whom} has an incident open for ${formatDuration(now - e.incident.since)} (${runs(e.incident.failedRuns)}) that the latest run could not re-check: ${recheck.why}; ${definite}. It stays open until a check proves it gone.${maintenanceNote(e.incident)}`
+              : `${whom} has been failing for ${formatDuration(now - e.incident.since)} (${runs(e.incident.failedRuns)}): ${spec.title}.${maintenanceNote(e.incident)}`;
       return {
         ...base(`${e.incident.id}#${e.incident.transitions}`, e.kind, severity, e.scope, now, ctx),
         subject: subject(severity, text),
         summary,
         fix: e.run.advice,
-        facts: incidentFacts(e.scope, e.run, e.incident, now),
+        facts: [...incidentFacts(e.scope, e.run, e.incident, now), ...(recheck ? [{ label: 'Could not re-check', value: `${recheck.why}; ${definite}` }] : [])],
       };
     }
     case 'resolved': {

@@ -1,7 +1,8 @@
 import type { NotificationFact } from '../contract/notification.js';
 import type { WithdrawVerdict } from './account-checks.js';
-import { DIAGNOSIS_TABLE, isTransient } from './diagnosis.js';
-import type { Diagnosis } from './types.js';
+import { DIAGNOSIS_TABLE, isTransient, provenBy } from './diagnosis.js';
+import type { CheckName, Diagnosis, WithdrawProbeOutcome } from './types.js';
+import { afterProbe, type UnansweredProbes } from './withdraw-schedule.js';
 
 /**
  * The incident rules: this run's outcomes + the stored state + the clock → the new state and what
@@ -10,6 +11,11 @@ import type { Diagnosis } from './types.js';
  *
  * - A key verdict (40101, 40103, Trade, credentials…) opens an incident at once; a transient class
  *   (429, outages) only after `openAfterRuns` failing runs in a row. `resolveAfterRuns` OK runs close it.
+ * - An incident resolves only on a conclusive healthy answer for what it was about: an OK run counts
+ *   only when the check that proves its diagnosis gone (the diagnosis table's `provenBy`), and that of
+ *   every diagnosis it showed before and that has not passed since, passed in that run. An OK run
+ *   whose proving check proved nothing (a 503, a timeout, an answer without the flags) leaves it open
+ *   and says "could not re-check", with why and the last definite verdict.
  * - One notification when an incident opens, one when its diagnosis changes, reminders every
  *   `remindEveryMs` while open, one when it resolves (with its duration and failed runs).
  * - One alert per root cause: when every key fails for the same shared cause (exchange down or in
@@ -39,8 +45,12 @@ export interface KeyRun {
   readonly facts: readonly NotificationFact[];
   /** Days since the key's current secret version was written; null when unknown. */
   readonly keyAgeDays: number | null;
-  /** The withdraw probe's verdict when this run probed; absent when it carried the last one. */
-  readonly withdraw?: WithdrawVerdict | undefined;
+  /** Checks that passed conclusively in this run: only such a pass proves an incident's cause gone. */
+  readonly verified: readonly CheckName[];
+  /** What each check that did not pass conclusively saw instead: the "could not re-check" reason. */
+  readonly unverified?: Readonly<Partial<Record<CheckName, string>>> | undefined;
+  /** The withdraw probe this run sent, with its own answer; absent when it carried the last verdict. */
+  readonly withdraw?: WithdrawProbeOutcome | undefined;
 }
 
 export interface OpenIncident {
@@ -61,6 +71,15 @@ export interface OpenIncident {
    * 502 inside a 40101 incident) states the incident's evidence and fix, not the blip's.
    */
   readonly evidence?: KeyRun;
+  /** When that run was: the last definite verdict. */
+  readonly confirmedAt?: number;
+  /**
+   * Proving checks of diagnoses it showed before its current one that have not passed since (a
+   * suspension that turned into an outage still needs the account read to clear).
+   */
+  readonly owed?: readonly CheckName[];
+  /** Set while runs could not prove its cause gone nor show it again: why, and since when. */
+  readonly recheck?: { readonly since: number; readonly why: string } | null;
 }
 
 export interface KeyState {
@@ -79,8 +98,10 @@ export interface KeyState {
   readonly days: Readonly<Record<string, readonly [number, number]>>;
   /** When the last key-age reminder went out. */
   readonly ageNotifiedAt: number | null;
-  /** The last withdraw probe (the check probes at most once a day and carries this meanwhile). */
+  /** The last definite withdraw verdict (probed at most once a day and carried meanwhile); never an inconclusive one. */
   readonly withdraw: WithdrawVerdict | null;
+  /** Withdraw probes in a row whose answer proved nothing since that verdict (they are re-tried sooner). */
+  readonly withdrawUnanswered: UnansweredProbes | null;
 }
 
 export const NEW_KEY_STATE: KeyState = {
@@ -96,6 +117,7 @@ export const NEW_KEY_STATE: KeyState = {
   days: {},
   ageNotifiedAt: null,
   withdraw: null,
+  withdrawUnanswered: null,
 };
 
 export interface MaintenanceWindow {
@@ -265,24 +287,67 @@ interface Step<S> {
   readonly records: IncidentRecord[];
 }
 
+/**
+ * The one rule for "is it gone": the checks a run must pass conclusively before it may count toward
+ * resolving `incident` — the proving check of its diagnosis and of every earlier diagnosis it still
+ * owes. Returns the first such check `verified` lacks (null: the run proves it gone).
+ */
+function unproven(incident: OpenIncident, verified: ReadonlySet<CheckName>): CheckName | null {
+  const needed = [provenBy(incident.diagnosis), ...(incident.owed ?? [])];
+  return needed.find((c): c is CheckName => c !== null && !verified.has(c)) ?? null;
+}
+
+/** Earlier diagnoses' proving checks still to pass, after a run that verified `verified`. */
+function stillOwed(owed: readonly CheckName[], verified: ReadonlySet<CheckName>, also: Diagnosis | null = null): CheckName[] {
+  const extra = also === null ? null : provenBy(also);
+  return [...new Set([...owed, ...(extra === null ? [] : [extra])])].filter((c) => !verified.has(c));
+}
+
+/** "could not re-check" in words: the check that proved nothing and what it saw. */
+function whyUnproven(check: CheckName, runs: readonly KeyRun[]): string {
+  const seen = runs.map((r) => r.unverified?.[check]).find((d) => d !== undefined);
+  return `${check}: ${seen ?? 'the check did not run'}`;
+}
+
+/** The incident after a run that neither showed its diagnosis nor proved it gone. */
+function couldNotRecheck(incident: OpenIncident, check: CheckName, runs: readonly KeyRun[], now: number): OpenIncident {
+  return { ...incident, recheck: { since: incident.recheck?.since ?? now, why: whyUnproven(check, runs) } };
+}
+
 /** One key's run. `covered`: a monitor-level shared cause explains this run's failure. */
 function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPolicy, covered: boolean, windows: readonly MaintenanceWindow[]): Step<KeyState> {
   const scope: Scope = { type: 'key', key: run.key };
+  const verified = new Set(run.verified);
+  const open = prior.incident;
+  const missing = open ? unproven(open, verified) : null;
+  // A conclusive healthy answer for what the open incident (if any) was about.
+  const healthy = run.diagnosis === 'OK' && missing === null;
   const base = {
     version: prior.version,
     lastRunAt: now,
     lastDiagnosis: run.diagnosis,
     streak: prior.lastDiagnosis === run.diagnosis ? prior.streak + 1 : 1,
-    days: countDay(prior.days, now, run.diagnosis === 'OK'),
+    days: countDay(prior.days, now, healthy),
     ageNotifiedAt: prior.ageNotifiedAt,
-    withdraw: run.withdraw ?? prior.withdraw ?? null,
+    ...afterProbe(prior, run.withdraw),
   };
+  if (run.diagnosis === 'OK' && open && missing !== null) {
+    // Healthy as far as this run could tell, but the check that would prove the incident's cause
+    // gone proved nothing: it stays open, neither counted toward resolving nor against it.
+    const incident = { ...couldNotRecheck(open, missing, [run], now), owed: stillOwed(open.owed ?? [], verified) };
+    const state = { ...prior, ...base, consecutiveFailures: 0 };
+    if (shouldRemind(incident, now, policy)) {
+      const reminded = notify(incident, now);
+      return { state: { ...state, incident: reminded }, events: [{ kind: 'reminder', scope, incident: reminded, run: evidenceOf(reminded, run) }], records: [] };
+    }
+    return { state: { ...state, incident }, events: [], records: [] };
+  }
   if (run.diagnosis === 'OK') {
     const consecutiveOks = prior.consecutiveOks + 1;
-    if (prior.incident && consecutiveOks < policy.resolveAfterRuns) {
-      return { state: { ...prior, ...base, consecutiveOks, consecutiveFailures: 0 }, events: [], records: [] };
+    if (open && consecutiveOks < policy.resolveAfterRuns) {
+      return { state: { ...prior, ...base, consecutiveOks, consecutiveFailures: 0, incident: { ...open, owed: [], recheck: null } }, events: [], records: [] };
     }
-    const done = prior.incident ? { kind: 'resolved' as const, scope, incident: notify(prior.incident, now), resolvedAt: now } : null;
+    const done = open ? { kind: 'resolved' as const, scope, incident: notify(open, now), resolvedAt: now } : null;
     return {
       state: { ...base, consecutiveOks, consecutiveFailures: 0, failingSince: null, failedRuns: 0, incident: null },
       events: done ? [done] : [],
@@ -295,15 +360,20 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
   const failingSince = prior.failingSince ?? now;
   const failedRuns = prior.failedRuns + 1;
   const next = { ...base, consecutiveFailures, consecutiveOks: 0, failingSince, failedRuns };
-  if (prior.incident) {
-    const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1, ...(run.diagnosis === prior.incident.diagnosis ? { evidence: run } : {}) };
+  if (open) {
+    const seenAgain = run.diagnosis === open.diagnosis;
+    const counted = { ...open, failedRuns: open.failedRuns + 1, owed: stillOwed(open.owed ?? [], verified) };
+    const gap = unproven(counted, verified);
+    const incident: OpenIncident = seenAgain ? { ...counted, evidence: run, confirmedAt: now, recheck: null } : gap === null ? { ...counted, recheck: null } : couldNotRecheck(counted, gap, [run], now);
     // A shared cause (the exchange is down for everyone) says nothing new about this key.
     if (covered) return { state: { ...next, incident }, events: [], records: [] };
     // A transient reading inside a verdict incident (one 502 during a 40101 incident) is a blip until it persists.
     const settled = !isTransient(run.diagnosis) || next.streak >= policy.openAfterRuns;
-    if (run.diagnosis !== incident.diagnosis && settled) {
-      const changed = notify({ ...incident, diagnosis: run.diagnosis, evidence: run }, now);
-      return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run }], records: [] };
+    if (!seenAgain && settled) {
+      // What the incident was about before stays owed until its proving check passes.
+      const owed = stillOwed(counted.owed, verified, open.diagnosis).filter((c) => c !== provenBy(run.diagnosis));
+      const changed = notify({ ...counted, diagnosis: run.diagnosis, evidence: run, confirmedAt: now, recheck: null, owed }, now);
+      return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: open.diagnosis, run }], records: [] };
     }
     if (shouldRemind(incident, now, policy)) {
       const reminded = notify(incident, now);
@@ -323,6 +393,9 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
     failedRuns,
     duringMaintenance: activeWindow(windows, failingSince) !== null,
     evidence: run,
+    confirmedAt: now,
+    owed: [],
+    recheck: null,
   };
   return { state: { ...next, incident }, events: [{ kind: 'opened', scope, incident, run }], records: [record(scope, incident, null)] };
 }
@@ -332,27 +405,43 @@ function evidenceOf(incident: OpenIncident, run: KeyRun): KeyRun {
   return run.diagnosis === incident.diagnosis ? run : (incident.evidence ?? run);
 }
 
-/** The monitor-level incident for a cause every key shares. */
+/**
+ * The monitor-level incident for a cause every key shares. A run with no shared cause clears it only
+ * when some key's check proved the cause gone (the same rule as a key's, over all keys' checks).
+ */
 function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagnosis | null, now: number, policy: IncidentPolicy): Step<MonitorState> {
   const affected = shared ? runs.filter((r) => r.diagnosis === shared) : [];
   const scope: Scope = { type: 'monitor', keys: affected.length || prior.sharedKeys };
   const sample = affected[0];
+  const verified = new Set(runs.flatMap((r) => r.verified));
+  const open = prior.incident;
   if (!shared || !sample) {
-    const consecutiveClear = prior.consecutiveClear + 1;
-    const cleared = { ...prior, sharedDiagnosis: null, sharedSince: null, consecutiveShared: 0, consecutiveClear };
-    if (prior.incident && consecutiveClear >= policy.resolveAfterRuns) {
-      const incident = notify(prior.incident, now);
-      return { state: { ...cleared, incident: null }, events: [{ kind: 'resolved', scope, incident, resolvedAt: now }], records: [record(scope, incident, now)] };
+    const cleared = { ...prior, sharedDiagnosis: null, sharedSince: null, consecutiveShared: 0 };
+    const missing = open ? unproven(open, verified) : null;
+    if (open && missing !== null) {
+      const incident = { ...couldNotRecheck(open, missing, runs, now), owed: stillOwed(open.owed ?? [], verified) };
+      const run = incident.evidence ?? runs[0];
+      if (run && shouldRemind(incident, now, policy)) {
+        const reminded = notify(incident, now);
+        return { state: { ...cleared, incident: reminded }, events: [{ kind: 'reminder', scope, incident: reminded, run }], records: [] };
+      }
+      return { state: { ...cleared, incident }, events: [], records: [] };
     }
-    return { state: cleared, events: [], records: [] };
+    const consecutiveClear = prior.consecutiveClear + 1;
+    if (open && consecutiveClear >= policy.resolveAfterRuns) {
+      const incident = notify(open, now);
+      return { state: { ...cleared, consecutiveClear, incident: null }, events: [{ kind: 'resolved', scope, incident, resolvedAt: now }], records: [record(scope, incident, now)] };
+    }
+    return { state: { ...cleared, consecutiveClear, incident: open ? { ...open, owed: [], recheck: null } : null }, events: [], records: [] };
   }
   const consecutiveShared = prior.consecutiveShared + 1;
   const sharedSince = prior.sharedSince ?? now;
   const next = { ...prior, sharedDiagnosis: shared, sharedSince, consecutiveShared, consecutiveClear: 0, sharedKeys: affected.length };
-  if (prior.incident) {
-    const incident = { ...prior.incident, failedRuns: prior.incident.failedRuns + 1, evidence: sample };
+  if (open) {
+    const incident = { ...open, failedRuns: open.failedRuns + 1, evidence: sample, confirmedAt: now, recheck: null, owed: stillOwed(open.owed ?? [], verified) };
     if (shared !== incident.diagnosis) {
-      const changed = notify({ ...incident, diagnosis: shared }, now);
+      const owed = stillOwed(incident.owed, verified, open.diagnosis).filter((c) => c !== provenBy(shared));
+      const changed = notify({ ...incident, diagnosis: shared, owed }, now);
       return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run: sample }], records: [] };
     }
     if (shouldRemind(incident, now, policy)) {
@@ -373,6 +462,9 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
     failedRuns: consecutiveShared,
     duringMaintenance: activeWindow(prior.maintenance.windows, sharedSince) !== null,
     evidence: sample,
+    confirmedAt: now,
+    owed: [],
+    recheck: null,
   };
   return { state: { ...next, incident }, events: [{ kind: 'opened', scope, incident, run: sample }], records: [record(scope, incident, null)] };
 }

@@ -68,7 +68,10 @@ export function keyRun(outcome: KeyOutcome, expectedIps: readonly string[]): Key
     advice: report.advice,
     facts: reportFacts(report, expectedIps),
     keyAgeDays: outcome.keyAgeDays,
-    ...(outcome.withdrawProbedAt !== null ? { withdraw: { at: outcome.withdrawProbedAt, allowed: report.checks.find((c) => c.name === 'withdraw-permission')?.withdrawAllowed ?? null } } : {}),
+    // Only a pass is evidence: a warning that proved nothing, a skip or a failure proves no cause gone.
+    verified: report.checks.filter((c) => c.status === 'pass' && c.ok === true).map((c) => c.name),
+    unverified: Object.fromEntries(report.checks.filter((c) => c.status !== 'pass' || c.ok !== true).map((c) => [c.name, c.detail])),
+    ...(report.withdrawProbe ? { withdraw: report.withdrawProbe } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ export const DIAGNOSES = [
   'PROXY_AUTH_FAILED',
   'PROXY_CONNECT_FAILED',
   'EGRESS_IP_MISMATCH',
+  'EGRESS_NOT_VERIFIED',
   'IP_NOT_WHITELISTED',
   'NONCE_REJECTED',
   'AUTH_FAILED',
@@ -89,7 +90,7 @@ export interface BalanceEvidence {
 export interface CheckResult {
   readonly name: CheckName;
   readonly status: CheckStatus;
-  /** true for pass and warn, false for fail, null for skip (a check that did not run proved nothing). */
+  /** true for pass and warn, false for fail, null for a check that did not run or whose answer proved nothing. */
   readonly ok: boolean | null;
   /** The exchange's reason code when it sent one. */
   readonly code: number | null;
@@ -122,4 +123,18 @@ export interface Report {
   /** At most the first 4 characters of the key. */
   readonly keyPrefix: string | null;
   readonly checks: readonly CheckResult[];
+  /** Checks that proved nothing this run (skipped, or an answer that was not evidence): a healthy verdict does not cover them. */
+  readonly notVerified: readonly CheckName[];
+  /** The withdraw probe sent in this run, with its own answer (null: it proved nothing), whatever verdict the check shows. */
+  readonly withdrawProbe?: WithdrawProbeOutcome;
+}
+
+/** One withdraw probe's answer: the scheduled check keeps definite ones and re-probes after the others. */
+export interface WithdrawProbeOutcome {
+  /** When it was sent (epoch ms). */
+  readonly at: number;
+  /** true can withdraw, false cannot, null the answer proved nothing. */
+  readonly allowed: boolean | null;
+  /** What the probe saw, for "could not re-check (…)". */
+  readonly seen: string;
 }

@@ -47,8 +47,21 @@ export const BEHAVIOURS = [
   'api-disabled',
   /** The account has no derivatives access. */
   'no-derivatives',
+  // Answers that prove nothing, for "could not re-check":
+  /** private/get-accounts answers HTTP 500 (INTERNAL_SERVER_ERROR); everything else is healthy. */
+  'accounts-unavailable',
+  /** private/get-accounts answers, but without the account flags (enabled, suspended, derivatives access…). */
+  'accounts-without-flags',
+  /** The withdraw probe answers HTTP 503 with an HTML page; everything else is as for the key's account. */
+  'withdraw-probe-unavailable',
+  /** The withdraw probe is refused with an auth-class code other than 40101 (10002 UNAUTHORIZED). */
+  'withdraw-probe-other-refusal',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
+
+/** What the sandbox's IP echo answers: the egress IP, another address (traffic leaving elsewhere), or something that is not one. */
+export const IP_ECHO_MODES = ['ip', 'other-ip', 'garbage', 'html', 'empty', 'error'] as const;
+export type IpEchoMode = (typeof IP_ECHO_MODES)[number];
 
 export interface SandboxOptions {
   /** What GET /ip answers: the sandbox's stand-in for checkip.amazonaws.com. */
@@ -101,6 +114,8 @@ export interface Sandbox {
   readonly announcementsUrl: string;
   /** Every call, public ones too, behaves like this until cleared with null (an exchange-wide outage). */
   outage(behaviour: Behaviour | null): void;
+  /** Make the IP echo answer something other than the egress IP from now on ('ip' restores it). */
+  setIpEcho(mode: IpEchoMode): void;
   /** Make an issued key behave differently from now on (a key losing its whitelist, say). */
   setBehaviour(apiKey: string, behaviour: Behaviour): void;
   /** Delete a key on the "exchange" (as an operator revoking it would): it answers 40101 from now on. */
@@ -129,6 +144,10 @@ function accounts(behaviour: Behaviour) {
   };
   const sub = { ...master, uuid: 'a7c1e6f0-0000-4000-8000-000000000002', name: 'Demo sub-account', derivatives_access: true, tradable: true, suspended: false };
   const self = behaviour === 'sub-account' ? sub : master;
+  if (behaviour === 'accounts-without-flags') {
+    const bare = ({ uuid, name }: typeof master) => ({ uuid, master_account_uuid: master.uuid, name });
+    return { master_account: bare(master), sub_account_list: [bare(sub)], this_account: { uuid: self.uuid } };
+  }
   return { master_account: master, sub_account_list: [sub], this_account: { uuid: self.uuid, hierarchy: behaviour === 'sub-account' ? 'SUB_ACCOUNT' : 'MASTER' } };
 }
 
@@ -179,7 +198,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   const requests: RecordedRequest[] = [];
   const announcements: Announcement[] = [];
-  const state: { outage: Behaviour | null } = { outage: null };
+  const state: { outage: Behaviour | null; ipEcho: IpEchoMode } = { outage: null, ipEcho: 'ip' };
 
   async function handle(req: IncomingMessage): Promise<Reply> {
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
@@ -191,7 +210,20 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     if (req.method === 'GET' && url.pathname === '/ip') {
       requests.push({ httpMethod: 'GET', method: 'ip-echo', behaviour: 'healthy' });
-      return { status: 200, body: `${egressIp}\n`, contentType: 'text/plain' };
+      switch (state.ipEcho) {
+        case 'other-ip':
+          return { status: 200, body: '198.51.100.23\n', contentType: 'text/plain' };
+        case 'garbage':
+          return { status: 200, body: 'your ip: unknown\n', contentType: 'text/plain' };
+        case 'html':
+          return { status: 200, body: '<html><title>Sign in to the network</title><body>captive portal</body></html>', contentType: 'text/html' };
+        case 'empty':
+          return { status: 200, body: '', contentType: 'text/plain' };
+        case 'error':
+          return { status: 503, body: 'Service Unavailable', contentType: 'text/plain' };
+        case 'ip':
+          return { status: 200, body: `${egressIp}\n`, contentType: 'text/plain' };
+      }
     }
     const { behaviour: pathBehaviour, method } = behaviourFromPath(url.pathname);
     if (!method) return { status: 404, body: '<html><title>404 Not Found</title></html>', contentType: 'text/html' };
@@ -248,10 +280,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       // The sandbox will not play along with anything that could trade or withdraw.
       return envelope(method, id, 400, 40002, 'METHOD_NOT_FOUND');
     }
-    if (method === 'private/get-accounts') return { status: 200, body: { id, method, code: 0, result: accounts(behaviour) } };
+    if (method === 'private/get-accounts') {
+      if (behaviour === 'accounts-unavailable') return envelope(method, id, 500, 50001, 'INTERNAL_SERVER_ERROR');
+      return { status: 200, body: { id, method, code: 0, result: accounts(behaviour) } };
+    }
     if (behaviour === 'html-probe-refusals' && (method === 'private/cancel-order' || method === 'private/get-deposit-address')) {
       return { status: 401, body: '<html><head><title>401 Authorization Required</title></head><body>nginx</body></html>', contentType: 'text/html' };
     }
+    if (method === 'private/get-deposit-address' && behaviour === 'withdraw-probe-unavailable') {
+      return { status: 503, body: '<html><head><title>503 Service Temporarily Unavailable</title></head><body>nginx</body></html>', contentType: 'text/html' };
+    }
+    if (method === 'private/get-deposit-address' && behaviour === 'withdraw-probe-other-refusal') return envelope(method, id, 401, 10002, 'UNAUTHORIZED');
     if (method === 'private/get-deposit-address') {
       // The Withdrawal setting gates this read (DOC); what a key without it gets is not documented:
       // the sandbox plays the auth-class refusal a scope check gives elsewhere.
@@ -303,6 +342,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
     outage: (behaviour: Behaviour | null) => {
       state.outage = behaviour;
+    },
+    setIpEcho: (mode: IpEchoMode) => {
+      state.ipEcho = mode;
     },
     setBehaviour: (apiKey: string, behaviour: Behaviour) => {
       const entry = keys.get(apiKey);

@@ -229,6 +229,99 @@ describe('a real key from the environment (the sandbox standing in for the excha
   });
 });
 
+describe('answers that prove nothing never make a plain OK (a key from the environment, the sandbox standing in for the exchange)', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  const check = (behaviour: Parameters<Sandbox['baseUrl']>[0], ...more: string[]) => {
+    const { apiKey, apiSecret } = sandbox.credentials(behaviour);
+    return runCli(['check', '--base-url', sandbox.baseUrl(behaviour), '--ip-echo-url', sandbox.ipEchoUrl, ...more], { EXCHANGE_API_KEY: apiKey, EXCHANGE_API_SECRET: apiSecret });
+  };
+
+  it('a withdraw probe answering 503 prints "withdraw permission not determined" and a verdict that names what it did not verify', async () => {
+    const text = await check('withdraw-probe-unavailable');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/⚠️ +withdraw-permission withdraw permission not determined/);
+    expect(text.stdout).toContain('Diagnosis: OK — Key is healthy (not verified: withdraw permission)\n');
+    const json = JSON.parse((await check('withdraw-probe-unavailable', '--json')).stdout) as { diagnosis: string; notVerified: string[]; checks: { name: string; ok: boolean | null }[] };
+    expect(json.diagnosis).toBe('OK');
+    expect(json.notVerified).toEqual(['withdraw-permission']);
+    expect(json.checks.find((c) => c.name === 'withdraw-permission')?.ok).toBeNull();
+  });
+
+  it('a healthy key with every check verified says nothing more, and --json lists nothing unverified', async () => {
+    const text = await check('healthy');
+    expect(text.stdout).toContain('Diagnosis: OK — Key is healthy\n');
+    expect(JSON.parse((await check('healthy', '--json')).stdout)).toMatchObject({ diagnosis: 'OK', notVerified: [] });
+  });
+
+  it('a withdraw probe refused with an auth-class code other than 40101 is "not determined", never "cannot withdraw"', async () => {
+    const text = await check('withdraw-probe-other-refusal');
+    expect(text.stdout).toMatch(/withdraw-permission withdraw permission not determined: .*code 10002/);
+    expect(text.stdout).not.toContain('cannot withdraw');
+  });
+
+  it('--expect-master with get-accounts answering 500 is EXCHANGE_UNAVAILABLE, exit 1, saying what it could not verify', async () => {
+    const run = await check('accounts-unavailable', '--expect-master');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/❌ account +could not verify that the key belongs to the master account: HTTP 500, code 50001/);
+    expect(run.stdout).toContain('Diagnosis: EXCHANGE_UNAVAILABLE');
+    // Without the expectation the account details are only a warning, and the verdict says it did not verify them.
+    const plain = await check('accounts-unavailable');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('Diagnosis: OK — Key is healthy (not verified: account)');
+  });
+
+  it('--expect-derivatives with an account answer that lacks the flags is UNEXPECTED_RESPONSE, exit 1', async () => {
+    const run = await check('accounts-without-flags', '--expect-derivatives', '--json');
+    expect(run.code).toBe(1);
+    const json = JSON.parse(run.stdout) as { diagnosis: string; checks: { name: string; detail: string }[] };
+    expect(json.diagnosis).toBe('UNEXPECTED_RESPONSE');
+    expect(json.checks.find((c) => c.name === 'account')?.detail).toMatch(/^could not verify derivatives access: /);
+  });
+
+  it('a 120 s clock skew is over the exchange’s 60 s nonce limit, not near it', async () => {
+    const run = await check('clock-skew');
+    expect(run.stdout).toMatch(/⚠️ +public-api +clock skew \+1[12]\d\.\d s: over the exchange’s 60 s nonce limit/);
+    expect(run.stdout).not.toContain('near the exchange');
+  });
+
+  describe('with --expected-ip and an IP echo that answers something other than an IP', () => {
+    it.each(['garbage', 'html', 'empty', 'error'] as const)('%s: EGRESS_NOT_VERIFIED, exit 1, never OK', async (mode) => {
+      sandbox.setIpEcho(mode);
+      try {
+        const run = await check('healthy', '--expected-ip', '203.0.113.7');
+        expect(run.code).toBe(1);
+        expect(run.stdout).toMatch(/❌ egress-ip +could not verify the egress IP: /);
+        expect(run.stdout).toContain('Diagnosis: EGRESS_NOT_VERIFIED — Egress IP not verified');
+        expect(run.stdout).toContain('The IP echo did not answer with an IP address');
+        // A real key verdict still wins over an unverified egress.
+        const revoked = await check('ip-not-whitelisted', '--expected-ip', '203.0.113.7');
+        expect(revoked.stdout).toContain('Diagnosis: IP_NOT_WHITELISTED');
+      } finally {
+        sandbox.setIpEcho('ip');
+      }
+    });
+
+    it('an IP echo that does not answer at all is the same', async () => {
+      const hole = await startBlackHole();
+      const { apiKey, apiSecret } = sandbox.credentials('healthy');
+      const run = await runCli(['check', '--base-url', sandbox.baseUrl('healthy'), '--ip-echo-url', hole.endpoint, '--expected-ip', '203.0.113.7', '--timeout-ms', '300'], {
+        EXCHANGE_API_KEY: apiKey,
+        EXCHANGE_API_SECRET: apiSecret,
+      });
+      await hole.close();
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('Diagnosis: EGRESS_NOT_VERIFIED');
+    });
+  });
+});
+
 describe('--secret-id against a Secrets Manager that never answers', () => {
   it('honours --timeout-ms and reports the stall instead of hanging', async () => {
     const hole = await startBlackHole();

@@ -245,3 +245,141 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
     for (const sig of sigs) expect(everything).not.toContain(sig);
   });
 });
+
+describe.skipIf(skip)('no "resolved" from an answer that proves nothing: the check Lambda on moto_server, the sandbox exchange, a moving clock', () => {
+  let moto: Moto;
+  let sandbox: Sandbox;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  let clock = Date.UTC(2026, 11, 1, 10, 0, 0);
+  let invoke: () => Promise<unknown>;
+  const keys = new Map<string, Credentials>();
+
+  beforeAll(async () => {
+    [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
+    useEmulator(moto.endpoint);
+    const sm = new SecretsManagerClient({});
+    sqs = new SQSClient({});
+    await createStateTable('rc-state');
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'rc-notifications' }))).QueueUrl as string;
+    for (const name of ['wallet', 'spot']) {
+      const creds = sandbox.mint('healthy');
+      keys.set(name, creds);
+      await sm.send(new CreateSecretCommand({ Name: `rc/${name}`, SecretString: JSON.stringify(creds) }));
+    }
+    const config = loadRuntimeConfig({
+      ...process.env,
+      MONITORED_KEYS: JSON.stringify([
+        { name: 'wallet', secretId: 'rc/wallet', expectTrade: true },
+        { name: 'spot', secretId: 'rc/spot', expectTrade: true },
+      ]),
+      EXCHANGE_BASE_URL: sandbox.baseUrl(),
+      IP_ECHO_URL: sandbox.ipEchoUrl,
+      EXPECTED_EGRESS_IP: '203.0.113.7',
+      CHECK_TIMEOUT_MS: '1000',
+    });
+    const target = lambdaCheckTarget(config);
+    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const handler = buildCheckHandler(() => ({
+      config,
+      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
+      target,
+      now: () => clock,
+      incidents: {
+        store: new DynamoIncidentStore(new DynamoDBClient({}), 'rc-state', 30, () => clock),
+        sink: new SqsNotificationQueue(sqs, queueUrl),
+        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
+        messages: { source: 'RecheckTest', expectedIps: config.expectedIps, links: () => [] },
+        maintenance: null,
+      },
+    }));
+    invoke = () => captureOutput(() => handler({}, context));
+    await invoke(); // the first run: both keys healthy, every withdraw verdict fresh
+  });
+
+  afterAll(async () => {
+    await Promise.all([moto?.stop(), sandbox?.close()]);
+  });
+
+  async function runAt(minutes: number): Promise<Notification[]> {
+    clock += minutes * MIN;
+    await invoke();
+    const got: Notification[] = [];
+    for (;;) {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!out.Messages?.length) break;
+      for (const m of out.Messages) {
+        got.push(JSON.parse(m.Body ?? '{}') as Notification);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+    }
+    return got.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
+  }
+  const about = (key: string, ns: Notification[]) => ns.filter((n) => n.scope.type === 'key' && n.scope.key === key);
+  const probes = () => sandbox.requests.filter((r) => r.method === 'private/get-deposit-address').length;
+
+  it('a key that can withdraw, whose daily probe answers 503 once: no "resolved", the incident stays, and the next run probes again', async () => {
+    const wallet = keys.get('wallet')!.apiKey;
+    sandbox.setBehaviour(wallet, 'withdraw-enabled');
+    clock += 24 * 60 * MIN; // the first run's verdict ("cannot") is a day old: probe due
+    const opened = about('wallet', await runAt(5));
+    expect(opened.map((n) => n.subject)).toEqual(['🔴 wallet: The key can withdraw funds — untick "Enable withdrawal" on the key']);
+
+    sandbox.setBehaviour(wallet, 'withdraw-probe-unavailable');
+    let before = probes();
+    const day = about('wallet', await runAt(24 * 60));
+    expect(probes()).toBeGreaterThan(before);
+    expect(day.map((n) => n.kind)).not.toContain('resolved');
+    expect(day.map((n) => n.kind)).toEqual(['reminder']);
+    const seen = day[0]?.facts.find((f) => f.label === 'Seen')?.value ?? '';
+    expect(seen).toMatch(/^withdraw-permission: the key can withdraw funds \(the last definite probe, 24 h ago\); could not re-check: probe: HTTP 503/);
+
+    before = probes();
+    expect(about('wallet', await runAt(5))).toEqual([]);
+    expect(probes()).toBeGreaterThan(before); // re-probed on the very next run, not a day later
+
+    sandbox.setBehaviour(wallet, 'healthy');
+    const resolved = about('wallet', await runAt(5));
+    expect(resolved.map((n) => n.kind)).toEqual(['resolved']);
+    expect(resolved[0]?.id.split('#')[0]).toBe(opened[0]?.id.split('#')[0]);
+  });
+
+  it('an account read that fails (500) never resolves a suspension, and the next good read is the same incident, not a new one', async () => {
+    const spot = keys.get('spot')!.apiKey;
+    sandbox.setBehaviour(spot, 'account-suspended');
+    const opened = about('spot', await runAt(5));
+    expect(opened.map((n) => n.subject)).toEqual(['🔴 spot: The account is suspended (202) — the account behind the key is suspended']);
+
+    sandbox.setBehaviour(spot, 'accounts-unavailable');
+    expect(about('spot', await runAt(5))).toEqual([]);
+    expect(about('spot', await runAt(5))).toEqual([]);
+    sandbox.setBehaviour(spot, 'account-suspended');
+    expect(about('spot', await runAt(5))).toEqual([]);
+
+    sandbox.setBehaviour(spot, 'accounts-without-flags');
+    const reminder = about('spot', await runAt(4 * 60));
+    expect(reminder.map((n) => n.subject)).toEqual([expect.stringMatching(/^🔴 spot: open for 4 h \d+ min, could not re-check — The account is suspended \(202\)$/)]);
+    expect(reminder[0]?.summary).toMatch(/could not re-check: account: account details incomplete: the answer has no terminated, suspended, enabled, tradable .*; last definite verdict ACCOUNT_SUSPENDED \(The account is suspended \(202\)\) at /);
+
+    sandbox.setBehaviour(spot, 'healthy');
+    const resolved = about('spot', await runAt(5));
+    expect(resolved.map((n) => n.kind)).toEqual(['resolved']);
+    expect(resolved[0]?.id.split('#')[0]).toBe(opened[0]?.id.split('#')[0]);
+  });
+
+  it('with the egress IP whitelisted, an IP echo answering garbage is "egress not verified", never the end of a mismatch', async () => {
+    sandbox.setIpEcho('other-ip');
+    const opened = await runAt(5);
+    expect(opened.map((n) => [n.kind, n.scope.type, n.subject])).toEqual([
+      ['opened', 'monitor', '🔴 all 2 keys: Requests do not leave through the whitelisted IP — traffic leaves from 198.51.100.23, not 203.0.113.7'],
+    ]);
+    sandbox.setIpEcho('garbage');
+    const garbage = await runAt(5);
+    expect(garbage.map((n) => n.kind)).not.toContain('resolved');
+    expect(garbage.map((n) => [n.kind, n.subject])).toEqual([['changed', '🟠 all 2 keys: now Egress IP not verified — the IP echo did not answer with an IP']]);
+    sandbox.setIpEcho('ip');
+    const back = await runAt(5);
+    expect(back.map((n) => [n.kind, n.scope.type])).toEqual([['resolved', 'monitor']]);
+    expect(back[0]?.id.split('#')[0]).toBe(opened[0]?.id.split('#')[0]);
+  });
+});

@@ -40,6 +40,26 @@ describe('the account behind a key (private/get-accounts)', () => {
     expect(interpretAccount(timed(200, result(self)), true, { expectTrade: true }).status).toBe('pass');
   });
 
+  it('with --expect-master or --expect-derivatives, an account answer that proves nothing fails with its own class, saying what could not be verified', () => {
+    const down = interpretAccount(timed(500, { code: 50001, message: 'INTERNAL_SERVER_ERROR' }), true, { expectTrade: true, expectMaster: true });
+    expect(down).toMatchObject({ status: 'fail', failure: 'EXCHANGE_UNAVAILABLE' });
+    expect(down.detail).toBe('could not verify that the key belongs to the master account: HTTP 500, code 50001 INTERNAL_SERVER_ERROR');
+    const bare = { code: 0, result: { this_account: { uuid: 'm' }, master_account: { uuid: 'm' }, sub_account_list: [] } };
+    const flagless = interpretAccount(timed(200, bare), true, { expectTrade: true, expectDerivatives: true });
+    expect(flagless).toMatchObject({ status: 'fail', failure: 'UNEXPECTED_RESPONSE' });
+    expect(flagless.detail).toMatch(/^could not verify derivatives access: the account answer has no derivatives_access/);
+    expect(interpretAccount(timed(200, { code: 0, result: {} }), true, { expectTrade: true, expectMaster: true })).toMatchObject({ status: 'fail', failure: 'UNEXPECTED_RESPONSE' });
+  });
+
+  it('an answer without the account flags proves nothing: a warning, never a pass', () => {
+    const bare = { code: 0, result: { this_account: { uuid: 'm' }, master_account: { uuid: 'm' }, sub_account_list: [] } };
+    const d = interpretAccount(timed(200, bare), true, { expectTrade: true });
+    expect(d).toMatchObject({ status: 'warn', inconclusive: true });
+    expect(d.detail).toContain('the answer has no terminated, suspended, enabled, tradable');
+    // No this_account at all: the hierarchy is unknown, not "master".
+    expect(accountEvidence({ master_account: master, sub_account_list: [] })?.hierarchy).toBeNull();
+  });
+
   it('names account-level reply codes, and shows anything else as a warning that never alarms', () => {
     expect(interpretAccount(timed(400, { code: 202, message: 'ACCOUNT_IS_SUSPENDED' }), true, { expectTrade: true })).toMatchObject({ failure: 'ACCOUNT_SUSPENDED' });
     expect(interpretAccount(timed(400, { code: 140001, message: 'API_DISABLED' }), true, { expectTrade: true })).toMatchObject({ failure: 'API_DISABLED' });
@@ -53,7 +73,28 @@ describe('the withdraw probe (private/get-deposit-address)', () => {
     expect(withdrawVerdictOf(timed(200, { code: 0, result: { deposit_address_list: [] } }), 1).allowed).toBe(true);
     expect(withdrawVerdictOf(timed(401, { code: 40101 }), 1).allowed).toBe(false);
     expect(withdrawVerdictOf(timed(500, { code: 10001, message: 'SYS_ERROR' }), 1).allowed).toBeNull();
+    expect(withdrawVerdictOf(timed(500, { code: 0, result: {} }), 1).allowed).toBeNull();
     expect(withdrawVerdictOf({ reply: { kind: 'network', error: 'timeout', detail: '1 ms' }, attempts: 1, latencyMs: 1, totalMs: 1, midpointMs: 0 }, 1).allowed).toBeNull();
+  });
+
+  it.each([
+    [401, 40104, 'USER_TIER_INVALID'],
+    [401, 10002, 'UNAUTHORIZED'],
+    [401, 10005, 'USER_TIER_INVALID'],
+  ])('says "cannot withdraw" only for 40101: HTTP %i code %i is not determined', (status, code, message) => {
+    const probe = withdrawVerdictOf(timed(status, { code, message }), 1);
+    expect(probe.allowed).toBeNull();
+    expect(interpretWithdraw(probe, false, 1, timed(status, { code, message })).detail).toContain('withdraw permission not determined');
+  });
+
+  it('an inconclusive probe after a definite verdict shows that verdict, says it could not re-check, and proves nothing new', () => {
+    const later = 25 * 3_600_000;
+    const can = interpretWithdraw({ at: 0, allowed: true }, false, later, timed(503, 'x'), 'probe: HTTP 503');
+    expect(can).toMatchObject({ status: 'fail', failure: 'WITHDRAW_PERMISSION_UNEXPECTED', withdrawAllowed: true });
+    expect(can.detail).toBe('the key can withdraw funds (the last definite probe, 25 h ago); could not re-check: probe: HTTP 503');
+    const cannot = interpretWithdraw({ at: 0, allowed: false }, false, later, timed(503, 'x'), 'probe: HTTP 503');
+    expect(cannot).toMatchObject({ status: 'warn', inconclusive: true });
+    expect(cannot.detail).toContain('could not re-check: probe: HTTP 503');
   });
 
   it('alarms on a key that can withdraw unless it is declared to; never alarms on an inconclusive answer', () => {

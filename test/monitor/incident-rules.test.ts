@@ -11,7 +11,7 @@ import {
   type KeyState,
   type MonitorState,
 } from '../../lambdas/monitor/incident-rules.js';
-import type { Diagnosis } from '../../lambdas/monitor/types.js';
+import { CHECK_NAMES, type CheckName, type Diagnosis } from '../../lambdas/monitor/types.js';
 
 // The rules take the clock as an argument: every test here moves time, none sleeps.
 const MIN = 60_000;
@@ -31,6 +31,8 @@ function run(key: string, diagnosis: Diagnosis, over: Partial<KeyRun> = {}): Key
     facts: [],
     keyAgeDays: 10,
     ...over,
+    // An OK run here passed every check conclusively; a failing one proved nothing else.
+    verified: over.verified ?? (diagnosis === 'OK' ? CHECK_NAMES : []),
   };
 }
 
@@ -348,5 +350,108 @@ describe('uptime from the per-day counters in the key state', () => {
     expect(uptime(state, T0 + 10 * MIN, 7)).toBeCloseTo(0.9);
     expect(uptime(state, T0 + 10 * MIN, 30)).toBeCloseTo(1 - 7 / 300);
     expect(uptime({ days: {} }, T0, 7)).toBeNull();
+  });
+});
+
+describe('no "resolved" without a conclusive answer for what the incident was about', () => {
+  const HOUR = 60 * MIN;
+  /** An OK run whose `check` proved nothing (the others passed), saying what it saw instead. */
+  const unproven = (key: string, check: CheckName, seen: string) =>
+    run(key, 'OK', { verified: CHECK_NAMES.filter((c) => c !== check), unverified: { [check]: seen } });
+  const failures = (Object.keys(DIAGNOSIS_TABLE) as Diagnosis[]).filter((d) => DIAGNOSIS_TABLE[d].provenBy !== null);
+
+  it.each(failures)('%s stays open on an OK run whose proving check proved nothing, and resolves on the next conclusive one', (d) => {
+    const check = DIAGNOSIS_TABLE[d].provenBy as CheckName;
+    const m = new Monitor();
+    m.at(T0, [run('k', d)]);
+    m.at(T0 + 5 * MIN, [run('k', d)]);
+    const opened = m.sent.filter((e) => e.kind === 'opened');
+    expect(opened).toHaveLength(1);
+    m.at(T0 + 10 * MIN, [unproven('k', check, 'no answer in time (1000 ms)')]);
+    m.at(T0 + 15 * MIN, [unproven('k', check, 'no answer in time (1000 ms)')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    expect(m.keys.get('k')?.incident?.recheck?.why).toBe(`${check}: no answer in time (1000 ms)`);
+    m.at(T0 + 20 * MIN, [run('k', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'resolved']);
+  });
+
+  it('an account read that fails does not resolve a suspension; the next good read is the same incident; a reminder says it could not re-check', () => {
+    const m = new Monitor();
+    m.at(T0, [run('trading', 'ACCOUNT_SUSPENDED')]);
+    m.at(T0 + 5 * MIN, [unproven('trading', 'account', 'account details not available (HTTP 500, code 50001 INTERNAL_SERVER_ERROR)')]);
+    m.at(T0 + 10 * MIN, [run('trading', 'ACCOUNT_SUSPENDED')]);
+    m.at(T0 + 15 * MIN, [unproven('trading', 'account', 'account details not available (HTTP 500, code 50001 INTERNAL_SERVER_ERROR)')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    m.at(T0 + 4 * HOUR, [unproven('trading', 'account', 'account details not available (HTTP 500, code 50001 INTERNAL_SERVER_ERROR)')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder']);
+    const reminder = notificationFor(m.sent[1] as IncidentEvent, T0 + 4 * HOUR, ctx);
+    expect(reminder.subject).toBe('🔴 trading: open for 4 h, could not re-check — The account is suspended (202)');
+    expect(reminder.summary).toContain(
+      'could not re-check: account: account details not available (HTTP 500, code 50001 INTERNAL_SERVER_ERROR); last definite verdict ACCOUNT_SUSPENDED (The account is suspended (202)) at 2026-12-01 10:10 UTC',
+    );
+    expect(reminder.subject).not.toContain('still failing');
+    expect(reminder.fix).toBe(run('trading', 'ACCOUNT_SUSPENDED').advice);
+    m.at(T0 + 4 * HOUR + 5 * MIN, [run('trading', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'resolved']);
+    const ids = m.sent.map((e) => ('incident' in e ? e.incident.id : ''));
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it('counts only conclusive OK runs toward resolveAfterRuns', () => {
+    const m = new Monitor({ ...POLICY, resolveAfterRuns: 2 });
+    m.at(T0, [run('k', 'WITHDRAW_PERMISSION_UNEXPECTED')]);
+    m.at(T0 + 5 * MIN, [run('k', 'OK')]);
+    m.at(T0 + 10 * MIN, [unproven('k', 'withdraw-permission', 'withdraw permission not determined: HTTP 503')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    m.at(T0 + 15 * MIN, [run('k', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'resolved']);
+  });
+
+  it('a suspension that turned into an outage still needs the account read before it resolves', () => {
+    const m = new Monitor();
+    m.at(T0, [run('k', 'ACCOUNT_SUSPENDED')]);
+    m.at(T0 + 5 * MIN, [run('k', 'EXCHANGE_UNAVAILABLE')]);
+    m.at(T0 + 10 * MIN, [run('k', 'EXCHANGE_UNAVAILABLE')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed']);
+    m.at(T0 + 15 * MIN, [unproven('k', 'account', 'account details not available (HTTP 502)')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed']);
+    m.at(T0 + 20 * MIN, [run('k', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed', 'resolved']);
+  });
+
+  it('a monitor-level egress mismatch ends only when some key’s egress check verified the IP', () => {
+    const keys = ['a', 'b', 'c'];
+    const m = new Monitor();
+    m.at(T0, keys.map((k) => run(k, 'EGRESS_IP_MISMATCH')));
+    m.at(T0 + 5 * MIN, keys.map((k) => unproven(k, 'egress-ip', 'could not determine the egress IP: the answer was not an IP address')));
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    expect(m.monitor.incident?.recheck?.why).toBe('egress-ip: could not determine the egress IP: the answer was not an IP address');
+    m.at(T0 + 4 * HOUR, keys.map((k) => unproven(k, 'egress-ip', 'could not determine the egress IP: HTTP 503')));
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder']);
+    expect(notificationFor(m.sent[1] as IncidentEvent, T0 + 4 * HOUR, ctx).summary).toContain(
+      'could not re-check: egress-ip: could not determine the egress IP: HTTP 503; last definite verdict EGRESS_IP_MISMATCH',
+    );
+    m.at(T0 + 4 * HOUR + 5 * MIN, keys.map((k) => run(k, 'EGRESS_NOT_VERIFIED')));
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'changed']);
+    m.at(T0 + 4 * HOUR + 10 * MIN, keys.map((k) => run(k, 'OK')));
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'changed', 'resolved']);
+  });
+
+  it('a key-level egress mismatch is not resolved by an unverified egress run', () => {
+    const m = new Monitor();
+    m.at(T0, [run('k', 'EGRESS_IP_MISMATCH')]);
+    m.at(T0 + 5 * MIN, [run('k', 'EGRESS_NOT_VERIFIED')]);
+    m.at(T0 + 10 * MIN, [unproven('k', 'egress-ip', 'could not determine the egress IP: HTTP 503')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    m.at(T0 + 15 * MIN, [run('k', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'resolved']);
+  });
+
+  it('counts a run that could not re-check as neither an OK nor a failed day-run', () => {
+    const m = new Monitor();
+    m.at(T0, [run('k', 'AUTH_FAILED')]);
+    m.at(T0 + 5 * MIN, [unproven('k', 'signed-read', 'x')]);
+    expect(uptime(m.keys.get('k') as KeyState, T0 + 5 * MIN, 1)).toBe(0);
+    expect(m.keys.get('k')?.failedRuns).toBe(1);
   });
 });

@@ -5,7 +5,7 @@ import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../lambdas/monitor/incident-rules.js';
 import { boundedOutbox, MAX_OUTBOX, MAX_OUTBOX_BYTES, recordRun, type IncidentRunDeps } from '../../lambdas/monitor/incident-run.js';
 import type { IncidentStore, LoadedStates, Stored } from '../../lambdas/monitor/ports.js';
-import type { Diagnosis } from '../../lambdas/monitor/types.js';
+import { CHECK_NAMES, type CheckName, type CheckResult, type Diagnosis } from '../../lambdas/monitor/types.js';
 
 // recordRun over an in-memory store with DynamoDB's semantics (version-conditional writes):
 // the outbox, its bound, and keys that leave the configuration. The DynamoDB store itself is
@@ -48,14 +48,19 @@ class MemoryStore implements IncidentStore {
   async recordIncidents() {}
 }
 
+/** A run whose checks all passed (OK), or whose signed read failed with `diagnosis`. */
 function outcome(name: string, diagnosis: Diagnosis): KeyOutcome {
   const spec = DIAGNOSIS_TABLE[diagnosis];
+  const check = (n: CheckName): CheckResult => {
+    const failed = diagnosis !== 'OK' && n === 'signed-read';
+    return { name: n, status: failed ? 'fail' : diagnosis === 'OK' ? 'pass' : 'skip', ok: failed ? false : diagnosis === 'OK' ? true : null, code: null, httpStatus: null, latencyMs: 1, elapsedMs: 1, attempts: 1, detail: 'x', ...(failed ? { failure: diagnosis } : {}) };
+  };
+  const checks = CHECK_NAMES.map(check);
   return {
     key: { name, secretId: `s/${name}`, expectTrade: true },
-    report: { healthy: diagnosis === 'OK', diagnosis, title: spec.title, advice: 'fix it', egressIp: '203.0.113.7', keyPrefix: 'abcd', checks: [] },
+    report: { healthy: diagnosis === 'OK', diagnosis, title: spec.title, advice: 'fix it', egressIp: '203.0.113.7', keyPrefix: 'abcd', checks, notVerified: checks.filter((c) => c.ok === null).map((c) => c.name) },
     keyAgeDays: 1,
     elapsedMs: 1,
-    withdrawProbedAt: null,
   };
 }
 
