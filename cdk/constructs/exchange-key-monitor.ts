@@ -23,7 +23,7 @@ import { MetricFactory } from './metric-factory.js';
 import { MonitorFunction } from './monitor-function.js';
 import { alarmText } from './monitor-alarms.js';
 import { NotificationPath } from './notification-path.js';
-import { grantOnSecrets, monitoredSecrets, type MonitoredSecret } from './secret-access.js';
+import { grantOnSecrets, monitoredSecrets, rotationInvokeSources, type MonitoredSecret } from './secret-access.js';
 import { checkProps } from './check-props.js';
 
 export interface ExchangeKeyMonitorProps {
@@ -215,8 +215,15 @@ export class ExchangeKeyMonitor extends Construct {
     );
     proxyTokenSecret?.grantRead(fn);
     this.notifications.allowEnqueue(fn);
-    // Secrets Manager of this account only may invoke it (no confused deputy from another account).
-    fn.addPermission('SecretsManagerInvoke', { principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'), sourceAccount: Stack.of(this).account });
+    // Secrets Manager of this account only may invoke it, and only for the monitored secrets (no
+    // confused deputy: another secret's rotation cannot borrow this function's egress IP and role).
+    rotationInvokeSources(this.secrets).forEach((sourceArn, i) =>
+      fn.addPermission(i === 0 ? 'SecretsManagerInvoke' : `SecretsManagerInvoke${i}`, {
+        principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+        sourceAccount: Stack.of(this).account,
+        sourceArn,
+      }),
+    );
     return fn;
   }
 

@@ -3,14 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type KeyConfig } from '../../cdk/config.js';
 import type { MonitorEgress } from '../../cdk/constructs/egress-network.js';
 import { ExchangeKeyMonitor, type ExchangeKeyMonitorProps } from '../../cdk/constructs/exchange-key-monitor.js';
+import { EXACT_INVOKE_LIMIT } from '../../cdk/constructs/secret-access.js';
 import { toolMissing } from '../support/moto.js';
+import { synth } from '../support/synth.js';
 
 const get = (ctx: Record<string, unknown>) => (name: string) => ctx[name];
 const VPC = {
@@ -161,5 +163,70 @@ describe('the construct holds its props to the same rules', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+type Permission = { Properties: Record<string, unknown> };
+const invokePermissions = (t: Template) => Object.values(t.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'secretsmanager.amazonaws.com' } })) as Permission[];
+/** A SourceArn as text, tokens shown by name: { Ref: X } → <X>, pseudo parameters → <AWS::…>. */
+const arnText = (v: unknown): string =>
+  typeof v === 'string' ? v : v && typeof v === 'object' && 'Ref' in v ? `<${String((v as { Ref: string }).Ref)}>` : v && typeof v === 'object' && 'Fn::Join' in v ? ((v as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map(arnText).join('')) : JSON.stringify(v);
+const named = (n: number, name: (i: number) => string) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: name(i) })));
+
+describe('who may invoke the rotation function: Secrets Manager, for the monitored secrets only', () => {
+  it('names each secret exactly (created and by-name), with this account as the source', () => {
+    const { template } = synth({ keys: JSON.stringify([{ name: 'main' }, { name: 'reporting', secretName: 'prod/reporting-key', expectTrade: false }, { name: 'ext', secretArn: arn('us-east-1', 'team/ext') }]) });
+    const created = Object.keys(template.findResources('AWS::SecretsManager::Secret', { Properties: { Name: 'exchange-key-monitor/main' } }))[0];
+    const source = new Capture();
+    template.hasResourceProperties('AWS::Lambda::Permission', Match.objectLike({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, SourceArn: source }));
+    const sources = invokePermissions(template).map((p) => arnText(p.Properties['SourceArn']));
+    expect(sources.sort()).toEqual(
+      [`<${created}>`, 'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod/reporting-key-??????', arn('us-east-1', 'team/ext')].sort(),
+    );
+    for (const p of invokePermissions(template)) expect(p.Properties).toMatchObject({ SourceAccount: { Ref: 'AWS::AccountId' }, Action: 'lambda:InvokeFunction' });
+  });
+
+  it(`names up to ${EXACT_INVOKE_LIMIT} secrets exactly, one permission each`, () => {
+    const { template } = synth({ keys: named(EXACT_INVOKE_LIMIT, (i) => `prod/cdc/bot-${i}`) });
+    const sources = invokePermissions(template).map((p) => arnText(p.Properties['SourceArn']));
+    expect(sources).toHaveLength(EXACT_INVOKE_LIMIT);
+    for (let i = 0; i < EXACT_INVOKE_LIMIT; i++) expect(sources).toContain(`arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod/cdc/bot-${i}-??????`);
+  });
+
+  it('beyond that, one permission for the name prefix every monitored secret shares, never just the account', () => {
+    const cases: [string, string][] = [
+      [named(EXACT_INVOKE_LIMIT + 1, (i) => `prod/cdc/bot-${i}`), 'prod/cdc/bot-*'],
+      [JSON.stringify(Array.from({ length: 60 }, (_, i) => ({ name: `k${i}` }))), 'exchange-key-monitor/k*'],
+      [named(1000, (i) => `prod/cdc/bot-${i}`), 'prod/cdc/bot-*'],
+    ];
+    for (const [keys, pattern] of cases) {
+      const { template } = synth({ keys });
+      const source = new Capture();
+      template.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'secretsmanager.amazonaws.com' }, 1);
+      template.hasResourceProperties('AWS::Lambda::Permission', Match.objectLike({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, SourceArn: source }));
+      expect(arnText(source.asObject())).toBe(`arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${pattern}`);
+    }
+  });
+
+  it('keeps exact names within Lambda’s 20 KB resource policy: long names switch to the pattern earlier', () => {
+    const long = (i: number) => `prod/${'x'.repeat(480)}/bot-${i}`;
+    const { template } = synth({ keys: named(15, long) });
+    template.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'secretsmanager.amazonaws.com' }, 1);
+    const { template: short } = synth({ keys: named(15, (i) => `prod/bot-${i}`) });
+    short.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'secretsmanager.amazonaws.com' }, 15);
+  });
+});
+
+describe('the alerts key: CloudWatch may use it for this account’s alarms only', () => {
+  it('every key policy statement for cloudwatch.amazonaws.com carries aws:SourceAccount', () => {
+    const { template } = synth({ alertEmail: 'ops@example.com' });
+    const statements = new Capture();
+    template.hasResourceProperties('AWS::KMS::Key', { KeyPolicy: { Statement: statements } });
+    const forCloudWatch = (statements.asArray() as { Principal?: { Service?: string | string[] } }[]).filter((s) => [s.Principal?.Service ?? []].flat().includes('cloudwatch.amazonaws.com'));
+    expect(forCloudWatch.length).toBeGreaterThan(0);
+    for (const s of forCloudWatch) expect(s).toMatchObject({ Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: Match.arrayWith(['cloudwatch.amazonaws.com']) }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })]) },
+    });
   });
 });

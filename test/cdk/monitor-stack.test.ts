@@ -194,7 +194,7 @@ describe('the notification path', () => {
     const key = logicalId(template, 'AWS::KMS::Key');
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: Match.arrayWith(['cloudwatch.amazonaws.com']) }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
     });
     for (const topic of resources(template, 'AWS::SNS::Topic')) expect(topic.Properties['KmsMasterKeyId']).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
     for (const queue of resources(template, 'AWS::SQS::Queue')) expect(queue.Properties['KmsMasterKeyId']).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
