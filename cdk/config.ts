@@ -6,6 +6,7 @@ import { checkBaseUrl, checkProxyUrl } from '../lambdas/exchange/base-url.js';
 import { defaultAnnouncementsUrl } from '../lambdas/monitor/maintenance.js';
 import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/monitor/runtime-config.js';
 import { closest } from '../lambdas/contract/did-you-mean.js';
+import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, secretArnRegion } from '../lambdas/contract/aws-names.js';
 
 export { ConfigError };
 
@@ -159,8 +160,8 @@ function list(get: Lookup, name: string): string[] {
 export const MAX_CREATED_SECRETS = 400;
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
-const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = SECRET_ARN_PATTERN;
+const SECRET_NAME = SECRET_NAME_PATTERN;
 
 function keys(get: Lookup): KeyConfig[] {
   const v = parsed(get, 'keys');
@@ -175,7 +176,7 @@ function keys(get: Lookup): KeyConfig[] {
     );
   }
   const seen = new Set<string>();
-  return v.map((item: unknown, i) => {
+  const parsedKeys = v.map((item: unknown, i) => {
     const at = `keys[${i}]`;
     if (!item || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(at, 'must be an object');
     const k = item as Record<string, unknown>;
@@ -200,6 +201,29 @@ function keys(get: Lookup): KeyConfig[] {
       ...(typeof k['expectDerivatives'] === 'boolean' ? { expectDerivatives: k['expectDerivatives'] } : {}),
       ...(typeof k['expectMaster'] === 'boolean' ? { expectMaster: k['expectMaster'] } : {}),
     };
+  });
+  // The app is environment-agnostic, so the stack's region is not known here; two regions among the
+  // ARNs mean at least one secret the Lambdas cannot read. The construct checks against the stack's own.
+  checkSecretRegions(parsedKeys, null);
+  return parsedKeys;
+}
+
+/**
+ * Every secretArn in one region, and in the stack's region when it is known: Lambda reads secrets
+ * through its own region's Secrets Manager, so a secret elsewhere could never be read or rotated.
+ */
+export function checkSecretRegions(keys: readonly KeyConfig[], stackRegion: string | null): void {
+  let first: { at: number; region: string } | null = null;
+  keys.forEach((k, i) => {
+    const region = k.secretArn ? secretArnRegion(k.secretArn) : null;
+    if (region === null) return;
+    if (stackRegion !== null && region !== stackRegion) {
+      throw new ConfigError(`keys[${i}].secretArn`, `is in ${region}, but the stack deploys to ${stackRegion}: the Lambdas read secrets of their own region only (deploy the monitor in ${region}, or replicate the secret to ${stackRegion})`);
+    }
+    if (first && region !== first.region) {
+      throw new ConfigError(`keys[${i}].secretArn`, `is in ${region}, but keys[${first.at}].secretArn is in ${first.region}: one stack reads secrets of its own region only (one monitor per region)`);
+    }
+    first ??= { at: i, region };
   });
 }
 
@@ -237,11 +261,56 @@ function httpsUrl(get: Lookup, name: string, fallback: string): string {
   return v;
 }
 
+/** Ranges no exchange will ever see a request from, each with the name an operator recognises. */
+const NON_PUBLIC: readonly (readonly [string, number, string])[] = [
+  ['0.0.0.0', 8, 'an unspecified address (0.0.0.0/8)'],
+  ['10.0.0.0', 8, 'a private address (RFC 1918, 10.0.0.0/8)'],
+  ['100.64.0.0', 10, 'a carrier-grade NAT address (RFC 6598, 100.64.0.0/10)'],
+  ['127.0.0.0', 8, 'a loopback address (127.0.0.0/8)'],
+  ['169.254.0.0', 16, 'a link-local address (169.254.0.0/16)'],
+  ['172.16.0.0', 12, 'a private address (RFC 1918, 172.16.0.0/12)'],
+  ['192.168.0.0', 16, 'a private address (RFC 1918, 192.168.0.0/16)'],
+  ['224.0.0.0', 4, 'a multicast address (224.0.0.0/4)'],
+  ['240.0.0.0', 4, 'a reserved address (240.0.0.0/4)'],
+];
+
+const ipv4Number = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+
+/** Why an IPv4 address cannot be a key's whitelisted egress address, or null when it is public. */
+export function nonPublicIpv4(ip: string): string | null {
+  const n = ipv4Number(ip);
+  const hit = NON_PUBLIC.find(([base, bits]) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(ipv4Number(base) / 2 ** (32 - bits)));
+  return hit ? hit[2] : null;
+}
+
+/** An address to whitelist on an exchange key: IPv4 and public (the exchange sees the NAT's public side). */
+export function checkEgressIp(ip: string, field: string): string {
+  if (isIP(ip) !== 4) throw new ConfigError(field, `"${ip}" is not an IPv4 address`);
+  const why = nonPublicIpv4(ip);
+  if (why) throw new ConfigError(field, `"${ip}" is ${why}; the exchange whitelist needs the public address your traffic leaves from (the NAT's or proxy host's Elastic IP)`);
+  return ip;
+}
+
 function ips(get: Lookup, name: string): string[] {
-  return list(get, name).map((ip) => {
-    if (isIP(ip) !== 4) throw new ConfigError(name, `"${ip}" is not an IPv4 address`);
-    return ip;
-  });
+  return list(get, name).map((ip) => checkEgressIp(ip, name));
+}
+
+/**
+ * A forward proxy URL as the stack writes it for the Lambdas: the shared rule, worded for `field`.
+ * With a token, plain http:// is loopback only (no Lambda has a proxy on its loopback, so in practice
+ * https://): the token would otherwise cross the network in clear text.
+ */
+export function resolveProxyUrl(value: unknown, withToken: boolean, field: string, tokenField: string): string {
+  const verdict = typeof value === 'string' ? checkProxyUrl(value, { withToken }) : ({ ok: false, problem: 'not-a-url' } as const);
+  if (verdict.ok) return verdict.url;
+  const problems: Record<typeof verdict.problem, string> = {
+    'not-a-url': 'must be an http:// or https:// URL of an HTTP CONNECT proxy',
+    scheme: 'must be an http:// or https:// URL of an HTTP CONNECT proxy',
+    credentials: `must not carry credentials: put the proxy token in a secret (${tokenField})`,
+    path: `must be http(s)://host:port only: a CONNECT proxy takes no path, query or fragment (${JSON.stringify(String(value).slice(0, 80))} would lose them silently)`,
+    'token-in-clear': `is plain http:// to a host that is not loopback, with a token (${tokenField}): the token would travel in clear text; use https:// to the proxy`,
+  };
+  throw new ConfigError(field, problems[verdict.problem]);
 }
 
 function eip(get: Lookup): { allocationId: string; publicIp: string } | null {
@@ -254,7 +323,7 @@ function eip(get: Lookup): { allocationId: string; publicIp: string } | null {
   if (typeof publicIp !== 'string' || isIP(publicIp) !== 4) {
     throw new ConfigError('eipPublicIp', 'the IPv4 address of eipAllocationId is needed too (it goes into the alerts)');
   }
-  return { allocationId, publicIp };
+  return { allocationId, publicIp: checkEgressIp(publicIp, 'eipPublicIp') };
 }
 
 const VPC_FIELDS = ['vpcId', 'availabilityZones', 'privateSubnetIds', 'privateSubnetRouteTableIds'] as const;
@@ -270,14 +339,11 @@ function egress(get: Lookup): EgressConfig {
     throw new ConfigError(natGiven[0] as string, `belongs to the monitor's own NAT; with ${proxyGiven ? 'proxyUrl' : 'vpcId'} the stack creates no NAT`);
   }
   if (proxyGiven) {
-    const proxyUrl = parsed(get, 'proxyUrl');
-    const verdict = checkProxyUrl(String(proxyUrl));
-    if (!verdict.ok) {
-      throw new ConfigError('proxyUrl', verdict.problem === 'credentials' ? 'must not carry credentials: put the proxy token in a secret (proxyTokenSecretName)' : 'must be an http:// or https:// URL of an HTTP CONNECT proxy');
-    }
+    const proxyTokenSecretName = optionalString(get, 'proxyTokenSecretName', SECRET_NAME, 'is not a valid secret name');
+    const proxyUrl = resolveProxyUrl(String(parsed(get, 'proxyUrl')), proxyTokenSecretName !== null, 'proxyUrl', 'proxyTokenSecretName');
     const egressIps = ips(get, 'egressIps');
     if (egressIps.length === 0) throw new ConfigError('egressIps', 'the public IP(s) the proxy host leaves from are needed (they go into the egress check and the alerts)');
-    return { mode: 'proxy', proxyUrl: String(proxyUrl), proxyTokenSecretName: optionalString(get, 'proxyTokenSecretName', SECRET_NAME, 'is not a valid secret name'), egressIps };
+    return { mode: 'proxy', proxyUrl, proxyTokenSecretName, egressIps };
   }
   if (vpcGiven.length > 0) {
     const missing = VPC_FIELDS.filter((f) => !given(f));

@@ -23,7 +23,8 @@ import { MetricFactory } from './metric-factory.js';
 import { MonitorFunction } from './monitor-function.js';
 import { alarmText } from './monitor-alarms.js';
 import { NotificationPath } from './notification-path.js';
-import { grantOnSecrets, monitoredSecrets, type MonitoredSecret } from './secret-access.js';
+import { grantOnSecrets, monitoredSecrets, rotationInvokeSources, type MonitoredSecret } from './secret-access.js';
+import { checkProps } from './check-props.js';
 
 export interface ExchangeKeyMonitorProps {
   /** The keys to watch: name, its secret (name or ARN; none = the stack creates one), whether it must trade. */
@@ -73,6 +74,7 @@ export class ExchangeKeyMonitor extends Construct {
     const namespace = props.metricsNamespace ?? DEFAULT_NAMESPACE;
     // The same rules as the context setting: `uat` resolves, http:// or a path to an endpoint fails synth, named.
     const baseUrl = resolveExchangeBaseUrl(props.exchangeBaseUrl);
+    const checked = checkProps(this, props);
     const tagValue = stack.stackName;
     const metrics = new MetricFactory(namespace, period);
 
@@ -116,7 +118,7 @@ export class ExchangeKeyMonitor extends Construct {
       [ENV.timeoutMs]: String(DEFAULT_TIMEOUT_MS),
       [ENV.secretCacheTtlMs]: String(secretCacheTtlMs(scheduleMinutes)),
       [ENV.notificationQueueUrl]: this.notifications.queue.queueUrl,
-      ...(proxy ? { [ENV.proxyUrl]: proxy.proxyUrl } : {}),
+      ...(proxy && checked.proxyUrl ? { [ENV.proxyUrl]: checked.proxyUrl } : {}),
       ...(proxy && props.proxyTokenSecret ? { [ENV.proxyTokenSecretId]: props.proxyTokenSecret.secretArn } : {}),
     };
 
@@ -213,8 +215,15 @@ export class ExchangeKeyMonitor extends Construct {
     );
     proxyTokenSecret?.grantRead(fn);
     this.notifications.allowEnqueue(fn);
-    // Secrets Manager of this account only may invoke it (no confused deputy from another account).
-    fn.addPermission('SecretsManagerInvoke', { principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'), sourceAccount: Stack.of(this).account });
+    // Secrets Manager of this account only may invoke it, and only for the monitored secrets (no
+    // confused deputy: another secret's rotation cannot borrow this function's egress IP and role).
+    rotationInvokeSources(this.secrets).forEach((sourceArn, i) =>
+      fn.addPermission(i === 0 ? 'SecretsManagerInvoke' : `SecretsManagerInvoke${i}`, {
+        principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+        sourceAccount: Stack.of(this).account,
+        sourceArn,
+      }),
+    );
     return fn;
   }
 

@@ -54,11 +54,16 @@ export class NotificationPath extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    // A key policy's "*" is the key itself. CloudWatch alarms publish to the encrypted topics (AWS
-    // documents this statement without a source condition); SNS delivers from them into the encrypted
-    // queue, from this account's topics only.
+    // A key policy's "*" is the key itself. CloudWatch alarms publish to the encrypted topics and SNS
+    // delivers from them into the encrypted queue, each only on behalf of this account (no confused
+    // deputy: another account's alarm or topic cannot use this key through the service).
     this.key.addToResourcePolicy(
-      new iam.PolicyStatement({ principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
     );
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -3,13 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { KeyConfig } from '../config.js';
+import { secretArnParts } from '../../lambdas/monitor/runtime-config.js';
 
 /**
  * The monitored keys' secrets and who may touch them. Up to EXACT_SECRET_LIMIT secrets, every
  * policy lists each secret exactly; beyond that a list of ARNs outgrows IAM's policy size limit
  * (10,240 characters per role), so access is granted by tag instead: every secret carrying
  * `exchange-key-monitor=<this monitor's tag value>` (the stack tags the secrets it creates; tag
- * imported ones yourself, README → Many keys).
+ * imported ones yourself, README → Configure).
  */
 export const EXACT_SECRET_LIMIT = 50;
 export const ACCESS_TAG_KEY = 'exchange-key-monitor';
@@ -21,14 +22,16 @@ export interface MonitoredSecret {
   readonly secretId: string;
   /** The exact IAM resource: a full ARN, or name + the 6-character suffix Secrets Manager adds. */
   readonly policyArn: string;
+  /** The secret's name (known at synth even when its ARN is a token). */
+  readonly name: string;
 }
 
 /** Secrets for keys that name none are created here, empty, and kept on destroy and on key renames. */
 export function monitoredSecrets(scope: Construct, keys: readonly KeyConfig[], tagValue: string): MonitoredSecret[] {
   return keys.map((key) => {
-    if (key.secretArn) return { key, secretId: key.secretArn, policyArn: key.secretArn };
+    if (key.secretArn) return { key, secretId: key.secretArn, policyArn: key.secretArn, name: secretArnParts(key.secretArn)?.name ?? key.secretArn.slice(key.secretArn.indexOf(':secret:') + 8) };
     if (key.secretName) {
-      return { key, secretId: key.secretName, policyArn: `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${key.secretName}-??????` };
+      return { key, secretId: key.secretName, policyArn: `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${key.secretName}-??????`, name: key.secretName };
     }
     const secret = new secretsmanager.Secret(scope, `${key.name}Secret`, {
       secretName: `${CREATED_SECRET_PREFIX}${key.name}`,
@@ -45,8 +48,33 @@ export function monitoredSecrets(scope: Construct, keys: readonly KeyConfig[], t
         'Rotation is on demand (key-monitor rotate attaches the rotation Lambda): exchange keys cannot be created by API, ' +
         'so a schedule could only fail. The monitor reminds when a key passes keyMaxAgeDays.',
     });
-    return { key, secretId: secret.secretArn, policyArn: secret.secretArn };
+    return { key, secretId: secret.secretArn, policyArn: secret.secretArn, name: `${CREATED_SECRET_PREFIX}${key.name}` };
   });
+}
+
+/**
+ * Up to this many secrets, Secrets Manager may invoke the rotation function for each one named
+ * exactly (one Lambda permission each), while they also fit INVOKE_POLICY_BUDGET.
+ */
+export const EXACT_INVOKE_LIMIT = 20;
+/** Of the function's resource policy (Lambda allows 20 KB), what these permissions may take; the rest is the user's. */
+export const INVOKE_POLICY_BUDGET = 15_000;
+/** One permission statement apart from the secret's name, at the longest ids and ARNs AWS generates. */
+const INVOKE_STATEMENT_BYTES = 560;
+
+/**
+ * Which secrets' rotations may invoke the rotation function (the permission's SourceArn). Exact
+ * ARNs while they fit; beyond that one pattern, `…:secret:<the longest name prefix all monitored
+ * secrets share>*` in this account and region (README → Configure). The rotation function still
+ * refuses any secret that is not one of its keys.
+ */
+export function rotationInvokeSources(secrets: readonly MonitoredSecret[]): string[] {
+  const bytes = secrets.reduce((sum, s) => sum + INVOKE_STATEMENT_BYTES + s.name.length, 0);
+  if (secrets.length <= EXACT_INVOKE_LIMIT && bytes <= INVOKE_POLICY_BUDGET) return secrets.map((s) => s.policyArn);
+  const names = secrets.map((s) => s.name);
+  let prefix = names[0] ?? '';
+  for (const name of names) while (!name.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}*`];
 }
 
 /** Grant `actions` on exactly the monitored secrets (few), or on those carrying the monitor's tag (many). */

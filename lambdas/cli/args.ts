@@ -7,6 +7,8 @@ import type { ProxySettings } from '../exchange/proxy.js';
 import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.js';
 import { closest } from '../contract/did-you-mean.js';
 import { DEFAULT_STACK_NAME } from '../contract/stack.js';
+import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, STACK_ARN_PATTERN, STACK_NAME_PATTERN } from '../contract/aws-names.js';
+import { displaySafe } from '../exchange/text-safety.js';
 
 /** Bad input: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -62,10 +64,12 @@ export interface MuteOptions extends StackOptions {
   /** Epoch ms the mute ends. */
   readonly until: number;
   readonly reason: string;
+  readonly json: boolean;
 }
 
 export interface UnmuteOptions extends StackOptions {
   readonly command: 'unmute';
+  readonly json: boolean;
 }
 
 export interface TestAlertOptions extends StackOptions {
@@ -92,8 +96,8 @@ export const DEFAULT_WAIT_SECONDS = 180;
 export const USAGE = `Usage: key-monitor check [options]
        key-monitor rotate --secret-id ID [--file new-key.json] [--wait-seconds N] [--rotation-function ARN]
        key-monitor status [--stack NAME] [--json]
-       key-monitor mute (--until 2026-12-01T06:00Z | --for 2h) [--reason TEXT] [--stack NAME]
-       key-monitor unmute [--stack NAME]
+       key-monitor mute (--until 2026-12-01T06:00Z | --for 2h) [--reason TEXT] [--stack NAME] [--json]
+       key-monitor unmute [--stack NAME] [--json]
        key-monitor test-alert [--stack NAME] [--json]
        key-monitor --version | --help
 
@@ -145,7 +149,7 @@ Exit status: check: 0 healthy, 1 unhealthy, 2 bad input or configuration.
              rotate: 0 promoted, 1 refused, 2 bad input, 3 still running at the deadline.
              status: 0 every key checked recently and OK, 1 otherwise (failing, stale or not yet checked).
              test-alert: 0 every channel delivered, 1 not.
-             mute/unmute: 0 done. Every command: 2 bad input or configuration.`;
+             mute/unmute: 0 done, 1 AWS refused or failed (nothing changed). Every command: 2 bad input or configuration.`;
 
 const OPTIONS = {
   'base-url': { type: 'string' },
@@ -180,26 +184,66 @@ const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
   check: ['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'secret-id', 'sandbox', 'proxy', 'expect-withdraw', 'expect-derivatives', 'expect-master', 'no-withdraw-probe'],
   rotate: ['secret-id', 'file', 'wait-seconds', 'rotation-function', 'stack'],
   status: ['stack', 'json', 'timeout-ms'],
-  mute: ['stack', 'until', 'for', 'reason', 'timeout-ms'],
-  unmute: ['stack', 'timeout-ms'],
+  mute: ['stack', 'until', 'for', 'reason', 'json', 'timeout-ms'],
+  unmute: ['stack', 'json', 'timeout-ms'],
   'test-alert': ['stack', 'json', 'wait-seconds', 'timeout-ms'],
 };
 
-/** `2026-12-01T06:00Z` (an explicit zone is required: a mute must not depend on the laptop's time zone). */
+const UNTIL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})$/i;
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * `2026-12-01T06:00Z` (an explicit zone is required: a mute must not depend on the laptop's time
+ * zone). Every field is range-checked here: Date.parse rolls 2026-02-30 over to 2 March.
+ */
 export function parseUntil(text: string): number {
-  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(text.trim())) throw new UsageError(`--until: give a time with its zone, like 2026-12-01T06:00Z`);
-  const at = Date.parse(text.trim());
-  if (!Number.isFinite(at)) throw new UsageError(`--until: "${text.slice(0, 40)}" is not a date and time (like 2026-12-01T06:00Z)`);
+  const shown = displaySafe(text, 40);
+  const t = text.trim();
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(t)) throw new UsageError(`--until: give a time with its zone, like 2026-12-01T06:00Z`);
+  const m = UNTIL.exec(t);
+  if (!m) throw new UsageError(`--until: "${shown}" is not a date and time (like 2026-12-01T06:00Z)`);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  const fraction = (m[7] ?? '').slice(0, 4);
+  const zone = (m[8] as string).toUpperCase();
+  if (month < 1 || month > 12) throw new UsageError(`--until: "${shown}" has no month ${month}`);
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > days) throw new UsageError(`--until: "${shown}" is not a date (${MONTHS[month - 1]} ${year} has ${days} days)`);
+  if (hour > 23 || minute > 59 || second > 59) throw new UsageError(`--until: "${shown}" is not a time of day (00:00 to 23:59)`);
+  const offset = zone === 'Z' ? null : /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (offset && (Number(offset[2]) > 14 || Number(offset[3]) > 59)) throw new UsageError(`--until: "${zone}" is not a time zone offset (-12:00 to +14:00)`);
+  const at = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${String(second).padStart(2, '0')}${fraction}${offset ? `${offset[1]}${offset[2]}:${offset[3]}` : 'Z'}`);
+  if (!Number.isFinite(at)) throw new UsageError(`--until: "${shown}" is not a date and time (like 2026-12-01T06:00Z)`);
   return at;
 }
 
-/** `90m`, `2h`, `1d`. */
+/** `90m`, `2h`, `1d`: at least a minute (0m would end the mute as it starts). */
 export function parseFor(text: string): number {
   const m = /^(\d{1,4})\s*(m|min|h|d)$/i.exec(text.trim());
   if (!m) throw new UsageError('--for: a duration like 90m, 2h or 1d');
   const n = Number(m[1]);
+  if (n === 0) throw new UsageError(`--for ${displaySafe(text, 20)} is no mute at all: give at least 1m (like 90m, 2h or 1d)`);
   const unit = (m[2] as string).toLowerCase();
   return n * (unit === 'd' ? 86_400_000 : unit === 'h' ? 3_600_000 : 60_000);
+}
+
+/** A stack name or ARN: empty or malformed is refused (DescribeStacks with no name lists every stack). */
+function stackName(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  const origin = flag !== undefined ? '--stack' : 'KEY_MONITOR_STACK';
+  const value = flag ?? (env['KEY_MONITOR_STACK'] || DEFAULT_STACK_NAME);
+  if (value.trim() === '') throw new UsageError(`${origin} is empty: give the monitor's CloudFormation stack name (default ${DEFAULT_STACK_NAME})`);
+  if (!STACK_NAME_PATTERN.test(value) && !STACK_ARN_PATTERN.test(value)) {
+    throw new UsageError(`${origin}: "${displaySafe(value, 60)}" is not a CloudFormation stack name (a letter, then letters, digits and -; at most 128) or stack ARN`);
+  }
+  return value;
+}
+
+/** A secret name or ARN: an empty one would otherwise fall back to the environment's key. */
+function secretId(value: string): string {
+  if (value.trim() === '') throw new UsageError('--secret-id is empty: give the secret’s name or ARN');
+  if (!SECRET_NAME_PATTERN.test(value) && !SECRET_ARN_PATTERN.test(value)) {
+    throw new UsageError(`--secret-id: "${displaySafe(value, 60)}" is not a secret name (letters, digits and /_+=.@-; at most 512) or secret ARN`);
+  }
+  return value;
 }
 
 export function didYouMean(given: string, known: readonly string[]): string | null {
@@ -288,28 +332,29 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     throw new UsageError(`--${foreignOption} is ${owner ? `a ${owner} option` : 'not an option here'}; ${name} takes ${ACCEPTS[name].map((o) => `--${o}`).join(', ')}`);
   }
   const stackOptions = () => ({
-    stack: values.stack ?? (env['KEY_MONITOR_STACK'] || DEFAULT_STACK_NAME),
+    stack: stackName(values.stack, env),
     timeoutMs: wholeNumber(values['timeout-ms'], '--timeout-ms', DEFAULT_TIMEOUT_MS, 50, 120_000),
   });
   if (name === 'status') return { command: 'status', json: values.json ?? false, ...stackOptions() };
-  if (name === 'unmute') return { command: 'unmute', ...stackOptions() };
+  if (name === 'unmute') return { command: 'unmute', json: values.json ?? false, ...stackOptions() };
   if (name === 'test-alert') return { command: 'test-alert', json: values.json ?? false, waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', 60, 1, 900), ...stackOptions() };
   if (name === 'mute') {
     if ((values.until === undefined) === (values.for === undefined)) throw new UsageError('mute needs --until 2026-12-01T06:00Z or --for 2h (one of them)');
     const until = values.until !== undefined ? parseUntil(values.until) : now + parseFor(values.for as string);
-    if (until <= now) throw new UsageError('--until is in the past');
+    if (until <= now) throw new UsageError(`--until is in the past (${new Date(until).toISOString().slice(0, 16)}Z; now ${new Date(now).toISOString().slice(0, 16)}Z)`);
     if (until - now > MAX_MUTE_DAYS * 86_400_000) throw new UsageError(`a mute may last at most ${MAX_MUTE_DAYS} days; a forgotten mute would silence the monitor`);
-    return { command: 'mute', until, reason: (values.reason ?? 'muted with key-monitor mute').replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200), ...stackOptions() };
+    const reason = displaySafe(values.reason ?? '', 200);
+    return { command: 'mute', until, reason: reason || 'muted with key-monitor mute', json: values.json ?? false, ...stackOptions() };
   }
   if (command === 'rotate') {
-    if (!values['secret-id']) throw new UsageError('rotate needs --secret-id (the monitored key’s secret)');
+    if (values['secret-id'] === undefined) throw new UsageError('rotate needs --secret-id (the monitored key’s secret)');
     return {
       command: 'rotate',
-      secretId: values['secret-id'],
+      secretId: secretId(values['secret-id']),
       file: values.file,
       waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', DEFAULT_WAIT_SECONDS, 0, 3600),
       rotationFunction: values['rotation-function'] ?? (env['KEY_MONITOR_ROTATION_FUNCTION'] || undefined),
-      stack: values.stack ?? (env['KEY_MONITOR_STACK'] || DEFAULT_STACK_NAME),
+      stack: stackName(values.stack, env),
     };
   }
 
@@ -335,7 +380,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     readOnly: values['read-only'] ?? false,
     timeoutMs,
     json: values.json ?? false,
-    secretId: values['secret-id'],
+    secretId: values['secret-id'] === undefined ? undefined : secretId(values['secret-id']),
     sandbox: sandbox as ScenarioName | undefined,
     // The sandbox is on loopback: a proxy from the environment is not for it (an explicit --proxy is).
     proxy: sandbox !== undefined && values.proxy === undefined ? null : proxyFrom(values.proxy, env),
@@ -346,16 +391,17 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
   };
 }
 
-function proxyUrl(text: string, origin: string): string {
-  const verdict = checkProxyUrl(text);
+function proxyUrl(text: string, origin: string, tokenFrom: string | null): string {
+  const verdict = checkProxyUrl(text, { withToken: tokenFrom !== null });
   if (verdict.ok) return verdict.url;
-  throw new UsageError(
-    verdict.problem === 'not-a-url'
-      ? `${origin} is not a URL (expected http://host:port of an HTTP CONNECT proxy)`
-      : verdict.problem === 'scheme'
-        ? `${origin} must be an http:// or https:// URL of an HTTP CONNECT proxy`
-        : `${origin} must not carry credentials: put the token in KEY_MONITOR_PROXY_TOKEN (never on the command line)`,
-  );
+  const messages: Record<typeof verdict.problem, string> = {
+    'not-a-url': `${origin} is not a URL (expected http://host:port of an HTTP CONNECT proxy)`,
+    scheme: `${origin} must be an http:// or https:// URL of an HTTP CONNECT proxy`,
+    credentials: `${origin} must not carry credentials: put the token in KEY_MONITOR_PROXY_TOKEN (never on the command line)`,
+    path: `${origin} must be http(s)://host:port only: a CONNECT proxy takes no path, query or fragment, and they would be ignored`,
+    'token-in-clear': `${origin} is plain http:// to a host that is not loopback: the proxy token (${tokenFrom}) would cross the network in clear text; use https:// to the proxy`,
+  };
+  throw new UsageError(messages[verdict.problem]);
 }
 
 /**
@@ -364,16 +410,17 @@ function proxyUrl(text: string, origin: string): string {
  * usual HTTPS_PROXY / NO_PROXY. The token only ever comes from the environment.
  */
 export function proxyFrom(flag: string | undefined, env: NodeJS.ProcessEnv): (ProxySettings & { from: string }) | null {
-  const token = env['KEY_MONITOR_PROXY_TOKEN'] || env['CRYPTO_PROXY_TOKEN'] || null;
+  const tokenFrom = env['KEY_MONITOR_PROXY_TOKEN'] ? 'KEY_MONITOR_PROXY_TOKEN' : env['CRYPTO_PROXY_TOKEN'] ? 'CRYPTO_PROXY_TOKEN' : null;
+  const token = tokenFrom ? (env[tokenFrom] as string) : null;
   const noProxy = env['NO_PROXY'] || env['no_proxy'] || null;
-  if (flag !== undefined) return { url: proxyUrl(flag, '--proxy'), token, noProxy, from: '--proxy' };
+  if (flag !== undefined) return { url: proxyUrl(flag, '--proxy', tokenFrom), token, noProxy, from: '--proxy' };
   const use = (env['USE_CRYPTO_PROXY'] ?? '').toLowerCase();
   if (use === 'true' || use === '1' || use === 'yes') {
     if (!env['CRYPTO_PROXY_URL']) throw new UsageError('USE_CRYPTO_PROXY is on but CRYPTO_PROXY_URL is not set');
-    return { url: proxyUrl(env['CRYPTO_PROXY_URL'], 'CRYPTO_PROXY_URL'), token, noProxy, from: 'CRYPTO_PROXY_URL' };
+    return { url: proxyUrl(env['CRYPTO_PROXY_URL'], 'CRYPTO_PROXY_URL', tokenFrom), token, noProxy, from: 'CRYPTO_PROXY_URL' };
   }
   for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
-    if (env[name]) return { url: proxyUrl(env[name] as string, name), token, noProxy, from: name };
+    if (env[name]) return { url: proxyUrl(env[name] as string, name, tokenFrom), token, noProxy, from: name };
   }
   return null;
 }

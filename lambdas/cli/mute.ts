@@ -5,6 +5,7 @@ import { DynamoIncidentStore } from '../aws/incident-store.js';
 import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.js';
 import { utc } from '../monitor/incident-messages.js';
 import type { MuteOptions, UnmuteOptions } from './args.js';
+import { JSON_SCHEMA_VERSION } from './format.js';
 import type { Io } from './key-monitor.js';
 import { findDeployedMonitor } from './stack-outputs.js';
 
@@ -24,7 +25,8 @@ export async function muteCommand(opts: MuteOptions | UnmuteOptions, io: Io, now
       // Ending it (not deleting it) lets the next run send the summary of what was suppressed.
       return s.mute && seen.until !== null ? { ...s, mute: { ...s.mute, until: now() } } : s;
     });
-    io.out(seen.until === null ? 'Alerts are not muted.\n' : `Unmuted (it was set until ${utc(seen.until)}). The next check run sends what was suppressed meanwhile.\n`);
+    if (opts.json) io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, stack: deployed.stackName, muted: false, wasMutedUntil: seen.until === null ? null : new Date(seen.until).toISOString() }, null, 2) + '\n');
+    else io.out(seen.until === null ? 'Alerts are not muted.\n' : `Unmuted (it was set until ${utc(seen.until)}). The next check run sends what was suppressed meanwhile.\n`);
     return 0;
   }
   const at = now();
@@ -54,11 +56,16 @@ export async function muteCommand(opts: MuteOptions | UnmuteOptions, io: Io, now
     occurredAt: new Date(at).toISOString(),
     source: deployed.stackName,
   };
+  let announced = true;
   try {
     await new SqsNotificationQueue(lazySqsClient({ timeoutMs: opts.timeoutMs }), deployed.queueUrl).send([notice]);
   } catch {
+    announced = false;
     io.err('key-monitor: the mute is set, but announcing it on the channels failed (the notification queue did not take it)\n');
   }
-  io.out(`Muted until ${utc(opts.until)}. key-monitor unmute ends it early; key-monitor status shows it.\n`);
+  if (opts.json) {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, stack: deployed.stackName, muted: true, since: iso(since), until: iso(opts.until), reason: opts.reason, announced }, null, 2) + '\n');
+  } else io.out(`Muted until ${utc(opts.until)}. key-monitor unmute ends it early; key-monitor status shows it.\n`);
   return 0;
 }

@@ -22,10 +22,14 @@ export class StackLookupError extends Error {
 }
 
 export async function findDeployedMonitor(stackName: string, timeoutMs: number): Promise<DeployedMonitor> {
+  // DescribeStacks without a name lists every stack: never let an empty name pick the first one.
+  if (stackName.trim() === '') throw new StackLookupError('no stack name given (pass --stack)');
   const cf = new CloudFormationClient(awsClientOptions(timeoutMs));
   try {
     const res = await callWithDeadline((abortSignal) => cf.send(new DescribeStacksCommand({ StackName: stackName }), { abortSignal }));
-    const outputs = new Map((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+    const stack = (res.Stacks ?? []).find((s) => s.StackId === stackName || s.StackName?.toLowerCase() === stackName.toLowerCase());
+    if (!stack) throw new StackLookupError(`no stack named ${stackName} in this account and region (pass --stack, or set AWS_REGION)`);
+    const outputs = new Map((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
     const get = (k: string) => outputs.get(k) || null;
     const stateTable = get(OUTPUTS.stateTableName);
     const queueUrl = get(OUTPUTS.notificationQueueUrl);

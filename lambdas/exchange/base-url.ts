@@ -48,10 +48,15 @@ export function isSecureOrLoopback(text: string): boolean {
 }
 
 /** Why a forward proxy URL is refused; each caller words it for where the URL came from. */
-export type ProxyUrlProblem = 'not-a-url' | 'scheme' | 'credentials';
+export type ProxyUrlProblem = 'not-a-url' | 'scheme' | 'credentials' | 'path' | 'token-in-clear';
 
-/** An HTTP CONNECT proxy: http(s)://host[:port], no credentials in the URL (a token travels apart). */
-export function checkProxyUrl(text: string): { ok: true; url: string } | { ok: false; problem: ProxyUrlProblem } {
+/**
+ * An HTTP CONNECT proxy: http(s)://host[:port], no credentials in the URL (a token travels apart).
+ * A path or query is refused rather than dropped: a CONNECT request has neither, so a proxy named
+ * with one is not the proxy the user meant. With a token, plain http:// is for loopback only: the
+ * Proxy-Authorization header would otherwise cross the network in clear text.
+ */
+export function checkProxyUrl(text: string, opts: { readonly withToken?: boolean } = {}): { ok: true; url: string } | { ok: false; problem: ProxyUrlProblem } {
   let url: URL;
   try {
     url = new URL(text.trim());
@@ -60,5 +65,9 @@ export function checkProxyUrl(text: string): { ok: true; url: string } | { ok: f
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, problem: 'scheme' };
   if (url.username || url.password) return { ok: false, problem: 'credentials' };
+  // Judged on the text as typed too: the URL parser folds `/%2e` or a bare `?` into nothing.
+  const afterHost = text.trim().replace(/^[a-z][a-z0-9+.-]*:[\\/]*[^/\\?#]*/i, '');
+  if (url.pathname !== '/' || url.search || url.hash || (afterHost !== '' && afterHost !== '/')) return { ok: false, problem: 'path' };
+  if (opts.withToken && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return { ok: false, problem: 'token-in-clear' };
   return { ok: true, url: `${url.protocol}//${url.host}` };
 }

@@ -123,11 +123,19 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
 function proxyConfig(env: NodeJS.ProcessEnv): RuntimeConfig['proxy'] {
   const url = env[ENV.proxyUrl];
   if (!url) return null;
-  const verdict = checkProxyUrl(url);
+  const tokenSecretId = env[ENV.proxyTokenSecretId] || null;
+  const verdict = checkProxyUrl(url, { withToken: tokenSecretId !== null });
   if (!verdict.ok) {
-    throw new ConfigError(ENV.proxyUrl, verdict.problem === 'not-a-url' ? 'is not a URL' : 'must be http(s)://host:port of a CONNECT proxy, without credentials');
+    throw new ConfigError(
+      ENV.proxyUrl,
+      verdict.problem === 'not-a-url'
+        ? 'is not a URL'
+        : verdict.problem === 'token-in-clear'
+          ? `is plain http:// to a host that is not loopback: the token from ${ENV.proxyTokenSecretId} would travel in clear text; use https://`
+          : 'must be http(s)://host:port of a CONNECT proxy, without credentials, path or query',
+    );
   }
-  return { url: verdict.url, tokenSecretId: env[ENV.proxyTokenSecretId] || null };
+  return { url: verdict.url, tokenSecretId };
 }
 
 /** The incident layer's settings (the check Lambda in a deployed stack; absent in bare checks). */

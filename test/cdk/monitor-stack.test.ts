@@ -16,7 +16,7 @@ const EXISTING_VPC = {
   privateSubnetRouteTableIds: 'rtb-0123456789abcdef0,rtb-0123456789abcdef1',
   egressIps: '198.51.100.7',
 };
-const PROXY = { proxyUrl: 'http://10.0.0.5:3128', proxyTokenSecretName: 'prod/proxy-token', egressIps: '198.51.100.9' };
+const PROXY = { proxyUrl: 'https://proxy.example.com:3128', proxyTokenSecretName: 'prod/proxy-token', egressIps: '198.51.100.9' };
 const manyKeys = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}`, expectTrade: i % 3 !== 0 })));
 
 const { template, app } = synth({ alertEmail: 'ops@example.com,oncall@example.com' });
@@ -95,7 +95,7 @@ describe('egress: where the checks leave from', () => {
     const fn = fnByDescription(t, 'Checks each');
     expect(fn['VpcConfig']).toBeUndefined();
     const env = (fn['Environment'] as { Variables: Record<string, unknown> }).Variables;
-    expect(env['EXCHANGE_PROXY_URL']).toBe('http://10.0.0.5:3128');
+    expect(env['EXCHANGE_PROXY_URL']).toBe('https://proxy.example.com:3128');
     expect(env['EXPECTED_EGRESS_IP']).toBe('198.51.100.9');
     expect(JSON.stringify(env)).not.toMatch(/token":"[^{]/i);
     expect(JSON.stringify(statements(t))).toContain(':secret:prod/proxy-token-??????');
@@ -194,7 +194,7 @@ describe('the notification path', () => {
     const key = logicalId(template, 'AWS::KMS::Key');
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: Match.arrayWith(['cloudwatch.amazonaws.com']) }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
     });
     for (const topic of resources(template, 'AWS::SNS::Topic')) expect(topic.Properties['KmsMasterKeyId']).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
     for (const queue of resources(template, 'AWS::SQS::Queue')) expect(queue.Properties['KmsMasterKeyId']).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
