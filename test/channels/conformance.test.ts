@@ -278,3 +278,36 @@ describe('webhook signature', () => {
     }
   });
 });
+
+describe('Discord Markdown: only what Discord would format is escaped', () => {
+  // A backslash escapes only ASCII punctuation; before a digit it is shown as is ("\203.0.113.7").
+  const discord = CASES.find((c) => c.name === 'discord')!.make('https://relay.example');
+  const render = (n: typeof OPENED) => JSON.parse(discord.build(n, NOW_MS).body).embeds[0];
+
+  it('shows IPs, versions, dates and signed numbers exactly as written, at line start too', () => {
+    const embed = render({
+      ...OPENED,
+      summary: '203.0.113.7 answered 40103.\n2026-01-02 10:02 UTC\n-0.3 s skew\n+1.5 s skew\n3.5 % errors',
+      facts: [
+        { label: 'Egress IP', value: '203.0.113.7 (whitelisted: 198.51.100.23)' },
+        { label: 'Clock skew', value: '+0.0 s' },
+        { label: 'Failed runs', value: '3' },
+        { label: '1.2.3', value: '-5' },
+      ],
+    });
+    expect(embed.description.split('\n\n')[0]).toBe('203.0.113.7 answered 40103.\n2026-01-02 10:02 UTC\n-0.3 s skew\n+1.5 s skew\n3.5 % errors');
+    expect(embed.fields.slice(0, 4).map((f: { name: string; value: string }) => [f.name, f.value])).toEqual([
+      ['Egress IP', '203.0.113.7 (whitelisted: 198.51.100.23)'],
+      ['Clock skew', '+0.0 s'],
+      ['Failed runs', '3'],
+      ['1.2.3', '-5'],
+    ]);
+  });
+
+  it('still escapes a list marker, heading, subtext or quote at line start, with an escape Discord honours', () => {
+    const embed = render({ ...OPENED, fix: null, summary: '1. first\n  2. second\n# big\n## less\n-# small\n- item\n+ item\n* item\n> quote\nnot 1. here' });
+    expect(embed.description).toBe('1\\. first\n  2\\. second\n\\# big\n\\## less\n\\-# small\n\\- item\n\\+ item\n\\* item\n\\> quote\nnot 1. here');
+    // Every backslash stands before ASCII punctuation (the only characters it escapes).
+    expect(embed.description).not.toMatch(/\\[^!-/:-@[-`{-~]/);
+  });
+});
