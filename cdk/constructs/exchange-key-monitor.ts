@@ -12,7 +12,7 @@ import { DEFAULT_IP_ECHO_URL } from '../../lambdas/contract/endpoints.js';
 import { ENV } from '../../lambdas/contract/env.js';
 import { METRIC } from '../../lambdas/contract/metrics.js';
 import { DEFAULT_NAMESPACE } from '../../lambdas/contract/service.js';
-import { STORE } from '../../lambdas/contract/store.js';
+import { deliveryPk, STORE } from '../../lambdas/contract/store.js';
 import { defaultAnnouncementsUrl } from '../../lambdas/monitor/maintenance.js';
 import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
 import { resolveExchangeBaseUrl, type AlertsConfig, type IncidentConfig, type KeyConfig } from '../config.js';
@@ -97,7 +97,16 @@ export class ExchangeKeyMonitor extends Construct {
     this.dashboardUrl = `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${stack.stackName}`;
     const common = { [ENV.monitorName]: stack.stackName, [ENV.dashboardUrl]: this.dashboardUrl, [ENV.stateTable]: this.table.tableName };
     this.notifications = new NotificationPath(this, 'Notifications', { alerts, metricsNamespace: namespace, environment: common });
-    this.table.grant(this.notifications.notifier, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // The delivery ledger's claim (conditional put), verdict (put), lost-race read (get) and
+    // release after a retryable failure (delete), on its own items only: the incident state and
+    // history in the same table stay out of the notifier's reach.
+    this.notifications.notifier.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [deliveryPk('*')] } },
+      }),
+    );
 
     const monitoredKeys: MonitoredKey[] = this.secrets.map((s) => ({
       name: s.key.name,

@@ -6,6 +6,7 @@ import { MAX_DESCRIPTION } from '../../cdk/constructs/alarm-factory.js';
 import { EXACT_SECRET_LIMIT } from '../../cdk/constructs/secret-access.js';
 import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
 import { SERVICE_NAME } from '../../lambdas/contract/service.js';
+import { deliveryPk } from '../../lambdas/contract/store.js';
 import { logicalId, synth } from '../support/synth.js';
 
 const WHITELISTED = { eipAllocationId: 'eipalloc-0123456789abcdef0', eipPublicIp: '203.0.113.7' };
@@ -158,6 +159,26 @@ describe('least privilege', () => {
     for (const s of statements(template).filter((x) => [x.Action].flat().some((a) => a.startsWith('logs:')))) {
       expect(JSON.stringify(s.Resource)).toMatch(/LogsAE|Logs[0-9A-F]{8}/);
     }
+  });
+
+  it('lets the notifier read, write and delete only its delivery-ledger items, nothing else in the state table', () => {
+    const notifier = fnByDescription(template, 'Delivers exchange-key-monitor notifications');
+    const role = (notifier['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const table = logicalId(template, 'AWS::DynamoDB::Table');
+    const own = resources(template, 'AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties['Roles']) === JSON.stringify([{ Ref: role }]))
+      .flatMap((p) => (p.Properties['PolicyDocument'] as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement);
+    const dynamo = own.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+        // The prefix the ledger writes (contract/store.ts), so a rename cannot silently lock it out.
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [deliveryPk('*')] } },
+      },
+    ]);
+    expect(deliveryPk('*')).toBe('DELIVERY#*');
   });
 
   it('lets only this account’s Secrets Manager invoke the rotation Lambda', () => {
