@@ -139,6 +139,7 @@ export function discordChannel(config: DiscordConfig): HttpChannel {
           const code = typeof json['code'] === 'number' ? ` (code ${json['code']})` : '';
           return `${json['message']}${code}${json['global'] === true ? ', global limit' : ''}`;
         },
+        code: (r) => (json ? `${String(json['code'] ?? '')} ${String(json['message'] ?? '')}` : r.body),
         meaning: { 401: '(webhook token invalid)', 404: '(webhook deleted: replace discord.webhookUrl; never retry a 404 webhook)' },
       });
     },

@@ -27,6 +27,8 @@ import { emailChannel } from '../../lambdas/channels/email.js';
 import { createHttpSender, type HttpSender } from '../../lambdas/channels/deliver.js';
 import type { Notification } from '../../lambdas/contract/notification.js';
 import { buildNotifyHandler, type NotifyDeps } from '../../lambdas/handlers/notify.js';
+import { CHANNEL_FAILED_WINDOW_MS, channelFailedId } from '../../lambdas/monitor/channel-failed.js';
+import type { DeliveryLedger } from '../../lambdas/monitor/deliver-notification.js';
 import { PATHS, SIGNING_SECRET, TELEGRAM_TOKEN, leaks } from '../channels/support/cases.js';
 import { EXPECTED } from '../channels/support/expected.js';
 import { verifyStandardWebhook } from '../channels/support/inspect.js';
@@ -59,6 +61,11 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   let handler: ReturnType<typeof buildNotifyHandler>;
   /** Everything the handler wrote, across tests, for the leak check. */
   let output = '';
+  /** The notifier's clock. Reports of a refusing channel are once per window, so tests about them each take a window of their own. */
+  let clock = NOW_MS;
+  let windows = 0;
+  /** An hour into a window no earlier test used. */
+  const freshWindow = () => (clock = Math.floor(NOW_MS / CHANNEL_FAILED_WINDOW_MS) * CHANNEL_FAILED_WINDOW_MS + ++windows * CHANNEL_FAILED_WINDOW_MS + 60 * 60_000);
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -96,7 +103,7 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       channelsSecret: new CachedChannelsSecret(sm, 'ekm/channels'),
       ledger: new DynamoDeliveryLedger(dynamoDbCall(), 'ekm-state'),
       // The webhook signs with the send time; a fixed clock makes its request exact.
-      send: { http: sender, sns: new SnsPublisher(sns), nowMs: () => NOW_MS },
+      send: { http: sender, sns: new SnsPublisher(sns), nowMs: () => clock },
       visibility: new SqsMessageVisibility(sqs, (arn) => (arn === queueArn ? queueUrl : null)),
     };
     handler = buildNotifyHandler(() => deps);
@@ -109,6 +116,7 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   });
 
   beforeEach(async () => {
+    clock = NOW_MS;
     for (const r of Object.values(receivers)) {
       r.requests.length = 0;
       r.respond(okReply);
@@ -262,17 +270,188 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   });
 
   it('a deleted Discord webhook (404) is given up and recorded, never retried', async () => {
+    freshWindow();
     receivers.discord.respond({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Unknown Webhook","code":10015}' });
     await enqueue(withId('inc-404#1'));
     const [message] = await receive();
     const { response, emf, docs } = await invoke([message!]);
     expect(response.batchItemFailures).toEqual([]);
-    expect(emf).toMatchObject({ DeliveriesSent: 6, DeliveriesFailed: 1, DeliveriesRetried: 0 });
+    // The notification on the 6 others, then the report that Discord stopped accepting alerts on the same 6.
+    expect(emf).toMatchObject({ DeliveriesSent: 12, DeliveriesFailed: 1, DeliveriesRetried: 0 });
     expect(docs.find((d) => d['message'] === 'delivery failed permanently; not retried')).toMatchObject({ level: 'ERROR', channel: 'discord', reason: expect.stringContaining('webhook deleted') });
 
-    // Even if the message came back, Discord is not tried again.
+    // Even if the message came back, Discord is not tried again, and the report is not repeated.
     await invoke([message!]);
-    expect(counts()).toMatchObject({ discord: 1, slack: 1 });
+    expect(counts()).toMatchObject({ discord: 1, slack: 2 });
+  });
+
+  /** The "stopped accepting alerts" reports each receiver got. */
+  const reports = (name: HttpName) => receivers[name].requests.filter((r) => r.body.includes('stopped accepting alerts'));
+
+  it('a Slack webhook answering 404 no_service pages every other channel at once with the fix, once per window, never Slack itself', async () => {
+    freshWindow();
+    receivers.slack.respond({ status: 404, headers: { 'content-type': 'text/html' }, body: 'no_service' });
+    await enqueue(withId('inc-noservice#1'));
+    const first = await invoke(await receive());
+    expect(first.response.batchItemFailures).toEqual([]);
+    expect(first.emf).toMatchObject({ DeliveriesSent: 12, DeliveriesFailed: 1, DeliveriesRetried: 0 });
+
+    // Every other channel: the notification, then the report naming Slack, its answer and the fix.
+    expect(counts()).toEqual({ slack: 1, teams: 2, telegram: 2, discord: 2, webhook: 2 });
+    const report = JSON.parse(reports('webhook')[0]!.body);
+    expect(report).toMatchObject({
+      type: 'exchange-key-monitor.channel-failed',
+      data: {
+        kind: 'channel-failed',
+        severity: 'critical',
+        subject: '🔴 ekm-prod: slack stopped accepting alerts',
+        fix: expect.stringMatching(/^The incoming webhook was removed or disabled.*create a new incoming webhook .*store its URL as slack\.webhookUrl in the channels secret/),
+        scope: { type: 'monitor' },
+      },
+    });
+    expect(report.data.id).toBe(channelFailedId('slack', clock));
+    expect(report.data.id).toMatch(/^channel-failed:slack:2026-01-0\dT(00|06|12|18):00:00\.000Z$/);
+    expect(report.data.facts).toEqual(expect.arrayContaining([{ label: 'Channel', value: 'slack' }, { label: 'Answer', value: 'HTTP 404: no_service' }, { label: 'Notification id', value: 'inc-noservice#1' }]));
+    expect(JSON.parse(reports('telegram')[0]!.body).text).toContain('<b>Fix:</b> The incoming webhook was removed or disabled');
+    expect(JSON.parse(reports('discord')[0]!.body).content).toBe('🔴 ekm-prod: slack stopped accepting alerts');
+    expect(reports('teams')).toHaveLength(1);
+    const mails = await inbox('email');
+    expect(mails.map((m) => m.subject)).toEqual(expect.arrayContaining(['[ALERT] ekm-prod: slack stopped accepting alerts']));
+    expect(mails.find((m) => m.subject?.includes('stopped accepting'))!.message).toContain('Answer:');
+    expect((await inbox('chatbot')).filter((m) => JSON.parse(m.message).content.title.includes('slack stopped accepting alerts'))).toHaveLength(1);
+    expect(first.docs.find((d) => d['message'] === 'channel refusal reported to the other channels')).toMatchObject({ refusedBy: 'slack', sent: ['email', 'chatbot', 'teams', 'telegram', 'discord', 'webhook'] });
+
+    // Later in the same window, another refusal by Slack reaches the others as itself, not as a second report.
+    clock += 60 * 60_000;
+    await enqueue(withId('inc-noservice#2'));
+    await invoke(await receive());
+    expect(counts()).toEqual({ slack: 2, teams: 3, telegram: 3, discord: 3, webhook: 3 });
+    expect(reports('webhook')).toHaveLength(1);
+    expect(reports('slack')).toHaveLength(0);
+
+    // The next window reports it again.
+    freshWindow();
+    await enqueue(withId('inc-noservice#3'));
+    await invoke(await receive());
+    expect(reports('webhook')).toHaveLength(2);
+    expect(JSON.parse(reports('webhook')[1]!.body).data.id).not.toBe(report.data.id);
+    expect(reports('slack')).toHaveLength(0);
+  });
+
+  it('a refusal of the report itself is not reported in turn: two dead channels make two reports, not a cascade', async () => {
+    freshWindow();
+    receivers.slack.respond({ status: 403, body: 'invalid_token' });
+    receivers.telegram.respond({ status: 403, headers: { 'content-type': 'application/json' }, body: '{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the supergroup chat"}' });
+    await enqueue(withId('inc-twodead#1'));
+    const { response, emf, docs } = await invoke(await receive());
+    expect(response.batchItemFailures).toEqual([]);
+    // The notification and both reports, each refused by the dead channel it was sent to.
+    expect(counts()).toEqual({ slack: 2, teams: 3, telegram: 2, discord: 3, webhook: 3 });
+    expect(reports('webhook').map((r) => JSON.parse(r.body).data.subject).sort()).toEqual(['🔴 ekm-prod: slack stopped accepting alerts', '🔴 ekm-prod: telegram stopped accepting alerts']);
+    const telegramReport = reports('webhook').map((r) => JSON.parse(r.body).data).find((d) => d.subject.includes('telegram'));
+    expect(telegramReport.fix).toMatch(/^The bot was removed from the chat, or blocked: add the bot back to the chat/);
+    expect(emf).toMatchObject({ DeliveriesFailed: 4 });
+    expect(docs.filter((d) => d['message'] === 'channel refusal reported to the other channels')).toHaveLength(2);
+  });
+
+  it('a report that a channel asks to retry holds back the refused message, and the redelivery sends only the report', async () => {
+    freshWindow();
+    receivers.slack.respond({ status: 404, body: 'no_service' });
+    receivers.telegram.respond((req) =>
+      req.body.includes('stopped accepting alerts')
+        ? { status: 429, headers: { 'content-type': 'application/json' }, body: '{"ok":false,"error_code":429,"parameters":{"retry_after":5}}' }
+        : okReply(req),
+    );
+    await enqueue(withId('inc-reportretry#1'));
+    const [message] = await receive();
+    const first = await invoke([message!]);
+    expect(first.response.batchItemFailures).toEqual([{ itemIdentifier: message!.MessageId }]);
+    expect(counts()).toEqual({ slack: 1, teams: 2, telegram: 2, discord: 2, webhook: 2 });
+
+    receivers.telegram.respond(okReply);
+    clock += 60_000;
+    await fastForward(message!);
+    const second = await invoke(await receive());
+    expect(second.response.batchItemFailures).toEqual([]);
+    expect(counts()).toEqual({ slack: 1, teams: 2, telegram: 3, discord: 2, webhook: 2 });
+    expect(JSON.parse(reports('telegram')[1]!.body).text).toContain('slack stopped accepting alerts');
+    expect(second.emf).toMatchObject({ DeliveriesSent: 1, DeliveriesFailed: 0 });
+  });
+
+  it('several messages refused by one channel in one batch make one report', async () => {
+    freshWindow();
+    receivers.discord.respond({ status: 401, headers: { 'content-type': 'application/json' }, body: '{"message":"Invalid Webhook Token","code":50027}' });
+    await enqueue(withId('inc-batch#1'), withId('inc-batch#2'), withId('inc-batch#3'));
+    const messages = await receive();
+    expect(messages).toHaveLength(3);
+    const { response, emf } = await invoke(messages);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(reports('webhook')).toHaveLength(1);
+    expect(JSON.parse(reports('webhook')[0]!.body).data.fix).toMatch(/^The webhook token is invalid/);
+    expect(emf).toMatchObject({ DeliveriesSent: 3 * 6 + 6, DeliveriesFailed: 3, DeliveriesRetried: 0 });
+  });
+
+  it('a verdict the ledger fails to write once is written on the next try: the redelivery for another channel repeats nothing', async () => {
+    // The ledger's clock runs ahead on demand, to pass the claim lease as a slow redelivery would.
+    let ahead = 0;
+    const real = new DynamoDeliveryLedger(dynamoDbCall(), 'ekm-state', { now: () => Date.now() + ahead });
+    let failures = 1;
+    const flaky: DeliveryLedger = {
+      claim: (id, ch) => real.claim(id, ch),
+      release: (id, ch, token) => real.release(id, ch, token),
+      record: async (id, ch, token, verdict) => {
+        if (ch === 'slack' && failures-- > 0) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+        return real.record(id, ch, token, verdict);
+      },
+    };
+    const flakyHandler = buildNotifyHandler(() => ({ ...deps, ledger: flaky }));
+    receivers.telegram.respond({ status: 429, headers: { 'content-type': 'application/json' }, body: '{"ok":false,"error_code":429,"parameters":{"retry_after":1}}' });
+    await enqueue(withId('inc-flakyledger#1'));
+    const [message] = await receive();
+    const first = await captureOutput(() => flakyHandler(event([message!]), context) as Promise<SQSBatchResponse>);
+    output += first.raw;
+    expect(first.value.batchItemFailures).toHaveLength(1);
+
+    // Telegram recovers; the message comes back after the lease of any claim left behind.
+    receivers.telegram.respond(okReply);
+    ahead = 5 * 60_000;
+    await fastForward(message!);
+    const again = await receive();
+    const second = await captureOutput(() => flakyHandler(event(again), context) as Promise<SQSBatchResponse>);
+    output += second.raw;
+    expect(second.value.batchItemFailures).toEqual([]);
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 2, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(1);
+    expect(await inbox('chatbot')).toHaveLength(1);
+  });
+
+  it('a verdict the ledger never writes repeats the send on that channel only, after the lease', async () => {
+    let ahead = 0;
+    const real = new DynamoDeliveryLedger(dynamoDbCall(), 'ekm-state', { now: () => Date.now() + ahead });
+    const broken: DeliveryLedger = {
+      claim: (id, ch) => real.claim(id, ch),
+      release: (id, ch, token) => real.release(id, ch, token),
+      record: async (id, ch, token, verdict) => {
+        if (ch === 'slack') throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+        return real.record(id, ch, token, verdict);
+      },
+    };
+    const brokenHandler = buildNotifyHandler(() => ({ ...deps, ledger: broken }));
+    receivers.telegram.respond({ status: 503, body: '' });
+    await enqueue(withId('inc-brokenledger#1'));
+    const [message] = await receive();
+    const first = await captureOutput(() => brokenHandler(event([message!]), context) as Promise<SQSBatchResponse>);
+    output += first.raw;
+    expect(first.docs.find((d) => String(d['message']).startsWith('delivery not recorded'))).toMatchObject({ channel: 'slack', attempts: 3, errorName: 'ProvisionedThroughputExceededException' });
+
+    receivers.telegram.respond(okReply);
+    ahead = 5 * 60_000;
+    await fastForward(message!);
+    const again = await receive();
+    const second = await captureOutput(() => brokenHandler(event(again), context) as Promise<SQSBatchResponse>);
+    output += second.raw;
+    expect(counts()).toEqual({ slack: 2, teams: 1, telegram: 2, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(1);
   });
 
   it('a CloudWatch alarm arriving through SNS goes to every channel as monitor-alarm, and its OK as resolved', async () => {
