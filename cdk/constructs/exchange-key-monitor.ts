@@ -247,10 +247,19 @@ export class ExchangeKeyMonitor extends Construct {
       metric: n.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       description: alarmText('NOTIFICATIONS_UNDELIVERED'),
     });
+    this.alarms.create(this, 'DeliveriesFailedAlarm', 'DELIVERIES_FAILED', {
+      metric: metrics.metric(METRIC.deliveriesFailed, 'Sum', { period: Duration.minutes(5) }),
+      // Straight to email as well: the refusing channel may be the one the notifier reaches people by.
+      // No OK: the count falls to zero when nothing is sent, not when the channel is fixed, and an OK
+      // sent through the notifier would be refused by that channel again and re-arm the alarm.
+      topics: [n.emailTopic, n.alarmTopic],
+      okAction: false,
+      description: alarmText('DELIVERIES_FAILED'),
+    });
     this.alarms.create(this, 'NotifierErrorsAlarm', 'NOTIFIER_ERRORS', {
       metric: n.notifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       // Straight to email: this fires exactly when the notifier cannot deliver through itself.
-      topic: n.emailTopic,
+      topics: [n.emailTopic],
       description: alarmText('NOTIFIER_ERRORS'),
     });
     const refused = metrics.metric(METRIC.rotationsRefused, 'Sum', { period: Duration.minutes(5) });

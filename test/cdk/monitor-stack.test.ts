@@ -3,6 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { checkContextKeys, ConfigError, loadConfig, MAX_CREATED_SECRETS } from '../../cdk/config.js';
 import { MAX_DESCRIPTION } from '../../cdk/constructs/alarm-factory.js';
+import { alarmText } from '../../cdk/constructs/monitor-alarms.js';
 import { EXACT_SECRET_LIMIT } from '../../cdk/constructs/secret-access.js';
 import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
 import { SERVICE_NAME } from '../../lambdas/contract/service.js';
@@ -235,15 +236,41 @@ describe('the notification path', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
   });
 
-  it('sends CloudWatch alarms into the same queue (one path, one format), except the notifier’s own failure', () => {
+  it('sends CloudWatch alarms into the same queue (one path, one format), except the notifier’s own failure and a refusing channel', () => {
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', (p) => String(p['DisplayName']).includes('alarm events'));
     const emailTopic = logicalId(template, 'AWS::SNS::Topic', (p) => p['DisplayName'] === 'Exchange key monitor');
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', TopicArn: { Ref: alarmTopic } });
     for (const alarm of resources(template, 'AWS::CloudWatch::Alarm')) {
-      const target = String(alarm.Properties['AlarmName']).endsWith('NOTIFIER_ERRORS') ? emailTopic : alarmTopic;
+      const name = String(alarm.Properties['AlarmName']);
+      if (name.endsWith('DELIVERIES_FAILED')) continue;
+      const target = name.endsWith('NOTIFIER_ERRORS') ? emailTopic : alarmTopic;
       expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: target }]);
       expect(alarm.Properties['OKActions']).toEqual([{ Ref: target }]);
     }
+  });
+
+  it('alarms on the first permanent refusal, straight to email and through the notifier, with no OK that would claim the channel fixed', () => {
+    const alarmTopic = logicalId(template, 'AWS::SNS::Topic', (p) => String(p['DisplayName']).includes('alarm events'));
+    const emailTopic = logicalId(template, 'AWS::SNS::Topic', (p) => p['DisplayName'] === 'Exchange key monitor');
+    const alarm = resources(template, 'AWS::CloudWatch::Alarm').find((a) => String(a.Properties['AlarmName']).endsWith('-DELIVERIES_FAILED'));
+    expect(alarm?.Properties).toMatchObject({
+      // Exactly what the notifier emits (Powertools adds the service dimension).
+      Namespace: 'ExchangeKeyMonitor',
+      MetricName: METRIC.deliveriesFailed,
+      Dimensions: [{ Name: DIMENSION.service, Value: SERVICE_NAME }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: emailTopic }, { Ref: alarmTopic }],
+      AlarmDescription: alarmText('DELIVERIES_FAILED'),
+    });
+    expect(alarm?.Properties['OKActions']).toBeUndefined();
+    expect(alarmText('DELIVERIES_FAILED')).toMatch(/^A channel refused a notification for good, so alerts may no longer reach it\. .*stopped accepting alerts.*test-alert/);
+    // The dead-letter alarm no longer promises what only this one does.
+    expect(alarmText('NOTIFICATIONS_UNDELIVERED')).toContain('a channel that refuses for good is not retried (DELIVERIES_FAILED)');
   });
 
   it('keeps incident state in an on-demand DynamoDB table with a TTL', () => {
@@ -263,7 +290,7 @@ describe('monitor-the-monitor alarms', () => {
   const names = (t: Template) => resources(t, 'AWS::CloudWatch::Alarm').map((a) => String(a.Properties['AlarmName']).replace(/^Monitor-/, '')).sort();
 
   it('are a fixed set, the same at 1 key and at 1,000', () => {
-    const fixed = ['CHECK_FUNCTION_ERRORS', 'HEARTBEAT', 'NOTIFICATIONS_UNDELIVERED', 'NOTIFIER_ERRORS', 'ROTATION_FAILED'];
+    const fixed = ['CHECK_FUNCTION_ERRORS', 'DELIVERIES_FAILED', 'HEARTBEAT', 'NOTIFICATIONS_UNDELIVERED', 'NOTIFIER_ERRORS', 'ROTATION_FAILED'];
     expect(names(template)).toEqual(fixed);
     expect(names(synth({ keys: manyKeys(1000) }).template)).toEqual(fixed);
   });
