@@ -22,7 +22,7 @@ import { CachedChannelsSecret } from '../../lambdas/aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
 import { dynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
 import { SqsMessageVisibility, SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import { SnsPublisher } from '../../lambdas/aws/sns-publish.js';
+import { publishOutcome, SnsPublisher } from '../../lambdas/aws/sns-publish.js';
 import { emailChannel } from '../../lambdas/channels/email.js';
 import { createHttpSender, type HttpSender } from '../../lambdas/channels/deliver.js';
 import type { Notification } from '../../lambdas/contract/notification.js';
@@ -33,7 +33,7 @@ import { PATHS, SIGNING_SECRET, TELEGRAM_TOKEN, leaks } from '../channels/suppor
 import { EXPECTED } from '../channels/support/expected.js';
 import { verifyStandardWebhook } from '../channels/support/inspect.js';
 import { NOW_MS, OPENED } from '../channels/support/notifications.js';
-import { startReceiver, type Receiver } from '../channels/support/receiver.js';
+import { startReceiver, type CannedReply, type Receiver } from '../channels/support/receiver.js';
 import { alarmMessage } from '../monitor/support/alarms.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 
@@ -170,8 +170,8 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   }
 
   /** What the Lambda service does: invoke, then delete the records that did not fail. */
-  async function invoke(messages: readonly Message[]) {
-    const run = await captureOutput(() => handler(event(messages), context) as Promise<SQSBatchResponse>);
+  async function invoke(messages: readonly Message[], using = handler) {
+    const run = await captureOutput(() => using(event(messages), context) as Promise<SQSBatchResponse>);
     output += run.raw;
     const failed = new Set(run.value.batchItemFailures.map((f) => f.itemIdentifier));
     for (const m of messages) if (!failed.has(m.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
@@ -550,6 +550,141 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     await invoke(await receive());
     expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
     expect(await inbox('email')).toHaveLength(0);
+  });
+
+  describe('every permanent refusal a channel documents pages through all the others, with the fix for that answer', () => {
+    const text = (status: number, body: string): CannedReply => ({ status, headers: { 'content-type': 'text/plain' }, body });
+    const json = (status: number, body: unknown): CannedReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const tg = (status: number, description: string, parameters?: unknown) => json(status, { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) });
+    const moved = (status: number): CannedReply => ({ status, headers: { location: 'https://elsewhere.example/hook' }, body: '' });
+    const redirect = (field: string) => new RegExp(`^The address answers with a redirect .*${field.replace('.', '\\.')}`);
+    const slackItself = /^Slack refused this message itself/;
+    const slackWebhookGone = /^The incoming webhook was removed or disabled/;
+    const botGone = /^The bot was removed from the chat, or blocked: add the bot back to the chat/;
+    const flowGone = /^The workflow or its trigger no longer exists/;
+    const flowRefuses = /^The workflow no longer accepts this URL/;
+    const unauthorised = /^The receiver refuses the request as unauthorised/;
+    const badBody = /^The receiver refuses the body/;
+
+    type Refusal = { readonly channel: 'email' | 'chatbot' | HttpName; readonly what: string; readonly fix: RegExp } & (
+      | { readonly reply: CannedReply }
+      | { readonly topicGone: true }
+      | { readonly snsError: string }
+    );
+    const REFUSALS: readonly Refusal[] = [
+      // Slack: the documented error codes (statuses as documented, or as Slack is known to send them).
+      { channel: 'slack', what: '404 no_service', reply: text(404, 'no_service'), fix: slackWebhookGone },
+      { channel: 'slack', what: '404 no_service_id', reply: text(404, 'no_service_id'), fix: slackWebhookGone },
+      { channel: 'slack', what: '404 no_team', reply: text(404, 'no_team'), fix: slackWebhookGone },
+      { channel: 'slack', what: '403 invalid_token', reply: text(403, 'invalid_token'), fix: /^The webhook’s token is no longer valid/ },
+      { channel: 'slack', what: '404 no_active_hooks', reply: text(404, 'no_active_hooks'), fix: /^Incoming webhooks are turned off/ },
+      { channel: 'slack', what: '404 channel_not_found', reply: text(404, 'channel_not_found'), fix: /^The channel the webhook posts to was deleted/ },
+      { channel: 'slack', what: '400 user_not_found', reply: text(400, 'user_not_found'), fix: /^The channel the webhook posts to was deleted/ },
+      { channel: 'slack', what: '410 channel_is_archived', reply: text(410, 'channel_is_archived'), fix: /^The webhook’s channel is archived/ },
+      { channel: 'slack', what: '403 action_prohibited', reply: text(403, 'action_prohibited'), fix: /^A workspace setting forbids/ },
+      { channel: 'slack', what: '403 posting_to_general_channel_denied', reply: text(403, 'posting_to_general_channel_denied'), fix: /^A workspace setting forbids/ },
+      { channel: 'slack', what: '403 team_disabled', reply: text(403, 'team_disabled'), fix: /^The Slack workspace is disabled/ },
+      { channel: 'slack', what: '400 invalid_payload', reply: text(400, 'invalid_payload'), fix: slackItself },
+      { channel: 'slack', what: '400 no_text', reply: text(400, 'no_text'), fix: slackItself },
+      { channel: 'slack', what: '400 too_many_attachments', reply: text(400, 'too_many_attachments'), fix: slackItself },
+      { channel: 'slack', what: '200 that is not ok', reply: text(200, 'no_text'), fix: slackItself },
+      { channel: 'slack', what: '302 redirect', reply: moved(302), fix: redirect('slack.webhookUrl') },
+      { channel: 'slack', what: '401 unexplained', reply: text(401, ''), fix: /^Slack refuses the webhook for good/ },
+      // Telegram: error_code and description as the Bot API sends them.
+      { channel: 'telegram', what: '401 Unauthorized', reply: tg(401, 'Unauthorized'), fix: /^Telegram no longer accepts the bot token/ },
+      { channel: 'telegram', what: '403 bot was blocked by the user', reply: tg(403, 'Forbidden: bot was blocked by the user'), fix: botGone },
+      { channel: 'telegram', what: '403 bot was kicked', reply: tg(403, 'Forbidden: bot was kicked from the supergroup chat'), fix: botGone },
+      { channel: 'telegram', what: '403 bot is not a member', reply: tg(403, 'Forbidden: bot is not a member of the channel chat'), fix: botGone },
+      { channel: 'telegram', what: '403 not enough rights', reply: tg(403, 'Forbidden: not enough rights to send text messages to the chat'), fix: /^The bot may not post in the chat: make it an administrator/ },
+      { channel: 'telegram', what: '400 chat not found', reply: tg(400, 'Bad Request: chat not found'), fix: /^Telegram knows no such chat for this bot: check telegram\.chatId/ },
+      { channel: 'telegram', what: '400 upgraded to a supergroup', reply: tg(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: -1009876543210 }), fix: /^The group became a supergroup/ },
+      { channel: 'telegram', what: '400 message thread not found', reply: tg(400, 'Bad Request: message thread not found'), fix: /^The forum topic telegram\.messageThreadId/ },
+      { channel: 'telegram', what: '400 message is too long', reply: tg(400, 'Bad Request: message is too long'), fix: /^Telegram refused this message itself/ },
+      { channel: 'telegram', what: "400 can't parse entities", reply: tg(400, "Bad Request: can't parse entities: unsupported start tag"), fix: /^Telegram refused this message itself/ },
+      { channel: 'telegram', what: '404 Not Found', reply: tg(404, 'Not Found'), fix: /^Telegram answers 404/ },
+      { channel: 'telegram', what: '302 redirect', reply: moved(302), fix: redirect('telegram.apiBaseUrl') },
+      // Teams Workflows: any 4xx.
+      { channel: 'teams', what: '400', reply: json(400, { error: { code: 'InvalidRequestContent' } }), fix: /^The workflow refused the request/ },
+      { channel: 'teams', what: '401', reply: json(401, { error: { code: 'DirectApiAuthorizationRequired' } }), fix: flowRefuses },
+      { channel: 'teams', what: '403', reply: json(403, { error: { code: 'WorkflowTriggerIsNotEnabled' } }), fix: flowRefuses },
+      { channel: 'teams', what: '404', reply: json(404, { error: { code: 'WorkflowNotFound' } }), fix: flowGone },
+      { channel: 'teams', what: '410', reply: json(410, {}), fix: flowGone },
+      { channel: 'teams', what: '413', reply: json(413, { error: { code: 'RequestEntityTooLarge' } }), fix: /^Teams refused this message itself/ },
+      { channel: 'teams', what: '405', reply: json(405, {}), fix: /^Teams refuses the workflow URL for good/ },
+      { channel: 'teams', what: '302 redirect', reply: moved(302), fix: redirect('teams.webhookUrl') },
+      // Discord: the documented invalid-request statuses.
+      { channel: 'discord', what: '400 Invalid Form Body', reply: json(400, { message: 'Invalid Form Body', code: 50035 }), fix: /^Discord refused this message itself/ },
+      { channel: 'discord', what: '401 Invalid Webhook Token', reply: json(401, { message: 'Invalid Webhook Token', code: 50027 }), fix: /^The webhook token is invalid/ },
+      { channel: 'discord', what: '403 Missing Permissions', reply: json(403, { message: 'Missing Permissions', code: 50013 }), fix: /^The webhook may not post in its channel/ },
+      { channel: 'discord', what: '404 Unknown Webhook', reply: json(404, { message: 'Unknown Webhook', code: 10015 }), fix: /^The webhook was deleted/ },
+      { channel: 'discord', what: '302 redirect', reply: moved(302), fix: redirect('discord.webhookUrl') },
+      // The signed webhook: every redirect and 4xx.
+      ...[301, 302, 307, 308].map((status) => ({ channel: 'webhook' as const, what: `${status} redirect`, reply: moved(status), fix: redirect('webhook.url') })),
+      { channel: 'webhook', what: '400', reply: text(400, 'bad request'), fix: badBody },
+      { channel: 'webhook', what: '401', reply: text(401, 'signature mismatch'), fix: unauthorised },
+      { channel: 'webhook', what: '403', reply: text(403, 'forbidden'), fix: unauthorised },
+      { channel: 'webhook', what: '404', reply: text(404, 'not found'), fix: /^Nothing answers at webhook\.url/ },
+      { channel: 'webhook', what: '410', reply: text(410, ''), fix: /^The receiver disabled this endpoint/ },
+      { channel: 'webhook', what: '413', reply: text(413, 'too large'), fix: /^The receiver refuses bodies this large/ },
+      { channel: 'webhook', what: '422', reply: text(422, 'unprocessable'), fix: badBody },
+      { channel: 'webhook', what: '405', reply: text(405, 'method not allowed'), fix: /^The receiver refuses the notification for good/ },
+      // SNS: a deleted topic for real (moto), the denials moto cannot produce as the SDK names them.
+      { channel: 'email', what: 'topic deleted', topicGone: true, fix: /^The SNS topic no longer exists/ },
+      { channel: 'email', what: 'AuthorizationErrorException', snsError: 'AuthorizationErrorException', fix: /^The notifier may not publish to the topic/ },
+      { channel: 'email', what: 'KMSDisabledException', snsError: 'KMSDisabledException', fix: /^The topic’s KMS key/ },
+      { channel: 'email', what: 'InvalidParameterException', snsError: 'InvalidParameterException', fix: /^SNS refused this message itself/ },
+      { channel: 'chatbot', what: 'topic deleted', topicGone: true, fix: /^The SNS topic no longer exists/ },
+      { channel: 'chatbot', what: 'KMSAccessDeniedException', snsError: 'KMSAccessDeniedException', fix: /^The topic’s KMS key/ },
+    ];
+    const paged: string[] = [];
+
+    it.each(REFUSALS.map((r, i) => [`${r.channel} ${r.what}`, i, r] as const))('%s', async (_name, i, refusal) => {
+      freshWindow();
+      let caseDeps: NotifyDeps = deps;
+      if ('reply' in refusal) receivers[refusal.channel as HttpName].respond(refusal.reply);
+      const field = refusal.channel === 'email' ? 'emailTopicArn' : 'chatbotTopicArn';
+      if ('topicGone' in refusal) caseDeps = { ...deps, [field]: `arn:aws:sns:us-east-1:123456789012:ekm-deleted-${refusal.channel}` };
+      if ('snsError' in refusal) {
+        const real = new SnsPublisher(sns);
+        const refused = caseDeps[field];
+        const error = Object.assign(new Error(`User: arn:aws:iam::123456789012:role/x is not authorized: ${refused}`), { name: refusal.snsError, $fault: 'client', $metadata: { httpStatusCode: 403 } });
+        caseDeps = { ...deps, send: { ...deps.send, sns: { publish: async (m) => (m.topicArn === refused ? publishOutcome(error) : real.publish(m)) } } };
+      }
+      const id = `inc-refusal-${i}#1`;
+      await enqueue(withId(id));
+      const run = await invoke(await receive(), buildNotifyHandler(() => caseDeps));
+      expect(run.response.batchItemFailures).toEqual([]);
+      expect(run.docs.find((d) => d['message'] === 'delivery failed permanently; not retried')).toMatchObject({ channel: refusal.channel });
+
+      const subject = `🔴 ekm-prod: ${refusal.channel} stopped accepting alerts`;
+      const others = [...HTTP_CHANNELS, 'email', 'chatbot'].filter((c) => c !== refusal.channel);
+      const reached: string[] = [];
+      for (const name of HTTP_CHANNELS) {
+        const got = reports(name);
+        if (name === refusal.channel) expect(got, 'never sent to the refusing channel').toEqual([]);
+        else if (got.length === 1 && got[0]!.body.includes(subject)) reached.push(name);
+      }
+      const mails = refusal.channel === 'email' ? [] : await inbox('email');
+      const mail = mails.find((m) => m.subject === `[ALERT] ekm-prod: ${refusal.channel} stopped accepting alerts`);
+      if (mail) reached.push('email');
+      const chats = refusal.channel === 'chatbot' ? [] : await inbox('chatbot');
+      if (chats.some((c) => (JSON.parse(c.message) as { content: { title: string } }).content.title.includes(`${refusal.channel} stopped accepting alerts`))) reached.push('chatbot');
+      expect(reached.sort()).toEqual(others.sort());
+
+      // The fix for that answer, as the report states it.
+      const report = refusal.channel === 'webhook' ? null : (JSON.parse(reports('webhook')[0]!.body) as { data: Notification }).data;
+      const fix = report?.fix ?? /\nFix: (.*)\n/.exec(mail!.message)?.[1] ?? '';
+      expect(fix).toMatch(refusal.fix);
+      expect(fix).toMatch(/Then run npx key-monitor test-alert to check\.$/);
+      if (report) expect(report.facts.find((f) => f.label === 'Answer')?.value).not.toBe('no reason recorded');
+      paged.push(`${refusal.channel} ${refusal.what} → ${reached.length} others`);
+    });
+
+    it('covers every channel: each refusal paged all six others', () => {
+      expect(paged).toHaveLength(REFUSALS.length);
+      expect(new Set(REFUSALS.map((r) => r.channel))).toEqual(new Set([...HTTP_CHANNELS, 'email', 'chatbot']));
+      expect(paged.every((p) => p.endsWith('→ 6 others'))).toBe(true);
+    });
   });
 
   it('never puts a token, webhook URL, signing secret or the secret JSON in a log line or metric', () => {
