@@ -44,7 +44,7 @@ export const MONITOR_ALARMS: readonly MonitorAlarmText[] = [
   {
     name: 'DELIVERIES_FAILED',
     firesWhen: 'a channel refused a notification for good (a revoked webhook, a removed bot, a deleted topic): DeliveriesFailed ≥ 1 in 5 minutes',
-    goesTo: 'email straight from SNS, and every channel (not the refusing one); ALARM only, no OK',
+    goesTo: 'email straight from SNS, and every channel (the refusing one refuses it too); ALARM only, no OK',
     description:
       'A channel refused a notification for good, so alerts may no longer reach it. ' +
       'The other channels got "<channel> stopped accepting alerts" naming it, its answer and the fix (at most once per channel every 6 hours); the NotifierFunction log says the same (delivery failed permanently). ' +

@@ -1,7 +1,7 @@
 /**
  * Slack incoming webhook: `text` (the notification and lock-screen line) plus Block Kit blocks.
- * Untrusted text goes in plain_text objects: mrkdwn has no documented escape for `*`, `_` or `~`
- * ([U] in channels.md), so a summary in mrkdwn could not be made inert. Slack still reads `&`, `<`
+ * Untrusted text goes in plain_text objects: mrkdwn has no documented escape for `*`, `_` or `~`,
+ * so a summary in mrkdwn could not be made inert. Slack still reads `&`, `<`
  * and `>` as control characters in every text object, plain_text included, and in the top-level
  * `text` (`<!channel>` pings from there), so all of them are escaped, and each limit is measured
  * on the escaped text. mrkdwn is used only where we need markup (links).

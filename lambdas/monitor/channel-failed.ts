@@ -57,7 +57,7 @@ export function channelFailedNotification(channel: ChannelName, refusal: Refusal
     subject: fit(`${SEVERITY_EMOJI.critical} ${context.source}: ${channel} stopped accepting alerts`, 150),
     summary:
       `${label} refused a notification for good at ${utc(refusal.atMs)} (${answer}), so alerts no longer reach it. ` +
-      `This goes to every other channel, at most once every ${CHANNEL_FAILED_WINDOW_MS / 3_600_000} hours while ${label === 'The signed webhook' ? 'the webhook' : label} keeps refusing.`,
+      `This goes to every other channel, at most once every ${CHANNEL_FAILED_WINDOW_MS / 3_600_000} hours while it keeps refusing.`,
     fix: `${fix} Then run npx key-monitor test-alert to check.`,
     facts: [
       { label: 'Channel', value: channel },

@@ -1,6 +1,6 @@
 /**
- * Delivering one notification to every channel, at most once per channel: the use case behind the
- * notifier Lambda, over ports (ledger, send, log, clock) and with no AWS import.
+ * Delivering one notification to every channel, once per channel (but for the duplicates below):
+ * the use case behind the notifier Lambda, over ports (ledger, send, log, clock), no AWS import.
  *
  * Per channel: claim (id, channel) in the ledger, send, then record the verdict. The claim is a
  * conditional write, so when the same message is handled twice at once (an SQS redelivery racing
