@@ -14,7 +14,12 @@ export interface MonitorAlarmProps {
   readonly datapointsToAlarm?: number;
   readonly treatMissingData?: TreatMissingData;
   /** Where ALARM and OK go, when not the default topic. */
-  readonly topic?: sns.ITopic;
+  readonly topics?: readonly sns.ITopic[];
+  /**
+   * Send OK as well (default). Off only for an alarm whose OK proves nothing: a count of events
+   * that returns to zero when nothing happens, not when the fault is fixed.
+   */
+  readonly okAction?: boolean;
 }
 
 /** CloudWatch caps alarm descriptions at 1024 characters. */
@@ -22,7 +27,8 @@ export const MAX_DESCRIPTION = 1024;
 
 /**
  * Every alarm the same way: ALARM *and* OK actions, so "resolved" is never forgotten, to one topic
- * that feeds the notification queue (the same path and format as every other notification).
+ * that feeds the notification queue (the same path and format as every other notification). An
+ * alarm may add the email topic, for when the notifier itself is what fails.
  */
 export class AlarmFactory extends Construct {
   readonly alarms: Alarm[] = [];
@@ -47,9 +53,11 @@ export class AlarmFactory extends Construct {
       datapointsToAlarm: props.datapointsToAlarm ?? props.evaluationPeriods ?? 1,
       treatMissingData: props.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
-    const action = new SnsAction(props.topic ?? this.opts.topic);
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
+    for (const topic of props.topics ?? [this.opts.topic]) {
+      const action = new SnsAction(topic);
+      alarm.addAlarmAction(action);
+      if (props.okAction ?? true) alarm.addOkAction(action);
+    }
     this.alarms.push(alarm);
     return alarm;
   }

@@ -12,7 +12,7 @@ import { DEFAULT_IP_ECHO_URL } from '../../lambdas/contract/endpoints.js';
 import { ENV } from '../../lambdas/contract/env.js';
 import { METRIC } from '../../lambdas/contract/metrics.js';
 import { DEFAULT_NAMESPACE } from '../../lambdas/contract/service.js';
-import { STORE } from '../../lambdas/contract/store.js';
+import { deliveryPk, STORE } from '../../lambdas/contract/store.js';
 import { defaultAnnouncementsUrl } from '../../lambdas/monitor/maintenance.js';
 import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
 import { resolveExchangeBaseUrl, type AlertsConfig, type IncidentConfig, type KeyConfig } from '../config.js';
@@ -99,7 +99,16 @@ export class ExchangeKeyMonitor extends Construct {
     this.dashboardUrl = `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${stack.stackName}`;
     const common = { [ENV.monitorName]: stack.stackName, [ENV.dashboardUrl]: this.dashboardUrl, [ENV.stateTable]: this.table.tableName };
     this.notifications = new NotificationPath(this, 'Notifications', { alerts, metricsNamespace: namespace, environment: common });
-    this.table.grant(this.notifications.notifier, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    // The delivery ledger's claim (conditional put), verdict (put), lost-race read (get) and
+    // release after a retryable failure (delete), on its own items only: the incident state and
+    // history in the same table stay out of the notifier's reach.
+    this.notifications.notifier.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [deliveryPk('*')] } },
+      }),
+    );
 
     const monitoredKeys: MonitoredKey[] = this.secrets.map((s) => ({
       name: s.key.name,
@@ -247,10 +256,19 @@ export class ExchangeKeyMonitor extends Construct {
       metric: n.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       description: alarmText('NOTIFICATIONS_UNDELIVERED'),
     });
+    this.alarms.create(this, 'DeliveriesFailedAlarm', 'DELIVERIES_FAILED', {
+      metric: metrics.metric(METRIC.deliveriesFailed, 'Sum', { period: Duration.minutes(5) }),
+      // Straight to email as well: the refusing channel may be the one the notifier reaches people by.
+      // No OK: the count falls to zero when nothing is sent, not when the channel is fixed, and an OK
+      // sent through the notifier would be refused by that channel again and re-arm the alarm.
+      topics: [n.emailTopic, n.alarmTopic],
+      okAction: false,
+      description: alarmText('DELIVERIES_FAILED'),
+    });
     this.alarms.create(this, 'NotifierErrorsAlarm', 'NOTIFIER_ERRORS', {
       metric: n.notifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       // Straight to email: this fires exactly when the notifier cannot deliver through itself.
-      topic: n.emailTopic,
+      topics: [n.emailTopic],
       description: alarmText('NOTIFIER_ERRORS'),
     });
     const refused = metrics.metric(METRIC.rotationsRefused, 'Sum', { period: Duration.minutes(5) });

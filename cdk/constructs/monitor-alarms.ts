@@ -6,7 +6,7 @@
 export const MAX_DELIVERY_ATTEMPTS = 8;
 
 export interface MonitorAlarmText {
-  readonly name: 'HEARTBEAT' | 'CHECK_FUNCTION_ERRORS' | 'NOTIFICATIONS_UNDELIVERED' | 'NOTIFIER_ERRORS' | 'ROTATION_FAILED';
+  readonly name: 'HEARTBEAT' | 'CHECK_FUNCTION_ERRORS' | 'NOTIFICATIONS_UNDELIVERED' | 'DELIVERIES_FAILED' | 'NOTIFIER_ERRORS' | 'ROTATION_FAILED';
   /** When it fires, in a few words (README). */
   readonly firesWhen: string;
   /** Where it goes (README). */
@@ -33,12 +33,23 @@ export const MONITOR_ALARMS: readonly MonitorAlarmText[] = [
   },
   {
     name: 'NOTIFICATIONS_UNDELIVERED',
-    firesWhen: `a notification failed ${MAX_DELIVERY_ATTEMPTS} delivery attempts and sits in the dead-letter queue`,
-    goesTo: 'every channel (the broken one may miss it)',
+    firesWhen: `a channel kept answering "try later" (rate limits, 5xx, timeouts, unreachable) through ${MAX_DELIVERY_ATTEMPTS} attempts, so its notification sits in the dead-letter queue`,
+    goesTo: 'every channel (the failing one may miss it)',
     description:
-      `Notifications could not be delivered to a channel after ${MAX_DELIVERY_ATTEMPTS} attempts and wait in the dead-letter queue. ` +
-      'The NotifierFunction log names the channel and why (redacted). Fix the channel (a revoked webhook, a removed bot), then move the messages back: ' +
-      'aws sqs start-message-move-task --source-arn <DeadLetterQueueArn output>.',
+      `A notification was still undelivered on a channel after ${MAX_DELIVERY_ATTEMPTS} attempts and waits in the dead-letter queue. ` +
+      'Only a channel that keeps asking to be tried later (rate limits, 5xx, timeouts, unreachable) or an unavailable delivery ledger ends here; a channel that refuses for good is not retried (DELIVERIES_FAILED). ' +
+      'The NotifierFunction log names the channel and why (redacted). Once it answers again, move the messages back: ' +
+      'aws sqs start-message-move-task --source-arn <DeadLetterQueueArn output>; channels that already have a message are not sent it again.',
+  },
+  {
+    name: 'DELIVERIES_FAILED',
+    firesWhen: 'a channel refused a notification for good (a revoked webhook, a removed bot, a deleted topic): DeliveriesFailed ≥ 1 in 5 minutes',
+    goesTo: 'email straight from SNS, and every channel (the refusing one refuses it too); ALARM only, no OK',
+    description:
+      'A channel refused a notification for good, so alerts may no longer reach it. ' +
+      'The other channels got "<channel> stopped accepting alerts" naming it, its answer and the fix (at most once per channel every 6 hours); the NotifierFunction log says the same (delivery failed permanently). ' +
+      'Fix the channel as it says (a new webhook URL or bot token goes in the channels secret, no deploy needed), then run npx key-monitor test-alert. ' +
+      'No OK follows: 5 quiet minutes only mean nothing was refused, not that the channel works; test-alert tells.',
   },
   {
     name: 'NOTIFIER_ERRORS',

@@ -5,7 +5,9 @@
  *   status   'sending' (a claim) | 'sent' | 'gave-up'
  *   token    the claim holder's random token: only it may record or release
  *   leaseUntil  epoch ms; an expired 'sending' claim may be taken over (its holder died mid-send)
+ *   at       ISO time of the claim or verdict (for 'gave-up': of the refusal)
  *   reason   redacted, for 'gave-up'
+ *   fix      the refusal table's fix, for 'gave-up'
  *
  * The claim is a conditional put (`attribute_not_exists(pk)`, or an expired claim), so of two
  * handlers delivering the same message at once exactly one sends on each channel.
@@ -13,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelName } from '../channels/channel.js';
 import { DELIVERY_RECORD_DAYS, deliveryPk, STORE } from '../contract/store.js';
-import type { DeliveryLedger, DeliveryVerdict, LedgerClaim } from '../monitor/deliver-notification.js';
+import type { DeliveryLedger, DeliveryVerdict, LedgerClaim, Refusal } from '../monitor/deliver-notification.js';
 import { awsCallDeadlineMs, callWithDeadline } from './aws-calls.js';
 import type { DynamoDbCall } from './dynamodb-call.js';
 
@@ -30,9 +32,12 @@ export interface LedgerOptions {
   readonly deadlineMs?: number;
 }
 
-/** A record or release found the claim no longer ours (its lease ran out and another took it). */
-class LedgerClaimLost extends Error {
-  override readonly name = 'LedgerClaimLost';
+/** A recorded refusal, or null when the item holds too little to report it. */
+function refusalOf(item: Record<string, { S?: string; N?: string }>): Refusal | null {
+  const atMs = Date.parse(item['at']?.S ?? '');
+  const reason = item['reason']?.S;
+  if (!Number.isFinite(atMs) || reason === undefined) return null;
+  return { reason, fix: item['fix']?.S ?? null, atMs };
 }
 
 const isConditionFailure = (err: unknown) => (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
@@ -91,29 +96,34 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     const out = await this.send('GetItem', { Key: this.key(id, channel), ConsistentRead: true });
     const item = (out['Item'] ?? {}) as Record<string, { S?: string; N?: string }>;
     const status = item['status']?.S;
-    if (status === 'sent' || status === 'gave-up') return { status: 'handled', outcome: status };
+    if (status === 'sent') return { status: 'handled', outcome: 'sent' };
+    if (status === 'gave-up') return { status: 'handled', outcome: 'gave-up', refusal: refusalOf(item) };
     const leaseUntil = Number(item['leaseUntil']?.N ?? NaN);
     // Gone in between (released after a retry): ask to come back soon rather than race again.
     return { status: 'in-flight', retryAfterMs: Number.isFinite(leaseUntil) ? Math.max(1_000, leaseUntil - this.now()) : 1_000 };
   }
 
-  async record(id: string, channel: ChannelName, token: string, verdict: DeliveryVerdict): Promise<void> {
+  async record(id: string, channel: ChannelName, token: string, verdict: DeliveryVerdict): Promise<'recorded' | 'claim-lost'> {
+    const refusal = verdict.status === 'gave-up' ? verdict.refusal : null;
     try {
       await this.send('PutItem', {
         Item: {
           ...this.key(id, channel),
           status: { S: verdict.status },
           token: { S: token },
-          at: { S: new Date(this.now()).toISOString() },
-          ...(verdict.reason ? { reason: { S: verdict.reason.slice(0, 1_000) } } : {}),
+          at: { S: new Date(refusal?.atMs ?? this.now()).toISOString() },
+          ...(refusal ? { reason: { S: refusal.reason.slice(0, 1_000) } } : {}),
+          ...(refusal?.fix ? { fix: { S: refusal.fix.slice(0, 1_000) } } : {}),
           [STORE.ttlAttribute]: this.expiresAt(),
         },
         ConditionExpression: '#token = :token',
         ExpressionAttributeNames: { '#token': 'token' },
         ExpressionAttributeValues: { ':token': { S: token } },
       });
+      return 'recorded';
     } catch (err) {
-      if (isConditionFailure(err)) throw new LedgerClaimLost('the claim was taken over before the verdict was recorded');
+      // The lease ran out and another handler took the claim: the verdict is no longer ours to write.
+      if (isConditionFailure(err)) return 'claim-lost';
       throw err;
     }
   }

@@ -6,6 +6,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { DeliveryOutcome, PublishPort, SnsMessage } from '../channels/channel.js';
 import { DEFAULT_RETRY_WAIT_MS } from '../channels/outcome.js';
+import { refusalFix } from '../channels/refusals.js';
 import { AWS_CALL_TIMEOUT_MS } from '../contract/defaults.js';
 import { awsCallDeadlineMs, awsClientOptions, awsFault, callWithDeadline } from './aws-calls.js';
 
@@ -45,7 +46,9 @@ export function publishOutcome(err: unknown): DeliveryOutcome {
   const { fault, errorName } = awsFault(err);
   const e = (err ?? {}) as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
   const name = errorName;
-  if (PERMANENT[name]) return { status: 'permanent', reason: `sns: ${PERMANENT[name]} (${name})` };
+  // Email and Amazon Q share SNS's refusals, and so their fixes.
+  const refused = (reason: string, code: string): DeliveryOutcome => ({ status: 'permanent', reason, fix: refusalFix('email', { code }) });
+  if (PERMANENT[name]) return refused(`sns: ${PERMANENT[name]} (${name})`, name);
   if (TRANSIENT[name]) return { status: 'retry', afterMs: DEFAULT_RETRY_WAIT_MS, reason: `sns: ${TRANSIENT[name]} (${name})` };
   switch (fault) {
     case 'throttled':
@@ -61,13 +64,13 @@ export function publishOutcome(err: unknown): DeliveryOutcome {
     case 'access-denied':
     case 'kms-denied':
     case 'not-found':
-      return { status: 'permanent', reason: `sns: ${fault} (${name})` };
+      return refused(`sns: ${fault} (${name})`, `${name} ${fault}`);
     default:
   }
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : null;
   // A client fault the tables do not know is still the request's fault: repeating it cannot help.
   if (e.$fault === 'client' || (status !== null && status >= 400 && status < 500 && status !== 429)) {
-    return { status: 'permanent', reason: `sns: request rejected (${name})` };
+    return refused(`sns: request rejected (${name})`, name);
   }
   return { status: 'retry', afterMs: DEFAULT_RETRY_WAIT_MS, reason: `sns: publish failed (${name})` };
 }

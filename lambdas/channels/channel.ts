@@ -42,7 +42,8 @@ export type HttpReply =
 export type DeliveryOutcome =
   | { readonly status: 'sent' }
   | { readonly status: 'retry'; readonly afterMs: number; readonly reason: string }
-  | { readonly status: 'permanent'; readonly reason: string };
+  /** Refused for good; `fix` is what the operator must change, from the refusal table (refusals.ts). */
+  | { readonly status: 'permanent'; readonly reason: string; readonly fix: string };
 
 interface ChannelBase {
   readonly name: ChannelName;

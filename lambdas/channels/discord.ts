@@ -42,13 +42,17 @@ const COLOR: Readonly<Record<Severity, number>> = {
 
 /**
  * Backslash-escape Discord Markdown. The API docs do not document escaping ([U]); the client's
- * parser treats `\` before any punctuation as a literal, which is what discord.js relies on too.
- * Line-start `#`, `-`, `>` and `1.` would make headings, lists and quotes.
+ * parser treats `\` before ASCII punctuation as a literal (what discord.js relies on too), and
+ * shows it as is before anything else, so a digit is never escaped: `\203.0.113.7` would show
+ * the backslash. Line-start markers make headings, subtext and lists only when a space follows
+ * (`# `, `-# `, `- `, `+ `, `1. `), so only those are escaped, an ordered list as `1\.`; IPs,
+ * dates and signed numbers at line start stay as written. `*` and `>` are escaped everywhere.
  */
 function escapeDiscord(text: string): string {
   return neutraliseMentions(text)
     .replace(/[\\*_~`|[\]<>]/g, '\\$&')
-    .replace(/^(\s*)([#+-]|\d+\.)/gm, (_m, space: string, mark: string) => `${space}\\${mark}`);
+    .replace(/^([ \t]*)(#{1,3}|-#|[-+])(?=[ \t]|$)/gm, (_m, space: string, mark: string) => `${space}\\${mark}`)
+    .replace(/^([ \t]*\d+)\.(?=[ \t]|$)/gm, '$1\\.');
 }
 
 const fitEscaped = (text: string, max: number) => escapeDiscord(fit(text, max, (s) => escapeDiscord(s).length));
@@ -135,6 +139,7 @@ export function discordChannel(config: DiscordConfig): HttpChannel {
           const code = typeof json['code'] === 'number' ? ` (code ${json['code']})` : '';
           return `${json['message']}${code}${json['global'] === true ? ', global limit' : ''}`;
         },
+        code: (r) => (json ? `${String(json['code'] ?? '')} ${String(json['message'] ?? '')}` : r.body),
         meaning: { 401: '(webhook token invalid)', 404: '(webhook deleted: replace discord.webhookUrl; never retry a 404 webhook)' },
       });
     },

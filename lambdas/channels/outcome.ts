@@ -3,8 +3,9 @@
  * agree on, and reasons that are short, printable and redacted. A channel supplies only what is its
  * own (what success looks like, where its retry hint lives, how it explains an error body).
  */
-import type { DeliveryOutcome, HttpReply } from './channel.js';
+import type { ChannelName, DeliveryOutcome, HttpReply } from './channel.js';
 import { redactChannelSecrets } from './redact.js';
+import { refusalFix } from './refusals.js';
 import { cleanLine, fit } from './text.js';
 
 /** The longest an SQS message can be delayed; a longer hint is honoured up to here. */
@@ -13,7 +14,7 @@ const MAX_RETRY_WAIT_MS = 15 * 60_000;
 export const DEFAULT_RETRY_WAIT_MS = 30_000;
 
 interface Named {
-  readonly name: string;
+  readonly name: ChannelName;
   readonly secrets: readonly string[];
 }
 
@@ -31,8 +32,9 @@ export function retry(channel: Named, reason: string, hintMs: number | null): De
   return { status: 'retry', afterMs, reason: redactChannelSecrets(`${channel.name}: ${reason}${note}`, channel) };
 }
 
-export function permanent(channel: Named, reason: string): DeliveryOutcome {
-  return { status: 'permanent', reason: redactChannelSecrets(`${channel.name}: ${reason}`, channel) };
+/** `fix` comes from the refusal table (refusals.ts): fixed text, never the service's words. */
+export function permanent(channel: Named, reason: string, fix: string): DeliveryOutcome {
+  return { status: 'permanent', reason: redactChannelSecrets(`${channel.name}: ${reason}`, channel), fix };
 }
 
 /** A number of seconds (int or float, as JSON number or header text) as milliseconds, or null. */
@@ -90,6 +92,8 @@ export interface FailureRules {
   readonly explain?: (reply: HttpAnswer) => string;
   /** What a status means for this service, when it says more than the common rule (e.g. Discord 404). */
   readonly meaning?: Readonly<Record<number, string>>;
+  /** The service's error code or description, matched against the refusal table (default: the body). Never shown. */
+  readonly code?: (reply: HttpAnswer) => string;
 }
 
 /**
@@ -107,6 +111,7 @@ export function failure(channel: Named, reply: HttpAnswer, rules: FailureRules =
   const status = reply.status;
   if (status === 429) return retry(channel, `rate limited, ${what}`, hint);
   if (status === 408 || status >= 500) return retry(channel, what, hint);
-  if (status >= 300 && status < 400) return permanent(channel, `${what} (redirects are not followed; check the configured URL)`);
-  return permanent(channel, what);
+  const fix = refusalFix(channel.name, { status, code: (rules.code ?? ((r) => r.body))(reply) });
+  if (status >= 300 && status < 400) return permanent(channel, `${what} (redirects are not followed; check the configured URL)`, fix);
+  return permanent(channel, what, fix);
 }

@@ -1,8 +1,10 @@
 /**
  * Slack incoming webhook: `text` (the notification and lock-screen line) plus Block Kit blocks.
- * Untrusted text goes in plain_text objects, which Slack never parses: mrkdwn has no documented
- * escape for `*`, `_` or `~` ([U] in channels.md), so a summary in mrkdwn could not be made inert.
- * mrkdwn is used only where we need markup (links), with `&`, `<`, `>` escaped.
+ * Untrusted text goes in plain_text objects: mrkdwn has no documented escape for `*`, `_` or `~`,
+ * so a summary in mrkdwn could not be made inert. Slack still reads `&`, `<`
+ * and `>` as control characters in every text object, plain_text included, and in the top-level
+ * `text` (`<!channel>` pings from there), so all of them are escaped, and each limit is measured
+ * on the escaped text. mrkdwn is used only where we need markup (links).
  */
 import type { Notification } from '../contract/notification.js';
 import { jsonPost, userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
@@ -29,8 +31,8 @@ const LEVELS: readonly Caps[] = [
   { subject: HEADER_MAX, summary: 500, fix: 500, facts: 10, label: 50, value: 150, links: 3, linkLabel: 50, url: 1000 },
 ];
 
-/** Slack's three control characters; nothing else is entity-encoded. */
-function escapeMrkdwn(text: string): string {
+/** Slack's three control characters, in every text object; nothing else is entity-encoded. */
+function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -46,8 +48,17 @@ interface SlackMessage {
   blocks: Block[];
 }
 
-/** Mentions are neutralised before fitting, so the zero-width spaces count against the limit. */
-const plain = (text: string, max: number): TextObject => ({ type: 'plain_text', text: fit(neutraliseMentions(text), max), emoji: true });
+/** The text as sent: mentions broken and control characters escaped. */
+const escaped = (text: string) => escapeSlack(neutraliseMentions(text));
+
+/** Cut before escaping (an entity is never split), measured as sent, so a limit counts `&amp;` as 5. */
+const fitted = (text: string, max: number) => escaped(fit(text, max, (s) => escaped(s).length));
+
+const plain = (text: string, max: number): TextObject => ({ type: 'plain_text', text: fitted(text, max), emoji: true });
+
+/** `<url|label>`: `<`, `>` and `"` are already percent-encoded in a normalised URL; `|` would end it early. */
+const link = (l: { label: string; url: string }) => `<${escapeSlack(l.url.replace(/\|/g, '%7C'))}|${escaped(l.label)}>`;
+const LINK_SEPARATOR = '  ·  ';
 
 function render(n: Notification, caps: Caps): SlackMessage {
   const p = prepare(n, caps);
@@ -58,17 +69,20 @@ function render(n: Notification, caps: Caps): SlackMessage {
     const fields = p.facts.slice(i, i + FIELDS_PER_SECTION).map((f) => plain(f.label ? `${f.label}: ${f.value}` : f.value, FIELD_MAX));
     blocks.push({ type: 'section', fields });
   }
-  if (p.links.length) {
-    // `<`, `>` and `"` are already percent-encoded in a normalised URL; `|` would end it early.
-    const links = p.links
-      .map((l) => `<${escapeMrkdwn(l.url.replace(/\|/g, '%7C'))}|${escapeMrkdwn(neutraliseMentions(l.label))}>`)
-      .join('  ·  ');
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: fit(links, SECTION_TEXT_MAX) } });
+  // Whole links while they fit: a cut inside `<url|label>` would show broken markup.
+  let links = '';
+  let shown = 0;
+  for (const l of p.links) {
+    const next = links ? `${links}${LINK_SEPARATOR}${link(l)}` : link(l);
+    if (next.length > SECTION_TEXT_MAX) break;
+    links = next;
+    shown++;
   }
-  const footer = [omittedNote(p.omittedFacts, p.omittedLinks), `${p.source} · ${p.occurredAt} · ${p.id}`];
+  if (links) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: links } });
+  const footer = [omittedNote(p.omittedFacts, p.omittedLinks + p.links.length - shown), `${p.source} · ${p.occurredAt} · ${p.id}`];
   const elements = footer.filter((t): t is string => t !== null && t !== '').slice(0, CONTEXT_ELEMENTS_MAX);
   blocks.push({ type: 'context', elements: elements.map((t) => plain(t, FIELD_MAX)) });
-  return { text: escapeMrkdwn(neutraliseMentions(p.subject)), blocks };
+  return { text: fitted(p.subject, HEADER_MAX), blocks };
 }
 
 function totalText(message: SlackMessage): number {

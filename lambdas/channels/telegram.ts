@@ -7,6 +7,7 @@ import type { Notification } from '../contract/notification.js';
 import { jsonPost, userAgent, type AgentOptions, type HttpChannel, type HttpReply } from './channel.js';
 import { excerpt, failure, jsonObject, networkOutcome, permanent, retryAfterHeaderMs, secondsToMs, SENT } from './outcome.js';
 import { urlSecrets } from './redact.js';
+import { refusalFix } from './refusals.js';
 import { firstThatFits, neutraliseMentions, omittedNote, prepare, type Caps } from './text.js';
 
 export interface TelegramConfig {
@@ -86,13 +87,18 @@ export function telegramChannel(config: TelegramConfig, options: AgentOptions = 
       const params = parameters !== null && typeof parameters === 'object' ? (parameters as Record<string, unknown>) : {};
       const migrated = params['migrate_to_chat_id'];
       if (typeof migrated === 'number' || typeof migrated === 'string') {
-        return permanent(channel, `the group became a supergroup: set telegram.chatId to ${excerpt(channel, String(migrated), 24)}`);
+        return permanent(
+          channel,
+          `the group became a supergroup: set telegram.chatId to ${excerpt(channel, String(migrated), 24)}`,
+          refusalFix('telegram', { status: reply.status, code: 'migrate_to_chat_id' }),
+        );
       }
       const description = json?.['description'];
       return failure(channel, reply, {
         // The body's retry_after is the documented hint; a Retry-After header is [U], used only as a fallback.
         hintMs: (r) => secondsToMs(params['retry_after']) ?? retryAfterHeaderMs(r.headers),
         explain: (r) => (typeof description === 'string' ? description : r.body),
+        code: (r) => (typeof description === 'string' ? description : r.body),
         meaning: { 401: '(bot token rejected)', 403: '(bot blocked or not in the chat)', 404: '(bot token or method not found)' },
       });
     },

@@ -27,6 +27,8 @@ export type NotificationKind =
   | 'rotation-promoted'
   /** A key rotation refused the staged key; the current key is untouched. */
   | 'rotation-refused'
+  /** A channel refused a notification for good; sent to the other channels (at most once per window). */
+  | 'channel-failed'
   /** `key-monitor test-alert`. */
   | 'test';
 

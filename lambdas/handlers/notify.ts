@@ -5,6 +5,8 @@
  * the exponential back-off, whichever is longer) and reported as a batch item failure, so SQS
  * delivers it again; after the queue's maxReceiveCount it moves to the dead-letter queue. A message
  * that can never be delivered (not a notification) is logged, counted and dropped, so it cannot loop.
+ * A channel that refuses a message for good is reported to the other channels in the same
+ * invocation (deliverWithFailover).
  */
 import '../aws/lean-runtime.js';
 import middy from '@middy/core';
@@ -18,7 +20,7 @@ import { createHttpSender } from '../channels/deliver.js';
 import { sendNotification, type SendPorts } from '../channels/send.js';
 import { METRIC } from '../contract/metrics.js';
 import { ENV } from '../contract/env.js';
-import { deliverNotification, redeliveryDelaySeconds, type DeliveryLedger } from '../monitor/deliver-notification.js';
+import { deliverWithFailover, redeliveryDelaySeconds, type DeliveryLedger, type FailoverContext } from '../monitor/deliver-notification.js';
 import { bodyExcerpt, parseQueueMessage } from '../monitor/queue-message.js';
 import { CachedChannelsSecret, type ChannelsSecretSource } from '../aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.js';
@@ -70,7 +72,14 @@ async function channelsForBatch(deps: NotifyDeps): Promise<{ channels: readonly 
   return { channels: built.channels, secretUnreadable: !secret.ok };
 }
 
-async function handleRecord(record: SQSRecord, channels: readonly Channel[], secretUnreadable: boolean, deps: NotifyDeps, counts: Counts): Promise<SQSBatchItemFailure | null> {
+async function handleRecord(
+  record: SQSRecord,
+  channels: readonly Channel[],
+  secretUnreadable: boolean,
+  deps: NotifyDeps,
+  counts: Counts,
+  inFlight: FailoverContext['inFlight'],
+): Promise<SQSBatchItemFailure | null> {
   const base = { messageId: record.messageId, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) };
   const message = parseQueueMessage(record.body, { source: deps.source, dashboardUrl: deps.dashboardUrl });
   if (message.kind === 'invalid') {
@@ -84,14 +93,23 @@ async function handleRecord(record: SQSRecord, channels: readonly Channel[], sec
     return null;
   }
   const n = message.notification;
-  const result = await deliverNotification(n, channels, {
-    ledger: deps.ledger,
-    send: (channel, notification) => sendNotification(channel, notification, deps.send),
-    log: { warn: (m, f) => logger.warn(m, { ...base, ...f }), error: (m, f) => logger.error(m, { ...base, ...f }) },
-  });
-  counts.sent += result.sent.length;
-  counts.failed += result.gaveUp.length;
-  counts.retried += result.retry.length;
+  const { result, failover } = await deliverWithFailover(
+    n,
+    channels,
+    {
+      ledger: deps.ledger,
+      send: (channel, notification) => sendNotification(channel, notification, deps.send),
+      log: { warn: (m, f) => logger.warn(m, { ...base, ...f }), error: (m, f) => logger.error(m, { ...base, ...f }) },
+      nowMs: deps.send.nowMs,
+    },
+    { source: deps.source, dashboardUrl: deps.dashboardUrl, inFlight },
+  );
+  const retries = [...result.retry];
+  for (const r of [result, ...failover.filter((f) => f.delivered).map((f) => f.result)]) {
+    counts.sent += r.sent.length;
+    counts.failed += r.gaveUp.length;
+    counts.retried += r.retry.length;
+  }
   logger.info('notification delivered', {
     ...base,
     notificationId: n.id,
@@ -102,10 +120,24 @@ async function handleRecord(record: SQSRecord, channels: readonly Channel[], sec
     gaveUp: result.gaveUp.map((g) => g.channel),
     retry: result.retry.map((r) => ({ channel: r.channel, afterMs: r.afterMs })),
   });
+  for (const f of failover) {
+    logger.info('channel refusal reported to the other channels', {
+      ...base,
+      refusedBy: f.channel,
+      notificationId: f.notification.id,
+      sent: f.result.sent,
+      skipped: f.result.skipped,
+      gaveUp: f.result.gaveUp.map((g) => g.channel),
+      retry: f.result.retry.map((r) => ({ channel: r.channel, afterMs: r.afterMs })),
+    });
+    // The report is rebuilt from the ledger on the redelivery, so a report that must be retried
+    // holds back the message that caused it.
+    retries.push(...f.result.retry);
+  }
   // An unreadable channels secret means the HTTP channels have not had it yet: come back for them.
-  if (result.retry.length === 0 && !secretUnreadable) return null;
+  if (retries.length === 0 && !secretUnreadable) return null;
 
-  const seconds = redeliveryDelaySeconds(base.receiveCount, result.retry);
+  const seconds = redeliveryDelaySeconds(base.receiveCount, retries);
   try {
     await deps.visibility.change(record.eventSourceARN, record.receiptHandle, seconds);
   } catch (err) {
@@ -119,10 +151,11 @@ async function handleRecord(record: SQSRecord, channels: readonly Channel[], sec
 export async function notifyBatch(event: SQSEvent, deps: NotifyDeps): Promise<SQSBatchResponse> {
   const counts: Counts = { sent: 0, failed: 0, retried: 0, rejected: 0 };
   const { channels, secretUnreadable } = await channelsForBatch(deps);
+  const inFlight: FailoverContext['inFlight'] = new Map();
   const failures = await Promise.all(
     (event.Records ?? []).map(async (record) => {
       try {
-        return await handleRecord(record, channels, secretUnreadable, deps, counts);
+        return await handleRecord(record, channels, secretUnreadable, deps, counts, inFlight);
       } catch (err) {
         logger.error('queue message could not be handled; it will be retried', { messageId: record.messageId, errorName: (err as Error | null)?.name });
         return { itemIdentifier: record.messageId };

@@ -21,7 +21,7 @@ export type QueueMessage =
   /** `problem` names the rule broken; it never quotes the message. */
   | { readonly kind: 'invalid'; readonly problem: string };
 
-const KINDS: readonly NotificationKind[] = [
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'opened',
   'changed',
   'reminder',
@@ -32,6 +32,7 @@ const KINDS: readonly NotificationKind[] = [
   'mute',
   'rotation-promoted',
   'rotation-refused',
+  'channel-failed',
   'test',
 ];
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'resolved', 'info'];
@@ -75,7 +76,7 @@ export function validateNotification(doc: unknown): Notification {
     throw new InvalidNotification(`id must be a non-empty string of at most ${MAX_ID_BYTES} bytes without control characters`);
   }
   const kind = doc['kind'];
-  if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) throw new InvalidNotification('kind is not a known notification kind');
+  if (typeof kind !== 'string' || !(NOTIFICATION_KINDS as readonly string[]).includes(kind)) throw new InvalidNotification('kind is not a known notification kind');
   const severity = doc['severity'];
   if (typeof severity !== 'string' || !(SEVERITIES as readonly string[]).includes(severity)) throw new InvalidNotification('severity must be critical, warning, resolved or info');
   const fix = doc['fix'];

@@ -21,8 +21,23 @@ describe('DynamoDeliveryLedger', () => {
         ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :sending AND #leaseUntil < :now)',
       },
     });
-    await ledger.record('inc-7f3a#1', 'slack', claim.status === 'claimed' ? claim.token : '', { status: 'gave-up', reason: 'slack: HTTP 404' });
-    expect(calls[1]).toMatchObject({ op: 'PutItem', input: { Item: { status: { S: 'gave-up' }, reason: { S: 'slack: HTTP 404' } }, ConditionExpression: '#token = :token' } });
+    const refusal = { reason: 'slack: HTTP 404: no_service', fix: 'Create a new incoming webhook.', atMs: now - 5_000 };
+    expect(await ledger.record('inc-7f3a#1', 'slack', claim.status === 'claimed' ? claim.token : '', { status: 'gave-up', refusal })).toBe('recorded');
+    expect(calls[1]).toMatchObject({
+      op: 'PutItem',
+      input: {
+        Item: { status: { S: 'gave-up' }, reason: { S: refusal.reason }, fix: { S: refusal.fix }, at: { S: new Date(refusal.atMs).toISOString() } },
+        ConditionExpression: '#token = :token',
+      },
+    });
+  });
+
+  it('a verdict for a claim taken over in the meantime is refused as claim-lost, not thrown', async () => {
+    const conditionFailed = Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+    const ledger = new DynamoDeliveryLedger(async () => Promise.reject(conditionFailed), 't');
+    expect(await ledger.record('i', 'slack', 'mine', { status: 'sent' })).toBe('claim-lost');
+    const throttled = Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' });
+    await expect(new DynamoDeliveryLedger(async () => Promise.reject(throttled), 't').record('i', 'slack', 'mine', { status: 'sent' })).rejects.toBe(throttled);
   });
 
   it('a lost claim race reads the item: done → handled, held → in flight until the lease ends', async () => {
@@ -33,6 +48,14 @@ describe('DynamoDeliveryLedger', () => {
       return { Item: item };
     };
     expect(await new DynamoDeliveryLedger(answer({ status: { S: 'sent' } }), 't', { now: () => now }).claim('i', 'email')).toEqual({ status: 'handled', outcome: 'sent' });
+    const gaveUp = { status: { S: 'gave-up' }, at: { S: '2026-01-02T10:00:00.000Z' }, reason: { S: 'email: sns: the topic does not exist (NotFound)' }, fix: { S: 'Run cdk deploy.' } };
+    expect(await new DynamoDeliveryLedger(answer(gaveUp), 't', { now: () => now }).claim('i', 'email')).toEqual({
+      status: 'handled',
+      outcome: 'gave-up',
+      refusal: { reason: 'email: sns: the topic does not exist (NotFound)', fix: 'Run cdk deploy.', atMs: Date.UTC(2026, 0, 2, 10) },
+    });
+    // A give-up recorded without its reason is still handled; there is just nothing to report.
+    expect(await new DynamoDeliveryLedger(answer({ status: { S: 'gave-up' } }), 't', { now: () => now }).claim('i', 'email')).toEqual({ status: 'handled', outcome: 'gave-up', refusal: null });
     expect(await new DynamoDeliveryLedger(answer({ status: { S: 'sending' }, leaseUntil: { N: String(now + 25_000) } }), 't', { now: () => now }).claim('i', 'email')).toEqual({
       status: 'in-flight',
       retryAfterMs: 25_000,

@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 // Imported as a team's app does (package.json "exports" → ./cdk).
 import { ExchangeKeyMonitor } from 'exchange-key-monitor/cdk';
+import { MONITOR_ALARMS } from '../../cdk/constructs/monitor-alarms.js';
 
 /** The monitor dropped into a team's own CDK app, next to the bot, sharing the bot's VPC and NAT. */
 function botApp() {
@@ -35,7 +36,7 @@ describe('ExchangeKeyMonitor inside your own CDK app', () => {
     const { app, template } = botApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', MONITOR_ALARMS.length);
   });
 
   it('encodes a Teams channel id given as Teams shows it, the only form CloudFormation accepts', () => {

@@ -3,9 +3,11 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { checkContextKeys, ConfigError, loadConfig, MAX_CREATED_SECRETS } from '../../cdk/config.js';
 import { MAX_DESCRIPTION } from '../../cdk/constructs/alarm-factory.js';
+import { alarmText } from '../../cdk/constructs/monitor-alarms.js';
 import { EXACT_SECRET_LIMIT } from '../../cdk/constructs/secret-access.js';
 import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
 import { SERVICE_NAME } from '../../lambdas/contract/service.js';
+import { deliveryPk } from '../../lambdas/contract/store.js';
 import { logicalId, synth } from '../support/synth.js';
 
 const WHITELISTED = { eipAllocationId: 'eipalloc-0123456789abcdef0', eipPublicIp: '203.0.113.7' };
@@ -160,6 +162,26 @@ describe('least privilege', () => {
     }
   });
 
+  it('lets the notifier read, write and delete only its delivery-ledger items, nothing else in the state table', () => {
+    const notifier = fnByDescription(template, 'Delivers exchange-key-monitor notifications');
+    const role = (notifier['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const table = logicalId(template, 'AWS::DynamoDB::Table');
+    const own = resources(template, 'AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties['Roles']) === JSON.stringify([{ Ref: role }]))
+      .flatMap((p) => (p.Properties['PolicyDocument'] as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement);
+    const dynamo = own.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+        // The prefix the ledger writes (contract/store.ts), so a rename cannot silently lock it out.
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [deliveryPk('*')] } },
+      },
+    ]);
+    expect(deliveryPk('*')).toBe('DELIVERY#*');
+  });
+
   it('lets only this account’s Secrets Manager invoke the rotation Lambda', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' } });
   });
@@ -214,15 +236,41 @@ describe('the notification path', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'] });
   });
 
-  it('sends CloudWatch alarms into the same queue (one path, one format), except the notifier’s own failure', () => {
+  it('sends CloudWatch alarms into the same queue (one path, one format), except the notifier’s own failure and a refusing channel', () => {
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', (p) => String(p['DisplayName']).includes('alarm events'));
     const emailTopic = logicalId(template, 'AWS::SNS::Topic', (p) => p['DisplayName'] === 'Exchange key monitor');
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs', TopicArn: { Ref: alarmTopic } });
     for (const alarm of resources(template, 'AWS::CloudWatch::Alarm')) {
-      const target = String(alarm.Properties['AlarmName']).endsWith('NOTIFIER_ERRORS') ? emailTopic : alarmTopic;
+      const name = String(alarm.Properties['AlarmName']);
+      if (name.endsWith('DELIVERIES_FAILED')) continue;
+      const target = name.endsWith('NOTIFIER_ERRORS') ? emailTopic : alarmTopic;
       expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: target }]);
       expect(alarm.Properties['OKActions']).toEqual([{ Ref: target }]);
     }
+  });
+
+  it('alarms on the first permanent refusal, straight to email and through the notifier, with no OK that would claim the channel fixed', () => {
+    const alarmTopic = logicalId(template, 'AWS::SNS::Topic', (p) => String(p['DisplayName']).includes('alarm events'));
+    const emailTopic = logicalId(template, 'AWS::SNS::Topic', (p) => p['DisplayName'] === 'Exchange key monitor');
+    const alarm = resources(template, 'AWS::CloudWatch::Alarm').find((a) => String(a.Properties['AlarmName']).endsWith('-DELIVERIES_FAILED'));
+    expect(alarm?.Properties).toMatchObject({
+      // Exactly what the notifier emits (Powertools adds the service dimension).
+      Namespace: 'ExchangeKeyMonitor',
+      MetricName: METRIC.deliveriesFailed,
+      Dimensions: [{ Name: DIMENSION.service, Value: SERVICE_NAME }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: emailTopic }, { Ref: alarmTopic }],
+      AlarmDescription: alarmText('DELIVERIES_FAILED'),
+    });
+    expect(alarm?.Properties['OKActions']).toBeUndefined();
+    expect(alarmText('DELIVERIES_FAILED')).toMatch(/^A channel refused a notification for good, so alerts may no longer reach it\. .*stopped accepting alerts.*test-alert/);
+    // The dead-letter alarm no longer promises what only this one does.
+    expect(alarmText('NOTIFICATIONS_UNDELIVERED')).toContain('a channel that refuses for good is not retried (DELIVERIES_FAILED)');
   });
 
   it('keeps incident state in an on-demand DynamoDB table with a TTL', () => {
@@ -242,7 +290,7 @@ describe('monitor-the-monitor alarms', () => {
   const names = (t: Template) => resources(t, 'AWS::CloudWatch::Alarm').map((a) => String(a.Properties['AlarmName']).replace(/^Monitor-/, '')).sort();
 
   it('are a fixed set, the same at 1 key and at 1,000', () => {
-    const fixed = ['CHECK_FUNCTION_ERRORS', 'HEARTBEAT', 'NOTIFICATIONS_UNDELIVERED', 'NOTIFIER_ERRORS', 'ROTATION_FAILED'];
+    const fixed = ['CHECK_FUNCTION_ERRORS', 'DELIVERIES_FAILED', 'HEARTBEAT', 'NOTIFICATIONS_UNDELIVERED', 'NOTIFIER_ERRORS', 'ROTATION_FAILED'];
     expect(names(template)).toEqual(fixed);
     expect(names(synth({ keys: manyKeys(1000) }).template)).toEqual(fixed);
   });

@@ -159,12 +159,16 @@ describe.each(CASES)('$name channel', (c) => {
     switch (c.name) {
       case 'slack': {
         expect(doc.text).not.toMatch(/[<>]|&(?!amp;|lt;|gt;)/);
-        // Every text object carrying the injected text is plain_text, which Slack never parses.
-        for (const block of doc.blocks) {
-          for (const t of [block.text, ...(block.fields ?? []), ...(block.elements ?? [])].filter(Boolean)) {
-            if (t.type === 'mrkdwn') expect(t.text.replace(/<https:[^<>|]+\|[^<>]*>/g, '')).not.toMatch(/[<>]/);
-          }
+        // Slack reads `&`, `<` and `>` as control characters in every text object, plain_text too.
+        const texts = doc.blocks.flatMap((block: { text?: object; fields?: object[]; elements?: object[] }) => [block.text, ...(block.fields ?? []), ...(block.elements ?? [])].filter(Boolean));
+        expect(texts.filter((t: { type: string }) => t.type === 'plain_text').length).toBeGreaterThan(4);
+        for (const t of texts) {
+          const outsideLinks = t.type === 'mrkdwn' ? t.text.replace(/<https:[^<>|]+\|[^<>]*>/g, '') : t.text;
+          expect(outsideLinks, JSON.stringify(t)).not.toMatch(/[<>]|&(?!amp;|lt;|gt;)/);
         }
+        expect(doc.blocks[0].text).toEqual({ type: 'plain_text', text: expect.stringContaining('Hi &lt;b&gt;bold&lt;/b&gt;'), emoji: true });
+        expect(doc.blocks[1].text.text).toContain('&lt;!channel&gt; @\u200beveryone @\u200bhere &amp; co');
+        expect(doc.blocks[3].fields[0].text).toContain('&lt;i&gt;Hi &lt;b&gt;');
         const linkLabel = doc.blocks.find((b: { text?: { type: string } }) => b.text?.type === 'mrkdwn').text.text;
         expect(linkLabel).toMatch(/^<https:\/\/example\.com\/a%22b'c%3Cd%3E%7Ce\(f\)\*g_h\|/);
         expect(linkLabel).toContain('&lt;b&gt;bold&lt;/b&gt;');
@@ -276,5 +280,64 @@ describe('webhook signature', () => {
       await sender.close();
       await receiver.close();
     }
+  });
+});
+
+describe('Discord Markdown: only what Discord would format is escaped', () => {
+  // A backslash escapes only ASCII punctuation; before a digit it is shown as is ("\203.0.113.7").
+  const discord = CASES.find((c) => c.name === 'discord')!.make('https://relay.example');
+  const render = (n: typeof OPENED) => JSON.parse(discord.build(n, NOW_MS).body).embeds[0];
+
+  it('shows IPs, versions, dates and signed numbers exactly as written, at line start too', () => {
+    const embed = render({
+      ...OPENED,
+      summary: '203.0.113.7 answered 40103.\n2026-01-02 10:02 UTC\n-0.3 s skew\n+1.5 s skew\n3.5 % errors',
+      facts: [
+        { label: 'Egress IP', value: '203.0.113.7 (whitelisted: 198.51.100.23)' },
+        { label: 'Clock skew', value: '+0.0 s' },
+        { label: 'Failed runs', value: '3' },
+        { label: '1.2.3', value: '-5' },
+      ],
+    });
+    expect(embed.description.split('\n\n')[0]).toBe('203.0.113.7 answered 40103.\n2026-01-02 10:02 UTC\n-0.3 s skew\n+1.5 s skew\n3.5 % errors');
+    expect(embed.fields.slice(0, 4).map((f: { name: string; value: string }) => [f.name, f.value])).toEqual([
+      ['Egress IP', '203.0.113.7 (whitelisted: 198.51.100.23)'],
+      ['Clock skew', '+0.0 s'],
+      ['Failed runs', '3'],
+      ['1.2.3', '-5'],
+    ]);
+  });
+
+  it('still escapes a list marker, heading, subtext or quote at line start, with an escape Discord honours', () => {
+    const embed = render({ ...OPENED, fix: null, summary: '1. first\n  2. second\n# big\n## less\n-# small\n- item\n+ item\n* item\n> quote\nnot 1. here' });
+    expect(embed.description).toBe('1\\. first\n  2\\. second\n\\# big\n\\## less\n\\-# small\n\\- item\n\\+ item\n\\* item\n\\> quote\nnot 1. here');
+    // Every backslash stands before ASCII punctuation (the only characters it escapes).
+    expect(embed.description).not.toMatch(/\\[^!-/:-@[-`{-~]/);
+  });
+});
+
+describe('Slack: escaped text measured against Slack’s limits, links whole', () => {
+  const slack = CASES.find((c) => c.name === 'slack')!.make('https://relay.example');
+  const body = (n: typeof OPENED) => JSON.parse(slack.build(n, NOW_MS).body);
+
+  it('keeps each escaped text object within its limit (the header’s 150 counts its entities)', () => {
+    const doc = body({ ...OPENED, subject: `🔴 ${'<&>'.repeat(100)}`, summary: '&'.repeat(2_900) });
+    expect(doc.blocks[0].text.text.length).toBeLessThanOrEqual(150);
+    expect(doc.blocks[0].text.text).toMatch(/^🔴 (&lt;&amp;&gt;)+…$/);
+    expect(doc.blocks[1].text.text.length).toBeLessThanOrEqual(3000);
+    expect(doc.blocks[1].text.text).toMatch(/^(&amp;)+…$/);
+    expect(doc.text).toBe(doc.blocks[0].text.text);
+  });
+
+  it('a long links section shows whole links while they fit and counts the rest as not shown', () => {
+    const links = Array.from({ length: 8 }, (_, i) => ({ label: `Log query ${i} <&>`, url: `https://example.com/${i}/${'q'.repeat(900)}` }));
+    const doc = body({ ...OPENED, links });
+    const section = doc.blocks.find((b: { text?: { type: string } }) => b.text?.type === 'mrkdwn').text.text as string;
+    expect(section.length).toBeLessThanOrEqual(3000);
+    expect(section).toMatch(/^<https:[^<>|]+\|[^<>]*>(  ·  <https:[^<>|]+\|[^<>]*>)*$/);
+    const shown = section.split('  ·  ').length;
+    expect(shown).toBe(3);
+    expect(section).toContain('|Log query 0 &lt;&amp;&gt;>');
+    expect(doc.blocks.at(-1).elements[0].text).toBe(`(${links.length - shown} links not shown)`);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryOutcome, SnsMessage } from '../../lambdas/channels/channel.js';
 import { emailChannel } from '../../lambdas/channels/email.js';
 import { createHttpSender, MAX_REPLY_BYTES, networkReply, type HttpSender } from '../../lambdas/channels/deliver.js';
+import { refusalFix } from '../../lambdas/channels/refusals.js';
 import { sendNotification } from '../../lambdas/channels/send.js';
 import { webhookChannel } from '../../lambdas/channels/webhook.js';
 import { CASES } from './support/cases.js';
@@ -66,7 +67,9 @@ describe('sendNotification', () => {
     expect(outcome).toEqual({
       status: 'permanent',
       reason: 'webhook: HTTP 410 (endpoint disabled by its owner: remove or replace webhook.url): gone: [redacted]',
+      fix: refusalFix('webhook', { status: 410 }),
     });
+    expect(refusalFix('webhook', { status: 410 })).toMatch(/^The receiver disabled this endpoint/);
   });
 
   it('publishes an SNS channel through the port and passes its outcome on', async () => {
@@ -88,7 +91,7 @@ describe('service-specific verdicts', () => {
 
   it('Slack: a 200 that is not `ok` is not taken for a delivery', () => {
     expect(channel('slack').classify(http(200, 'ok'))).toEqual({ status: 'sent' });
-    expect(channel('slack').classify(http(200, 'no_text'))).toEqual({ status: 'permanent', reason: 'slack: HTTP 200: no_text' });
+    expect(channel('slack').classify(http(200, 'no_text'))).toEqual({ status: 'permanent', reason: 'slack: HTTP 200: no_text', fix: expect.stringMatching(/^Slack refused this message itself/) });
   });
 
   it('Telegram: a group that became a supergroup names the new chat id to configure', () => {
@@ -96,6 +99,7 @@ describe('service-specific verdicts', () => {
     expect(channel('telegram').classify(http(400, body))).toEqual({
       status: 'permanent',
       reason: 'telegram: the group became a supergroup: set telegram.chatId to -1009876543210',
+      fix: expect.stringMatching(/^The group became a supergroup with a new chat id \(shown in the answer\): set telegram.chatId to it/),
     });
     expect(channel('telegram').classify(http(200, '{"ok":false}')).status).toBe('permanent');
   });
@@ -109,6 +113,7 @@ describe('service-specific verdicts', () => {
     expect(channel('discord').classify(http(404, '{"message":"Unknown Webhook","code":10015}'))).toEqual({
       status: 'permanent',
       reason: 'discord: HTTP 404 (webhook deleted: replace discord.webhookUrl; never retry a 404 webhook): Unknown Webhook (code 10015)',
+      fix: expect.stringMatching(/^The webhook was deleted .*discord\.webhookUrl/),
     });
     expect(channel('discord').classify(http(429, '{"message":"You are being rate limited.","retry_after":1.5,"global":true}'))).toEqual({
       status: 'retry',
@@ -121,6 +126,7 @@ describe('service-specific verdicts', () => {
     expect(channel('webhook').classify(http(410, ''))).toEqual({
       status: 'permanent',
       reason: 'webhook: HTTP 410 (endpoint disabled by its owner: remove or replace webhook.url): empty body',
+      fix: refusalFix('webhook', { status: 410 }),
     });
   });
 

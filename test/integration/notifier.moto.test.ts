@@ -22,16 +22,18 @@ import { CachedChannelsSecret } from '../../lambdas/aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
 import { dynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
 import { SqsMessageVisibility, SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import { SnsPublisher } from '../../lambdas/aws/sns-publish.js';
+import { publishOutcome, SnsPublisher } from '../../lambdas/aws/sns-publish.js';
 import { emailChannel } from '../../lambdas/channels/email.js';
 import { createHttpSender, type HttpSender } from '../../lambdas/channels/deliver.js';
 import type { Notification } from '../../lambdas/contract/notification.js';
 import { buildNotifyHandler, type NotifyDeps } from '../../lambdas/handlers/notify.js';
+import { CHANNEL_FAILED_WINDOW_MS, channelFailedId } from '../../lambdas/monitor/channel-failed.js';
+import type { DeliveryLedger } from '../../lambdas/monitor/deliver-notification.js';
 import { PATHS, SIGNING_SECRET, TELEGRAM_TOKEN, leaks } from '../channels/support/cases.js';
 import { EXPECTED } from '../channels/support/expected.js';
 import { verifyStandardWebhook } from '../channels/support/inspect.js';
 import { NOW_MS, OPENED } from '../channels/support/notifications.js';
-import { startReceiver, type Receiver } from '../channels/support/receiver.js';
+import { startReceiver, type CannedReply, type Receiver } from '../channels/support/receiver.js';
 import { alarmMessage } from '../monitor/support/alarms.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 
@@ -59,6 +61,11 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   let handler: ReturnType<typeof buildNotifyHandler>;
   /** Everything the handler wrote, across tests, for the leak check. */
   let output = '';
+  /** The notifier's clock. Reports of a refusing channel are once per window, so tests about them each take a window of their own. */
+  let clock = NOW_MS;
+  let windows = 0;
+  /** An hour into a window no earlier test used. */
+  const freshWindow = () => (clock = Math.floor(NOW_MS / CHANNEL_FAILED_WINDOW_MS) * CHANNEL_FAILED_WINDOW_MS + ++windows * CHANNEL_FAILED_WINDOW_MS + 60 * 60_000);
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -96,7 +103,7 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       channelsSecret: new CachedChannelsSecret(sm, 'ekm/channels'),
       ledger: new DynamoDeliveryLedger(dynamoDbCall(), 'ekm-state'),
       // The webhook signs with the send time; a fixed clock makes its request exact.
-      send: { http: sender, sns: new SnsPublisher(sns), nowMs: () => NOW_MS },
+      send: { http: sender, sns: new SnsPublisher(sns), nowMs: () => clock },
       visibility: new SqsMessageVisibility(sqs, (arn) => (arn === queueArn ? queueUrl : null)),
     };
     handler = buildNotifyHandler(() => deps);
@@ -109,6 +116,7 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   });
 
   beforeEach(async () => {
+    clock = NOW_MS;
     for (const r of Object.values(receivers)) {
       r.requests.length = 0;
       r.respond(okReply);
@@ -162,8 +170,8 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   }
 
   /** What the Lambda service does: invoke, then delete the records that did not fail. */
-  async function invoke(messages: readonly Message[]) {
-    const run = await captureOutput(() => handler(event(messages), context) as Promise<SQSBatchResponse>);
+  async function invoke(messages: readonly Message[], using = handler) {
+    const run = await captureOutput(() => using(event(messages), context) as Promise<SQSBatchResponse>);
     output += run.raw;
     const failed = new Set(run.value.batchItemFailures.map((f) => f.itemIdentifier));
     for (const m of messages) if (!failed.has(m.MessageId!)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }));
@@ -262,17 +270,188 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   });
 
   it('a deleted Discord webhook (404) is given up and recorded, never retried', async () => {
+    freshWindow();
     receivers.discord.respond({ status: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Unknown Webhook","code":10015}' });
     await enqueue(withId('inc-404#1'));
     const [message] = await receive();
     const { response, emf, docs } = await invoke([message!]);
     expect(response.batchItemFailures).toEqual([]);
-    expect(emf).toMatchObject({ DeliveriesSent: 6, DeliveriesFailed: 1, DeliveriesRetried: 0 });
+    // The notification on the 6 others, then the report that Discord stopped accepting alerts on the same 6.
+    expect(emf).toMatchObject({ DeliveriesSent: 12, DeliveriesFailed: 1, DeliveriesRetried: 0 });
     expect(docs.find((d) => d['message'] === 'delivery failed permanently; not retried')).toMatchObject({ level: 'ERROR', channel: 'discord', reason: expect.stringContaining('webhook deleted') });
 
-    // Even if the message came back, Discord is not tried again.
+    // Even if the message came back, Discord is not tried again, and the report is not repeated.
     await invoke([message!]);
-    expect(counts()).toMatchObject({ discord: 1, slack: 1 });
+    expect(counts()).toMatchObject({ discord: 1, slack: 2 });
+  });
+
+  /** The "stopped accepting alerts" reports each receiver got. */
+  const reports = (name: HttpName) => receivers[name].requests.filter((r) => r.body.includes('stopped accepting alerts'));
+
+  it('a Slack webhook answering 404 no_service pages every other channel at once with the fix, once per window, never Slack itself', async () => {
+    freshWindow();
+    receivers.slack.respond({ status: 404, headers: { 'content-type': 'text/html' }, body: 'no_service' });
+    await enqueue(withId('inc-noservice#1'));
+    const first = await invoke(await receive());
+    expect(first.response.batchItemFailures).toEqual([]);
+    expect(first.emf).toMatchObject({ DeliveriesSent: 12, DeliveriesFailed: 1, DeliveriesRetried: 0 });
+
+    // Every other channel: the notification, then the report naming Slack, its answer and the fix.
+    expect(counts()).toEqual({ slack: 1, teams: 2, telegram: 2, discord: 2, webhook: 2 });
+    const report = JSON.parse(reports('webhook')[0]!.body);
+    expect(report).toMatchObject({
+      type: 'exchange-key-monitor.channel-failed',
+      data: {
+        kind: 'channel-failed',
+        severity: 'critical',
+        subject: '🔴 ekm-prod: slack stopped accepting alerts',
+        fix: expect.stringMatching(/^The incoming webhook was removed or disabled.*create a new incoming webhook .*store its URL as slack\.webhookUrl in the channels secret/),
+        scope: { type: 'monitor' },
+      },
+    });
+    expect(report.data.id).toBe(channelFailedId('slack', clock));
+    expect(report.data.id).toMatch(/^channel-failed:slack:2026-01-0\dT(00|06|12|18):00:00\.000Z$/);
+    expect(report.data.facts).toEqual(expect.arrayContaining([{ label: 'Channel', value: 'slack' }, { label: 'Answer', value: 'HTTP 404: no_service' }, { label: 'Notification id', value: 'inc-noservice#1' }]));
+    expect(JSON.parse(reports('telegram')[0]!.body).text).toContain('<b>Fix:</b> The incoming webhook was removed or disabled');
+    expect(JSON.parse(reports('discord')[0]!.body).content).toBe('🔴 ekm-prod: slack stopped accepting alerts');
+    expect(reports('teams')).toHaveLength(1);
+    const mails = await inbox('email');
+    expect(mails.map((m) => m.subject)).toEqual(expect.arrayContaining(['[ALERT] ekm-prod: slack stopped accepting alerts']));
+    expect(mails.find((m) => m.subject?.includes('stopped accepting'))!.message).toContain('Answer:');
+    expect((await inbox('chatbot')).filter((m) => JSON.parse(m.message).content.title.includes('slack stopped accepting alerts'))).toHaveLength(1);
+    expect(first.docs.find((d) => d['message'] === 'channel refusal reported to the other channels')).toMatchObject({ refusedBy: 'slack', sent: ['email', 'chatbot', 'teams', 'telegram', 'discord', 'webhook'] });
+
+    // Later in the same window, another refusal by Slack reaches the others as itself, not as a second report.
+    clock += 60 * 60_000;
+    await enqueue(withId('inc-noservice#2'));
+    await invoke(await receive());
+    expect(counts()).toEqual({ slack: 2, teams: 3, telegram: 3, discord: 3, webhook: 3 });
+    expect(reports('webhook')).toHaveLength(1);
+    expect(reports('slack')).toHaveLength(0);
+
+    // The next window reports it again.
+    freshWindow();
+    await enqueue(withId('inc-noservice#3'));
+    await invoke(await receive());
+    expect(reports('webhook')).toHaveLength(2);
+    expect(JSON.parse(reports('webhook')[1]!.body).data.id).not.toBe(report.data.id);
+    expect(reports('slack')).toHaveLength(0);
+  });
+
+  it('a refusal of the report itself is not reported in turn: two dead channels make two reports, not a cascade', async () => {
+    freshWindow();
+    receivers.slack.respond({ status: 403, body: 'invalid_token' });
+    receivers.telegram.respond({ status: 403, headers: { 'content-type': 'application/json' }, body: '{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the supergroup chat"}' });
+    await enqueue(withId('inc-twodead#1'));
+    const { response, emf, docs } = await invoke(await receive());
+    expect(response.batchItemFailures).toEqual([]);
+    // The notification and both reports, each refused by the dead channel it was sent to.
+    expect(counts()).toEqual({ slack: 2, teams: 3, telegram: 2, discord: 3, webhook: 3 });
+    expect(reports('webhook').map((r) => JSON.parse(r.body).data.subject).sort()).toEqual(['🔴 ekm-prod: slack stopped accepting alerts', '🔴 ekm-prod: telegram stopped accepting alerts']);
+    const telegramReport = reports('webhook').map((r) => JSON.parse(r.body).data).find((d) => d.subject.includes('telegram'));
+    expect(telegramReport.fix).toMatch(/^The bot was removed from the chat, or blocked: add the bot back to the chat/);
+    expect(emf).toMatchObject({ DeliveriesFailed: 4 });
+    expect(docs.filter((d) => d['message'] === 'channel refusal reported to the other channels')).toHaveLength(2);
+  });
+
+  it('a report that a channel asks to retry holds back the refused message, and the redelivery sends only the report', async () => {
+    freshWindow();
+    receivers.slack.respond({ status: 404, body: 'no_service' });
+    receivers.telegram.respond((req) =>
+      req.body.includes('stopped accepting alerts')
+        ? { status: 429, headers: { 'content-type': 'application/json' }, body: '{"ok":false,"error_code":429,"parameters":{"retry_after":5}}' }
+        : okReply(req),
+    );
+    await enqueue(withId('inc-reportretry#1'));
+    const [message] = await receive();
+    const first = await invoke([message!]);
+    expect(first.response.batchItemFailures).toEqual([{ itemIdentifier: message!.MessageId }]);
+    expect(counts()).toEqual({ slack: 1, teams: 2, telegram: 2, discord: 2, webhook: 2 });
+
+    receivers.telegram.respond(okReply);
+    clock += 60_000;
+    await fastForward(message!);
+    const second = await invoke(await receive());
+    expect(second.response.batchItemFailures).toEqual([]);
+    expect(counts()).toEqual({ slack: 1, teams: 2, telegram: 3, discord: 2, webhook: 2 });
+    expect(JSON.parse(reports('telegram')[1]!.body).text).toContain('slack stopped accepting alerts');
+    expect(second.emf).toMatchObject({ DeliveriesSent: 1, DeliveriesFailed: 0 });
+  });
+
+  it('several messages refused by one channel in one batch make one report', async () => {
+    freshWindow();
+    receivers.discord.respond({ status: 401, headers: { 'content-type': 'application/json' }, body: '{"message":"Invalid Webhook Token","code":50027}' });
+    await enqueue(withId('inc-batch#1'), withId('inc-batch#2'), withId('inc-batch#3'));
+    const messages = await receive();
+    expect(messages).toHaveLength(3);
+    const { response, emf } = await invoke(messages);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(reports('webhook')).toHaveLength(1);
+    expect(JSON.parse(reports('webhook')[0]!.body).data.fix).toMatch(/^The webhook token is invalid/);
+    expect(emf).toMatchObject({ DeliveriesSent: 3 * 6 + 6, DeliveriesFailed: 3, DeliveriesRetried: 0 });
+  });
+
+  it('a verdict the ledger fails to write once is written on the next try: the redelivery for another channel repeats nothing', async () => {
+    // The ledger's clock runs ahead on demand, to pass the claim lease as a slow redelivery would.
+    let ahead = 0;
+    const real = new DynamoDeliveryLedger(dynamoDbCall(), 'ekm-state', { now: () => Date.now() + ahead });
+    let failures = 1;
+    const flaky: DeliveryLedger = {
+      claim: (id, ch) => real.claim(id, ch),
+      release: (id, ch, token) => real.release(id, ch, token),
+      record: async (id, ch, token, verdict) => {
+        if (ch === 'slack' && failures-- > 0) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+        return real.record(id, ch, token, verdict);
+      },
+    };
+    const flakyHandler = buildNotifyHandler(() => ({ ...deps, ledger: flaky }));
+    receivers.telegram.respond({ status: 429, headers: { 'content-type': 'application/json' }, body: '{"ok":false,"error_code":429,"parameters":{"retry_after":1}}' });
+    await enqueue(withId('inc-flakyledger#1'));
+    const [message] = await receive();
+    const first = await captureOutput(() => flakyHandler(event([message!]), context) as Promise<SQSBatchResponse>);
+    output += first.raw;
+    expect(first.value.batchItemFailures).toHaveLength(1);
+
+    // Telegram recovers; the message comes back after the lease of any claim left behind.
+    receivers.telegram.respond(okReply);
+    ahead = 5 * 60_000;
+    await fastForward(message!);
+    const again = await receive();
+    const second = await captureOutput(() => flakyHandler(event(again), context) as Promise<SQSBatchResponse>);
+    output += second.raw;
+    expect(second.value.batchItemFailures).toEqual([]);
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 2, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(1);
+    expect(await inbox('chatbot')).toHaveLength(1);
+  });
+
+  it('a verdict the ledger never writes repeats the send on that channel only, after the lease', async () => {
+    let ahead = 0;
+    const real = new DynamoDeliveryLedger(dynamoDbCall(), 'ekm-state', { now: () => Date.now() + ahead });
+    const broken: DeliveryLedger = {
+      claim: (id, ch) => real.claim(id, ch),
+      release: (id, ch, token) => real.release(id, ch, token),
+      record: async (id, ch, token, verdict) => {
+        if (ch === 'slack') throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+        return real.record(id, ch, token, verdict);
+      },
+    };
+    const brokenHandler = buildNotifyHandler(() => ({ ...deps, ledger: broken }));
+    receivers.telegram.respond({ status: 503, body: '' });
+    await enqueue(withId('inc-brokenledger#1'));
+    const [message] = await receive();
+    const first = await captureOutput(() => brokenHandler(event([message!]), context) as Promise<SQSBatchResponse>);
+    output += first.raw;
+    expect(first.docs.find((d) => String(d['message']).startsWith('delivery not recorded'))).toMatchObject({ channel: 'slack', attempts: 3, errorName: 'ProvisionedThroughputExceededException' });
+
+    receivers.telegram.respond(okReply);
+    ahead = 5 * 60_000;
+    await fastForward(message!);
+    const again = await receive();
+    const second = await captureOutput(() => brokenHandler(event(again), context) as Promise<SQSBatchResponse>);
+    output += second.raw;
+    expect(counts()).toEqual({ slack: 2, teams: 1, telegram: 2, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(1);
   });
 
   it('a CloudWatch alarm arriving through SNS goes to every channel as monitor-alarm, and its OK as resolved', async () => {
@@ -371,6 +550,141 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     await invoke(await receive());
     expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
     expect(await inbox('email')).toHaveLength(0);
+  });
+
+  describe('every permanent refusal a channel documents pages through all the others, with the fix for that answer', () => {
+    const text = (status: number, body: string): CannedReply => ({ status, headers: { 'content-type': 'text/plain' }, body });
+    const json = (status: number, body: unknown): CannedReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const tg = (status: number, description: string, parameters?: unknown) => json(status, { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) });
+    const moved = (status: number): CannedReply => ({ status, headers: { location: 'https://elsewhere.example/hook' }, body: '' });
+    const redirect = (field: string) => new RegExp(`^The address answers with a redirect .*${field.replace('.', '\\.')}`);
+    const slackItself = /^Slack refused this message itself/;
+    const slackWebhookGone = /^The incoming webhook was removed or disabled/;
+    const botGone = /^The bot was removed from the chat, or blocked: add the bot back to the chat/;
+    const flowGone = /^The workflow or its trigger no longer exists/;
+    const flowRefuses = /^The workflow no longer accepts this URL/;
+    const unauthorised = /^The receiver refuses the request as unauthorised/;
+    const badBody = /^The receiver refuses the body/;
+
+    type Refusal = { readonly channel: 'email' | 'chatbot' | HttpName; readonly what: string; readonly fix: RegExp } & (
+      | { readonly reply: CannedReply }
+      | { readonly topicGone: true }
+      | { readonly snsError: string }
+    );
+    const REFUSALS: readonly Refusal[] = [
+      // Slack: the documented error codes (statuses as documented, or as Slack is known to send them).
+      { channel: 'slack', what: '404 no_service', reply: text(404, 'no_service'), fix: slackWebhookGone },
+      { channel: 'slack', what: '404 no_service_id', reply: text(404, 'no_service_id'), fix: slackWebhookGone },
+      { channel: 'slack', what: '404 no_team', reply: text(404, 'no_team'), fix: slackWebhookGone },
+      { channel: 'slack', what: '403 invalid_token', reply: text(403, 'invalid_token'), fix: /^The webhook’s token is no longer valid/ },
+      { channel: 'slack', what: '404 no_active_hooks', reply: text(404, 'no_active_hooks'), fix: /^Incoming webhooks are turned off/ },
+      { channel: 'slack', what: '404 channel_not_found', reply: text(404, 'channel_not_found'), fix: /^The channel the webhook posts to was deleted/ },
+      { channel: 'slack', what: '400 user_not_found', reply: text(400, 'user_not_found'), fix: /^The channel the webhook posts to was deleted/ },
+      { channel: 'slack', what: '410 channel_is_archived', reply: text(410, 'channel_is_archived'), fix: /^The webhook’s channel is archived/ },
+      { channel: 'slack', what: '403 action_prohibited', reply: text(403, 'action_prohibited'), fix: /^A workspace setting forbids/ },
+      { channel: 'slack', what: '403 posting_to_general_channel_denied', reply: text(403, 'posting_to_general_channel_denied'), fix: /^A workspace setting forbids/ },
+      { channel: 'slack', what: '403 team_disabled', reply: text(403, 'team_disabled'), fix: /^The Slack workspace is disabled/ },
+      { channel: 'slack', what: '400 invalid_payload', reply: text(400, 'invalid_payload'), fix: slackItself },
+      { channel: 'slack', what: '400 no_text', reply: text(400, 'no_text'), fix: slackItself },
+      { channel: 'slack', what: '400 too_many_attachments', reply: text(400, 'too_many_attachments'), fix: slackItself },
+      { channel: 'slack', what: '200 that is not ok', reply: text(200, 'no_text'), fix: slackItself },
+      { channel: 'slack', what: '302 redirect', reply: moved(302), fix: redirect('slack.webhookUrl') },
+      { channel: 'slack', what: '401 unexplained', reply: text(401, ''), fix: /^Slack refuses the webhook for good/ },
+      // Telegram: error_code and description as the Bot API sends them.
+      { channel: 'telegram', what: '401 Unauthorized', reply: tg(401, 'Unauthorized'), fix: /^Telegram no longer accepts the bot token/ },
+      { channel: 'telegram', what: '403 bot was blocked by the user', reply: tg(403, 'Forbidden: bot was blocked by the user'), fix: botGone },
+      { channel: 'telegram', what: '403 bot was kicked', reply: tg(403, 'Forbidden: bot was kicked from the supergroup chat'), fix: botGone },
+      { channel: 'telegram', what: '403 bot is not a member', reply: tg(403, 'Forbidden: bot is not a member of the channel chat'), fix: botGone },
+      { channel: 'telegram', what: '403 not enough rights', reply: tg(403, 'Forbidden: not enough rights to send text messages to the chat'), fix: /^The bot may not post in the chat: make it an administrator/ },
+      { channel: 'telegram', what: '400 chat not found', reply: tg(400, 'Bad Request: chat not found'), fix: /^Telegram knows no such chat for this bot: check telegram\.chatId/ },
+      { channel: 'telegram', what: '400 upgraded to a supergroup', reply: tg(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: -1009876543210 }), fix: /^The group became a supergroup/ },
+      { channel: 'telegram', what: '400 message thread not found', reply: tg(400, 'Bad Request: message thread not found'), fix: /^The forum topic telegram\.messageThreadId/ },
+      { channel: 'telegram', what: '400 message is too long', reply: tg(400, 'Bad Request: message is too long'), fix: /^Telegram refused this message itself/ },
+      { channel: 'telegram', what: "400 can't parse entities", reply: tg(400, "Bad Request: can't parse entities: unsupported start tag"), fix: /^Telegram refused this message itself/ },
+      { channel: 'telegram', what: '404 Not Found', reply: tg(404, 'Not Found'), fix: /^Telegram answers 404/ },
+      { channel: 'telegram', what: '302 redirect', reply: moved(302), fix: redirect('telegram.apiBaseUrl') },
+      // Teams Workflows: any 4xx.
+      { channel: 'teams', what: '400', reply: json(400, { error: { code: 'InvalidRequestContent' } }), fix: /^The workflow refused the request/ },
+      { channel: 'teams', what: '401', reply: json(401, { error: { code: 'DirectApiAuthorizationRequired' } }), fix: flowRefuses },
+      { channel: 'teams', what: '403', reply: json(403, { error: { code: 'WorkflowTriggerIsNotEnabled' } }), fix: flowRefuses },
+      { channel: 'teams', what: '404', reply: json(404, { error: { code: 'WorkflowNotFound' } }), fix: flowGone },
+      { channel: 'teams', what: '410', reply: json(410, {}), fix: flowGone },
+      { channel: 'teams', what: '413', reply: json(413, { error: { code: 'RequestEntityTooLarge' } }), fix: /^Teams refused this message itself/ },
+      { channel: 'teams', what: '405', reply: json(405, {}), fix: /^Teams refuses the workflow URL for good/ },
+      { channel: 'teams', what: '302 redirect', reply: moved(302), fix: redirect('teams.webhookUrl') },
+      // Discord: the documented invalid-request statuses.
+      { channel: 'discord', what: '400 Invalid Form Body', reply: json(400, { message: 'Invalid Form Body', code: 50035 }), fix: /^Discord refused this message itself/ },
+      { channel: 'discord', what: '401 Invalid Webhook Token', reply: json(401, { message: 'Invalid Webhook Token', code: 50027 }), fix: /^The webhook token is invalid/ },
+      { channel: 'discord', what: '403 Missing Permissions', reply: json(403, { message: 'Missing Permissions', code: 50013 }), fix: /^The webhook may not post in its channel/ },
+      { channel: 'discord', what: '404 Unknown Webhook', reply: json(404, { message: 'Unknown Webhook', code: 10015 }), fix: /^The webhook was deleted/ },
+      { channel: 'discord', what: '302 redirect', reply: moved(302), fix: redirect('discord.webhookUrl') },
+      // The signed webhook: every redirect and 4xx.
+      ...[301, 302, 307, 308].map((status) => ({ channel: 'webhook' as const, what: `${status} redirect`, reply: moved(status), fix: redirect('webhook.url') })),
+      { channel: 'webhook', what: '400', reply: text(400, 'bad request'), fix: badBody },
+      { channel: 'webhook', what: '401', reply: text(401, 'signature mismatch'), fix: unauthorised },
+      { channel: 'webhook', what: '403', reply: text(403, 'forbidden'), fix: unauthorised },
+      { channel: 'webhook', what: '404', reply: text(404, 'not found'), fix: /^Nothing answers at webhook\.url/ },
+      { channel: 'webhook', what: '410', reply: text(410, ''), fix: /^The receiver disabled this endpoint/ },
+      { channel: 'webhook', what: '413', reply: text(413, 'too large'), fix: /^The receiver refuses bodies this large/ },
+      { channel: 'webhook', what: '422', reply: text(422, 'unprocessable'), fix: badBody },
+      { channel: 'webhook', what: '405', reply: text(405, 'method not allowed'), fix: /^The receiver refuses the notification for good/ },
+      // SNS: a deleted topic for real (moto), the denials moto cannot produce as the SDK names them.
+      { channel: 'email', what: 'topic deleted', topicGone: true, fix: /^The SNS topic no longer exists/ },
+      { channel: 'email', what: 'AuthorizationErrorException', snsError: 'AuthorizationErrorException', fix: /^The notifier may not publish to the topic/ },
+      { channel: 'email', what: 'KMSDisabledException', snsError: 'KMSDisabledException', fix: /^The topic’s KMS key/ },
+      { channel: 'email', what: 'InvalidParameterException', snsError: 'InvalidParameterException', fix: /^SNS refused this message itself/ },
+      { channel: 'chatbot', what: 'topic deleted', topicGone: true, fix: /^The SNS topic no longer exists/ },
+      { channel: 'chatbot', what: 'KMSAccessDeniedException', snsError: 'KMSAccessDeniedException', fix: /^The topic’s KMS key/ },
+    ];
+    const paged: string[] = [];
+
+    it.each(REFUSALS.map((r, i) => [`${r.channel} ${r.what}`, i, r] as const))('%s', async (_name, i, refusal) => {
+      freshWindow();
+      let caseDeps: NotifyDeps = deps;
+      if ('reply' in refusal) receivers[refusal.channel as HttpName].respond(refusal.reply);
+      const field = refusal.channel === 'email' ? 'emailTopicArn' : 'chatbotTopicArn';
+      if ('topicGone' in refusal) caseDeps = { ...deps, [field]: `arn:aws:sns:us-east-1:123456789012:ekm-deleted-${refusal.channel}` };
+      if ('snsError' in refusal) {
+        const real = new SnsPublisher(sns);
+        const refused = caseDeps[field];
+        const error = Object.assign(new Error(`User: arn:aws:iam::123456789012:role/x is not authorized: ${refused}`), { name: refusal.snsError, $fault: 'client', $metadata: { httpStatusCode: 403 } });
+        caseDeps = { ...deps, send: { ...deps.send, sns: { publish: async (m) => (m.topicArn === refused ? publishOutcome(error) : real.publish(m)) } } };
+      }
+      const id = `inc-refusal-${i}#1`;
+      await enqueue(withId(id));
+      const run = await invoke(await receive(), buildNotifyHandler(() => caseDeps));
+      expect(run.response.batchItemFailures).toEqual([]);
+      expect(run.docs.find((d) => d['message'] === 'delivery failed permanently; not retried')).toMatchObject({ channel: refusal.channel });
+
+      const subject = `🔴 ekm-prod: ${refusal.channel} stopped accepting alerts`;
+      const others = [...HTTP_CHANNELS, 'email', 'chatbot'].filter((c) => c !== refusal.channel);
+      const reached: string[] = [];
+      for (const name of HTTP_CHANNELS) {
+        const got = reports(name);
+        if (name === refusal.channel) expect(got, 'never sent to the refusing channel').toEqual([]);
+        else if (got.length === 1 && got[0]!.body.includes(subject)) reached.push(name);
+      }
+      const mails = refusal.channel === 'email' ? [] : await inbox('email');
+      const mail = mails.find((m) => m.subject === `[ALERT] ekm-prod: ${refusal.channel} stopped accepting alerts`);
+      if (mail) reached.push('email');
+      const chats = refusal.channel === 'chatbot' ? [] : await inbox('chatbot');
+      if (chats.some((c) => (JSON.parse(c.message) as { content: { title: string } }).content.title.includes(`${refusal.channel} stopped accepting alerts`))) reached.push('chatbot');
+      expect(reached.sort()).toEqual(others.sort());
+
+      // The fix for that answer, as the report states it.
+      const report = refusal.channel === 'webhook' ? null : (JSON.parse(reports('webhook')[0]!.body) as { data: Notification }).data;
+      const fix = report?.fix ?? /\nFix: (.*)\n/.exec(mail!.message)?.[1] ?? '';
+      expect(fix).toMatch(refusal.fix);
+      expect(fix).toMatch(/Then run npx key-monitor test-alert to check\.$/);
+      if (report) expect(report.facts.find((f) => f.label === 'Answer')?.value).not.toBe('no reason recorded');
+      paged.push(`${refusal.channel} ${refusal.what} → ${reached.length} others`);
+    });
+
+    it('covers every channel: each refusal paged all six others', () => {
+      expect(paged).toHaveLength(REFUSALS.length);
+      expect(new Set(REFUSALS.map((r) => r.channel))).toEqual(new Set([...HTTP_CHANNELS, 'email', 'chatbot']));
+      expect(paged.every((p) => p.endsWith('→ 6 others'))).toBe(true);
+    });
   });
 
   it('never puts a token, webhook URL, signing secret or the secret JSON in a log line or metric', () => {

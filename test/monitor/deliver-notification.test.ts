@@ -3,36 +3,46 @@ import type { Channel, ChannelName, DeliveryOutcome } from '../../lambdas/channe
 import type { Notification } from '../../lambdas/contract/notification.js';
 import {
   deliverNotification,
+  RECORD_ATTEMPTS,
   redeliveryDelaySeconds,
   type DeliveryLedger,
   type DeliveryVerdict,
   type LedgerClaim,
+  type Refusal,
 } from '../../lambdas/monitor/deliver-notification.js';
-import { OPENED } from '../channels/support/notifications.js';
+import { NOW_MS, OPENED } from '../channels/support/notifications.js';
 
 const channel = (name: ChannelName): Channel =>
   ({ name, transport: 'http', secrets: [], build: () => ({ url: 'https://x', method: 'POST', headers: {}, body: '' }), classify: () => ({ status: 'sent' }) }) as Channel;
 
 /** An in-memory ledger with the DynamoDB adapter's semantics (claim is a conditional put). */
 class MemoryLedger implements DeliveryLedger {
-  readonly items = new Map<string, { status: 'sending' | 'sent' | 'gave-up'; token: string; reason?: string }>();
+  readonly items = new Map<string, { status: 'sending' | 'sent' | 'gave-up'; token: string; refusal?: Refusal }>();
   failClaim = false;
-  failRecord = false;
+  /** How many record calls fail before they succeed. */
+  failRecord = 0;
+  recordCalls = 0;
   failRelease = false;
   private n = 0;
   async claim(id: string, ch: ChannelName): Promise<LedgerClaim> {
     if (this.failClaim) throw Object.assign(new Error('arn:aws:dynamodb:…:table/secret-table'), { name: 'ProvisionedThroughputExceededException' });
     const item = this.items.get(`${id}|${ch}`);
     if (item?.status === 'sending') return { status: 'in-flight', retryAfterMs: 42_000 };
-    if (item) return { status: 'handled', outcome: item.status };
+    if (item?.status === 'sent') return { status: 'handled', outcome: 'sent' };
+    if (item?.status === 'gave-up') return { status: 'handled', outcome: 'gave-up', refusal: item.refusal ?? null };
     const token = `t${++this.n}`;
     this.items.set(`${id}|${ch}`, { status: 'sending', token });
     return { status: 'claimed', token };
   }
-  async record(id: string, ch: ChannelName, token: string, verdict: DeliveryVerdict): Promise<void> {
-    if (this.failRecord) throw Object.assign(new Error('x'), { name: 'InternalServerError' });
-    expect(this.items.get(`${id}|${ch}`)?.token).toBe(token);
-    this.items.set(`${id}|${ch}`, { ...verdict, token });
+  async record(id: string, ch: ChannelName, token: string, verdict: DeliveryVerdict): Promise<'recorded' | 'claim-lost'> {
+    this.recordCalls++;
+    if (this.failRecord > 0) {
+      this.failRecord--;
+      throw Object.assign(new Error('x'), { name: 'InternalServerError' });
+    }
+    if (this.items.get(`${id}|${ch}`)?.token !== token) return 'claim-lost';
+    this.items.set(`${id}|${ch}`, verdict.status === 'gave-up' ? { status: 'gave-up', refusal: verdict.refusal, token } : { status: 'sent', token });
+    return 'recorded';
   }
   async release(id: string, ch: ChannelName, token: string): Promise<void> {
     if (this.failRelease) throw new Error('release');
@@ -55,6 +65,8 @@ function harness(outcomes: Partial<Record<ChannelName, DeliveryOutcome | (() => 
       warn: (message: string, fields: Record<string, unknown>) => logs.push({ level: 'warn', message, fields }),
       error: (message: string, fields: Record<string, unknown>) => logs.push({ level: 'error', message, fields }),
     },
+    nowMs: () => NOW_MS,
+    pause: async () => {},
   };
   return { ledger, logs, calls, ports };
 }
@@ -64,24 +76,26 @@ const ALL: ChannelName[] = ['email', 'slack', 'discord', 'webhook'];
 describe('deliverNotification', () => {
   it('sends to every channel and records each; a second delivery skips them all', async () => {
     const h = harness({});
-    expect(await deliverNotification(OPENED, ALL.map(channel), h.ports)).toEqual({ sent: ALL, gaveUp: [], retry: [], skipped: [] });
-    expect(await deliverNotification(OPENED, ALL.map(channel), h.ports)).toEqual({ sent: [], gaveUp: [], retry: [], skipped: ALL });
+    expect(await deliverNotification(OPENED, ALL.map(channel), h.ports)).toEqual({ sent: ALL, gaveUp: [], retry: [], skipped: [], refusedBefore: [] });
+    expect(await deliverNotification(OPENED, ALL.map(channel), h.ports)).toEqual({ sent: [], gaveUp: [], retry: [], skipped: ALL, refusedBefore: [] });
     expect(h.calls).toEqual(ALL);
   });
 
   it('permanent → recorded as given up and logged as an error; retry → released and returned', async () => {
     const h = harness({
-      discord: { status: 'permanent', reason: 'discord: HTTP 404 (webhook deleted)' },
+      discord: { status: 'permanent', reason: 'discord: HTTP 404 (webhook deleted)', fix: 'Create a new webhook.' },
       slack: { status: 'retry', afterMs: 7_000, reason: 'slack: rate limited' },
     });
     const result = await deliverNotification(OPENED, ALL.map(channel), h.ports);
+    const refusal = { reason: 'discord: HTTP 404 (webhook deleted)', fix: 'Create a new webhook.', atMs: NOW_MS };
     expect(result).toEqual({
       sent: ['email', 'webhook'],
-      gaveUp: [{ channel: 'discord', reason: 'discord: HTTP 404 (webhook deleted)' }],
+      gaveUp: [{ channel: 'discord', ...refusal }],
       retry: [{ channel: 'slack', afterMs: 7_000, reason: 'slack: rate limited' }],
       skipped: [],
+      refusedBefore: [],
     });
-    expect(h.ledger.items.get(`${OPENED.id}|discord`)).toMatchObject({ status: 'gave-up', reason: 'discord: HTTP 404 (webhook deleted)' });
+    expect(h.ledger.items.get(`${OPENED.id}|discord`)).toMatchObject({ status: 'gave-up', refusal });
     expect(h.ledger.items.has(`${OPENED.id}|slack`)).toBe(false);
     expect(h.logs.find((l) => l.level === 'error')).toMatchObject({ fields: { channel: 'discord', notificationId: OPENED.id } });
     // The redelivery sends only Slack.
@@ -89,6 +103,7 @@ describe('deliverNotification', () => {
     const again = await deliverNotification(OPENED, ALL.map(channel), { ...h.ports, send: async (c) => (h.calls.push(c.name), { status: 'sent' }) });
     expect(h.calls).toEqual(['slack']);
     expect(again.skipped).toEqual(['email', 'discord', 'webhook']);
+    expect(again.refusedBefore).toEqual([{ channel: 'discord', ...refusal }]);
   });
 
   it('a slow channel does not hold up the others: they are all in flight at once', async () => {
@@ -135,12 +150,33 @@ describe('deliverNotification', () => {
     expect(h.calls).toEqual([]);
   });
 
-  it('sent but not recorded: still reported sent, with a warning that a later redelivery could repeat it', async () => {
+  it('a record that fails is tried again at once, so a redelivery does not repeat the send', async () => {
     const h = harness({});
-    h.ledger.failRecord = true;
+    h.ledger.failRecord = RECORD_ATTEMPTS - 1;
+    expect((await deliverNotification(OPENED, [channel('slack')], h.ports)).sent).toEqual(['slack']);
+    expect(h.ledger.recordCalls).toBe(RECORD_ATTEMPTS);
+    expect(h.ledger.items.get(`${OPENED.id}|slack`)?.status).toBe('sent');
+    expect(h.logs).toEqual([]);
+  });
+
+  it('sent but never recorded: still reported sent, with a warning that a later redelivery could repeat it', async () => {
+    const h = harness({});
+    h.ledger.failRecord = 99;
     const result = await deliverNotification(OPENED, [channel('slack')], h.ports);
     expect(result.sent).toEqual(['slack']);
-    expect(h.logs).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ errorName: 'InternalServerError' }) }));
+    expect(h.ledger.recordCalls).toBe(RECORD_ATTEMPTS);
+    expect(h.logs).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ errorName: 'InternalServerError', attempts: RECORD_ATTEMPTS }) }));
+  });
+
+  it('a claim taken over after its lease is not written again', async () => {
+    const h = harness({});
+    const result = await deliverNotification(OPENED, [channel('slack')], {
+      ...h.ports,
+      ledger: { claim: async () => ({ status: 'claimed', token: 'old' }), record: async () => (h.ledger.recordCalls++, 'claim-lost'), release: async () => {} },
+    });
+    expect(result.sent).toEqual(['slack']);
+    expect(h.ledger.recordCalls).toBe(1);
+    expect(h.logs.map((l) => l.message)).toEqual(['delivery not recorded: the claim was taken over after its lease; that handler may send it again']);
   });
 
   it('a failed release is logged and the retry still returned', async () => {
@@ -151,7 +187,7 @@ describe('deliverNotification', () => {
   });
 
   it('no channels: nothing to do', async () => {
-    expect(await deliverNotification(OPENED, [], harness({}).ports)).toEqual({ sent: [], gaveUp: [], retry: [], skipped: [] });
+    expect(await deliverNotification(OPENED, [], harness({}).ports)).toEqual({ sent: [], gaveUp: [], retry: [], skipped: [], refusedBefore: [] });
   });
 });
 
