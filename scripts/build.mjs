@@ -79,7 +79,9 @@ await build({
   logLevel: 'warning',
 });
 // The declarations again, under a package.json that makes TypeScript read them as CommonJS: a
-// `require` of this entry then type-checks under `module: NodeNext` without a dual-format error.
+// `require` of this entry type-checks under `module: NodeNext` whatever the app's TypeScript
+// (before 5.8 it refuses an ES module's declarations there). `typesVersions` in package.json points
+// the older `moduleResolution: node10`, which ignores `exports`, at them too.
 writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
 for (const dir of ['cdk', 'lambdas']) {
   cpSync(join('dist/esm', dir), join('dist/cjs', dir), { recursive: true, filter: (src) => !src.endsWith('.js') });
