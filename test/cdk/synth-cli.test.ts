@@ -55,7 +55,8 @@ describe('npx cdk synth, offline and with no AWS account', () => {
       const result = lint(big.template);
       expect(result.stdout + result.stderr, mode.join(' ')).toBe('');
     }
-  });
+    // Four synths and four cfn-lint runs over 1,000-key templates: minutes on 2 busy cores, not one.
+  }, 300_000);
 
   it('refuses bad configuration with a message naming the field, and no stack trace', () => {
     const bad = cdkSynth(['-c', 'natMode=cheap']);
