@@ -25,6 +25,9 @@ const LAMBDA_EXTERNALS = ['@aws-sdk/*', '*/llhttp/llhttp-wasm.js'];
 /** CommonJS dependencies (undici) call require() on Node built-ins; ESM needs a shim for that. */
 const LAMBDA_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
+// Each output folder starts empty: chunk names carry a content hash, and a chunk left from an
+// earlier build would be packed and published with the new ones.
+rmSync('dist/cli', { recursive: true, force: true });
 await build({
   entryPoints: { 'key-monitor': 'lambdas/cli/run.ts' },
   outdir: 'dist/cli',

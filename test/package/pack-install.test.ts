@@ -155,6 +155,17 @@ describe('the packed package, installed into apps of their own', () => {
     expect(tarballFiles.filter((f) => /(^|\/)test\/|\.test\.|(?<!\.d)\.ts$|package-lock\.json|^cdk\.json$|^scripts\//.test(f))).toEqual([]);
   });
 
+  it('packs no CLI chunk left over from an earlier build: every file in dist/cli is reached from the entry', () => {
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const [, next] of readFileSync(join(REPO, 'dist/cli', file), 'utf8').matchAll(/["']\.\/([\w.-]+\.mjs)["']/g)) visit(next as string);
+    };
+    visit('key-monitor.mjs');
+    expect(tarballFiles.filter((f) => f.startsWith('dist/cli/') && !reached.has(f.slice('dist/cli/'.length)))).toEqual([]);
+  });
+
   it('installs with neither esbuild nor Docker: no esbuild in the apps’ node_modules, none reachable from the package', () => {
     for (const dir of ['esbuild', '@esbuild', '.bin/esbuild']) expect(existsSync(join(initApp, 'node_modules', dir)), dir).toBe(false);
     expect(() => createRequire(join(installed, 'package.json')).resolve('esbuild')).toThrow(/Cannot find module 'esbuild'/);
