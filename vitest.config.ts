@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // CDK synth with esbuild bundling and moto_server start-up are slow on 2 cores.
+    // Packs and installs the package into fresh apps: minutes, so `npm run test:package` runs it.
+    exclude: ['test/package/**', '**/node_modules/**'],
+    // CDK synth and moto_server start-up are slow on 2 cores.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', './test/support/summary-reporter.ts'],

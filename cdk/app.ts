@@ -2,6 +2,7 @@
 import { Annotations, App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { alertsReachSomeone, checkContextKeys, ConfigError, loadConfig, type MonitorConfig } from './config.js';
+import { LambdaBundleMissingError } from './constructs/lambda-code.js';
 import { MonitorStack } from './monitor-stack.js';
 import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack.js';
 
@@ -15,11 +16,19 @@ try {
   console.error(`Invalid configuration: ${err.message}\nSee README → Configure.`);
   process.exit(1);
 }
-// Environment-agnostic on purpose: synth needs no AWS account, and no AZ lookups.
-const stack = new MonitorStack(app, DEFAULT_STACK_NAME, {
-  config,
-  description: 'exchange-key-monitor: scheduled Crypto.com Exchange API key checks from a fixed egress IP, incidents to your channels',
-});
+let stack: MonitorStack;
+try {
+  // Environment-agnostic on purpose: synth needs no AWS account, and no AZ lookups.
+  stack = new MonitorStack(app, DEFAULT_STACK_NAME, {
+    config,
+    description: 'exchange-key-monitor: scheduled Crypto.com Exchange API key checks from a fixed egress IP, incidents to your channels',
+  });
+} catch (err) {
+  if (err instanceof ConfigError) console.error(`Invalid configuration: ${err.message}\nSee README → Configure.`);
+  else if (err instanceof LambdaBundleMissingError) console.error(`Not built: ${err.message}`);
+  else throw err;
+  process.exit(1);
+}
 if (!alertsReachSomeone(config.alerts)) {
   const warning =
     'NO ALERT CHANNEL IS CONFIGURED: this monitor will find key faults and tell nobody. Set -c alertEmail=you@example.com ' +

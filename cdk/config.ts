@@ -212,7 +212,7 @@ function keys(get: Lookup): KeyConfig[] {
  * Every secretArn in one region, and in the stack's region when it is known: Lambda reads secrets
  * through its own region's Secrets Manager, so a secret elsewhere could never be read or rotated.
  */
-export function checkSecretRegions(keys: readonly KeyConfig[], stackRegion: string | null): void {
+export function checkSecretRegions(keys: readonly Pick<KeyConfig, 'secretArn'>[], stackRegion: string | null): void {
   let first: { at: number; region: string } | null = null;
   keys.forEach((k, i) => {
     const region = k.secretArn ? secretArnRegion(k.secretArn) : null;

@@ -3,11 +3,15 @@
  * bot, passing the bot's VPC (both leave through one NAT, one IP to whitelist) or a forward proxy.
  *
  *   new ExchangeKeyMonitor(this, 'KeyMonitor', {
- *     keys: [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }],
- *     egress: { kind: 'existing-vpc', vpc: botVpc, egressIps: ['203.0.113.7'] },
+ *     keys: [{ name: 'trading', secretName: 'prod/cdc-trading' }],
+ *     egress: MonitorEgress.existingVpc(botVpc, { egressIps: ['203.0.113.7'] }),
  *     alerts: { emails: ['ops@example.com'] },
  *   });
+ *
+ * The Lambda code ships prebuilt in the package: synth needs neither esbuild nor Docker.
  */
-export { ExchangeKeyMonitor, DEFAULT_INCIDENTS, type ExchangeKeyMonitorProps } from './constructs/exchange-key-monitor.js';
-export type { MonitorEgress } from './constructs/egress-network.js';
-export type { AlertsConfig, IncidentConfig, KeyConfig } from './config.js';
+export { ExchangeKeyMonitor, type ExchangeKeyMonitorProps } from './constructs/exchange-key-monitor.js';
+export { MonitorEgress, NatMode, type ElasticIpProps, type ExistingVpcEgressOptions, type OwnNatEgressOptions, type ProxyEgressOptions } from './constructs/egress-network.js';
+export { DEFAULT_INCIDENTS, type AlertsProps, type IncidentProps, type MonitoredKeyProps, type SlackChannelProps, type TeamsChannelProps } from './constructs/monitor-props.js';
+export { LambdaBundleMissingError } from './constructs/lambda-code.js';
+export { ConfigError } from '../lambdas/monitor/runtime-config.js';

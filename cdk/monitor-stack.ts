@@ -3,8 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { MonitorConfig } from './config.js';
-import type { MonitorEgress } from './constructs/egress-network.js';
-import { ExchangeKeyMonitor } from './constructs/exchange-key-monitor.js';
+import { MonitorEgress, NatMode } from './constructs/egress-network.js';
+import { ExchangeKeyMonitor, type ExchangeKeyMonitorProps } from './constructs/exchange-key-monitor.js';
 import { CREATED_SECRET_PREFIX } from './constructs/secret-access.js';
 import { OUTPUTS } from '../lambdas/contract/stack.js';
 
@@ -14,6 +14,37 @@ export interface MonitorStackProps extends StackProps {
   readonly config: MonitorConfig;
 }
 
+/** The context settings, parsed and checked by config.ts, as the construct's props. */
+function monitorProps(scope: Construct, config: MonitorConfig): ExchangeKeyMonitorProps {
+  const e = config.egress;
+  let egress: MonitorEgress;
+  if (e.mode === 'nat') {
+    egress = MonitorEgress.ownNat({ natMode: e.natMode === 'instance' ? NatMode.INSTANCE : NatMode.GATEWAY, maxAzs: e.maxAzs, eip: e.eip ?? undefined });
+  } else if (e.mode === 'proxy') {
+    const tokenSecret = e.proxyTokenSecretName ? secretsmanager.Secret.fromSecretNameV2(scope, 'ProxyToken', e.proxyTokenSecretName) : undefined;
+    egress = MonitorEgress.proxy(e.proxyUrl, { egressIps: [...e.egressIps], tokenSecret });
+  } else {
+    const vpc = ec2.Vpc.fromVpcAttributes(scope, 'ExistingVpc', {
+      vpcId: e.vpcId,
+      availabilityZones: [...e.availabilityZones],
+      privateSubnetIds: [...e.privateSubnetIds],
+      privateSubnetRouteTableIds: [...e.privateSubnetRouteTableIds],
+    });
+    egress = MonitorEgress.existingVpc(vpc, { egressIps: [...e.egressIps], subnets: { subnets: vpc.privateSubnets } });
+  }
+  const { alerts } = config;
+  return {
+    keys: [...config.keys],
+    egress,
+    scheduleMinutes: config.scheduleMinutes,
+    alerts: { emails: [...alerts.emails], slack: alerts.slack ?? undefined, teams: alerts.teams ?? undefined, channelsSecretName: alerts.channelsSecretName ?? undefined },
+    exchangeBaseUrl: config.exchangeBaseUrl,
+    ipEchoUrl: config.ipEchoUrl,
+    announcementsUrl: config.announcementsUrl,
+    metricsNamespace: config.metricsNamespace,
+    incidents: config.incidents,
+  };
+}
 
 /**
  * The standalone app: the ExchangeKeyMonitor construct configured from cdk.json / -c context, plus
@@ -25,34 +56,7 @@ export class MonitorStack extends Stack {
   constructor(scope: Construct, id: string, props: MonitorStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const egress: MonitorEgress = ((): MonitorEgress => {
-      const e = config.egress;
-      if (e.mode === 'nat') return { kind: 'own-nat', natMode: e.natMode, maxAzs: e.maxAzs, eip: e.eip };
-      if (e.mode === 'proxy') return { kind: 'proxy', proxyUrl: e.proxyUrl, egressIps: e.egressIps };
-      const vpc = ec2.Vpc.fromVpcAttributes(this, 'ExistingVpc', {
-        vpcId: e.vpcId,
-        availabilityZones: [...e.availabilityZones],
-        privateSubnetIds: [...e.privateSubnetIds],
-        privateSubnetRouteTableIds: [...e.privateSubnetRouteTableIds],
-      });
-      return { kind: 'existing-vpc', vpc, subnets: { subnets: vpc.privateSubnets }, egressIps: e.egressIps };
-    })();
-    const proxyTokenSecret =
-      config.egress.mode === 'proxy' && config.egress.proxyTokenSecretName
-        ? secretsmanager.Secret.fromSecretNameV2(this, 'ProxyToken', config.egress.proxyTokenSecretName)
-        : undefined;
-    this.monitor = new ExchangeKeyMonitor(this, 'Monitor', {
-      keys: config.keys,
-      egress,
-      ...(proxyTokenSecret ? { proxyTokenSecret } : {}),
-      scheduleMinutes: config.scheduleMinutes,
-      alerts: config.alerts,
-      exchangeBaseUrl: config.exchangeBaseUrl,
-      ipEchoUrl: config.ipEchoUrl,
-      announcementsUrl: config.announcementsUrl,
-      metricsNamespace: config.metricsNamespace,
-      incidents: config.incidents,
-    });
+    this.monitor = new ExchangeKeyMonitor(this, 'Monitor', monitorProps(this, config));
     const m = this.monitor;
     const n = m.notifications;
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });

@@ -1,6 +1,6 @@
 /**
  * npm run bench: the numbers the closing notes report, measured on this machine.
- * - the three Lambda bundles (check, rotation, notifier) as `cdk synth` builds them (raw and gzip)
+ * - the three Lambda bundles (check, rotation, notifier) as `cdk synth` stages them (raw and gzip)
  * - cold module-init time of the check bundle in a fresh Node process (median of 15)
  * - a warm handler run against the sandbox exchange (40 ms simulated round trip, Secrets Manager
  *   on moto_server), next to the slowest single request of the run measured on its own

@@ -1,7 +1,33 @@
-// Bundles the CLI so `npx key-monitor` starts fast with no TypeScript loader at run time.
-// Code splitting keeps the AWS SDK and the sandbox out of the start-up path until they are used.
+// Builds everything the package ships, so neither the CLI nor a CDK app that uses the construct needs
+// a TypeScript loader, esbuild or Docker at run time:
+// - dist/cli: the `key-monitor` CLI; code splitting keeps the AWS SDK and the sandbox out of the
+//   start-up path until they are used.
+// - dist/lambda/<name>/index.mjs: the three Lambda handlers, bundled once here; synth only copies them.
+// - dist/esm and dist/cjs: the construct library (`exchange-key-monitor/cdk`) as ES modules with
+//   declarations, and as one CommonJS file for apps that `require` it (every `cdk init` TypeScript app).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+
+/** The Lambda handlers by bundle name; the construct asks for dist/lambda/<name>. */
+const LAMBDA_HANDLERS = { check: 'lambdas/handlers/check.ts', rotate: 'lambdas/handlers/rotate.ts', notify: 'lambdas/handlers/notify.ts' };
+/**
+ * The Node.js 24 runtime ships AWS SDK v3; bundling it again would only slow cold starts. undici
+ * carries its HTTP parser twice (SIMD and plain WebAssembly, 70 KB each) and loads the plain one only
+ * where SIMD is missing, which Node on arm64 never is.
+ */
+const LAMBDA_EXTERNALS = ['@aws-sdk/*', '*/llhttp/llhttp-wasm.js'];
+/** CommonJS dependencies (undici) call require() on Node built-ins; ESM needs a shim for that. */
+const LAMBDA_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
+
+// Each output folder starts empty: chunk names carry a content hash, and a chunk left from an
+// earlier build would be packed and published with the new ones.
+rmSync('dist/cli', { recursive: true, force: true });
 await build({
   entryPoints: { 'key-monitor': 'lambdas/cli/run.ts' },
   outdir: 'dist/cli',
@@ -14,3 +40,53 @@ await build({
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 });
+
+rmSync('dist/lambda', { recursive: true, force: true });
+await Promise.all(
+  Object.entries(LAMBDA_HANDLERS).map(([name, entry]) =>
+    build({
+      entryPoints: [entry],
+      outfile: `dist/lambda/${name}/index.mjs`,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node24', // the functions' runtime (LAMBDA_RUNTIME in cdk/constructs/monitor-function.ts)
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      mainFields: ['module', 'main'],
+      external: LAMBDA_EXTERNALS,
+      banner: { js: LAMBDA_BANNER },
+      logLevel: 'warning',
+    }),
+  ),
+);
+
+rmSync('dist/esm', { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+// One file, so the CommonJS entry cannot reach an ES module by a relative import. `import.meta.url`
+// (used to find the Lambda bundles) becomes this file's URL.
+rmSync('dist/cjs', { recursive: true, force: true });
+await build({
+  entryPoints: ['cdk/index.ts'],
+  outfile: 'dist/cjs/cdk/index.js',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  define: { 'import.meta.url': '__ekmModuleUrl' },
+  banner: { js: "const __ekmModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+});
+// The declarations again, under a package.json that makes TypeScript read them as CommonJS: a
+// `require` of this entry type-checks under `module: NodeNext` whatever the app's TypeScript
+// (before 5.8 it refuses an ES module's declarations there). `typesVersions` in package.json points
+// the older `moduleResolution: node10`, which ignores `exports`, at them too.
+writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
+for (const dir of ['cdk', 'lambdas']) {
+  cpSync(join('dist/esm', dir), join('dist/cjs', dir), { recursive: true, filter: (src) => !src.endsWith('.js') });
+}
+if (!existsSync('dist/cjs/cdk/index.d.ts')) throw new Error('build: dist/cjs/cdk/index.d.ts was not written');

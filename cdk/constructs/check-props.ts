@@ -1,8 +1,8 @@
 import { Aws, CfnRule, Fn, Stack, Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { secretArnRegion } from '../../lambdas/contract/aws-names.js';
-import { checkEgressIp, checkSecretRegions, resolveProxyUrl, type KeyConfig } from '../config.js';
-import type { MonitorEgress } from './egress-network.js';
+import { checkEgressIp, checkSecretRegions, type KeyConfig } from '../config.js';
+import type { EgressSpec } from './egress-network.js';
 
 export interface CheckedProps {
   /** The proxy URL as the Lambdas get it (host and port only), or null without proxy egress. */
@@ -13,13 +13,13 @@ export interface CheckedProps {
  * The construct's props, held to the rules the context settings are held to (a construct user
  * never passes through cdk/config.ts), failing synth with a ConfigError naming the prop.
  */
-export function checkProps(scope: Construct, props: { readonly keys: readonly KeyConfig[]; readonly egress?: MonitorEgress | undefined; readonly proxyTokenSecret?: unknown }): CheckedProps {
-  const egress = props.egress;
+export function checkProps(scope: Construct, props: { readonly keys: readonly Pick<KeyConfig, 'secretArn'>[]; readonly egress: EgressSpec }): CheckedProps {
+  const { egress } = props;
   const given = (ip: string) => !Token.isUnresolved(ip);
-  if (egress?.kind === 'existing-vpc' || egress?.kind === 'proxy') egress.egressIps.filter(given).forEach((ip) => checkEgressIp(ip, 'egress.egressIps'));
-  if (egress?.kind === 'own-nat' && egress.eip && given(egress.eip.publicIp)) checkEgressIp(egress.eip.publicIp, 'egress.eip.publicIp');
+  if (egress.kind === 'existing-vpc' || egress.kind === 'proxy') egress.egressIps.filter(given).forEach((ip) => checkEgressIp(ip, 'egress.egressIps'));
+  if (egress.kind === 'own-nat' && egress.eip && given(egress.eip.publicIp)) checkEgressIp(egress.eip.publicIp, 'egress.eip.publicIp');
   secretsInStackRegion(scope, props.keys);
-  return { proxyUrl: egress?.kind === 'proxy' ? resolveProxyUrl(egress.proxyUrl, props.proxyTokenSecret !== undefined, 'egress.proxyUrl', 'proxyTokenSecret') : null };
+  return { proxyUrl: egress.kind === 'proxy' ? egress.proxyUrl : null };
 }
 
 /**
@@ -28,7 +28,7 @@ export function checkProps(scope: Construct, props: { readonly keys: readonly Ke
  * it before deploy, so the template carries a CloudFormation rule that stops the deploy, before
  * anything is created, in any region other than the secrets'.
  */
-function secretsInStackRegion(scope: Construct, keys: readonly KeyConfig[]): void {
+function secretsInStackRegion(scope: Construct, keys: readonly Pick<KeyConfig, 'secretArn'>[]): void {
   const stackRegion = Stack.of(scope).region;
   const known = !Token.isUnresolved(stackRegion);
   checkSecretRegions(keys, known ? stackRegion : null);

@@ -1,17 +1,120 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { isIP } from 'node:net';
+import { RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { resolveProxyUrl } from '../config.js';
+import { ConfigError } from '../../lambdas/monitor/runtime-config.js';
 import type { FunctionPlacement } from './monitor-function.js';
 
-/** Where the checks leave from, as the construct's user gives it. */
-export type MonitorEgress =
-  /** A VPC of the monitor's own with one NAT (gateway, or a t4g.nano instance) holding one Elastic IP. */
-  | { readonly kind: 'own-nat'; readonly natMode: 'gateway' | 'instance'; readonly maxAzs: 1 | 2; readonly eip: { readonly allocationId: string; readonly publicIp: string } | null }
-  /** The VPC your bot already uses: the checks leave through its NAT, from the IP(s) you name. */
-  | { readonly kind: 'existing-vpc'; readonly vpc: ec2.IVpc; readonly subnets?: ec2.SubnetSelection; readonly egressIps: readonly string[] }
-  /** An HTTP CONNECT proxy on the whitelisted host: the Lambdas need no VPC at all. */
-  | { readonly kind: 'proxy'; readonly proxyUrl: string; readonly egressIps: readonly string[] };
+/** How the monitor's own VPC reaches the internet. */
+export enum NatMode {
+  /** A managed NAT gateway. */
+  GATEWAY = 'gateway',
+  /** A t4g.nano NAT instance: cheaper, and yours to patch. */
+  INSTANCE = 'instance',
+}
+
+/** An Elastic IP that already exists (and is already whitelisted on your keys). */
+export interface ElasticIpProps {
+  /** Its allocation id, like eipalloc-0123456789abcdef0. */
+  readonly allocationId: string;
+  /** Its public IPv4 address: the checks compare their egress with it and the alerts name it. */
+  readonly publicIp: string;
+}
+
+/** Options of `MonitorEgress.ownNat`. */
+export interface OwnNatEgressOptions {
+  /**
+   * A NAT gateway or a NAT instance.
+   * @default NatMode.GATEWAY
+   */
+  readonly natMode?: NatMode;
+  /**
+   * Availability zones of the VPC (1 or 2); there is one NAT, so one IP, either way.
+   * @default 1
+   */
+  readonly maxAzs?: number;
+  /**
+   * Reuse this Elastic IP for the NAT.
+   * @default - a new Elastic IP, kept when the stack is destroyed (it is whitelisted on your keys)
+   */
+  readonly eip?: ElasticIpProps;
+}
+
+/** Options of `MonitorEgress.existingVpc`. */
+export interface ExistingVpcEgressOptions {
+  /** The public IPv4 address(es) the VPC's NAT leaves from: the checks compare their egress with them and the alerts name them. */
+  readonly egressIps: string[];
+  /**
+   * The subnets the Lambdas run in; their traffic must leave through that NAT.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly subnets?: ec2.SubnetSelection;
+}
+
+/** Options of `MonitorEgress.proxy`. */
+export interface ProxyEgressOptions {
+  /** The public IPv4 address(es) the proxy host leaves from: the checks compare their egress with them and the alerts name them. */
+  readonly egressIps: string[];
+  /**
+   * The secret holding the proxy's token (a plain string, or {"token":"…"}), sent as Proxy-Authorization.
+   * @default - the proxy is sent no credentials
+   */
+  readonly tokenSecret?: secretsmanager.ISecret;
+}
+
+/** What the network is built from; the factories of MonitorEgress are the only way to make one. */
+export type EgressSpec =
+  | { readonly kind: 'own-nat'; readonly natMode: NatMode; readonly maxAzs: 1 | 2; readonly eip: ElasticIpProps | null }
+  | { readonly kind: 'existing-vpc'; readonly vpc: ec2.IVpc; readonly subnets: ec2.SubnetSelection | null; readonly egressIps: readonly string[] }
+  | { readonly kind: 'proxy'; readonly proxyUrl: string; readonly egressIps: readonly string[]; readonly tokenSecret: secretsmanager.ISecret | null };
+
+function checkEgressIps(field: string, egressIps: readonly string[]): readonly string[] {
+  if (egressIps.length === 0) throw new ConfigError(field, 'name the public IPv4 address(es) the traffic leaves from: they go into the egress check and the alerts');
+  for (const ip of egressIps) {
+    if (!Token.isUnresolved(ip) && isIP(ip) !== 4) throw new ConfigError(field, `"${ip}" is not an IPv4 address`);
+  }
+  return [...egressIps];
+}
+
+/**
+ * Where the checks leave from: the address(es) to whitelist on every monitored key, and the address a
+ * check compares its own egress with. A check from another IP than your bot's can say OK while the
+ * bot gets 40103, so pick the one your bot leaves from.
+ */
+export class MonitorEgress {
+  /** A VPC of the monitor's own whose private subnets leave through one NAT holding one Elastic IP. */
+  static ownNat(options: OwnNatEgressOptions = {}): MonitorEgress {
+    const maxAzs = options.maxAzs ?? 1;
+    if (maxAzs !== 1 && maxAzs !== 2) throw new ConfigError('maxAzs', `must be 1 or 2 (one NAT either way), got ${maxAzs}`);
+    const natMode = options.natMode ?? NatMode.GATEWAY;
+    if (!Object.values(NatMode).includes(natMode)) throw new ConfigError('natMode', `must be NatMode.GATEWAY or NatMode.INSTANCE, got ${JSON.stringify(natMode)}`);
+    return new MonitorEgress({ kind: 'own-nat', natMode, maxAzs, eip: options.eip ?? null });
+  }
+
+  /** The VPC your bot already uses: the Lambdas join its private subnets and leave through its NAT. */
+  static existingVpc(vpc: ec2.IVpc, options: ExistingVpcEgressOptions): MonitorEgress {
+    return new MonitorEgress({ kind: 'existing-vpc', vpc, subnets: options.subnets ?? null, egressIps: checkEgressIps('egressIps', options.egressIps) });
+  }
+
+  /**
+   * An HTTP CONNECT proxy on the whitelisted host (`http://` or `https://`, host and port only): no
+   * VPC, no NAT. Credentials in the URL are refused, since the URL is stored in the function's
+   * configuration: put the token in `tokenSecret`.
+   */
+  static proxy(proxyUrl: string, options: ProxyEgressOptions): MonitorEgress {
+    // The context setting's rule: host and port only, no credentials, and a token never over plain http:// off loopback.
+    const url = Token.isUnresolved(proxyUrl) ? proxyUrl : resolveProxyUrl(proxyUrl, options.tokenSecret !== undefined, 'egress.proxyUrl', 'egress.tokenSecret');
+    return new MonitorEgress({ kind: 'proxy', proxyUrl: url, egressIps: checkEgressIps('egressIps', options.egressIps), tokenSecret: options.tokenSecret ?? null });
+  }
+
+  private constructor(
+    /** @internal */
+    readonly _spec: EgressSpec,
+  ) {}
+}
 
 /**
  * The network the Lambdas run in and the address(es) their traffic leaves from. With its own NAT:
@@ -26,7 +129,7 @@ export class EgressNetwork extends Construct {
   /** For a bot deployed separately that should leave from the same IP (own-NAT mode only). */
   readonly botSecurityGroup: ec2.SecurityGroup | null;
 
-  constructor(scope: Construct, id: string, egress: MonitorEgress) {
+  constructor(scope: Construct, id: string, egress: EgressSpec) {
     super(scope, id);
     if (egress.kind === 'proxy') {
       this.vpc = null;
@@ -41,7 +144,7 @@ export class EgressNetwork extends Construct {
     const functionSecurityGroup = this.httpsOnlyGroup('FunctionSecurityGroup', 'exchange-key-monitor Lambdas: no inbound, HTTPS out');
     this.placement = {
       vpc: this.vpc,
-      subnets: egress.kind === 'existing-vpc' ? (egress.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }) : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      subnets: egress.kind === 'existing-vpc' && egress.subnets ? egress.subnets : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroup: functionSecurityGroup,
     };
     this.egressIps = egress.kind === 'existing-vpc' ? egress.egressIps : [(own as { egressIp: string }).egressIp];
@@ -60,7 +163,7 @@ export class EgressNetwork extends Construct {
     return sg;
   }
 
-  private ownNetwork(egress: Extract<MonitorEgress, { kind: 'own-nat' }>): { vpc: ec2.Vpc; egressIp: string; nat: ec2.NatInstanceProviderV2 | null } {
+  private ownNetwork(egress: Extract<EgressSpec, { kind: 'own-nat' }>): { vpc: ec2.Vpc; egressIp: string; nat: ec2.NatInstanceProviderV2 | null } {
     let allocationId: string;
     let egressIp: string;
     if (egress.eip) {
@@ -74,7 +177,7 @@ export class EgressNetwork extends Construct {
       egressIp = eip.ref;
     }
     const instance =
-      egress.natMode === 'instance'
+      egress.natMode === NatMode.INSTANCE
         ? ec2.NatProvider.instanceV2({
             instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.NANO),
             machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),

@@ -7,7 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_INCIDENT_POLICY, DEFAULT_SCHEDULE_MINUTES, DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../lambdas/contract/defaults.js';
+import { DEFAULT_SCHEDULE_MINUTES, DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../lambdas/contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL } from '../../lambdas/contract/endpoints.js';
 import { ENV } from '../../lambdas/contract/env.js';
 import { METRIC } from '../../lambdas/contract/metrics.js';
@@ -15,36 +15,62 @@ import { DEFAULT_NAMESPACE } from '../../lambdas/contract/service.js';
 import { deliveryPk, STORE } from '../../lambdas/contract/store.js';
 import { defaultAnnouncementsUrl } from '../../lambdas/monitor/maintenance.js';
 import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
-import { resolveExchangeBaseUrl, type AlertsConfig, type IncidentConfig, type KeyConfig } from '../config.js';
+import { resolveExchangeBaseUrl } from '../config.js';
 import { AlarmFactory } from './alarm-factory.js';
 import { MonitorDashboard } from './dashboard.js';
-import { EgressNetwork, type MonitorEgress } from './egress-network.js';
+import { EgressNetwork, MonitorEgress } from './egress-network.js';
 import { MetricFactory } from './metric-factory.js';
 import { MonitorFunction } from './monitor-function.js';
 import { alarmText } from './monitor-alarms.js';
+import { resolveAlerts, resolveIncidents, resolveKeys, type AlertsProps, type IncidentProps, type MonitoredKeyProps } from './monitor-props.js';
 import { NotificationPath } from './notification-path.js';
 import { grantOnSecrets, monitoredSecrets, rotationInvokeSources, type MonitoredSecret } from './secret-access.js';
 import { checkProps } from './check-props.js';
 
 export interface ExchangeKeyMonitorProps {
-  /** The keys to watch: name, its secret (name or ARN; none = the stack creates one), whether it must trade. */
-  readonly keys: readonly KeyConfig[];
-  /** Where checks leave from. Default: a VPC of the monitor's own with one NAT gateway and Elastic IP. */
+  /** The exchange API keys to watch: each one's name, its secret, and what it must be able to do. */
+  readonly keys: MonitoredKeyProps[];
+  /**
+   * Where the checks leave from: `MonitorEgress.ownNat(…)`, `.existingVpc(vpc, …)` or `.proxy(url, …)`.
+   * @default MonitorEgress.ownNat() - a VPC of the monitor's own with one NAT gateway and a new Elastic IP
+   */
   readonly egress?: MonitorEgress;
-  /** With proxy egress: the secret holding the proxy's token (sent as Proxy-Authorization). */
-  readonly proxyTokenSecret?: secretsmanager.ISecret;
-  /** How often keys are checked. Default 5 minutes. */
+  /**
+   * Minutes between checks.
+   * @default 5
+   */
   readonly scheduleMinutes?: number;
-  readonly alerts?: Partial<AlertsConfig>;
+  /**
+   * Who hears about incidents.
+   * @default - no email and no Amazon Q channel; webhook channels from the created channels secret once you fill it
+   */
+  readonly alerts?: AlertsProps;
+  /**
+   * The exchange: "production", "uat", or an https:// API root.
+   * @default "production"
+   */
   readonly exchangeBaseUrl?: string;
+  /**
+   * The IP echo the egress check asks which address the checks leave from.
+   * @default "https://checkip.amazonaws.com"
+   */
   readonly ipEchoUrl?: string;
+  /**
+   * Where exchange maintenance announcements are read.
+   * @default - `public/get-announcements` under the exchange's API root
+   */
   readonly announcementsUrl?: string;
+  /**
+   * The CloudWatch namespace of the monitor's metrics.
+   * @default "ExchangeKeyMonitor"
+   */
   readonly metricsNamespace?: string;
-  readonly incidents?: Partial<IncidentConfig>;
+  /**
+   * When incidents open, resolve and remind, and how long history is kept; fields left out keep their defaults.
+   * @default DEFAULT_INCIDENTS
+   */
+  readonly incidents?: IncidentProps;
 }
-
-export const DEFAULT_INCIDENTS: IncidentConfig = DEFAULT_INCIDENT_POLICY;
-const DEFAULT_ALERTS: AlertsConfig = { emails: [], slack: null, teams: null, channelsSecretName: null };
 
 /**
  * The whole monitor as one construct: drop it into the CDK app that deploys your bot (passing the
@@ -69,20 +95,22 @@ export class ExchangeKeyMonitor extends Construct {
     const stack = Stack.of(this);
     const scheduleMinutes = props.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES;
     const period = Duration.minutes(scheduleMinutes);
-    const incidents = { ...DEFAULT_INCIDENTS, ...props.incidents };
-    const alerts = { ...DEFAULT_ALERTS, ...props.alerts };
+    const incidents = resolveIncidents(props.incidents);
+    const alerts = resolveAlerts(props.alerts);
+    const keys = resolveKeys(props.keys);
     const namespace = props.metricsNamespace ?? DEFAULT_NAMESPACE;
     // The same rules as the context setting: `uat` resolves, http:// or a path to an endpoint fails synth, named.
     const baseUrl = resolveExchangeBaseUrl(props.exchangeBaseUrl);
-    const checked = checkProps(this, props);
     const tagValue = stack.stackName;
     const metrics = new MetricFactory(namespace, period);
 
-    const network = new EgressNetwork(this, 'Network', props.egress ?? { kind: 'own-nat', natMode: 'gateway', maxAzs: 1, eip: null });
+    const egress = (props.egress ?? MonitorEgress.ownNat())._spec;
+    const checked = checkProps(this, { keys, egress });
+    const network = new EgressNetwork(this, 'Network', egress);
     this.egressIps = network.egressIps;
     this.vpc = network.vpc;
     this.botSecurityGroup = network.botSecurityGroup;
-    this.secrets = monitoredSecrets(this, props.keys, tagValue);
+    this.secrets = monitoredSecrets(this, keys, tagValue);
 
     this.table = new dynamodb.Table(this, 'IncidentStore', {
       partitionKey: { name: STORE.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -118,7 +146,7 @@ export class ExchangeKeyMonitor extends Construct {
       ...(s.key.expectDerivatives !== undefined ? { expectDerivatives: s.key.expectDerivatives } : {}),
       ...(s.key.expectMaster !== undefined ? { expectMaster: s.key.expectMaster } : {}),
     }));
-    const proxy = props.egress?.kind === 'proxy' ? props.egress : null;
+    const proxy = egress.kind === 'proxy' ? egress : null;
     const runtime = {
       ...common,
       [ENV.baseUrl]: baseUrl,
@@ -127,12 +155,12 @@ export class ExchangeKeyMonitor extends Construct {
       [ENV.timeoutMs]: String(DEFAULT_TIMEOUT_MS),
       [ENV.secretCacheTtlMs]: String(secretCacheTtlMs(scheduleMinutes)),
       [ENV.notificationQueueUrl]: this.notifications.queue.queueUrl,
-      ...(proxy && checked.proxyUrl ? { [ENV.proxyUrl]: checked.proxyUrl } : {}),
-      ...(proxy && props.proxyTokenSecret ? { [ENV.proxyTokenSecretId]: props.proxyTokenSecret.secretArn } : {}),
+      ...(checked.proxyUrl ? { [ENV.proxyUrl]: checked.proxyUrl } : {}),
+      ...(proxy?.tokenSecret ? { [ENV.proxyTokenSecretId]: proxy.tokenSecret.secretArn } : {}),
     };
 
     this.checkFunction = new MonitorFunction(this, 'CheckFunction', {
-      handlerFile: 'check.ts',
+      bundle: 'check',
       description: 'Checks each exchange API key: signed read, Trade permission probe, egress IP, clock skew; opens and resolves incidents',
       placement: network.placement,
       timeout: Duration.seconds(Math.min(120, scheduleMinutes * 60 - 10)),
@@ -162,7 +190,7 @@ export class ExchangeKeyMonitor extends Construct {
         'Two actions with no resource-level scoping in AWS: BatchGetSecretValue (each secret it returns still needs the per-secret GetSecretValue grant) ' +
         'and, in a VPC, Lambda’s network-interface actions.',
     });
-    props.proxyTokenSecret?.grantRead(this.checkFunction);
+    proxy?.tokenSecret?.grantRead(this.checkFunction);
     this.table.grant(this.checkFunction, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem');
     this.notifications.allowEnqueue(this.checkFunction);
     // EventBridge invokes asynchronously: Lambda's own async retries would run a stale check later.
@@ -173,7 +201,7 @@ export class ExchangeKeyMonitor extends Construct {
       targets: [new targets.LambdaFunction(this.checkFunction, { retryAttempts: 0, maxEventAge: Duration.seconds(60) })],
     });
 
-    this.rotationFunction = this.rotation(runtime, monitoredKeys, network, namespace, tagValue, props.proxyTokenSecret);
+    this.rotationFunction = this.rotation(runtime, monitoredKeys, network, namespace, tagValue, proxy?.tokenSecret ?? null);
     this.alarms = new AlarmFactory(this, 'Alarms', { topic: this.notifications.alarmTopic, prefix: stack.stackName });
     this.monitorTheMonitor(metrics, period);
     this.dashboard = new MonitorDashboard(this, 'Dashboard', {
@@ -198,10 +226,10 @@ export class ExchangeKeyMonitor extends Construct {
     network: EgressNetwork,
     namespace: string,
     tagValue: string,
-    proxyTokenSecret: secretsmanager.ISecret | undefined,
+    proxyTokenSecret: secretsmanager.ISecret | null,
   ): MonitorFunction {
     const fn = new MonitorFunction(this, 'RotationFunction', {
-      handlerFile: 'rotate.ts',
+      bundle: 'rotate',
       description: 'Secrets Manager rotation: validates a staged exchange key from the fixed egress IP before promoting it',
       placement: network.placement,
       timeout: Duration.seconds(60),

@@ -9,11 +9,11 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/contract/env.js';
-import type { AlertsConfig } from '../config.js';
+import type { ResolvedAlerts } from './monitor-props.js';
 import { MonitorFunction } from './monitor-function.js';
 
 export interface NotificationPathProps {
-  readonly alerts: AlertsConfig;
+  readonly alerts: ResolvedAlerts;
   readonly metricsNamespace: string;
   /** Common environment for the notifier (monitor name, dashboard, table). */
   readonly environment: Record<string, string>;
@@ -115,7 +115,7 @@ export class NotificationPath extends Construct {
     }
 
     this.notifier = new MonitorFunction(this, 'NotifierFunction', {
-      handlerFile: 'notify.ts',
+      bundle: 'notify',
       description: 'Delivers exchange-key-monitor notifications to every channel (email, chat, webhooks), once each',
       placement: null,
       timeout: NOTIFIER_TIMEOUT,
@@ -147,7 +147,7 @@ export class NotificationPath extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.keyArn] }));
   }
 
-  private chatbot(alerts: AlertsConfig): sns.Topic {
+  private chatbot(alerts: ResolvedAlerts): sns.Topic {
     const topic = new sns.Topic(this, 'ChatTopic', { displayName: 'Exchange key monitor: Amazon Q Developer chat notifications', enforceSSL: true, masterKey: this.key });
     // The channel's guardrail (Amazon Q's default is AdministratorAccess): alarms and metrics, read only.
     const guardrail = iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess');

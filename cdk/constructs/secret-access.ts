@@ -2,7 +2,7 @@ import { Aws, RemovalPolicy, SecretValue, Tags, Validations } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { KeyConfig } from '../config.js';
+import type { ResolvedKey } from './monitor-props.js';
 import { secretArnParts } from '../../lambdas/monitor/runtime-config.js';
 
 /**
@@ -17,8 +17,8 @@ export const ACCESS_TAG_KEY = 'exchange-key-monitor';
 export const CREATED_SECRET_PREFIX = 'exchange-key-monitor/';
 
 export interface MonitoredSecret {
-  readonly key: KeyConfig;
-  /** What the Lambdas pass to GetSecretValue. */
+  readonly key: ResolvedKey;
+  /** What the Lambdas pass to GetSecretValue: always a literal string, since it is written into the key list file. */
   readonly secretId: string;
   /** The exact IAM resource: a full ARN, or name + the 6-character suffix Secrets Manager adds. */
   readonly policyArn: string;
@@ -27,14 +27,15 @@ export interface MonitoredSecret {
 }
 
 /** Secrets for keys that name none are created here, empty, and kept on destroy and on key renames. */
-export function monitoredSecrets(scope: Construct, keys: readonly KeyConfig[], tagValue: string): MonitoredSecret[] {
+export function monitoredSecrets(scope: Construct, keys: readonly ResolvedKey[], tagValue: string): MonitoredSecret[] {
   return keys.map((key) => {
     if (key.secretArn) return { key, secretId: key.secretArn, policyArn: key.secretArn, name: secretArnParts(key.secretArn)?.name ?? key.secretArn.slice(key.secretArn.indexOf(':secret:') + 8) };
     if (key.secretName) {
       return { key, secretId: key.secretName, policyArn: `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${key.secretName}-??????`, name: key.secretName };
     }
+    const secretName = `${CREATED_SECRET_PREFIX}${key.name}`;
     const secret = new secretsmanager.Secret(scope, `${key.name}Secret`, {
-      secretName: `${CREATED_SECRET_PREFIX}${key.name}`,
+      secretName,
       description: `Crypto.com Exchange API key "${key.name}": {"apiKey":"…","apiSecret":"…"} (fill with put-secret-value)`,
       // Empty placeholders: the monitor reports CREDENTIALS_MISSING until the operator fills them in.
       secretObjectValue: { apiKey: SecretValue.unsafePlainText(''), apiSecret: SecretValue.unsafePlainText('') },
@@ -48,7 +49,8 @@ export function monitoredSecrets(scope: Construct, keys: readonly KeyConfig[], t
         'Rotation is on demand (key-monitor rotate attaches the rotation Lambda): exchange keys cannot be created by API, ' +
         'so a schedule could only fail. The monitor reminds when a key passes keyMaxAgeDays.',
     });
-    return { key, secretId: secret.secretArn, policyArn: secret.secretArn, name: `${CREATED_SECRET_PREFIX}${key.name}` };
+    // By name: the ARN is known only at deploy time and would reach the key file as `${Token[…]}`.
+    return { key, secretId: secretName, policyArn: secret.secretArn, name: secretName };
   });
 }
 

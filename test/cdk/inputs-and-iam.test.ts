@@ -8,7 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type KeyConfig } from '../../cdk/config.js';
-import type { MonitorEgress } from '../../cdk/constructs/egress-network.js';
+import { MonitorEgress } from '../../cdk/constructs/egress-network.js';
 import { ExchangeKeyMonitor, type ExchangeKeyMonitorProps } from '../../cdk/constructs/exchange-key-monitor.js';
 import { EXACT_INVOKE_LIMIT } from '../../cdk/constructs/secret-access.js';
 import { toolMissing } from '../support/moto.js';
@@ -87,17 +87,24 @@ describe('settings that could never work fail synth with the setting named', () 
 });
 
 /** The construct in someone's own app, where cdk/config.ts is never called. */
-function construct(props: Partial<ExchangeKeyMonitorProps> & { token?: boolean }, env?: { account: string; region: string }) {
+/** Egress built inside the stack, so a token secret can be referenced there. */
+type EgressFor = (stack: Stack) => MonitorEgress;
+
+function construct(props: Omit<Partial<ExchangeKeyMonitorProps>, 'egress'> & { egress?: EgressFor }, env?: { account: string; region: string }) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'TradingBot', env ? { env } : {});
-  const { token, ...rest } = props;
+  const { egress, ...rest } = props;
   new ExchangeKeyMonitor(stack, 'KeyMonitor', {
     keys: [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }],
-    egress: { kind: 'proxy', proxyUrl: 'https://proxy.example.com:3128', egressIps: ['198.51.100.9'] },
-    ...(token ? { proxyTokenSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/proxy-token') } : {}),
+    egress: (egress ?? proxy('https://proxy.example.com:3128'))(stack),
     ...rest,
   });
   return Template.fromStack(stack);
+}
+
+function proxy(proxyUrl: string, egressIps = ['198.51.100.9'], token = false): EgressFor {
+  return (stack) =>
+    MonitorEgress.proxy(proxyUrl, { egressIps, ...(token ? { tokenSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Token', 'prod/proxy-token') } : {}) });
 }
 
 function constructError(props: Parameters<typeof construct>[0], env?: { account: string; region: string }): ConfigError {
@@ -111,13 +118,11 @@ function constructError(props: Parameters<typeof construct>[0], env?: { account:
 }
 
 describe('the construct holds its props to the same rules', () => {
-  const proxy = (proxyUrl: string, egressIps = ['198.51.100.9']): MonitorEgress => ({ kind: 'proxy', proxyUrl, egressIps });
-
   it('refuses a proxy token over plain http:// and a proxy URL with a path, naming the prop', () => {
-    expect(constructError({ egress: proxy('http://proxy.internal:3128'), token: true })).toMatchObject({ field: 'egress.proxyUrl', problem: expect.stringContaining('clear text') });
+    expect(constructError({ egress: proxy('http://proxy.internal:3128', undefined, true) })).toMatchObject({ field: 'egress.proxyUrl', problem: expect.stringContaining('clear text') });
     expect(constructError({ egress: proxy('https://proxy.example.com:3128/connect') })).toMatchObject({ field: 'egress.proxyUrl', problem: expect.stringContaining('no path') });
     const env = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function')).find((f) => String(f['Properties']['Description']).startsWith('Checks each'))?.['Properties']['Environment']['Variables'];
-    expect(env(construct({ egress: proxy('https://proxy.example.com:3128/'), token: true }))['EXCHANGE_PROXY_URL']).toBe('https://proxy.example.com:3128');
+    expect(env(construct({ egress: proxy('https://proxy.example.com:3128/', undefined, true) }))['EXCHANGE_PROXY_URL']).toBe('https://proxy.example.com:3128');
   });
 
   it('refuses private egress addresses in every egress mode', () => {
@@ -126,8 +131,8 @@ describe('the construct holds its props to the same rules', () => {
     const stack = new Stack(app, 'Bot');
     const vpc = new ec2.Vpc(stack, 'BotVpc', { maxAzs: 1, natGateways: 1, restrictDefaultSecurityGroup: false });
     const keys: KeyConfig[] = [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }];
-    expect(() => new ExchangeKeyMonitor(stack, 'M1', { keys, egress: { kind: 'existing-vpc', vpc, egressIps: ['192.168.10.1'] } })).toThrow(/egress\.egressIps: "192\.168\.10\.1" is a private address/);
-    expect(() => new ExchangeKeyMonitor(stack, 'M2', { keys, egress: { kind: 'own-nat', natMode: 'gateway', maxAzs: 1, eip: { allocationId: 'eipalloc-0123456789abcdef0', publicIp: '100.64.1.1' } } })).toThrow(
+    expect(() => new ExchangeKeyMonitor(stack, 'M1', { keys, egress: MonitorEgress.existingVpc(vpc, { egressIps: ['192.168.10.1'] }) })).toThrow(/egress\.egressIps: "192\.168\.10\.1" is a private address/);
+    expect(() => new ExchangeKeyMonitor(stack, 'M2', { keys, egress: MonitorEgress.ownNat({ eip: { allocationId: 'eipalloc-0123456789abcdef0', publicIp: '100.64.1.1' } }) })).toThrow(
       /egress\.eip\.publicIp: "100\.64\.1\.1" is a carrier-grade NAT address/,
     );
   });

@@ -6,15 +6,15 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../../cdk/config.js';
 import { MonitorStack } from '../../cdk/monitor-stack.js';
 
-/**
- * Synthesize the stack as cdk/app.ts does, cdk-nag included, without bundling the Lambdas (the
- * synth-cli test covers real bundling). Synthesis throws on any unacknowledged nag finding.
- */
 /** cdk.json's context: the feature flags (and defaults) a real `cdk synth` runs with. */
 const CDK_JSON = JSON.parse(readFileSync(fileURLToPath(new URL('../../cdk.json', import.meta.url)), 'utf8')) as { context: Record<string, unknown> };
 
+/**
+ * Synthesize the stack as cdk/app.ts does, cdk-nag included, with the prebuilt Lambda bundles
+ * (`npm run build`). Synthesis throws on any unacknowledged nag finding.
+ */
 export function synth(context: Record<string, unknown> = {}, mutate?: (stack: MonitorStack) => void) {
-  const app = new App({ context: { ...CDK_JSON.context, ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...CDK_JSON.context, ...context } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const config = loadConfig((name) => app.node.tryGetContext(name));
   const stack = new MonitorStack(app, 'Monitor', { config });
