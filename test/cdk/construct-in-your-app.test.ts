@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 // Imported as a team's app does (package.json "exports" → ./cdk).
 import { ExchangeKeyMonitor } from 'exchange-key-monitor/cdk';
+import { HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 
 /** The monitor dropped into a team's own CDK app, next to the bot, sharing the bot's VPC and NAT. */
 function botApp() {
@@ -65,5 +66,17 @@ describe('ExchangeKeyMonitor inside your own CDK app', () => {
     for (const bad of ['http://api.crypto.com/exchange/v1', 'https://api.crypto.com/exchange/v1/private/cancel-all-orders?_=']) {
       expect(() => make(bad)).toThrow(/exchangeBaseUrl/);
     }
+  });
+
+  it.each(HOSTILE_BASE_URLS)('refuses an exchangeBaseUrl that names a method in any spelling: %s', (bad) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'TradingBot');
+    const make = () =>
+      new ExchangeKeyMonitor(stack, 'KeyMonitor', {
+        keys: [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }],
+        egress: { kind: 'proxy', proxyUrl: 'https://proxy.example.com:3128', egressIps: ['198.51.100.9'] },
+        exchangeBaseUrl: bad,
+      });
+    expect(make).toThrow(/exchangeBaseUrl: must be "production", "uat" or the https:\/\/ API root \(must be the API root/);
   });
 });

@@ -8,6 +8,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startMoto, toolMissing, type Moto } from '../support/moto.js';
+import { HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 
 async function inProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -96,6 +97,18 @@ describe('bad input gets a clear one-line message and exit 2, never a stack trac
     // With --json among the arguments, the same error also comes as one JSON object on stdout.
     if (args.includes('--json')) expect(JSON.parse(run.stdout)).toMatchObject({ error: { kind: 'usage' } });
     else expect(run.stdout).toBe('');
+  });
+
+  it.each(HOSTILE_BASE_URLS)('a base URL that names a method in any spelling is refused with exit 2, from the flag and the environment: %s', async (url) => {
+    const creds = { EXCHANGE_API_KEY: 'sbxAbCdEf0123456789XY', EXCHANGE_API_SECRET: 'S3cr3tValueThatMustNotLeak' };
+    const [flag, env] = await Promise.all([runCli(['check', '--base-url', url], creds), runCli(['check', '--json'], { ...creds, EXCHANGE_BASE_URL: url })]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr.split('\n')[0]).toMatch(/^key-monitor: --base-url must be the API root \(like https:\/\/api\.crypto\.com\/exchange\/v1\)/);
+    expect(flag.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(flag.stdout).toBe('');
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('EXCHANGE_BASE_URL must be the API root');
+    expect(JSON.parse(env.stdout)).toMatchObject({ error: { kind: 'usage' } });
   });
 
   it('check --secret-id --json: one clean line on stderr, and a JSON error on stdout', async () => {
