@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { describeReply, parseReply, snippetOf } from '../../lambdas/exchange/reply.js';
 import { networkReply } from '../../lambdas/exchange/client.js';
 import { backoffMs, DEFAULT_RETRY } from '../../lambdas/exchange/retry-policy.js';
-import { displaySafe, redactSecrets } from '../../lambdas/exchange/text-safety.js';
+import { displaySafe, redactSecrets, secretRedactor } from '../../lambdas/exchange/text-safety.js';
+import { echoShapes, leakedRuns } from '../support/echo-shapes.js';
 
 describe('parseReply', () => {
   it('reads string and numeric codes, and message ?? msg', () => {
@@ -62,11 +63,42 @@ describe('text from the exchange is made safe before it is shown', () => {
     const key = 'sbxAbCdEf0123456789XY';
     const secret = 'S3cr3tValueThatMustNotLeak';
     const text = `key ${key} partial ${key.slice(0, 12)} tail ${key.slice(8)} secret ${secret.slice(3, 15)} prefix ${key.slice(0, 4)}`;
-    const out = redactSecrets(text, [key, secret]);
+    const out = redactSecrets(text, { apiKey: key, secrets: [secret] });
     expect(out).not.toContain(key.slice(0, 5));
     expect(out).not.toContain(key.slice(8, 13));
     expect(out).not.toContain(secret.slice(3, 8));
     expect(out).toContain(`prefix ${key.slice(0, 4)}`);
+  });
+});
+
+describe('fragments of a key or secret glued to other text', () => {
+  const KEY = 'Xk3pQz9LmT2vWb7NcR5sHd';
+  const SECRET = 'aB3dE5fG7hJ9kL1mN3pQ5rS7tV9w';
+  const TOKEN = 'proxy-token-0123456789abcdef';
+  const redact = secretRedactor({ apiKey: KEY, secrets: [SECRET, TOKEN] });
+
+  it.each(echoShapes(KEY, SECRET, TOKEN).map((shape, i) => [i + 1, shape]))('shape %i: no 5-character run of the key, no 8-character run of a secret survives', (_n, shape) => {
+    const out = redact(`the exchange said: ${shape} (end)`);
+    expect(leakedRuns(out, KEY, 5)).toEqual([]);
+    expect(leakedRuns(out, SECRET, 8)).toEqual([]);
+    expect(leakedRuns(out, TOKEN, 8)).toEqual([]);
+    expect(out).toContain('[redacted]');
+    expect(out.startsWith('the exchange said: ')).toBe(true);
+    expect(out.endsWith(' (end)')).toBe(true);
+  });
+
+  it('leaves the 4-character key prefix a report shows, and text that is not the key', () => {
+    expect(redact(`key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`)).toBe(`key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`);
+    expect(redact(`api_key=${KEY.slice(0, 10)} rest`)).toBe('api_key=[redacted] rest');
+    expect(redact(`a-${KEY.slice(0, 4)}-${KEY.slice(4, 8)}-${KEY.slice(8, 12)}-b`)).toBe('a-[redacted]-b');
+  });
+
+  it('costs linear time on a long hostile text', () => {
+    const started = performance.now();
+    const out = redact(`${KEY.slice(0, 4)}-`.repeat(50_000) + KEY.slice(0, 5).repeat(20_000));
+    expect(leakedRuns(out, KEY, 5)).toEqual([]);
+    // A guard against a quadratic rewrite, not a performance goal.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
 

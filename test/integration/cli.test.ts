@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startMoto, toolMissing, type Moto } from '../support/moto.js';
 import { HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
+import { leakedRuns } from '../support/echo-shapes.js';
 
 async function inProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -149,6 +150,24 @@ describe('a real key from the environment (the sandbox standing in for the excha
   });
 
   const target = (behaviour: Parameters<Sandbox['baseUrl']>[0]) => ['check', '--base-url', sandbox.baseUrl(behaviour), '--ip-echo-url', sandbox.ipEchoUrl];
+
+  it('masks key and secret fragments the exchange quotes back, in the checklist and in --json, whatever surrounds them', async () => {
+    const { apiKey, apiSecret } = sandbox.credentials('echo-fragments');
+    const env = { EXCHANGE_API_KEY: apiKey, EXCHANGE_API_SECRET: apiSecret };
+    const [text, json] = await Promise.all([runCli(target('echo-fragments'), env), runCli([...target('echo-fragments'), '--json'], env)]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('Diagnosis: ACCOUNT_SUSPENDED');
+    expect(JSON.parse(json.stdout)).toMatchObject({ diagnosis: 'ACCOUNT_SUSPENDED', keyPrefix: apiKey.slice(0, 4) });
+    for (const run of [text, json]) {
+      const shown = run.stdout + run.stderr;
+      expect(leakedRuns(shown, apiKey, 5)).toEqual([]);
+      expect(leakedRuns(shown, apiSecret, 8)).toEqual([]);
+      // The exchange's words stay; what it quoted of the key and secret does not.
+      expect(shown).toContain('ACCOUNT_IS_SUSPENDED api_key=[redacted]');
+      expect(shown).toContain('NO_ACTIVE_ORDER for [redacted]');
+      expect(shown).toContain('Authentication failure: secret=[redacted]');
+    }
+  });
 
   it('reads EXCHANGE_API_KEY / EXCHANGE_API_SECRET', async () => {
     const { apiKey, apiSecret } = sandbox.credentials('healthy');

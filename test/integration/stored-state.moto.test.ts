@@ -1,5 +1,5 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { readKeyState, readMonitorState, readOutbox } from '../../lambdas/monito
 import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
 import type { Credentials } from '../../lambdas/monitor/types.js';
 import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { leakedRuns } from '../support/echo-shapes.js';
 
 /**
  * What the check Lambda leaves in its store and its queue, and what it does with a store it cannot
@@ -51,72 +52,84 @@ const CORRUPT: readonly [string, Item][] = [
   ['outbox-number-attr', { version: { N: '1' }, doc: { S: '{}' }, outbox: { N: '1' } }],
 ];
 
-describe.skipIf(skip)('the check Lambda’s stored state: moto_server store and queue, sandbox exchange', () => {
-  let moto: Moto;
-  let sandbox: Sandbox;
-  let sqs: SQSClient;
-  let db: DynamoDBClient;
-  let queueUrl: string;
-  const clock = { now: Date.UTC(2026, 11, 1, 10, 0, 0) };
+let moto: Moto;
+let sandbox: Sandbox;
+let sqs: SQSClient;
+let db: DynamoDBClient;
+const clock = { now: Date.UTC(2026, 11, 1, 10, 0, 0) };
+
+beforeAll(async () => {
+  if (skip) return;
+  [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
+  useEmulator(moto.endpoint);
+  sqs = new SQSClient({});
+  db = new DynamoDBClient({});
+});
+
+afterAll(async () => {
+  await Promise.all([moto?.stop(), sandbox?.close()]);
+});
+
+/** A deployment of the check Lambda with its own table and queue, one sandbox key per name. */
+async function deploy(id: string, names: readonly (readonly [string, Behaviour])[]) {
+  const sm = new SecretsManagerClient({});
+  await createStateTable(id);
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: id }))).QueueUrl as string;
   const keys = new Map<string, Credentials>();
-  let invoke: () => Promise<{ raw: string; docs: Record<string, unknown>[] }>;
-
-  beforeAll(async () => {
-    [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
-    useEmulator(moto.endpoint);
-    const sm = new SecretsManagerClient({});
-    sqs = new SQSClient({});
-    db = new DynamoDBClient({});
-    await createStateTable(TABLE);
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'ekm-stored' }))).QueueUrl as string;
-    const monitored: { name: string; secretId: string; expectTrade: boolean }[] = [];
-    const add = async (name: string, behaviour: Behaviour) => {
-      const creds = sandbox.mint(behaviour);
-      keys.set(name, creds);
-      await sm.send(new CreateSecretCommand({ Name: `st/${name}`, SecretString: JSON.stringify(creds) }));
-      monitored.push({ name, secretId: `st/${name}`, expectTrade: true });
-    };
-    for (const [name] of CORRUPT) await add(name, 'ip-not-whitelisted');
-    const env = { ...process.env, MONITORED_KEYS: JSON.stringify(monitored), EXCHANGE_BASE_URL: sandbox.baseUrl(), IP_ECHO_URL: sandbox.ipEchoUrl, EXPECTED_EGRESS_IP: '203.0.113.7', CHECK_TIMEOUT_MS: '2000' };
-    const config = loadRuntimeConfig(env);
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
-    const handler = buildCheckHandler(() => ({
-      config,
-      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-      target: lambdaCheckTarget(config),
-      now: () => clock.now,
-      incidents: {
-        store: new DynamoIncidentStore(new DynamoDBClient({}), TABLE, 30, () => clock.now),
-        sink: new SqsNotificationQueue(sqs, queueUrl),
-        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
-        messages: { source: 'StoredStateTest', expectedIps: config.expectedIps, links: () => [] },
-        maintenance: null,
-      },
-    }));
-    invoke = () => captureOutput(() => handler({}, context));
-  });
-
-  afterAll(async () => {
-    await Promise.all([moto?.stop(), sandbox?.close()]);
-  });
-
-  async function drain(): Promise<Notification[]> {
-    const got: Notification[] = [];
+  const monitored: { name: string; secretId: string; expectTrade: boolean }[] = [];
+  for (const [name, behaviour] of names) {
+    const creds = sandbox.mint(behaviour);
+    keys.set(name, creds);
+    await sm.send(new CreateSecretCommand({ Name: `${id}/${name}`, SecretString: JSON.stringify(creds) }));
+    monitored.push({ name, secretId: `${id}/${name}`, expectTrade: true });
+  }
+  sm.destroy();
+  const env = { ...process.env, MONITORED_KEYS: JSON.stringify(monitored), EXCHANGE_BASE_URL: sandbox.baseUrl(), IP_ECHO_URL: sandbox.ipEchoUrl, EXPECTED_EGRESS_IP: '203.0.113.7', CHECK_TIMEOUT_MS: '2000' };
+  const config = loadRuntimeConfig(env);
+  const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+  const handler = buildCheckHandler(() => ({
+    config,
+    secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
+    target: lambdaCheckTarget(config),
+    now: () => clock.now,
+    incidents: {
+      store: new DynamoIncidentStore(new DynamoDBClient({}), id, 30, () => clock.now),
+      sink: new SqsNotificationQueue(sqs, queueUrl),
+      policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
+      messages: { source: 'StoredStateTest', expectedIps: config.expectedIps, links: () => [] },
+      maintenance: null,
+    },
+  }));
+  /** Every message the runs enqueued since the last call, as the raw bodies and as notifications. */
+  const drain = async (): Promise<{ raw: string; notifications: Notification[] }> => {
+    let raw = '';
+    const notifications: Notification[] = [];
     for (;;) {
       const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
       if (!out.Messages?.length) break;
       for (const m of out.Messages) {
-        got.push(JSON.parse(m.Body ?? '{}') as Notification);
+        raw += m.Body ?? '';
+        notifications.push(JSON.parse(m.Body ?? '{}') as Notification);
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
       }
     }
-    return got;
-  }
+    return { raw, notifications };
+  };
+  return { keys, invoke: () => captureOutput(() => handler({}, context)), drain };
+}
 
-  const getItem = async (pk: string) => (await db.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: pk }, sk: { S: 'STATE' } }, ConsistentRead: true }))).Item;
-  const messages = (docs: Record<string, unknown>[]) => docs.map((d) => String(d['message'] ?? ''));
+const getItem = async (table: string, pk: string) => (await db.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: 'STATE' } }, ConsistentRead: true }))).Item;
+const messages = (docs: Record<string, unknown>[]) => docs.map((d) => String(d['message'] ?? ''));
+
+describe.skipIf(skip)('a stored state the check Lambda cannot read', () => {
+  let deployment: Awaited<ReturnType<typeof deploy>>;
+  beforeAll(async () => {
+    deployment = await deploy(TABLE, CORRUPT.map(([name]) => [name, 'ip-not-whitelisted'] as const));
+  });
 
   it('names an unreadable state item, rebuilds it over its own version, checks the key and opens its incident', async () => {
+    const { invoke } = deployment;
+    const drain = async () => (await deployment.drain()).notifications;
     for (const [name, attrs] of CORRUPT) await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: `KEY#${name}` }, sk: { S: 'STATE' }, ...attrs } }));
     await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'MONITOR' }, sk: { S: 'STATE' }, version: { N: '9' }, doc: { S: '{"mute":{"until":"tomorrow"},"maintenance":[]}' } } }));
     await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'MONITOR' }, sk: { S: 'KEYS' }, doc: { S: '{"names":"doc-not-json"}' } } }));
@@ -143,14 +156,14 @@ describe.skipIf(skip)('the check Lambda’s stored state: moto_server store and 
 
     // Every item is whole afterwards: a numeric version, a state the rules can read without a problem.
     for (const [name] of CORRUPT) {
-      const item = (await getItem(`KEY#${name}`)) as Item;
+      const item = (await getItem(TABLE, `KEY#${name}`)) as Item;
       expect(Number.isFinite(Number(item['version']?.N)), name).toBe(true);
       const state = readKeyState(JSON.parse(item['doc']?.S ?? 'null'), NEW_KEY_STATE);
       expect(state.problems, name).toEqual([]);
       expect(state.value.incident?.diagnosis, name).toBe('IP_NOT_WHITELISTED');
       expect(readOutbox(item['outbox']?.S).problems, name).toEqual([]);
     }
-    const monitor = (await getItem('MONITOR')) as Item;
+    const monitor = (await getItem(TABLE, 'MONITOR')) as Item;
     expect(readMonitorState(JSON.parse(monitor['doc']?.S ?? 'null'), NEW_MONITOR_STATE).problems).toEqual([]);
     expect(monitor['version']?.N).toBe('10');
 
@@ -175,5 +188,31 @@ describe.skipIf(skip)('the check Lambda’s stored state: moto_server store and 
     expect(versioned.unreadable).toEqual([]);
     expect(await store.saveKey('race', state.version, { ...state, version: state.version + 1 }, [])).toBe(true);
     expect(await store.saveKey('race', state.version, { ...state, version: state.version + 1 }, [])).toBe(false);
+  });
+});
+
+describe.skipIf(skip)('an exchange that quotes key and secret fragments: the Lambda’s log, queue and store', () => {
+  it('no run of 5 characters of the key or 8 of the secret in a log line, the queued notification or any stored item', async () => {
+    const table = 'ekm-echo';
+    const { keys, invoke, drain } = await deploy(table, [['echoed', 'echo-fragments']]);
+    const { apiKey, apiSecret } = keys.get('echoed') as Credentials;
+    clock.now += 5 * MIN;
+    const run = await invoke();
+    const line = run.docs.find((d) => d['key'] === 'echoed');
+    expect(line?.['diagnosis']).toBe('ACCOUNT_SUSPENDED');
+    const queued = await drain();
+    expect(queued.notifications.map((n) => n.kind)).toEqual(['opened']);
+    const stored = JSON.stringify((await db.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items);
+    for (const [where, text] of [
+      ['log', run.raw],
+      ['queue', queued.raw],
+      ['store', stored],
+    ] as const) {
+      expect(leakedRuns(text, apiKey, 5), where).toEqual([]);
+      expect(leakedRuns(text, apiSecret, 8), where).toEqual([]);
+    }
+    // The exchange's words stay, with the quoted credentials masked where they stood.
+    expect(queued.raw).toContain('ACCOUNT_IS_SUSPENDED api_key=[redacted]');
+    expect(stored).toContain('ACCOUNT_IS_SUSPENDED api_key=[redacted]');
   });
 });
