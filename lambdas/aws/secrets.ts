@@ -155,10 +155,17 @@ export class CachedSecrets {
 }
 
 
+/** A token read from its secret, or why it could not be: the fault (when Secrets Manager gave one) and a line naming it. */
+export type SecretTextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly fault: SecretFault | null; readonly detail: string };
+
 /** A secret holding one token: a plain string, or {"token":"…"}. Used for the proxy token. */
-export async function readSecretText(secretId: string, client: SecretsManagerClient = secretsManagerClient()): Promise<{ ok: true; text: string } | { ok: false; fault: SecretFault }> {
+export async function readSecretText(secretId: string, client: SecretsManagerClient = secretsManagerClient()): Promise<SecretTextRead> {
+  const named = `secret ${displaySafe(secretId, 120)}`;
   try {
     const out = await callWithDeadline((abortSignal) => client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }));
+    if (out.SecretString === undefined && out.SecretBinary !== undefined) {
+      return { ok: false, fault: null, detail: `${named} holds binary data (SecretBinary); store the token as a SecretString` };
+    }
     const raw = (out.SecretString ?? '').trim();
     let text = raw;
     try {
@@ -167,8 +174,9 @@ export async function readSecretText(secretId: string, client: SecretsManagerCli
     } catch {
       // a plain token
     }
-    return text ? { ok: true, text } : { ok: false, fault: 'not-found' };
+    return text ? { ok: true, text } : { ok: false, fault: null, detail: `${named} holds no token (its value is empty)` };
   } catch (err) {
-    return { ok: false, fault: awsFault(err).fault };
+    const { fault, errorName } = awsFault(err);
+    return { ok: false, fault, detail: `${named} ${FAULT_TEXT[fault]} (${errorName})` };
   }
 }

@@ -18,8 +18,12 @@ export type ExchangeReply =
   | { readonly kind: 'not-json'; readonly httpStatus: number; readonly snippet: string }
   | {
       readonly kind: 'network';
-      /** proxy-*: the forward proxy, not the exchange: it could not be reached, or it refused our CONNECT. */
-      readonly error: 'timeout' | 'connection' | 'proxy-unreachable' | 'proxy-refused';
+      /**
+       * proxy-*: the forward proxy, not the exchange: it could not be reached, or it refused our CONNECT;
+       * proxy-token-unreadable: it refused (407) a connection that carried no token, because the token
+       * could not be read (the detail says why).
+       */
+      readonly error: 'timeout' | 'connection' | 'proxy-unreachable' | 'proxy-refused' | 'proxy-token-unreadable';
       readonly detail: string;
       /** What the proxy answered to CONNECT (407: authentication; 5xx: it could not reach the exchange). */
       readonly proxyStatus?: number;
@@ -91,6 +95,8 @@ export function describeReply(reply: ExchangeReply): string {
           return `connection failed (${reply.detail})`;
         case 'proxy-unreachable':
           return `the proxy could not be reached (${reply.detail})`;
+        case 'proxy-token-unreadable':
+          return `the proxy refused a connection without its token (407): ${reply.detail}`;
         case 'proxy-refused':
           return reply.proxyStatus === 407
             ? 'the proxy refused authentication (407 Proxy Authentication Required)'

@@ -18,7 +18,7 @@ import { logger, metrics } from '../aws/powertools.js';
 import { recordRunMetrics } from '../aws/run-metrics.js';
 import { CachedSecrets, secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
-import { lambdaCheckTarget, lambdaProxy, RUN_MARGIN_MS } from './wiring.js';
+import { lambdaTargets, RUN_MARGIN_MS } from './wiring.js';
 
 export interface CheckDeps {
   readonly config: RuntimeConfig;
@@ -96,44 +96,65 @@ export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promis
   };
 }
 
-/** Kept warm: keep-alive connections, AWS clients and the secret cache survive invocations. */
-const defaultDeps = lazily(async (): Promise<CheckDeps> => {
-  const config = loadRuntimeConfig(process.env);
-  const incident = loadIncidentConfig(process.env);
-  const sm = secretsManagerClient();
-  const target = lambdaCheckTarget(config, await lambdaProxy(config, (m, f) => logger.warn(m, f), sm));
-  return {
-    config,
-    secrets: new CachedSecrets(sm, config.secretCacheTtlMs),
-    target,
-    now: Date.now,
-    incidents: incident && {
-      store: new DynamoIncidentStore(new DynamoDBClient(awsClientOptions()), incident.table, incident.historyDays),
-      sink: new SqsNotificationQueue(lazySqsClient(), incident.queueUrl),
-      policy: {
-        openAfterRuns: incident.openAfterRuns,
-        resolveAfterRuns: incident.resolveAfterRuns,
-        remindEveryMs: incident.remindEveryHours * 3_600_000,
-        keyMaxAgeDays: incident.keyMaxAgeDays,
-      },
-      messages: {
-        source: incident.monitorName,
-        expectedIps: config.expectedIps,
-        links: (key) => notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
-      },
-      maintenance: incident.announcementsUrl
-        ? {
-            windows: async () => {
-              const { text } = await target.exchange.getText(`${incident.announcementsUrl}?${ANNOUNCEMENT_QUERY}`);
-              const windows = parseAnnouncements(text, Date.now());
-              if (windows === null) throw new Error('the announcements reply was not an answer');
-              return windows;
-            },
-          }
-        : null,
-    },
+/**
+ * The deployed wiring, from the Lambda's environment. Kept warm: keep-alive connections, AWS clients
+ * and the secret cache survive invocations; the check target is asked for afresh on each one (it is
+ * made again when the proxy token has to be read again).
+ */
+export function lambdaCheckDeps(env: NodeJS.ProcessEnv): () => Promise<CheckDeps> {
+  const warm = lazily(async () => {
+    const config = loadRuntimeConfig(env);
+    const incident = loadIncidentConfig(env);
+    const sm = secretsManagerClient();
+    return {
+      config,
+      incident,
+      targets: lambdaTargets(config, (m, f) => logger.warn(m, f), sm),
+      secrets: new CachedSecrets(sm, config.secretCacheTtlMs),
+      store: incident && new DynamoIncidentStore(new DynamoDBClient(awsClientOptions()), incident.table, incident.historyDays),
+      sink: incident && new SqsNotificationQueue(lazySqsClient(), incident.queueUrl),
+    };
+  });
+  return async () => {
+    const { config, incident, targets, secrets, store, sink } = await warm();
+    const target = await targets();
+    return {
+      config,
+      secrets,
+      target,
+      now: Date.now,
+      incidents: incident &&
+        store &&
+        sink && {
+          store,
+          sink,
+          policy: {
+            openAfterRuns: incident.openAfterRuns,
+            resolveAfterRuns: incident.resolveAfterRuns,
+            remindEveryMs: incident.remindEveryHours * 3_600_000,
+            keyMaxAgeDays: incident.keyMaxAgeDays,
+          },
+          messages: {
+            source: incident.monitorName,
+            expectedIps: config.expectedIps,
+            links: (key) => notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
+          },
+          maintenance: incident.announcementsUrl
+            ? {
+                windows: async () => {
+                  const { text } = await target.exchange.getText(`${incident.announcementsUrl}?${ANNOUNCEMENT_QUERY}`);
+                  const windows = parseAnnouncements(text, Date.now());
+                  if (windows === null) throw new Error('the announcements reply was not an answer');
+                  return windows;
+                },
+              }
+            : null,
+        },
+    };
   };
-});
+}
+
+const defaultDeps = lambdaCheckDeps(process.env);
 
 export function buildCheckHandler(getDeps: () => CheckDeps | Promise<CheckDeps> = defaultDeps) {
   return middy(async (_event: unknown, context: Context) => checkAllKeys(await getDeps(), context.getRemainingTimeInMillis()))

@@ -203,10 +203,27 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'The forward proxy answered 407 Proxy Authentication Required: the token it expects was missing or wrong. ' +
       onAws(
         ctx,
-        'Put the right token in the proxy token secret (proxyTokenSecretName); it is sent as Proxy-Authorization.',
+        'Put the right token in the proxy token secret (proxyTokenSecretName); it is sent as Proxy-Authorization, and read again on the next run.',
         'Set KEY_MONITOR_PROXY_TOKEN (or CRYPTO_PROXY_TOKEN) to the token; it is sent as Proxy-Authorization, never on the command line.',
       ) +
       ' The exchange key itself was not checked.',
+  },
+  PROXY_TOKEN_UNREADABLE: {
+    precedence: 55,
+    codes: [],
+    httpStatuses: [],
+    // The token is read again on the next run: a throttled or timed-out read clears by itself.
+    transient: true,
+    sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The forward proxy’s token cannot be read',
+    headline: () => 'the monitor cannot read the proxy token secret',
+    advice: (ctx) =>
+      `${ctx.detail}. The proxy wants a token, and the monitor could not read it from its secret (proxyTokenSecretName), so it connected without one. ` +
+      'Check that the secret exists in the monitor’s region, that the check function may read it (secretsmanager:GetSecretValue, and kms:Decrypt ' +
+      'if a customer-managed KMS key encrypts it), and that it holds the token as a string: the token itself, or {"token":"…"}. ' +
+      'The monitor reads it again on the next run. The exchange key itself was not checked.',
   },
   PROXY_CONNECT_FAILED: {
     precedence: 54,
@@ -530,6 +547,7 @@ export function classifyReply(reply: ExchangeReply): Diagnosis {
     case 'network':
       if (reply.error === 'proxy-unreachable') return 'PROXY_UNREACHABLE';
       if (reply.error === 'proxy-refused') return reply.proxyStatus === 407 ? 'PROXY_AUTH_FAILED' : 'PROXY_CONNECT_FAILED';
+      if (reply.error === 'proxy-token-unreadable') return 'PROXY_TOKEN_UNREADABLE';
       return 'EXCHANGE_UNAVAILABLE';
     case 'not-json': {
       // Cloudflare and load balancers answer with HTML; 401 and 429 still say something useful, and a
