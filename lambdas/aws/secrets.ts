@@ -5,6 +5,7 @@ import {
   type SecretValueEntry,
 } from '@aws-sdk/client-secrets-manager';
 import { AWS_CALL_TIMEOUT_MS, SECRETS_PER_BATCH } from '../contract/defaults.js';
+import { SECRET_EXAMPLE } from '../contract/secret-shape.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { parseSecretString, type CredentialsVerdict } from '../monitor/credentials.js';
 import { secretArnParts } from '../monitor/runtime-config.js';
@@ -45,8 +46,13 @@ export function secretReadFailure(secretId: string, err: unknown): SecretRead {
   return { verdict: { ok: false, failure, detail, secretFault: fault }, createdDate: null, versionId: null };
 }
 
-function fromEntry(entry: { SecretString?: string | undefined; CreatedDate?: Date | undefined; VersionId?: string | undefined }): SecretRead {
-  return { verdict: parseSecretString(entry.SecretString), createdDate: entry.CreatedDate ?? null, versionId: entry.VersionId ?? null };
+function fromEntry(entry: { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined; CreatedDate?: Date | undefined; VersionId?: string | undefined }): SecretRead {
+  // A value stored as SecretBinary has no SecretString: it is there, just not in the form that can be read.
+  const verdict: CredentialsVerdict =
+    entry.SecretString === undefined && entry.SecretBinary !== undefined
+      ? { ok: false, failure: 'CREDENTIALS_MALFORMED', detail: `the secret holds binary data (SecretBinary); store the key as a JSON SecretString: ${SECRET_EXAMPLE}` }
+      : parseSecretString(entry.SecretString);
+  return { verdict, createdDate: entry.CreatedDate ?? null, versionId: entry.VersionId ?? null };
 }
 
 /** The current value of one secret (AWSCURRENT). */

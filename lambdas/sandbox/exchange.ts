@@ -30,6 +30,12 @@ export const BEHAVIOURS = [
    * by separators); the account answer says suspended, so the run reports (and alerts) on it.
    */
   'echo-fragments',
+  /** Private calls answer HTTP 200 with JSON cut off halfway; public calls answer normally. */
+  'cut-off-replies',
+  /** Private calls answer HTTP 200 with more than a megabyte of JSON; public calls answer normally. */
+  'oversized-replies',
+  /** Private calls answer HTTP 200 with an empty body; public calls answer normally. */
+  'empty-replies',
   /** Messages carrying terminal escape codes and a forged "Diagnosis: OK" line. */
   'escape-codes',
   /** A redirect (302) whose body claims success. */
@@ -259,6 +265,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const expected = sign({ method, id: id as number, apiKey: parsed['api_key'] as string, params: params as SignableObject, nonce: nonce as number }, keyEntry.secret);
     if (!hexEqual(expected, sig)) return envelope(method, id, 401, 40101, 'Authentication failure');
     if (Math.abs((nonce as number) - now) > NONCE_WINDOW_MS) return envelope(method, id, 400, 40102, 'INVALID_NONCE');
+    if (behaviour === 'empty-replies') return { status: 200, body: '' };
+    if (behaviour === 'cut-off-replies') {
+      const whole = JSON.stringify({ id, method, code: 0, result: SANDBOX_PORTFOLIO });
+      return { status: 200, body: whole.slice(0, Math.floor(whole.length / 2)) };
+    }
+    if (behaviour === 'oversized-replies') return { status: 200, body: JSON.stringify({ id, method, code: 0, result: { data: [] }, padding: 'x'.repeat(1_200_000) }) };
     if (behaviour === 'echo-fragments' && method !== 'private/user-balance') return echoFragments(method, id, parsed['api_key'] as string, keyEntry.secret);
     if (behaviour === 'ip-not-whitelisted') return envelope(method, id, 401, 40103, 'IP_ILLEGAL');
     if (behaviour === 'unexpected') return envelope(method, id, 400, 10001, 'SYS_ERROR');

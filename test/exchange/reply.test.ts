@@ -20,9 +20,26 @@ describe('parseReply', () => {
 
   it('survives a Cloudflare HTML page and keeps only its title', () => {
     const html = '<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body>' + 'x'.repeat(5000) + '</body></html>';
-    expect(parseReply(403, html, null)).toEqual({ kind: 'not-json', httpStatus: 403, snippet: 'Attention Required! | Cloudflare' });
+    expect(parseReply(403, html, null)).toEqual({ kind: 'not-json', httpStatus: 403, snippet: 'Attention Required! | Cloudflare', form: 'page' });
     expect(snippetOf('')).toBe('empty body');
     expect(parseReply(200, '"just a string"', null).kind).toBe('not-json');
+  });
+
+  it('names what a body that is not an answer was: empty, cut off, over the cap, or a page', () => {
+    expect(parseReply(200, '', null)).toMatchObject({ kind: 'not-json', form: 'empty' });
+    expect(describeReply(parseReply(200, '', null))).toBe('an empty reply with HTTP 200');
+    expect(parseReply(200, '{"code":0,"res', null)).toMatchObject({ kind: 'not-json', form: 'cut-off' });
+    expect(describeReply(parseReply(200, '{"code":0,"res', null))).toBe('the reply was cut off (HTTP 200, JSON that ends before it is complete)');
+    expect(parseReply(200, '{"code":0}', null, true)).toMatchObject({ kind: 'not-json', form: 'over-cap' });
+    expect(describeReply(parseReply(200, '{"code":0}', null, true))).toBe('the reply was larger than 1 MB (HTTP 200); the monitor reads no more than that');
+    expect(parseReply(200, '<html><title>Hi</title>', null, true)).toMatchObject({ kind: 'not-json', form: 'page', snippet: 'Hi' });
+  });
+
+  it('maps a name that does not resolve to host-unknown, keeping the host; a resolver timeout stays a connection fault', () => {
+    expect(networkReply({ code: 'ENOTFOUND', hostname: 'api.crypto.cmo' }, 100)).toEqual({ kind: 'network', error: 'host-unknown', detail: 'ENOTFOUND api.crypto.cmo' });
+    expect(networkReply({ code: 'EAI_AGAIN', hostname: 'api.crypto.com' }, 100)).toEqual({ kind: 'network', error: 'connection', detail: 'EAI_AGAIN' });
+    // Through a proxy, a name that does not resolve is the proxy's own: the proxy is unreachable.
+    expect(networkReply({ code: 'ENOTFOUND', hostname: 'proxy.internal' }, 100, true)).toMatchObject({ error: 'proxy-unreachable' });
   });
 
   it('maps undici timeouts and connection errors to typed replies', () => {
