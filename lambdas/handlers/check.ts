@@ -106,50 +106,48 @@ export function lambdaCheckDeps(env: NodeJS.ProcessEnv): () => Promise<CheckDeps
     const config = loadRuntimeConfig(env);
     const incident = loadIncidentConfig(env);
     const sm = secretsManagerClient();
-    return {
-      config,
-      incident,
-      targets: lambdaTargets(config, (m, f) => logger.warn(m, f), sm),
-      secrets: new CachedSecrets(sm, config.secretCacheTtlMs),
-      store: incident && new DynamoIncidentStore(new DynamoDBClient(awsClientOptions()), incident.table, incident.historyDays),
-      sink: incident && new SqsNotificationQueue(lazySqsClient(), incident.queueUrl),
+    const incidents = incident && {
+      store: new DynamoIncidentStore(new DynamoDBClient(awsClientOptions()), incident.table, incident.historyDays),
+      sink: new SqsNotificationQueue(lazySqsClient(), incident.queueUrl),
+      policy: {
+        openAfterRuns: incident.openAfterRuns,
+        resolveAfterRuns: incident.resolveAfterRuns,
+        remindEveryMs: incident.remindEveryHours * 3_600_000,
+        keyMaxAgeDays: incident.keyMaxAgeDays,
+      },
+      messages: {
+        source: incident.monitorName,
+        expectedIps: config.expectedIps,
+        links: (key: string | null) => notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
+      },
+      announcementsUrl: incident.announcementsUrl,
     };
+    return { config, targets: lambdaTargets(config, (m, f) => logger.warn(m, f), sm), secrets: new CachedSecrets(sm, config.secretCacheTtlMs), incidents };
   });
   return async () => {
-    const { config, incident, targets, secrets, store, sink } = await warm();
+    const { config, targets, secrets, incidents } = await warm();
+    // The run's one target, announcements included: a client made for a later run is not this run's.
     const target = await targets();
+    const maintenance = (announcementsUrl: string) => ({
+      windows: async () => {
+        const { text } = await target.exchange.getText(`${announcementsUrl}?${ANNOUNCEMENT_QUERY}`);
+        const windows = parseAnnouncements(text, Date.now());
+        if (windows === null) throw new Error('the announcements reply was not an answer');
+        return windows;
+      },
+    });
     return {
       config,
       secrets,
       target,
       now: Date.now,
-      incidents: incident &&
-        store &&
-        sink && {
-          store,
-          sink,
-          policy: {
-            openAfterRuns: incident.openAfterRuns,
-            resolveAfterRuns: incident.resolveAfterRuns,
-            remindEveryMs: incident.remindEveryHours * 3_600_000,
-            keyMaxAgeDays: incident.keyMaxAgeDays,
-          },
-          messages: {
-            source: incident.monitorName,
-            expectedIps: config.expectedIps,
-            links: (key) => notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
-          },
-          maintenance: incident.announcementsUrl
-            ? {
-                windows: async () => {
-                  const { text } = await target.exchange.getText(`${incident.announcementsUrl}?${ANNOUNCEMENT_QUERY}`);
-                  const windows = parseAnnouncements(text, Date.now());
-                  if (windows === null) throw new Error('the announcements reply was not an answer');
-                  return windows;
-                },
-              }
-            : null,
-        },
+      incidents: incidents && {
+        store: incidents.store,
+        sink: incidents.sink,
+        policy: incidents.policy,
+        messages: incidents.messages,
+        maintenance: incidents.announcementsUrl ? maintenance(incidents.announcementsUrl) : null,
+      },
     };
   };
 }
