@@ -7,11 +7,14 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import type { Notification } from '../contract/notification.js';
 import { deliveryPk, incidentSk, keyPk, MONITOR_PK, runSk, STATE_SK } from '../contract/store.js';
+import { isJsonObject } from '../contract/json.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-rules.js';
+import { readKeyNames, readKeyState, readMonitorState, readOutbox, type Rebuilt } from '../monitor/state-shape.js';
 import type { IncidentStore, LoadedStates, RunRecord, Stored } from '../monitor/ports.js';
 import { callWithDeadline } from './aws-calls.js';
 
@@ -32,23 +35,81 @@ const s = (v: string): AttributeValue => ({ S: v });
 const n = (v: number): AttributeValue => ({ N: String(v) });
 const isConflict = (err: unknown) => (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
-function parseDoc<T>(item: Item | undefined, fallback: T): T {
-  const doc = item?.['doc']?.S;
-  if (!doc) return fallback;
+/** The version of an item whose version attribute is missing or not a usable number (and of one that says -1). */
+const UNVERSIONED = -1;
+
+/**
+ * A state item's version as written with it: 0 for no item, UNVERSIONED for an item whose version
+ * cannot be read. Every state write is conditional on exactly what was read (writeCondition).
+ */
+function versionOf(item: Item | undefined): number {
+  if (!item) return 0;
+  const raw = item['version']?.N;
+  const v = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER ? v : UNVERSIONED;
+}
+
+/**
+ * The condition that the item is still as it was read. Version 0 is "no item", or an item rebuilt
+ * from an unreadable version; UNVERSIONED is "an item whose version is missing or not a number".
+ */
+function writeCondition(readVersion: number): Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  const names = { '#v': 'version' };
+  if (readVersion === UNVERSIONED) {
+    return {
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#v) OR NOT attribute_type(#v, :num) OR #v = :v OR #v < :min OR #v > :max)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':num': s('N'), ':v': n(UNVERSIONED), ':min': n(-Number.MAX_SAFE_INTEGER), ':max': n(Number.MAX_SAFE_INTEGER) },
+    };
+  }
+  if (readVersion === 0) return { ConditionExpression: 'attribute_not_exists(pk) OR #v = :v', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':v': n(0) } };
+  return { ConditionExpression: '#v = :v', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':v': n(readVersion) } };
+}
+
+/** The `doc` attribute as JSON, or why it cannot be read. */
+function docOf(item: Item | undefined): { doc: unknown } | { problem: string } {
+  const attr = item?.['doc'];
+  if (attr === undefined) return { problem: 'doc: missing' };
+  if (attr.S === undefined) return { problem: 'doc: not a string attribute' };
   try {
-    return { ...fallback, ...(JSON.parse(doc) as object), version: Number(item?.['version']?.N ?? 0) } as T;
+    return { doc: JSON.parse(attr.S) as unknown };
   } catch {
-    return fallback;
+    return { problem: 'doc: not JSON' };
   }
 }
 
-function parseOutbox(item: Item | undefined): Notification[] {
-  try {
-    const list = JSON.parse(item?.['outbox']?.S ?? '[]') as unknown;
-    return Array.isArray(list) ? (list as Notification[]) : [];
-  } catch {
-    return [];
+/**
+ * A state item as the rules can use it. An unreadable document or field is rebuilt from the new
+ * state (and named in `problems`), keeping the item's own version, so the run that rebuilds it writes
+ * over exactly what it read instead of losing every conditional write to it.
+ */
+function readStored<S extends { version: number }>(item: Item, fresh: S, read: (doc: unknown, defaults: S) => Rebuilt<Omit<S, 'version'>>): { stored: Stored<S>; problems: string[] } {
+  const version = versionOf(item);
+  const problems: string[] = version === UNVERSIONED ? ['version: missing or not a number'] : [];
+  const parsed = docOf(item);
+  let state: Omit<S, 'version'>;
+  if ('problem' in parsed) {
+    problems.push(`${parsed.problem} (reset)`);
+    const { version: _v, ...rest } = fresh;
+    state = rest;
+  } else {
+    const rebuilt = read(parsed.doc, fresh);
+    problems.push(...rebuilt.problems);
+    state = rebuilt.value;
   }
+  const outbox = readOutbox(item['outbox']?.S);
+  problems.push(...outbox.problems);
+  if (item['outbox'] !== undefined && item['outbox'].S === undefined) problems.push('outbox: not a string attribute (dropped)');
+  return { stored: { state: { ...state, version } as S, outbox: outbox.value }, problems };
+}
+
+function docOrNull(item: Item | undefined): unknown {
+  const parsed = docOf(item);
+  return 'doc' in parsed ? parsed.doc : null;
+}
+
+function isRecentIncident(v: unknown): v is RecentIncident {
+  return isJsonObject(v) && typeof v['id'] === 'string' && typeof v['openedAt'] === 'number' && typeof v['diagnosis'] === 'string' && isJsonObject(v['scope']);
 }
 
 export interface RecentIncident extends IncidentRecord {
@@ -92,22 +153,32 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async load(keys: readonly string[]): Promise<LoadedStates> {
     const items = await this.getBatch([{ pk: MONITOR_PK, sk: STATE_SK }, { pk: MONITOR_PK, sk: KEYS_SK }, ...keys.map((k) => ({ pk: keyPk(k), sk: STATE_SK }))]);
-    const monitorItem = items.get(`${MONITOR_PK}|${STATE_SK}`);
+    const unreadable: { scope: string; problems: string[] }[] = [];
     const statesOf = (names: readonly string[], from: Map<string, Item>) => {
       const out = new Map<string, Stored<KeyState>>();
       for (const k of names) {
         const item = from.get(`${keyPk(k)}|${STATE_SK}`);
-        if (item) out.set(k, { state: parseDoc(item, NEW_KEY_STATE), outbox: parseOutbox(item) });
+        if (!item) continue;
+        const { stored, problems } = readStored(item, NEW_KEY_STATE, readKeyState);
+        out.set(k, stored);
+        if (problems.length > 0) unreadable.push({ scope: `key ${k}`, problems });
       }
       return out;
     };
-    const known = parseDoc<{ names: string[] }>(items.get(`${MONITOR_PK}|${KEYS_SK}`), { names: [] }).names;
+    const monitorItem = items.get(`${MONITOR_PK}|${STATE_SK}`);
+    const monitor = monitorItem ? readStored(monitorItem, NEW_MONITOR_STATE, readMonitorState) : { stored: { state: NEW_MONITOR_STATE, outbox: [] }, problems: [] };
+    if (monitor.problems.length > 0) unreadable.push({ scope: 'monitor', problems: monitor.problems });
+    const keysItem = items.get(`${MONITOR_PK}|${KEYS_SK}`);
+    const knownList = keysItem ? readKeyNames(docOrNull(keysItem)) : { value: [], problems: [] };
+    // An unreadable list reads as empty: it differs from the configured one, so this run writes it anew.
+    if (knownList.problems.length > 0) unreadable.push({ scope: 'key list', problems: [...knownList.problems] });
+    const known = knownList.value;
     const keyListChanged = keys.length > 0 && (known.length !== keys.length || keys.some((k, i) => known[i] !== k));
     // A second read only when the configuration dropped keys (rare): their states, to close what they left open.
     const configured = new Set(keys);
     const gone = keyListChanged ? known.filter((k) => !configured.has(k)) : [];
     const retired = gone.length > 0 ? statesOf(gone, await this.getBatch(gone.map((k) => ({ pk: keyPk(k), sk: STATE_SK })))) : new Map<string, Stored<KeyState>>();
-    return { keys: statesOf(keys, items), monitor: { state: parseDoc(monitorItem, NEW_MONITOR_STATE), outbox: parseOutbox(monitorItem) }, retired, keyListChanged };
+    return { keys: statesOf(keys, items), monitor: monitor.stored, retired, keyListChanged, unreadable };
   }
 
   async saveKeyList(keys: readonly string[]): Promise<void> {
@@ -121,17 +192,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const item: Item = { pk: s(pk), sk: s(STATE_SK), version: n(version), doc: s(JSON.stringify(doc)) };
     if (outbox.length > 0) item['outbox'] = s(JSON.stringify(outbox));
     try {
-      await callWithDeadline((abortSignal) =>
-        this.db.send(
-          new PutItemCommand({
-            TableName: this.table,
-            Item: item,
-            ConditionExpression: readVersion === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
-            ...(readVersion === 0 ? {} : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': n(readVersion) } }),
-          }),
-          { abortSignal },
-        ),
-      );
+      await callWithDeadline((abortSignal) => this.db.send(new PutItemCommand({ TableName: this.table, Item: item, ...writeCondition(readVersion) }), { abortSignal }));
       return true;
     } catch (err) {
       if (isConflict(err)) return false;
@@ -214,7 +275,9 @@ export class DynamoIncidentStore implements IncidentStore {
     const res = await callWithDeadline((abortSignal) =>
       this.db.send(new GetItemCommand({ TableName: this.table, Key: { pk: s(MONITOR_PK), sk: s(RECENT_SK) }, ConsistentRead: true }), { abortSignal }),
     );
-    return parseDoc<{ incidents: RecentIncident[] }>(res.Item, { incidents: [] }).incidents;
+    const doc = docOrNull(res.Item);
+    // Entries that are not incidents are left out; the next recorded incident rewrites the list whole.
+    return isJsonObject(doc) && Array.isArray(doc['incidents']) ? doc['incidents'].filter(isRecentIncident) : [];
   }
 
   /** What the notifier recorded per channel for one notification (the delivery ledger's items). */
@@ -232,7 +295,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const res = await callWithDeadline((abortSignal) =>
       this.db.send(new GetItemCommand({ TableName: this.table, Key: { pk: s(MONITOR_PK), sk: s(KEYS_SK) }, ConsistentRead: true }), { abortSignal }),
     );
-    return parseDoc<{ names: string[] }>(res.Item, { names: [] }).names;
+    return readKeyNames(docOrNull(res.Item)).value;
   }
 
   /** Set or clear the mute, retrying over concurrent runs (the monitor item is version-locked). */

@@ -5,6 +5,7 @@ import {
   type SecretValueEntry,
 } from '@aws-sdk/client-secrets-manager';
 import { AWS_CALL_TIMEOUT_MS, SECRETS_PER_BATCH } from '../contract/defaults.js';
+import { SECRET_EXAMPLE } from '../contract/secret-shape.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { parseSecretString, type CredentialsVerdict } from '../monitor/credentials.js';
 import { secretArnParts } from '../monitor/runtime-config.js';
@@ -45,8 +46,13 @@ export function secretReadFailure(secretId: string, err: unknown): SecretRead {
   return { verdict: { ok: false, failure, detail, secretFault: fault }, createdDate: null, versionId: null };
 }
 
-function fromEntry(entry: { SecretString?: string | undefined; CreatedDate?: Date | undefined; VersionId?: string | undefined }): SecretRead {
-  return { verdict: parseSecretString(entry.SecretString), createdDate: entry.CreatedDate ?? null, versionId: entry.VersionId ?? null };
+function fromEntry(entry: { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined; CreatedDate?: Date | undefined; VersionId?: string | undefined }): SecretRead {
+  // A value stored as SecretBinary has no SecretString: it is there, just not in the form that can be read.
+  const verdict: CredentialsVerdict =
+    entry.SecretString === undefined && entry.SecretBinary !== undefined
+      ? { ok: false, failure: 'CREDENTIALS_MALFORMED', detail: `the secret holds binary data (SecretBinary); store the key as a JSON SecretString: ${SECRET_EXAMPLE}` }
+      : parseSecretString(entry.SecretString);
+  return { verdict, createdDate: entry.CreatedDate ?? null, versionId: entry.VersionId ?? null };
 }
 
 /** The current value of one secret (AWSCURRENT). */
@@ -155,10 +161,17 @@ export class CachedSecrets {
 }
 
 
+/** A token read from its secret, or why it could not be: the fault (when Secrets Manager gave one) and a line naming it. */
+export type SecretTextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly fault: SecretFault | null; readonly detail: string };
+
 /** A secret holding one token: a plain string, or {"token":"…"}. Used for the proxy token. */
-export async function readSecretText(secretId: string, client: SecretsManagerClient = secretsManagerClient()): Promise<{ ok: true; text: string } | { ok: false; fault: SecretFault }> {
+export async function readSecretText(secretId: string, client: SecretsManagerClient = secretsManagerClient()): Promise<SecretTextRead> {
+  const named = `secret ${displaySafe(secretId, 120)}`;
   try {
     const out = await callWithDeadline((abortSignal) => client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }));
+    if (out.SecretString === undefined && out.SecretBinary !== undefined) {
+      return { ok: false, fault: null, detail: `${named} holds binary data (SecretBinary); store the token as a SecretString` };
+    }
     const raw = (out.SecretString ?? '').trim();
     let text = raw;
     try {
@@ -167,8 +180,9 @@ export async function readSecretText(secretId: string, client: SecretsManagerCli
     } catch {
       // a plain token
     }
-    return text ? { ok: true, text } : { ok: false, fault: 'not-found' };
+    return text ? { ok: true, text } : { ok: false, fault: null, detail: `${named} holds no token (its value is empty)` };
   } catch (err) {
-    return { ok: false, fault: awsFault(err).fault };
+    const { fault, errorName } = awsFault(err);
+    return { ok: false, fault, detail: `${named} ${FAULT_TEXT[fault]} (${errorName})` };
   }
 }

@@ -66,7 +66,7 @@ export function errorJson(kind: 'usage' | 'internal', message: string): string {
 }
 
 /** Bad input or configuration (the user must change something before a re-run can help) is 2. */
-const CONFIGURATION = new Set(['CREDENTIALS_MISSING', 'CREDENTIALS_MALFORMED', 'SECRET_NOT_READABLE', 'EXCHANGE_URL_INVALID']);
+const CONFIGURATION = new Set(['CREDENTIALS_MISSING', 'CREDENTIALS_MALFORMED', 'SECRET_NOT_READABLE', 'EXCHANGE_URL_INVALID', 'EXCHANGE_HOST_UNKNOWN']);
 
 export function exitCodeFor(report: Report): 0 | 1 | 2 {
   if (report.healthy) return 0;

@@ -12,9 +12,33 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/** What a base path segment may hold: letters, digits and the unreserved - . _ ~ (RFC 3986). */
+const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+/**
+ * Whether a path segment could be taken for the `private` or `public` namespace by some server: case
+ * folded and stripped of everything but letters and digits (PRIVATE, Private, private;, private.,
+ * pri-vate and private;jsessionid=… all count). Servers differ in what they fold, ignore or decode;
+ * the guard must not depend on which one is in front of the exchange.
+ */
+export function namesANamespace(segment: string): boolean {
+  const folded = segment.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return folded.includes('private') || folded.includes('public');
+}
+
+/** Why a URL path cannot be an API root, or null. The path is judged as parsed (dot segments resolved). */
+export function basePathProblem(pathname: string): string | null {
+  const segments = pathname.split('/').filter(Boolean);
+  const root = 'must be the API root (like https://api.crypto.com/exchange/v1)';
+  if (segments.some((s) => s === '.' || s === '..' || namesANamespace(s))) return `${root}, not a method path`;
+  if (segments.some((s) => !PLAIN_SEGMENT.test(s))) return `${root}: its path may hold only letters, digits and - . _ ~ (no %-escapes, ; or other separators)`;
+  return null;
+}
+
 /**
  * https only; plain http only on loopback (the built-in sandbox, a local relay), where nothing
- * crosses a network. No credentials, query or fragment; no method segments in the path.
+ * crosses a network. No credentials, query or fragment; no method segments in the path, in any
+ * spelling (case, separators, escapes).
  */
 export function checkBaseUrl(text: string): BaseUrlVerdict {
   let url: URL;
@@ -30,10 +54,8 @@ export function checkBaseUrl(text: string): BaseUrlVerdict {
   if (url.username || url.password) return { ok: false, problem: 'must not contain a user name or password' };
   if (url.search || text.includes('?')) return { ok: false, problem: 'must not contain a query string (?…)' };
   if (url.hash || text.includes('#')) return { ok: false, problem: 'must not contain a fragment (#…)' };
-  const segments = url.pathname.split('/').filter(Boolean);
-  if (segments.some((s) => s === 'private' || s === 'public' || s === '..' || s === '.' || s.includes('%'))) {
-    return { ok: false, problem: 'must be the API root (like https://api.crypto.com/exchange/v1), not a method path' };
-  }
+  const pathProblem = basePathProblem(url.pathname);
+  if (pathProblem) return { ok: false, problem: pathProblem };
   return { ok: true, url: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
 }
 

@@ -9,8 +9,9 @@ import { proxyDispatcher, proxyStatusOf, type ProxySettings } from './proxy.js';
 import { assertHarmless, UnsafeRequestError } from './probe-guard.js';
 import { backoffMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { signedBody, type SignableObject } from './signing.js';
-import { parseReply, type ExchangeReply } from './reply.js';
-import { isTimeoutError, readCapped } from './http-read.js';
+import { displaySafe } from './text-safety.js';
+import { MAX_REPLY_BYTES, parseReply, type ExchangeReply } from './reply.js';
+import { isTimeoutError, readCappedText } from './http-read.js';
 
 export interface ExchangeCredentials {
   readonly apiKey: string;
@@ -65,8 +66,6 @@ export class NonceSource {
     return this.last;
   }
 }
-
-const MAX_BODY_BYTES = 1_000_000;
 
 interface OutgoingRequest {
   readonly url: string;
@@ -171,10 +170,10 @@ export class ExchangeClient {
         body: req.body,
         signal: AbortSignal.timeout(budgetLeftMs),
       });
-      const body = await readCapped(res.body, MAX_BODY_BYTES);
+      const { text: body, overCap } = await readCappedText(res.body, MAX_REPLY_BYTES);
       onBody?.(body);
       const date = res.headers['date'];
-      return parseReply(res.statusCode, body, typeof date === 'string' ? date : null);
+      return parseReply(res.statusCode, body, typeof date === 'string' ? date : null, overCap);
     } catch (err) {
       return networkReply(err, this.opts.timeoutMs, this.viaProxy);
     }
@@ -184,12 +183,18 @@ export class ExchangeClient {
 /** Connecting to these fails before any byte reaches the exchange: with a proxy, it is the proxy that is away. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** Map undici/abort errors to a typed reply. Only the error's class name, code and proxy status are kept. */
+/**
+ * Map undici/abort errors to a typed reply. Only the error's class name, code, proxy status and (for a
+ * name that does not resolve) the host name are kept.
+ */
 export function networkReply(err: unknown, timeoutMs: number, viaProxy = false): ExchangeReply {
-  const e = err as { name?: string; code?: string };
+  const e = err as { name?: string; code?: string; hostname?: unknown };
   const proxyStatus = proxyStatusOf(err);
   if (proxyStatus !== null) return { kind: 'network', error: 'proxy-refused', detail: `CONNECT answered ${proxyStatus}`, proxyStatus };
   if (viaProxy && e.code && UNREACHABLE.has(e.code)) return { kind: 'network', error: 'proxy-unreachable', detail: e.code };
+  // NXDOMAIN: the name does not exist, a setting to fix. EAI_AGAIN (the resolver did not answer) stays a
+  // connection fault that may clear.
+  if (e.code === 'ENOTFOUND') return { kind: 'network', error: 'host-unknown', detail: typeof e.hostname === 'string' ? `ENOTFOUND ${displaySafe(e.hostname, 120)}` : 'ENOTFOUND' };
   if (isTimeoutError(err)) return { kind: 'network', error: 'timeout', detail: `${timeoutMs} ms` };
   return { kind: 'network', error: 'connection', detail: e.code ?? e.name ?? 'unknown error' };
 }

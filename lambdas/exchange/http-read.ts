@@ -6,19 +6,28 @@ import type { Dispatcher } from 'undici';
  * the errors that mean "timed out" rather than "could not connect".
  */
 export async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+  return (await readCappedText(body, maxBytes)).text;
+}
+
+/** The body up to `maxBytes`, and whether there was more (then the rest is not read). */
+export async function readCappedText(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<{ text: string; overCap: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let overCap = false;
   for await (const chunk of body) {
     const buf = chunk as Buffer;
     const room = maxBytes - size;
-    chunks.push(buf.length > room ? buf.subarray(0, room) : buf);
-    size += Math.min(buf.length, room);
-    if (size >= maxBytes) {
+    if (buf.length > room) {
+      chunks.push(buf.subarray(0, room));
+      size = maxBytes;
+      overCap = true;
       body.destroy();
       break;
     }
+    chunks.push(buf);
+    size += buf.length;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), overCap };
 }
 
 /** An abort by our own deadline, or undici's connect, headers or body timeout. */

@@ -1,3 +1,4 @@
+import { basePathProblem } from './base-url.js';
 import type { SignableObject } from './signing.js';
 
 /** client_oid prefix of the trade-permission probe; no real order of ours carries it. */
@@ -22,8 +23,9 @@ export const READ_ONLY_METHODS: ReadonlySet<string> = new Set(['private/user-bal
 /**
  * Last line of defence against a bug turning a health check into a trade: the client refuses any
  * private call that is not a read, or a cancel aimed at a probe client_oid (never an order_id). It
- * judges the full request URL, not only the method in the body: the path must end in exactly
- * `/<method>` under the base path and carry no query, or nothing is sent.
+ * judges the full request URL, not only the method in the body: the path must be exactly
+ * `<base path>/<method>` with no query, and the base path itself must pass the base-URL rule in every
+ * spelling (no PRIVATE/…, private;/…, %-escapes), whoever built the client, or nothing is sent.
  */
 export function assertHarmless(url: string, basePath: string, method: string, params: SignableObject): void {
   let parsed: URL;
@@ -34,6 +36,7 @@ export function assertHarmless(url: string, basePath: string, method: string, pa
   }
   // The exact text, not a normalised form: "/x/../private/user-balance" must not pass as a read.
   if (url !== `${parsed.origin}${basePath}/${method}`) throw new UnsafeRequestError(method);
+  if (basePathProblem(basePath) !== null) throw new UnsafeRequestError(method);
   if (READ_ONLY_METHODS.has(method)) return;
   if (method === WITHDRAW_PROBE_METHOD) {
     const keys = Object.keys(params);

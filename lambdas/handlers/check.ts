@@ -19,7 +19,7 @@ import { logger, metrics } from '../aws/powertools.js';
 import { recordRunMetrics } from '../aws/run-metrics.js';
 import { CachedSecrets, secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
-import { lambdaCheckTarget, lambdaProxy, RUN_MARGIN_MS } from './wiring.js';
+import { lambdaTargets, RUN_MARGIN_MS } from './wiring.js';
 
 export interface CheckDeps {
   readonly config: RuntimeConfig;
@@ -89,18 +89,17 @@ export async function checkAllKeys(deps: CheckDeps, remainingMs: number): Promis
   };
 }
 
-/** Kept warm: keep-alive connections, AWS clients and the secret cache survive invocations. */
-const defaultDeps = lazily(async (): Promise<CheckDeps> => {
-  const config = loadRuntimeConfig(process.env);
-  const incident = loadIncidentConfig(process.env);
-  const sm = secretsManagerClient();
-  const target = lambdaCheckTarget(config, await lambdaProxy(config, (m, f) => logger.warn(m, f), sm));
-  return {
-    config,
-    secrets: new CachedSecrets(sm, config.secretCacheTtlMs),
-    target,
-    now: Date.now,
-    incidents: incident && {
+/**
+ * The deployed wiring, from the Lambda's environment. Kept warm: keep-alive connections, AWS clients
+ * and the secret cache survive invocations; the check target is asked for afresh on each one (it is
+ * made again when the proxy token has to be read again).
+ */
+export function lambdaCheckDeps(env: NodeJS.ProcessEnv): () => Promise<CheckDeps> {
+  const warm = lazily(async () => {
+    const config = loadRuntimeConfig(env);
+    const incident = loadIncidentConfig(env);
+    const sm = secretsManagerClient();
+    const incidents = incident && {
       store: new DynamoIncidentStore(new DynamoDBClient(awsClientOptions()), incident.table, incident.historyDays),
       sink: new SqsNotificationQueue(lazySqsClient(), incident.queueUrl),
       policy: {
@@ -112,21 +111,41 @@ const defaultDeps = lazily(async (): Promise<CheckDeps> => {
       messages: {
         source: incident.monitorName,
         expectedIps: config.expectedIps,
-        links: (key) => notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
+        links: (key: string | null) => notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
       },
-      maintenance: incident.announcementsUrl
-        ? {
-            windows: async () => {
-              const { text } = await target.exchange.getText(`${incident.announcementsUrl}?${ANNOUNCEMENT_QUERY}`);
-              const windows = parseAnnouncements(text, Date.now());
-              if (windows === null) throw new Error('the announcements reply was not an answer');
-              return windows;
-            },
-          }
-        : null,
-    },
+      announcementsUrl: incident.announcementsUrl,
+    };
+    return { config, targets: lambdaTargets(config, (m, f) => logger.warn(m, f), sm), secrets: new CachedSecrets(sm, config.secretCacheTtlMs), incidents };
+  });
+  return async () => {
+    const { config, targets, secrets, incidents } = await warm();
+    // The run's one target, announcements included: a client made for a later run is not this run's.
+    const target = await targets();
+    const maintenance = (announcementsUrl: string) => ({
+      windows: async () => {
+        const { text } = await target.exchange.getText(`${announcementsUrl}?${ANNOUNCEMENT_QUERY}`);
+        const windows = parseAnnouncements(text, Date.now());
+        if (windows === null) throw new Error('the announcements reply was not an answer');
+        return windows;
+      },
+    });
+    return {
+      config,
+      secrets,
+      target,
+      now: Date.now,
+      incidents: incidents && {
+        store: incidents.store,
+        sink: incidents.sink,
+        policy: incidents.policy,
+        messages: incidents.messages,
+        maintenance: incidents.announcementsUrl ? maintenance(incidents.announcementsUrl) : null,
+      },
+    };
   };
-});
+}
+
+const defaultDeps = lambdaCheckDeps(process.env);
 
 export function buildCheckHandler(getDeps: () => CheckDeps | Promise<CheckDeps> = defaultDeps) {
   return middy(async (_event: unknown, context: Context) => checkAllKeys(await getDeps(), context.getRemainingTimeInMillis()))

@@ -14,18 +14,19 @@ import { logger, metrics } from '../aws/powertools.js';
 import { SecretVersions } from '../aws/secret-versions.js';
 import { secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
-import { lambdaCheckTarget, lambdaProxy } from './wiring.js';
+import { lambdaTargets } from './wiring.js';
 
-/** Wiring only: the rotation rules live in monitor/rotation.ts and monitor/rotation-rules.ts. */
-const defaultDeps = lazily(async (): Promise<RotationDeps> => {
+/**
+ * Wiring only: the rotation rules live in monitor/rotation.ts and monitor/rotation-rules.ts. The check
+ * target is asked for on each invocation (it is made again when the proxy token has to be read again).
+ */
+const warmDeps = lazily(async () => {
   const config = loadRuntimeConfig(process.env);
   const sm = secretsManagerClient();
-  const proxy = await lambdaProxy(config, (m, f) => logger.warn(m, f), sm);
   const queueUrl = process.env[ENV.notificationQueueUrl];
   const queue = queueUrl ? new SqsNotificationQueue(lazySqsClient(), queueUrl) : null;
-  return {
+  const deps: Omit<RotationDeps, 'target'> = {
     keys: config.keys,
-    target: lambdaCheckTarget(config, proxy),
     store: (secretId) => new SecretVersions(sm, secretId),
     // The same path as every other notification: the queue, then the notifier, then every channel.
     notifier: { send: async (n) => queue?.send([n]) },
@@ -34,7 +35,13 @@ const defaultDeps = lazily(async (): Promise<RotationDeps> => {
     now: Date.now,
     warn: (message, fields) => logger.warn(message, fields),
   };
+  return { deps, targets: lambdaTargets(config, (m, f) => logger.warn(m, f), sm) };
 });
+
+const defaultDeps = async (): Promise<RotationDeps> => {
+  const { deps, targets } = await warmDeps();
+  return { ...deps, target: await targets() };
+};
 
 const HANDLED: ReadonlySet<RotationFailure> = new Set(['REFUSED', 'NOTHING_STAGED', 'STALE_STAGED', 'CURRENT_UNKNOWN', 'NOT_PENDING', 'SAME_KEY', 'CURRENT_MOVED', 'START_UNKNOWN']);
 

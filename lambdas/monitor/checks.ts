@@ -4,7 +4,8 @@ import { describeReply, type ExchangeReply } from '../exchange/reply.js';
 import type { TimedReply } from '../exchange/client.js';
 import { PROBE_OID_PREFIX, WITHDRAW_PROBE_METHOD } from '../exchange/probe-guard.js';
 import { interpretAccount, interpretWithdraw, withdrawVerdictOf } from './account-checks.js';
-import { keyPrefix, redact, type CredentialsVerdict } from './credentials.js';
+import { keyPrefix, type CredentialsVerdict } from './credentials.js';
+import { secretRedactor } from '../exchange/text-safety.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
 import type { ExchangePort } from './ports.js';
 import type { BalanceEvidence, CheckSite, Credentials, Failure, Report, WithdrawProbeOutcome } from './types.js';
@@ -257,7 +258,7 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined
       ? `${read.detail} (clock skew measured against the exchange: ${formatSkew(publicApi.clockSkewMs)})`
       : read.detail;
-  const sensitive = [...(creds ? [creds.apiKey, creds.apiSecret] : []), ...(input.sensitive ?? [])];
+  const redact = secretRedactor({ apiKey: creds?.apiKey, secrets: [creds?.apiSecret, ...(input.sensitive ?? [])] });
   const checks = [
     finish('credentials', credentialsCheck(input.credentials)),
     finish('egress-ip', egress),
@@ -266,9 +267,9 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     finish('account', account),
     finish('trade-permission', trade),
     finish('withdraw-permission', withdraw.draft),
-  ].map((c) => ({ ...c, detail: redact(c.detail, sensitive) }));
+  ].map((c) => ({ ...c, detail: redact(c.detail) }));
   const report = diagnose(checks, { expectedIps: input.expectedIps, keyPrefix: creds ? keyPrefix(creds.apiKey) : null, site: input.site });
-  return withdraw.probe ? { ...report, withdrawProbe: { ...withdraw.probe, seen: redact(withdraw.probe.seen, sensitive) } } : report;
+  return withdraw.probe ? { ...report, withdrawProbe: { ...withdraw.probe, seen: redact(withdraw.probe.seen) } } : report;
 }
 
 /**

@@ -185,6 +185,22 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       '(a web page, a redirect or "not found"). Use https://api.crypto.com/exchange/v1 (production) or ' +
       `https://uat-api.3ona.co/exchange/v1 (UAT)${onAws(ctx, ' in the stack’s exchangeBaseUrl and redeploy', ' with --base-url')}. The key was not judged.`,
   },
+  EXCHANGE_HOST_UNKNOWN: {
+    precedence: 51,
+    codes: [],
+    httpStatuses: [],
+    provenBy: 'signed-read',
+    transient: false,
+    sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    headline: () => 'the exchange host name does not resolve',
+    title: 'The exchange host name does not resolve',
+    advice: (ctx) =>
+      `${ctx.detail}. Check the host name in ${onAws(ctx, 'the stack’s exchangeBaseUrl', '--base-url (or EXCHANGE_BASE_URL)')} ` +
+      `for a typo, and DNS${onAws(ctx, ' (a private hosted zone or resolver rule in the VPC that shadows the name)', ' (a VPN, hosts file or resolver that shadows the name)')}. ` +
+      'The key was not judged.',
+  },
   PROXY_UNREACHABLE: {
     precedence: 52,
     provenBy: 'signed-read',
@@ -217,10 +233,28 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'The forward proxy answered 407 Proxy Authentication Required: the token it expects was missing or wrong. ' +
       onAws(
         ctx,
-        'Put the right token in the proxy token secret (proxyTokenSecretName); it is sent as Proxy-Authorization.',
+        'Put the right token in the proxy token secret (proxyTokenSecretName); it is sent as Proxy-Authorization, and read again on the next run.',
         'Set KEY_MONITOR_PROXY_TOKEN (or CRYPTO_PROXY_TOKEN) to the token; it is sent as Proxy-Authorization, never on the command line.',
       ) +
       ' The exchange key itself was not checked.',
+  },
+  PROXY_TOKEN_UNREADABLE: {
+    precedence: 55,
+    codes: [],
+    httpStatuses: [],
+    provenBy: 'signed-read',
+    // The token is read again on the next run: a throttled or timed-out read clears by itself.
+    transient: true,
+    sharedCause: true,
+    maintenanceMayCause: false,
+    severity: 'critical',
+    title: 'The forward proxy’s token cannot be read',
+    headline: () => 'the monitor cannot read the proxy token secret',
+    advice: (ctx) =>
+      `${ctx.detail}. The proxy wants a token, and the monitor could not read it from its secret (proxyTokenSecretName), so it connected without one. ` +
+      'Check that the secret exists in the monitor’s region, that the check function may read it (secretsmanager:GetSecretValue, and kms:Decrypt ' +
+      'if a customer-managed KMS key encrypts it), and that it holds the token as a string: the token itself, or {"token":"…"}. ' +
+      'The monitor reads it again on the next run. The exchange key itself was not checked.',
   },
   PROXY_CONNECT_FAILED: {
     precedence: 54,
@@ -584,12 +618,19 @@ export function classifyReply(reply: ExchangeReply): Diagnosis {
     case 'network':
       if (reply.error === 'proxy-unreachable') return 'PROXY_UNREACHABLE';
       if (reply.error === 'proxy-refused') return reply.proxyStatus === 407 ? 'PROXY_AUTH_FAILED' : 'PROXY_CONNECT_FAILED';
+      if (reply.error === 'proxy-token-unreadable') return 'PROXY_TOKEN_UNREADABLE';
+      if (reply.error === 'host-unknown') return 'EXCHANGE_HOST_UNKNOWN';
       return 'EXCHANGE_UNAVAILABLE';
     case 'not-json': {
       // Cloudflare and load balancers answer with HTML; 401 and 429 still say something useful, and a
       // page that is not an error (or a 404) means the base URL points somewhere else entirely.
       const meaning = byStatus.get(reply.httpStatus);
       if (meaning === 'AUTH_FAILED' || meaning === 'RATE_LIMITED') return meaning;
+      // A success status with an empty, cut-off or oversized body is an answer that went wrong, not a
+      // sign of the wrong URL: cut off or empty, on the way (tried again); too large, unexplained.
+      const success = reply.httpStatus >= 200 && reply.httpStatus < 300;
+      if (success && (reply.form === 'empty' || reply.form === 'cut-off')) return 'EXCHANGE_UNAVAILABLE';
+      if (success && reply.form === 'over-cap') return 'UNEXPECTED_RESPONSE';
       return NOT_THE_API(reply.httpStatus) ? 'EXCHANGE_URL_INVALID' : 'EXCHANGE_UNAVAILABLE';
     }
     case 'answer':

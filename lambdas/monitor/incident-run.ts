@@ -113,6 +113,7 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   const now = deps.now();
   const names = outcomes.map((o) => o.key.name);
   const loaded = preloaded ?? (await deps.store.load(names));
+  for (const { scope, problems } of loaded.unreadable ?? []) deps.log.warn(`state unreadable, rebuilt: ${scope}`, { scope, problems });
   const monitorRead = loaded.monitor;
   const monitorIn = await refreshMaintenance(monitorRead.state, deps, now);
   const keyStates = new Map<string, KeyState>(names.map((n) => [n, loaded.keys.get(n)?.state ?? NEW_KEY_STATE]));

@@ -47,6 +47,12 @@ export interface LoadedStates {
   readonly retired: ReadonlyMap<string, Stored<KeyState>>;
   /** Whether the stored key list differs from `keys` (then it is saved after the run). */
   readonly keyListChanged: boolean;
+  /**
+   * Stored items that could not be read as they are (a hand edit, a truncated write): what was
+   * unreadable in each. Their states come back rebuilt, at the item's own version, so this run's
+   * write replaces them.
+   */
+  readonly unreadable?: readonly { readonly scope: string; readonly problems: readonly string[] }[];
 }
 
 export interface IncidentStore {

@@ -24,6 +24,18 @@ export const BEHAVIOURS = [
   // Hostile or broken exchanges, for the monitor's own defences:
   /** Errors that echo the whole signed request back (key, signature) in JSON and in an HTML page. */
   'echo',
+  /**
+   * Reads pass; the account, trade-probe and withdraw-probe answers quote fragments of the caller's key
+   * and secret glued to other text (after api_key=, inside longer tokens, encoded, in another case, split
+   * by separators); the account answer says suspended, so the run reports (and alerts) on it.
+   */
+  'echo-fragments',
+  /** Private calls answer HTTP 200 with JSON cut off halfway; public calls answer normally. */
+  'cut-off-replies',
+  /** Private calls answer HTTP 200 with more than a megabyte of JSON; public calls answer normally. */
+  'oversized-replies',
+  /** Private calls answer HTTP 200 with an empty body; public calls answer normally. */
+  'empty-replies',
   /** Messages carrying terminal escape codes and a forged "Diagnosis: OK" line. */
   'escape-codes',
   /** A redirect (302) whose body claims success. */
@@ -167,6 +179,18 @@ const envelope = (method: string, id: unknown, status: number, code: number, mes
   body: { id: id ?? -1, method, code, message },
 });
 
+/** Answers that quote the caller's key and secret in pieces (the 'echo-fragments' behaviour). */
+function echoFragments(method: string, id: unknown, k: string, s: string): Reply {
+  if (method === 'private/get-accounts') {
+    const quoted = `api_key=${k.slice(0, 10)} ref=${k.slice(4, 14)}x sig${s.slice(-16)} ${k.toUpperCase().slice(3, 9)} ${k.slice(0, 4)}-${k.slice(4, 8)}-${k.slice(8, 12)}`;
+    return envelope(method, id, 400, 202, `ACCOUNT_IS_SUSPENDED ${quoted}`);
+  }
+  if (method === 'private/cancel-order') {
+    return envelope(method, id, 500, 316, `NO_ACTIVE_ORDER for ${k}${k.slice(5, 11)} api_key%3D${k.slice(2, 12)} "api_key":"${k.slice(0, 9)}" tail=${s.slice(8)}`);
+  }
+  return envelope(method, id, 401, 40101, `Authentication failure: secret=${s.slice(0, 8)} ${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8, 12)} mid${k.slice(6, 16)}mid ${k.toLowerCase()}`);
+}
+
 function behaviourFromPath(path: string): { behaviour: Behaviour | undefined; method: string | undefined } {
   const m = /^(?:\/b\/([a-z-]+))?\/exchange\/v1\/(.+)$/.exec(path);
   if (!m) return { behaviour: undefined, method: undefined };
@@ -273,6 +297,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const expected = sign({ method, id: id as number, apiKey: parsed['api_key'] as string, params: params as SignableObject, nonce: nonce as number }, keyEntry.secret);
     if (!hexEqual(expected, sig)) return envelope(method, id, 401, 40101, 'Authentication failure');
     if (Math.abs((nonce as number) - now) > NONCE_WINDOW_MS) return envelope(method, id, 400, 40102, 'INVALID_NONCE');
+    if (behaviour === 'empty-replies') return { status: 200, body: '' };
+    if (behaviour === 'cut-off-replies') {
+      const whole = JSON.stringify({ id, method, code: 0, result: SANDBOX_PORTFOLIO });
+      return { status: 200, body: whole.slice(0, Math.floor(whole.length / 2)) };
+    }
+    if (behaviour === 'oversized-replies') return { status: 200, body: JSON.stringify({ id, method, code: 0, result: { data: [] }, padding: 'x'.repeat(1_200_000) }) };
+    if (behaviour === 'echo-fragments' && method !== 'private/user-balance') return echoFragments(method, id, parsed['api_key'] as string, keyEntry.secret);
     if (behaviour === 'ip-not-whitelisted') return envelope(method, id, 401, 40103, 'IP_ILLEGAL');
     if (behaviour === 'unexpected') return envelope(method, id, 400, 10001, 'SYS_ERROR');
     if (behaviour === 'api-disabled') return envelope(method, id, 400, 140001, 'API_DISABLED');

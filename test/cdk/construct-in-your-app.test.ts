@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, ExchangeKeyMonitor, LambdaBundleMissingError, MonitorEgress, NatMode, type ExchangeKeyMonitorProps } from '../../cdk/index.js';
 import { bundleDir, packageRoot } from '../../cdk/constructs/lambda-code.js';
 import { MONITOR_ALARMS } from '../../cdk/constructs/monitor-alarms.js';
+import { HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 
 /** The monitor dropped into a team's own CDK app, next to the bot, sharing the bot's VPC and NAT. */
 function botApp() {
@@ -71,6 +72,18 @@ describe('ExchangeKeyMonitor inside your own CDK app', () => {
     for (const bad of ['http://api.crypto.com/exchange/v1', 'https://api.crypto.com/exchange/v1/private/cancel-all-orders?_=']) {
       expect(() => make(bad)).toThrow(/exchangeBaseUrl/);
     }
+  });
+
+  it.each(HOSTILE_BASE_URLS)('refuses an exchangeBaseUrl that names a method in any spelling: %s', (bad) => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'TradingBot');
+    const make = () =>
+      new ExchangeKeyMonitor(stack, 'KeyMonitor', {
+        keys: [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }],
+        egress: MonitorEgress.proxy('https://proxy.example.com:3128', { egressIps: ['198.51.100.9'] }),
+        exchangeBaseUrl: bad,
+      });
+    expect(make).toThrow(/exchangeBaseUrl: must be "production", "uat" or the https:\/\/ API root \(must be the API root/);
   });
 });
 

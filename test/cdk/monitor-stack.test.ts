@@ -9,6 +9,7 @@ import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
 import { SERVICE_NAME } from '../../lambdas/contract/service.js';
 import { deliveryPk } from '../../lambdas/contract/store.js';
 import { logicalId, synth } from '../support/synth.js';
+import { HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 
 const WHITELISTED = { eipAllocationId: 'eipalloc-0123456789abcdef0', eipPublicIp: '203.0.113.7' };
 const EXISTING_VPC = {
@@ -425,6 +426,11 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).field).toBe(field);
+  });
+
+  it.each(HOSTILE_BASE_URLS)('refuses an exchangeBaseUrl context value that names a method in any spelling: %s', (bad) => {
+    expect(() => loadConfig(get({ exchangeBaseUrl: bad }))).toThrow(ConfigError);
+    expect(() => loadConfig(get({ exchangeBaseUrl: bad }))).toThrow(/must be the API root/);
   });
 
   it('sets every feature flag CDK recommends for new projects in cdk.json', async () => {

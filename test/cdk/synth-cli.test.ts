@@ -65,6 +65,13 @@ describe('npx cdk synth, offline and with no AWS account', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
+  it('refuses an exchangeBaseUrl that points at a method in another case, naming the setting', () => {
+    const bad = cdkSynth(['-c', 'alertEmail=ops@example.com', '-c', 'exchangeBaseUrl=https://api.crypto.com/exchange/v1/PRIVATE/cancel-all-orders']);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('Invalid configuration: exchangeBaseUrl: must be "production", "uat" or the https:// API root (must be the API root');
+    expect(bad.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
   it('refuses a mistyped setting instead of deploying a monitor that tells nobody', () => {
     const typo = cdkSynth(['-c', 'alertEmal=ops@example.com']);
     expect(typo.status).not.toBe(0);

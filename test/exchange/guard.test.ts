@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkBaseUrl } from '../../lambdas/exchange/base-url.js';
 import { ExchangeClient, InvalidBaseUrlError } from '../../lambdas/exchange/client.js';
 import { assertHarmless, UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
+import { GOOD_BASE_URLS, HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 
 const BASE = 'https://api.crypto.com/exchange/v1';
 const PATH = '/exchange/v1';
@@ -34,6 +35,22 @@ describe('probe guard', () => {
     ];
     for (const url of hostile) expect(() => assertHarmless(url, PATH, 'private/user-balance', {}), url).toThrow(UnsafeRequestError);
   });
+
+  it.each(HOSTILE_BASE_URLS)('judges the base path in every spelling, whoever built the client: %s', (base) => {
+    const parsed = new URL(base.trim());
+    const basePath = parsed.pathname.replace(/\/+$/, '');
+    for (const method of ['private/user-balance', 'private/get-accounts']) {
+      expect(() => assertHarmless(`${parsed.origin}${basePath}/${method}`, basePath, method, {})).toThrow(UnsafeRequestError);
+    }
+  });
+
+  it('still lets reads through under an ordinary root', () => {
+    for (const base of GOOD_BASE_URLS) {
+      const parsed = new URL(base);
+      const basePath = parsed.pathname.replace(/\/+$/, '');
+      expect(() => assertHarmless(`${parsed.origin}${basePath}/private/user-balance`, basePath, 'private/user-balance', {}), base).not.toThrow();
+    }
+  });
 });
 
 describe('exchange base URLs', () => {
@@ -53,6 +70,17 @@ describe('exchange base URLs', () => {
     ['not a url', false],
   ])('%s → %s', (url, ok) => {
     expect(checkBaseUrl(url).ok).toBe(ok);
+  });
+
+  it.each(HOSTILE_BASE_URLS)('refuses a method path in any spelling: %s', (url) => {
+    const verdict = checkBaseUrl(url);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.ok ? '' : verdict.problem).toMatch(/^must be the API root/);
+    expect(() => new ExchangeClient({ baseUrl: url, timeoutMs: 100, budgetMs: 100, retryable: () => false })).toThrow(InvalidBaseUrlError);
+  });
+
+  it.each(GOOD_BASE_URLS)('accepts the API root %s', (url) => {
+    expect(checkBaseUrl(url).ok).toBe(true);
   });
 
   it('the client refuses a bad base URL before it can send anything', () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { describeReply, parseReply, snippetOf } from '../../lambdas/exchange/reply.js';
 import { networkReply } from '../../lambdas/exchange/client.js';
 import { backoffMs, DEFAULT_RETRY } from '../../lambdas/exchange/retry-policy.js';
-import { displaySafe, redactSecrets } from '../../lambdas/exchange/text-safety.js';
+import { displaySafe, redactSecrets, secretRedactor } from '../../lambdas/exchange/text-safety.js';
+import { echoShapes, leakedRuns } from '../support/echo-shapes.js';
 
 describe('parseReply', () => {
   it('reads string and numeric codes, and message ?? msg', () => {
@@ -19,9 +20,26 @@ describe('parseReply', () => {
 
   it('survives a Cloudflare HTML page and keeps only its title', () => {
     const html = '<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head><body>' + 'x'.repeat(5000) + '</body></html>';
-    expect(parseReply(403, html, null)).toEqual({ kind: 'not-json', httpStatus: 403, snippet: 'Attention Required! | Cloudflare' });
+    expect(parseReply(403, html, null)).toEqual({ kind: 'not-json', httpStatus: 403, snippet: 'Attention Required! | Cloudflare', form: 'page' });
     expect(snippetOf('')).toBe('empty body');
     expect(parseReply(200, '"just a string"', null).kind).toBe('not-json');
+  });
+
+  it('names what a body that is not an answer was: empty, cut off, over the cap, or a page', () => {
+    expect(parseReply(200, '', null)).toMatchObject({ kind: 'not-json', form: 'empty' });
+    expect(describeReply(parseReply(200, '', null))).toBe('an empty reply with HTTP 200');
+    expect(parseReply(200, '{"code":0,"res', null)).toMatchObject({ kind: 'not-json', form: 'cut-off' });
+    expect(describeReply(parseReply(200, '{"code":0,"res', null))).toBe('the reply was cut off (HTTP 200, JSON that ends before it is complete)');
+    expect(parseReply(200, '{"code":0}', null, true)).toMatchObject({ kind: 'not-json', form: 'over-cap' });
+    expect(describeReply(parseReply(200, '{"code":0}', null, true))).toBe('the reply was larger than 1 MB (HTTP 200); the monitor reads no more than that');
+    expect(parseReply(200, '<html><title>Hi</title>', null, true)).toMatchObject({ kind: 'not-json', form: 'page', snippet: 'Hi' });
+  });
+
+  it('maps a name that does not resolve to host-unknown, keeping the host; a resolver timeout stays a connection fault', () => {
+    expect(networkReply({ code: 'ENOTFOUND', hostname: 'api.crypto.cmo' }, 100)).toEqual({ kind: 'network', error: 'host-unknown', detail: 'ENOTFOUND api.crypto.cmo' });
+    expect(networkReply({ code: 'EAI_AGAIN', hostname: 'api.crypto.com' }, 100)).toEqual({ kind: 'network', error: 'connection', detail: 'EAI_AGAIN' });
+    // Through a proxy, a name that does not resolve is the proxy's own: the proxy is unreachable.
+    expect(networkReply({ code: 'ENOTFOUND', hostname: 'proxy.internal' }, 100, true)).toMatchObject({ error: 'proxy-unreachable' });
   });
 
   it('maps undici timeouts and connection errors to typed replies', () => {
@@ -62,11 +80,42 @@ describe('text from the exchange is made safe before it is shown', () => {
     const key = 'sbxAbCdEf0123456789XY';
     const secret = 'S3cr3tValueThatMustNotLeak';
     const text = `key ${key} partial ${key.slice(0, 12)} tail ${key.slice(8)} secret ${secret.slice(3, 15)} prefix ${key.slice(0, 4)}`;
-    const out = redactSecrets(text, [key, secret]);
+    const out = redactSecrets(text, { apiKey: key, secrets: [secret] });
     expect(out).not.toContain(key.slice(0, 5));
     expect(out).not.toContain(key.slice(8, 13));
     expect(out).not.toContain(secret.slice(3, 8));
     expect(out).toContain(`prefix ${key.slice(0, 4)}`);
+  });
+});
+
+describe('fragments of a key or secret glued to other text', () => {
+  const KEY = 'Xk3pQz9LmT2vWb7NcR5sHd';
+  const SECRET = 'aB3dE5fG7hJ9kL1mN3pQ5rS7tV9w';
+  const TOKEN = 'proxy-token-0123456789abcdef';
+  const redact = secretRedactor({ apiKey: KEY, secrets: [SECRET, TOKEN] });
+
+  it.each(echoShapes(KEY, SECRET, TOKEN).map((shape, i) => [i + 1, shape]))('shape %i: no 5-character run of the key, no 8-character run of a secret survives', (_n, shape) => {
+    const out = redact(`the exchange said: ${shape} (end)`);
+    expect(leakedRuns(out, KEY, 5)).toEqual([]);
+    expect(leakedRuns(out, SECRET, 8)).toEqual([]);
+    expect(leakedRuns(out, TOKEN, 8)).toEqual([]);
+    expect(out).toContain('[redacted]');
+    expect(out.startsWith('the exchange said: ')).toBe(true);
+    expect(out.endsWith(' (end)')).toBe(true);
+  });
+
+  it('leaves the 4-character key prefix a report shows, and text that is not the key', () => {
+    expect(redact(`key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`)).toBe(`key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`);
+    expect(redact(`api_key=${KEY.slice(0, 10)} rest`)).toBe('api_key=[redacted] rest');
+    expect(redact(`a-${KEY.slice(0, 4)}-${KEY.slice(4, 8)}-${KEY.slice(8, 12)}-b`)).toBe('a-[redacted]-b');
+  });
+
+  it('costs linear time on a long hostile text', () => {
+    const started = performance.now();
+    const out = redact(`${KEY.slice(0, 4)}-`.repeat(50_000) + KEY.slice(0, 5).repeat(20_000));
+    expect(leakedRuns(out, KEY, 5)).toEqual([]);
+    // A guard against a quadratic rewrite, not a performance goal.
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
 

@@ -35,6 +35,7 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       ['ekm/rotating', put('bad-secret')],
     ];
     for (const [Name, SecretString] of secrets) await sm.send(new CreateSecretCommand({ Name, SecretString }));
+    await sm.send(new CreateSecretCommand({ Name: 'ekm/binary', SecretBinary: Buffer.from(put('healthy')) }));
     const keys = [
       { name: 'main', secretId: 'ekm/healthy', expectTrade: true },
       { name: 'whitelist', secretId: 'ekm/ip', expectTrade: true },
@@ -45,6 +46,7 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       { name: 'placeholder', secretId: 'ekm/placeholder', expectTrade: true },
       { name: 'gone', secretId: 'ekm/does-not-exist', expectTrade: true },
       { name: 'rotating', secretId: 'ekm/rotating', expectTrade: true },
+      { name: 'binary', secretId: 'ekm/binary', expectTrade: true },
     ];
     Object.assign(process.env, {
       MONITORED_KEYS: JSON.stringify(keys),
@@ -79,8 +81,9 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       placeholder: 'CREDENTIALS_MISSING',
       gone: 'SECRET_NOT_READABLE',
       rotating: 'AUTH_FAILED',
+      binary: 'CREDENTIALS_MALFORMED',
     };
-    expect(value).toMatchObject({ checked: 9, unhealthy: Object.entries(expected).filter(([, d]) => d !== 'OK').map(([key, diagnosis]) => ({ key, diagnosis })) });
+    expect(value).toMatchObject({ checked: 10, unhealthy: Object.entries(expected).filter(([, d]) => d !== 'OK').map(([key, diagnosis]) => ({ key, diagnosis })) });
 
     // Per key: one log line with the diagnosis and the fix (history lives in the log and the store).
     for (const [key, diagnosis] of Object.entries(expected)) {
@@ -97,11 +100,11 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       expect(d).not.toHaveProperty('Key');
     }
     const heartbeat = metricDocs.find((d) => 'KeysChecked' in d);
-    expect(heartbeat?.['KeysChecked']).toBe(9);
-    expect(heartbeat?.['KeysUnhealthy']).toBe(7);
+    expect(heartbeat?.['KeysChecked']).toBe(10);
+    expect(heartbeat?.['KeysUnhealthy']).toBe(8);
     expect(heartbeat?.['service']).toBe('exchange-key-monitor');
     const byDiagnosis = Object.fromEntries(metricDocs.filter((d) => 'UnhealthyKeys' in d).map((d) => [d['Diagnosis'], d['UnhealthyKeys']]));
-    expect(byDiagnosis).toEqual({ IP_NOT_WHITELISTED: 1, TRADE_PERMISSION_MISSING: 1, AUTH_FAILED: 2, CREDENTIALS_MALFORMED: 1, CREDENTIALS_MISSING: 1, SECRET_NOT_READABLE: 1 });
+    expect(byDiagnosis).toEqual({ IP_NOT_WHITELISTED: 1, TRADE_PERMISSION_MISSING: 1, AUTH_FAILED: 2, CREDENTIALS_MALFORMED: 2, CREDENTIALS_MISSING: 1, SECRET_NOT_READABLE: 1 });
     const latencies = metricDocs.flatMap((d) => ('ExchangeLatency' in d ? [d['ExchangeLatency']].flat() : []));
     expect(latencies.length).toBeGreaterThanOrEqual(4);
     const healthy = logs(docs).find((d) => d['key'] === 'main');
@@ -113,6 +116,9 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     expect(String(gone?.['advice'])).toContain('secret ekm/does-not-exist does not exist');
     const placeholder = logs(docs).find((d) => d['key'] === 'placeholder');
     expect(String(placeholder?.['advice'])).toContain('the secret still holds empty values');
+    // A value stored as SecretBinary is there, in a form that cannot be read: said so, not "no value yet".
+    const binary = logs(docs).find((d) => d['key'] === 'binary');
+    expect(String(binary?.['advice'])).toContain('the secret holds binary data (SecretBinary); store the key as a JSON SecretString');
   });
 
   it('asks the key-independent IP echo and ticker once per run, not once per key', async () => {
@@ -163,9 +169,9 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     expect(diagnoses['main']).toBe('OK');
     expect(diagnoses['noTrade']).toBe('TRADE_PERMISSION_MISSING');
     expect(diagnoses['revoked']).toBe('AUTH_FAILED');
-    expect((value as { checked: number }).checked).toBe(9);
-    expect(logs(docs).filter((d) => typeof d['diagnosis'] === 'string')).toHaveLength(9);
-    expect(emf(docs).find((d) => 'KeysChecked' in d)?.['KeysChecked']).toBe(9);
+    expect((value as { checked: number }).checked).toBe(10);
+    expect(logs(docs).filter((d) => typeof d['diagnosis'] === 'string')).toHaveLength(10);
+    expect(emf(docs).find((d) => 'KeysChecked' in d)?.['KeysChecked']).toBe(10);
     const stalled = logs(docs).find((d) => d['key'] === 'whitelist');
     expect(String(stalled?.['advice'])).toContain('did not answer in time');
   });

@@ -8,6 +8,10 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startMoto, toolMissing, type Moto } from '../support/moto.js';
+import { HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
+import { leakedRuns } from '../support/echo-shapes.js';
+
+const DNS_STUB = fileURLToPath(new URL('../support/dns-stub.cjs', import.meta.url));
 
 async function inProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
@@ -98,6 +102,18 @@ describe('bad input gets a clear one-line message and exit 2, never a stack trac
     else expect(run.stdout).toBe('');
   });
 
+  it.each(HOSTILE_BASE_URLS)('a base URL that names a method in any spelling is refused with exit 2, from the flag and the environment: %s', async (url) => {
+    const creds = { EXCHANGE_API_KEY: 'sbxAbCdEf0123456789XY', EXCHANGE_API_SECRET: 'S3cr3tValueThatMustNotLeak' };
+    const [flag, env] = await Promise.all([runCli(['check', '--base-url', url], creds), runCli(['check', '--json'], { ...creds, EXCHANGE_BASE_URL: url })]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr.split('\n')[0]).toMatch(/^key-monitor: --base-url must be the API root \(like https:\/\/api\.crypto\.com\/exchange\/v1\)/);
+    expect(flag.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(flag.stdout).toBe('');
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('EXCHANGE_BASE_URL must be the API root');
+    expect(JSON.parse(env.stdout)).toMatchObject({ error: { kind: 'usage' } });
+  });
+
   it('check --secret-id --json: one clean line on stderr, and a JSON error on stdout', async () => {
     const run = await runCli(['check', '--secret-id', '--json']);
     expect(run.code).toBe(2);
@@ -136,6 +152,59 @@ describe('a real key from the environment (the sandbox standing in for the excha
   });
 
   const target = (behaviour: Parameters<Sandbox['baseUrl']>[0]) => ['check', '--base-url', sandbox.baseUrl(behaviour), '--ip-echo-url', sandbox.ipEchoUrl];
+
+  it.each([
+    ['cut-off-replies', 'EXCHANGE_UNAVAILABLE', 'the reply was cut off (HTTP 200, JSON that ends before it is complete)'],
+    ['empty-replies', 'EXCHANGE_UNAVAILABLE', 'an empty reply with HTTP 200'],
+    ['oversized-replies', 'UNEXPECTED_RESPONSE', 'the reply was larger than 1 MB (HTTP 200); the monitor reads no more than that'],
+  ] as const)('%s while the public API answers: %s, named for what it is, not a base-URL fault (exit 1)', async (behaviour, diagnosis, named) => {
+    const { apiKey, apiSecret } = sandbox.credentials(behaviour);
+    const run = await runCli([...target(behaviour), '--json'], { EXCHANGE_API_KEY: apiKey, EXCHANGE_API_SECRET: apiSecret });
+    const json = JSON.parse(run.stdout) as { diagnosis: string; advice: string; checks: { name: string; status: string; detail: string }[] };
+    expect(json.diagnosis).toBe(diagnosis);
+    expect(run.code).toBe(1);
+    expect(json.checks.find((c) => c.name === 'public-api')?.status).toBe('pass');
+    expect(json.checks.find((c) => c.name === 'signed-read')?.detail).toBe(named);
+    expect(json.advice).not.toMatch(/base URL|--base-url|exchangeBaseUrl/);
+  });
+
+  it.each([
+    ['exchange.invalid', 'EXCHANGE_HOST_UNKNOWN', 2, 'the host name does not resolve (ENOTFOUND exchange.invalid)'],
+    ['exchange.again.invalid', 'EXCHANGE_UNAVAILABLE', 1, 'connection failed (EAI_AGAIN)'],
+  ] as const)('a base URL host %s (resolver stubbed, nothing asked) is %s, exit %i', async (host, diagnosis, exit, named) => {
+    const { apiKey, apiSecret } = sandbox.credentials('healthy');
+    const run = await runCli(['check', '--base-url', `https://${host}/exchange/v1`, '--ip-echo-url', sandbox.ipEchoUrl, '--json'], {
+      EXCHANGE_API_KEY: apiKey,
+      EXCHANGE_API_SECRET: apiSecret,
+      NODE_OPTIONS: `--require ${DNS_STUB}`,
+    });
+    const json = JSON.parse(run.stdout) as { diagnosis: string; advice: string; checks: { name: string; detail: string }[] };
+    expect(json.diagnosis).toBe(diagnosis);
+    expect(run.code).toBe(exit);
+    expect(json.checks.find((c) => c.name === 'public-api')?.detail).toBe(named);
+    if (diagnosis === 'EXCHANGE_HOST_UNKNOWN') {
+      expect(json.advice).toContain('Check the host name in --base-url (or EXCHANGE_BASE_URL) for a typo, and DNS');
+      expect(json.advice).not.toContain('try again in a minute');
+    }
+  });
+
+  it('masks key and secret fragments the exchange quotes back, in the checklist and in --json, whatever surrounds them', async () => {
+    const { apiKey, apiSecret } = sandbox.credentials('echo-fragments');
+    const env = { EXCHANGE_API_KEY: apiKey, EXCHANGE_API_SECRET: apiSecret };
+    const [text, json] = await Promise.all([runCli(target('echo-fragments'), env), runCli([...target('echo-fragments'), '--json'], env)]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('Diagnosis: ACCOUNT_SUSPENDED');
+    expect(JSON.parse(json.stdout)).toMatchObject({ diagnosis: 'ACCOUNT_SUSPENDED', keyPrefix: apiKey.slice(0, 4) });
+    for (const run of [text, json]) {
+      const shown = run.stdout + run.stderr;
+      expect(leakedRuns(shown, apiKey, 5)).toEqual([]);
+      expect(leakedRuns(shown, apiSecret, 8)).toEqual([]);
+      // The exchange's words stay; what it quoted of the key and secret does not.
+      expect(shown).toContain('ACCOUNT_IS_SUSPENDED api_key=[redacted]');
+      expect(shown).toContain('NO_ACTIVE_ORDER for [redacted]');
+      expect(shown).toContain('Authentication failure: secret=[redacted]');
+    }
+  });
 
   it('reads EXCHANGE_API_KEY / EXCHANGE_API_SECRET', async () => {
     const { apiKey, apiSecret } = sandbox.credentials('healthy');
@@ -374,6 +443,8 @@ describe.skipIf(toolMissing('moto_server'))('--secret-id against Secrets Manager
     await sm.send(new CreateSecretCommand({ Name: 'cli/good', SecretString: JSON.stringify({ apiKey, apiSecret }) }));
     // What the console's key/value editor makes when the key is typed as the field name.
     await sm.send(new CreateSecretCommand({ Name: 'cli/kv', SecretString: JSON.stringify({ [apiKey]: apiSecret }) }));
+    // The key JSON stored as binary (the CLI's --secret-binary, or an SDK call), not as a string.
+    await sm.send(new CreateSecretCommand({ Name: 'cli/binary', SecretBinary: Buffer.from(JSON.stringify({ apiKey, apiSecret })) }));
     sm.destroy();
   });
   afterAll(async () => {
@@ -385,6 +456,17 @@ describe.skipIf(toolMissing('moto_server'))('--secret-id against Secrets Manager
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Diagnosis: OK');
     expect(run.stderr).toBe('');
+  });
+
+  it('a secret stored as SecretBinary is named as such (exit 2), not "no value yet", and its key is never shown', async () => {
+    const { apiKey } = sandbox.credentials('healthy');
+    const [text, json] = await Promise.all([runCli(['check', '--secret-id', 'cli/binary'], aws), runCli(['check', '--secret-id', 'cli/binary', '--json'], aws)]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain('Diagnosis: CREDENTIALS_MALFORMED');
+    expect(text.stdout).toContain('the secret holds binary data (SecretBinary); store the key as a JSON SecretString');
+    expect(text.stdout).not.toContain('no value yet');
+    expect(JSON.parse(json.stdout)).toMatchObject({ diagnosis: 'CREDENTIALS_MALFORMED', advice: expect.stringContaining('holds binary data') });
+    expect(text.stdout + json.stdout).not.toContain(apiKey.slice(0, 5));
   });
 
   it('a secret in the console’s key/value form is CREDENTIALS_MALFORMED and its key is never shown, in text or JSON', async () => {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { startMoto, toolMissing, useEmulator } from '../support/moto.js';
+import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../../lambdas/monitor/checks.js';
 import { checkClient } from '../../lambdas/monitor/check-client.js';
@@ -162,46 +163,95 @@ describe('key-monitor check through a proxy', () => {
   });
 });
 
-describe('the Lambdas in proxy egress mode (EXCHANGE_PROXY_URL, token from Secrets Manager)', () => {
-  const lambdaEnv = (extra: Record<string, string>) => ({
-    MONITORED_KEYS: JSON.stringify([{ name: 'k', secretId: 's', expectTrade: true }]),
-    EXCHANGE_BASE_URL: sandbox.baseUrl(),
-    IP_ECHO_URL: sandbox.ipEchoUrl,
-    EXPECTED_EGRESS_IP: '203.0.113.7',
-    ...extra,
+describe('the check Lambda in proxy egress mode (EXCHANGE_PROXY_URL, token from Secrets Manager)', () => {
+  // Plain http behind the proxy: the tunnel (CONNECT, with its Proxy-Authorization) is the same, and
+  // the function's own client needs no test CA.
+  let plain: Sandbox;
+  let moto: Moto | undefined;
+  const saved = { ...process.env };
+  const context = { functionName: 'check', awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+  const motoMissing = toolMissing('moto_server');
+
+  beforeAll(async () => {
+    plain = await startSandbox();
+    if (!motoMissing) {
+      moto = await startMoto();
+      useEmulator(moto.endpoint);
+    }
+  });
+  afterAll(async () => {
+    process.env = saved;
+    await Promise.all([plain?.close(), moto?.stop()]);
   });
 
-  async function lambdaCheck(env: Record<string, string>) {
-    const { loadRuntimeConfig } = await import('../../lambdas/monitor/runtime-config.js');
-    const { lambdaProxy } = await import('../../lambdas/handlers/wiring.js');
-    const config = loadRuntimeConfig(env);
-    const proxy = await lambdaProxy(config, () => {});
-    const client = checkClient({ baseUrl: config.baseUrl, timeoutMs: 1_500, proxy, ca });
-    try {
-      return await runChecks({ credentials: validateCredentials(sandbox.credentials('healthy')), expectTrade: true, expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client, site: 'aws' });
-    } finally {
-      await client.close();
-    }
+  /**
+   * One deployed function (one warm process): each call is one scheduled invocation; the key's log line
+   * comes back. `asDeployed`: the module's own handler, configured from process.env as the Lambda
+   * runtime does (once per test file); otherwise the same wiring from a given environment.
+   */
+  async function deployed(extra: Record<string, string>, asDeployed = false) {
+    const creds = plain.mint('healthy');
+    const name = `k${Math.random().toString(36).slice(2, 8)}`;
+    const sm = new SecretsManagerClient({});
+    await sm.send(new CreateSecretCommand({ Name: `${name}/key`, SecretString: JSON.stringify(creds) }));
+    const env = {
+      MONITORED_KEYS: JSON.stringify([{ name, secretId: `${name}/key`, expectTrade: true }]),
+      EXCHANGE_BASE_URL: plain.baseUrl(),
+      IP_ECHO_URL: plain.ipEchoUrl,
+      EXPECTED_EGRESS_IP: '203.0.113.7',
+      CHECK_TIMEOUT_MS: '1500',
+      SECRET_CACHE_TTL_MS: '1',
+      ...extra,
+    };
+    const checkModule = await import('../../lambdas/handlers/check.js');
+    if (asDeployed) Object.assign(process.env, env);
+    const handler = asDeployed ? checkModule.handler : checkModule.buildCheckHandler(checkModule.lambdaCheckDeps(env));
+    return async () => {
+      const { docs, raw } = await captureOutput(() => handler({}, context));
+      const line = docs.find((d) => d['key'] === name) ?? {};
+      return { diagnosis: line['diagnosis'], advice: String(line['advice'] ?? ''), raw };
+    };
   }
 
-  it('leaves through the configured proxy', async () => {
+  it.skipIf(motoMissing)('leaves through the configured proxy', async () => {
     const from = open.tunnels.length;
-    const report = await lambdaCheck(lambdaEnv({ EXCHANGE_PROXY_URL: open.url }));
-    expect(report.diagnosis).toBe('OK');
+    const invoke = await deployed({ EXCHANGE_PROXY_URL: open.url });
+    expect((await invoke()).diagnosis).toBe('OK');
     expect(open.tunnels.length).toBeGreaterThan(from);
   });
 
-  it.skipIf(toolMissing('moto_server'))('reads the proxy token from its secret, and says PROXY_AUTH_FAILED when it cannot', async () => {
-    const moto = await startMoto();
-    const saved = { ...process.env };
-    try {
-      useEmulator(moto.endpoint);
-      await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'proxy/token', SecretString: JSON.stringify({ token: TOKEN }) }));
-      expect((await lambdaCheck(lambdaEnv({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/token' }))).diagnosis).toBe('OK');
-      expect((await lambdaCheck(lambdaEnv({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/missing' }))).diagnosis).toBe('PROXY_AUTH_FAILED');
-    } finally {
-      process.env = saved;
-      await moto.stop();
-    }
+  it.skipIf(motoMissing)('a refused token (407) is read again: storing the right one fixes the next invocation of the same warm function', async () => {
+    const sm = new SecretsManagerClient({});
+    await sm.send(new CreateSecretCommand({ Name: 'proxy/rotated', SecretString: JSON.stringify({ token: 'the-old-token-000' }) }));
+    const invoke = await deployed({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/rotated' }, true);
+    const refused = await invoke();
+    expect(refused.diagnosis).toBe('PROXY_AUTH_FAILED');
+    await sm.send(new PutSecretValueCommand({ SecretId: 'proxy/rotated', SecretString: TOKEN }));
+    const fixed = await invoke();
+    expect(fixed.diagnosis).toBe('OK');
+    // So the advice may say so.
+    expect(refused.advice).toContain('read again on the next run');
+    expect(fixed.raw).not.toContain(TOKEN);
+    // A token that works is kept while warm: no read per run (the secret could even go away).
+    await sm.send(new DeleteSecretCommand({ SecretId: 'proxy/rotated', ForceDeleteWithoutRecovery: true }));
+    expect((await invoke()).diagnosis).toBe('OK');
+  });
+
+  it.skipIf(motoMissing)('a token that cannot be read is PROXY_TOKEN_UNREADABLE naming why, not a wrong token; it is read again on the next invocation', async () => {
+    const invoke = await deployed({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/later' });
+    const missing = await invoke();
+    expect(missing.diagnosis).toBe('PROXY_TOKEN_UNREADABLE');
+    expect(missing.advice).toContain('secret proxy/later does not exist');
+    expect(missing.advice).not.toContain('Put the right token');
+    await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'proxy/later', SecretString: TOKEN }));
+    expect((await invoke()).diagnosis).toBe('OK');
+  });
+
+  it.skipIf(motoMissing)('a token secret stored as binary is named as such', async () => {
+    await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'proxy/binary', SecretBinary: Buffer.from(TOKEN) }));
+    const invoke = await deployed({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/binary' });
+    const binary = await invoke();
+    expect(binary.diagnosis).toBe('PROXY_TOKEN_UNREADABLE');
+    expect(binary.advice).toContain('secret proxy/binary holds binary data (SecretBinary); store the token as a SecretString');
   });
 });

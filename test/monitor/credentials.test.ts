@@ -97,6 +97,6 @@ describe('what may be shown of a key', () => {
   });
 
   it('redacts any sensitive string from text', () => {
-    expect(redact(`echo ${SECRET} and ${KEY}`, [SECRET, KEY])).toBe('echo [redacted] and [redacted]');
+    expect(redact(`echo ${SECRET} and ${KEY}`, { apiKey: KEY, secrets: [SECRET] })).toBe('echo [redacted] and [redacted]');
   });
 });

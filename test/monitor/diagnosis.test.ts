@@ -61,6 +61,37 @@ describe('classifyReply', () => {
     expect(classifyReply({ kind: 'network', error: 'timeout', detail: '5000 ms' })).toBe('EXCHANGE_UNAVAILABLE');
   });
 
+  it.each([
+    // [HTTP status, body, more than the cap was sent, diagnosis]: what a reply was decides, not only that it was not JSON.
+    [200, '', false, 'EXCHANGE_UNAVAILABLE'],
+    [200, '   \n', false, 'EXCHANGE_UNAVAILABLE'],
+    [204, '', false, 'EXCHANGE_UNAVAILABLE'],
+    [200, '{', false, 'EXCHANGE_UNAVAILABLE'],
+    [200, '{"id":1,"method":"private/user-balance","code":0,"result":{"data":[{"position_bal', false, 'EXCHANGE_UNAVAILABLE'],
+    [200, '  [1,2', false, 'EXCHANGE_UNAVAILABLE'],
+    [200, '{"code":0', false, 'EXCHANGE_UNAVAILABLE'],
+    [200, '{"code":0,"result":{}}'.padEnd(1_000_000, ' '), true, 'UNEXPECTED_RESPONSE'],
+    [200, `{"pad":"${'x'.repeat(999_990)}`, true, 'UNEXPECTED_RESPONSE'],
+    // A page is still a page: large, empty or cut off, a web page or a "not found" says "not the API".
+    [200, `<html><title>Welcome</title>${'x'.repeat(999_000)}`, true, 'EXCHANGE_URL_INVALID'],
+    [200, '<html><title>Welcome</title></html>', false, 'EXCHANGE_URL_INVALID'],
+    [404, '', false, 'EXCHANGE_URL_INVALID'],
+    [404, '{"code":', false, 'EXCHANGE_URL_INVALID'],
+    [302, '', false, 'EXCHANGE_URL_INVALID'],
+    [502, '', false, 'EXCHANGE_UNAVAILABLE'],
+    [503, '{"code":', false, 'EXCHANGE_UNAVAILABLE'],
+    [401, '', false, 'AUTH_FAILED'],
+  ] as const)('HTTP %i, body %j…, over the cap %s → %s', (status, body, overCap, expected) => {
+    expect(classifyReply(parseReply(status, body, null, overCap))).toBe(expected);
+  });
+
+  it('an unknown host is a setting to fix (not retried); a resolver that did not answer is transient', () => {
+    expect(classifyReply({ kind: 'network', error: 'host-unknown', detail: 'ENOTFOUND x.test' })).toBe('EXCHANGE_HOST_UNKNOWN');
+    expect(isRetryableReply({ kind: 'network', error: 'host-unknown', detail: 'ENOTFOUND x.test' })).toBe(false);
+    expect(classifyReply({ kind: 'network', error: 'connection', detail: 'EAI_AGAIN' })).toBe('EXCHANGE_UNAVAILABLE');
+    expect(DIAGNOSIS_TABLE.EXCHANGE_HOST_UNKNOWN.transient).toBe(false);
+  });
+
   it('treats a page that is not the API (404, a redirect, a web page) as a setup fault, not an outage', () => {
     for (const status of [200, 301, 302, 404, 405, 410]) {
       expect(classifyReply({ kind: 'not-json', httpStatus: status, snippet: 'Not Found' }), String(status)).toBe('EXCHANGE_URL_INVALID');

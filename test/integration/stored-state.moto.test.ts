@@ -1,0 +1,218 @@
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Notification } from '../../lambdas/contract/notification.js';
+import { DynamoIncidentStore } from '../../lambdas/aws/incident-store.js';
+import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
+import { CachedSecrets } from '../../lambdas/aws/secrets.js';
+import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../lambdas/monitor/incident-rules.js';
+import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { readKeyState, readMonitorState, readOutbox } from '../../lambdas/monitor/state-shape.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import type { Credentials } from '../../lambdas/monitor/types.js';
+import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { leakedRuns } from '../support/echo-shapes.js';
+
+/**
+ * What the check Lambda leaves in its store and its queue, and what it does with a store it cannot
+ * read: the real handler, Secrets Manager, DynamoDB and SQS on moto_server, the exchange on the sandbox.
+ */
+const skip = toolMissing('moto_server');
+const context = { functionName: 'check', awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const MIN = 60_000;
+const TABLE = 'ekm-stored';
+
+type Item = Record<string, AttributeValue>;
+
+/** One corrupted KEY#<name>/STATE item per shape: what a hand edit, a bad restore or a truncated write can leave. */
+const CORRUPT: readonly [string, Item][] = [
+  ['doc-not-json', { version: { N: '3' }, doc: { S: 'not json {' } }],
+  ['doc-truncated', { version: { N: '7' }, doc: { S: '{"consecutiveFailures":2,"days":{"2026-12-01":[3,' } }],
+  ['doc-list', { version: { N: '2' }, doc: { S: '[1,2,3]' } }],
+  ['doc-string', { version: { N: '2' }, doc: { S: '"consecutiveFailures"' } }],
+  ['doc-null', { version: { N: '2' }, doc: { S: 'null' } }],
+  ['doc-number', { version: { N: '2' }, doc: { S: '42' } }],
+  ['fields-wrong-type', { version: { N: '4' }, doc: { S: '{"incident":"open","days":[1],"consecutiveFailures":"3","withdraw":{"at":"x"},"streak":-1}' } }],
+  ['incident-half', { version: { N: '4' }, doc: { S: '{"incident":{"id":"key:x:1","diagnosis":"NOT_A_DIAGNOSIS"},"lastDiagnosis":"NOPE"}' } }],
+  ['day-map-bad', { version: { N: '6' }, doc: { S: '{"days":{"2026-12-01":[1,"x"],"yesterday":[1,1]},"failingSince":"soon"}' } }],
+  ['doc-missing', { version: { N: '5' } }],
+  ['doc-number-attr', { version: { N: '5' }, doc: { N: '1' } }],
+  ['version-missing', { doc: { S: '{}' } }],
+  ['version-string', { version: { S: '3' }, doc: { S: '{}' } }],
+  ['version-minus-one', { version: { N: '-1' }, doc: { S: 'garbage' } }],
+  // Odd but readable: a number is a version, and the write is conditional on exactly that number.
+  ['version-fraction', { version: { N: '2.5' }, doc: { S: '{}' } }],
+  ['version-huge', { version: { N: '123456789012345678901234567890' }, doc: { S: '{}' } }],
+  ['outbox-not-json', { version: { N: '1' }, doc: { S: '{}' }, outbox: { S: '[{' } }],
+  ['outbox-object', { version: { N: '1' }, doc: { S: '{}' }, outbox: { S: '{"id":"x"}' } }],
+  ['outbox-junk-entries', { version: { N: '1' }, doc: { S: '{}' }, outbox: { S: '[{"id":"x"},5,null]' } }],
+  ['outbox-number-attr', { version: { N: '1' }, doc: { S: '{}' }, outbox: { N: '1' } }],
+];
+
+let moto: Moto;
+let sandbox: Sandbox;
+let sqs: SQSClient;
+let db: DynamoDBClient;
+const clock = { now: Date.UTC(2026, 11, 1, 10, 0, 0) };
+
+beforeAll(async () => {
+  if (skip) return;
+  [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
+  useEmulator(moto.endpoint);
+  sqs = new SQSClient({});
+  db = new DynamoDBClient({});
+});
+
+afterAll(async () => {
+  await Promise.all([moto?.stop(), sandbox?.close()]);
+});
+
+/** A deployment of the check Lambda with its own table and queue, one sandbox key per name. */
+async function deploy(id: string, names: readonly (readonly [string, Behaviour])[]) {
+  const sm = new SecretsManagerClient({});
+  await createStateTable(id);
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: id }))).QueueUrl as string;
+  const keys = new Map<string, Credentials>();
+  const monitored: { name: string; secretId: string; expectTrade: boolean }[] = [];
+  for (const [name, behaviour] of names) {
+    const creds = sandbox.mint(behaviour);
+    keys.set(name, creds);
+    await sm.send(new CreateSecretCommand({ Name: `${id}/${name}`, SecretString: JSON.stringify(creds) }));
+    monitored.push({ name, secretId: `${id}/${name}`, expectTrade: true });
+  }
+  sm.destroy();
+  const env = { ...process.env, MONITORED_KEYS: JSON.stringify(monitored), EXCHANGE_BASE_URL: sandbox.baseUrl(), IP_ECHO_URL: sandbox.ipEchoUrl, EXPECTED_EGRESS_IP: '203.0.113.7', CHECK_TIMEOUT_MS: '2000' };
+  const config = loadRuntimeConfig(env);
+  const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+  const handler = buildCheckHandler(() => ({
+    config,
+    secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
+    target: lambdaCheckTarget(config),
+    now: () => clock.now,
+    incidents: {
+      store: new DynamoIncidentStore(new DynamoDBClient({}), id, 30, () => clock.now),
+      sink: new SqsNotificationQueue(sqs, queueUrl),
+      policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
+      messages: { source: 'StoredStateTest', expectedIps: config.expectedIps, links: () => [] },
+      maintenance: null,
+    },
+  }));
+  /** Every message the runs enqueued since the last call, as the raw bodies and as notifications. */
+  const drain = async (): Promise<{ raw: string; notifications: Notification[] }> => {
+    let raw = '';
+    const notifications: Notification[] = [];
+    for (;;) {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!out.Messages?.length) break;
+      for (const m of out.Messages) {
+        raw += m.Body ?? '';
+        notifications.push(JSON.parse(m.Body ?? '{}') as Notification);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+    }
+    return { raw, notifications };
+  };
+  return { keys, invoke: () => captureOutput(() => handler({}, context)), drain };
+}
+
+const getItem = async (table: string, pk: string) => (await db.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: 'STATE' } }, ConsistentRead: true }))).Item;
+const messages = (docs: Record<string, unknown>[]) => docs.map((d) => String(d['message'] ?? ''));
+
+describe.skipIf(skip)('a stored state the check Lambda cannot read', () => {
+  let deployment: Awaited<ReturnType<typeof deploy>>;
+  beforeAll(async () => {
+    deployment = await deploy(TABLE, CORRUPT.map(([name]) => [name, 'ip-not-whitelisted'] as const));
+  });
+
+  it('names an unreadable state item, rebuilds it over its own version, checks the key and opens its incident', async () => {
+    const { invoke } = deployment;
+    const drain = async () => (await deployment.drain()).notifications;
+    for (const [name, attrs] of CORRUPT) await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: `KEY#${name}` }, sk: { S: 'STATE' }, ...attrs } }));
+    await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'MONITOR' }, sk: { S: 'STATE' }, version: { N: '9' }, doc: { S: '{"mute":{"until":"tomorrow"},"maintenance":[]}' } } }));
+    await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'MONITOR' }, sk: { S: 'KEYS' }, doc: { S: '{"names":"doc-not-json"}' } } }));
+
+    clock.now += 5 * MIN;
+    const { docs } = await invoke();
+    const lines = messages(docs);
+    for (const [name] of CORRUPT) {
+      if (name !== 'version-fraction') expect(lines, name).toContain(`state unreadable, rebuilt: key ${name}`);
+      expect(docs.find((d) => d['key'] === name)?.['diagnosis'], name).toBe('IP_NOT_WHITELISTED');
+    }
+    expect(lines).toContain('state unreadable, rebuilt: monitor');
+    expect(lines).toContain('state unreadable, rebuilt: key list');
+    expect(lines).not.toContain('another run wrote first; its transitions stand');
+    // The rebuilt lines name what was unreadable, never the stored text itself.
+    const rebuilt = docs.find((d) => d['message'] === 'state unreadable, rebuilt: key fields-wrong-type');
+    expect(rebuilt?.['problems']).toEqual(expect.arrayContaining(['incident', 'days', 'consecutiveFailures', 'withdraw', 'streak'].map((f) => expect.stringMatching(new RegExp(`^${f}: `)))));
+    expect(JSON.stringify(rebuilt)).not.toContain('open"');
+
+    // Each key is checked and its incident opens: a key verdict opens at once.
+    const sent = await drain();
+    const opened = new Set(sent.filter((n) => n.kind === 'opened' && n.scope.type === 'key').map((n) => (n.scope as { key: string }).key));
+    expect([...opened].sort()).toEqual(CORRUPT.map(([name]) => name).sort());
+
+    // Every item is whole afterwards: a numeric version, a state the rules can read without a problem.
+    for (const [name] of CORRUPT) {
+      const item = (await getItem(TABLE, `KEY#${name}`)) as Item;
+      expect(Number.isFinite(Number(item['version']?.N)), name).toBe(true);
+      const state = readKeyState(JSON.parse(item['doc']?.S ?? 'null'), NEW_KEY_STATE);
+      expect(state.problems, name).toEqual([]);
+      expect(state.value.incident?.diagnosis, name).toBe('IP_NOT_WHITELISTED');
+      expect(readOutbox(item['outbox']?.S).problems, name).toEqual([]);
+    }
+    const monitor = (await getItem(TABLE, 'MONITOR')) as Item;
+    expect(readMonitorState(JSON.parse(monitor['doc']?.S ?? 'null'), NEW_MONITOR_STATE).problems).toEqual([]);
+    expect(monitor['version']?.N).toBe('10');
+
+    // The next run reads everything as written: nothing to rebuild, no conflict, nothing new to say.
+    clock.now += 5 * MIN;
+    const again = await invoke();
+    expect(messages(again.docs).filter((m) => m.startsWith('state unreadable') || m.startsWith('another run'))).toEqual([]);
+    expect((await drain()).filter((n) => n.kind === 'opened')).toEqual([]);
+  });
+
+  it('a rebuilt write is still conditional: a run that read the item before another rebuilt it writes nothing', async () => {
+    const store = new DynamoIncidentStore(new DynamoDBClient({}), TABLE, 30, () => clock.now);
+    await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'KEY#race' }, sk: { S: 'STATE' }, doc: { S: 'garbage' } } }));
+    const first = await store.load(['race']);
+    const second = await store.load(['race']);
+    const read = first.keys.get('race')?.state;
+    expect(read?.version).toBe(second.keys.get('race')?.state.version);
+    expect(await store.saveKey('race', read!.version, { ...read!, version: read!.version + 1 }, [])).toBe(true);
+    expect(await store.saveKey('race', read!.version, { ...read!, version: read!.version + 1 }, [])).toBe(false);
+    const versioned = await store.load(['race']);
+    const state = versioned.keys.get('race')!.state;
+    expect(versioned.unreadable).toEqual([]);
+    expect(await store.saveKey('race', state.version, { ...state, version: state.version + 1 }, [])).toBe(true);
+    expect(await store.saveKey('race', state.version, { ...state, version: state.version + 1 }, [])).toBe(false);
+  });
+});
+
+describe.skipIf(skip)('an exchange that quotes key and secret fragments: the Lambda’s log, queue and store', () => {
+  it('no run of 5 characters of the key or 8 of the secret in a log line, the queued notification or any stored item', async () => {
+    const table = 'ekm-echo';
+    const { keys, invoke, drain } = await deploy(table, [['echoed', 'echo-fragments']]);
+    const { apiKey, apiSecret } = keys.get('echoed') as Credentials;
+    clock.now += 5 * MIN;
+    const run = await invoke();
+    const line = run.docs.find((d) => d['key'] === 'echoed');
+    expect(line?.['diagnosis']).toBe('ACCOUNT_SUSPENDED');
+    const queued = await drain();
+    expect(queued.notifications.map((n) => n.kind)).toEqual(['opened']);
+    const stored = JSON.stringify((await db.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items);
+    for (const [where, text] of [
+      ['log', run.raw],
+      ['queue', queued.raw],
+      ['store', stored],
+    ] as const) {
+      expect(leakedRuns(text, apiKey, 5), where).toEqual([]);
+      expect(leakedRuns(text, apiSecret, 8), where).toEqual([]);
+    }
+    // The exchange's words stay, with the quoted credentials masked where they stood.
+    expect(queued.raw).toContain('ACCOUNT_IS_SUSPENDED api_key=[redacted]');
+    expect(stored).toContain('ACCOUNT_IS_SUSPENDED api_key=[redacted]');
+  });
+});
