@@ -1,12 +1,12 @@
 import { isIP } from 'node:net';
-import { DEFAULT_INCIDENT_POLICY as D, DEFAULT_SCHEDULE_MINUTES } from '../lambdas/contract/defaults.js';
-import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../lambdas/contract/endpoints.js';
-import { DEFAULT_NAMESPACE } from '../lambdas/contract/service.js';
-import { checkBaseUrl, checkProxyUrl } from '../lambdas/exchange/base-url.js';
-import { defaultAnnouncementsUrl } from '../lambdas/monitor/maintenance.js';
-import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/monitor/runtime-config.js';
-import { closest } from '../lambdas/contract/did-you-mean.js';
-import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, secretArnRegion } from '../lambdas/contract/aws-names.js';
+import { DEFAULT_INCIDENT_POLICY as D, DEFAULT_SCHEDULE_MINUTES } from '../src/contract/defaults.js';
+import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../src/contract/endpoints.js';
+import { DEFAULT_NAMESPACE } from '../src/contract/service.js';
+import { checkBaseUrl, checkProxyUrl } from '../src/exchange/base-url.js';
+import { defaultAnnouncementsUrl } from '../src/monitor/maintenance.js';
+import { ConfigError, KEY_NAME_PATTERN } from '../src/monitor/runtime-config.js';
+import { closest } from '../src/contract/did-you-mean.js';
+import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, secretArnRegion } from '../src/contract/aws-names.js';
 
 export { ConfigError };
 

@@ -1,7 +1,7 @@
-import { DEFAULT_INCIDENT_POLICY, SECRETS_PER_BATCH } from '../lambdas/contract/defaults.js';
-import { DIMENSION, METRIC } from '../lambdas/contract/metrics.js';
-import { SERVICE_NAME } from '../lambdas/contract/service.js';
-import { DIAGNOSES } from '../lambdas/monitor/types.js';
+import { DEFAULT_INCIDENT_POLICY, SECRETS_PER_BATCH } from '../src/contract/defaults.js';
+import { DIMENSION, METRIC } from '../src/contract/metrics.js';
+import { SERVICE_NAME } from '../src/contract/service.js';
+import { DIAGNOSES } from '../src/monitor/types.js';
 
 /**
  * The monthly cost of a deployment, line by line, from list prices: pure arithmetic, no AWS calls.
@@ -127,7 +127,7 @@ export interface MetricIdentity {
 
 const service = { [DIMENSION.service]: SERVICE_NAME };
 
-/** Emitted by every check run, whatever the keys (lambdas/aws/run-metrics.ts): billed every hour with a run. */
+/** Emitted by every check run, whatever the keys (src/aws/run-metrics.ts): billed every hour with a run. */
 export const ASSUMED_STEADY_METRICS: readonly MetricIdentity[] = [
   { name: METRIC.keysChecked, dimensions: service },
   { name: METRIC.keysUnhealthy, dimensions: service },

@@ -14,4 +14,4 @@ export { ExchangeKeyMonitor, type ExchangeKeyMonitorProps } from './constructs/e
 export { MonitorEgress, NatMode, type ElasticIpProps, type ExistingVpcEgressOptions, type OwnNatEgressOptions, type ProxyEgressOptions } from './constructs/egress-network.js';
 export { DEFAULT_INCIDENTS, type AlertsProps, type IncidentProps, type MonitoredKeyProps, type SlackChannelProps, type TeamsChannelProps } from './constructs/monitor-props.js';
 export { LambdaBundleMissingError } from './constructs/lambda-code.js';
-export { ConfigError } from '../lambdas/monitor/runtime-config.js';
+export { ConfigError } from '../src/monitor/runtime-config.js';

@@ -6,7 +6,7 @@ import type { MonitorConfig } from './config.js';
 import { MonitorEgress, NatMode } from './constructs/egress-network.js';
 import { ExchangeKeyMonitor, type ExchangeKeyMonitorProps } from './constructs/exchange-key-monitor.js';
 import { CREATED_SECRET_PREFIX } from './constructs/secret-access.js';
-import { OUTPUTS } from '../lambdas/contract/stack.js';
+import { OUTPUTS } from '../src/contract/stack.js';
 
 export { OUTPUTS };
 

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { README, writeSections } from './readme-sections.js';
 import { COST_MODES, costModel, costTableMarkdown, CostInputError, MODE_LABELS, quantity, unitPrice, usd, type CostMode, type CostResult } from '../cdk/cost-model.js';
-import { DEFAULT_INCIDENT_POLICY, DEFAULT_SCHEDULE_MINUTES } from '../lambdas/contract/defaults.js';
+import { DEFAULT_INCIDENT_POLICY, DEFAULT_SCHEDULE_MINUTES } from '../src/contract/defaults.js';
 
 
 class UsageError extends Error {}

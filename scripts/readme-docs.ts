@@ -1,29 +1,29 @@
 /**
- * The README sections generated from code: the diagnosis table (lambdas/monitor/diagnosis.ts), the
+ * The README sections generated from code: the diagnosis table (src/monitor/diagnosis.ts), the
  * monitor's own alarms (cdk/constructs/monitor-alarms.ts), and example alerts rendered by the real
  * pipeline: real checks against the loopback sandbox exchange → incident rules → messages → the
  * email and Telegram renderers. `npm run docs -- --write-readme` rewrites them; a test fails when
  * the README drifts from what this prints.
  */
 import { MONITOR_ALARMS, alarmText } from '../cdk/constructs/monitor-alarms.js';
-import type { Notification } from '../lambdas/contract/notification.js';
-import { emailChannel } from '../lambdas/channels/email.js';
-import { telegramChannel } from '../lambdas/channels/telegram.js';
-import { testNotification } from '../lambdas/cli/test-alert.js';
-import { alarmToNotification } from '../lambdas/monitor/alarm-notification.js';
-import { runChecks, type CheckTarget } from '../lambdas/monitor/checks.js';
-import { checkClient } from '../lambdas/monitor/check-client.js';
-import { parseSecretString } from '../lambdas/monitor/credentials.js';
-import { DIAGNOSIS_TABLE } from '../lambdas/monitor/diagnosis.js';
-import { notificationFor, type MessageContext } from '../lambdas/monitor/incident-messages.js';
-import { keyRun } from '../lambdas/monitor/incident-run.js';
-import { decideRun, NEW_MONITOR_STATE, type IncidentEvent, type IncidentPolicy, type KeyRun, type KeyState, type MonitorState } from '../lambdas/monitor/incident-rules.js';
-import { notificationLinks } from '../lambdas/monitor/links.js';
-import { parseAnnouncements } from '../lambdas/monitor/maintenance.js';
-import type { Diagnosis } from '../lambdas/monitor/types.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../lambdas/sandbox/exchange.js';
-import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack.js';
-import { DEFAULT_INCIDENT_POLICY } from '../lambdas/contract/defaults.js';
+import type { Notification } from '../src/contract/notification.js';
+import { emailChannel } from '../src/channels/email.js';
+import { telegramChannel } from '../src/channels/telegram.js';
+import { testNotification } from '../src/cli/test-alert.js';
+import { alarmToNotification } from '../src/monitor/alarm-notification.js';
+import { runChecks, type CheckTarget } from '../src/monitor/checks.js';
+import { checkClient } from '../src/monitor/check-client.js';
+import { parseSecretString } from '../src/monitor/credentials.js';
+import { DIAGNOSIS_TABLE } from '../src/monitor/diagnosis.js';
+import { notificationFor, type MessageContext } from '../src/monitor/incident-messages.js';
+import { keyRun } from '../src/monitor/incident-run.js';
+import { decideRun, NEW_MONITOR_STATE, type IncidentEvent, type IncidentPolicy, type KeyRun, type KeyState, type MonitorState } from '../src/monitor/incident-rules.js';
+import { notificationLinks } from '../src/monitor/links.js';
+import { parseAnnouncements } from '../src/monitor/maintenance.js';
+import type { Diagnosis } from '../src/monitor/types.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../src/sandbox/exchange.js';
+import { DEFAULT_STACK_NAME } from '../src/contract/stack.js';
+import { DEFAULT_INCIDENT_POLICY } from '../src/contract/defaults.js';
 
 const IP = '203.0.113.7';
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);

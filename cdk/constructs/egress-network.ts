@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { resolveProxyUrl } from '../config.js';
-import { ConfigError } from '../../lambdas/monitor/runtime-config.js';
+import { ConfigError } from '../../src/monitor/runtime-config.js';
 import type { FunctionPlacement } from './monitor-function.js';
 
 /** How the monitor's own VPC reaches the internet. */

@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/contract/env.js';
+import { ENV } from '../../src/contract/env.js';
 import type { ResolvedAlerts } from './monitor-props.js';
 import { MonitorFunction } from './monitor-function.js';
 

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { ResolvedKey } from './monitor-props.js';
-import { secretArnParts } from '../../lambdas/monitor/runtime-config.js';
+import { secretArnParts } from '../../src/monitor/runtime-config.js';
 
 /**
  * The monitored keys' secrets and who may touch them. Up to EXACT_SECRET_LIMIT secrets, every

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
-import { dynamoDbCall, type DynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
+import { DynamoDeliveryLedger } from '../../src/aws/delivery-ledger.js';
+import { dynamoDbCall, type DynamoDbCall } from '../../src/aws/dynamodb-call.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsClientOptions } from '../../lambdas/aws/aws-calls.js';
+import { awsClientOptions } from '../../src/aws/aws-calls.js';
 import { awsAgainstBlackHole } from '../support/black-hole.js';
 
 describe('DynamoDeliveryLedger', () => {

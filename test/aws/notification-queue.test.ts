@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { NotificationsNotEnqueued, queueUrlFromArn, SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
+import { NotificationsNotEnqueued, queueUrlFromArn, SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import type { Notification } from '../../src/contract/notification.js';
 import { hostile, OPENED } from '../channels/support/notifications.js';
 
 type Entry = { Id: string; MessageBody: string };

@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { rotateCommand } from '../../lambdas/cli/rotate.js';
+import { rotateCommand } from '../../src/cli/rotate.js';
 
 // The CLI's half of a rotation, with Secrets Manager mocked: moto cannot invoke our rotation
 // Lambda, so its RotateSecret does not behave like the real service here.

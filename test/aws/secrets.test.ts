@@ -1,7 +1,7 @@
 import { BatchGetSecretValueCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CachedSecrets, readSecret, readSecrets } from '../../lambdas/aws/secrets.js';
+import { CachedSecrets, readSecret, readSecrets } from '../../src/aws/secrets.js';
 
 const sm = mockClient(SecretsManagerClient);
 const VALUE = JSON.stringify({ apiKey: 'AbCdEfGhIjKlMnOp', apiSecret: 'sEcReT0123456789' });

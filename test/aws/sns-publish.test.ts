@@ -1,6 +1,6 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
-import { publishOutcome, SnsPublisher } from '../../lambdas/aws/sns-publish.js';
+import { publishOutcome, SnsPublisher } from '../../src/aws/sns-publish.js';
 
 const OTHER_ACCOUNT_ARN = 'arn:aws:sns:eu-west-1:999988887777:someone-elses-topic';
 const sdkError = (name: string, fault: 'client' | 'server', status: number) =>

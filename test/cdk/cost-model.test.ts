@@ -19,9 +19,9 @@ import {
   PRICES,
   type CostMode,
 } from '../../cdk/cost-model.js';
-import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
-import { DIAGNOSES } from '../../lambdas/monitor/types.js';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { DIMENSION, METRIC } from '../../src/contract/metrics.js';
+import { DIAGNOSES } from '../../src/monitor/types.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 import { synth } from '../support/synth.js';
 
@@ -262,7 +262,7 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
       SECRET_CACHE_TTL_MS: '30000',
       POWERTOOLS_SERVICE_NAME: 'exchange-key-monitor',
       POWERTOOLS_METRICS_NAMESPACE: NAMESPACE,
-      // The incident layer, as the stack wires it (lambdas/contract/env.ts).
+      // The incident layer, as the stack wires it (src/contract/env.ts).
       STATE_TABLE: TABLE,
       NOTIFICATION_QUEUE_URL: queueUrl,
       OPEN_AFTER_RUNS: '2',
@@ -275,7 +275,7 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
     });
     // A fresh module graph per run, as a fresh Lambda environment would load it (its process-wide Metrics too).
     vi.resetModules();
-    const { handler } = await import('../../lambdas/handlers/check.js');
+    const { handler } = await import('../../src/handlers/check.js');
     const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
     return captureOutput(() => handler(scheduled, context(120_000)));
   }

@@ -5,9 +5,9 @@ import { checkContextKeys, ConfigError, loadConfig, MAX_CREATED_SECRETS } from '
 import { MAX_DESCRIPTION } from '../../cdk/constructs/alarm-factory.js';
 import { alarmText } from '../../cdk/constructs/monitor-alarms.js';
 import { EXACT_SECRET_LIMIT } from '../../cdk/constructs/secret-access.js';
-import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
-import { SERVICE_NAME } from '../../lambdas/contract/service.js';
-import { deliveryPk } from '../../lambdas/contract/store.js';
+import { DIMENSION, METRIC } from '../../src/contract/metrics.js';
+import { SERVICE_NAME } from '../../src/contract/service.js';
+import { deliveryPk } from '../../src/contract/store.js';
 import { logicalId, synth } from '../support/synth.js';
 import { HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildChannels, parseChannelsSecret } from '../../lambdas/channels/config.js';
+import { buildChannels, parseChannelsSecret } from '../../src/channels/config.js';
 
 const SLACK = 'https://hooks.slack.com/services/T0001/B0001/slackSecretToken0123456789';
 const TEAMS = 'https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=teamsSigSecret0123456789';

@@ -4,8 +4,8 @@
  * redaction, markup injection and size limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpChannel } from '../../lambdas/channels/channel.js';
-import { createHttpSender, type HttpSender } from '../../lambdas/channels/deliver.js';
+import type { HttpChannel } from '../../src/channels/channel.js';
+import { createHttpSender, type HttpSender } from '../../src/channels/deliver.js';
 import { CASES, PATHS, SIGNING_SECRET, leaks } from './support/cases.js';
 import { EXPECTED } from './support/expected.js';
 import { limitProblems, telegramHtmlProblems, verifyStandardWebhook, visibleStrings } from './support/inspect.js';

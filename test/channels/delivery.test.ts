@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryOutcome, SnsMessage } from '../../lambdas/channels/channel.js';
-import { emailChannel } from '../../lambdas/channels/email.js';
-import { createHttpSender, MAX_REPLY_BYTES, networkReply, type HttpSender } from '../../lambdas/channels/deliver.js';
-import { refusalFix } from '../../lambdas/channels/refusals.js';
-import { sendNotification } from '../../lambdas/channels/send.js';
-import { webhookChannel } from '../../lambdas/channels/webhook.js';
+import type { DeliveryOutcome, SnsMessage } from '../../src/channels/channel.js';
+import { emailChannel } from '../../src/channels/email.js';
+import { createHttpSender, MAX_REPLY_BYTES, networkReply, type HttpSender } from '../../src/channels/deliver.js';
+import { refusalFix } from '../../src/channels/refusals.js';
+import { sendNotification } from '../../src/channels/send.js';
+import { webhookChannel } from '../../src/channels/webhook.js';
 import { CASES } from './support/cases.js';
 import { verifyStandardWebhook } from './support/inspect.js';
 import { NOW_MS, OPENED } from './support/notifications.js';

@@ -4,9 +4,9 @@
  * (header values are visible ASCII).
  */
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { chatbotMessage } from '../../lambdas/channels/chatbot.js';
-import { emailChannel } from '../../lambdas/channels/email.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { chatbotMessage } from '../../src/channels/chatbot.js';
+import { emailChannel } from '../../src/channels/email.js';
 import { CASES } from './support/cases.js';
 import { limitProblems, visibleStrings } from './support/inspect.js';
 import { NOW_MS, OPENED } from './support/notifications.js';

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { webhookChannel } from '../../lambdas/channels/webhook.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { NOTIFICATION_KINDS } from '../../lambdas/monitor/queue-message.js';
+import { webhookChannel } from '../../src/channels/webhook.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { NOTIFICATION_KINDS } from '../../src/monitor/queue-message.js';
 import { README } from '../../scripts/readme-sections.js';
 import { verifyStandardWebhook } from './support/inspect.js';
 import { OPENED, NOW_MS } from './support/notifications.js';

@@ -28,7 +28,7 @@ describe('README sections generated from code', async () => {
   });
 
   it('documents every field of the --json output that a real run prints', async () => {
-    const { main } = await import('../../lambdas/cli/key-monitor.js');
+    const { main } = await import('../../src/cli/key-monitor.js');
     const section = readme.slice(readme.indexOf('### JSON output'), readme.indexOf('## What the checks do'));
     const seen = new Set<string>();
     for (const scenario of ['healthy', 'auth-failed', 'withdraw-enabled']) {
@@ -42,7 +42,7 @@ describe('README sections generated from code', async () => {
   });
 
   it('gives the rotate exit codes the CLI returns', async () => {
-    const { ROTATE_EXIT } = await import('../../lambdas/cli/rotate.js');
+    const { ROTATE_EXIT } = await import('../../src/cli/rotate.js');
     const table = readme.slice(readme.indexOf('| Exit | Verdict |'));
     expect(table).toContain(`| ${ROTATE_EXIT.promoted} | **Promoted**`);
     expect(table).toContain(`| ${ROTATE_EXIT.refused} | **Refused**`);

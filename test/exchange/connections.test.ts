@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONNECTIONS_PER_ORIGIN } from '../../lambdas/contract/defaults.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
+import { CONNECTIONS_PER_ORIGIN } from '../../src/contract/defaults.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { checkClient } from '../../src/monitor/check-client.js';
 
 // A loopback server that counts the connections open at once: the client's pool per origin is the
 // bound, however many keys a run checks at the same time.

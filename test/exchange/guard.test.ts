@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkBaseUrl } from '../../lambdas/exchange/base-url.js';
-import { ExchangeClient, InvalidBaseUrlError } from '../../lambdas/exchange/client.js';
-import { assertHarmless, UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
+import { checkBaseUrl } from '../../src/exchange/base-url.js';
+import { ExchangeClient, InvalidBaseUrlError } from '../../src/exchange/client.js';
+import { assertHarmless, UnsafeRequestError } from '../../src/exchange/probe-guard.js';
 import { GOOD_BASE_URLS, HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 
 const BASE = 'https://api.crypto.com/exchange/v1';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeReply, parseReply, snippetOf } from '../../lambdas/exchange/reply.js';
-import { networkReply } from '../../lambdas/exchange/client.js';
-import { backoffMs, DEFAULT_RETRY } from '../../lambdas/exchange/retry-policy.js';
-import { displaySafe, redactSecrets, secretRedactor } from '../../lambdas/exchange/text-safety.js';
+import { describeReply, parseReply, snippetOf } from '../../src/exchange/reply.js';
+import { networkReply } from '../../src/exchange/client.js';
+import { backoffMs, DEFAULT_RETRY } from '../../src/exchange/retry-policy.js';
+import { displaySafe, redactSecrets, secretRedactor } from '../../src/exchange/text-safety.js';
 import { echoShapes, leakedRuns } from '../support/echo-shapes.js';
 
 describe('parseReply', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramString, sign, signedBody, signingPayload, UnsignableParamError, type SignableObject } from '../../lambdas/exchange/signing.js';
+import { paramString, sign, signedBody, signingPayload, UnsignableParamError, type SignableObject } from '../../src/exchange/signing.js';
 
 // shared/cryptocom-api.md §1.5: computed from the official samples' inputs three independent ways.
 const VECTORS: { n: number; method: string; id: number; apiKey: string; params: SignableObject; nonce: number; secret: string; payload: string; sig: string }[] = [

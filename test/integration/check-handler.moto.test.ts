@@ -1,11 +1,11 @@
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { awsClientOptions } from '../../lambdas/aws/aws-calls.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { awsClientOptions } from '../../src/aws/aws-calls.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { startStallingProxy } from '../support/stalling-proxy.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
@@ -58,7 +58,7 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       POWERTOOLS_METRICS_NAMESPACE: 'KeyMonitorTest',
     });
     // Imported after the environment is set, as the Lambda runtime would load it.
-    const { handler } = await import('../../lambdas/handlers/check.js');
+    const { handler } = await import('../../src/handlers/check.js');
     invoke = () => captureOutput(() => handler(scheduledEvent, context));
   });
 
@@ -155,7 +155,7 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     const proxy = await startStallingProxy(moto.endpoint, ['ekm/ip']);
     const config = loadRuntimeConfig(process.env);
     const target = lambdaCheckTarget(config);
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const client = new SecretsManagerClient({ ...awsClientOptions(300), endpoint: proxy.endpoint });
     const stalledHandler = buildCheckHandler(() => ({ config, secrets: new CachedSecrets(client, 1, Date.now, 800), target, now: Date.now, incidents: null }));
     const started = Date.now();

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecks } from '../../lambdas/monitor/checks.js';
-import { validateCredentials } from '../../lambdas/monitor/credentials.js';
-import { ExchangeClient } from '../../lambdas/exchange/client.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
-import { UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import type { Diagnosis } from '../../lambdas/monitor/types.js';
+import { runChecks } from '../../src/monitor/checks.js';
+import { validateCredentials } from '../../src/monitor/credentials.js';
+import { ExchangeClient } from '../../src/exchange/client.js';
+import { checkClient } from '../../src/monitor/check-client.js';
+import { UnsafeRequestError } from '../../src/exchange/probe-guard.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
+import type { Diagnosis } from '../../src/monitor/types.js';
 
 let sandbox: Sandbox;
 let client: ExchangeClient;

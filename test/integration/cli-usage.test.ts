@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { runCli, type CliRun } from '../support/run-cli.js';
 
 /**

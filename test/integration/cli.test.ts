@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lambdas/cli/key-monitor.js';
-import { SCENARIO_NAMES, SCENARIOS } from '../../lambdas/cli/scenarios.js';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { main } from '../../src/cli/key-monitor.js';
+import { SCENARIO_NAMES, SCENARIOS } from '../../src/cli/scenarios.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { startBlackHole } from '../support/black-hole.js';
 import { runCli } from '../support/run-cli.js';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

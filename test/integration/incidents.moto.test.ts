@@ -3,16 +3,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { DynamoIncidentStore } from '../../lambdas/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { notificationLinks } from '../../lambdas/monitor/links.js';
-import { parseAnnouncements } from '../../lambdas/monitor/maintenance.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import type { Credentials } from '../../lambdas/monitor/types.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
+import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { notificationLinks } from '../../src/monitor/links.js';
+import { parseAnnouncements } from '../../src/monitor/maintenance.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
+import type { Credentials } from '../../src/monitor/types.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 
 /**
@@ -56,7 +56,7 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
       { name: 'reporting', secretId: 'inc/reporting', expectTrade: false },
       { name: 'bot3', secretId: 'inc/bot3', expectTrade: true },
     ];
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const handlerFor = (monitored: typeof allKeys) => {
       const env = {
         ...process.env,
@@ -279,7 +279,7 @@ describe.skipIf(skip)('no "resolved" from an answer that proves nothing: the che
       CHECK_TIMEOUT_MS: '1000',
     });
     const target = lambdaCheckTarget(config);
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const handler = buildCheckHandler(() => ({
       config,
       secrets: new CachedSecrets(new SecretsManagerClient({}), 1),

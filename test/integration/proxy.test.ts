@@ -3,11 +3,11 @@ import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, Secret
 import type { Context } from 'aws-lambda';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecks } from '../../lambdas/monitor/checks.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
-import { validateCredentials } from '../../lambdas/monitor/credentials.js';
-import type { ProxySettings } from '../../lambdas/exchange/proxy.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { runChecks } from '../../src/monitor/checks.js';
+import { checkClient } from '../../src/monitor/check-client.js';
+import { validateCredentials } from '../../src/monitor/credentials.js';
+import type { ProxySettings } from '../../src/exchange/proxy.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
 import { startConnectProxy } from '../support/connect-proxy.js';
 import { runCli } from '../support/run-cli.js';
 import { loopbackCertificate } from '../support/tls.js';
@@ -203,7 +203,7 @@ describe('the check Lambda in proxy egress mode (EXCHANGE_PROXY_URL, token from 
       SECRET_CACHE_TTL_MS: '1',
       ...extra,
     };
-    const checkModule = await import('../../lambdas/handlers/check.js');
+    const checkModule = await import('../../src/handlers/check.js');
     if (asDeployed) Object.assign(process.env, env);
     const handler = asDeployed ? checkModule.handler : checkModule.buildCheckHandler(checkModule.lambdaCheckDeps(env));
     return async () => {

@@ -14,14 +14,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../lambdas/cli/key-monitor.js';
-import type { ExchangeClient } from '../../lambdas/exchange/client.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { SecretVersions } from '../../lambdas/aws/secret-versions.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { main } from '../../src/cli/key-monitor.js';
+import type { ExchangeClient } from '../../src/exchange/client.js';
+import { checkClient } from '../../src/monitor/check-client.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { SecretVersions } from '../../src/aws/secret-versions.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 const skip = toolMissing('moto_server');
@@ -35,7 +35,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
   let sqs: SQSClient;
   let queueUrl: string;
   let client: ExchangeClient;
-  let handler: ReturnType<typeof import('../../lambdas/handlers/rotate.js').buildRotationHandler>;
+  let handler: ReturnType<typeof import('../../src/handlers/rotate.js').buildRotationHandler>;
   let output = '';
   const secretArns = new Map<string, string>();
 
@@ -76,7 +76,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     });
     const config = loadRuntimeConfig(process.env);
     client = checkClient({ baseUrl: config.baseUrl, timeoutMs: 2_000 });
-    const { buildRotationHandler } = await import('../../lambdas/handlers/rotate.js');
+    const { buildRotationHandler } = await import('../../src/handlers/rotate.js');
     handler = buildRotationHandler(() => ({
       keys: config.keys,
       target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client, site: 'aws' },

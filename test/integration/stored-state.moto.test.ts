@@ -3,16 +3,16 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type Attri
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { DynamoIncidentStore } from '../../lambdas/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../lambdas/monitor/incident-rules.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { readKeyState, readMonitorState, readOutbox } from '../../lambdas/monitor/state-shape.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import type { Credentials } from '../../lambdas/monitor/types.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
+import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../src/monitor/incident-rules.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { readKeyState, readMonitorState, readOutbox } from '../../src/monitor/state-shape.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
+import type { Credentials } from '../../src/monitor/types.js';
 import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 import { leakedRuns } from '../support/echo-shapes.js';
 
@@ -86,7 +86,7 @@ async function deploy(id: string, names: readonly (readonly [string, Behaviour])
   sm.destroy();
   const env = { ...process.env, MONITORED_KEYS: JSON.stringify(monitored), EXCHANGE_BASE_URL: sandbox.baseUrl(), IP_ECHO_URL: sandbox.ipEchoUrl, EXPECTED_EGRESS_IP: '203.0.113.7', CHECK_TIMEOUT_MS: '2000' };
   const config = loadRuntimeConfig(env);
-  const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+  const { buildCheckHandler } = await import('../../src/handlers/check.js');
   const handler = buildCheckHandler(() => ({
     config,
     secrets: new CachedSecrets(new SecretsManagerClient({}), 1),

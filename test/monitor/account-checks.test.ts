@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { accountEvidence, interpretAccount, interpretWithdraw, withdrawVerdictOf } from '../../lambdas/monitor/account-checks.js';
-import { parseReply } from '../../lambdas/exchange/reply.js';
-import type { TimedReply } from '../../lambdas/exchange/client.js';
+import { accountEvidence, interpretAccount, interpretWithdraw, withdrawVerdictOf } from '../../src/monitor/account-checks.js';
+import { parseReply } from '../../src/exchange/reply.js';
+import type { TimedReply } from '../../src/exchange/client.js';
 
 const timed = (status: number, body: unknown): TimedReply => ({ reply: parseReply(status, JSON.stringify(body), null), attempts: 1, latencyMs: 5, totalMs: 5, midpointMs: 0 });
 const master = { uuid: 'm', enabled: true, tradable: true, suspended: false, terminated: false, derivatives_access: true, margin_access: 'DEFAULT' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alarmToNotification, splitDescription } from '../../lambdas/monitor/alarm-notification.js';
+import { alarmToNotification, splitDescription } from '../../src/monitor/alarm-notification.js';
 import { alarmMessage } from './support/alarms.js';
 
 const CONTEXT = { source: 'ekm-prod', dashboardUrl: 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=ekm' };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TimedReply } from '../../lambdas/exchange/client.js';
-import { parseReply, type ExchangeReply } from '../../lambdas/exchange/reply.js';
-import { checkKeys, type SecretSnapshot } from '../../lambdas/monitor/check-run.js';
-import type { ExchangePort } from '../../lambdas/monitor/ports.js';
-import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
+import type { TimedReply } from '../../src/exchange/client.js';
+import { parseReply, type ExchangeReply } from '../../src/exchange/reply.js';
+import { checkKeys, type SecretSnapshot } from '../../src/monitor/check-run.js';
+import type { ExchangePort } from '../../src/monitor/ports.js';
+import type { MonitoredKey } from '../../src/monitor/runtime-config.js';
 
 // The run's orchestration with in-memory ports: the HTTP and AWS adapters are tested over loopback
 // elsewhere; here the point is what happens to the other keys when one misbehaves.

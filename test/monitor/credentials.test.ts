@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyPrefix, parseSecretString, redact, validateCredentials } from '../../lambdas/monitor/credentials.js';
+import { keyPrefix, parseSecretString, redact, validateCredentials } from '../../src/monitor/credentials.js';
 
 const KEY = 'AbCdEfGhIjKlMnOpQrStUv';
 const SECRET = 'sEcReT0123456789abcdefgh';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Channel, ChannelName, DeliveryOutcome } from '../../lambdas/channels/channel.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
+import type { Channel, ChannelName, DeliveryOutcome } from '../../src/channels/channel.js';
+import type { Notification } from '../../src/contract/notification.js';
 import {
   deliverNotification,
   RECORD_ATTEMPTS,
@@ -9,7 +9,7 @@ import {
   type DeliveryVerdict,
   type LedgerClaim,
   type Refusal,
-} from '../../lambdas/monitor/deliver-notification.js';
+} from '../../src/monitor/deliver-notification.js';
 import { NOW_MS, OPENED } from '../channels/support/notifications.js';
 
 const channel = (name: ChannelName): Channel =>

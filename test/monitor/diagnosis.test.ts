@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReply, diagnose, DIAGNOSIS_TABLE, isRetryableReply } from '../../lambdas/monitor/diagnosis.js';
-import { parseReply, type ExchangeReply } from '../../lambdas/exchange/reply.js';
-import { DIAGNOSES, type CheckResult } from '../../lambdas/monitor/types.js';
+import { classifyReply, diagnose, DIAGNOSIS_TABLE, isRetryableReply } from '../../src/monitor/diagnosis.js';
+import { parseReply, type ExchangeReply } from '../../src/exchange/reply.js';
+import { DIAGNOSES, type CheckResult } from '../../src/monitor/types.js';
 
 const answer = (httpStatus: number, code: number | null, message: string | null = null): ExchangeReply => ({
   kind: 'answer',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
-import { notificationFor } from '../../lambdas/monitor/incident-messages.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis.js';
+import { notificationFor } from '../../src/monitor/incident-messages.js';
 import {
   decideRun,
   NEW_MONITOR_STATE,
@@ -10,8 +10,8 @@ import {
   type KeyRun,
   type KeyState,
   type MonitorState,
-} from '../../lambdas/monitor/incident-rules.js';
-import { CHECK_NAMES, type CheckName, type Diagnosis } from '../../lambdas/monitor/types.js';
+} from '../../src/monitor/incident-rules.js';
+import { CHECK_NAMES, type CheckName, type Diagnosis } from '../../src/monitor/types.js';
 
 // The rules take the clock as an argument: every test here moves time, none sleeps.
 const MIN = 60_000;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import type { KeyOutcome } from '../../lambdas/monitor/check-run.js';
-import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
-import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../lambdas/monitor/incident-rules.js';
-import { boundedOutbox, MAX_OUTBOX, MAX_OUTBOX_BYTES, recordRun, type IncidentRunDeps } from '../../lambdas/monitor/incident-run.js';
-import type { IncidentStore, LoadedStates, Stored } from '../../lambdas/monitor/ports.js';
-import { CHECK_NAMES, type CheckName, type CheckResult, type Diagnosis } from '../../lambdas/monitor/types.js';
+import type { Notification } from '../../src/contract/notification.js';
+import type { KeyOutcome } from '../../src/monitor/check-run.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../src/monitor/incident-rules.js';
+import { boundedOutbox, MAX_OUTBOX, MAX_OUTBOX_BYTES, recordRun, type IncidentRunDeps } from '../../src/monitor/incident-run.js';
+import type { IncidentStore, LoadedStates, Stored } from '../../src/monitor/ports.js';
+import { CHECK_NAMES, type CheckName, type CheckResult, type Diagnosis } from '../../src/monitor/types.js';
 
 // recordRun over an in-memory store with DynamoDB's semantics (version-conditional writes):
 // the outbox, its bound, and keys that leave the configuration. The DynamoDB store itself is

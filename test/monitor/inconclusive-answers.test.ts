@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { TimedReply } from '../../lambdas/exchange/client.js';
-import { parseReply, type ExchangeReply } from '../../lambdas/exchange/reply.js';
-import { runChecks } from '../../lambdas/monitor/checks.js';
-import { validateCredentials } from '../../lambdas/monitor/credentials.js';
-import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
-import { keyRun } from '../../lambdas/monitor/incident-run.js';
-import { decideRun, NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentPolicy, type KeyRun, type KeyState } from '../../lambdas/monitor/incident-rules.js';
-import type { ExchangePort } from '../../lambdas/monitor/ports.js';
-import type { CheckName, Diagnosis, Report } from '../../lambdas/monitor/types.js';
-import type { WithdrawPlan } from '../../lambdas/monitor/withdraw-schedule.js';
-import { SANDBOX_PORTFOLIO } from '../../lambdas/sandbox/portfolio.js';
+import type { TimedReply } from '../../src/exchange/client.js';
+import { parseReply, type ExchangeReply } from '../../src/exchange/reply.js';
+import { runChecks } from '../../src/monitor/checks.js';
+import { validateCredentials } from '../../src/monitor/credentials.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis.js';
+import { keyRun } from '../../src/monitor/incident-run.js';
+import { decideRun, NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentPolicy, type KeyRun, type KeyState } from '../../src/monitor/incident-rules.js';
+import type { ExchangePort } from '../../src/monitor/ports.js';
+import type { CheckName, Diagnosis, Report } from '../../src/monitor/types.js';
+import type { WithdrawPlan } from '../../src/monitor/withdraw-schedule.js';
+import { SANDBOX_PORTFOLIO } from '../../src/sandbox/portfolio.js';
 
 /**
  * The attack on "never resolved or OK without a conclusive answer": every answer that proves nothing

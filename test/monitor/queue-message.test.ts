@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { bodyExcerpt, InvalidNotification, MAX_MESSAGE_BYTES, parseQueueMessage, serializeNotification, validateNotification } from '../../lambdas/monitor/queue-message.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { bodyExcerpt, InvalidNotification, MAX_MESSAGE_BYTES, parseQueueMessage, serializeNotification, validateNotification } from '../../src/monitor/queue-message.js';
 import { HOSTILE_UNITS, OPENED, RESOLVED, TEST, hostile } from '../channels/support/notifications.js';
 import { alarmEnvelope, alarmMessage, snsEnvelope } from './support/alarms.js';
 

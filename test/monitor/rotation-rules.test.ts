@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { currentSinceStart, findStagedKey, gateStep, keyChange, parseVerdictTag, unfinishedPendingVersion, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
-import { keyForSecret } from '../../lambdas/monitor/runtime-config.js';
+import { currentSinceStart, findStagedKey, gateStep, keyChange, parseVerdictTag, unfinishedPendingVersion, verdictTagValue, type VersionInfo } from '../../src/monitor/rotation-rules.js';
+import { keyForSecret } from '../../src/monitor/runtime-config.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s));
 const v = (id: string, stages: string[], created: number | null): VersionInfo => ({ id, stages, createdDate: created === null ? null : at(created) });

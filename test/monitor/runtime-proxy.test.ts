@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { ConfigError, loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 
 // The check and rotation Lambdas read the proxy from their environment: whatever wrote it, a token
 // never leaves in clear text and a path is never silently dropped.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterProbe, planWithdrawProbe, UNANSWERED_RETRY_MS, WITHDRAW_PROBE_EVERY_MS, type WithdrawMemory } from '../../lambdas/monitor/withdraw-schedule.js';
+import { afterProbe, planWithdrawProbe, UNANSWERED_RETRY_MS, WITHDRAW_PROBE_EVERY_MS, type WithdrawMemory } from '../../src/monitor/withdraw-schedule.js';
 
 // The schedule is pure: memory and clock in, plan out; every test moves the clock.
 const MIN = 60_000;
