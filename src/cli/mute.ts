@@ -1,13 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NOTIFICATION_SCHEMA_VERSION, type Notification } from '../contract/notification.js';
-import { awsClientOptions } from '../aws/aws-calls.js';
+import { dynamoDbClient } from '../aws/dynamodb-call.js';
 import { DynamoIncidentStore } from '../aws/incident-store.js';
 import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.js';
 import { utc } from '../monitor/incident-messages.js';
 import type { MuteOptions, UnmuteOptions } from './args.js';
 import { JSON_SCHEMA_VERSION } from './format.js';
-import type { Io } from './key-monitor.js';
-import { findDeployedMonitor } from './stack-outputs.js';
+import type { Io } from './io.js';
+import { findDeployedMonitor } from '../aws/stack-outputs.js';
 
 /**
  * `key-monitor mute | unmute`: a mute with an end time, set without a redeploy. It lives in the
@@ -17,7 +16,7 @@ import { findDeployedMonitor } from './stack-outputs.js';
  */
 export async function muteCommand(opts: MuteOptions | UnmuteOptions, io: Io, now: () => number = Date.now): Promise<number> {
   const deployed = await findDeployedMonitor(opts.stack, opts.timeoutMs);
-  const store = new DynamoIncidentStore(new DynamoDBClient(awsClientOptions(opts.timeoutMs)), deployed.stateTable, 30);
+  const store = new DynamoIncidentStore(dynamoDbClient({ timeoutMs: opts.timeoutMs }), deployed.stateTable, 30);
   if (opts.command === 'unmute') {
     const seen: { until: number | null } = { until: null };
     await store.updateMonitor((s) => {

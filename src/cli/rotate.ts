@@ -7,7 +7,7 @@ import { DIAGNOSIS_TABLE } from '../monitor/diagnosis.js';
 import type { Diagnosis } from '../monitor/types.js';
 import { keyChange, PENDING, ROTATION_STOP_TITLES, STAGED, unfinishedPendingVersion, type KeyChange } from '../monitor/rotation-rules.js';
 import type { RotateOptions } from './args.js';
-import type { Io } from './key-monitor.js';
+import type { Io } from './io.js';
 
 export interface RotateDeps {
   /** The new key's JSON: at most MAX_KEY_INPUT_BYTES, or an error. */
@@ -107,7 +107,7 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
       let fn = opts.rotationFunction ?? before.rotationLambdaArn;
       if (!fn) {
         // The first rotation of this secret: the deployed stack names its rotation function.
-        const { findDeployedMonitor } = await import('./stack-outputs.js');
+        const { findDeployedMonitor } = await import('../aws/stack-outputs.js');
         fn = (await findDeployedMonitor(opts.stack, 5_000).catch(() => null))?.rotationFunctionArn ?? undefined;
       }
       if (!fn) {

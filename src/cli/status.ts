@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsClientOptions } from '../aws/aws-calls.js';
+import { dynamoDbClient } from '../aws/dynamodb-call.js';
 import { DynamoIncidentStore, type RecentIncident } from '../aws/incident-store.js';
 import { ServerClock } from '../aws/server-clock.js';
 import { displaySafe } from '../exchange/text-safety.js';
@@ -8,8 +7,8 @@ import { formatDuration, utc } from '../monitor/incident-messages.js';
 import { activeWindow, uptime, type KeyState, type MonitorState } from '../monitor/incident-rules.js';
 import type { StatusOptions } from './args.js';
 import { JSON_SCHEMA_VERSION } from './format.js';
-import type { Io } from './key-monitor.js';
-import { findDeployedMonitor } from './stack-outputs.js';
+import type { Io } from './io.js';
+import { findDeployedMonitor } from '../aws/stack-outputs.js';
 import { DEFAULT_SCHEDULE_MINUTES } from '../contract/defaults.js';
 
 /** What `key-monitor status` shows for one key (also its --json shape). */
@@ -158,7 +157,7 @@ export function renderStatus(s: StatusReport, now: number): string {
 
 export async function statusCommand(opts: StatusOptions, io: Io, now: () => number = Date.now): Promise<number> {
   const deployed = await findDeployedMonitor(opts.stack, opts.timeoutMs);
-  const db = new DynamoDBClient(awsClientOptions(opts.timeoutMs));
+  const db = dynamoDbClient({ timeoutMs: opts.timeoutMs });
   const aws = new ServerClock(now);
   aws.watch(db);
   const store = new DynamoIncidentStore(db, deployed.stateTable, 30);

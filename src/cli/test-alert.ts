@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { NOTIFICATION_SCHEMA_VERSION, type Notification } from '../contract/notification.js';
-import { awsClientOptions, awsFault, callWithDeadline } from '../aws/aws-calls.js';
+import { CachedChannelsSecret } from '../aws/channels-secret.js';
+import { dynamoDbClient } from '../aws/dynamodb-call.js';
 import { DynamoIncidentStore } from '../aws/incident-store.js';
 import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.js';
 import { secretsManagerClient } from '../aws/secrets.js';
+import { snsClient } from '../aws/sns-publish.js';
+import { findDeployedMonitor, type DeployedMonitor } from '../aws/stack-outputs.js';
+import { topicSubscriptions } from '../aws/topic-subscriptions.js';
 import { parseChannelsSecret } from '../channels/config.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import type { TestAlertOptions } from './args.js';
 import { JSON_SCHEMA_VERSION } from './format.js';
-import type { Io } from './key-monitor.js';
-import { findDeployedMonitor, type DeployedMonitor } from './stack-outputs.js';
+import type { Io } from './io.js';
 
 export interface ChannelResult {
   readonly channel: string;
@@ -33,16 +33,17 @@ async function expectedChannels(deployed: DeployedMonitor, timeoutMs: number): P
   const emailPending: string[] = [];
   if (deployed.alertTopicArn) {
     channels.push('email');
-    const sns = new SNSClient(awsClientOptions(timeoutMs));
+    const sns = snsClient({ timeoutMs });
     try {
-      const arn = deployed.alertTopicArn;
-      const subs = await callWithDeadline((abortSignal) => sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: arn }), { abortSignal }));
-      for (const sub of subs.Subscriptions ?? []) {
-        if (sub.Protocol === 'email' && sub.SubscriptionArn === 'PendingConfirmation') emailPending.push(displaySafe(sub.Endpoint ?? '?', 120));
+      const read = await topicSubscriptions(sns, deployed.alertTopicArn);
+      if (read.ok) {
+        for (const sub of read.subscriptions) {
+          if (sub.protocol === 'email' && sub.pendingConfirmation) emailPending.push(displaySafe(sub.endpoint ?? '?', 120));
+        }
+        if (read.subscriptions.length === 0) notes.push({ channel: 'email', result: 'failed', detail: 'the alert topic has no subscribers (deploy with -c alertEmail=…)' });
+      } else {
+        notes.push({ channel: 'email', result: 'pending', detail: `could not list the topic's subscribers (${read.errorName})` });
       }
-      if ((subs.Subscriptions ?? []).length === 0) notes.push({ channel: 'email', result: 'failed', detail: 'the alert topic has no subscribers (deploy with -c alertEmail=…)' });
-    } catch (err) {
-      notes.push({ channel: 'email', result: 'pending', detail: `could not list the topic's subscribers (${awsFault(err).errorName})` });
     } finally {
       sns.destroy();
     }
@@ -51,13 +52,15 @@ async function expectedChannels(deployed: DeployedMonitor, timeoutMs: number): P
   if (deployed.channelsSecretName) {
     const sm = secretsManagerClient({ timeoutMs });
     try {
-      const id = deployed.channelsSecretName;
-      const out = await callWithDeadline((abortSignal) => sm.send(new GetSecretValueCommand({ SecretId: id }), { abortSignal }));
-      const parsed = parseChannelsSecret(out.SecretString);
-      channels.push(...Object.keys(parsed.config));
-      for (const p of parsed.problems) notes.push({ channel: p.field.split('.')[0] ?? 'channels', result: 'failed', detail: `channels secret: ${p.field} ${p.problem}` });
-    } catch (err) {
-      notes.push({ channel: 'channels secret', result: 'pending', detail: `could not read it to list the webhook channels (${awsFault(err).errorName}); they are still tested` });
+      // The reader the notifier uses, so the channels listed are the ones it will try.
+      const read = await new CachedChannelsSecret(sm, deployed.channelsSecretName).read();
+      if (read.ok) {
+        const parsed = parseChannelsSecret(read.json);
+        channels.push(...Object.keys(parsed.config));
+        for (const p of parsed.problems) notes.push({ channel: p.field.split('.')[0] ?? 'channels', result: 'failed', detail: `channels secret: ${p.field} ${p.problem}` });
+      } else {
+        notes.push({ channel: 'channels secret', result: 'pending', detail: `could not read it to list the webhook channels (${read.errorName}); they are still tested` });
+      }
     } finally {
       sm.destroy();
     }
@@ -98,7 +101,7 @@ export async function testAlertCommand(opts: TestAlertOptions, io: Io, deps: { n
   const notification = testNotification(deployed, now());
   await new SqsNotificationQueue(lazySqsClient({ timeoutMs: opts.timeoutMs }), deployed.queueUrl).send([notification]);
   if (!opts.json) io.out(`Sent test notification ${notification.id} to ${deployed.stackName}'s notification queue; waiting for the notifier (up to ${opts.waitSeconds} s)…\n`);
-  const store = new DynamoIncidentStore(new DynamoDBClient(awsClientOptions(opts.timeoutMs)), deployed.stateTable, 30);
+  const store = new DynamoIncidentStore(dynamoDbClient({ timeoutMs: opts.timeoutMs }), deployed.stateTable, 30);
   const deadline = now() + opts.waitSeconds * 1_000;
   let records: Awaited<ReturnType<DynamoIncidentStore['deliveriesOf']>> = [];
   for (;;) {

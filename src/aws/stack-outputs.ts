@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { awsClientOptions, awsFault, callWithDeadline } from '../aws/aws-calls.js';
+import { awsClientOptions, awsFault, callWithDeadline } from './aws-calls.js';
 import { OUTPUTS } from '../contract/stack.js';
 
 /** The deployed stack's outputs, as `key-monitor status | mute | unmute | test-alert` need them. */
