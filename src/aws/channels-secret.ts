@@ -4,20 +4,11 @@
  * a successful read is kept. Nothing here logs or returns the value except to the channel builder.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { SecretFault } from '../monitor/types.js';
+import type { ChannelsSecretRead, ChannelsSecretSource } from '../monitor/ports.js';
 import { awsCallDeadlineMs, awsFault, callWithDeadline } from './aws-calls.js';
 
 /** A changed token or webhook is in use within this long. */
 const CHANNELS_SECRET_TTL_MS = 5 * 60_000;
-
-export type ChannelsSecretRead =
-  /** `json` is undefined when no secret is configured: no HTTP channel, not an error. */
-  | { readonly ok: true; readonly json: string | undefined }
-  | { readonly ok: false; readonly fault: SecretFault; readonly errorName: string };
-
-export interface ChannelsSecretSource {
-  read(): Promise<ChannelsSecretRead>;
-}
 
 export class CachedChannelsSecret implements ChannelsSecretSource {
   private cached: { at: number; json: string | undefined } | undefined;

@@ -8,6 +8,7 @@
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { AWS_CALL_TIMEOUT_MS } from '../contract/defaults.js';
 import type { Notification } from '../contract/notification.js';
+import type { MessageVisibility } from '../monitor/ports.js';
 import { InvalidNotification, MAX_MESSAGE_BYTES, serializeNotification } from '../monitor/queue-message.js';
 import { awsCallDeadlineMs, awsClientOptions, awsFault, callWithDeadline } from './aws-calls.js';
 
@@ -134,12 +135,6 @@ export function queueUrlFromArn(arn: string): string | null {
   const [, partition, region, account, name] = m;
   const domain = partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
   return `https://sqs.${region}.${domain}/${account}/${name}`;
-}
-
-/** The consumer's one SQS call: hold a message back before it is delivered again. */
-export interface MessageVisibility {
-  /** `queueArn` is the record's eventSourceARN; resolves or throws (callers log and go on). */
-  change(queueArn: string, receiptHandle: string, seconds: number): Promise<void>;
 }
 
 export class SqsMessageVisibility implements MessageVisibility {

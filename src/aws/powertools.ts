@@ -10,3 +10,12 @@ export const metrics = new Metrics({
   serviceName: process.env['POWERTOOLS_SERVICE_NAME'] ?? SERVICE_NAME,
   namespace: process.env['POWERTOOLS_METRICS_NAMESPACE'] ?? DEFAULT_NAMESPACE,
 });
+
+type Fields = Record<string, unknown>;
+
+/** The logger as the use cases' log port: a message, then its structured fields (if any). */
+export const log = {
+  info: (message: string, fields?: Fields) => (fields ? logger.info(message, fields) : logger.info(message)),
+  warn: (message: string, fields?: Fields) => (fields ? logger.warn(message, fields) : logger.warn(message)),
+  error: (message: string, fields?: Fields) => (fields ? logger.error(message, fields) : logger.error(message)),
+};

@@ -7,7 +7,7 @@ import { ENV } from '../contract/env.js';
 import { METRIC } from '../contract/metrics.js';
 import { SERVICE_NAME } from '../contract/service.js';
 import { notificationLinks } from '../monitor/links.js';
-import { rotate, RotationError, type RotationDeps, type RotationEvent, type RotationFailure } from '../monitor/rotation.js';
+import { isReportedStop, rotate, type RotationDeps, type RotationEvent } from '../monitor/rotation.js';
 import { loadRuntimeConfig } from '../monitor/runtime-config.js';
 import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.js';
 import { logger, metrics } from '../aws/powertools.js';
@@ -43,17 +43,14 @@ const defaultDeps = async (): Promise<RotationDeps> => {
   return { ...deps, target: await targets() };
 };
 
-const HANDLED: ReadonlySet<RotationFailure> = new Set(['REFUSED', 'NOTHING_STAGED', 'STALE_STAGED', 'CURRENT_UNKNOWN', 'NOT_PENDING', 'SAME_KEY', 'CURRENT_MOVED', 'START_UNKNOWN']);
-
 export function buildRotationHandler(getDeps: () => RotationDeps | Promise<RotationDeps> = defaultDeps) {
   return middy(async (event: RotationEvent) => {
     logger.info('rotation step', { step: event.Step, secretId: event.SecretId, token: event.ClientRequestToken });
     try {
       await rotate(event, await getDeps());
     } catch (err) {
-      // Stops already reported with their fix (a refused, missing, stale or already-live key, a current key moved meanwhile), and Secrets Manager's retries of a
-      // rotation that was refused (its version lost AWSPENDING): the failed-rotation alarm subtracts these.
-      if (err instanceof RotationError && HANDLED.has(err.reason)) metrics.addMetric(METRIC.rotationsRefused, MetricUnit.Count, 1);
+      // Counted apart: the failed-rotation alarm subtracts these stops.
+      if (isReportedStop(err)) metrics.addMetric(METRIC.rotationsRefused, MetricUnit.Count, 1);
       throw err;
     }
   })

@@ -76,6 +76,3 @@ export function lambdaTargets(
     return current.target;
   };
 }
-
-/** Leave this much of the Lambda's time to record metrics and logs after the checks. */
-export const RUN_MARGIN_MS = 3_000;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { displaySafe } from '../exchange/text-safety.js';
 import type { MaintenanceWindow } from './incident-rules.js';
 import { isJsonObject } from '../contract/json.js';
+import type { ExchangePort } from './ports.js';
 
 /**
  * The exchange's system announcements (`public/get-announcements?category=system`) as maintenance
@@ -53,4 +54,24 @@ export function parseAnnouncements(text: string | null, now: number): Maintenanc
 /** Where announcements live: the API's /v1 root on the exchange's origin (not under /exchange/v1). */
 export function defaultAnnouncementsUrl(exchangeBaseUrl: string): string {
   return `${new URL(exchangeBaseUrl).origin}/v1/public/get-announcements`;
+}
+
+/**
+ * The announcements as the incident run's maintenance source, read through the check's own exchange
+ * port (its egress, its proxy). A reply that is not an announcements answer throws: the run then
+ * keeps the windows it knew rather than take "no answer" for "no maintenance".
+ */
+export function announcementWindows(
+  exchange: Pick<ExchangePort, 'getText'>,
+  announcementsUrl: string,
+  now: () => number = Date.now,
+): { windows(): Promise<MaintenanceWindow[]> } {
+  return {
+    windows: async () => {
+      const { text } = await exchange.getText(`${announcementsUrl}?${ANNOUNCEMENT_QUERY}`);
+      const windows = parseAnnouncements(text, now());
+      if (windows === null) throw new Error('the announcements reply was not an answer');
+      return windows;
+    },
+  };
 }

@@ -2,7 +2,7 @@ import type { TimedReply } from '../exchange/client.js';
 import type { SignableObject } from '../exchange/signing.js';
 import type { Notification } from '../contract/notification.js';
 import type { IncidentRecord, KeyState, MonitorState } from './incident-rules.js';
-import type { Credentials, Diagnosis } from './types.js';
+import type { Credentials, Diagnosis, SecretFault } from './types.js';
 
 /**
  * The named ports the monitor's use cases talk through. Adapters (the undici exchange client, the
@@ -75,4 +75,20 @@ export interface IncidentStore {
 /** The notification queue (SQS): every notification takes this one path to the channels. */
 export interface NotificationSink {
   send(notifications: readonly Notification[]): Promise<void>;
+}
+
+export type ChannelsSecretRead =
+  /** `json` is undefined when no secret is configured: no HTTP channel, not an error. */
+  | { readonly ok: true; readonly json: string | undefined }
+  | { readonly ok: false; readonly fault: SecretFault; readonly errorName: string };
+
+/** The channels secret (tokens and webhook URLs) as the notifier reads it at send time. */
+export interface ChannelsSecretSource {
+  read(): Promise<ChannelsSecretRead>;
+}
+
+/** The notification queue's consumer side: hold a message back before it is delivered again. */
+export interface MessageVisibility {
+  /** `queueArn` is the record's eventSourceARN; resolves or throws (callers log and go on). */
+  change(queueArn: string, receiptHandle: string, seconds: number): Promise<void>;
 }

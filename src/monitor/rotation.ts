@@ -97,6 +97,18 @@ export class RotationError extends Error {
   }
 }
 
+/**
+ * Stops already reported with their fix (a refused, missing, stale or already-live key, a current key
+ * moved meanwhile), and Secrets Manager's retries of a rotation that was refused (its version lost
+ * AWSPENDING). They are counted apart, so the failed-rotation alarm fires only for the others.
+ */
+const REPORTED_STOPS: ReadonlySet<RotationFailure> = new Set(['REFUSED', 'NOTHING_STAGED', 'STALE_STAGED', 'CURRENT_UNKNOWN', 'NOT_PENDING', 'SAME_KEY', 'CURRENT_MOVED', 'START_UNKNOWN']);
+
+/** Whether a rotation step's error is a stop the operator was already told about (counted as refused, not failed). */
+export function isReportedStop(err: unknown): boolean {
+  return err instanceof RotationError && REPORTED_STOPS.has(err.reason);
+}
+
 const stageHelp = (secretId: string) =>
   `Stage the new key first: key-monitor rotate --secret-id ${secretId} --file new-key.json (or aws secretsmanager put-secret-value ` +
   `--secret-id ${secretId} --secret-string file://new-key.json --version-stages ${STAGED}, then aws secretsmanager rotate-secret --secret-id ${secretId}).`;
