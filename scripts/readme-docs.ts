@@ -1,5 +1,5 @@
 /**
- * The README sections generated from code: the diagnosis table (src/monitor/diagnosis.ts), the
+ * The README sections generated from code: the diagnosis table (src/monitor/diagnosis-table.ts), the
  * monitor's own alarms (cdk/constructs/monitor-alarms.ts), and example alerts rendered by the real
  * pipeline: real checks against the loopback sandbox exchange → incident rules → messages → the
  * email and Telegram renderers. `npm run docs -- --write-readme` rewrites them; a test fails when
@@ -14,10 +14,11 @@ import { alarmToNotification } from '../src/monitor/alarm-notification.js';
 import { runChecks, type CheckTarget } from '../src/monitor/checks.js';
 import { checkClient } from '../src/monitor/check-client.js';
 import { parseSecretString } from '../src/monitor/credentials.js';
-import { DIAGNOSIS_TABLE } from '../src/monitor/diagnosis.js';
+import { DIAGNOSIS_TABLE } from '../src/monitor/diagnosis-table.js';
 import { notificationFor, type MessageContext } from '../src/monitor/incident-messages.js';
 import { keyRun } from '../src/monitor/incident-run.js';
-import { decideRun, NEW_MONITOR_STATE, type IncidentEvent, type IncidentPolicy, type KeyRun, type KeyState, type MonitorState } from '../src/monitor/incident-rules.js';
+import { decideRun, type IncidentEvent, type IncidentPolicy } from '../src/monitor/incident-rules.js';
+import { NEW_MONITOR_STATE, type KeyRun, type KeyState, type MonitorState } from '../src/monitor/incident-state.js';
 import { notificationLinks } from '../src/monitor/links.js';
 import { parseAnnouncements } from '../src/monitor/maintenance.js';
 import type { Diagnosis } from '../src/monitor/types.js';

@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import type { Notification } from '../contract/notification.js';
 import { deliveryPk, incidentSk, keyPk, MONITOR_PK, runSk, STATE_SK } from '../contract/store.js';
 import { isJsonObject } from '../contract/json.js';
-import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-rules.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-state.js';
 import { readKeyNames, readKeyState, readMonitorState, readOutbox, type Rebuilt } from '../monitor/state-shape.js';
 import type { IncidentStore, LoadedStates, RunRecord, Stored } from '../monitor/ports.js';
 import { callWithDeadline } from './aws-calls.js';

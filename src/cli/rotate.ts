@@ -3,7 +3,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MAX_KEY_INPUT_BYTES } from '../contract/defaults.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { keyPrefix, parseSecretString } from '../monitor/credentials.js';
-import { DIAGNOSIS_TABLE } from '../monitor/diagnosis.js';
+import { DIAGNOSIS_TABLE } from '../monitor/diagnosis-table.js';
 import type { Diagnosis } from '../monitor/types.js';
 import { keyChange, PENDING, ROTATION_STOP_TITLES, STAGED, unfinishedPendingVersion, type KeyChange } from '../monitor/rotation-rules.js';
 import type { RotateOptions } from './args.js';

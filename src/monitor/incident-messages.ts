@@ -1,6 +1,7 @@
 import { MAX_SUBJECT_LENGTH, NOTIFICATION_SCHEMA_VERSION, SEVERITY_EMOJI, type Notification, type NotificationFact, type NotificationLink, type Severity } from '../contract/notification.js';
-import { DIAGNOSIS_TABLE } from './diagnosis.js';
-import type { IncidentEvent, KeyRun, OpenIncident, Scope } from './incident-rules.js';
+import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
+import type { IncidentEvent } from './incident-rules.js';
+import type { KeyRun, OpenIncident, Scope } from './incident-state.js';
 
 /**
  * Incident events as notifications: what was seen, since when, for how long, and the exact fix

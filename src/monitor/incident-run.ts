@@ -1,7 +1,8 @@
 import type { Notification } from '../contract/notification.js';
 import type { KeyOutcome } from './check-run.js';
 import { notificationFor, type MessageContext } from './incident-messages.js';
-import { decideRun, eventLine, NEW_KEY_STATE, type IncidentEvent, type IncidentPolicy, type KeyRun, type KeyState, type MonitorState } from './incident-rules.js';
+import { decideRun, eventLine, type IncidentEvent, type IncidentPolicy } from './incident-rules.js';
+import { NEW_KEY_STATE, type KeyRun, type KeyState, type MonitorState } from './incident-state.js';
 import type { IncidentStore, LoadedStates, NotificationSink, RunRecord, Stored } from './ports.js';
 import { reportFacts } from './report-facts.js';
 

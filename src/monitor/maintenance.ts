@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { displaySafe } from '../exchange/text-safety.js';
-import type { MaintenanceWindow } from './incident-rules.js';
+import type { MaintenanceWindow } from './incident-state.js';
 import { isJsonObject } from '../contract/json.js';
 import type { ExchangePort } from './ports.js';
 

@@ -1,7 +1,7 @@
 import type { TimedReply } from '../exchange/client.js';
 import type { SignableObject } from '../exchange/signing.js';
 import type { Notification } from '../contract/notification.js';
-import type { IncidentRecord, KeyState, MonitorState } from './incident-rules.js';
+import type { IncidentRecord, KeyState, MonitorState } from './incident-state.js';
 import type { Credentials, Diagnosis, SecretFault } from './types.js';
 
 /**

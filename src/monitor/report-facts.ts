@@ -1,6 +1,6 @@
 import type { NotificationFact } from '../contract/notification.js';
 import { formatSkew } from './checks.js';
-import { DIAGNOSIS_TABLE } from './diagnosis.js';
+import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
 import type { Report } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
 import { NOTIFICATION_SCHEMA_VERSION, type Notification, type NotificationLink } from '../contract/notification.js';
 import { runChecks, type CheckTarget } from './checks.js';
 import { parseSecretString } from './credentials.js';
-import { DIAGNOSIS_TABLE } from './diagnosis.js';
+import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
 import { reportFacts } from './report-facts.js';
 import {
   currentSinceStart,

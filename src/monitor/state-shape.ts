@@ -1,6 +1,6 @@
 import { isJsonObject, type JsonObject } from '../contract/json.js';
 import type { Notification } from '../contract/notification.js';
-import type { KeyState, MonitorState, OpenIncident } from './incident-rules.js';
+import type { KeyState, MonitorState, OpenIncident } from './incident-state.js';
 import { validateNotification } from './queue-message.js';
 import { DIAGNOSES } from './types.js';
 

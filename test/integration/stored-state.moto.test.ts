@@ -8,7 +8,7 @@ import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
 import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
 import { CachedSecrets } from '../../src/aws/secrets.js';
 import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
-import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../src/monitor/incident-rules.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../src/monitor/incident-state.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { readKeyState, readMonitorState, readOutbox } from '../../src/monitor/state-shape.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';

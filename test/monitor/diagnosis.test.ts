@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReply, diagnose, DIAGNOSIS_TABLE, isRetryableReply } from '../../src/monitor/diagnosis.js';
+import { classifyReply, diagnose, isRetryableReply } from '../../src/monitor/diagnosis.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
 import { parseReply, type ExchangeReply } from '../../src/exchange/reply.js';
 import { DIAGNOSES, type CheckResult } from '../../src/monitor/types.js';
 

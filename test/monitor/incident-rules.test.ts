@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
 import { notificationFor } from '../../src/monitor/incident-messages.js';
-import {
-  decideRun,
-  NEW_MONITOR_STATE,
-  uptime,
-  type IncidentEvent,
-  type IncidentPolicy,
-  type KeyRun,
-  type KeyState,
-  type MonitorState,
-} from '../../src/monitor/incident-rules.js';
+import { decideRun, uptime, type IncidentEvent, type IncidentPolicy } from '../../src/monitor/incident-rules.js';
+import { NEW_MONITOR_STATE, type KeyRun, type KeyState, type MonitorState } from '../../src/monitor/incident-state.js';
 import { CHECK_NAMES, type CheckName, type Diagnosis } from '../../src/monitor/types.js';
 
 // The rules take the clock as an argument: every test here moves time, none sleeps.

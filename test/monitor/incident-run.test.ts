@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/contract/notification.js';
 import type { KeyOutcome } from '../../src/monitor/check-run.js';
-import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis.js';
-import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../src/monitor/incident-rules.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../src/monitor/incident-state.js';
 import { boundedOutbox, MAX_OUTBOX, MAX_OUTBOX_BYTES, recordRun, type IncidentRunDeps } from '../../src/monitor/incident-run.js';
 import type { IncidentStore, LoadedStates, Stored } from '../../src/monitor/ports.js';
 import { CHECK_NAMES, type CheckName, type CheckResult, type Diagnosis } from '../../src/monitor/types.js';
