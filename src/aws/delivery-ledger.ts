@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChannelName } from '../channels/channel.js';
 import { DELIVERY_RECORD_DAYS, deliveryPk, STORE } from '../contract/store.js';
-import type { DeliveryLedger, DeliveryVerdict, LedgerClaim, Refusal } from '../monitor/deliver-notification.js';
+import type { DeliveryLedger, DeliveryVerdict, LedgerClaim, Refusal } from '../monitor/ports.js';
 import { awsCallDeadlineMs, callWithDeadline } from './aws-calls.js';
 import type { DynamoDbCall } from './dynamodb-call.js';
 

@@ -13,7 +13,7 @@ import type { ChannelName } from '../channels/channel.js';
 import { cleanLine, fit } from '../channels/text.js';
 import { NOTIFICATION_SCHEMA_VERSION, SEVERITY_EMOJI, type Notification, type NotificationLink } from '../contract/notification.js';
 import type { AlarmContext } from './alarm-notification.js';
-import type { Refusal } from './deliver-notification.js';
+import type { Refusal } from './ports.js';
 
 export const CHANNEL_FAILED_KIND = 'channel-failed' as const;
 

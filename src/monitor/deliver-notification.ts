@@ -1,6 +1,7 @@
 /**
  * Delivering one notification to every channel, once per channel (but for the duplicates below):
- * the use case behind the notifier Lambda, over ports (ledger, send, log, clock), no AWS import.
+ * what the notifier's batch (notify-batch.ts) does for each message, over ports (ledger, send, log,
+ * clock), no AWS import.
  *
  * Per channel: claim (id, channel) in the ledger, send, then record the verdict. The claim is a
  * conditional write, so when the same message is handled twice at once (an SQS redelivery racing
@@ -21,40 +22,7 @@ import type { Notification } from '../contract/notification.js';
 import { DEFAULT_RETRY_WAIT_MS } from '../channels/outcome.js';
 import type { AlarmContext } from './alarm-notification.js';
 import { CHANNEL_FAILED_KIND, channelFailedNotification } from './channel-failed.js';
-
-/** A channel's permanent refusal as recorded: its redacted reason, the fix, and when. */
-export interface Refusal {
-  readonly reason: string;
-  /** Null for a refusal recorded without one. */
-  readonly fix: string | null;
-  readonly atMs: number;
-}
-
-export type LedgerClaim =
-  /** This caller owns the delivery until it records or releases it (or the lease runs out). */
-  | { readonly status: 'claimed'; readonly token: string }
-  /** Already sent: nothing to do. */
-  | { readonly status: 'handled'; readonly outcome: 'sent' }
-  /** Already given up on, with the refusal as recorded (null when the record holds none). */
-  | { readonly status: 'handled'; readonly outcome: 'gave-up'; readonly refusal: Refusal | null }
-  /** Another handler holds a live claim; its lease ends in retryAfterMs. */
-  | { readonly status: 'in-flight'; readonly retryAfterMs: number };
-
-export type DeliveryVerdict = { readonly status: 'sent' } | { readonly status: 'gave-up'; readonly refusal: Refusal };
-
-/** Which notification went out on which channel (adapter: DynamoDB, `DELIVERY#<id>` / `<channel>`). */
-export interface DeliveryLedger {
-  /** Take (id, channel) before sending. Of concurrent callers, exactly one gets `claimed`. */
-  claim(id: string, channel: ChannelName): Promise<LedgerClaim>;
-  /**
-   * The verdict for a claim this caller holds; a later redelivery sees it as handled.
-   * `claim-lost`: the lease ran out and another handler took the claim (trying again cannot help).
-   * Throws when the store could not be written (worth another try).
-   */
-  record(id: string, channel: ChannelName, token: string, verdict: DeliveryVerdict): Promise<'recorded' | 'claim-lost'>;
-  /** Give a claim back after a retryable failure, so the redelivery can send at once. */
-  release(id: string, channel: ChannelName, token: string): Promise<void>;
-}
+import type { DeliveryLedger, DeliveryVerdict, LedgerClaim, Refusal } from './ports.js';
 
 /** Log lines carry names and redacted reasons only, never a notification body or a channel secret. */
 export interface DeliveryLog {

@@ -13,7 +13,8 @@
 import { buildChannels } from '../channels/config.js';
 import type { Channel } from '../channels/channel.js';
 import { sendNotification, type SendPorts } from '../channels/send.js';
-import { deliverWithFailover, redeliveryDelaySeconds, type DeliveryLedger, type FailoverContext } from './deliver-notification.js';
+import { deliverWithFailover, redeliveryDelaySeconds, type FailoverContext } from './deliver-notification.js';
+import type { DeliveryLedger } from './ports.js';
 import type { ChannelsSecretSource, MessageVisibility } from './ports.js';
 import { bodyExcerpt, parseQueueMessage } from './queue-message.js';
 

@@ -1,3 +1,4 @@
+import type { ChannelName } from '../channels/channel.js';
 import type { TimedReply } from '../exchange/client.js';
 import type { SignableObject } from '../exchange/signing.js';
 import type { Notification } from '../contract/notification.js';
@@ -91,4 +92,38 @@ export interface ChannelsSecretSource {
 export interface MessageVisibility {
   /** `queueArn` is the record's eventSourceARN; resolves or throws (callers log and go on). */
   change(queueArn: string, receiptHandle: string, seconds: number): Promise<void>;
+}
+
+/** A channel's permanent refusal as recorded: its redacted reason, the fix, and when. */
+export interface Refusal {
+  readonly reason: string;
+  /** Null for a refusal recorded without one. */
+  readonly fix: string | null;
+  readonly atMs: number;
+}
+
+export type LedgerClaim =
+  /** This caller owns the delivery until it records or releases it (or the lease runs out). */
+  | { readonly status: 'claimed'; readonly token: string }
+  /** Already sent: nothing to do. */
+  | { readonly status: 'handled'; readonly outcome: 'sent' }
+  /** Already given up on, with the refusal as recorded (null when the record holds none). */
+  | { readonly status: 'handled'; readonly outcome: 'gave-up'; readonly refusal: Refusal | null }
+  /** Another handler holds a live claim; its lease ends in retryAfterMs. */
+  | { readonly status: 'in-flight'; readonly retryAfterMs: number };
+
+export type DeliveryVerdict = { readonly status: 'sent' } | { readonly status: 'gave-up'; readonly refusal: Refusal };
+
+/** Which notification went out on which channel (adapter: DynamoDB, `DELIVERY#<id>` / `<channel>`). */
+export interface DeliveryLedger {
+  /** Take (id, channel) before sending. Of concurrent callers, exactly one gets `claimed`. */
+  claim(id: string, channel: ChannelName): Promise<LedgerClaim>;
+  /**
+   * The verdict for a claim this caller holds; a later redelivery sees it as handled.
+   * `claim-lost`: the lease ran out and another handler took the claim (trying again cannot help).
+   * Throws when the store could not be written (worth another try).
+   */
+  record(id: string, channel: ChannelName, token: string, verdict: DeliveryVerdict): Promise<'recorded' | 'claim-lost'>;
+  /** Give a claim back after a retryable failure, so the redelivery can send at once. */
+  release(id: string, channel: ChannelName, token: string): Promise<void>;
 }

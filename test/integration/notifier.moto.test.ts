@@ -28,7 +28,7 @@ import { createHttpSender, type HttpSender } from '../../src/channels/deliver.js
 import type { Notification } from '../../src/contract/notification.js';
 import { buildNotifyHandler, type NotifyDeps } from '../../src/handlers/notify.js';
 import { CHANNEL_FAILED_WINDOW_MS, channelFailedId } from '../../src/monitor/channel-failed.js';
-import type { DeliveryLedger } from '../../src/monitor/deliver-notification.js';
+import type { DeliveryLedger } from '../../src/monitor/ports.js';
 import { PATHS, SIGNING_SECRET, TELEGRAM_TOKEN, leaks } from '../channels/support/cases.js';
 import { EXPECTED } from '../channels/support/expected.js';
 import { verifyStandardWebhook } from '../channels/support/inspect.js';

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Channel, ChannelName, DeliveryOutcome } from '../../src/channels/channel.js';
 import type { Notification } from '../../src/contract/notification.js';
-import {
-  deliverNotification,
-  RECORD_ATTEMPTS,
-  redeliveryDelaySeconds,
-  type DeliveryLedger,
-  type DeliveryVerdict,
-  type LedgerClaim,
-  type Refusal,
-} from '../../src/monitor/deliver-notification.js';
+import { deliverNotification, RECORD_ATTEMPTS, redeliveryDelaySeconds } from '../../src/monitor/deliver-notification.js';
+import type { DeliveryLedger, DeliveryVerdict, LedgerClaim, Refusal } from '../../src/monitor/ports.js';
 import { NOW_MS, OPENED } from '../channels/support/notifications.js';
 
 const channel = (name: ChannelName): Channel =>
