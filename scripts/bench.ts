@@ -1,5 +1,5 @@
 /**
- * npm run bench: the numbers the closing notes report, measured on this machine.
+ * npm run bench: what the monitor costs in size, start-up, memory and time, measured on this machine.
  * - the three Lambda bundles (check, rotation, notifier) as `cdk synth` stages them (raw and gzip)
  * - cold module-init time of the check bundle in a fresh Node process (median of 15)
  * - a warm handler run against the sandbox exchange (40 ms simulated round trip, Secrets Manager

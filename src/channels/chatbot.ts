@@ -13,14 +13,14 @@ export interface ChatbotConfig {
 }
 
 /**
- * Per-field limits are [U] (the docs' parameter table was not read). These keep the description
- * within one Slack section (3000) and everything else short, so nothing depends on the unknown.
+ * The service's per-field limits are not confirmed. These keep the description within one Slack
+ * section (3000) and everything else short, so nothing depends on them.
  */
 const LIMITS = { title: 250, description: 3000, nextStep: 500, nextSteps: 6, keyword: 50, keywords: 5, summary: 150 } as const;
 const CAPS: Caps = { subject: 150, summary: 1500, fix: 1000, facts: 20, label: 60, value: 200, links: 5, linkLabel: 60, url: 1500 };
 
 /**
- * The text reaches Slack or Teams through the service's own renderer, whose escaping is [U].
+ * The text reaches Slack or Teams through the service's own renderer, whose escaping is not documented.
  * Characters that form markup or pings there (`<!here>`, `<url|x>`, `*bold*`, `` `code` ``,
  * `~strike~`, `[t](url)`) are swapped for look-alikes that render the same everywhere. URLs are
  * left as they are (console URLs need their `*`, `~` and `'`). `_` stays: it is in

@@ -41,7 +41,7 @@ const COLOR: Readonly<Record<Severity, number>> = {
 };
 
 /**
- * Backslash-escape Discord Markdown. The API docs do not document escaping ([U]); the client's
+ * Backslash-escape Discord Markdown. The API docs do not document escaping; the client's
  * parser treats `\` before ASCII punctuation as a literal (what discord.js relies on too), and
  * shows it as is before anything else, so a digit is never escaped: `\203.0.113.7` would show
  * the backslash. Line-start markers make headings, subtext and lists only when a space follows
@@ -59,7 +59,7 @@ const fitEscaped = (text: string, max: number) => escapeDiscord(fit(text, max, (
 
 /**
  * A Markdown link target with parentheses encoded: Discord's parser takes one level of balanced
- * parentheses, and Logs Insights URLs nest them. Whether every destination accepts %28/%29 is [U];
+ * parentheses, and Logs Insights URLs nest them. Whether every destination accepts %28/%29 is unconfirmed;
  * the first link is therefore also the embed's `url`, which is JSON and needs no encoding.
  */
 const linkTarget = (url: string) => url.replace(/\(/g, '%28').replace(/\)/g, '%29');

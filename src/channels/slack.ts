@@ -22,7 +22,7 @@ const SECTION_TEXT_MAX = 3000;
 const FIELD_MAX = 2000;
 const FIELDS_PER_SECTION = 10;
 const CONTEXT_ELEMENTS_MAX = 10;
-/** `msg_blocks_too_long` has been seen near 13k characters in total [S]; stay under it. */
+/** `msg_blocks_too_long` has been reported (by third parties) near 13k characters in total; stay under it. */
 const TOTAL_TEXT_MAX = 12_000;
 
 const LEVELS: readonly Caps[] = [

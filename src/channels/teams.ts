@@ -1,6 +1,6 @@
 /**
  * Microsoft Teams via a Workflows ("When a Teams webhook request is received") webhook: one
- * Adaptive Card 1.4 (Teams did not render 1.5+ from Workflows as of 2024 [S]). The first TextBlock
+ * Adaptive Card 1.4 (third-party reports say Teams does not render 1.5+ from Workflows). The first TextBlock
  * is the subject, because Teams previews a card only by its first text. Connector MessageCards
  * are retired; this channel does not send them.
  */
@@ -15,7 +15,7 @@ export interface TeamsConfig {
 }
 
 /**
- * Teams refuses messages over 28 KB, but failures have been reported near 21 KB [S] and a
+ * Teams refuses messages over 28 KB, but third parties report failures near 21 KB, and a
  * Workflows caller never sees the error (it is only in the flow's run history). Stay well under.
  */
 const TEAMS_MAX_BODY_BYTES = 20_000;
@@ -28,8 +28,8 @@ const LEVELS: readonly Caps[] = [
 
 /**
  * TextBlock and FactSet text is Markdown (bold, italic, lists, links). A backslash before the
- * characters that make emphasis or a link keeps them literal on desktop and web; Teams mobile
- * rendered backslashes literally in the past (AdaptiveCards #5590, [U] whether fixed everywhere).
+ * characters that make emphasis or a link keeps them literal on desktop and web; Teams mobile has
+ * shown the backslashes themselves (AdaptiveCards #5590), and may still on some clients.
  * A stray backslash is the safer failure than a fix turned into italics or a disguised link.
  */
 function escapeCardMarkdown(text: string): string {

@@ -24,7 +24,7 @@ const TELEGRAM_API = 'https://api.telegram.org';
 
 /**
  * `text` is "1-4096 characters after entities parsing". Whether that counts UTF-16 units or code
- * points is [U]; JS length counts UTF-16 units, which is never fewer, so measuring with it is safe.
+ * points is not documented; JS length counts UTF-16 units, which is never fewer, so measuring with it is safe.
  */
 const TELEGRAM_TEXT_MAX = 4096;
 
@@ -95,7 +95,7 @@ export function telegramChannel(config: TelegramConfig, options: AgentOptions = 
       }
       const description = json?.['description'];
       return failure(channel, reply, {
-        // The body's retry_after is the documented hint; a Retry-After header is [U], used only as a fallback.
+        // The body's retry_after is the documented hint; a Retry-After header is not documented, so only a fallback.
         hintMs: (r) => secondsToMs(params['retry_after']) ?? retryAfterHeaderMs(r.headers),
         explain: (r) => (typeof description === 'string' ? description : r.body),
         code: (r) => (typeof description === 'string' ? description : r.body),

@@ -6,9 +6,9 @@ import { createHmac } from 'node:crypto';
  * payload = method + id + api_key + paramString(params) + nonce
  *
  * The official samples (JS, Python, Java, C#) and the popular clients only agree on the parameter
- * string for flat objects of strings, `null`, and arrays of such flat objects (see
- * shared/cryptocom-api.md §1.3). Anything else would sign differently depending on which
- * implementation the exchange happens to match, so we refuse it instead of guessing.
+ * string for flat objects of strings, `null`, and arrays of such flat objects. Anything else would
+ * sign differently depending on which implementation the exchange happens to match, so it is
+ * refused instead of guessed at.
  */
 
 /** A value every known implementation turns into the same text. */

@@ -111,7 +111,7 @@ const entry = (spec: DiagnosisEntry): DiagnosisSpec => ({ ...DEFAULTS, ...spec }
 
 /**
  * The one table that drives classification, precedence, incident policy and the runbook text.
- * Codes from shared/cryptocom-api.md §2.2; legacy v2 codes still appear on some accounts.
+ * Codes are the Exchange API's v1 response codes; legacy v2 codes still appear on some accounts.
  */
 export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
   OK: entry({

@@ -100,7 +100,7 @@ describe('the cost model meets its targets', () => {
     });
   }
 
-  it('gateway mode, 1 key: the fixed part is no more than the previous design’s whole bill ($40.26)', () => {
+  it('gateway mode, 1 key: the fixed part is at most $40.26 a month', () => {
     expect(costModel({ keys: 1, scheduleMinutes: 5, mode: 'gateway' }).base).toBeLessThanOrEqual(40.26);
   });
 

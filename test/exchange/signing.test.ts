@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { paramString, sign, signedBody, signingPayload, UnsignableParamError, type SignableObject } from '../../src/exchange/signing.js';
 
-// shared/cryptocom-api.md §1.5: computed from the official samples' inputs three independent ways.
+// The inputs of the exchange's official signing samples; each payload and signature computed three independent ways.
 const VECTORS: { n: number; method: string; id: number; apiKey: string; params: SignableObject; nonce: number; secret: string; payload: string; sig: string }[] = [
   { n: 1, method: 'public/auth', id: 11, apiKey: 'token', params: {}, nonce: 1589594102779, secret: 'secretKey', payload: 'public/auth11token1589594102779', sig: '9dcebf6eeec155f829227ee447dee73120e0aead42fab74d38ed5d8271793dc8' },
   { n: 2, method: 'private/get-order-detail', id: 11, apiKey: 'token', params: { order_id: '53287421324' }, nonce: 1587846358253, secret: 'secretKey', payload: 'private/get-order-detail11tokenorder_id532874213241587846358253', sig: '02ef0a52c9428e5d3dcc5dd24d534ca39ef73f35acd3f6945f139a2364ef67a9' },
