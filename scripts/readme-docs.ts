@@ -48,7 +48,10 @@ export function diagnosesTable(): string {
   const lines = ['| Diagnosis | Exchange codes / HTTP | Kind | What it means | Fix (as the alert says it) |', '|---|---|---|---|---|'];
   for (const [name, spec] of rows) {
     const codes = [...spec.codes.map(String), ...spec.httpStatuses.map((s) => `HTTP ${s}`)].join(', ') || '—';
-    const kind = name === 'OK' ? '—' : `${spec.transient ? 'clears on its own: opens after it persists' : 'verdict: opens at once'}${spec.sharedCause ? '; shared (one incident for all keys)' : ''}`;
+    const kind =
+      name === 'OK'
+        ? '—'
+        : `${spec.transient ? 'clears on its own: opens after it persists' : 'verdict: opens at once'}${spec.sharedCause ? '; shared (one incident for all keys)' : ''}`;
     // A mismatch needs an egress IP other than the whitelisted one to read right.
     const egressIp = name === 'EGRESS_IP_MISMATCH' ? '198.51.100.23' : IP;
     const advice = spec.advice({ egressIp, expectedIps: [IP], keyPrefix: 'Ab3x', detail: '‹what the check saw›', site: 'aws' });
@@ -76,7 +79,12 @@ class Runs {
 }
 
 async function check(target: CheckTarget, sandbox: Sandbox, name: string, behaviour: Behaviour): Promise<KeyRun> {
-  const report = await runChecks({ ...target, credentials: parseSecretString(JSON.stringify(sandbox.credentials(behaviour))), expectTrade: true, withdrawProbe: { kind: 'now' } });
+  const report = await runChecks({
+    ...target,
+    credentials: parseSecretString(JSON.stringify(sandbox.credentials(behaviour))),
+    expectTrade: true,
+    withdrawProbe: { kind: 'now' },
+  });
   return keyRun({ key: { name, secretId: `prod/${name}`, expectTrade: true }, report, keyAgeDays: 12, elapsedMs: 0 }, [IP]);
 }
 
@@ -153,7 +161,14 @@ export async function alertExamples(): Promise<string> {
     if (!shared) throw new Error('the shared-cause example did not open');
     out.push(example('One incident for one root cause: the exchange is down for every key', notificationFor(shared, T0 + 5 * MIN, MESSAGES)));
 
-    sandbox.announce({ id: 'm-1', category: 'system', title: 'Scheduled system upgrade', start_time: T0 + 26 * 60 * MIN, end_time: T0 + 28 * 60 * MIN, impacted_params: { spot_trading_impacted: 'FULL' } });
+    sandbox.announce({
+      id: 'm-1',
+      category: 'system',
+      title: 'Scheduled system upgrade',
+      start_time: T0 + 26 * 60 * MIN,
+      end_time: T0 + 28 * 60 * MIN,
+      impacted_params: { spot_trading_impacted: 'FULL' },
+    });
     const announced = parseAnnouncements((await target.exchange.getText(`${sandbox.announcementsUrl}?category=system`)).text, T0) ?? [];
     const maint = new Runs();
     maint.monitor = { ...maint.monitor, maintenance: { fetchedAt: T0, windows: announced, notified: [] } };

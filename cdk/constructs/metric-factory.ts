@@ -14,7 +14,11 @@ export class MetricFactory {
     private readonly period: Duration,
   ) {}
 
-  metric(name: (typeof METRIC)[keyof typeof METRIC], statistic: string, opts: { label?: string; dimensions?: Record<string, string>; period?: Duration } = {}): Metric {
+  metric(
+    name: (typeof METRIC)[keyof typeof METRIC],
+    statistic: string,
+    opts: { label?: string; dimensions?: Record<string, string>; period?: Duration } = {},
+  ): Metric {
     return new Metric({
       namespace: this.namespace,
       metricName: name,

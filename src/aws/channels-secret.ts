@@ -26,7 +26,10 @@ export class CachedChannelsSecret implements ChannelsSecretSource {
     if (this.cached && this.now() - this.cached.at < this.ttlMs) return { ok: true, json: this.cached.json };
     const secretId = this.secretId;
     try {
-      const out = await callWithDeadline((abortSignal) => this.client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }), this.deadlineMs);
+      const out = await callWithDeadline(
+        (abortSignal) => this.client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal }),
+        this.deadlineMs,
+      );
       this.cached = { at: this.now(), json: out.SecretString };
       return { ok: true, json: out.SecretString };
     } catch (err) {

@@ -3,7 +3,11 @@ import { AWS_CALL_TIMEOUT_MS } from '../contract/defaults.js';
 import { awsClientOptions } from './aws-calls.js';
 
 /** One DynamoDB operation with its input as the API documents it: the port the delivery ledger talks through. */
-export type DynamoDbCall = (operation: 'GetItem' | 'PutItem' | 'DeleteItem', input: Readonly<Record<string, unknown>>, signal: AbortSignal) => Promise<Record<string, unknown>>;
+export type DynamoDbCall = (
+  operation: 'GetItem' | 'PutItem' | 'DeleteItem',
+  input: Readonly<Record<string, unknown>>,
+  signal: AbortSignal,
+) => Promise<Record<string, unknown>>;
 
 /** A DynamoDB client whose every call ends (see aws-calls.ts). */
 export function dynamoDbClient(opts: { timeoutMs?: number } = {}): DynamoDBClient {

@@ -62,7 +62,8 @@ function writeCondition(readVersion: number): Pick<PutItemCommandInput, 'Conditi
       ExpressionAttributeValues: { ':num': s('N'), ':v': n(UNVERSIONED), ':min': n(-Number.MAX_SAFE_INTEGER), ':max': n(Number.MAX_SAFE_INTEGER) },
     };
   }
-  if (readVersion === 0) return { ConditionExpression: 'attribute_not_exists(pk) OR #v = :v', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':v': n(0) } };
+  if (readVersion === 0)
+    return { ConditionExpression: 'attribute_not_exists(pk) OR #v = :v', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':v': n(0) } };
   return { ConditionExpression: '#v = :v', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':v': n(readVersion) } };
 }
 
@@ -83,7 +84,11 @@ function docOf(item: Item | undefined): { doc: unknown } | { problem: string } {
  * state (and named in `problems`), keeping the item's own version, so the run that rebuilds it writes
  * over exactly what it read instead of losing every conditional write to it.
  */
-function readStored<S extends { version: number }>(item: Item, fresh: S, read: (doc: unknown, defaults: S) => Rebuilt<Omit<S, 'version'>>): { stored: Stored<S>; problems: string[] } {
+function readStored<S extends { version: number }>(
+  item: Item,
+  fresh: S,
+  read: (doc: unknown, defaults: S) => Rebuilt<Omit<S, 'version'>>,
+): { stored: Stored<S>; problems: string[] } {
   const version = versionOf(item);
   const problems: string[] = version === UNVERSIONED ? ['version: missing or not a number'] : [];
   const parsed = docOf(item);
@@ -152,7 +157,11 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   async load(keys: readonly string[]): Promise<LoadedStates> {
-    const items = await this.getBatch([{ pk: MONITOR_PK, sk: STATE_SK }, { pk: MONITOR_PK, sk: KEYS_SK }, ...keys.map((k) => ({ pk: keyPk(k), sk: STATE_SK }))]);
+    const items = await this.getBatch([
+      { pk: MONITOR_PK, sk: STATE_SK },
+      { pk: MONITOR_PK, sk: KEYS_SK },
+      ...keys.map((k) => ({ pk: keyPk(k), sk: STATE_SK })),
+    ]);
     const unreadable: { scope: string; problems: string[] }[] = [];
     const statesOf = (names: readonly string[], from: Map<string, Item>) => {
       const out = new Map<string, Stored<KeyState>>();
@@ -166,7 +175,9 @@ export class DynamoIncidentStore implements IncidentStore {
       return out;
     };
     const monitorItem = items.get(`${MONITOR_PK}|${STATE_SK}`);
-    const monitor = monitorItem ? readStored(monitorItem, NEW_MONITOR_STATE, readMonitorState) : { stored: { state: NEW_MONITOR_STATE, outbox: [] }, problems: [] };
+    const monitor = monitorItem
+      ? readStored(monitorItem, NEW_MONITOR_STATE, readMonitorState)
+      : { stored: { state: NEW_MONITOR_STATE, outbox: [] }, problems: [] };
     if (monitor.problems.length > 0) unreadable.push({ scope: 'monitor', problems: monitor.problems });
     const keysItem = items.get(`${MONITOR_PK}|${KEYS_SK}`);
     const knownList = keysItem ? readKeyNames(docOrNull(keysItem)) : { value: [], problems: [] };
@@ -177,13 +188,16 @@ export class DynamoIncidentStore implements IncidentStore {
     // A second read only when the configuration dropped keys (rare): their states, to close what they left open.
     const configured = new Set(keys);
     const gone = keyListChanged ? known.filter((k) => !configured.has(k)) : [];
-    const retired = gone.length > 0 ? statesOf(gone, await this.getBatch(gone.map((k) => ({ pk: keyPk(k), sk: STATE_SK })))) : new Map<string, Stored<KeyState>>();
+    const retired =
+      gone.length > 0 ? statesOf(gone, await this.getBatch(gone.map((k) => ({ pk: keyPk(k), sk: STATE_SK })))) : new Map<string, Stored<KeyState>>();
     return { keys: statesOf(keys, items), monitor: monitor.stored, retired, keyListChanged, unreadable };
   }
 
   async saveKeyList(keys: readonly string[]): Promise<void> {
     await callWithDeadline((abortSignal) =>
-      this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(KEYS_SK), doc: s(JSON.stringify({ names: keys })) } }), { abortSignal }),
+      this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(KEYS_SK), doc: s(JSON.stringify({ names: keys })) } }), {
+        abortSignal,
+      }),
     );
   }
 
@@ -192,7 +206,9 @@ export class DynamoIncidentStore implements IncidentStore {
     const item: Item = { pk: s(pk), sk: s(STATE_SK), version: n(version), doc: s(JSON.stringify(doc)) };
     if (outbox.length > 0) item['outbox'] = s(JSON.stringify(outbox));
     try {
-      await callWithDeadline((abortSignal) => this.db.send(new PutItemCommand({ TableName: this.table, Item: item, ...writeCondition(readVersion) }), { abortSignal }));
+      await callWithDeadline((abortSignal) =>
+        this.db.send(new PutItemCommand({ TableName: this.table, Item: item, ...writeCondition(readVersion) }), { abortSignal }),
+      );
       return true;
     } catch (err) {
       if (isConflict(err)) return false;
@@ -241,7 +257,9 @@ export class DynamoIncidentStore implements IncidentStore {
           let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
           for (let attempt = 0; pending.length > 0; attempt++) {
             if (attempt > 4) throw new Error('DynamoDB left writes unprocessed after 5 attempts');
-            const res = await callWithDeadline((abortSignal) => this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }), { abortSignal }));
+            const res = await callWithDeadline((abortSignal) =>
+              this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }), { abortSignal }),
+            );
             pending = (res.UnprocessedItems?.[this.table] as typeof pending | undefined) ?? [];
             if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
           }
@@ -265,7 +283,10 @@ export class DynamoIncidentStore implements IncidentStore {
     const fresh: RecentIncident[] = records.map((r) => ({ ...r, key: r.scope.type === 'key' ? r.scope.key : null }));
     const merged = [...fresh, ...current.filter((c) => !fresh.some((f) => f.id === c.id))].sort((a, b) => b.openedAt - a.openedAt).slice(0, RECENT_INCIDENTS);
     await callWithDeadline((abortSignal) =>
-      this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(RECENT_SK), doc: s(JSON.stringify({ incidents: merged })) } }), { abortSignal }),
+      this.db.send(
+        new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(RECENT_SK), doc: s(JSON.stringify({ incidents: merged })) } }),
+        { abortSignal },
+      ),
     );
   }
 
@@ -284,7 +305,12 @@ export class DynamoIncidentStore implements IncidentStore {
   async deliveriesOf(notificationId: string): Promise<{ channel: string; status: string; reason: string | null }[]> {
     const res = await callWithDeadline((abortSignal) =>
       this.db.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': s(deliveryPk(notificationId)) }, ConsistentRead: true }),
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': s(deliveryPk(notificationId)) },
+          ConsistentRead: true,
+        }),
         { abortSignal },
       ),
     );

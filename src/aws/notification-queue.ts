@@ -30,7 +30,12 @@ export interface NotEnqueued {
 export class NotificationsNotEnqueued extends Error {
   override readonly name = 'NotificationsNotEnqueued';
   constructor(readonly failed: readonly NotEnqueued[]) {
-    super(`${failed.length} notification(s) could not be enqueued: ${failed.map((f) => `${f.id} (${f.reason})`).join(', ').slice(0, 1_000)}`);
+    super(
+      `${failed.length} notification(s) could not be enqueued: ${failed
+        .map((f) => `${f.id} (${f.reason})`)
+        .join(', ')
+        .slice(0, 1_000)}`,
+    );
   }
 }
 
@@ -88,7 +93,10 @@ export class SqsNotificationQueue implements NotificationQueue {
     const request: SendMessageBatchRequestEntry[] = batch.map((e, i) => ({ Id: `n${i}`, MessageBody: e.body }));
     try {
       const [sqs, { SendMessageBatchCommand }] = await Promise.all([clientOf(this.sqs), sqsModule()]);
-      const out = await callWithDeadline((abortSignal) => sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: request }), { abortSignal }), this.deadlineMs);
+      const out = await callWithDeadline(
+        (abortSignal) => sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: request }), { abortSignal }),
+        this.deadlineMs,
+      );
       const done = new Set((out.Successful ?? []).map((s) => s.Id));
       const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
       return batch.flatMap((entry, i) => {
@@ -150,7 +158,15 @@ export class SqsMessageVisibility implements MessageVisibility {
     if (!queueUrl) throw new Error('the record’s eventSourceARN is not an SQS queue ARN');
     const [sqs, { ChangeMessageVisibilityCommand }] = await Promise.all([clientOf(this.sqs), sqsModule()]);
     await callWithDeadline(
-      (abortSignal) => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))) }), { abortSignal }),
+      (abortSignal) =>
+        sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: queueUrl,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+          }),
+          { abortSignal },
+        ),
       this.deadlineMs,
     );
   }

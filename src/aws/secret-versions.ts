@@ -29,7 +29,9 @@ export class SecretVersions implements SecretVersionStore {
   private read(versionId: string): Promise<{ value: string | undefined; createdDate: Date | null } | null> {
     let read = this.reads.get(versionId);
     if (!read) {
-      read = callWithDeadline((abortSignal) => this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionId: versionId }), { abortSignal })).then(
+      read = callWithDeadline((abortSignal) =>
+        this.sm.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionId: versionId }), { abortSignal }),
+      ).then(
         (out) => ({ value: out.SecretString, createdDate: out.CreatedDate ?? null }),
         (err: unknown) => {
           if ((err as { name?: string }).name === 'ResourceNotFoundException') return null;
@@ -75,7 +77,9 @@ export class SecretVersions implements SecretVersionStore {
 
   async putPending(secretString: string, token?: string): Promise<void> {
     await callWithDeadline((abortSignal) =>
-      this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: secretString, VersionStages: [PENDING] }), { abortSignal }),
+      this.sm.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: secretString, VersionStages: [PENDING] }), {
+        abortSignal,
+      }),
     );
     if (token) this.reads.delete(token); // it holds a value from now on
   }
@@ -100,15 +104,21 @@ export class SecretVersions implements SecretVersionStore {
 
   async moveStage(stage: string, toVersionId: string, fromVersionId: string | undefined): Promise<void> {
     await callWithDeadline((abortSignal) =>
-      this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: stage, MoveToVersionId: toVersionId, RemoveFromVersionId: fromVersionId }), {
-        abortSignal,
-      }),
+      this.sm.send(
+        new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: stage, MoveToVersionId: toVersionId, RemoveFromVersionId: fromVersionId }),
+        {
+          abortSignal,
+        },
+      ),
     );
   }
 
   async moveCurrent(token: string, fromVersionId: string | undefined): Promise<void> {
     await callWithDeadline((abortSignal) =>
-      this.sm.send(new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: CURRENT, MoveToVersionId: token, RemoveFromVersionId: fromVersionId }), { abortSignal }),
+      this.sm.send(
+        new UpdateSecretVersionStageCommand({ SecretId: this.secretId, VersionStage: CURRENT, MoveToVersionId: token, RemoveFromVersionId: fromVersionId }),
+        { abortSignal },
+      ),
     );
   }
 

@@ -1,9 +1,4 @@
-import {
-  BatchGetSecretValueCommand,
-  GetSecretValueCommand,
-  SecretsManagerClient,
-  type SecretValueEntry,
-} from '@aws-sdk/client-secrets-manager';
+import { BatchGetSecretValueCommand, GetSecretValueCommand, SecretsManagerClient, type SecretValueEntry } from '@aws-sdk/client-secrets-manager';
 import { AWS_CALL_TIMEOUT_MS, SECRETS_PER_BATCH } from '../contract/defaults.js';
 import { SECRET_EXAMPLE } from '../contract/secret-shape.js';
 import { displaySafe } from '../exchange/text-safety.js';
@@ -46,11 +41,20 @@ export function secretReadFailure(secretId: string, err: unknown): SecretRead {
   return { verdict: { ok: false, failure, detail, secretFault: fault }, createdDate: null, versionId: null };
 }
 
-function fromEntry(entry: { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined; CreatedDate?: Date | undefined; VersionId?: string | undefined }): SecretRead {
+function fromEntry(entry: {
+  SecretString?: string | undefined;
+  SecretBinary?: Uint8Array | undefined;
+  CreatedDate?: Date | undefined;
+  VersionId?: string | undefined;
+}): SecretRead {
   // A value stored as SecretBinary has no SecretString: it is there, just not in the form that can be read.
   const verdict: CredentialsVerdict =
     entry.SecretString === undefined && entry.SecretBinary !== undefined
-      ? { ok: false, failure: 'CREDENTIALS_MALFORMED', detail: `the secret holds binary data (SecretBinary); store the key as a JSON SecretString: ${SECRET_EXAMPLE}` }
+      ? {
+          ok: false,
+          failure: 'CREDENTIALS_MALFORMED',
+          detail: `the secret holds binary data (SecretBinary); store the key as a JSON SecretString: ${SECRET_EXAMPLE}`,
+        }
       : parseSecretString(entry.SecretString);
   return { verdict, createdDate: entry.CreatedDate ?? null, versionId: entry.VersionId ?? null };
 }
@@ -59,8 +63,8 @@ function fromEntry(entry: { SecretString?: string | undefined; SecretBinary?: Ui
 export async function readSecret(client: SecretsManagerClient, secretId: string, deadlineMs: number = awsCallDeadlineMs()): Promise<SecretRead> {
   try {
     // AWSCURRENT named explicitly: it is the default, but saying so keeps emulators honest too.
-    const out = await callWithDeadline((abortSignal) =>
-      client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }), { abortSignal }),
+    const out = await callWithDeadline(
+      (abortSignal) => client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }), { abortSignal }),
       deadlineMs,
     );
     return fromEntry(out);
@@ -81,7 +85,11 @@ function answers(entry: { ARN?: string | undefined; Name?: string | undefined },
  * Each secret's own error stays its own. If the batch action itself is denied (an SCP or an older
  * policy), fall back to one GetSecretValue per secret rather than report every key unreadable.
  */
-export async function readSecrets(client: SecretsManagerClient, secretIds: readonly string[], deadlineMs: number = awsCallDeadlineMs()): Promise<Map<string, SecretRead>> {
+export async function readSecrets(
+  client: SecretsManagerClient,
+  secretIds: readonly string[],
+  deadlineMs: number = awsCallDeadlineMs(),
+): Promise<Map<string, SecretRead>> {
   const out = new Map<string, SecretRead>();
   const unique = [...new Set(secretIds)];
   const chunks: string[][] = [];
@@ -159,7 +167,6 @@ export class CachedSecrets {
     return (await this.getMany([secretId])).get(secretId) as SecretRead;
   }
 }
-
 
 /** A token read from its secret, or why it could not be: the fault (when Secrets Manager gave one) and a line naming it. */
 export type SecretTextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly fault: SecretFault | null; readonly detail: string };

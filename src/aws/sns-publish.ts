@@ -54,13 +54,21 @@ export function publishOutcome(err: unknown): DeliveryOutcome {
     case 'throttled':
       return { status: 'retry', afterMs: DEFAULT_RETRY_WAIT_MS, reason: `sns: throttled (${name})` };
     case 'timeout':
-      return { status: 'retry', afterMs: DEFAULT_RETRY_WAIT_MS, reason: `sns: no answer in time (${name}); it may have been published, so a retry can duplicate it` };
+      return {
+        status: 'retry',
+        afterMs: DEFAULT_RETRY_WAIT_MS,
+        reason: `sns: no answer in time (${name}); it may have been published, so a retry can duplicate it`,
+      };
     case 'unreachable':
       return { status: 'retry', afterMs: DEFAULT_RETRY_WAIT_MS, reason: `sns: could not be reached (${name})` };
     case 'no-region':
     case 'no-aws-credentials':
       // In Lambda both come from the environment; a cold start that lost them is rare and passing.
-      return { status: 'retry', afterMs: DEFAULT_RETRY_WAIT_MS, reason: `sns: ${fault === 'no-region' ? 'no AWS region' : 'no valid AWS credentials'} (${name})` };
+      return {
+        status: 'retry',
+        afterMs: DEFAULT_RETRY_WAIT_MS,
+        reason: `sns: ${fault === 'no-region' ? 'no AWS region' : 'no valid AWS credentials'} (${name})`,
+      };
     case 'access-denied':
     case 'kms-denied':
     case 'not-found':

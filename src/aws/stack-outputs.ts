@@ -16,7 +16,6 @@ export interface DeployedMonitor {
   readonly scheduleMinutes: number | null;
 }
 
-
 export class StackLookupError extends Error {
   override readonly name = 'StackLookupError';
 }
@@ -34,7 +33,9 @@ export async function findDeployedMonitor(stackName: string, timeoutMs: number):
     const stateTable = get(OUTPUTS.stateTableName);
     const queueUrl = get(OUTPUTS.notificationQueueUrl);
     if (!stateTable || !queueUrl) {
-      throw new StackLookupError(`stack ${stackName} has no ${OUTPUTS.stateTableName}/${OUTPUTS.notificationQueueUrl} outputs: is it an exchange-key-monitor stack of this version? (redeploy it)`);
+      throw new StackLookupError(
+        `stack ${stackName} has no ${OUTPUTS.stateTableName}/${OUTPUTS.notificationQueueUrl} outputs: is it an exchange-key-monitor stack of this version? (redeploy it)`,
+      );
     }
     return {
       stackName,

@@ -16,8 +16,7 @@ export interface TopicSubscription {
 }
 
 export type TopicSubscriptionsRead =
-  | { readonly ok: true; readonly subscriptions: readonly TopicSubscription[] }
-  | { readonly ok: false; readonly fault: SecretFault; readonly errorName: string };
+  { readonly ok: true; readonly subscriptions: readonly TopicSubscription[] } | { readonly ok: false; readonly fault: SecretFault; readonly errorName: string };
 
 /** The topic's subscriptions (the first page, 100, is more than any monitor's topic holds). */
 export async function topicSubscriptions(sns: SNSClient, topicArn: string, deadlineMs: number = awsCallDeadlineMs()): Promise<TopicSubscriptionsRead> {

@@ -139,7 +139,11 @@ export function stripSeverityEmoji(subject: string): string {
   for (const emoji of Object.values(SEVERITY_EMOJI)) {
     const bare = emoji.replace(/\uFE0F/g, '');
     for (const form of [emoji, bare]) {
-      if (subject.startsWith(form)) return subject.slice(form.length).replace(/^\uFE0F/, '').trimStart();
+      if (subject.startsWith(form))
+        return subject
+          .slice(form.length)
+          .replace(/^\uFE0F/, '')
+          .trimStart();
     }
   }
   return subject;

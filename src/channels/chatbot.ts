@@ -27,14 +27,16 @@ const CAPS: Caps = { subject: 150, summary: 1500, fix: 1000, facts: 20, label: 6
  * diagnosis codes operators copy (IP_NOT_WHITELISTED), and at worst italicises.
  */
 function inertMarkdown(text: string): string {
-  return neutraliseMentions(text)
-    .replace(/</g, '\u2039')
-    .replace(/>/g, '\u203a')
-    .replace(/\*/g, '\u2217')
-    .replace(/`/g, '\u02cb')
-    .replace(/~/g, '\u223c')
-    // `[t](url)` is a link in Teams Markdown; a zero-width space between `]` and `(` unmakes it.
-    .replace(/\]\(/g, ']\u200b(');
+  return (
+    neutraliseMentions(text)
+      .replace(/</g, '\u2039')
+      .replace(/>/g, '\u203a')
+      .replace(/\*/g, '\u2217')
+      .replace(/`/g, '\u02cb')
+      .replace(/~/g, '\u223c')
+      // `[t](url)` is a link in Teams Markdown; a zero-width space between `]` and `(` unmakes it.
+      .replace(/\]\(/g, ']\u200b(')
+  );
 }
 
 /** Fitted on the rendered form, so the look-alikes and zero-width spaces count against the limit. */
@@ -60,10 +62,7 @@ export function chatbotMessage(n: Notification): ChatbotMessage {
   const omitted = omittedNote(p.omittedFacts, p.omittedLinks);
   const description = [p.summary, facts.join('\n'), omitted ?? '', `${p.source} · ${p.occurredAt}`].filter(Boolean).join('\n\n');
   // Bare URLs: both Slack and Teams link them, while `<url|label>` is Slack-only syntax.
-  const steps = [
-    ...(p.fix ? [inert(`Fix: ${p.fix}`, LIMITS.nextStep)] : []),
-    ...p.links.map((l) => `${inert(l.label, 100)}: ${l.url}`),
-  ];
+  const steps = [...(p.fix ? [inert(`Fix: ${p.fix}`, LIMITS.nextStep)] : []), ...p.links.map((l) => `${inert(l.label, 100)}: ${l.url}`)];
   const keywords = [p.severity, p.kind, p.source, ...(n.scope.type === 'key' ? [cleanLine(n.scope.key)] : [])];
   return {
     version: '1.0',

@@ -133,7 +133,6 @@ function unknownField(path: string, key: string, known: readonly string[]): Conf
     : { field: `${path}${name}`, problem: `unknown field${didYouMean(key, known)}; ${list}` };
 }
 
-
 function parseSection(name: keyof ChannelsSecret, raw: unknown, problems: ConfigProblem[]): JsonObject | null {
   if (!isJsonObject(raw)) {
     problems.push({ field: name, problem: 'must be an object (leave the section out to disable the channel)' });

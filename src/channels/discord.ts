@@ -122,9 +122,17 @@ export function discordChannel(config: DiscordConfig): HttpChannel {
     transport: 'http',
     secrets: urlSecrets(config.webhookUrl),
     build(notification) {
-      const { content, embed } = firstThatFits(LEVELS, (caps) => render(notification, caps), (r) => embedText(r.embed) <= DISCORD_LIMITS.total);
+      const { content, embed } = firstThatFits(
+        LEVELS,
+        (caps) => render(notification, caps),
+        (r) => embedText(r.embed) <= DISCORD_LIMITS.total,
+      );
       // Discord's own user-agent form is required, or Cloudflare may block the request.
-      return jsonPost(url.href, `DiscordBot (${CLIENT_IDENTITY.url}, ${CLIENT_IDENTITY.version})`, JSON.stringify({ content, allowed_mentions: { parse: [] }, embeds: [embed] }));
+      return jsonPost(
+        url.href,
+        `DiscordBot (${CLIENT_IDENTITY.url}, ${CLIENT_IDENTITY.version})`,
+        JSON.stringify({ content, allowed_mentions: { parse: [] }, embeds: [embed] }),
+      );
     },
     classify(reply: HttpReply) {
       if (reply.kind === 'network') return networkOutcome(channel, reply);

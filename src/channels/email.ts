@@ -46,7 +46,10 @@ const ASCII_LOOKALIKES: readonly [RegExp, string][] = [
 export function toAscii(text: string): string {
   let out = text.normalize('NFKD').replace(/\p{M}/gu, '');
   for (const [pattern, replacement] of ASCII_LOOKALIKES) out = out.replace(pattern, replacement);
-  return out.replace(/[^\x20-\x7e]/g, '').replace(/ {2,}/g, ' ').trim();
+  return out
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
 }
 
 function emailSubject(n: Notification, severity: Severity): string {
@@ -92,7 +95,11 @@ export function emailChannel(config: EmailConfig): SnsChannel {
       return {
         topicArn: config.topicArn,
         subject: emailSubject(notification, effectiveSeverity(notification)),
-        message: firstThatFits(LEVELS, (caps) => body(notification, caps), (text) => Buffer.byteLength(text, 'utf8') <= BODY_MAX_BYTES),
+        message: firstThatFits(
+          LEVELS,
+          (caps) => body(notification, caps),
+          (text) => Buffer.byteLength(text, 'utf8') <= BODY_MAX_BYTES,
+        ),
       };
     },
   };

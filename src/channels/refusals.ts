@@ -55,41 +55,82 @@ const SNS_RULES: readonly FixRule[] = [
 
 export const REFUSAL_FIXES: Readonly<Record<ChannelName, readonly FixRule[]>> = {
   slack: [
-    { code: /^(no_service|no_service_id|no_team)$/, fix: `The incoming webhook was removed or disabled, or the Slack app that owns it was uninstalled: ${SLACK_NEW_WEBHOOK}` },
-    { code: /^invalid_token$/, fix: `The webhook’s token is no longer valid (its app was uninstalled or its tokens revoked): reinstall the app or ${SLACK_NEW_WEBHOOK}` },
-    { code: /^no_active_hooks$/, fix: `Incoming webhooks are turned off for the Slack app: turn them back on in the app’s settings (api.slack.com/apps), or ${SLACK_NEW_WEBHOOK}` },
-    { code: /^(channel_not_found|user_not_found)$/, fix: `The channel the webhook posts to was deleted, or the app can no longer see it: ${SLACK_NEW_WEBHOOK.replace('for the channel', 'for an existing channel')}` },
-    { code: /^channel_is_archived$/, fix: `The webhook’s channel is archived: unarchive it, or create a webhook for another channel and store its URL as slack.webhookUrl ${SECRET}.` },
+    {
+      code: /^(no_service|no_service_id|no_team)$/,
+      fix: `The incoming webhook was removed or disabled, or the Slack app that owns it was uninstalled: ${SLACK_NEW_WEBHOOK}`,
+    },
+    {
+      code: /^invalid_token$/,
+      fix: `The webhook’s token is no longer valid (its app was uninstalled or its tokens revoked): reinstall the app or ${SLACK_NEW_WEBHOOK}`,
+    },
+    {
+      code: /^no_active_hooks$/,
+      fix: `Incoming webhooks are turned off for the Slack app: turn them back on in the app’s settings (api.slack.com/apps), or ${SLACK_NEW_WEBHOOK}`,
+    },
+    {
+      code: /^(channel_not_found|user_not_found)$/,
+      fix: `The channel the webhook posts to was deleted, or the app can no longer see it: ${SLACK_NEW_WEBHOOK.replace('for the channel', 'for an existing channel')}`,
+    },
+    {
+      code: /^channel_is_archived$/,
+      fix: `The webhook’s channel is archived: unarchive it, or create a webhook for another channel and store its URL as slack.webhookUrl ${SECRET}.`,
+    },
     {
       code: /^(action_prohibited|posting_to_general_channel_denied)$/,
       fix: `A workspace setting forbids the app to post in this channel: ask a Slack admin to allow it, or create a webhook for another channel and store its URL as slack.webhookUrl ${SECRET}.`,
     },
-    { code: /^team_disabled$/, fix: `The Slack workspace is disabled: store a webhook of an active workspace as slack.webhookUrl ${SECRET}, or remove the slack section.` },
+    {
+      code: /^team_disabled$/,
+      fix: `The Slack workspace is disabled: store a webhook of an active workspace as slack.webhookUrl ${SECRET}, or remove the slack section.`,
+    },
     { code: /^(invalid_payload|no_text|too_many_attachments)$/, fix: ownMessage('Slack') },
     { status: 'redirect', fix: redirect('slack.webhookUrl') },
     { fix: `Slack refuses the webhook for good: ${SLACK_NEW_WEBHOOK}` },
   ],
   telegram: [
-    { code: /migrate_to_chat_id|upgraded to a supergroup/i, fix: `The group became a supergroup with a new chat id (shown in the answer): set telegram.chatId to it ${SECRET}.` },
-    { status: [401], fix: `Telegram no longer accepts the bot token (revoked or replaced with BotFather’s /revoke or /token): store the bot’s current token as telegram.botToken ${SECRET}.` },
-    { status: [403], code: /rights|administrator/i, fix: 'The bot may not post in the chat: make it an administrator allowed to post messages (channels), or let members send messages (groups).' },
+    {
+      code: /migrate_to_chat_id|upgraded to a supergroup/i,
+      fix: `The group became a supergroup with a new chat id (shown in the answer): set telegram.chatId to it ${SECRET}.`,
+    },
+    {
+      status: [401],
+      fix: `Telegram no longer accepts the bot token (revoked or replaced with BotFather’s /revoke or /token): store the bot’s current token as telegram.botToken ${SECRET}.`,
+    },
+    {
+      status: [403],
+      code: /rights|administrator/i,
+      fix: 'The bot may not post in the chat: make it an administrator allowed to post messages (channels), or let members send messages (groups).',
+    },
     { status: [403], fix: `The bot was removed from the chat, or blocked: ${TELEGRAM_ADD_BACK}` },
     {
       status: [400],
       code: /chat not found|peer_id_invalid/i,
       fix: `Telegram knows no such chat for this bot: check telegram.chatId ${SECRET} (a group or channel id starts with -100…, or @channelusername) and that the bot is a member of that chat.`,
     },
-    { status: [400], code: /thread not found|topic/i, fix: `The forum topic telegram.messageThreadId was deleted or closed: set it to an open topic ${SECRET}, or remove it to post in General.` },
+    {
+      status: [400],
+      code: /thread not found|topic/i,
+      fix: `The forum topic telegram.messageThreadId was deleted or closed: set it to an open topic ${SECRET}, or remove it to post in General.`,
+    },
     { status: [400], code: /rights|administrator|not a member|kicked/i, fix: `The bot may not post in the chat: ${TELEGRAM_ADD_BACK}` },
     { status: [400], fix: ownMessage('Telegram') },
-    { status: [404], fix: `Telegram answers 404 to an unknown bot token or a wrong API address: check telegram.botToken ${SECRET}, and telegram.apiBaseUrl if you set one.` },
+    {
+      status: [404],
+      fix: `Telegram answers 404 to an unknown bot token or a wrong API address: check telegram.botToken ${SECRET}, and telegram.apiBaseUrl if you set one.`,
+    },
     { status: 'redirect', fix: `${redirect('telegram.apiBaseUrl')} Or remove apiBaseUrl to use api.telegram.org.` },
     { fix: `Telegram refuses the bot’s messages for good: check telegram.botToken and telegram.chatId ${SECRET}, and that the bot is still in the chat.` },
   ],
   discord: [
-    { status: [401], fix: `The webhook token is invalid (the webhook was reset or regenerated): copy the webhook URL again (channel settings → Integrations → Webhooks) and store it as discord.webhookUrl ${SECRET}.` },
+    {
+      status: [401],
+      fix: `The webhook token is invalid (the webhook was reset or regenerated): copy the webhook URL again (channel settings → Integrations → Webhooks) and store it as discord.webhookUrl ${SECRET}.`,
+    },
     { status: [404], fix: `The webhook was deleted (Discord asks that a deleted webhook never be called again): ${DISCORD_NEW_WEBHOOK}` },
-    { status: [403], fix: `The webhook may not post in its channel (its permissions changed, or the channel is locked): allow it in the channel’s permissions, or ${DISCORD_NEW_WEBHOOK}` },
+    {
+      status: [403],
+      fix: `The webhook may not post in its channel (its permissions changed, or the channel is locked): allow it in the channel’s permissions, or ${DISCORD_NEW_WEBHOOK}`,
+    },
     { status: [400, 413], fix: ownMessage('Discord') },
     { status: 'redirect', fix: redirect('discord.webhookUrl') },
     { fix: `Discord refuses the webhook for good: ${DISCORD_NEW_WEBHOOK}` },
@@ -112,7 +153,10 @@ export const REFUSAL_FIXES: Readonly<Record<ChannelName, readonly FixRule[]>> = 
       fix: `The receiver refuses the request as unauthorised: make it verify the signature with the same secret as webhook.signingSecret (README → Signed webhook), or fix the token in webhook.url ${SECRET}.`,
     },
     { status: [404], fix: `Nothing answers at webhook.url any more: store the receiver’s current URL as webhook.url ${SECRET}.` },
-    { status: [410], fix: `The receiver disabled this endpoint (410 Gone, Standard Webhooks’ “stop sending”): store its new URL as webhook.url ${SECRET}, or remove the webhook section.` },
+    {
+      status: [410],
+      fix: `The receiver disabled this endpoint (410 Gone, Standard Webhooks’ “stop sending”): store its new URL as webhook.url ${SECRET}, or remove the webhook section.`,
+    },
     { status: [413], fix: 'The receiver refuses bodies this large: notifications are at most 20 KB, so raise its body limit to that.' },
     { status: [400, 415, 422], fix: 'The receiver refuses the body: make it accept the envelope in README → Signed webhook (type, timestamp, data).' },
     { fix: `The receiver refuses the notification for good (a 4xx answer): fix the receiver, or webhook.url ${SECRET}.` },

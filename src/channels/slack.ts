@@ -101,7 +101,11 @@ export function slackChannel(config: SlackConfig, options: AgentOptions = {}): H
     transport: 'http',
     secrets: urlSecrets(config.webhookUrl),
     build(notification) {
-      const message = firstThatFits(LEVELS, (caps) => render(notification, caps), (m) => totalText(m) <= TOTAL_TEXT_MAX);
+      const message = firstThatFits(
+        LEVELS,
+        (caps) => render(notification, caps),
+        (m) => totalText(m) <= TOTAL_TEXT_MAX,
+      );
       return jsonPost(config.webhookUrl, agent, JSON.stringify(message));
     },
     classify(reply: HttpReply) {

@@ -48,9 +48,7 @@ const COLOR: Readonly<Record<Severity, string>> = {
 
 function card(n: Notification, caps: Caps): object {
   const p = prepare(n, caps);
-  const body: object[] = [
-    { type: 'TextBlock', text: escapeCardMarkdown(p.subject), size: 'Medium', weight: 'Bolder', color: COLOR[p.severity], wrap: true },
-  ];
+  const body: object[] = [{ type: 'TextBlock', text: escapeCardMarkdown(p.subject), size: 'Medium', weight: 'Bolder', color: COLOR[p.severity], wrap: true }];
   if (p.summary) body.push({ type: 'TextBlock', text: paragraphs(escapeCardMarkdown(p.summary)), wrap: true });
   if (p.fix) body.push({ type: 'TextBlock', text: `**Fix:** ${paragraphs(escapeCardMarkdown(p.fix))}`, wrap: true });
   if (p.facts.length) {

@@ -69,7 +69,11 @@ export function telegramChannel(config: TelegramConfig, options: AgentOptions = 
     transport: 'http',
     secrets: [config.botToken, secret, ...urlSecrets(base)],
     build(notification) {
-      const text = firstThatFits(LEVELS, (caps) => render(notification, caps), (html) => visibleLength(html) <= TELEGRAM_TEXT_MAX);
+      const text = firstThatFits(
+        LEVELS,
+        (caps) => render(notification, caps),
+        (html) => visibleLength(html) <= TELEGRAM_TEXT_MAX,
+      );
       const payload: Record<string, unknown> = {
         chat_id: config.chatId,
         text,

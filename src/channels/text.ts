@@ -33,7 +33,9 @@ export function cleanText(raw: string): string {
 
 /** One line: cleanText with line breaks folded into single spaces. */
 export function cleanLine(raw: string): string {
-  return cleanText(raw).replace(/\s*\n\s*/g, ' ').replace(/ {2,}/g, ' ');
+  return cleanText(raw)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/ {2,}/g, ' ');
 }
 
 /** `@everyone`/`@here` broken with a zero-width space, so no chat service reads them as a ping. */

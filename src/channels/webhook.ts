@@ -28,9 +28,7 @@ const LEVELS: readonly Caps[] = [
 ];
 
 function signingKey(secret: string): Buffer {
-  return secret.startsWith(WEBHOOK_SECRET_PREFIX)
-    ? Buffer.from(secret.slice(WEBHOOK_SECRET_PREFIX.length), 'base64')
-    : Buffer.from(secret, 'utf8');
+  return secret.startsWith(WEBHOOK_SECRET_PREFIX) ? Buffer.from(secret.slice(WEBHOOK_SECRET_PREFIX.length), 'base64') : Buffer.from(secret, 'utf8');
 }
 
 function signature(key: Buffer, id: string, timestampSeconds: number, body: string): string {

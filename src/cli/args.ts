@@ -181,7 +181,21 @@ type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command takes; anything else is named as belonging to another command. */
 const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
-  check: ['base-url', 'ip-echo-url', 'expected-ip', 'read-only', 'timeout-ms', 'json', 'secret-id', 'sandbox', 'proxy', 'expect-withdraw', 'expect-derivatives', 'expect-master', 'no-withdraw-probe'],
+  check: [
+    'base-url',
+    'ip-echo-url',
+    'expected-ip',
+    'read-only',
+    'timeout-ms',
+    'json',
+    'secret-id',
+    'sandbox',
+    'proxy',
+    'expect-withdraw',
+    'expect-derivatives',
+    'expect-master',
+    'no-withdraw-probe',
+  ],
   rotate: ['secret-id', 'file', 'wait-seconds', 'rotation-function', 'stack'],
   status: ['stack', 'json', 'timeout-ms'],
   mute: ['stack', 'until', 'for', 'reason', 'json', 'timeout-ms'],
@@ -211,7 +225,9 @@ export function parseUntil(text: string): number {
   if (hour > 23 || minute > 59 || second > 59) throw new UsageError(`--until: "${shown}" is not a time of day (00:00 to 23:59)`);
   const offset = zone === 'Z' ? null : /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
   if (offset && (Number(offset[2]) > 14 || Number(offset[3]) > 59)) throw new UsageError(`--until: "${zone}" is not a time zone offset (-12:00 to +14:00)`);
-  const at = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${String(second).padStart(2, '0')}${fraction}${offset ? `${offset[1]}${offset[2]}:${offset[3]}` : 'Z'}`);
+  const at = Date.parse(
+    `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${String(second).padStart(2, '0')}${fraction}${offset ? `${offset[1]}${offset[2]}:${offset[3]}` : 'Z'}`,
+  );
   if (!Number.isFinite(at)) throw new UsageError(`--until: "${shown}" is not a date and time (like 2026-12-01T06:00Z)`);
   return at;
 }
@@ -232,7 +248,9 @@ function stackName(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   const value = flag ?? (env['KEY_MONITOR_STACK'] || DEFAULT_STACK_NAME);
   if (value.trim() === '') throw new UsageError(`${origin} is empty: give the monitor's CloudFormation stack name (default ${DEFAULT_STACK_NAME})`);
   if (!STACK_NAME_PATTERN.test(value) && !STACK_ARN_PATTERN.test(value)) {
-    throw new UsageError(`${origin}: "${displaySafe(value, 60)}" is not a CloudFormation stack name (a letter, then letters, digits and -; at most 128) or stack ARN`);
+    throw new UsageError(
+      `${origin}: "${displaySafe(value, 60)}" is not a CloudFormation stack name (a letter, then letters, digits and -; at most 128) or stack ARN`,
+    );
   }
   return value;
 }
@@ -272,7 +290,10 @@ function source(flag: string, envName: string | null, fromFlag: boolean): string
 }
 
 function splitIps(value: string | undefined, origin: string): string[] {
-  const ips = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const ips = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = ips.find((ip) => !isIP(ip));
   if (bad !== undefined) throw new UsageError(`${origin}: "${bad.slice(0, 60)}" is not an IP address`);
   return ips;
@@ -297,7 +318,11 @@ function echoUrlOption(value: string, origin: string): string {
 
 /** `--sandbox` takes an optional value, which parseArgs cannot express: default it here. */
 function withSandboxDefault(argv: readonly string[]): string[] {
-  return argv.flatMap((arg, i) => (arg === '--sandbox' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('-') || (COMMANDS as readonly string[]).includes(argv[i + 1] as string)) ? [arg, 'healthy'] : [arg]));
+  return argv.flatMap((arg, i) =>
+    arg === '--sandbox' && (argv[i + 1] === undefined || argv[i + 1]?.startsWith('-') || (COMMANDS as readonly string[]).includes(argv[i + 1] as string))
+      ? [arg, 'healthy']
+      : [arg],
+  );
 }
 
 function wholeNumber(text: string | undefined, name: string, fallback: number, min: number, max: number): number {
@@ -326,10 +351,14 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${String(extra[0]).slice(0, 40)}"`);
   const name = command as CommandName;
-  const foreignOption = (Object.keys(values) as (keyof typeof OPTIONS)[]).find((o) => o !== 'help' && o !== 'version' && values[o] !== undefined && !ACCEPTS[name].includes(o));
+  const foreignOption = (Object.keys(values) as (keyof typeof OPTIONS)[]).find(
+    (o) => o !== 'help' && o !== 'version' && values[o] !== undefined && !ACCEPTS[name].includes(o),
+  );
   if (foreignOption) {
     const owner = COMMANDS.find((c) => ACCEPTS[c].includes(foreignOption));
-    throw new UsageError(`--${foreignOption} is ${owner ? `a ${owner} option` : 'not an option here'}; ${name} takes ${ACCEPTS[name].map((o) => `--${o}`).join(', ')}`);
+    throw new UsageError(
+      `--${foreignOption} is ${owner ? `a ${owner} option` : 'not an option here'}; ${name} takes ${ACCEPTS[name].map((o) => `--${o}`).join(', ')}`,
+    );
   }
   const stackOptions = () => ({
     stack: stackName(values.stack, env),
@@ -337,12 +366,20 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
   });
   if (name === 'status') return { command: 'status', json: values.json ?? false, ...stackOptions() };
   if (name === 'unmute') return { command: 'unmute', json: values.json ?? false, ...stackOptions() };
-  if (name === 'test-alert') return { command: 'test-alert', json: values.json ?? false, waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', 60, 1, 900), ...stackOptions() };
+  if (name === 'test-alert')
+    return {
+      command: 'test-alert',
+      json: values.json ?? false,
+      waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', 60, 1, 900),
+      ...stackOptions(),
+    };
   if (name === 'mute') {
     if ((values.until === undefined) === (values.for === undefined)) throw new UsageError('mute needs --until 2026-12-01T06:00Z or --for 2h (one of them)');
     const until = values.until !== undefined ? parseUntil(values.until) : now + parseFor(values.for as string);
-    if (until <= now) throw new UsageError(`--until is in the past (${new Date(until).toISOString().slice(0, 16)}Z; now ${new Date(now).toISOString().slice(0, 16)}Z)`);
-    if (until - now > MAX_MUTE_DAYS * 86_400_000) throw new UsageError(`a mute may last at most ${MAX_MUTE_DAYS} days; a forgotten mute would silence the monitor`);
+    if (until <= now)
+      throw new UsageError(`--until is in the past (${new Date(until).toISOString().slice(0, 16)}Z; now ${new Date(now).toISOString().slice(0, 16)}Z)`);
+    if (until - now > MAX_MUTE_DAYS * 86_400_000)
+      throw new UsageError(`a mute may last at most ${MAX_MUTE_DAYS} days; a forgotten mute would silence the monitor`);
     const reason = displaySafe(values.reason ?? '', 200);
     return { command: 'mute', until, reason: reason || 'muted with key-monitor mute', json: values.json ?? false, ...stackOptions() };
   }
@@ -361,7 +398,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
   const sandbox = values.sandbox;
   if (sandbox !== undefined && !isScenarioName(sandbox)) {
     const suggestion = didYouMean(sandbox, SCENARIO_NAMES);
-    throw new UsageError(`--sandbox: unknown scenario "${sandbox.slice(0, 40)}"${suggestion ? ` — did you mean "${suggestion}"?` : ''} (one of: ${SCENARIO_NAMES.join(', ')})`);
+    throw new UsageError(
+      `--sandbox: unknown scenario "${sandbox.slice(0, 40)}"${suggestion ? ` — did you mean "${suggestion}"?` : ''} (one of: ${SCENARIO_NAMES.join(', ')})`,
+    );
   }
   if (sandbox !== undefined && (values['base-url'] !== undefined || values['secret-id'] !== undefined)) {
     throw new UsageError(`--sandbox and --${values['base-url'] !== undefined ? 'base-url' : 'secret-id'} exclude each other`);
@@ -433,9 +472,7 @@ const FAMILIES = [
   { key: 'EXCHANGE_CUSTOM_API_KEY', secret: 'EXCHANGE_CUSTOM_API_SECRET' },
 ] as const;
 
-export type EnvCredentials =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'pair'; readonly apiKey: string; readonly apiSecret: string; readonly from: string };
+export type EnvCredentials = { readonly kind: 'none' } | { readonly kind: 'pair'; readonly apiKey: string; readonly apiSecret: string; readonly from: string };
 
 /**
  * Env credentials, with the names users' existing deployments already have. A key and a secret are
@@ -454,7 +491,10 @@ export function envCredentials(env: NodeJS.ProcessEnv): EnvCredentials {
     const mix = other ? ` (${set(other.key) ? other.key : other.secret} belongs to the other pair; key and secret are never mixed across pairs)` : '';
     throw new UsageError(`${has} is set but ${lacks} is not${mix}`);
   }
-  if (complete.length === 2 && (env['EXCHANGE_API_KEY'] !== env['EXCHANGE_CUSTOM_API_KEY'] || env['EXCHANGE_API_SECRET'] !== env['EXCHANGE_CUSTOM_API_SECRET'])) {
+  if (
+    complete.length === 2 &&
+    (env['EXCHANGE_API_KEY'] !== env['EXCHANGE_CUSTOM_API_KEY'] || env['EXCHANGE_API_SECRET'] !== env['EXCHANGE_CUSTOM_API_SECRET'])
+  ) {
     throw new UsageError('both EXCHANGE_API_KEY/SECRET and EXCHANGE_CUSTOM_API_KEY/SECRET are set, to different keys: unset one pair');
   }
   const f = complete[0];

@@ -93,7 +93,8 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
 export async function checkCommand(opts: CheckOptions, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
   const target = opts.sandbox ? await sandboxTarget(opts, opts.sandbox) : await realTarget(opts, env);
   const print = (report: Parameters<typeof renderReport>[0]) => {
-    if (opts.json) io.out(reportJson(report, { site: 'local', sandbox: target.sandboxScenario, baseUrl: target.baseUrl, credentialsFrom: target.credentialsFrom }));
+    if (opts.json)
+      io.out(reportJson(report, { site: 'local', sandbox: target.sandboxScenario, baseUrl: target.baseUrl, credentialsFrom: target.credentialsFrom }));
     else io.out(renderReport(report, target.heading));
     return exitCodeFor(report);
   };

@@ -24,8 +24,25 @@ export async function muteCommand(opts: MuteOptions | UnmuteOptions, io: Io, now
       // Ending it (not deleting it) lets the next run send the summary of what was suppressed.
       return s.mute && seen.until !== null ? { ...s, mute: { ...s.mute, until: now() } } : s;
     });
-    if (opts.json) io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, stack: deployed.stackName, muted: false, wasMutedUntil: seen.until === null ? null : new Date(seen.until).toISOString() }, null, 2) + '\n');
-    else io.out(seen.until === null ? 'Alerts are not muted.\n' : `Unmuted (it was set until ${utc(seen.until)}). The next check run sends what was suppressed meanwhile.\n`);
+    if (opts.json)
+      io.out(
+        JSON.stringify(
+          {
+            schemaVersion: JSON_SCHEMA_VERSION,
+            stack: deployed.stackName,
+            muted: false,
+            wasMutedUntil: seen.until === null ? null : new Date(seen.until).toISOString(),
+          },
+          null,
+          2,
+        ) + '\n',
+      );
+    else
+      io.out(
+        seen.until === null
+          ? 'Alerts are not muted.\n'
+          : `Unmuted (it was set until ${utc(seen.until)}). The next check run sends what was suppressed meanwhile.\n`,
+      );
     return 0;
   }
   const at = now();
@@ -34,7 +51,10 @@ export async function muteCommand(opts: MuteOptions | UnmuteOptions, io: Io, now
     // Extending a mute keeps its start and its tally.
     const current = s.mute && s.mute.until > at ? s.mute : null;
     since = current?.since ?? at;
-    return { ...s, mute: { since, until: opts.until, reason: opts.reason, suppressed: current?.suppressed ?? 0, suppressedLines: current?.suppressedLines ?? [] } };
+    return {
+      ...s,
+      mute: { since, until: opts.until, reason: opts.reason, suppressed: current?.suppressed ?? 0, suppressedLines: current?.suppressedLines ?? [] },
+    };
   });
   const notice: Notification = {
     schemaVersion: NOTIFICATION_SCHEMA_VERSION,
@@ -64,7 +84,21 @@ export async function muteCommand(opts: MuteOptions | UnmuteOptions, io: Io, now
   }
   if (opts.json) {
     const iso = (ms: number) => new Date(ms).toISOString();
-    io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, stack: deployed.stackName, muted: true, since: iso(since), until: iso(opts.until), reason: opts.reason, announced }, null, 2) + '\n');
+    io.out(
+      JSON.stringify(
+        {
+          schemaVersion: JSON_SCHEMA_VERSION,
+          stack: deployed.stackName,
+          muted: true,
+          since: iso(since),
+          until: iso(opts.until),
+          reason: opts.reason,
+          announced,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   } else io.out(`Muted until ${utc(opts.until)}. key-monitor unmute ends it early; key-monitor status shows it.\n`);
   return 0;
 }

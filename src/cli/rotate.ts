@@ -54,7 +54,8 @@ async function readInput(file: string | undefined): Promise<string> {
 function awsProblem(err: unknown): string {
   const name = (err as { name?: string } | null)?.name ?? 'Error';
   if (name === 'ResourceNotFoundException') return 'the secret does not exist';
-  if (name === 'AccessDeniedException') return 'access denied (your AWS identity needs secretsmanager:PutSecretValue, RotateSecret and DescribeSecret on it, and lambda:InvokeFunction on the rotation function)';
+  if (name === 'AccessDeniedException')
+    return 'access denied (your AWS identity needs secretsmanager:PutSecretValue, RotateSecret and DescribeSecret on it, and lambda:InvokeFunction on the rotation function)';
   return displaySafe(name, 80);
 }
 
@@ -62,7 +63,12 @@ function awsProblem(err: unknown): string {
  * The new key against the one live now, or null when the live value cannot be read here (the
  * rotation Lambda compares them again before it promotes anything).
  */
-async function compareWithCurrent(versions: { valueOf(id: string): Promise<string | undefined | null> }, currentVersionId: string, next: string, io: Io): Promise<KeyChange | null> {
+async function compareWithCurrent(
+  versions: { valueOf(id: string): Promise<string | undefined | null> },
+  currentVersionId: string,
+  next: string,
+  io: Io,
+): Promise<KeyChange | null> {
   try {
     return keyChange(next, await versions.valueOf(currentVersionId));
   } catch (err) {
@@ -84,7 +90,8 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
   try {
     text = await deps.readInput(opts.file);
   } catch (err) {
-    const why = err instanceof InputTooLarge ? `more than ${MAX_KEY_INPUT_BYTES / 1024} KB; a key pair is about 100 bytes` : ((err as { code?: string }).code ?? 'error');
+    const why =
+      err instanceof InputTooLarge ? `more than ${MAX_KEY_INPUT_BYTES / 1024} KB; a key pair is about 100 bytes` : ((err as { code?: string }).code ?? 'error');
     io.err(`key-monitor: cannot read ${opts.file ? displaySafe(opts.file, 120) : 'standard input'} (${why}); nothing was staged\n`);
     return ROTATE_EXIT.badInput;
   }
@@ -137,7 +144,9 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
         return ROTATE_EXIT.refused;
       }
       if (change?.kind === 'secret-replaced') {
-        io.out(`Same key ${prefix}… with another secret: once the rotation has checked it, only the stored secret changes (there is no old key to delete on the exchange).\n`);
+        io.out(
+          `Same key ${prefix}… with another secret: once the rotation has checked it, only the stored secret changes (there is no old key to delete on the exchange).\n`,
+        );
       }
       const unfinished = unfinishedPendingVersion(before.versions);
       if (unfinished) {

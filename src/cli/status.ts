@@ -109,7 +109,9 @@ export function buildStatus(
     stack,
     clock,
     keys: names.map((n) => statusOf(n, keyStates.get(n), now, staleAfterMs)),
-    monitorIncident: monitor.incident ? { diagnosis: monitor.incident.diagnosis, since: iso(monitor.incident.since) as string, keys: monitor.sharedKeys } : null,
+    monitorIncident: monitor.incident
+      ? { diagnosis: monitor.incident.diagnosis, since: iso(monitor.incident.since) as string, keys: monitor.sharedKeys }
+      : null,
     mutedUntil: monitor.mute && monitor.mute.until > now ? iso(monitor.mute.until) : null,
     maintenance: monitor.maintenance.windows
       .filter((w) => w.end > now)
@@ -131,26 +133,37 @@ const MARK = { ok: '✅ ok', failing: '🟠 failing', open: '🔴 open', stale: 
 export function renderStatus(s: StatusReport, now: number): string {
   const lines: string[] = [];
   const last = s.keys.map((k) => (k.lastCheckedAt ? Date.parse(k.lastCheckedAt) : 0)).reduce((a, b) => Math.max(a, b), 0);
-  lines.push(`Exchange key monitor ${s.stack} — ${s.keys.length} key${s.keys.length === 1 ? '' : 's'}, last checked ${last ? `${formatDuration(now - last)} ago` : 'never'}`);
+  lines.push(
+    `Exchange key monitor ${s.stack} — ${s.keys.length} key${s.keys.length === 1 ? '' : 's'}, last checked ${last ? `${formatDuration(now - last)} ago` : 'never'}`,
+  );
   if (s.clock.source === 'aws' && s.clock.skewMs !== null) {
     lines.push(`⏱  Your clock is ${skewWords(s.clock.skewMs)} ${s.clock.skewMs < 0 ? 'behind' : 'ahead of'} AWS; ages use AWS's time`);
   }
   if (s.mutedUntil) lines.push(`🔕 Alerts are muted until ${utc(Date.parse(s.mutedUntil))} (key-monitor unmute ends it now)`);
-  for (const w of s.maintenance) lines.push(`🛠  Exchange maintenance${w.active ? ' NOW' : ''}: ${displaySafe(w.title, 120)}, ${utc(Date.parse(w.start))} – ${utc(Date.parse(w.end))}`);
+  for (const w of s.maintenance)
+    lines.push(`🛠  Exchange maintenance${w.active ? ' NOW' : ''}: ${displaySafe(w.title, 120)}, ${utc(Date.parse(w.start))} – ${utc(Date.parse(w.end))}`);
   if (s.monitorIncident) {
-    lines.push(`🔴 All ${s.monitorIncident.keys} keys: ${DIAGNOSIS_TABLE[s.monitorIncident.diagnosis as keyof typeof DIAGNOSIS_TABLE]?.title ?? s.monitorIncident.diagnosis} since ${utc(Date.parse(s.monitorIncident.since))}`);
+    lines.push(
+      `🔴 All ${s.monitorIncident.keys} keys: ${DIAGNOSIS_TABLE[s.monitorIncident.diagnosis as keyof typeof DIAGNOSIS_TABLE]?.title ?? s.monitorIncident.diagnosis} since ${utc(Date.parse(s.monitorIncident.since))}`,
+    );
   }
   lines.push('');
   const width = Math.max(4, ...s.keys.map((k) => k.key.length));
-  lines.push(`  ${'KEY'.padEnd(width)}  ${'STATE'.padEnd(11)}  ${'DIAGNOSIS'.padEnd(28)}  ${'FOR'.padEnd(14)}  ${'7 DAYS'.padStart(7)}  ${'30 DAYS'.padStart(7)}`);
+  lines.push(
+    `  ${'KEY'.padEnd(width)}  ${'STATE'.padEnd(11)}  ${'DIAGNOSIS'.padEnd(28)}  ${'FOR'.padEnd(14)}  ${'7 DAYS'.padStart(7)}  ${'30 DAYS'.padStart(7)}`,
+  );
   for (const k of s.keys) {
     const since = k.since ? formatDuration(now - Date.parse(k.since)) : '—';
-    lines.push(`  ${k.key.padEnd(width)}  ${MARK[k.state].padEnd(11)}  ${(k.diagnosis ?? '—').padEnd(28)}  ${since.padEnd(14)}  ${pct(k.uptime7d).padStart(7)}  ${pct(k.uptime30d).padStart(7)}`);
+    lines.push(
+      `  ${k.key.padEnd(width)}  ${MARK[k.state].padEnd(11)}  ${(k.diagnosis ?? '—').padEnd(28)}  ${since.padEnd(14)}  ${pct(k.uptime7d).padStart(7)}  ${pct(k.uptime30d).padStart(7)}`,
+    );
   }
   lines.push('', s.recentIncidents.length > 0 ? 'Last incidents:' : 'No incidents recorded yet.');
   for (const r of s.recentIncidents.slice(0, 15)) {
     const who = r.key ?? 'all keys';
-    const how = r.resolvedAt ? `resolved after ${formatDuration(r.durationMs)}, ${r.failedRuns} failed run${r.failedRuns === 1 ? '' : 's'}` : `open for ${formatDuration(r.durationMs)}`;
+    const how = r.resolvedAt
+      ? `resolved after ${formatDuration(r.durationMs)}, ${r.failedRuns} failed run${r.failedRuns === 1 ? '' : 's'}`
+      : `open for ${formatDuration(r.durationMs)}`;
     lines.push(`  ${utc(Date.parse(r.openedAt))}  ${who.padEnd(width)}  ${r.diagnosis.padEnd(28)}  ${how}`);
   }
   return lines.join('\n') + '\n';
@@ -166,7 +179,16 @@ export async function statusCommand(opts: StatusOptions, io: Io, now: () => numb
   const [{ keys, monitor }, recent] = await Promise.all([store.load(names), store.recentIncidents()]);
   const at = referenceTime(now(), aws.now());
   // A stack from before the ScheduleMinutes output: assume the default schedule.
-  const report = buildStatus(deployed.stackName, new Map([...keys].map(([k, v]) => [k, v.state])), names, monitor.state, recent, at.now, deployed.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES, at.clock);
+  const report = buildStatus(
+    deployed.stackName,
+    new Map([...keys].map(([k, v]) => [k, v.state])),
+    names,
+    monitor.state,
+    recent,
+    at.now,
+    deployed.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES,
+    at.clock,
+  );
   io.out(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderStatus(report, at.now));
   // 0 only with evidence: every key checked recently and OK. A key never checked, or not checked for
   // three runs (the monitor stopped), is not "all healthy".

@@ -40,7 +40,8 @@ async function expectedChannels(deployed: DeployedMonitor, timeoutMs: number): P
         for (const sub of read.subscriptions) {
           if (sub.protocol === 'email' && sub.pendingConfirmation) emailPending.push(displaySafe(sub.endpoint ?? '?', 120));
         }
-        if (read.subscriptions.length === 0) notes.push({ channel: 'email', result: 'failed', detail: 'the alert topic has no subscribers (deploy with -c alertEmail=…)' });
+        if (read.subscriptions.length === 0)
+          notes.push({ channel: 'email', result: 'failed', detail: 'the alert topic has no subscribers (deploy with -c alertEmail=…)' });
       } else {
         notes.push({ channel: 'email', result: 'pending', detail: `could not list the topic's subscribers (${read.errorName})` });
       }
@@ -57,9 +58,14 @@ async function expectedChannels(deployed: DeployedMonitor, timeoutMs: number): P
       if (read.ok) {
         const parsed = parseChannelsSecret(read.json);
         channels.push(...Object.keys(parsed.config));
-        for (const p of parsed.problems) notes.push({ channel: p.field.split('.')[0] ?? 'channels', result: 'failed', detail: `channels secret: ${p.field} ${p.problem}` });
+        for (const p of parsed.problems)
+          notes.push({ channel: p.field.split('.')[0] ?? 'channels', result: 'failed', detail: `channels secret: ${p.field} ${p.problem}` });
       } else {
-        notes.push({ channel: 'channels secret', result: 'pending', detail: `could not read it to list the webhook channels (${read.errorName}); they are still tested` });
+        notes.push({
+          channel: 'channels secret',
+          result: 'pending',
+          detail: `could not read it to list the webhook channels (${read.errorName}); they are still tested`,
+        });
       }
     } finally {
       sm.destroy();
@@ -100,7 +106,10 @@ export async function testAlertCommand(opts: TestAlertOptions, io: Io, deps: { n
   const expected = await expectedChannels(deployed, opts.timeoutMs);
   const notification = testNotification(deployed, now());
   await new SqsNotificationQueue(lazySqsClient({ timeoutMs: opts.timeoutMs }), deployed.queueUrl).send([notification]);
-  if (!opts.json) io.out(`Sent test notification ${notification.id} to ${deployed.stackName}'s notification queue; waiting for the notifier (up to ${opts.waitSeconds} s)…\n`);
+  if (!opts.json)
+    io.out(
+      `Sent test notification ${notification.id} to ${deployed.stackName}'s notification queue; waiting for the notifier (up to ${opts.waitSeconds} s)…\n`,
+    );
   const store = new DynamoIncidentStore(dynamoDbClient({ timeoutMs: opts.timeoutMs }), deployed.stateTable, 30);
   const deadline = now() + opts.waitSeconds * 1_000;
   let records: Awaited<ReturnType<DynamoIncidentStore['deliveriesOf']>> = [];
@@ -113,15 +122,31 @@ export async function testAlertCommand(opts: TestAlertOptions, io: Io, deps: { n
   const results: ChannelResult[] = [...new Set([...expected.channels, ...records.map((r) => r.channel)])].map((channel) => {
     const r = records.find((x) => x.channel === channel);
     if (r?.status === 'sent') {
-      const pending = channel === 'email' && expected.emailPending.length > 0 ? `; NOT CONFIRMED, so not receiving: ${expected.emailPending.join(', ')} (open the AWS confirmation email)` : '';
+      const pending =
+        channel === 'email' && expected.emailPending.length > 0
+          ? `; NOT CONFIRMED, so not receiving: ${expected.emailPending.join(', ')} (open the AWS confirmation email)`
+          : '';
       return { channel, result: 'delivered' as const, detail: `delivered${pending}` };
     }
     if (r?.status === 'gave-up') return { channel, result: 'failed' as const, detail: displaySafe(r.reason ?? 'gave up', 300) };
-    return { channel, result: 'pending' as const, detail: r ? 'being retried by the notifier (see its log)' : 'no delivery recorded yet: is the NotifierFunction running? (its log and the dead-letter queue tell)' };
+    return {
+      channel,
+      result: 'pending' as const,
+      detail: r
+        ? 'being retried by the notifier (see its log)'
+        : 'no delivery recorded yet: is the NotifierFunction running? (its log and the dead-letter queue tell)',
+    };
   });
   const all = [...results, ...expected.notes];
   const ok = results.length > 0 && all.every((r) => r.result === 'delivered') && expected.emailPending.length === 0;
-  if (opts.json) io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, notificationId: notification.id, ok, channels: all, unconfirmedEmails: expected.emailPending }, null, 2) + '\n');
+  if (opts.json)
+    io.out(
+      JSON.stringify(
+        { schemaVersion: JSON_SCHEMA_VERSION, notificationId: notification.id, ok, channels: all, unconfirmedEmails: expected.emailPending },
+        null,
+        2,
+      ) + '\n',
+    );
   else {
     for (const r of all) io.out(`  ${MARK[r.result]} ${r.channel.padEnd(10)} ${r.detail}\n`);
     if (results.length === 0) io.out('  No channel is configured: deploy with -c alertEmail=… or fill the channels secret (README → Channels).\n');

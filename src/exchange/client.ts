@@ -112,10 +112,7 @@ export class ExchangeClient {
     const url = `${this.baseUrl}/${method}`;
     assertHarmless(url, this.basePath, method, params);
     return this.withRetries(() => {
-      const body = signedBody(
-        { method, id: this.nextId++, apiKey: credentials.apiKey, params, nonce: this.nonces.next() },
-        credentials.apiSecret,
-      );
+      const body = signedBody({ method, id: this.nextId++, apiKey: credentials.apiKey, params, nonce: this.nonces.next() }, credentials.apiSecret);
       return { url, method: 'POST', body: JSON.stringify(body) };
     }, this.opts.retryable);
   }
@@ -124,7 +121,11 @@ export class ExchangeClient {
   async getText(url: string): Promise<{ text: string | null; timed: TimedReply }> {
     let text: string | null = null;
     const transient = (r: ExchangeReply) => r.kind === 'network' || r.httpStatus >= 500 || r.httpStatus === 429;
-    const timed = await this.withRetries(() => ({ url, method: 'GET' }), transient, (body) => (text = body));
+    const timed = await this.withRetries(
+      () => ({ url, method: 'GET' }),
+      transient,
+      (body) => (text = body),
+    );
     return { text: timed.reply.kind !== 'network' && timed.reply.httpStatus === 200 ? text : null, timed };
   }
 
@@ -194,7 +195,8 @@ export function networkReply(err: unknown, timeoutMs: number, viaProxy = false):
   if (viaProxy && e.code && UNREACHABLE.has(e.code)) return { kind: 'network', error: 'proxy-unreachable', detail: e.code };
   // NXDOMAIN: the name does not exist, a setting to fix. EAI_AGAIN (the resolver did not answer) stays a
   // connection fault that may clear.
-  if (e.code === 'ENOTFOUND') return { kind: 'network', error: 'host-unknown', detail: typeof e.hostname === 'string' ? `ENOTFOUND ${displaySafe(e.hostname, 120)}` : 'ENOTFOUND' };
+  if (e.code === 'ENOTFOUND')
+    return { kind: 'network', error: 'host-unknown', detail: typeof e.hostname === 'string' ? `ENOTFOUND ${displaySafe(e.hostname, 120)}` : 'ENOTFOUND' };
   if (isTimeoutError(err)) return { kind: 'network', error: 'timeout', detail: `${timeoutMs} ms` };
   return { kind: 'network', error: 'connection', detail: e.code ?? e.name ?? 'unknown error' };
 }

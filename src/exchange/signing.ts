@@ -22,10 +22,7 @@ export class UnsignableParamError extends Error {
     readonly path: string,
     readonly valueType: string,
   ) {
-    super(
-      `parameter "${path}" is a ${valueType}; implementations of the v1 signature disagree on ` +
-        'that type, so send it as a string',
-    );
+    super(`parameter "${path}" is a ${valueType}; implementations of the v1 signature disagree on ` + 'that type, so send it as a string');
   }
 }
 

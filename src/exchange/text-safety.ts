@@ -111,7 +111,7 @@ export function secretRedactor(sensitive: SensitiveValues): (text: string) => st
       markRuns(bare, split, SPLIT_RUN, marked, (j) => from[j] as number);
     }
     // Up to 3 separators between two masked pieces belong to the masked value: one [redacted], not several.
-    for (let i = 1; i < text.length; ) {
+    for (let i = 1; i < text.length;) {
       let j = i;
       while (j < text.length && !marked[j] && !ALPHANUMERIC.test(text[j] as string)) j++;
       if (j > i && marked[i - 1] && marked[j] && j - i <= 3) marked.fill(1, i, j);

@@ -46,7 +46,8 @@ export function lambdaCheckDeps(env: NodeJS.ProcessEnv): () => Promise<CheckDeps
       messages: {
         source: incident.monitorName,
         expectedIps: config.expectedIps,
-        links: (key: string | null) => notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
+        links: (key: string | null) =>
+          notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
       },
       announcementsUrl: incident.announcementsUrl,
     };

@@ -65,12 +65,21 @@ export function lambdaTargets(
     const read = await readSecretText(secretId, secrets ?? secretsManagerClient());
     if (!read.ok) warn('could not read the proxy token secret; checking without a token', { fault: read.fault, detail: read.detail });
     const token = read.ok ? read.text : null;
-    const client = checkClient({ baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, connections: CONNECTIONS_PER_ORIGIN, proxy: { url: proxy.url, token, noProxy: null } });
+    const client = checkClient({
+      baseUrl: config.baseUrl,
+      timeoutMs: config.timeoutMs,
+      connections: CONNECTIONS_PER_ORIGIN,
+      proxy: { url: proxy.url, token, noProxy: null },
+    });
     // Unread, it is read again next time whatever the proxy says: the read may have failed only for now.
     const state = { stale: !read.ok };
     const exchange = watched(client, read, () => (state.stale = true));
     const previous = current;
-    current = { target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange, site: 'aws', sensitive: token ? [token] : [] }, close: () => client.close(), state };
+    current = {
+      target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange, site: 'aws', sensitive: token ? [token] : [] },
+      close: () => client.close(),
+      state,
+    };
     // Not awaited: a request the last run gave up on may still hold a socket; it must not delay this run.
     if (previous) void previous.close().catch(() => {});
     return current.target;

@@ -14,7 +14,13 @@ import type { AccountEvidence, Diagnosis, Failure, WithdrawProbeOutcome } from '
 const flag = (v: unknown): boolean | null => (v === true || v === 'true' ? true : v === false || v === 'false' ? false : null);
 
 /** Diagnoses an account-level reply code can mean (202 suspended, 140001 API disabled…). */
-const ACCOUNT_LEVEL: ReadonlySet<Failure> = new Set(['API_DISABLED', 'ACCOUNT_SUSPENDED', 'ACCOUNT_DISABLED', 'DERIVATIVES_ACCESS_MISSING', 'ACCOUNT_TERMINATED']);
+const ACCOUNT_LEVEL: ReadonlySet<Failure> = new Set([
+  'API_DISABLED',
+  'ACCOUNT_SUSPENDED',
+  'ACCOUNT_DISABLED',
+  'DERIVATIVES_ACCESS_MISSING',
+  'ACCOUNT_TERMINATED',
+]);
 
 /** This key's account from a get-accounts result: this_account names it; the flags live on its entry. */
 export function accountEvidence(result: unknown): AccountEvidence | null {
@@ -26,7 +32,8 @@ export function accountEvidence(result: unknown): AccountEvidence | null {
   const subs = Array.isArray(result['sub_account_list']) ? (result['sub_account_list'] as unknown[]).filter(isJsonObject) : [];
   const uuid = typeof self?.['uuid'] === 'string' ? self['uuid'] : null;
   const entry = (uuid !== null ? [master, ...subs].find((a) => a?.['uuid'] === uuid) : null) ?? (hierarchy !== 'SUB_ACCOUNT' ? master : null);
-  if (!entry) return hierarchy ? { hierarchy, enabled: null, tradable: null, suspended: null, terminated: null, derivativesAccess: null, marginAccess: null } : null;
+  if (!entry)
+    return hierarchy ? { hierarchy, enabled: null, tradable: null, suspended: null, terminated: null, derivativesAccess: null, marginAccess: null } : null;
   return {
     // Which entry carries this key's uuid tells master from sub-account (answers from before
     // `hierarchy` existed); an answer that names no account of its own tells neither.
@@ -54,7 +61,10 @@ function describeAccount(a: AccountEvidence): string {
 
 /** What the key's expectations ask the account answer to prove, in words ("derivatives access"). */
 function expectedFacts(expect: AccountExpectations): string[] {
-  return [...(expect.expectMaster === true ? ['that the key belongs to the master account'] : []), ...(expect.expectDerivatives === true ? ['derivatives access'] : [])];
+  return [
+    ...(expect.expectMaster === true ? ['that the key belongs to the master account'] : []),
+    ...(expect.expectDerivatives === true ? ['derivatives access'] : []),
+  ];
 }
 
 /**
@@ -85,22 +95,34 @@ export function interpretAccount(timed: TimedReply, readPassed: boolean, expect:
   if (account.suspended) return fail('ACCOUNT_SUSPENDED', 'the account is suspended');
   if (account.enabled === false) return fail('ACCOUNT_DISABLED', 'the account is disabled');
   if (expect.expectTrade && account.tradable === false) return fail('ACCOUNT_NOT_TRADABLE', 'the account is not tradable');
-  if (expect.expectMaster === true && account.hierarchy === 'SUB_ACCOUNT') return fail('SUB_ACCOUNT_KEY', 'a sub-account key, declared as a master-account key');
-  if (expect.expectDerivatives === true && account.derivativesAccess === false) return fail('DERIVATIVES_ACCESS_MISSING', 'no derivatives access, which this key is declared to need');
+  if (expect.expectMaster === true && account.hierarchy === 'SUB_ACCOUNT')
+    return fail('SUB_ACCOUNT_KEY', 'a sub-account key, declared as a master-account key');
+  if (expect.expectDerivatives === true && account.derivativesAccess === false)
+    return fail('DERIVATIVES_ACCESS_MISSING', 'no derivatives access, which this key is declared to need');
   // A flag the answer left out is not a "no": the state it would show is unknown, so the check
   // proves nothing about it (an open account incident stays open, a declared need is not confirmed).
   const missing = [
     ...(expect.expectMaster === true && account.hierarchy === null ? ['hierarchy'] : []),
     ...(expect.expectDerivatives === true && account.derivativesAccess === null ? ['derivatives_access'] : []),
   ];
-  if (missing.length > 0) return { ...unverifiable(timed, 'UNEXPECTED_RESPONSE', `the account answer has no ${missing.join(' or ')} (${describeAccount(account)})`, expect), account };
+  if (missing.length > 0)
+    return {
+      ...unverifiable(timed, 'UNEXPECTED_RESPONSE', `the account answer has no ${missing.join(' or ')} (${describeAccount(account)})`, expect),
+      account,
+    };
   const unknown = [
     ...(account.terminated === null ? ['terminated'] : []),
     ...(account.suspended === null ? ['suspended'] : []),
     ...(account.enabled === null ? ['enabled'] : []),
     ...(expect.expectTrade && account.tradable === null ? ['tradable'] : []),
   ];
-  if (unknown.length > 0) return { ...base, status: 'warn', inconclusive: true, detail: `account details incomplete: the answer has no ${unknown.join(', ')} (${describeAccount(account)})` };
+  if (unknown.length > 0)
+    return {
+      ...base,
+      status: 'warn',
+      inconclusive: true,
+      detail: `account details incomplete: the answer has no ${unknown.join(', ')} (${describeAccount(account)})`,
+    };
   return { ...base, status: 'pass', detail: describeAccount(account) };
 }
 
@@ -145,7 +167,13 @@ export function interpretWithdraw(
   if (recheck !== null && verdict.allowed !== null) {
     const last = `the last definite probe, ${probedAgo(now - verdict.at)} ago`;
     if (verdict.allowed && !expectWithdraw) {
-      return { ...base, status: 'fail', failure: 'WITHDRAW_PERMISSION_UNEXPECTED', withdrawAllowed: true, detail: `the key can withdraw funds (${last}); could not re-check: ${recheck}` };
+      return {
+        ...base,
+        status: 'fail',
+        failure: 'WITHDRAW_PERMISSION_UNEXPECTED',
+        withdrawAllowed: true,
+        detail: `the key can withdraw funds (${last}); could not re-check: ${recheck}`,
+      };
     }
     const was = verdict.allowed ? 'could withdraw, as declared,' : expectWithdraw ? 'could not withdraw, though declared to,' : 'could not withdraw';
     return { ...base, status: 'warn', inconclusive: true, withdrawAllowed: verdict.allowed, detail: `${was} at ${last}; could not re-check: ${recheck}` };
@@ -153,7 +181,13 @@ export function interpretWithdraw(
   const when = timed ? '' : ` (probed ${probedAgo(now - verdict.at)} ago; re-probed once a day)`;
   const seen = timed ? ` (probe: ${describeReply(timed.reply)})` : '';
   if (verdict.allowed === null) {
-    return { ...base, status: 'warn', inconclusive: true, withdrawAllowed: null, detail: `withdraw permission not determined: ${recheck ?? `the probe’s answer proves nothing either way${seen}${when}`}` };
+    return {
+      ...base,
+      status: 'warn',
+      inconclusive: true,
+      withdrawAllowed: null,
+      detail: `withdraw permission not determined: ${recheck ?? `the probe’s answer proves nothing either way${seen}${when}`}`,
+    };
   }
   if (verdict.allowed && !expectWithdraw) {
     return { ...base, status: 'fail', failure: 'WITHDRAW_PERMISSION_UNEXPECTED', withdrawAllowed: true, detail: `the key can withdraw funds${seen}${when}` };
@@ -161,5 +195,10 @@ export function interpretWithdraw(
   if (!verdict.allowed && expectWithdraw) {
     return { ...base, status: 'warn', withdrawAllowed: false, detail: `the key cannot withdraw, though declared to${seen}${when}` };
   }
-  return { ...base, status: 'pass', withdrawAllowed: verdict.allowed, detail: `${verdict.allowed ? 'can withdraw, as declared' : 'cannot withdraw'}${seen}${when}` };
+  return {
+    ...base,
+    status: 'pass',
+    withdrawAllowed: verdict.allowed,
+    detail: `${verdict.allowed ? 'can withdraw, as declared' : 'cannot withdraw'}${seen}${when}`,
+  };
 }

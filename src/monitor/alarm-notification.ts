@@ -54,7 +54,12 @@ function alarmConsoleLink(alarmArn: string | undefined, alarmName: string): Noti
   const m = alarmArn ? /^arn:(aws[a-z-]*):cloudwatch:([a-z0-9-]+):\d{12}:alarm:/.exec(alarmArn) : null;
   if (!m) return null;
   const [, partition, region] = m;
-  const host = partition === 'aws-cn' ? `${region}.console.amazonaws.cn` : partition === 'aws-us-gov' ? `${region}.console.amazonaws-us-gov.com` : `${region}.console.aws.amazon.com`;
+  const host =
+    partition === 'aws-cn'
+      ? `${region}.console.amazonaws.cn`
+      : partition === 'aws-us-gov'
+        ? `${region}.console.amazonaws-us-gov.com`
+        : `${region}.console.aws.amazon.com`;
   return { label: 'Alarm', url: `https://${host}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(alarmName)}` };
 }
 

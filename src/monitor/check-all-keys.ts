@@ -49,7 +49,15 @@ function logOutcome(log: RunLog, { key, report, keyAgeDays, elapsedMs }: KeyOutc
     keyAgeDays,
     elapsedMs,
     ...(report.healthy ? {} : { title: report.title, advice: report.advice }),
-    checks: report.checks.map(({ name, status, code, httpStatus, latencyMs, attempts, detail }) => ({ name, status, code, httpStatus, latencyMs, attempts, detail })),
+    checks: report.checks.map(({ name, status, code, httpStatus, latencyMs, attempts, detail }) => ({
+      name,
+      status,
+      code,
+      httpStatus,
+      latencyMs,
+      attempts,
+      detail,
+    })),
   };
   if (report.healthy) log.info('key healthy', fields);
   else log.warn(`key unhealthy: ${report.diagnosis}`, fields);
@@ -78,7 +86,11 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
   let summary: IncidentRunSummary | null = null;
   const loaded = await loading;
   if (deps.incidents) {
-    summary = await recordRun(outcomes, { ...deps.incidents, now: deps.now, log: { warn: (m, f) => log.warn(m, f), error: (m, f) => log.error(m, f) } }, loaded ?? undefined);
+    summary = await recordRun(
+      outcomes,
+      { ...deps.incidents, now: deps.now, log: { warn: (m, f) => log.warn(m, f), error: (m, f) => log.error(m, f) } },
+      loaded ?? undefined,
+    );
     for (const n of summary.sent) log.info('notification queued', { id: n.id, kind: n.kind, subject: n.subject });
     for (const line of summary.suppressed) log.info('notification suppressed: alerts are muted', { suppressed: line });
     // A lost notification must not pass silently: the outbox keeps it, and the run fails visibly.

@@ -121,7 +121,8 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
   );
   const exchange: ExchangePort = {
     ...observed,
-    privatePost: (method, params, credentials) => (publicDown && privateDown ? unreachable(shared, publicDown) : observed).privatePost(method, params, credentials),
+    privatePost: (method, params, credentials) =>
+      (publicDown && privateDown ? unreachable(shared, publicDown) : observed).privatePost(method, params, credentials),
   };
   const target = { ...deps.target, exchange };
   const limit = pLimit(Math.max(1, deps.concurrency));
@@ -129,12 +130,22 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
   const checkOne = async (key: MonitoredKey): Promise<KeyOutcome> => {
     const started = deps.now();
     const secret: SecretSnapshot = secrets.get(key.secretId) ?? {
-      verdict: { ok: false, failure: 'SECRET_STORE_UNAVAILABLE', secretFault: 'timeout', detail: `secret ${key.secretId} could not be read: Secrets Manager did not answer in time` },
+      verdict: {
+        ok: false,
+        failure: 'SECRET_STORE_UNAVAILABLE',
+        secretFault: 'timeout',
+        detail: `secret ${key.secretId} could not be read: Secrets Manager did not answer in time`,
+      },
       createdDate: null,
     };
     const remaining = deps.runDeadline - started;
     if (remaining <= 0) {
-      return { key, report: monitorErrorReport('not checked in this run: the run ran out of time before this key’s turn', site), keyAgeDays: null, elapsedMs: 0 };
+      return {
+        key,
+        report: monitorErrorReport('not checked in this run: the run ran out of time before this key’s turn', site),
+        keyAgeDays: null,
+        elapsedMs: 0,
+      };
     }
     const deadline = Math.min(deps.keyDeadlineMs, remaining);
     const plan = await (deps.withdrawPlan?.(key) ?? { kind: 'now' as const });
@@ -161,4 +172,3 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
 
   return Promise.all(deps.keys.map((key) => limit(() => checkOne(key))));
 }
-

@@ -58,10 +58,15 @@ function failed(timed: TimedReply, failure: Failure, why?: string): Draft {
   return { status: 'fail', failure, detail: why ? `${why} (${seen})` : seen, ...fromReply(timed) };
 }
 
-
 export function credentialsCheck(verdict: CredentialsVerdict): Draft {
   if (!verdict.ok) {
-    return { status: 'fail', failure: verdict.failure, ...NOT_TIMED, detail: verdict.detail, ...('secretFault' in verdict ? { secretFault: verdict.secretFault } : {}) };
+    return {
+      status: 'fail',
+      failure: verdict.failure,
+      ...NOT_TIMED,
+      detail: verdict.detail,
+      ...('secretFault' in verdict ? { secretFault: verdict.secretFault } : {}),
+    };
   }
   return { status: 'pass', ...NOT_TIMED, detail: `key ${keyPrefix(verdict.credentials.apiKey)}…, secret set` };
 }
@@ -89,7 +94,6 @@ function numberish(value: unknown): number | null {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
-
 
 /**
  * Server time from the ticker's `t` and the Date header. Both can only lag the server's clock (a
@@ -201,7 +205,11 @@ export function interpretTradeProbe(timed: TimedReply, read: Draft, expectTrade:
   const tradeAllowed = scopePassed;
   const base = { ...fromReply(timed), tradeAllowed };
   if (tradeAllowed === expectTrade) {
-    return { ...base, status: 'pass', detail: tradeAllowed ? `Trade enabled (probe: ${seen})` : `Trade disabled, as expected for a read-only key (probe: ${seen})` };
+    return {
+      ...base,
+      status: 'pass',
+      detail: tradeAllowed ? `Trade enabled (probe: ${seen})` : `Trade disabled, as expected for a read-only key (probe: ${seen})`,
+    };
   }
   return {
     ...base,
@@ -220,7 +228,8 @@ export function interpretTradeProbe(timed: TimedReply, read: Draft, expectTrade:
  */
 async function withdrawCheck(input: CheckInput, creds: Credentials, read: Draft, account: Draft): Promise<{ draft: Draft; probe?: WithdrawProbeOutcome }> {
   if (read.status !== 'pass') return { draft: skipped('not conclusive: the signed read did not pass') };
-  if (account.account?.hierarchy === 'SUB_ACCOUNT') return { draft: skipped('sub-account key: withdrawals happen from the master account, so the probe is skipped') };
+  if (account.account?.hierarchy === 'SUB_ACCOUNT')
+    return { draft: skipped('sub-account key: withdrawals happen from the master account, so the probe is skipped') };
   const now = input.now ?? Date.now;
   const expect = input.expectWithdraw ?? false;
   const plan: WithdrawPlan = input.withdrawProbe ?? { kind: 'now' };
@@ -292,5 +301,9 @@ export function credentialsOnlyReport(verdict: CredentialsVerdict, site: CheckSi
 
 /** A fault in the monitor itself (a crash, a missed deadline), reported as this key's result. */
 export function monitorErrorReport(detail: string, site: CheckSite, keyPrefixShown: string | null = null): Report {
-  return diagnose([finish('signed-read', { status: 'fail', failure: 'MONITOR_ERROR', ...NOT_TIMED, detail })], { expectedIps: [], keyPrefix: keyPrefixShown, site });
+  return diagnose([finish('signed-read', { status: 'fail', failure: 'MONITOR_ERROR', ...NOT_TIMED, detail })], {
+    expectedIps: [],
+    keyPrefix: keyPrefixShown,
+    site,
+  });
 }

@@ -47,9 +47,7 @@ export function validateCredentials(raw: RawCredentials): CredentialsVerdict {
   if (missing.length > 0) {
     return { ok: false, failure: 'CREDENTIALS_MISSING', detail: `${missing.map((f) => FIELD_LABEL[f]).join(' and ')} not set` };
   }
-  const problems = (['apiKey', 'apiSecret'] as const)
-    .map((f) => fieldProblem(raw[f] as string, FIELD_LABEL[f]))
-    .filter((p): p is string => p !== null);
+  const problems = (['apiKey', 'apiSecret'] as const).map((f) => fieldProblem(raw[f] as string, FIELD_LABEL[f])).filter((p): p is string => p !== null);
   if (problems.length > 0) return { ok: false, failure: 'CREDENTIALS_MALFORMED', detail: problems.join('; ') };
   return { ok: true, credentials: { apiKey: raw.apiKey as string, apiSecret: raw.apiSecret as string } };
 }
@@ -95,7 +93,11 @@ export function parseSecretString(text: string | undefined): CredentialsVerdict 
   if (wrongType.length > 0) return malformed(`${wrongType.join(' and ')} must be a string in the secret JSON`);
   const verdict = validateCredentials({ apiKey: obj['apiKey'] as string | undefined, apiSecret: obj['apiSecret'] as string | undefined });
   if (!verdict.ok && verdict.failure === 'CREDENTIALS_MISSING') {
-    return { ...verdict, detail: hasKey && hasSecret ? `${verdict.detail}: the secret still holds empty values` : `${verdict.detail} in the secret JSON; expected ${SECRET_EXAMPLE}` };
+    return {
+      ...verdict,
+      detail:
+        hasKey && hasSecret ? `${verdict.detail}: the secret still holds empty values` : `${verdict.detail} in the secret JSON; expected ${SECRET_EXAMPLE}`,
+    };
   }
   return verdict;
 }

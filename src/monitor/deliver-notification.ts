@@ -96,7 +96,11 @@ async function recordVerdict(channel: Channel, n: Notification, token: string, v
       if (attempt >= RECORD_ATTEMPTS) {
         // The claim stays until its lease ends; only a redelivery of this message after that
         // (another channel's retry) would send it again, and only on this channel.
-        ports.log.warn('delivery not recorded; a redelivery after the lease could repeat it on this channel', { ...fields, attempts: attempt, errorName: errorName(err) });
+        ports.log.warn('delivery not recorded; a redelivery after the lease could repeat it on this channel', {
+          ...fields,
+          attempts: attempt,
+          errorName: errorName(err),
+        });
         return;
       }
       await (ports.pause ?? sleep)(RECORD_PAUSE_MS * attempt);
@@ -155,7 +159,10 @@ export async function deliverNotification(n: Notification, channels: readonly Ch
       try {
         return [channel.name, await deliverToChannel(channel, n, ports)] as const;
       } catch (err) {
-        return [channel.name, { kind: 'retry', afterMs: DEFAULT_RETRY_WAIT_MS, reason: `${channel.name}: unexpected error (${errorName(err)})` } as ChannelResult] as const;
+        return [
+          channel.name,
+          { kind: 'retry', afterMs: DEFAULT_RETRY_WAIT_MS, reason: `${channel.name}: unexpected error (${errorName(err)})` } as ChannelResult,
+        ] as const;
       }
     }),
   );

@@ -82,7 +82,12 @@ const SECRET_FIX: Readonly<Record<SecretFault, (ctx: AdviceContext) => string>> 
   'kms-denied': () => 'The secret is encrypted with a customer-managed KMS key: grant kms:Decrypt on that key to the reader (README → Configure).',
   'no-region': () => 'Set AWS_REGION (or a default region in your AWS profile) to the region that holds the secret.',
   'no-aws-credentials': () => 'No AWS credentials were found: run `aws configure` or `aws sso login`, or set AWS_PROFILE.',
-  throttled: (ctx) => onAws(ctx, 'Secrets Manager throttled the read; it usually clears by the next run. Nothing to fix on the key.', 'Secrets Manager throttled the read; try again in a minute.'),
+  throttled: (ctx) =>
+    onAws(
+      ctx,
+      'Secrets Manager throttled the read; it usually clears by the next run. Nothing to fix on the key.',
+      'Secrets Manager throttled the read; try again in a minute.',
+    ),
   unreachable: (ctx) =>
     onAws(
       ctx,
@@ -90,7 +95,11 @@ const SECRET_FIX: Readonly<Record<SecretFault, (ctx: AdviceContext) => string>> 
       'Secrets Manager could not be reached: check your network or proxy settings.',
     ),
   timeout: (ctx) =>
-    onAws(ctx, 'Secrets Manager did not answer in time; the other keys were checked. It usually clears by the next run.', 'Secrets Manager did not answer in time: check your network and try again.'),
+    onAws(
+      ctx,
+      'Secrets Manager did not answer in time; the other keys were checked. It usually clears by the next run.',
+      'Secrets Manager did not answer in time: check your network and try again.',
+    ),
   'service-error': () => 'Secrets Manager returned an error; it usually clears on its own. Nothing to fix on the key.',
 };
 
@@ -412,8 +421,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     headline: () => 'another bot may share the key',
     title: 'Rate limited (429 / 42901)',
     advice: () =>
-      'The exchange is throttling this key. Another bot is probably sharing it: use one key per bot, ' +
-      'or run checks less often. The key itself is fine.',
+      'The exchange is throttling this key. Another bot is probably sharing it: use one key per bot, ' + 'or run checks less often. The key itself is fine.',
   }),
   EXCHANGE_MAINTENANCE: entry({
     precedence: 125,

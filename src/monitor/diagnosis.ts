@@ -47,7 +47,9 @@ export function classifyReply(reply: ExchangeReply): Diagnosis {
       if (reply.code !== null) return byCode.get(reply.code) ?? 'UNEXPECTED_RESPONSE';
       if (byStatus.has(reply.httpStatus)) return byStatus.get(reply.httpStatus) as Diagnosis;
       if (reply.httpStatus >= 500) return 'EXCHANGE_UNAVAILABLE';
-      return reply.httpStatus === 404 || reply.httpStatus === 405 || (reply.httpStatus >= 300 && reply.httpStatus < 400) ? 'EXCHANGE_URL_INVALID' : 'UNEXPECTED_RESPONSE';
+      return reply.httpStatus === 404 || reply.httpStatus === 405 || (reply.httpStatus >= 300 && reply.httpStatus < 400)
+        ? 'EXCHANGE_URL_INVALID'
+        : 'UNEXPECTED_RESPONSE';
   }
 }
 
@@ -87,11 +89,19 @@ export function diagnose(checks: readonly CheckResult[], ctx: DiagnoseContext): 
     .sort((a, b) => DIAGNOSIS_TABLE[a.failure].precedence - DIAGNOSIS_TABLE[b.failure].precedence);
   const first = failing[0];
   // No OK without evidence: a healthy verdict needs the signed read and the trade probe to have passed.
-  const proven = checks.some((c) => c.name === 'signed-read' && c.status === 'pass') && checks.some((c) => c.name === 'trade-permission' && c.status === 'pass');
+  const proven =
+    checks.some((c) => c.name === 'signed-read' && c.status === 'pass') && checks.some((c) => c.name === 'trade-permission' && c.status === 'pass');
   const diagnosis: Diagnosis = first ? first.failure : proven ? 'OK' : 'MONITOR_ERROR';
   const egressIp = checks.find((c) => c.egressIp !== undefined)?.egressIp ?? null;
   const detail = first ? `${first.name}: ${first.detail}` : proven ? '' : 'the checks did not produce the evidence a healthy verdict needs';
-  const advice = adviceFor(diagnosis, { egressIp, expectedIps: ctx.expectedIps, keyPrefix: ctx.keyPrefix, detail, site: ctx.site, secretFault: first?.secretFault });
+  const advice = adviceFor(diagnosis, {
+    egressIp,
+    expectedIps: ctx.expectedIps,
+    keyPrefix: ctx.keyPrefix,
+    detail,
+    site: ctx.site,
+    secretFault: first?.secretFault,
+  });
   // A check absent from the list did not run: it proved nothing either.
   const notVerified = CHECK_NAMES.filter((name) => (checks.find((c) => c.name === name)?.ok ?? null) === null);
   return {

@@ -1,4 +1,12 @@
-import { MAX_SUBJECT_LENGTH, NOTIFICATION_SCHEMA_VERSION, SEVERITY_EMOJI, type Notification, type NotificationFact, type NotificationLink, type Severity } from '../contract/notification.js';
+import {
+  MAX_SUBJECT_LENGTH,
+  NOTIFICATION_SCHEMA_VERSION,
+  SEVERITY_EMOJI,
+  type Notification,
+  type NotificationFact,
+  type NotificationLink,
+  type Severity,
+} from '../contract/notification.js';
 import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
 import type { IncidentEvent } from './incident-rules.js';
 import type { KeyRun, OpenIncident, Scope } from './incident-state.js';
@@ -54,7 +62,14 @@ function incidentFacts(scope: Scope, run: KeyRun | null, incident: OpenIncident,
   return facts;
 }
 
-function base(id: string, kind: Notification['kind'], severity: Severity, scope: Scope | null, occurredAt: number, ctx: MessageContext): Omit<Notification, 'subject' | 'summary' | 'fix' | 'facts'> {
+function base(
+  id: string,
+  kind: Notification['kind'],
+  severity: Severity,
+  scope: Scope | null,
+  occurredAt: number,
+  ctx: MessageContext,
+): Omit<Notification, 'subject' | 'summary' | 'fix' | 'facts'> {
   return {
     schemaVersion: NOTIFICATION_SCHEMA_VERSION,
     id,
@@ -139,10 +154,7 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
         subject: subject('info', `Exchange maintenance announced: ${window}`),
         summary: `Crypto.com announced system maintenance: ${w.title}. Failures the maintenance could cause are held while it lasts; anything still failing after it is reported, marked as begun during the maintenance.`,
         fix: null,
-        facts: [
-          { label: 'Window', value: window },
-          ...(w.impacted.length > 0 ? [{ label: 'Impacted', value: w.impacted.join(', ') }] : []),
-        ],
+        facts: [{ label: 'Window', value: window }, ...(w.impacted.length > 0 ? [{ label: 'Impacted', value: w.impacted.join(', ') }] : [])],
       };
     }
     case 'key-age': {
@@ -172,12 +184,17 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
       };
     }
     case 'mute-ended': {
-      const listed = e.stillOpen.slice(0, MAX_LISTED).map((o) => `${who(o.scope)}: ${DIAGNOSIS_TABLE[o.incident.diagnosis].title} since ${utc(o.incident.since)}`);
+      const listed = e.stillOpen
+        .slice(0, MAX_LISTED)
+        .map((o) => `${who(o.scope)}: ${DIAGNOSIS_TABLE[o.incident.diagnosis].title} since ${utc(o.incident.since)}`);
       // A thousand open incidents must not make one notification of hundreds of KB: the rest are in `status`.
       const open = e.stillOpen.length > MAX_LISTED ? [...listed, `and ${e.stillOpen.length - MAX_LISTED} more (key-monitor status lists them all)`] : listed;
       return {
         ...base(`mute:${e.mute.since}#ended`, 'mute', open.length > 0 ? 'warning' : 'info', null, e.endedAt, ctx),
-        subject: subject(open.length > 0 ? 'warning' : 'info', `Alerts unmuted: ${e.mute.suppressed} suppressed while muted, ${e.stillOpen.length} incident${e.stillOpen.length === 1 ? '' : 's'} open`),
+        subject: subject(
+          open.length > 0 ? 'warning' : 'info',
+          `Alerts unmuted: ${e.mute.suppressed} suppressed while muted, ${e.stillOpen.length} incident${e.stillOpen.length === 1 ? '' : 's'} open`,
+        ),
         summary:
           `Alerts were muted from ${utc(e.mute.since)} to ${utc(e.endedAt)} (${e.mute.reason}). ${e.mute.suppressed} notification${e.mute.suppressed === 1 ? ' was' : 's were'} suppressed` +
           (open.length > 0 ? `; still open now: ${open.join('; ')}.` : '; nothing is open now.'),

@@ -53,7 +53,12 @@ export type IncidentEvent =
   | { readonly kind: 'key-age'; readonly scope: Scope; readonly ageDays: number; readonly maxDays: number }
   /** Many keys left the configuration at once with incidents open: one notification, not one per key. */
   | { readonly kind: 'unmonitored'; readonly closed: readonly { readonly key: string; readonly incident: OpenIncident }[]; readonly at: number }
-  | { readonly kind: 'mute-ended'; readonly mute: Mute; readonly endedAt: number; readonly stillOpen: readonly { readonly scope: Scope; readonly incident: OpenIncident }[] };
+  | {
+      readonly kind: 'mute-ended';
+      readonly mute: Mute;
+      readonly endedAt: number;
+      readonly stillOpen: readonly { readonly scope: Scope; readonly incident: OpenIncident }[];
+    };
 
 export interface RunInput {
   readonly now: number;
@@ -78,7 +83,6 @@ export interface RunDecision {
 export const DAYS_KEPT = 31;
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
 
 /**
  * Says nothing about a shared cause: a verdict about one key (neither OK, nor a fault that clears on
@@ -145,7 +149,16 @@ function opens(d: Diagnosis, consecutiveFailures: number, policy: IncidentPolicy
 const notify = (incident: OpenIncident, now: number): OpenIncident => ({ ...incident, transitions: incident.transitions + 1, lastNotifiedAt: now });
 
 function record(scope: Scope, incident: OpenIncident, resolvedAt: number | null): IncidentRecord {
-  return { scope, id: incident.id, openedAt: incident.openedAt, since: incident.since, diagnosis: incident.diagnosis, resolvedAt, failedRuns: incident.failedRuns, duringMaintenance: incident.duringMaintenance };
+  return {
+    scope,
+    id: incident.id,
+    openedAt: incident.openedAt,
+    since: incident.since,
+    diagnosis: incident.diagnosis,
+    resolvedAt,
+    failedRuns: incident.failedRuns,
+    duringMaintenance: incident.duringMaintenance,
+  };
 }
 
 interface Step<S> {
@@ -205,7 +218,11 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
     const state = { ...prior, ...base, consecutiveFailures: 0 };
     if (shouldRemind(incident, now, policy)) {
       const reminded = notify(incident, now);
-      return { state: { ...state, incident: reminded }, events: [{ kind: 'reminder', scope, incident: reminded, run: evidenceOf(reminded, run) }], records: [] };
+      return {
+        state: { ...state, incident: reminded },
+        events: [{ kind: 'reminder', scope, incident: reminded, run: evidenceOf(reminded, run) }],
+        records: [],
+      };
     }
     return { state: { ...state, incident }, events: [], records: [] };
   }
@@ -231,7 +248,11 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
     const seenAgain = run.diagnosis === open.diagnosis;
     const counted = { ...open, failedRuns: open.failedRuns + 1, owed: stillOwed(open.owed ?? [], verified) };
     const gap = unproven(counted, verified);
-    const incident: OpenIncident = seenAgain ? { ...counted, evidence: run, confirmedAt: now, recheck: null } : gap === null ? { ...counted, recheck: null } : couldNotRecheck(counted, gap, [run], now);
+    const incident: OpenIncident = seenAgain
+      ? { ...counted, evidence: run, confirmedAt: now, recheck: null }
+      : gap === null
+        ? { ...counted, recheck: null }
+        : couldNotRecheck(counted, gap, [run], now);
     // A shared cause (the exchange is down for everyone) says nothing new about this key.
     if (covered) return { state: { ...next, incident }, events: [], records: [] };
     // A transient reading inside a verdict incident (one 502 during a 40101 incident) is a blip until it persists.
@@ -297,7 +318,11 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
     const consecutiveClear = prior.consecutiveClear + 1;
     if (open && consecutiveClear >= policy.resolveAfterRuns) {
       const incident = notify(open, now);
-      return { state: { ...cleared, consecutiveClear, incident: null }, events: [{ kind: 'resolved', scope, incident, resolvedAt: now }], records: [record(scope, incident, now)] };
+      return {
+        state: { ...cleared, consecutiveClear, incident: null },
+        events: [{ kind: 'resolved', scope, incident, resolvedAt: now }],
+        records: [record(scope, incident, now)],
+      };
     }
     return { state: { ...cleared, consecutiveClear, incident: open ? { ...open, owed: [], recheck: null } : null }, events: [], records: [] };
   }
@@ -305,11 +330,22 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
   const sharedSince = prior.sharedSince ?? now;
   const next = { ...prior, sharedDiagnosis: shared, sharedSince, consecutiveShared, consecutiveClear: 0, sharedKeys: affected.length };
   if (open) {
-    const incident = { ...open, failedRuns: open.failedRuns + 1, evidence: sample, confirmedAt: now, recheck: null, owed: stillOwed(open.owed ?? [], verified) };
+    const incident = {
+      ...open,
+      failedRuns: open.failedRuns + 1,
+      evidence: sample,
+      confirmedAt: now,
+      recheck: null,
+      owed: stillOwed(open.owed ?? [], verified),
+    };
     if (shared !== incident.diagnosis) {
       const owed = stillOwed(incident.owed, verified, open.diagnosis).filter((c) => c !== provenBy(shared));
       const changed = notify({ ...incident, diagnosis: shared, owed }, now);
-      return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run: sample }], records: [] };
+      return {
+        state: { ...next, incident: changed },
+        events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run: sample }],
+        records: [],
+      };
     }
     if (shouldRemind(incident, now, policy)) {
       const reminded = notify(incident, now);
@@ -394,7 +430,8 @@ export function decideRun(input: RunInput): RunDecision {
     records.push(record({ type: 'key', key }, incident, now));
   }
   if (closed.length > UNMONITORED_ONE_BY_ONE) events.push({ kind: 'unmonitored', closed, at: now });
-  else for (const c of closed) events.push({ kind: 'resolved', scope: { type: 'key', key: c.key }, incident: c.incident, resolvedAt: now, reason: 'unmonitored' });
+  else
+    for (const c of closed) events.push({ kind: 'resolved', scope: { type: 'key', key: c.key }, incident: c.incident, resolvedAt: now, reason: 'unmonitored' });
   const notified = [...prior.maintenance.notified.filter((id) => windows.some((w) => w.id === id)), ...upcoming.map((w) => w.id)];
   let monitor: MonitorState = { ...monitorStep.state, maintenance: { ...prior.maintenance, notified } };
 

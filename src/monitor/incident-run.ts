@@ -137,22 +137,41 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
 
   const conflicts: string[] = [];
   const saved: { scope: { key: string } | 'monitor'; version: number; outbox: readonly Notification[] }[] = [];
-  const write = async (scope: { key: string } | 'monitor', prior: Stored<KeyState> | Stored<MonitorState> | undefined, save: (outbox: Notification[]) => Promise<boolean>, fresh: Notification[]) => {
+  const write = async (
+    scope: { key: string } | 'monitor',
+    prior: Stored<KeyState> | Stored<MonitorState> | undefined,
+    save: (outbox: Notification[]) => Promise<boolean>,
+    fresh: Notification[],
+  ) => {
     const readVersion = prior?.state.version ?? 0;
     const all = [...(prior?.outbox ?? []), ...fresh];
     // The queue has been unreachable for a long time: keep the newest (a DynamoDB item holds 400 KB; a state that cannot be written loses more).
     const outbox = boundedOutbox(all);
-    if (outbox.length < all.length) deps.log.warn('outbox full: dropped the oldest undelivered notifications', { scope: scope === 'monitor' ? 'monitor' : scope.key, dropped: all.length - outbox.length });
+    if (outbox.length < all.length)
+      deps.log.warn('outbox full: dropped the oldest undelivered notifications', {
+        scope: scope === 'monitor' ? 'monitor' : scope.key,
+        dropped: all.length - outbox.length,
+      });
     if (await save(outbox)) saved.push({ scope, version: readVersion + 1, outbox });
     else conflicts.push(scope === 'monitor' ? 'monitor' : scope.key);
   };
   await Promise.all([
-    write('monitor', monitorRead, (outbox) => deps.store.saveMonitor(monitorRead.state.version, { ...decision.monitor, version: monitorRead.state.version + 1 }, outbox), owed.get(null) ?? []),
+    write(
+      'monitor',
+      monitorRead,
+      (outbox) => deps.store.saveMonitor(monitorRead.state.version, { ...decision.monitor, version: monitorRead.state.version + 1 }, outbox),
+      owed.get(null) ?? [],
+    ),
     ...[...names, ...retired.map(([k]) => k)].map((name) => {
       const prior = loaded.keys.get(name) ?? loaded.retired.get(name);
       const state = decision.keyStates.get(name) as KeyState;
       const readVersion = prior?.state.version ?? 0;
-      return write({ key: name }, prior, (outbox) => deps.store.saveKey(name, readVersion, { ...state, version: readVersion + 1 }, outbox), owed.get(name) ?? []);
+      return write(
+        { key: name },
+        prior,
+        (outbox) => deps.store.saveKey(name, readVersion, { ...state, version: readVersion + 1 }, outbox),
+        owed.get(name) ?? [],
+      );
     }),
   ]);
   if (conflicts.length > 0) deps.log.warn('another run wrote first; its transitions stand', { conflicts: conflicts.slice(0, 20), count: conflicts.length });
@@ -170,7 +189,10 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
       await Promise.all(pending.map((s) => deps.store.clearOutbox(s.scope, s.version)));
     } catch (err) {
       enqueueFailed = true;
-      deps.log.error('could not enqueue notifications; they stay in the outbox for the next run', { count: sent.length, errorName: (err as Error | null)?.name });
+      deps.log.error('could not enqueue notifications; they stay in the outbox for the next run', {
+        count: sent.length,
+        errorName: (err as Error | null)?.name,
+      });
     }
   }
   // History and incident records are for `status` and audits: a failure here must not undo the above.

@@ -12,7 +12,9 @@ export interface LinkContext {
 
 /** The console's fragment encoding: every character but letters and digits as *XX (UTF-8 bytes). */
 function consoleEscape(text: string): string {
-  return [...Buffer.from(text, 'utf8')].map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `*${b.toString(16).padStart(2, '0')}`)).join('');
+  return [...Buffer.from(text, 'utf8')]
+    .map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `*${b.toString(16).padStart(2, '0')}`))
+    .join('');
 }
 
 export function logsInsightsQuery(key: string | null): string {
@@ -22,8 +24,7 @@ export function logsInsightsQuery(key: string | null): string {
 
 export function logsInsightsUrl(region: string, logGroup: string, query: string, lookbackSeconds = 86_400): string {
   const detail =
-    `~(end~0~start~-${lookbackSeconds}~timeType~'RELATIVE~unit~'seconds~editorString~'${consoleEscape(query)}` +
-    `~source~(~'${consoleEscape(logGroup)}))`;
+    `~(end~0~start~-${lookbackSeconds}~timeType~'RELATIVE~unit~'seconds~editorString~'${consoleEscape(query)}` + `~source~(~'${consoleEscape(logGroup)}))`;
   return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:logs-insights$3FqueryDetail$3D${detail}`;
 }
 
@@ -31,7 +32,10 @@ export function notificationLinks(ctx: LinkContext, key: string | null): Notific
   const links: NotificationLink[] = [];
   if (ctx.dashboardUrl) links.push({ label: 'Dashboard', url: ctx.dashboardUrl });
   if (ctx.region && ctx.checkLogGroup) {
-    links.push({ label: key === null ? 'Unhealthy keys in the log' : `Log for ${key}`, url: logsInsightsUrl(ctx.region, ctx.checkLogGroup, logsInsightsQuery(key)) });
+    links.push({
+      label: key === null ? 'Unhealthy keys in the log' : `Log for ${key}`,
+      url: logsInsightsUrl(ctx.region, ctx.checkLogGroup, logsInsightsQuery(key)),
+    });
   }
   return links;
 }

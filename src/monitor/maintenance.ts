@@ -11,7 +11,6 @@ import type { ExchangePort } from './ports.js';
  */
 export const ANNOUNCEMENT_QUERY = 'category=system';
 
-
 function millis(v: unknown): number | null {
   const num = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
   return typeof num === 'number' && Number.isFinite(num) && num > 0 ? num : null;
@@ -45,7 +44,10 @@ export function parseAnnouncements(text: string | null, now: number): Maintenanc
     const title = displaySafe(typeof item['title'] === 'string' ? item['title'] : 'System maintenance', 160) || 'System maintenance';
     // A digest of the exchange's id: display-safe text would turn a hex id into "[redacted]", and
     // every such window would then share one id (and one "already announced").
-    const id = createHash('sha256').update(String(item['id'] ?? `${start}-${end}`)).digest('base64url').slice(0, 16);
+    const id = createHash('sha256')
+      .update(String(item['id'] ?? `${start}-${end}`))
+      .digest('base64url')
+      .slice(0, 16);
     windows.push({ id, start, end, title, impacted: impacted(item['impacted_params']) });
   }
   return windows.sort((a, b) => a.start - b.start).slice(0, 20);

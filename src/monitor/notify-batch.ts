@@ -60,7 +60,10 @@ async function channelsForBatch(deps: NotifyDeps, log: NotifierLog): Promise<{ c
   const secret = await deps.channelsSecret.read();
   if (!secret.ok) {
     // Email and Amazon Q still go out; the HTTP channels get the message on a redelivery.
-    log.error('channels secret unreadable: only email and Amazon Q are delivered now, the message will be retried', { fault: secret.fault, errorName: secret.errorName });
+    log.error('channels secret unreadable: only email and Amazon Q are delivered now, the message will be retried', {
+      fault: secret.fault,
+      errorName: secret.errorName,
+    });
   }
   const built = buildChannels({
     secretJson: secret.ok ? secret.json : undefined,

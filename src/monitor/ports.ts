@@ -80,8 +80,7 @@ export interface NotificationSink {
 
 export type ChannelsSecretRead =
   /** `json` is undefined when no secret is configured: no HTTP channel, not an error. */
-  | { readonly ok: true; readonly json: string | undefined }
-  | { readonly ok: false; readonly fault: SecretFault; readonly errorName: string };
+  { readonly ok: true; readonly json: string | undefined } | { readonly ok: false; readonly fault: SecretFault; readonly errorName: string };
 
 /** The channels secret (tokens and webhook URLs) as the notifier reads it at send time. */
 export interface ChannelsSecretSource {

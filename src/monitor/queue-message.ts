@@ -76,9 +76,11 @@ export function validateNotification(doc: unknown): Notification {
     throw new InvalidNotification(`id must be a non-empty string of at most ${MAX_ID_BYTES} bytes without control characters`);
   }
   const kind = doc['kind'];
-  if (typeof kind !== 'string' || !(NOTIFICATION_KINDS as readonly string[]).includes(kind)) throw new InvalidNotification('kind is not a known notification kind');
+  if (typeof kind !== 'string' || !(NOTIFICATION_KINDS as readonly string[]).includes(kind))
+    throw new InvalidNotification('kind is not a known notification kind');
   const severity = doc['severity'];
-  if (typeof severity !== 'string' || !(SEVERITIES as readonly string[]).includes(severity)) throw new InvalidNotification('severity must be critical, warning, resolved or info');
+  if (typeof severity !== 'string' || !(SEVERITIES as readonly string[]).includes(severity))
+    throw new InvalidNotification('severity must be critical, warning, resolved or info');
   const fix = doc['fix'];
   if (fix !== null && typeof fix !== 'string') throw new InvalidNotification('fix must be a string or null');
   const scope = doc['scope'];
@@ -118,7 +120,8 @@ function isSnsEnvelope(doc: JsonObject): boolean {
 
 function fromSns(envelope: JsonObject, context: AlarmContext): QueueMessage {
   const type = envelope['Type'];
-  if (type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation') return { kind: 'ignored', why: `SNS ${type} (the stack subscribes the queue itself)` };
+  if (type === 'SubscriptionConfirmation' || type === 'UnsubscribeConfirmation')
+    return { kind: 'ignored', why: `SNS ${type} (the stack subscribes the queue itself)` };
   if (type !== 'Notification') return { kind: 'invalid', problem: 'SNS envelope of an unknown Type' };
   if (typeof envelope['Message'] !== 'string') return { kind: 'invalid', problem: 'SNS envelope Message is not a string' };
   const inner = parseJson(envelope['Message']);
@@ -177,7 +180,10 @@ export function serializeNotification(n: Notification): string {
   if (bytes(body) <= SERIALIZED_MAX_BYTES) return body;
   // Far more than any channel shows (see channels/text.ts caps); only the size limit is at stake.
   const facts = valid.facts.slice(0, 100).map((f) => ({ label: clip(f.label, 100), value: clip(f.value, 2_000) }));
-  const links = valid.links.slice(0, 20).map((l) => ({ label: clip(l.label, 100), url: l.url.length > 4_000 ? '' : l.url })).filter((l) => l.url);
+  const links = valid.links
+    .slice(0, 20)
+    .map((l) => ({ label: clip(l.label, 100), url: l.url.length > 4_000 ? '' : l.url }))
+    .filter((l) => l.url);
   const omitted = valid.facts.length - facts.length;
   for (;;) {
     const dropped = omitted + (Math.min(valid.facts.length, 100) - facts.length);

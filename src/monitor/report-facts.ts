@@ -20,6 +20,10 @@ export function reportFacts(report: Report, expectedIps: readonly string[]): Not
   const skew = report.checks.find((c) => c.clockSkewMs !== undefined)?.clockSkewMs;
   if (skew !== undefined) facts.push({ label: 'Clock skew', value: formatSkew(skew) });
   const balances = report.checks.find((c) => c.balances)?.balances;
-  if (balances) facts.push({ label: 'Balances seen', value: `${balances.count} (${balances.valued} with a market value, total ${balances.totalMarketValue.toFixed(2)} USD)` });
+  if (balances)
+    facts.push({
+      label: 'Balances seen',
+      value: `${balances.count} (${balances.valued} with a market value, total ${balances.totalMarketValue.toFixed(2)} USD)`,
+    });
   return facts;
 }

@@ -75,15 +75,7 @@ export interface RotationDeps {
 }
 
 export type RotationFailure =
-  | 'NOTHING_STAGED'
-  | 'STALE_STAGED'
-  | 'REFUSED'
-  | 'NOT_MONITORED'
-  | 'NOT_PENDING'
-  | 'CURRENT_UNKNOWN'
-  | 'SAME_KEY'
-  | 'CURRENT_MOVED'
-  | 'START_UNKNOWN';
+  'NOTHING_STAGED' | 'STALE_STAGED' | 'REFUSED' | 'NOT_MONITORED' | 'NOT_PENDING' | 'CURRENT_UNKNOWN' | 'SAME_KEY' | 'CURRENT_MOVED' | 'START_UNKNOWN';
 
 /** Why a rotation stopped. The message is the operator's next step; it never holds a secret. */
 export class RotationError extends Error {
@@ -102,7 +94,16 @@ export class RotationError extends Error {
  * moved meanwhile), and Secrets Manager's retries of a rotation that was refused (its version lost
  * AWSPENDING). They are counted apart, so the failed-rotation alarm fires only for the others.
  */
-const REPORTED_STOPS: ReadonlySet<RotationFailure> = new Set(['REFUSED', 'NOTHING_STAGED', 'STALE_STAGED', 'CURRENT_UNKNOWN', 'NOT_PENDING', 'SAME_KEY', 'CURRENT_MOVED', 'START_UNKNOWN']);
+const REPORTED_STOPS: ReadonlySet<RotationFailure> = new Set([
+  'REFUSED',
+  'NOTHING_STAGED',
+  'STALE_STAGED',
+  'CURRENT_UNKNOWN',
+  'NOT_PENDING',
+  'SAME_KEY',
+  'CURRENT_MOVED',
+  'START_UNKNOWN',
+]);
 
 /** Whether a rotation step's error is a stop the operator was already told about (counted as refused, not failed). */
 export function isReportedStop(err: unknown): boolean {
@@ -113,8 +114,19 @@ const stageHelp = (secretId: string) =>
   `Stage the new key first: key-monitor rotate --secret-id ${secretId} --file new-key.json (or aws secretsmanager put-secret-value ` +
   `--secret-id ${secretId} --secret-string file://new-key.json --version-stages ${STAGED}, then aws secretsmanager rotate-secret --secret-id ${secretId}).`;
 
-function notification(deps: RotationDeps, key: MonitoredKey, fields: Pick<Notification, 'id' | 'kind' | 'severity' | 'subject' | 'summary' | 'fix' | 'facts'>): Notification {
-  return { schemaVersion: NOTIFICATION_SCHEMA_VERSION, ...fields, links: deps.links, scope: { type: 'key', key: key.name }, occurredAt: new Date(deps.now()).toISOString(), source: deps.source };
+function notification(
+  deps: RotationDeps,
+  key: MonitoredKey,
+  fields: Pick<Notification, 'id' | 'kind' | 'severity' | 'subject' | 'summary' | 'fix' | 'facts'>,
+): Notification {
+  return {
+    schemaVersion: NOTIFICATION_SCHEMA_VERSION,
+    ...fields,
+    links: deps.links,
+    scope: { type: 'key', key: key.name },
+    occurredAt: new Date(deps.now()).toISOString(),
+    source: deps.source,
+  };
 }
 
 async function tell(deps: RotationDeps, n: Notification): Promise<void> {
@@ -159,7 +171,14 @@ async function forgetStart(deps: RotationDeps, store: SecretVersionStore, versio
   }
 }
 
-async function refuse(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, report: Report, versions: readonly VersionInfo[]): Promise<never> {
+async function refuse(
+  deps: RotationDeps,
+  store: SecretVersionStore,
+  event: RotationEvent,
+  key: MonitoredKey,
+  report: Report,
+  versions: readonly VersionInfo[],
+): Promise<never> {
   const title = DIAGNOSIS_TABLE[report.diagnosis].title;
   const shown = report.keyPrefix ? `${report.keyPrefix}…` : '(unreadable)';
   const summary = `The staged key ${shown} for "${key.name}" was NOT promoted: ${title}. The current key is untouched and keeps working.`;
@@ -272,9 +291,16 @@ async function stop(
  * Whatever AWSCURRENT was moved to since the rotation started stands: a rollback, a key put live by
  * hand or by another rotation. The step stops and says so.
  */
-async function stopIfCurrentMoved(deps: RotationDeps, store: SecretVersionStore, event: RotationEvent, key: MonitoredKey, versions: readonly VersionInfo[]): Promise<void> {
+async function stopIfCurrentMoved(
+  deps: RotationDeps,
+  store: SecretVersionStore,
+  event: RotationEvent,
+  key: MonitoredKey,
+  versions: readonly VersionInfo[],
+): Promise<void> {
   const since = currentSinceStart(versions, event.ClientRequestToken);
-  if (since.kind === 'moved') await stop(deps, store, event, key, versions, 'CURRENT_MOVED', currentMoved(key, event.SecretId, since.startedFrom, since.currentNow));
+  if (since.kind === 'moved')
+    await stop(deps, store, event, key, versions, 'CURRENT_MOVED', currentMoved(key, event.SecretId, since.startedFrom, since.currentNow));
   if (since.kind === 'not-recorded') await stop(deps, store, event, key, versions, 'START_UNKNOWN', startUnknown(event.SecretId));
   if (since.kind === 'superseded') await stop(deps, store, event, key, versions, 'STALE_STAGED', notStaged('STALE_STAGED', key, event.SecretId));
   if (since.kind === 'current-unknown') await stop(deps, store, event, key, versions, 'CURRENT_UNKNOWN', notStaged('CURRENT_UNKNOWN', key, event.SecretId));
@@ -307,7 +333,12 @@ async function recordStart(store: SecretVersionStore, versions: readonly Version
 
 /** What the slot's key must be: Trade as declared, no withdrawal unless declared, and the account expectations. */
 function expectations(key: MonitoredKey) {
-  return { expectTrade: key.expectTrade, expectWithdraw: key.expectWithdraw ?? false, expectDerivatives: key.expectDerivatives, expectMaster: key.expectMaster };
+  return {
+    expectTrade: key.expectTrade,
+    expectWithdraw: key.expectWithdraw ?? false,
+    expectDerivatives: key.expectDerivatives,
+    expectMaster: key.expectMaster,
+  };
 }
 
 /** The full check on the version the token names, from the same egress as production traffic (withdraw probe included). */
@@ -372,7 +403,12 @@ function promotedText(key: MonitoredKey, change: KeyChange, report: Report): Pic
   const summary = `The staged key ${prefix}… for "${key.name}" ${checked}; the previous key is kept as AWSPREVIOUS (your backup).`;
   const subject = `✅ ${key.name}: new key ${prefix}… is live`;
   if (change.kind === 'new-key' && change.oldPrefix !== prefix) {
-    return { subject, summary, keyFact, fix: `Once your bot runs on the new key ${prefix}…, delete the old key ${change.oldPrefix}… on the exchange (not ${prefix}…: that is the live key).` };
+    return {
+      subject,
+      summary,
+      keyFact,
+      fix: `Once your bot runs on the new key ${prefix}…, delete the old key ${change.oldPrefix}… on the exchange (not ${prefix}…: that is the live key).`,
+    };
   }
   if (change.kind === 'new-key') {
     return {
@@ -385,7 +421,12 @@ function promotedText(key: MonitoredKey, change: KeyChange, report: Report): Pic
     };
   }
   if (change.kind === 'first-key') {
-    return { subject, summary, keyFact, fix: `The secret held no key before this one: there is no old key to delete on the exchange. Keep key ${prefix}…: it is the live key.` };
+    return {
+      subject,
+      summary,
+      keyFact,
+      fix: `The secret held no key before this one: there is no old key to delete on the exchange. Keep key ${prefix}…: it is the live key.`,
+    };
   }
   return {
     subject,
@@ -405,7 +446,8 @@ async function finishSecret(deps: RotationDeps, store: SecretVersionStore, event
   const now = await store.versions(token);
   const gate = gateStep(now, token, 'finishSecret');
   if (gate.kind === 'already-promoted') return;
-  if (gate.kind === 'not-pending') throw new RotationError('NOT_PENDING', `Version ${token} of ${event.SecretId} is no longer AWSPENDING; nothing was promoted.`);
+  if (gate.kind === 'not-pending')
+    throw new RotationError('NOT_PENDING', `Version ${token} of ${event.SecretId} is no longer AWSPENDING; nothing was promoted.`);
   await stopIfCurrentMoved(deps, store, event, key, now);
   try {
     // From the version it started from only: Secrets Manager refuses the move if AWSCURRENT left it since the look above.
@@ -462,4 +504,3 @@ export async function rotate(event: RotationEvent, deps: RotationDeps): Promise<
       return finishSecret(deps, store, event, key, versions);
   }
 }
-

@@ -67,7 +67,8 @@ export function parseMonitoredKeys(raw: string | undefined, source: string = ENV
   const names = new Set<string>();
   return parsed.map((item: unknown, i) => {
     const k = item as Partial<MonitoredKey> | null;
-    if (!k || typeof k.name !== 'string' || !KEY_NAME_PATTERN.test(k.name)) throw new ConfigError(`${source}[${i}].name`, 'letters, digits, - and _ only (1–64)');
+    if (!k || typeof k.name !== 'string' || !KEY_NAME_PATTERN.test(k.name))
+      throw new ConfigError(`${source}[${i}].name`, 'letters, digits, - and _ only (1–64)');
     if (names.has(k.name)) throw new ConfigError(`${source}[${i}].name`, `"${k.name}" is used twice`);
     names.add(k.name);
     if (typeof k.secretId !== 'string' || !k.secretId) throw new ConfigError(`${source}[${i}].secretId`, 'missing');
@@ -113,7 +114,10 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
     keys: keysFrom(env, readFile),
     baseUrl: base.url,
     ipEchoUrl,
-    expectedIps: (env[ENV.expectedIp] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    expectedIps: (env[ENV.expectedIp] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     timeoutMs: positiveInt(env, ENV.timeoutMs, DEFAULT_TIMEOUT_MS),
     secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlMs, 30_000),
     proxy: proxyConfig(env),

@@ -22,10 +22,19 @@ const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const isCount: Check = (v) => isNumber(v) && Number.isInteger(v) && (v as number) >= 0;
 const isString: Check = (v) => typeof v === 'string';
 const isBoolean: Check = (v) => typeof v === 'boolean';
-const orNull = (check: Check): Check => (v) => v === null || check(v);
+const orNull =
+  (check: Check): Check =>
+  (v) =>
+    v === null || check(v);
 const isDiagnosis: Check = (v) => typeof v === 'string' && (DIAGNOSES as readonly string[]).includes(v);
-const listOf = (check: Check): Check => (v) => Array.isArray(v) && v.every(check);
-const shaped = (fields: Readonly<Record<string, Check>>): Check => (v) => isJsonObject(v) && Object.entries(fields).every(([f, check]) => check(v[f]));
+const listOf =
+  (check: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(check);
+const shaped =
+  (fields: Readonly<Record<string, Check>>): Check =>
+  (v) =>
+    isJsonObject(v) && Object.entries(fields).every(([f, check]) => check(v[f]));
 
 const isFact = shaped({ label: isString, value: isString });
 const isKeyRun: Check = shaped({
@@ -50,7 +59,8 @@ const INCIDENT_FIELDS = {
   duringMaintenance: isBoolean,
 };
 const isDayMap: Check = (v) =>
-  isJsonObject(v) && Object.entries(v).every(([day, pair]) => /^\d{4}-\d{2}-\d{2}$/.test(day) && Array.isArray(pair) && pair.length === 2 && pair.every(isCount));
+  isJsonObject(v) &&
+  Object.entries(v).every(([day, pair]) => /^\d{4}-\d{2}-\d{2}$/.test(day) && Array.isArray(pair) && pair.length === 2 && pair.every(isCount));
 const isWithdraw: Check = shaped({ at: isNumber, allowed: (v) => v === null || isBoolean(v) });
 const isWindow: Check = shaped({ id: isString, start: isNumber, end: isNumber, title: isString, impacted: listOf(isString) });
 const isMute: Check = shaped({ since: isNumber, until: isNumber, reason: isString, suppressed: isCount, suppressedLines: listOf(isString) });

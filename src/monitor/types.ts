@@ -40,21 +40,21 @@ export type Credentials = ExchangeCredentials;
 
 /** Why a key's secret could not be read: each has its own fix. */
 export type SecretFault =
-  | 'not-found'
-  | 'access-denied'
-  | 'kms-denied'
-  | 'no-region'
-  | 'no-aws-credentials'
-  | 'throttled'
-  | 'unreachable'
-  | 'timeout'
-  | 'service-error';
+  'not-found' | 'access-denied' | 'kms-denied' | 'no-region' | 'no-aws-credentials' | 'throttled' | 'unreachable' | 'timeout' | 'service-error';
 
 /** Where a check ran decides what advice fits: a laptop has no NAT gateway and no next scheduled run. */
 export type CheckSite = 'aws' | 'local';
 
 export type CheckName = 'credentials' | 'egress-ip' | 'public-api' | 'signed-read' | 'account' | 'trade-permission' | 'withdraw-permission';
-export const CHECK_NAMES: readonly CheckName[] = ['credentials', 'egress-ip', 'public-api', 'signed-read', 'account', 'trade-permission', 'withdraw-permission'];
+export const CHECK_NAMES: readonly CheckName[] = [
+  'credentials',
+  'egress-ip',
+  'public-api',
+  'signed-read',
+  'account',
+  'trade-permission',
+  'withdraw-permission',
+];
 
 /** What the account behind a key looks like (private/get-accounts). */
 export interface AccountEvidence {

@@ -160,7 +160,11 @@ function accounts(behaviour: Behaviour) {
     const bare = ({ uuid, name }: typeof master) => ({ uuid, master_account_uuid: master.uuid, name });
     return { master_account: bare(master), sub_account_list: [bare(sub)], this_account: { uuid: self.uuid } };
   }
-  return { master_account: master, sub_account_list: [sub], this_account: { uuid: self.uuid, hierarchy: behaviour === 'sub-account' ? 'SUB_ACCOUNT' : 'MASTER' } };
+  return {
+    master_account: master,
+    sub_account_list: [sub],
+    this_account: { uuid: self.uuid, hierarchy: behaviour === 'sub-account' ? 'SUB_ACCOUNT' : 'MASTER' },
+  };
 }
 
 const CLOUDFLARE_502 = `<!DOCTYPE html>
@@ -186,9 +190,21 @@ function echoFragments(method: string, id: unknown, k: string, s: string): Reply
     return envelope(method, id, 400, 202, `ACCOUNT_IS_SUSPENDED ${quoted}`);
   }
   if (method === 'private/cancel-order') {
-    return envelope(method, id, 500, 316, `NO_ACTIVE_ORDER for ${k}${k.slice(5, 11)} api_key%3D${k.slice(2, 12)} "api_key":"${k.slice(0, 9)}" tail=${s.slice(8)}`);
+    return envelope(
+      method,
+      id,
+      500,
+      316,
+      `NO_ACTIVE_ORDER for ${k}${k.slice(5, 11)} api_key%3D${k.slice(2, 12)} "api_key":"${k.slice(0, 9)}" tail=${s.slice(8)}`,
+    );
   }
-  return envelope(method, id, 401, 40101, `Authentication failure: secret=${s.slice(0, 8)} ${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8, 12)} mid${k.slice(6, 16)}mid ${k.toLowerCase()}`);
+  return envelope(
+    method,
+    id,
+    401,
+    40101,
+    `Authentication failure: secret=${s.slice(0, 8)} ${s.slice(0, 4)} ${s.slice(4, 8)} ${s.slice(8, 12)} mid${k.slice(6, 16)}mid ${k.toLowerCase()}`,
+  );
 }
 
 function behaviourFromPath(path: string): { behaviour: Behaviour | undefined; method: string | undefined } {
@@ -204,8 +220,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const hexEqual = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a.toLowerCase()), Buffer.from(b.toLowerCase()));
+const hexEqual = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a.toLowerCase()), Buffer.from(b.toLowerCase()));
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const egressIp = opts.egressIp ?? '203.0.113.7';
@@ -265,14 +280,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     requests.push({ httpMethod: req.method ?? '', method, behaviour, id: parsed['id'], nonce: parsed['nonce'], sig: parsed['sig'], params: parsed['params'] });
 
     if (behaviour === 'slow') await new Promise((r) => setTimeout(r, slowMs));
-    if (behaviour === 'redirect') return { status: 302, body: { id: parsed['id'] ?? -1, method, code: 0, result: SANDBOX_PORTFOLIO }, headers: { location: 'https://example.invalid/' } };
+    if (behaviour === 'redirect')
+      return { status: 302, body: { id: parsed['id'] ?? -1, method, code: 0, result: SANDBOX_PORTFOLIO }, headers: { location: 'https://example.invalid/' } };
     if (behaviour === 'code-zero-error') return { status: 403, body: { id: parsed['id'] ?? -1, method, code: 0, result: { data: [] } } };
     if (behaviour === 'escape-codes') {
       return envelope(method, parsed['id'], 400, 40001, 'bad\u001b[2J\u001b[H\r\nDiagnosis: OK — Key is healthy\u001b]0;pwned\u0007');
     }
     if (behaviour === 'echo' && method.startsWith('private/')) {
       // Half the echoes come as HTML (a proxy error page), half as the JSON envelope's message.
-      if (method === 'private/cancel-order') return { status: 502, body: `<html><title>Bad request ${raw}</title><body>${raw}</body></html>`, contentType: 'text/html' };
+      if (method === 'private/cancel-order')
+        return { status: 502, body: `<html><title>Bad request ${raw}</title><body>${raw}</body></html>`, contentType: 'text/html' };
       return { status: 401, body: { id: parsed['id'] ?? -1, method, code: 40101, message: `Authentication failure for ${raw}`, original: raw } };
     }
     if (behaviour === 'unavailable') return { status: 502, body: CLOUDFLARE_502, contentType: 'text/html' };
@@ -285,7 +302,28 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const instrument = url.searchParams.get('instrument_name') ?? 'BTC_USD';
       return {
         status: 200,
-        body: { id: -1, method, code: 0, result: { data: [{ i: instrument, h: '98210.00', l: '96012.50', a: '97420.10', v: '812.4', vv: '79140000.00', c: '0.0123', b: '97420.00', k: '97420.20', oi: '0', t: now }] } },
+        body: {
+          id: -1,
+          method,
+          code: 0,
+          result: {
+            data: [
+              {
+                i: instrument,
+                h: '98210.00',
+                l: '96012.50',
+                a: '97420.10',
+                v: '812.4',
+                vv: '79140000.00',
+                c: '0.0123',
+                b: '97420.00',
+                k: '97420.20',
+                oi: '0',
+                t: now,
+              },
+            ],
+          },
+        },
       };
     }
     if (req.method !== 'POST') return envelope(method, -1, 400, 40003, 'INVALID_REQUEST');
@@ -294,7 +332,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return envelope(method, id, 400, 40001, 'BAD_REQUEST');
     }
     if (!Number.isSafeInteger(nonce) || !keyEntry) return envelope(method, id, 401, 40101, 'Authentication failure');
-    const expected = sign({ method, id: id as number, apiKey: parsed['api_key'] as string, params: params as SignableObject, nonce: nonce as number }, keyEntry.secret);
+    const expected = sign(
+      { method, id: id as number, apiKey: parsed['api_key'] as string, params: params as SignableObject, nonce: nonce as number },
+      keyEntry.secret,
+    );
     if (!hexEqual(expected, sig)) return envelope(method, id, 401, 40101, 'Authentication failure');
     if (Math.abs((nonce as number) - now) > NONCE_WINDOW_MS) return envelope(method, id, 400, 40102, 'INVALID_NONCE');
     if (behaviour === 'empty-replies') return { status: 200, body: '' };
@@ -302,7 +343,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const whole = JSON.stringify({ id, method, code: 0, result: SANDBOX_PORTFOLIO });
       return { status: 200, body: whole.slice(0, Math.floor(whole.length / 2)) };
     }
-    if (behaviour === 'oversized-replies') return { status: 200, body: JSON.stringify({ id, method, code: 0, result: { data: [] }, padding: 'x'.repeat(1_200_000) }) };
+    if (behaviour === 'oversized-replies')
+      return { status: 200, body: JSON.stringify({ id, method, code: 0, result: { data: [] }, padding: 'x'.repeat(1_200_000) }) };
     if (behaviour === 'echo-fragments' && method !== 'private/user-balance') return echoFragments(method, id, parsed['api_key'] as string, keyEntry.secret);
     if (behaviour === 'ip-not-whitelisted') return envelope(method, id, 401, 40103, 'IP_ILLEGAL');
     if (behaviour === 'unexpected') return envelope(method, id, 400, 10001, 'SYS_ERROR');
@@ -326,14 +368,35 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       // The Withdrawal setting gates this read (DOC); what a key without it gets is not documented:
       // the sandbox plays the auth-class refusal a scope check gives elsewhere.
       if (behaviour !== 'withdraw-enabled') return envelope(method, id, 401, 40101, 'Authentication failure');
-      return { status: 200, body: { id, method, code: 0, result: { deposit_address_list: [{ currency: 'BTC', create_time: 1700000000000, id: '12345', address: 'bc1qsandboxdepositaddress0000000000', status: '1', network: 'BTC' }] } } };
+      return {
+        status: 200,
+        body: {
+          id,
+          method,
+          code: 0,
+          result: {
+            deposit_address_list: [
+              { currency: 'BTC', create_time: 1700000000000, id: '12345', address: 'bc1qsandboxdepositaddress0000000000', status: '1', network: 'BTC' },
+            ],
+          },
+        },
+      };
     }
     if (method === 'private/cancel-order') {
       if (behaviour === 'read-only') return envelope(method, id, 401, 40101, 'Authentication failure');
       // Scope passed; the order does not exist. The live API's code here is undocumented (212/316/40401).
       return envelope(method, id, 500, 316, 'NO_ACTIVE_ORDER');
     }
-    if (behaviour === 'null-balances') return { status: 200, body: { id, method, code: 0, result: { data: [{ ...SANDBOX_PORTFOLIO.data[0], position_balances: [null, SANDBOX_PORTFOLIO.data[0].position_balances[0]] }] } } };
+    if (behaviour === 'null-balances')
+      return {
+        status: 200,
+        body: {
+          id,
+          method,
+          code: 0,
+          result: { data: [{ ...SANDBOX_PORTFOLIO.data[0], position_balances: [null, SANDBOX_PORTFOLIO.data[0].position_balances[0]] }] },
+        },
+      };
     return { status: 200, body: { id, method, code: 0, result: SANDBOX_PORTFOLIO } };
   }
 

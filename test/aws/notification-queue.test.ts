@@ -68,7 +68,9 @@ describe('SqsNotificationQueue', () => {
 
   it('does not retry what cannot succeed (queue missing, access denied), and a stalled call ends', async () => {
     const missing = fakeSqs(() => Promise.reject(Object.assign(new Error('x'), { name: 'AccessDeniedException' })));
-    await expect(new SqsNotificationQueue(missing.client, 'https://sqs/q').send(many(1))).rejects.toMatchObject({ failed: [{ reason: 'AccessDeniedException' }] });
+    await expect(new SqsNotificationQueue(missing.client, 'https://sqs/q').send(many(1))).rejects.toMatchObject({
+      failed: [{ reason: 'AccessDeniedException' }],
+    });
     expect(missing.calls).toHaveLength(1);
 
     const stalled = fakeSqs(() => new Promise(() => {}));

@@ -40,7 +40,8 @@ const MODE_CONTEXT: Readonly<Record<CostMode, Record<string, string>>> = {
   },
   proxy: { proxyUrl: 'http://10.0.0.5:3128', egressIps: '198.51.100.9' },
 };
-const manyKeys = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}`, expectTrade: i % 3 !== 0 })));
+const manyKeys = (n: number) =>
+  JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}`, expectTrade: i % 3 !== 0 })));
 
 type Resource = { Properties: Record<string, unknown> };
 const resources = (t: Template, type: string) => Object.values(t.findResources(type)) as Resource[];
@@ -80,7 +81,9 @@ describe('the cost model matches the synthesized stack', () => {
 
   it('prices the Lambdas and logs as deployed: arm64, 256 MB, 30-day log retention', () => {
     const { template } = synth();
-    const fns = resources(template, 'AWS::Lambda::Function').filter((f) => f.Properties['Runtime'] !== undefined && String(f.Properties['Handler']) === 'index.handler');
+    const fns = resources(template, 'AWS::Lambda::Function').filter(
+      (f) => f.Properties['Runtime'] !== undefined && String(f.Properties['Handler']) === 'index.handler',
+    );
     expect(fns.length).toBeGreaterThanOrEqual(3);
     for (const fn of fns) {
       expect(fn.Properties['Architectures']).toEqual(['arm64']);
@@ -108,7 +111,10 @@ describe('the cost model meets its targets', () => {
     for (const mode of COST_MODES) {
       for (const keys of [0, 1, 7, 20, 1000, 1013]) {
         const r = costModel({ keys, scheduleMinutes: 5, mode });
-        expect(r.total).toBeCloseTo(r.lines.reduce((a, l) => a + l.monthly, 0), 9);
+        expect(r.total).toBeCloseTo(
+          r.lines.reduce((a, l) => a + l.monthly, 0),
+          9,
+        );
         for (const l of r.lines) expect(l.monthly).toBeCloseTo(l.quantity * l.unitPrice, 12);
         const partialBatch = r.runsPerMonth * PRICES.secretsApiCall;
         expect(r.total - (r.base + keys * r.perKey)).toBeGreaterThanOrEqual(-1e-9);
@@ -125,7 +131,8 @@ describe('the cost model meets its targets', () => {
   });
 
   it('prorates custom metrics by the hours with a run, and reads every secret once per run', () => {
-    const metrics = (scheduleMinutes: number) => costModel({ keys: 1, scheduleMinutes, mode: 'proxy' }).lines.find((l) => /custom metrics/.test(l.item))?.monthly;
+    const metrics = (scheduleMinutes: number) =>
+      costModel({ keys: 1, scheduleMinutes, mode: 'proxy' }).lines.find((l) => /custom metrics/.test(l.item))?.monthly;
     expect(metrics(5)).toBeCloseTo(ASSUMED_STEADY_METRICS.length * PRICES.metricMonth, 9);
     expect(metrics(60)).toBeCloseTo(ASSUMED_STEADY_METRICS.length * PRICES.metricMonth, 9);
     expect(metrics(120)).toBeCloseTo((ASSUMED_STEADY_METRICS.length * PRICES.metricMonth) / 2, 9);
@@ -300,7 +307,13 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await db.send(
-        new ScanCommand({ TableName: TABLE, Select: 'COUNT', FilterExpression: 'begins_with(sk, :run)', ExpressionAttributeValues: { ':run': { S: 'RUN#' } }, ExclusiveStartKey: start }),
+        new ScanCommand({
+          TableName: TABLE,
+          Select: 'COUNT',
+          FilterExpression: 'begins_with(sk, :run)',
+          ExpressionAttributeValues: { ':run': { S: 'RUN#' } },
+          ExclusiveStartKey: start,
+        }),
       );
       historyItems += page.Count ?? 0;
       start = page.LastEvaluatedKey;

@@ -52,7 +52,8 @@ describe('text hygiene', () => {
 
 describe('redaction', () => {
   it('finds the secret parts of webhook URLs, and nothing in a bare origin', () => {
-    const teams = 'https://prod.logic.azure.com/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SIGNATUREabcdef123';
+    const teams =
+      'https://prod.logic.azure.com/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SIGNATUREabcdef123';
     const parts = urlSecrets(teams);
     expect(parts).toContain(teams);
     expect(parts).toContain('0123456789abcdef0123456789abcdef');

@@ -17,7 +17,15 @@ describe('README sections generated from code', async () => {
     expect(sections['diagnoses']).toContain('`WITHDRAW_PERMISSION_UNEXPECTED`');
     expect(sections['monitor-alarms']).toContain('`<stack>-HEARTBEAT`');
     // Every message the issue names, as email and as a chat channel.
-    for (const title of ['A key incident opens', 'Its diagnosis changes', 'Reminder while it stays open', 'Resolved, with the duration', 'The monitor itself is down', 'Announced exchange maintenance', 'key-monitor test-alert']) {
+    for (const title of [
+      'A key incident opens',
+      'Its diagnosis changes',
+      'Reminder while it stays open',
+      'Resolved, with the duration',
+      'The monitor itself is down',
+      'Announced exchange maintenance',
+      'key-monitor test-alert',
+    ]) {
       const at = sections['alert-examples']?.indexOf(title) ?? -1;
       expect(at, title).toBeGreaterThan(-1);
       const part = sections['alert-examples']?.slice(at, sections['alert-examples'].indexOf('</details>', at)) ?? '';

@@ -39,7 +39,9 @@ describe('the exchange client keeps a bounded pool of sockets per origin', () =>
   it('the Lambda’s check target uses CONNECTIONS_PER_ORIGIN', async () => {
     peak = 0;
     const target = lambdaCheckTarget({ baseUrl: `${origin}/exchange/v1`, timeoutMs: 5_000, expectedIps: [], ipEchoUrl: null });
-    await Promise.all(Array.from({ length: CONNECTIONS_PER_ORIGIN * 2 }, () => target.exchange.publicGet('public/get-tickers', { instrument_name: 'BTC_USD' })));
+    await Promise.all(
+      Array.from({ length: CONNECTIONS_PER_ORIGIN * 2 }, () => target.exchange.publicGet('public/get-tickers', { instrument_name: 'BTC_USD' })),
+    );
     await (target.exchange as unknown as { close(): Promise<void> }).close();
     expect(peak).toBeLessThanOrEqual(CONNECTIONS_PER_ORIGIN);
   });

@@ -84,7 +84,9 @@ describe('exchange base URLs', () => {
   });
 
   it('the client refuses a bad base URL before it can send anything', () => {
-    expect(() => new ExchangeClient({ baseUrl: 'https://x.test/exchange/v1/private/cancel-all-orders?_=', timeoutMs: 100, budgetMs: 100, retryable: () => false })).toThrow(InvalidBaseUrlError);
+    expect(
+      () => new ExchangeClient({ baseUrl: 'https://x.test/exchange/v1/private/cancel-all-orders?_=', timeoutMs: 100, budgetMs: 100, retryable: () => false }),
+    ).toThrow(InvalidBaseUrlError);
     expect(() => new ExchangeClient({ baseUrl: 'http://api.crypto.com/exchange/v1', timeoutMs: 100, budgetMs: 100, retryable: () => false })).toThrow(/https/);
   });
 });

@@ -44,7 +44,8 @@ describe.skipIf(toolMissing('moto_server'))('the tag grant offers secrets; the k
     [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
     useEmulator(moto.endpoint);
     sm = new SecretsManagerClient({});
-    for (const name of ['tagged/bot-1', 'tagged/bot-2']) await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(sandbox.mint('healthy')), Tags: TAG }));
+    for (const name of ['tagged/bot-1', 'tagged/bot-2'])
+      await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(sandbox.mint('healthy')), Tags: TAG }));
     // Tagged like the monitored ones, named under the same prefix, holding a key that works: the
     // sandbox answers its key with a behaviour of its own, so any use of it shows in its requests.
     const intruder = await sm.send(new CreateSecretCommand({ Name: 'tagged/bot-3', SecretString: JSON.stringify(sandbox.mint('read-only')), Tags: TAG }));
@@ -70,7 +71,13 @@ describe.skipIf(toolMissing('moto_server'))('the tag grant offers secrets; the k
     const from = sandbox.requests.length;
     const cfg = config();
     const { buildCheckHandler } = await import('../../src/handlers/check.js');
-    const handler = buildCheckHandler(() => ({ config: cfg, secrets: new CachedSecrets(sm, 1), target: lambdaCheckTarget(cfg), now: Date.now, incidents: null }));
+    const handler = buildCheckHandler(() => ({
+      config: cfg,
+      secrets: new CachedSecrets(sm, 1),
+      target: lambdaCheckTarget(cfg),
+      now: Date.now,
+      incidents: null,
+    }));
     const { value } = await captureOutput(() => handler({}, context));
     expect(value).toMatchObject({ checked: 2, unhealthy: [] });
     expect([...new Set(asked)].sort()).toEqual(['tagged/bot-1', 'tagged/bot-2']);
@@ -93,11 +100,15 @@ describe.skipIf(toolMissing('moto_server'))('the tag grant offers secrets; the k
       now: Date.now,
       warn: () => {},
     }));
-    await sm.send(new PutSecretValueCommand({ SecretId: intruderArn, SecretString: JSON.stringify(sandbox.mint('healthy')), VersionStages: ['KEYMONITOR_STAGED'] }));
+    await sm.send(
+      new PutSecretValueCommand({ SecretId: intruderArn, SecretString: JSON.stringify(sandbox.mint('healthy')), VersionStages: ['KEYMONITOR_STAGED'] }),
+    );
     const before = (await sm.send(new DescribeSecretCommand({ SecretId: intruderArn }))).VersionIdsToStages;
     const from = sandbox.requests.length;
     for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
-      await expect(captureOutput(() => handler({ SecretId: intruderArn, ClientRequestToken: randomUUID(), Step }, context))).rejects.toMatchObject({ reason: 'NOT_MONITORED' });
+      await expect(captureOutput(() => handler({ SecretId: intruderArn, ClientRequestToken: randomUUID(), Step }, context))).rejects.toMatchObject({
+        reason: 'NOT_MONITORED',
+      });
     }
     expect((await sm.send(new DescribeSecretCommand({ SecretId: intruderArn }))).VersionIdsToStages).toEqual(before);
     expect(sandbox.requests.length).toBe(from);

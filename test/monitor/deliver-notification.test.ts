@@ -6,7 +6,13 @@ import type { DeliveryLedger, DeliveryVerdict, LedgerClaim, Refusal } from '../.
 import { NOW_MS, OPENED } from '../channels/support/notifications.js';
 
 const channel = (name: ChannelName): Channel =>
-  ({ name, transport: 'http', secrets: [], build: () => ({ url: 'https://x', method: 'POST', headers: {}, body: '' }), classify: () => ({ status: 'sent' }) }) as Channel;
+  ({
+    name,
+    transport: 'http',
+    secrets: [],
+    build: () => ({ url: 'https://x', method: 'POST', headers: {}, body: '' }),
+    classify: () => ({ status: 'sent' }),
+  }) as Channel;
 
 /** An in-memory ledger with the DynamoDB adapter's semantics (claim is a conditional put). */
 class MemoryLedger implements DeliveryLedger {
@@ -158,7 +164,9 @@ describe('deliverNotification', () => {
     const result = await deliverNotification(OPENED, [channel('slack')], h.ports);
     expect(result.sent).toEqual(['slack']);
     expect(h.ledger.recordCalls).toBe(RECORD_ATTEMPTS);
-    expect(h.logs).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ errorName: 'InternalServerError', attempts: RECORD_ATTEMPTS }) }));
+    expect(h.logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ errorName: 'InternalServerError', attempts: RECORD_ATTEMPTS }) }),
+    );
   });
 
   it('a claim taken over after its lease is not written again', async () => {

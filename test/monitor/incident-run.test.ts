@@ -53,12 +53,32 @@ function outcome(name: string, diagnosis: Diagnosis): KeyOutcome {
   const spec = DIAGNOSIS_TABLE[diagnosis];
   const check = (n: CheckName): CheckResult => {
     const failed = diagnosis !== 'OK' && n === 'signed-read';
-    return { name: n, status: failed ? 'fail' : diagnosis === 'OK' ? 'pass' : 'skip', ok: failed ? false : diagnosis === 'OK' ? true : null, code: null, httpStatus: null, latencyMs: 1, elapsedMs: 1, attempts: 1, detail: 'x', ...(failed ? { failure: diagnosis } : {}) };
+    return {
+      name: n,
+      status: failed ? 'fail' : diagnosis === 'OK' ? 'pass' : 'skip',
+      ok: failed ? false : diagnosis === 'OK' ? true : null,
+      code: null,
+      httpStatus: null,
+      latencyMs: 1,
+      elapsedMs: 1,
+      attempts: 1,
+      detail: 'x',
+      ...(failed ? { failure: diagnosis } : {}),
+    };
   };
   const checks = CHECK_NAMES.map(check);
   return {
     key: { name, secretId: `s/${name}`, expectTrade: true },
-    report: { healthy: diagnosis === 'OK', diagnosis, title: spec.title, advice: 'fix it', egressIp: '203.0.113.7', keyPrefix: 'abcd', checks, notVerified: checks.filter((c) => c.ok === null).map((c) => c.name) },
+    report: {
+      healthy: diagnosis === 'OK',
+      diagnosis,
+      title: spec.title,
+      advice: 'fix it',
+      egressIp: '203.0.113.7',
+      keyPrefix: 'abcd',
+      checks,
+      notVerified: checks.filter((c) => c.ok === null).map((c) => c.name),
+    },
     keyAgeDays: 1,
     elapsedMs: 1,
   };
@@ -156,7 +176,23 @@ describe('recordRun', () => {
 
 describe('boundedOutbox', () => {
   it('keeps the newest notifications within both the count and the byte bound', () => {
-    const big = (i: number): Notification => ({ ...{ schemaVersion: 1, kind: 'reminder', severity: 'critical', fix: null, facts: [], links: [], scope: { type: 'monitor' }, occurredAt: '', source: 's' }, id: `n${i}`, subject: `s${i}`, summary: 'x'.repeat(30_000) }) as Notification;
+    const big = (i: number): Notification =>
+      ({
+        ...{
+          schemaVersion: 1,
+          kind: 'reminder',
+          severity: 'critical',
+          fix: null,
+          facts: [],
+          links: [],
+          scope: { type: 'monitor' },
+          occurredAt: '',
+          source: 's',
+        },
+        id: `n${i}`,
+        subject: `s${i}`,
+        summary: 'x'.repeat(30_000),
+      }) as Notification;
     const kept = boundedOutbox(Array.from({ length: 20 }, (_, i) => big(i)));
     expect(kept.map((n) => n.id)).toEqual(['n14', 'n15', 'n16', 'n17', 'n18', 'n19']);
     expect(Buffer.byteLength(JSON.stringify(kept))).toBeLessThanOrEqual(MAX_OUTBOX_BYTES);

@@ -5,7 +5,11 @@ import { afterProbe, planWithdrawProbe, UNANSWERED_RETRY_MS, WITHDRAW_PROBE_EVER
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const NONE: WithdrawMemory = { withdraw: null, withdrawUnanswered: null };
-const answer = (at: number, allowed: boolean | null) => ({ at, allowed, seen: allowed === null ? 'HTTP 503 with a non-JSON body ("503 Service Temporarily Unavailable")' : 'HTTP 200, code 0' });
+const answer = (at: number, allowed: boolean | null) => ({
+  at,
+  allowed,
+  seen: allowed === null ? 'HTTP 503 with a non-JSON body ("503 Service Temporarily Unavailable")' : 'HTTP 200, code 0',
+});
 
 describe('when the scheduled check probes withdraw permission', () => {
   it('probes a key it has no definite verdict for, then carries a definite one for a day', () => {
