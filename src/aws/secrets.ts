@@ -4,6 +4,7 @@ import { SECRET_EXAMPLE } from '../contract/secret-shape.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { parseSecretString, type CredentialsVerdict } from '../monitor/credentials.js';
 import { secretArnParts } from '../monitor/runtime-config.js';
+import type { SecretTextRead } from '../monitor/ports.js';
 import type { SecretFault } from '../monitor/types.js';
 import { awsCallDeadlineMs, awsClientOptions, awsFault, callWithDeadline } from './aws-calls.js';
 
@@ -167,9 +168,6 @@ export class CachedSecrets {
     return (await this.getMany([secretId])).get(secretId) as SecretRead;
   }
 }
-
-/** A token read from its secret, or why it could not be: the fault (when Secrets Manager gave one) and a line naming it. */
-export type SecretTextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly fault: SecretFault | null; readonly detail: string };
 
 /** A secret holding one token: a plain string, or {"token":"…"}. Used for the proxy token. */
 export async function readSecretText(secretId: string, client: SecretsManagerClient = secretsManagerClient()): Promise<SecretTextRead> {

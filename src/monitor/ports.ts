@@ -126,3 +126,6 @@ export interface DeliveryLedger {
   /** Give a claim back after a retryable failure, so the redelivery can send at once. */
   release(id: string, channel: ChannelName, token: string): Promise<void>;
 }
+
+/** A token read from its secret (the proxy token), or why it could not be: the fault (when Secrets Manager gave one) and a line naming it. */
+export type SecretTextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly fault: SecretFault | null; readonly detail: string };
