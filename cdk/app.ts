@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { alertsReachSomeone, checkContextKeys, ConfigError, loadConfig, type MonitorConfig } from './config.js';
 import { LambdaBundleMissingError } from './constructs/lambda-code.js';
 import { MonitorStack } from './monitor-stack.js';
-import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack.js';
+import { DEFAULT_STACK_NAME } from '../src/contract/stack.js';
 
 const app = new App();
 let config: MonitorConfig;

@@ -1,12 +1,12 @@
 import { isIP } from 'node:net';
-import { DEFAULT_INCIDENT_POLICY as D, DEFAULT_SCHEDULE_MINUTES } from '../lambdas/contract/defaults.js';
-import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../lambdas/contract/endpoints.js';
-import { DEFAULT_NAMESPACE } from '../lambdas/contract/service.js';
-import { checkBaseUrl, checkProxyUrl } from '../lambdas/exchange/base-url.js';
-import { defaultAnnouncementsUrl } from '../lambdas/monitor/maintenance.js';
-import { ConfigError, KEY_NAME_PATTERN } from '../lambdas/monitor/runtime-config.js';
-import { closest } from '../lambdas/contract/did-you-mean.js';
-import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, secretArnRegion } from '../lambdas/contract/aws-names.js';
+import { DEFAULT_INCIDENT_POLICY as D, DEFAULT_SCHEDULE_MINUTES } from '../src/contract/defaults.js';
+import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../src/contract/endpoints.js';
+import { DEFAULT_NAMESPACE } from '../src/contract/service.js';
+import { checkBaseUrl, checkProxyUrl } from '../src/exchange/base-url.js';
+import { defaultAnnouncementsUrl } from '../src/monitor/maintenance.js';
+import { ConfigError, KEY_NAME_PATTERN } from '../src/monitor/runtime-config.js';
+import { closest } from '../src/contract/did-you-mean.js';
+import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, secretArnRegion } from '../src/contract/aws-names.js';
 
 export { ConfigError };
 
@@ -28,7 +28,12 @@ export interface KeyConfig {
 /** Where the checks' traffic leaves from: the one address (or few) to whitelist on the keys. */
 export type EgressConfig =
   /** A VPC of the monitor's own, with one NAT holding one Elastic IP (the default). */
-  | { readonly mode: 'nat'; readonly natMode: 'gateway' | 'instance'; readonly maxAzs: 1 | 2; readonly eip: { readonly allocationId: string; readonly publicIp: string } | null }
+  | {
+      readonly mode: 'nat';
+      readonly natMode: 'gateway' | 'instance';
+      readonly maxAzs: 1 | 2;
+      readonly eip: { readonly allocationId: string; readonly publicIp: string } | null;
+    }
   /** Your existing VPC: private subnets whose NAT already has the IP your bot uses. Nothing is looked up. */
   | {
       readonly mode: 'vpc';
@@ -183,12 +188,15 @@ function keys(get: Lookup): KeyConfig[] {
     const known = ['name', 'secretName', 'secretArn', 'expectTrade', 'expectWithdraw', 'expectDerivatives', 'expectMaster'];
     const unknown = Object.keys(k).find((f) => !known.includes(f));
     if (unknown) throw new ConfigError(`${at}.${unknown}`, `unknown field (expected ${known.join(', ')})`);
-    if (typeof k['name'] !== 'string' || !KEY_NAME_PATTERN.test(k['name'])) throw new ConfigError(`${at}.name`, 'letters, digits, - and _ only (1–64 characters)');
+    if (typeof k['name'] !== 'string' || !KEY_NAME_PATTERN.test(k['name']))
+      throw new ConfigError(`${at}.name`, 'letters, digits, - and _ only (1–64 characters)');
     if (seen.has(k['name'])) throw new ConfigError(`${at}.name`, `"${k['name']}" is used twice`);
     seen.add(k['name']);
     if (k['secretName'] !== undefined && k['secretArn'] !== undefined) throw new ConfigError(at, 'give secretName or secretArn, not both');
-    if (k['secretName'] !== undefined && (typeof k['secretName'] !== 'string' || !SECRET_NAME.test(k['secretName']))) throw new ConfigError(`${at}.secretName`, 'is not a valid secret name');
-    if (k['secretArn'] !== undefined && (typeof k['secretArn'] !== 'string' || !SECRET_ARN.test(k['secretArn']))) throw new ConfigError(`${at}.secretArn`, 'is not a Secrets Manager secret ARN');
+    if (k['secretName'] !== undefined && (typeof k['secretName'] !== 'string' || !SECRET_NAME.test(k['secretName'])))
+      throw new ConfigError(`${at}.secretName`, 'is not a valid secret name');
+    if (k['secretArn'] !== undefined && (typeof k['secretArn'] !== 'string' || !SECRET_ARN.test(k['secretArn'])))
+      throw new ConfigError(`${at}.secretArn`, 'is not a Secrets Manager secret ARN');
     for (const f of ['expectTrade', 'expectWithdraw', 'expectDerivatives', 'expectMaster'] as const) {
       if (k[f] !== undefined && typeof k[f] !== 'boolean') throw new ConfigError(`${at}.${f}`, 'must be true or false');
     }
@@ -218,10 +226,16 @@ export function checkSecretRegions(keys: readonly Pick<KeyConfig, 'secretArn'>[]
     const region = k.secretArn ? secretArnRegion(k.secretArn) : null;
     if (region === null) return;
     if (stackRegion !== null && region !== stackRegion) {
-      throw new ConfigError(`keys[${i}].secretArn`, `is in ${region}, but the stack deploys to ${stackRegion}: the Lambdas read secrets of their own region only (deploy the monitor in ${region}, or replicate the secret to ${stackRegion})`);
+      throw new ConfigError(
+        `keys[${i}].secretArn`,
+        `is in ${region}, but the stack deploys to ${stackRegion}: the Lambdas read secrets of their own region only (deploy the monitor in ${region}, or replicate the secret to ${stackRegion})`,
+      );
     }
     if (first && region !== first.region) {
-      throw new ConfigError(`keys[${i}].secretArn`, `is in ${region}, but keys[${first.at}].secretArn is in ${first.region}: one stack reads secrets of its own region only (one monitor per region)`);
+      throw new ConfigError(
+        `keys[${i}].secretArn`,
+        `is in ${region}, but keys[${first.at}].secretArn is in ${first.region}: one stack reads secrets of its own region only (one monitor per region)`,
+      );
     }
     first ??= { at: i, region };
   });
@@ -287,7 +301,11 @@ export function nonPublicIpv4(ip: string): string | null {
 export function checkEgressIp(ip: string, field: string): string {
   if (isIP(ip) !== 4) throw new ConfigError(field, `"${ip}" is not an IPv4 address`);
   const why = nonPublicIpv4(ip);
-  if (why) throw new ConfigError(field, `"${ip}" is ${why}; the exchange whitelist needs the public address your traffic leaves from (the NAT's or proxy host's Elastic IP)`);
+  if (why)
+    throw new ConfigError(
+      field,
+      `"${ip}" is ${why}; the exchange whitelist needs the public address your traffic leaves from (the NAT's or proxy host's Elastic IP)`,
+    );
   return ip;
 }
 
@@ -342,40 +360,70 @@ function egress(get: Lookup): EgressConfig {
     const proxyTokenSecretName = optionalString(get, 'proxyTokenSecretName', SECRET_NAME, 'is not a valid secret name');
     const proxyUrl = resolveProxyUrl(String(parsed(get, 'proxyUrl')), proxyTokenSecretName !== null, 'proxyUrl', 'proxyTokenSecretName');
     const egressIps = ips(get, 'egressIps');
-    if (egressIps.length === 0) throw new ConfigError('egressIps', 'the public IP(s) the proxy host leaves from are needed (they go into the egress check and the alerts)');
+    if (egressIps.length === 0)
+      throw new ConfigError('egressIps', 'the public IP(s) the proxy host leaves from are needed (they go into the egress check and the alerts)');
     return { mode: 'proxy', proxyUrl, proxyTokenSecretName, egressIps };
   }
   if (vpcGiven.length > 0) {
     const missing = VPC_FIELDS.filter((f) => !given(f));
-    if (missing.length > 0) throw new ConfigError(missing[0] as string, `is needed with ${vpcGiven.join(', ')}: an existing VPC is described in full (${VPC_FIELDS.join(', ')}, egressIps) so synth looks nothing up`);
+    if (missing.length > 0)
+      throw new ConfigError(
+        missing[0] as string,
+        `is needed with ${vpcGiven.join(', ')}: an existing VPC is described in full (${VPC_FIELDS.join(', ')}, egressIps) so synth looks nothing up`,
+      );
     const vpcId = String(parsed(get, 'vpcId'));
     if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) throw new ConfigError('vpcId', 'must look like vpc-0123456789abcdef0');
     const availabilityZones = list(get, 'availabilityZones');
     const privateSubnetIds = list(get, 'privateSubnetIds');
     const privateSubnetRouteTableIds = list(get, 'privateSubnetRouteTableIds');
     if (availabilityZones.some((az) => !/^[a-z]{2}-[a-z]+-\d[a-z]$/.test(az))) throw new ConfigError('availabilityZones', 'must be zone names like eu-west-1a');
-    if (privateSubnetIds.some((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id))) throw new ConfigError('privateSubnetIds', 'must look like subnet-0123456789abcdef0');
-    if (privateSubnetRouteTableIds.some((id) => !/^rtb-[0-9a-f]{8,17}$/.test(id))) throw new ConfigError('privateSubnetRouteTableIds', 'must look like rtb-0123456789abcdef0');
-    if (privateSubnetIds.length !== availabilityZones.length) throw new ConfigError('privateSubnetIds', `one subnet per availability zone: ${privateSubnetIds.length} subnets for ${availabilityZones.length} zones`);
-    if (privateSubnetRouteTableIds.length !== privateSubnetIds.length) throw new ConfigError('privateSubnetRouteTableIds', 'one route table per private subnet, in the same order');
+    if (privateSubnetIds.some((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id)))
+      throw new ConfigError('privateSubnetIds', 'must look like subnet-0123456789abcdef0');
+    if (privateSubnetRouteTableIds.some((id) => !/^rtb-[0-9a-f]{8,17}$/.test(id)))
+      throw new ConfigError('privateSubnetRouteTableIds', 'must look like rtb-0123456789abcdef0');
+    if (privateSubnetIds.length !== availabilityZones.length)
+      throw new ConfigError('privateSubnetIds', `one subnet per availability zone: ${privateSubnetIds.length} subnets for ${availabilityZones.length} zones`);
+    if (privateSubnetRouteTableIds.length !== privateSubnetIds.length)
+      throw new ConfigError('privateSubnetRouteTableIds', 'one route table per private subnet, in the same order');
     const egressIps = ips(get, 'egressIps');
-    if (egressIps.length === 0) throw new ConfigError('egressIps', 'the public IP(s) your NAT leaves from are needed (they go into the egress check and the alerts)');
+    if (egressIps.length === 0)
+      throw new ConfigError('egressIps', 'the public IP(s) your NAT leaves from are needed (they go into the egress check and the alerts)');
     return { mode: 'vpc', vpcId, availabilityZones, privateSubnetIds, privateSubnetRouteTableIds, egressIps };
   }
   if (given('egressIps')) throw new ConfigError('egressIps', 'is for vpcId or proxyUrl; the monitor’s own NAT knows its IP');
-  return { mode: 'nat', natMode: oneOf(get, 'natMode', ['gateway', 'instance'] as const, 'gateway'), maxAzs: int(get, 'maxAzs', 1, 1, 2) as 1 | 2, eip: eip(get) };
+  return {
+    mode: 'nat',
+    natMode: oneOf(get, 'natMode', ['gateway', 'instance'] as const, 'gateway'),
+    maxAzs: int(get, 'maxAzs', 1, 1, 2) as 1 | 2,
+    eip: eip(get),
+  };
 }
 
 function alerts(get: Lookup): AlertsConfig {
-  const slackWorkspaceId = optionalString(get, 'slackWorkspaceId', /^[A-Z0-9]{9,11}$/, 'is the Slack workspace id (like T01ABCDEF23) from the Amazon Q Developer console');
+  const slackWorkspaceId = optionalString(
+    get,
+    'slackWorkspaceId',
+    /^[A-Z0-9]{9,11}$/,
+    'is the Slack workspace id (like T01ABCDEF23) from the Amazon Q Developer console',
+  );
   const slackChannelId = optionalString(get, 'slackChannelId', /^[A-Z0-9]{9,11}$/, 'is the Slack channel id (like C01ABCDEF23)');
-  if ((slackWorkspaceId === null) !== (slackChannelId === null)) throw new ConfigError(slackWorkspaceId ? 'slackChannelId' : 'slackWorkspaceId', 'slackWorkspaceId and slackChannelId go together');
+  if ((slackWorkspaceId === null) !== (slackChannelId === null))
+    throw new ConfigError(slackWorkspaceId ? 'slackChannelId' : 'slackWorkspaceId', 'slackWorkspaceId and slackChannelId go together');
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   const teamsTenantId = optionalString(get, 'teamsTenantId', uuid, 'is the Microsoft Entra tenant id (a UUID)');
   const teamsTeamId = optionalString(get, 'teamsTeamId', uuid, 'is the Teams team id (a UUID)');
-  const teamsChannelId = optionalString(get, 'teamsChannelId', /^19(%3a|:)[^\s]+(%40|@)thread\.(tacv2|skype)$/i, 'is the Teams channel id (like 19%3a…%40thread.tacv2)');
+  const teamsChannelId = optionalString(
+    get,
+    'teamsChannelId',
+    /^19(%3a|:)[^\s]+(%40|@)thread\.(tacv2|skype)$/i,
+    'is the Teams channel id (like 19%3a…%40thread.tacv2)',
+  );
   const teamsGiven = [teamsTenantId, teamsTeamId, teamsChannelId].filter((x) => x !== null).length;
-  if (teamsGiven > 0 && teamsGiven < 3) throw new ConfigError(teamsTenantId === null ? 'teamsTenantId' : teamsTeamId === null ? 'teamsTeamId' : 'teamsChannelId', 'teamsTenantId, teamsTeamId and teamsChannelId go together');
+  if (teamsGiven > 0 && teamsGiven < 3)
+    throw new ConfigError(
+      teamsTenantId === null ? 'teamsTenantId' : teamsTeamId === null ? 'teamsTeamId' : 'teamsChannelId',
+      'teamsTenantId, teamsTeamId and teamsChannelId go together',
+    );
   return {
     emails: emails(get),
     slack: slackWorkspaceId && slackChannelId ? { workspaceId: slackWorkspaceId, channelId: slackChannelId } : null,

@@ -1,7 +1,7 @@
-import { DEFAULT_INCIDENT_POLICY, SECRETS_PER_BATCH } from '../lambdas/contract/defaults.js';
-import { DIMENSION, METRIC } from '../lambdas/contract/metrics.js';
-import { SERVICE_NAME } from '../lambdas/contract/service.js';
-import { DIAGNOSES } from '../lambdas/monitor/types.js';
+import { DEFAULT_INCIDENT_POLICY, SECRETS_PER_BATCH } from '../src/contract/defaults.js';
+import { DIMENSION, METRIC } from '../src/contract/metrics.js';
+import { SERVICE_NAME } from '../src/contract/service.js';
+import { DIAGNOSES } from '../src/monitor/types.js';
 
 /**
  * The monthly cost of a deployment, line by line, from list prices: pure arithmetic, no AWS calls.
@@ -127,7 +127,7 @@ export interface MetricIdentity {
 
 const service = { [DIMENSION.service]: SERVICE_NAME };
 
-/** Emitted by every check run, whatever the keys (lambdas/aws/run-metrics.ts): billed every hour with a run. */
+/** Emitted by every check run, whatever the keys (src/aws/run-metrics.ts): billed every hour with a run. */
 export const ASSUMED_STEADY_METRICS: readonly MetricIdentity[] = [
   { name: METRIC.keysChecked, dimensions: service },
   { name: METRIC.keysUnhealthy, dimensions: service },
@@ -203,8 +203,10 @@ function checkInput(input: CostInput): Required<CostInput> {
   if (!Number.isInteger(input.scheduleMinutes) || input.scheduleMinutes < 1 || input.scheduleMinutes > 1440) {
     throw new CostInputError(`schedule must be a whole number of minutes from 1 to 1440, got ${input.scheduleMinutes}`);
   }
-  if (!(COST_MODES as readonly string[]).includes(input.mode)) throw new CostInputError(`mode must be one of ${COST_MODES.join(', ')}, got ${String(input.mode)}`);
-  if (!Number.isInteger(historyDays) || historyDays < 1 || historyDays > 400) throw new CostInputError(`history days must be a whole number from 1 to 400, got ${historyDays}`);
+  if (!(COST_MODES as readonly string[]).includes(input.mode))
+    throw new CostInputError(`mode must be one of ${COST_MODES.join(', ')}, got ${String(input.mode)}`);
+  if (!Number.isInteger(historyDays) || historyDays < 1 || historyDays > 400)
+    throw new CostInputError(`history days must be a whole number from 1 to 400, got ${historyDays}`);
   return { keys: input.keys, scheduleMinutes: input.scheduleMinutes, mode: input.mode, historyDays };
 }
 
@@ -260,11 +262,21 @@ function keyLines(mode: CostMode, keys: number, runs: number, historyDays: numbe
   const out: CostLine[] = [];
   out.push(line('Exchange key secrets', keys, 'secrets', P.secretMonth, true));
   // The cache lives min(60 s, schedule/2), shorter than the schedule: every run reads every secret once.
-  out.push(line(`Secrets Manager API (BatchGetSecretValue, ${A.secretsPerBatch} secrets a call)`, Math.ceil(keys / A.secretsPerBatch) * runs, 'calls', P.secretsApiCall, true));
+  out.push(
+    line(
+      `Secrets Manager API (BatchGetSecretValue, ${A.secretsPerBatch} secrets a call)`,
+      Math.ceil(keys / A.secretsPerBatch) * runs,
+      'calls',
+      P.secretsApiCall,
+      true,
+    ),
+  );
   out.push(line('DynamoDB writes (state + history)', keyRuns * A.wruPerKeyRun, 'WRU', P.dynamoWru, true));
   out.push(line('DynamoDB reads (state, BatchGetItem)', keyRuns * A.rruPerKeyRun, 'RRU', P.dynamoRru, true));
   const historyItems = ((historyDays + A.ttlLagDays) * 24 * 60) / scheduleMinutes;
-  out.push(line('DynamoDB storage (history + state)', (keys * (historyItems * A.historyItemBytes + A.stateItemBytes)) / GB, 'GB-month', P.dynamoStorageGbMonth, true));
+  out.push(
+    line('DynamoDB storage (history + state)', (keys * (historyItems * A.historyItemBytes + A.stateItemBytes)) / GB, 'GB-month', P.dynamoStorageGbMonth, true),
+  );
   const logGb = (keyRuns * A.logBytesPerKeyRun) / GB;
   out.push(line('Logs ingestion (a line per key per run)', logGb, 'GB', P.logsIngestGb, true));
   out.push(line('Logs storage (30-day retention)', logGb * (A.logRetentionDays / (A.hoursPerMonth / 24)), 'GB-month', P.logsStorageGbMonth, true));
@@ -338,12 +350,29 @@ export function costTableMarkdown(scheduleMinutes: number = TABLE_SCHEDULE_MINUT
   const gw = cell('gateway', 1000);
   const runs = gw.runsPerMonth;
   const out = [
-    row('Keys', COST_MODES.map((m) => MODE_LABELS[m])),
+    row(
+      'Keys',
+      COST_MODES.map((m) => MODE_LABELS[m]),
+    ),
     `|---|${COST_MODES.map(() => '---:|').join('')}`,
-    row('Fixed (no keys)', COST_MODES.map((m) => usd(cell(m, 0).base))),
-    ...TABLE_KEYS.map((k) => row(k.toLocaleString('en-US'), COST_MODES.map((m) => usd(cell(m, k).total)))),
-    row('**Each further key**', COST_MODES.map((m) => `**${usd(cell(m, 1000).perKey, 3)}**`)),
-    row('Each further key, worst case¹', COST_MODES.map((m) => usd(cell(m, 1000).worstCasePerKey, 3))),
+    row(
+      'Fixed (no keys)',
+      COST_MODES.map((m) => usd(cell(m, 0).base)),
+    ),
+    ...TABLE_KEYS.map((k) =>
+      row(
+        k.toLocaleString('en-US'),
+        COST_MODES.map((m) => usd(cell(m, k).total)),
+      ),
+    ),
+    row(
+      '**Each further key**',
+      COST_MODES.map((m) => `**${usd(cell(m, 1000).perKey, 3)}**`),
+    ),
+    row(
+      'Each further key, worst case¹',
+      COST_MODES.map((m) => usd(cell(m, 1000).worstCasePerKey, 3)),
+    ),
     '',
     `Per month, every ${scheduleMinutes} minutes (${Math.round(runs).toLocaleString('en-US')} runs), us-east-1 list prices, \`npm run cost -- --keys N --mode M\` for the line items. Assumed:`,
     '',

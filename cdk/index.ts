@@ -11,7 +11,21 @@
  * The Lambda code ships prebuilt in the package: synth needs neither esbuild nor Docker.
  */
 export { ExchangeKeyMonitor, type ExchangeKeyMonitorProps } from './constructs/exchange-key-monitor.js';
-export { MonitorEgress, NatMode, type ElasticIpProps, type ExistingVpcEgressOptions, type OwnNatEgressOptions, type ProxyEgressOptions } from './constructs/egress-network.js';
-export { DEFAULT_INCIDENTS, type AlertsProps, type IncidentProps, type MonitoredKeyProps, type SlackChannelProps, type TeamsChannelProps } from './constructs/monitor-props.js';
+export {
+  MonitorEgress,
+  NatMode,
+  type ElasticIpProps,
+  type ExistingVpcEgressOptions,
+  type OwnNatEgressOptions,
+  type ProxyEgressOptions,
+} from './constructs/egress-network.js';
+export {
+  DEFAULT_INCIDENTS,
+  type AlertsProps,
+  type IncidentProps,
+  type MonitoredKeyProps,
+  type SlackChannelProps,
+  type TeamsChannelProps,
+} from './constructs/monitor-props.js';
 export { LambdaBundleMissingError } from './constructs/lambda-code.js';
-export { ConfigError } from '../lambdas/monitor/runtime-config.js';
+export { ConfigError } from '../src/monitor/runtime-config.js';

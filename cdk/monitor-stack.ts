@@ -6,7 +6,7 @@ import type { MonitorConfig } from './config.js';
 import { MonitorEgress, NatMode } from './constructs/egress-network.js';
 import { ExchangeKeyMonitor, type ExchangeKeyMonitorProps } from './constructs/exchange-key-monitor.js';
 import { CREATED_SECRET_PREFIX } from './constructs/secret-access.js';
-import { OUTPUTS } from '../lambdas/contract/stack.js';
+import { OUTPUTS } from '../src/contract/stack.js';
 
 export { OUTPUTS };
 
@@ -37,7 +37,12 @@ function monitorProps(scope: Construct, config: MonitorConfig): ExchangeKeyMonit
     keys: [...config.keys],
     egress,
     scheduleMinutes: config.scheduleMinutes,
-    alerts: { emails: [...alerts.emails], slack: alerts.slack ?? undefined, teams: alerts.teams ?? undefined, channelsSecretName: alerts.channelsSecretName ?? undefined },
+    alerts: {
+      emails: [...alerts.emails],
+      slack: alerts.slack ?? undefined,
+      teams: alerts.teams ?? undefined,
+      channelsSecretName: alerts.channelsSecretName ?? undefined,
+    },
     exchangeBaseUrl: config.exchangeBaseUrl,
     ipEchoUrl: config.ipEchoUrl,
     announcementsUrl: config.announcementsUrl,
@@ -73,7 +78,14 @@ export class MonitorStack extends Stack {
     out(OUTPUTS.scheduleMinutes, String(config.scheduleMinutes), 'Minutes between checks (key-monitor status calls a key stale after three missed runs)');
     if (m.vpc && m.botSecurityGroup) {
       out(OUTPUTS.vpcId, m.vpc.vpcId, 'For a bot that should leave from the same IP: deploy it in this VPC');
-      out(OUTPUTS.privateSubnetIds, Fn.join(',', m.vpc.privateSubnets.map((s) => s.subnetId)), 'Private subnets whose traffic leaves through the whitelisted NAT');
+      out(
+        OUTPUTS.privateSubnetIds,
+        Fn.join(
+          ',',
+          m.vpc.privateSubnets.map((s) => s.subnetId),
+        ),
+        'Private subnets whose traffic leaves through the whitelisted NAT',
+      );
       out(OUTPUTS.botSecurityGroupId, m.botSecurityGroup.securityGroupId, 'Security group for a bot in this VPC: HTTPS out, nothing in');
     }
     if (config.keys.some((k) => !k.secretName && !k.secretArn)) {

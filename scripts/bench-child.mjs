@@ -22,7 +22,22 @@ let run = null;
 const newRun = (t0) => ({
   t0,
   aws: { count: 0, errors: 0, firstStart: null, lastFinish: null, byOperation: {} },
-  exchange: { count: 0, private: 0, public: 0, firstPrivate: null, lastDone: null, inFlight: 0, maxInFlight: 0, onWire: 0, maxOnWire: 0, busyMs: 0, serverMs: [], connections: 0, byMethod: {}, byStatus: {} },
+  exchange: {
+    count: 0,
+    private: 0,
+    public: 0,
+    firstPrivate: null,
+    lastDone: null,
+    inFlight: 0,
+    maxInFlight: 0,
+    onWire: 0,
+    maxOnWire: 0,
+    busyMs: 0,
+    serverMs: [],
+    connections: 0,
+    byMethod: {},
+    byStatus: {},
+  },
   errorCodes: {},
   log: { lines: 0, keyLines: 0, diagnoses: {}, errors: 0, emfileMentions: 0, keyElapsedMs: [] },
   maxFds: 0,
@@ -139,7 +154,9 @@ const scan = (chunk) => {
     if (!line) continue;
     run.log.lines++;
     if (line.includes('"level":"ERROR"')) run.log.errors++;
-    const m = /"message":"key (?:healthy|unhealthy)[^"]*".*?"diagnosis":"([A-Z0-9_]+)"|"diagnosis":"([A-Z0-9_]+)".*?"message":"key (?:healthy|unhealthy)/.exec(line);
+    const m = /"message":"key (?:healthy|unhealthy)[^"]*".*?"diagnosis":"([A-Z0-9_]+)"|"diagnosis":"([A-Z0-9_]+)".*?"message":"key (?:healthy|unhealthy)/.exec(
+      line,
+    );
     if (m) {
       run.log.keyLines++;
       const d = m[1] ?? m[2];

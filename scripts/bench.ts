@@ -1,5 +1,5 @@
 /**
- * npm run bench: the numbers the closing notes report, measured on this machine.
+ * npm run bench: what the monitor costs in size, start-up, memory and time, measured on this machine.
  * - the three Lambda bundles (check, rotation, notifier) as `cdk synth` stages them (raw and gzip)
  * - cold module-init time of the check bundle in a fresh Node process (median of 15)
  * - a warm handler run against the sandbox exchange (40 ms simulated round trip, Secrets Manager
@@ -22,13 +22,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { TimedReply } from '../lambdas/exchange/client.js';
-import { ENV } from '../lambdas/contract/env.js';
-import { CONNECTIONS_PER_ORIGIN, KEY_CONCURRENCY, SECRETS_PER_BATCH } from '../lambdas/contract/defaults.js';
-import { readSecrets, secretsManagerClient } from '../lambdas/aws/secrets.js';
-import { checkClient } from '../lambdas/monitor/check-client.js';
-import type { MonitoredKey } from '../lambdas/monitor/runtime-config.js';
-import { startSandbox, type Sandbox } from '../lambdas/sandbox/exchange.js';
+import type { TimedReply } from '../src/exchange/client.js';
+import { ENV } from '../src/contract/env.js';
+import { CONNECTIONS_PER_ORIGIN, KEY_CONCURRENCY, SECRETS_PER_BATCH } from '../src/contract/defaults.js';
+import { readSecrets, secretsManagerClient } from '../src/aws/secrets.js';
+import { checkClient } from '../src/monitor/check-client.js';
+import type { MonitoredKey } from '../src/monitor/runtime-config.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/exchange.js';
 import { createStateTable, startMoto, useEmulator } from '../test/support/moto.js';
 
 const ROUND_TRIP_MS = 40;
@@ -133,11 +133,25 @@ interface RunStats {
   cpuMs: number;
   thrown: string | null;
   outcome: { checked: number | null; unhealthy: number; unhealthyByDiagnosis: Record<string, number>; sample: unknown[] };
-  log: { lines: number; keyLines: number; diagnoses: Record<string, number>; errors: number; emfileMentions: number; keyMedianMs: number | null; keyMaxMs: number | null };
+  log: {
+    lines: number;
+    keyLines: number;
+    diagnoses: Record<string, number>;
+    errors: number;
+    emfileMentions: number;
+    keyMedianMs: number | null;
+    keyMaxMs: number | null;
+  };
   errorCodes: Record<string, number>;
   maxFds: number;
   maxRssMb: number;
-  aws: { count: number; errors: number; firstStart: number | null; lastFinish: number | null; byOperation: Record<string, { count: number; medianMs: number | null; maxMs: number | null }> };
+  aws: {
+    count: number;
+    errors: number;
+    firstStart: number | null;
+    lastFinish: number | null;
+    byOperation: Record<string, { count: number; medianMs: number | null; maxMs: number | null }>;
+  };
   exchange: {
     count: number;
     private: number;
@@ -174,7 +188,12 @@ interface ChildResult {
  * Asynchronous on purpose: the sandbox answers from this process's event loop. With fdLimit, the
  * child runs under `ulimit -n` (soft and hard), as a Lambda sandbox has a fixed descriptor limit.
  */
-async function child(mode: 'init' | 'run', bundle: string, env: Record<string, string>, opts: { runs?: number; fdLimit?: number; nodeFlags?: string[] } = {}): Promise<ChildResult> {
+async function child(
+  mode: 'init' | 'run',
+  bundle: string,
+  env: Record<string, string>,
+  opts: { runs?: number; fdLimit?: number; nodeFlags?: string[] } = {},
+): Promise<ChildResult> {
   const out = join(mkdtempSync(join(tmpdir(), 'ekm-child-')), 'result.json');
   const node = [process.execPath, ...(opts.nodeFlags ?? []), 'scripts/bench-child.mjs', mode, bundle, out, String(opts.runs ?? 0)];
   const [cmd, args] = opts.fdLimit ? ['bash', ['-c', `ulimit -n ${opts.fdLimit} && exec "$@"`, 'bash', ...node]] : [node[0] as string, node.slice(1)];
@@ -197,7 +216,12 @@ function health(run: RunStats, keys: number): { ok: boolean; okCount: number; pr
   const okInLog = run.log.diagnoses['OK'] ?? 0;
   if (run.thrown) problems.push(`the handler threw: ${run.thrown}`);
   if (run.outcome.checked !== keys) problems.push(`the handler reported ${run.outcome.checked ?? 'no'} keys checked, not ${keys}`);
-  if (run.outcome.unhealthy > 0) problems.push(`returned outcome: ${run.outcome.unhealthy} unhealthy (${Object.entries(run.outcome.unhealthyByDiagnosis).map(([d, n]) => `${d} ×${n}`).join(', ')})`);
+  if (run.outcome.unhealthy > 0)
+    problems.push(
+      `returned outcome: ${run.outcome.unhealthy} unhealthy (${Object.entries(run.outcome.unhealthyByDiagnosis)
+        .map(([d, n]) => `${d} ×${n}`)
+        .join(', ')})`,
+    );
   if (run.log.keyLines !== keys) problems.push(`${run.log.keyLines} per-key log lines for ${keys} keys`);
   const notOk = Object.entries(run.log.diagnoses).filter(([d]) => d !== 'OK');
   if (notOk.length > 0) problems.push(`log diagnoses: ${notOk.map(([d, n]) => `${d} ×${n}`).join(', ')}`);
@@ -234,14 +258,20 @@ function connectionHeader(url: string): Promise<string | null> {
 
 function table(head: string[], rows: string[][], right: (i: number) => boolean = (i) => i > 0): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (right(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   return ['  ' + line(head), '  ' + widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map((r) => '  ' + line(r))].join('\n');
 }
 
 async function main(): Promise<void> {
   const cpu = cpus();
   console.log('exchange-key-monitor benchmark');
-  console.log(`Machine: Node ${process.version}, ${process.arch}, ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 'GB')} RAM, ${platform()} ${release()}`);
+  console.log(
+    `Machine: Node ${process.version}, ${process.arch}, ${cpu.length} CPUs (${cpu[0]?.model.trim() ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 'GB')} RAM, ${platform()} ${release()}`,
+  );
   const { fns, dir } = synth();
   const check = fns.check;
   console.log(
@@ -264,7 +294,9 @@ async function main(): Promise<void> {
     // 2. Cold init
     const inits: number[] = [];
     for (let i = 0; i < 15; i++) inits.push((await child('init', check.bundle, baseEnv)).importMs);
-    console.log(`\nCold module init (check):  ${fmt(median(inits), 'ms')} median of 15 fresh processes (min ${fmt(Math.min(...inits), 'ms')}, max ${fmt(Math.max(...inits), 'ms')})`);
+    console.log(
+      `\nCold module init (check):  ${fmt(median(inits), 'ms')} median of 15 fresh processes (min ${fmt(Math.min(...inits), 'ms')}, max ${fmt(Math.max(...inits), 'ms')})`,
+    );
 
     let moto;
     try {
@@ -297,15 +329,20 @@ async function oneKey(check: SynthFunction, sandbox: Sandbox, env: Record<string
   const keysDir = mkdtempSync(join(tmpdir(), 'ekm-keys-'));
   const keysFile = join(keysDir, 'monitored-keys.json');
   writeFileSync(keysFile, JSON.stringify([{ name: 'bench', secretId: 'bench/key', expectTrade: true }]));
-  const run = await child('run', check.bundle, {
-    ...env,
-    [ENV.keysFile]: keysFile,
-    [ENV.baseUrl]: sandbox.baseUrl(),
-    [ENV.ipEchoUrl]: sandbox.ipEchoUrl,
-    [ENV.expectedIp]: sandbox.egressIp,
-    // Cached for the whole measurement: the warm runs measure the exchange part, next to single requests.
-    [ENV.secretCacheTtlMs]: '600000',
-  }, { runs: WARM_RUNS }).finally(() => rmSync(keysDir, { recursive: true, force: true }));
+  const run = await child(
+    'run',
+    check.bundle,
+    {
+      ...env,
+      [ENV.keysFile]: keysFile,
+      [ENV.baseUrl]: sandbox.baseUrl(),
+      [ENV.ipEchoUrl]: sandbox.ipEchoUrl,
+      [ENV.expectedIp]: sandbox.egressIp,
+      // Cached for the whole measurement: the warm runs measure the exchange part, next to single requests.
+      [ENV.secretCacheTtlMs]: '600000',
+    },
+    { runs: WARM_RUNS },
+  ).finally(() => rmSync(keysDir, { recursive: true, force: true }));
   for (const r of [run.first as RunStats, ...(run.warm ?? [])]) {
     const h = health(r, 1);
     if (!h.ok) throw new Error(`the one-key benchmark run was not healthy: ${h.problems.join('; ')}`);
@@ -342,9 +379,13 @@ async function oneKey(check: SynthFunction, sandbox: Sandbox, env: Record<string
   // round trips in sequence by design; without it (the deployed schedule within a day), one.
   const trips = (warmRun.exchange.byMethod['private/get-deposit-address'] ?? 0) > 0 ? 2 : 1;
   const perTrip = ratio / trips;
-  const methods = Object.entries(warmRun.exchange.byMethod).map(([m, n]) => (n > 1 ? `${m} ×${n}` : m)).join(', ');
+  const methods = Object.entries(warmRun.exchange.byMethod)
+    .map(([m, n]) => (n > 1 ? `${m} ×${n}` : m))
+    .join(', ');
   console.log(`First (cold) handler run:  ${fmt(run.firstRunMs as number, 'ms')} (1 key: creates clients, reads the secret, opens connections)`);
-  console.log(`Warm handler run, 1 key:   ${fmt(warm, 'ms')} median of ${WARM_RUNS}, secret cached; ${warmRun.exchange.count} exchange requests at ${ROUND_TRIP_MS} ms round trip each (${methods})`);
+  console.log(
+    `Warm handler run, 1 key:   ${fmt(warm, 'ms')} median of ${WARM_RUNS}, secret cached; ${warmRun.exchange.count} exchange requests at ${ROUND_TRIP_MS} ms round trip each (${methods})`,
+  );
   for (const [name, t] of singles) console.log(`  single ${name.padEnd(34)} ${fmt(t, 'ms')}`);
   console.log(
     `Warm run / slowest single request (${slowestName}): ${ratio.toFixed(2)}× for ${trips} round trip${trips > 1 ? 's' : ''} in sequence` +
@@ -359,7 +400,9 @@ async function oneKey(check: SynthFunction, sandbox: Sandbox, env: Record<string
   console.log(`Peak RSS (1-key process, ${WARM_RUNS + 1} runs): ${fmt(rss, 'MB')}  ${verdict(rss <= TARGET.rssMb)} ≤ ${TARGET.rssMb} MB`);
   const bare = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' });
   const bareMb = Number(bare.stdout) / 1024;
-  console.log(`  at the end: RSS ${fmt(run.endRssMb, 'MB')}, JS heap used ${fmt(run.heapUsedMb, 'MB')} (bare Node ${process.version}, measured now: ${fmt(bareMb, 'MB')} peak RSS)`);
+  console.log(
+    `  at the end: RSS ${fmt(run.endRssMb, 'MB')}, JS heap used ${fmt(run.heapUsedMb, 'MB')} (bare Node ${process.version}, measured now: ${fmt(bareMb, 'MB')} peak RSS)`,
+  );
 }
 
 // ---- 4. Scale: 1, 10, 100, 1,000 keys ----------------------------------------------------------
@@ -398,7 +441,10 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
     const readTimes: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      const read = await readSecrets(reader, keys.map((k) => k.secretId));
+      const read = await readSecrets(
+        reader,
+        keys.map((k) => k.secretId),
+      );
       readTimes.push(performance.now() - t);
       const bad = [...read.values()].filter((r) => !r.verdict.ok).length;
       if (bad > 0) throw new Error(`${bad} of ${largest} secrets could not be read back from moto_server`);
@@ -420,15 +466,20 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
       sandbox.requests.length = 0;
       const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
       loop.enable();
-      const result = await child('run', check.bundle, {
-        ...env,
-        [ENV.keysFile]: file,
-        [ENV.baseUrl]: sandbox.baseUrl(),
-        [ENV.ipEchoUrl]: sandbox.ipEchoUrl,
-        [ENV.expectedIp]: sandbox.egressIp,
-        [ENV.secretCacheTtlMs]: '1',
-        ...extraEnv,
-      }, { runs: 1, fdLimit: SCALE_FD_LIMIT, nodeFlags });
+      const result = await child(
+        'run',
+        check.bundle,
+        {
+          ...env,
+          [ENV.keysFile]: file,
+          [ENV.baseUrl]: sandbox.baseUrl(),
+          [ENV.ipEchoUrl]: sandbox.ipEchoUrl,
+          [ENV.expectedIp]: sandbox.egressIp,
+          [ENV.secretCacheTtlMs]: '1',
+          ...extraEnv,
+        },
+        { runs: 1, fdLimit: SCALE_FD_LIMIT, nodeFlags },
+      );
       loop.disable();
       const sandboxRequests: Record<string, number> = {};
       for (const r of sandbox.requests) {
@@ -436,8 +487,18 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
         sandboxRequests[k] = (sandboxRequests[k] ?? 0) + 1;
       }
       sandbox.requests.length = 0;
-      if (result.openFilesLimit !== SCALE_FD_LIMIT) throw new Error(`the scale child ran with an open-files limit of ${result.openFilesLimit}, not ${SCALE_FD_LIMIT}`);
-      return { keys: n, label: count(n), result, cold: result.first as RunStats, warm: (result.warm ?? [])[0] as RunStats, sandboxRequests, sandboxLoopP99Ms: loop.percentile(99) / 1e6, sandboxLoopMaxMs: loop.max / 1e6 };
+      if (result.openFilesLimit !== SCALE_FD_LIMIT)
+        throw new Error(`the scale child ran with an open-files limit of ${result.openFilesLimit}, not ${SCALE_FD_LIMIT}`);
+      return {
+        keys: n,
+        label: count(n),
+        result,
+        cold: result.first as RunStats,
+        warm: (result.warm ?? [])[0] as RunStats,
+        sandboxRequests,
+        sandboxLoopP99Ms: loop.percentile(99) / 1e6,
+        sandboxLoopMaxMs: loop.max / 1e6,
+      };
     };
     const rows: ScaleRow[] = [];
     const profile = (name: string) => (CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROFILE_DIR, name)}`] : []);
@@ -482,7 +543,10 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
     // Loudly: any key that did not come back OK, and any descriptor error.
     let allOk = true;
     for (const r of allRows) {
-      for (const [label, run] of [['cold', r.cold], ['warm', r.warm]] as const) {
+      for (const [label, run] of [
+        ['cold', r.cold],
+        ['warm', r.warm],
+      ] as const) {
         const h = health(run, r.keys);
         if (!h.ok) {
           allOk = false;
@@ -499,7 +563,9 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
         if (limited > 0) {
           allOk = false;
           missed++;
-          console.log(`  !! ${r.label} keys, ${label} run: RATE LIMITED: ${run.exchange.byStatus['429'] ?? 0} HTTP 429 answers, ${run.log.diagnoses["RATE_LIMITED"] ?? 0} key(s) diagnosed RATE_LIMITED`);
+          console.log(
+            `  !! ${r.label} keys, ${label} run: RATE LIMITED: ${run.exchange.byStatus['429'] ?? 0} HTTP 429 answers, ${run.log.diagnoses['RATE_LIMITED'] ?? 0} key(s) diagnosed RATE_LIMITED`,
+          );
         }
       }
     }
@@ -511,9 +577,15 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
     const tenRatio = ten.warm.wallMs / one.warm.wallMs;
     const bigOk = health(big.cold, big.keys).ok && health(big.warm, big.keys).ok;
     const okNote = bigOk ? '' : ' (keys not all OK: see !! above)';
-    console.log(`${count(largest)} keys, cold run wall:  ${secs(big.cold.wallMs)}  ${verdict(big.cold.wallMs <= TARGET.scaleWallS * 1000 && bigOk)} ≤ ${TARGET.scaleWallS} s${okNote}`);
-    console.log(`${count(largest)} keys, warm run wall:  ${secs(big.warm.wallMs)}  ${verdict(big.warm.wallMs <= TARGET.scaleWallS * 1000 && bigOk)} ≤ ${TARGET.scaleWallS} s${okNote}`);
-    console.log(`${count(largest)} keys, peak RSS:       ${fmt(big.result.maxRssMb, 'MB')}  ${verdict(big.result.maxRssMb <= TARGET.scaleRssMb)} ≤ ${TARGET.scaleRssMb} MB`);
+    console.log(
+      `${count(largest)} keys, cold run wall:  ${secs(big.cold.wallMs)}  ${verdict(big.cold.wallMs <= TARGET.scaleWallS * 1000 && bigOk)} ≤ ${TARGET.scaleWallS} s${okNote}`,
+    );
+    console.log(
+      `${count(largest)} keys, warm run wall:  ${secs(big.warm.wallMs)}  ${verdict(big.warm.wallMs <= TARGET.scaleWallS * 1000 && bigOk)} ≤ ${TARGET.scaleWallS} s${okNote}`,
+    );
+    console.log(
+      `${count(largest)} keys, peak RSS:       ${fmt(big.result.maxRssMb, 'MB')}  ${verdict(big.result.maxRssMb <= TARGET.scaleRssMb)} ≤ ${TARGET.scaleRssMb} MB`,
+    );
     console.log(
       `10 keys / 1 key, warm wall: ${tenRatio.toFixed(2)}× (${secs(ten.warm.wallMs)} / ${secs(one.warm.wallMs)})  ${verdict(tenRatio <= TARGET.tenKeyRatio)} ≤ ${TARGET.tenKeyRatio}×` +
         `  (cold: ${(ten.cold.wallMs / one.cold.wallMs).toFixed(2)}×)`,
@@ -526,9 +598,29 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
     );
     console.log(
       table(
-        ['Keys', 'Run', 'Wall', 'CPU', 'AWS calls', 'AWS done', '1st private', 'Exch. done', 'After', 'Requests', 'Sockets', 'Socket floor', 'Answer p50/max', 'Key p50/max'],
+        [
+          'Keys',
+          'Run',
+          'Wall',
+          'CPU',
+          'AWS calls',
+          'AWS done',
+          '1st private',
+          'Exch. done',
+          'After',
+          'Requests',
+          'Sockets',
+          'Socket floor',
+          'Answer p50/max',
+          'Key p50/max',
+        ],
         allRows.flatMap((r) =>
-          ([['cold', r.cold], ['warm', r.warm]] as const).map(([label, run]) => {
+          (
+            [
+              ['cold', r.cold],
+              ['warm', r.warm],
+            ] as const
+          ).map(([label, run]) => {
             const x = run.exchange;
             return [
               r.label,
@@ -557,20 +649,31 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
       'After: per-key log lines and metrics after the last exchange answer (with incidents, also the DynamoDB and SQS writes).',
       `Sockets: most exchange requests on the wire at once. Socket floor: socket time of all requests / ${CONNECTIONS_PER_ORIGIN} sockets, the shortest the exchange part can be.`,
       "Answer: request sent → response headers. Key: one key's check as logged (elapsedMs: from its turn in the key queue to its report, socket waits included).",
-    ]) console.log(`  ${line}`);
-    console.log(`  Secrets Manager alone (this process → moto_server): ${count(largest)} secrets by BatchGetSecretValue, ${Math.ceil(largest / SECRETS_PER_BATCH)} calls at once: ${readTimes.map((t) => ms(t)).join(', ')}`);
+    ])
+      console.log(`  ${line}`);
+    console.log(
+      `  Secrets Manager alone (this process → moto_server): ${count(largest)} secrets by BatchGetSecretValue, ${Math.ceil(largest / SECRETS_PER_BATCH)} calls at once: ${readTimes.map((t) => ms(t)).join(', ')}`,
+    );
     const ops = (run: RunStats) =>
       Object.entries(run.aws.byOperation)
         .sort((a, b) => b[1].count - a[1].count)
         .map(([op, v]) => `${op} ×${count(v.count)} (${ms(v.medianMs)} p50, ${ms(v.maxMs)} max)`)
         .join(', ');
-    for (const [label, run] of [['cold', withIncidents.cold], ['warm', withIncidents.warm]] as const) {
+    for (const [label, run] of [
+      ['cold', withIncidents.cold],
+      ['warm', withIncidents.warm],
+    ] as const) {
       console.log(`  AWS calls of the ${withIncidents.label} ${label} run: ${ops(run)}`);
     }
     const motoConnection = await connectionHeader(`${process.env['AWS_ENDPOINT_URL']}/moto-api/reset-auth`);
-    if (motoConnection === 'close') console.log(`  moto_server answers with "Connection: close": every AWS call here opens a new TCP connection (AWS keeps them alive), and moto's latency is not AWS's.`);
+    if (motoConnection === 'close')
+      console.log(
+        `  moto_server answers with "Connection: close": every AWS call here opens a new TCP connection (AWS keeps them alive), and moto's latency is not AWS's.`,
+      );
     const share = check.memoryMb / LAMBDA_MB_PER_VCPU;
-    const perRun = Object.entries(big.sandboxRequests).map(([m, v]) => `${m} ${v / 2 >= big.keys ? `${(v / 2 / big.keys).toFixed(2)} per key` : `${v / 2} per run`}`).join(', ');
+    const perRun = Object.entries(big.sandboxRequests)
+      .map(([m, v]) => `${m} ${v / 2 >= big.keys ? `${(v / 2 / big.keys).toFixed(2)} per key` : `${v / 2} per run`}`)
+      .join(', ');
     console.log(`  Sandbox requests at ${count(largest)} keys: ${perRun}`);
     for (const r of [big, withIncidents]) {
       console.log(
@@ -578,7 +681,9 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
           `Lambda gives a ${check.memoryMb} MB function, that is ≈ ${secs(r.cold.cpuMs / share)} cold / ${secs(r.warm.cpuMs / share)} warm of CPU time alone.`,
       );
     }
-    console.log(`  (A projection, not a measurement: Lambda's arm64 cores and Node ${check.runtime.replace(/\D/g, '')} differ from this machine, and here the AWS calls go to moto_server.)`);
+    console.log(
+      `  (A projection, not a measurement: Lambda's arm64 cores and Node ${check.runtime.replace(/\D/g, '')} differ from this machine, and here the AWS calls go to moto_server.)`,
+    );
     if (CPU_PROFILE_DIR) {
       // The profile's positions are in the minified bundle: keep it and its source map next to the profile.
       for (const f of ['index.mjs', 'index.mjs.map']) copyFileSync(join(check.bundle, '..', f), join(CPU_PROFILE_DIR, f));

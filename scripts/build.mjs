@@ -15,7 +15,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
 /** The Lambda handlers by bundle name; the construct asks for dist/lambda/<name>. */
-const LAMBDA_HANDLERS = { check: 'lambdas/handlers/check.ts', rotate: 'lambdas/handlers/rotate.ts', notify: 'lambdas/handlers/notify.ts' };
+const LAMBDA_HANDLERS = { check: 'src/handlers/check.ts', rotate: 'src/handlers/rotate.ts', notify: 'src/handlers/notify.ts' };
 /**
  * The Node.js 24 runtime ships AWS SDK v3; bundling it again would only slow cold starts. undici
  * carries its HTTP parser twice (SIMD and plain WebAssembly, 70 KB each) and loads the plain one only
@@ -29,7 +29,7 @@ const LAMBDA_BANNER = "import{createRequire as __cr}from'node:module';const requ
 // earlier build would be packed and published with the new ones.
 rmSync('dist/cli', { recursive: true, force: true });
 await build({
-  entryPoints: { 'key-monitor': 'lambdas/cli/run.ts' },
+  entryPoints: { 'key-monitor': 'src/cli/run.ts' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,
@@ -86,7 +86,7 @@ await build({
 // (before 5.8 it refuses an ES module's declarations there). `typesVersions` in package.json points
 // the older `moduleResolution: node10`, which ignores `exports`, at them too.
 writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
-for (const dir of ['cdk', 'lambdas']) {
+for (const dir of ['cdk', 'src']) {
   cpSync(join('dist/esm', dir), join('dist/cjs', dir), { recursive: true, filter: (src) => !src.endsWith('.js') });
 }
 if (!existsSync('dist/cjs/cdk/index.d.ts')) throw new Error('build: dist/cjs/cdk/index.d.ts was not written');

@@ -8,9 +8,19 @@
  */
 import { parseArgs } from 'node:util';
 import { README, writeSections } from './readme-sections.js';
-import { COST_MODES, costModel, costTableMarkdown, CostInputError, MODE_LABELS, quantity, unitPrice, usd, type CostMode, type CostResult } from '../cdk/cost-model.js';
-import { DEFAULT_INCIDENT_POLICY, DEFAULT_SCHEDULE_MINUTES } from '../lambdas/contract/defaults.js';
-
+import {
+  COST_MODES,
+  costModel,
+  costTableMarkdown,
+  CostInputError,
+  MODE_LABELS,
+  quantity,
+  unitPrice,
+  usd,
+  type CostMode,
+  type CostResult,
+} from '../cdk/cost-model.js';
+import { DEFAULT_INCIDENT_POLICY, DEFAULT_SCHEDULE_MINUTES } from '../src/contract/defaults.js';
 
 class UsageError extends Error {}
 
@@ -59,10 +69,17 @@ const USAGE = `Usage: npm run cost -- [--keys N] [--schedule MINUTES] [--mode ${
 
 function report(r: CostResult): string {
   const { keys, scheduleMinutes, mode } = r.input;
-  const rows = r.lines.map((l) => [l.item, `${quantity(l.quantity)} ${l.unit}`, `× ${unitPrice(l.unitPrice)}`, usd(l.monthly, l.monthly > 0 && l.monthly < 0.01 ? 4 : 2)]);
+  const rows = r.lines.map((l) => [
+    l.item,
+    `${quantity(l.quantity)} ${l.unit}`,
+    `× ${unitPrice(l.unitPrice)}`,
+    usd(l.monthly, l.monthly > 0 && l.monthly < 0.01 ? 4 : 2),
+  ]);
   const width = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] as string).length)));
-  const fmt = (row: string[]) => `  ${(row[0] as string).padEnd(width[0] as number)}  ${(row[1] as string).padStart(width[1] as number)}  ${(row[2] as string).padEnd(width[2] as number)}  ${(row[3] as string).padStart(width[3] as number)}`;
-  const total = (label: string, amount: string) => `  ${label.padEnd((width[0] as number) + (width[1] as number) + (width[2] as number) + 4)}  ${amount.padStart(width[3] as number)}`;
+  const fmt = (row: string[]) =>
+    `  ${(row[0] as string).padEnd(width[0] as number)}  ${(row[1] as string).padStart(width[1] as number)}  ${(row[2] as string).padEnd(width[2] as number)}  ${(row[3] as string).padStart(width[3] as number)}`;
+  const total = (label: string, amount: string) =>
+    `  ${label.padEnd((width[0] as number) + (width[1] as number) + (width[2] as number) + 4)}  ${amount.padStart(width[3] as number)}`;
   const fixed = r.lines.filter((l) => !l.perKey);
   const perKey = r.lines.filter((l) => l.perKey);
   return [

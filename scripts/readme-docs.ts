@@ -1,29 +1,30 @@
 /**
- * The README sections generated from code: the diagnosis table (lambdas/monitor/diagnosis.ts), the
+ * The README sections generated from code: the diagnosis table (src/monitor/diagnosis-table.ts), the
  * monitor's own alarms (cdk/constructs/monitor-alarms.ts), and example alerts rendered by the real
  * pipeline: real checks against the loopback sandbox exchange → incident rules → messages → the
  * email and Telegram renderers. `npm run docs -- --write-readme` rewrites them; a test fails when
  * the README drifts from what this prints.
  */
 import { MONITOR_ALARMS, alarmText } from '../cdk/constructs/monitor-alarms.js';
-import type { Notification } from '../lambdas/contract/notification.js';
-import { emailChannel } from '../lambdas/channels/email.js';
-import { telegramChannel } from '../lambdas/channels/telegram.js';
-import { testNotification } from '../lambdas/cli/test-alert.js';
-import { alarmToNotification } from '../lambdas/monitor/alarm-notification.js';
-import { runChecks, type CheckTarget } from '../lambdas/monitor/checks.js';
-import { checkClient } from '../lambdas/monitor/check-client.js';
-import { parseSecretString } from '../lambdas/monitor/credentials.js';
-import { DIAGNOSIS_TABLE } from '../lambdas/monitor/diagnosis.js';
-import { notificationFor, type MessageContext } from '../lambdas/monitor/incident-messages.js';
-import { keyRun } from '../lambdas/monitor/incident-run.js';
-import { decideRun, NEW_MONITOR_STATE, type IncidentEvent, type IncidentPolicy, type KeyRun, type KeyState, type MonitorState } from '../lambdas/monitor/incident-rules.js';
-import { notificationLinks } from '../lambdas/monitor/links.js';
-import { parseAnnouncements } from '../lambdas/monitor/maintenance.js';
-import type { Diagnosis } from '../lambdas/monitor/types.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../lambdas/sandbox/exchange.js';
-import { DEFAULT_STACK_NAME } from '../lambdas/contract/stack.js';
-import { DEFAULT_INCIDENT_POLICY } from '../lambdas/contract/defaults.js';
+import type { Notification } from '../src/contract/notification.js';
+import { emailChannel } from '../src/channels/email.js';
+import { telegramChannel } from '../src/channels/telegram.js';
+import { testNotification } from '../src/cli/test-alert.js';
+import { alarmToNotification } from '../src/monitor/alarm-notification.js';
+import { runChecks, type CheckTarget } from '../src/monitor/checks.js';
+import { checkClient } from '../src/monitor/check-client.js';
+import { parseSecretString } from '../src/monitor/credentials.js';
+import { DIAGNOSIS_TABLE } from '../src/monitor/diagnosis-table.js';
+import { notificationFor, type MessageContext } from '../src/monitor/incident-messages.js';
+import { keyRun } from '../src/monitor/incident-run.js';
+import { decideRun, type IncidentEvent, type IncidentPolicy } from '../src/monitor/incident-rules.js';
+import { NEW_MONITOR_STATE, type KeyRun, type KeyState, type MonitorState } from '../src/monitor/incident-state.js';
+import { notificationLinks } from '../src/monitor/links.js';
+import { parseAnnouncements } from '../src/monitor/maintenance.js';
+import type { Diagnosis } from '../src/monitor/types.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../src/sandbox/exchange.js';
+import { DEFAULT_STACK_NAME } from '../src/contract/stack.js';
+import { DEFAULT_INCIDENT_POLICY } from '../src/contract/defaults.js';
 
 const IP = '203.0.113.7';
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
@@ -47,7 +48,10 @@ export function diagnosesTable(): string {
   const lines = ['| Diagnosis | Exchange codes / HTTP | Kind | What it means | Fix (as the alert says it) |', '|---|---|---|---|---|'];
   for (const [name, spec] of rows) {
     const codes = [...spec.codes.map(String), ...spec.httpStatuses.map((s) => `HTTP ${s}`)].join(', ') || '—';
-    const kind = name === 'OK' ? '—' : `${spec.transient ? 'clears on its own: opens after it persists' : 'verdict: opens at once'}${spec.sharedCause ? '; shared (one incident for all keys)' : ''}`;
+    const kind =
+      name === 'OK'
+        ? '—'
+        : `${spec.transient ? 'clears on its own: opens after it persists' : 'verdict: opens at once'}${spec.sharedCause ? '; shared (one incident for all keys)' : ''}`;
     // A mismatch needs an egress IP other than the whitelisted one to read right.
     const egressIp = name === 'EGRESS_IP_MISMATCH' ? '198.51.100.23' : IP;
     const advice = spec.advice({ egressIp, expectedIps: [IP], keyPrefix: 'Ab3x', detail: '‹what the check saw›', site: 'aws' });
@@ -75,7 +79,12 @@ class Runs {
 }
 
 async function check(target: CheckTarget, sandbox: Sandbox, name: string, behaviour: Behaviour): Promise<KeyRun> {
-  const report = await runChecks({ ...target, credentials: parseSecretString(JSON.stringify(sandbox.credentials(behaviour))), expectTrade: true, withdrawProbe: { kind: 'now' } });
+  const report = await runChecks({
+    ...target,
+    credentials: parseSecretString(JSON.stringify(sandbox.credentials(behaviour))),
+    expectTrade: true,
+    withdrawProbe: { kind: 'now' },
+  });
   return keyRun({ key: { name, secretId: `prod/${name}`, expectTrade: true }, report, keyAgeDays: 12, elapsedMs: 0 }, [IP]);
 }
 
@@ -152,7 +161,14 @@ export async function alertExamples(): Promise<string> {
     if (!shared) throw new Error('the shared-cause example did not open');
     out.push(example('One incident for one root cause: the exchange is down for every key', notificationFor(shared, T0 + 5 * MIN, MESSAGES)));
 
-    sandbox.announce({ id: 'm-1', category: 'system', title: 'Scheduled system upgrade', start_time: T0 + 26 * 60 * MIN, end_time: T0 + 28 * 60 * MIN, impacted_params: { spot_trading_impacted: 'FULL' } });
+    sandbox.announce({
+      id: 'm-1',
+      category: 'system',
+      title: 'Scheduled system upgrade',
+      start_time: T0 + 26 * 60 * MIN,
+      end_time: T0 + 28 * 60 * MIN,
+      impacted_params: { spot_trading_impacted: 'FULL' },
+    });
     const announced = parseAnnouncements((await target.exchange.getText(`${sandbox.announcementsUrl}?category=system`)).text, T0) ?? [];
     const maint = new Runs();
     maint.monitor = { ...maint.monitor, maintenance: { fetchedAt: T0, windows: announced, notified: [] } };

@@ -13,7 +13,12 @@ export function readSection(readme: string, name: string): string | null {
   const { start, end } = markers(name);
   const a = readme.indexOf(start);
   const b = readme.indexOf(end);
-  return a < 0 || b < a ? null : readme.slice(a + start.length, b).replace(/^\n/, '').replace(/\n$/, '');
+  return a < 0 || b < a
+    ? null
+    : readme
+        .slice(a + start.length, b)
+        .replace(/^\n/, '')
+        .replace(/\n$/, '');
 }
 
 export function replaceSection(readme: string, name: string, body: string): string {

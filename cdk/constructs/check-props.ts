@@ -1,6 +1,6 @@
 import { Aws, CfnRule, Fn, Stack, Token } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { secretArnRegion } from '../../lambdas/contract/aws-names.js';
+import { secretArnRegion } from '../../src/contract/aws-names.js';
 import { checkEgressIp, checkSecretRegions, type KeyConfig } from '../config.js';
 import type { EgressSpec } from './egress-network.js';
 

@@ -1,9 +1,19 @@
 import type { Duration } from 'aws-cdk-lib';
-import { AlarmStatusWidget, Dashboard, GraphWidget, LogQueryVisualizationType, LogQueryWidget, MathExpression, TextWidget, type Alarm, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  AlarmStatusWidget,
+  Dashboard,
+  GraphWidget,
+  LogQueryVisualizationType,
+  LogQueryWidget,
+  MathExpression,
+  TextWidget,
+  type Alarm,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
-import { SERVICE_NAME } from '../../lambdas/contract/service.js';
+import { DIMENSION, METRIC } from '../../src/contract/metrics.js';
+import { SERVICE_NAME } from '../../src/contract/service.js';
 import type { MetricFactory } from './metric-factory.js';
 
 export interface MonitorDashboardProps {
@@ -109,4 +119,3 @@ export class MonitorDashboard extends Construct {
     );
   }
 }
-

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { resolveProxyUrl } from '../config.js';
-import { ConfigError } from '../../lambdas/monitor/runtime-config.js';
+import { ConfigError } from '../../src/monitor/runtime-config.js';
 import type { FunctionPlacement } from './monitor-function.js';
 
 /** How the monitor's own VPC reaches the internet. */
@@ -72,7 +72,8 @@ export type EgressSpec =
   | { readonly kind: 'proxy'; readonly proxyUrl: string; readonly egressIps: readonly string[]; readonly tokenSecret: secretsmanager.ISecret | null };
 
 function checkEgressIps(field: string, egressIps: readonly string[]): readonly string[] {
-  if (egressIps.length === 0) throw new ConfigError(field, 'name the public IPv4 address(es) the traffic leaves from: they go into the egress check and the alerts');
+  if (egressIps.length === 0)
+    throw new ConfigError(field, 'name the public IPv4 address(es) the traffic leaves from: they go into the egress check and the alerts');
   for (const ip of egressIps) {
     if (!Token.isUnresolved(ip) && isIP(ip) !== 4) throw new ConfigError(field, `"${ip}" is not an IPv4 address`);
   }
@@ -90,7 +91,8 @@ export class MonitorEgress {
     const maxAzs = options.maxAzs ?? 1;
     if (maxAzs !== 1 && maxAzs !== 2) throw new ConfigError('maxAzs', `must be 1 or 2 (one NAT either way), got ${maxAzs}`);
     const natMode = options.natMode ?? NatMode.GATEWAY;
-    if (!Object.values(NatMode).includes(natMode)) throw new ConfigError('natMode', `must be NatMode.GATEWAY or NatMode.INSTANCE, got ${JSON.stringify(natMode)}`);
+    if (!Object.values(NatMode).includes(natMode))
+      throw new ConfigError('natMode', `must be NatMode.GATEWAY or NatMode.INSTANCE, got ${JSON.stringify(natMode)}`);
     return new MonitorEgress({ kind: 'own-nat', natMode, maxAzs, eip: options.eip ?? null });
   }
 
@@ -107,7 +109,12 @@ export class MonitorEgress {
   static proxy(proxyUrl: string, options: ProxyEgressOptions): MonitorEgress {
     // The context setting's rule: host and port only, no credentials, and a token never over plain http:// off loopback.
     const url = Token.isUnresolved(proxyUrl) ? proxyUrl : resolveProxyUrl(proxyUrl, options.tokenSecret !== undefined, 'egress.proxyUrl', 'egress.tokenSecret');
-    return new MonitorEgress({ kind: 'proxy', proxyUrl: url, egressIps: checkEgressIps('egressIps', options.egressIps), tokenSecret: options.tokenSecret ?? null });
+    return new MonitorEgress({
+      kind: 'proxy',
+      proxyUrl: url,
+      egressIps: checkEgressIps('egressIps', options.egressIps),
+      tokenSecret: options.tokenSecret ?? null,
+    });
   }
 
   private constructor(
@@ -148,7 +155,9 @@ export class EgressNetwork extends Construct {
       securityGroup: functionSecurityGroup,
     };
     this.egressIps = egress.kind === 'existing-vpc' ? egress.egressIps : [(own as { egressIp: string }).egressIp];
-    this.botSecurityGroup = own ? this.httpsOnlyGroup('BotSecurityGroup', 'Trading bot joining the monitor VPC: no inbound, HTTPS out through the whitelisted NAT') : null;
+    this.botSecurityGroup = own
+      ? this.httpsOnlyGroup('BotSecurityGroup', 'Trading bot joining the monitor VPC: no inbound, HTTPS out through the whitelisted NAT')
+      : null;
     if (own?.nat) {
       // A NAT instance admits nothing from the private subnets unless told to: without this every
       // check would time out in instance mode.
@@ -170,7 +179,10 @@ export class EgressNetwork extends Construct {
       allocationId = egress.eip.allocationId;
       egressIp = egress.eip.publicIp;
     } else {
-      const eip = new ec2.CfnEIP(this, 'NatEip', { domain: 'vpc', tags: [{ key: 'Name', value: 'exchange-key-monitor egress (whitelisted on exchange keys)' }] });
+      const eip = new ec2.CfnEIP(this, 'NatEip', {
+        domain: 'vpc',
+        tags: [{ key: 'Name', value: 'exchange-key-monitor egress (whitelisted on exchange keys)' }],
+      });
       // The address is whitelisted on exchange keys: losing it on `cdk destroy` would break them all.
       eip.applyRemovalPolicy(RemovalPolicy.RETAIN);
       allocationId = eip.attrAllocationId;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { KEYS_FILE_NAME } from '../../lambdas/contract/env.js';
-import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
+import { KEYS_FILE_NAME } from '../../src/contract/env.js';
+import type { MonitoredKey } from '../../src/monitor/runtime-config.js';
 
 /** The prebuilt handler bundles (scripts/build.mjs writes dist/lambda/<name>/index.mjs and its source map). */
 export type LambdaBundleName = 'check' | 'rotate' | 'notify';

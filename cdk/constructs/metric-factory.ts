@@ -1,7 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
-import { SERVICE_NAME } from '../../lambdas/contract/service.js';
+import { DIMENSION, METRIC } from '../../src/contract/metrics.js';
+import { SERVICE_NAME } from '../../src/contract/service.js';
 
 /**
  * The one place alarms and the dashboard get the monitor's custom metrics from: namespace, name and
@@ -14,7 +14,11 @@ export class MetricFactory {
     private readonly period: Duration,
   ) {}
 
-  metric(name: (typeof METRIC)[keyof typeof METRIC], statistic: string, opts: { label?: string; dimensions?: Record<string, string>; period?: Duration } = {}): Metric {
+  metric(
+    name: (typeof METRIC)[keyof typeof METRIC],
+    statistic: string,
+    opts: { label?: string; dimensions?: Record<string, string>; period?: Duration } = {},
+  ): Metric {
     return new Metric({
       namespace: this.namespace,
       metricName: name,

@@ -4,9 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ENV, KEYS_FILE_NAME } from '../../lambdas/contract/env.js';
-import { SERVICE_NAME } from '../../lambdas/contract/service.js';
-import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
+import { ENV, KEYS_FILE_NAME } from '../../src/contract/env.js';
+import { SERVICE_NAME } from '../../src/contract/service.js';
+import type { MonitoredKey } from '../../src/monitor/runtime-config.js';
 import { lambdaCode, type LambdaBundleName } from './lambda-code.js';
 
 /** Where the function runs: in private subnets of a VPC, or outside any VPC (proxy egress). */
@@ -75,7 +75,13 @@ export class MonitorFunction extends lambda.Function {
       // Lambda attaches network interfaces in the subnets; these EC2 actions have no resource-level scoping.
       role.addToPolicy(
         new iam.PolicyStatement({
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         }),
       );

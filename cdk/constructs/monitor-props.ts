@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { DEFAULT_INCIDENT_POLICY } from '../../lambdas/contract/defaults.js';
-import { ConfigError, KEY_NAME_PATTERN } from '../../lambdas/monitor/runtime-config.js';
+import { DEFAULT_INCIDENT_POLICY } from '../../src/contract/defaults.js';
+import { ConfigError, KEY_NAME_PATTERN } from '../../src/monitor/runtime-config.js';
 
 /** One exchange API key to watch, and what it must be able to do. */
 export interface MonitoredKeyProps {

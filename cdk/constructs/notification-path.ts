@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/contract/env.js';
+import { ENV } from '../../src/contract/env.js';
 import type { ResolvedAlerts } from './monitor-props.js';
 import { MonitorFunction } from './monitor-function.js';
 
@@ -76,7 +76,11 @@ export class NotificationPath extends Construct {
 
     this.emailTopic = new sns.Topic(this, 'Alerts', { displayName: 'Exchange key monitor', enforceSSL: true, masterKey: this.key });
     for (const email of props.alerts.emails) this.emailTopic.addSubscription(new subscriptions.EmailSubscription(email));
-    this.alarmTopic = new sns.Topic(this, 'AlarmEvents', { displayName: 'Exchange key monitor: CloudWatch alarm events', enforceSSL: true, masterKey: this.key });
+    this.alarmTopic = new sns.Topic(this, 'AlarmEvents', {
+      displayName: 'Exchange key monitor: CloudWatch alarm events',
+      enforceSSL: true,
+      masterKey: this.key,
+    });
 
     this.deadLetters = new sqs.Queue(this, 'DeadLetters', { encryptionMasterKey: this.key, enforceSSL: true, retentionPeriod: Duration.days(14) });
     this.queue = new sqs.Queue(this, 'Notifications', {
@@ -90,7 +94,12 @@ export class NotificationPath extends Construct {
     // Subscribed by hand rather than with SqsSubscription: that helper also writes the topic's ARN into
     // the key policy, and the topic is encrypted with the same key, a dependency cycle. The key policy
     // above already admits SNS from this account; the queue policy names this topic only.
-    new sns.Subscription(this, 'AlarmEventsToQueue', { topic: this.alarmTopic, protocol: sns.SubscriptionProtocol.SQS, endpoint: this.queue.queueArn, rawMessageDelivery: false });
+    new sns.Subscription(this, 'AlarmEventsToQueue', {
+      topic: this.alarmTopic,
+      protocol: sns.SubscriptionProtocol.SQS,
+      endpoint: this.queue.queueArn,
+      rawMessageDelivery: false,
+    });
     this.queue.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
@@ -106,12 +115,16 @@ export class NotificationPath extends Construct {
       ? secretsmanager.Secret.fromSecretNameV2(this, 'ChannelsSecret', props.alerts.channelsSecretName)
       : new secretsmanager.Secret(this, 'ChannelsSecret', {
           secretName: `${stack.stackName}/channels`,
-          description: 'exchange-key-monitor chat channels: {"slack":{"webhookUrl"},"telegram":{"botToken","chatId"},"discord":{"webhookUrl"},"teams":{"webhookUrl"},"webhook":{"url","signingSecret"}} (README → Channels)',
+          description:
+            'exchange-key-monitor chat channels: {"slack":{"webhookUrl"},"telegram":{"botToken","chatId"},"discord":{"webhookUrl"},"teams":{"webhookUrl"},"webhook":{"url","signingSecret"}} (README → Channels)',
           secretStringValue: SecretValue.unsafePlainText('{}'),
           removalPolicy: RemovalPolicy.RETAIN,
         });
     if (!props.alerts.channelsSecretName) {
-      Validations.of(this.channelsSecret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: 'Webhook URLs and bot tokens are issued by Slack/Telegram/Discord; nothing on AWS can rotate them.' });
+      Validations.of(this.channelsSecret).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason: 'Webhook URLs and bot tokens are issued by Slack/Telegram/Discord; nothing on AWS can rotate them.',
+      });
     }
 
     this.notifier = new MonitorFunction(this, 'NotifierFunction', {
@@ -148,7 +161,11 @@ export class NotificationPath extends Construct {
   }
 
   private chatbot(alerts: ResolvedAlerts): sns.Topic {
-    const topic = new sns.Topic(this, 'ChatTopic', { displayName: 'Exchange key monitor: Amazon Q Developer chat notifications', enforceSSL: true, masterKey: this.key });
+    const topic = new sns.Topic(this, 'ChatTopic', {
+      displayName: 'Exchange key monitor: Amazon Q Developer chat notifications',
+      enforceSSL: true,
+      masterKey: this.key,
+    });
     // The channel's guardrail (Amazon Q's default is AdministratorAccess): alarms and metrics, read only.
     const guardrail = iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchReadOnlyAccess');
     if (alerts.slack) {

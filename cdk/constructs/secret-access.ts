@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { ResolvedKey } from './monitor-props.js';
-import { secretArnParts } from '../../lambdas/monitor/runtime-config.js';
+import { secretArnParts } from '../../src/monitor/runtime-config.js';
 
 /**
  * The monitored keys' secrets and who may touch them. Up to EXACT_SECRET_LIMIT secrets, every
@@ -29,9 +29,20 @@ export interface MonitoredSecret {
 /** Secrets for keys that name none are created here, empty, and kept on destroy and on key renames. */
 export function monitoredSecrets(scope: Construct, keys: readonly ResolvedKey[], tagValue: string): MonitoredSecret[] {
   return keys.map((key) => {
-    if (key.secretArn) return { key, secretId: key.secretArn, policyArn: key.secretArn, name: secretArnParts(key.secretArn)?.name ?? key.secretArn.slice(key.secretArn.indexOf(':secret:') + 8) };
+    if (key.secretArn)
+      return {
+        key,
+        secretId: key.secretArn,
+        policyArn: key.secretArn,
+        name: secretArnParts(key.secretArn)?.name ?? key.secretArn.slice(key.secretArn.indexOf(':secret:') + 8),
+      };
     if (key.secretName) {
-      return { key, secretId: key.secretName, policyArn: `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${key.secretName}-??????`, name: key.secretName };
+      return {
+        key,
+        secretId: key.secretName,
+        policyArn: `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${key.secretName}-??????`,
+        name: key.secretName,
+      };
     }
     const secretName = `${CREATED_SECRET_PREFIX}${key.name}`;
     const secret = new secretsmanager.Secret(scope, `${key.name}Secret`, {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
-import { dynamoDbCall, type DynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
+import { DynamoDeliveryLedger } from '../../src/aws/delivery-ledger.js';
+import { dynamoDbCall, type DynamoDbCall } from '../../src/aws/dynamodb-call.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsClientOptions } from '../../lambdas/aws/aws-calls.js';
+import { awsClientOptions } from '../../src/aws/aws-calls.js';
 import { awsAgainstBlackHole } from '../support/black-hole.js';
 
 describe('DynamoDeliveryLedger', () => {
@@ -17,7 +17,13 @@ describe('DynamoDeliveryLedger', () => {
       op: 'PutItem',
       input: {
         TableName: 'ekm-state',
-        Item: { pk: { S: 'DELIVERY#inc-7f3a#1' }, sk: { S: 'slack' }, status: { S: 'sending' }, leaseUntil: { N: String(now + 60_000) }, expiresAt: { N: String(now / 1000 + 14 * 86_400) } },
+        Item: {
+          pk: { S: 'DELIVERY#inc-7f3a#1' },
+          sk: { S: 'slack' },
+          status: { S: 'sending' },
+          leaseUntil: { N: String(now + 60_000) },
+          expiresAt: { N: String(now / 1000 + 14 * 86_400) },
+        },
         ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :sending AND #leaseUntil < :now)',
       },
     });
@@ -43,20 +49,39 @@ describe('DynamoDeliveryLedger', () => {
   it('a lost claim race reads the item: done → handled, held → in flight until the lease ends', async () => {
     const now = 1_000_000;
     const conditionFailed = Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-    const answer = (item: Record<string, unknown>): DynamoDbCall => async (op) => {
-      if (op === 'PutItem') throw conditionFailed;
-      return { Item: item };
+    const answer =
+      (item: Record<string, unknown>): DynamoDbCall =>
+      async (op) => {
+        if (op === 'PutItem') throw conditionFailed;
+        return { Item: item };
+      };
+    expect(await new DynamoDeliveryLedger(answer({ status: { S: 'sent' } }), 't', { now: () => now }).claim('i', 'email')).toEqual({
+      status: 'handled',
+      outcome: 'sent',
+    });
+    const gaveUp = {
+      status: { S: 'gave-up' },
+      at: { S: '2026-01-02T10:00:00.000Z' },
+      reason: { S: 'email: sns: the topic does not exist (NotFound)' },
+      fix: { S: 'Run cdk deploy.' },
     };
-    expect(await new DynamoDeliveryLedger(answer({ status: { S: 'sent' } }), 't', { now: () => now }).claim('i', 'email')).toEqual({ status: 'handled', outcome: 'sent' });
-    const gaveUp = { status: { S: 'gave-up' }, at: { S: '2026-01-02T10:00:00.000Z' }, reason: { S: 'email: sns: the topic does not exist (NotFound)' }, fix: { S: 'Run cdk deploy.' } };
     expect(await new DynamoDeliveryLedger(answer(gaveUp), 't', { now: () => now }).claim('i', 'email')).toEqual({
       status: 'handled',
       outcome: 'gave-up',
       refusal: { reason: 'email: sns: the topic does not exist (NotFound)', fix: 'Run cdk deploy.', atMs: Date.UTC(2026, 0, 2, 10) },
     });
     // A give-up recorded without its reason is still handled; there is just nothing to report.
-    expect(await new DynamoDeliveryLedger(answer({ status: { S: 'gave-up' } }), 't', { now: () => now }).claim('i', 'email')).toEqual({ status: 'handled', outcome: 'gave-up', refusal: null });
-    expect(await new DynamoDeliveryLedger(answer({ status: { S: 'sending' }, leaseUntil: { N: String(now + 25_000) } }), 't', { now: () => now }).claim('i', 'email')).toEqual({
+    expect(await new DynamoDeliveryLedger(answer({ status: { S: 'gave-up' } }), 't', { now: () => now }).claim('i', 'email')).toEqual({
+      status: 'handled',
+      outcome: 'gave-up',
+      refusal: null,
+    });
+    expect(
+      await new DynamoDeliveryLedger(answer({ status: { S: 'sending' }, leaseUntil: { N: String(now + 25_000) } }), 't', { now: () => now }).claim(
+        'i',
+        'email',
+      ),
+    ).toEqual({
       status: 'in-flight',
       retryAfterMs: 25_000,
     });

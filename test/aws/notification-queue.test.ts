@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { NotificationsNotEnqueued, queueUrlFromArn, SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
+import { NotificationsNotEnqueued, queueUrlFromArn, SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import type { Notification } from '../../src/contract/notification.js';
 import { hostile, OPENED } from '../channels/support/notifications.js';
 
 type Entry = { Id: string; MessageBody: string };
@@ -68,7 +68,9 @@ describe('SqsNotificationQueue', () => {
 
   it('does not retry what cannot succeed (queue missing, access denied), and a stalled call ends', async () => {
     const missing = fakeSqs(() => Promise.reject(Object.assign(new Error('x'), { name: 'AccessDeniedException' })));
-    await expect(new SqsNotificationQueue(missing.client, 'https://sqs/q').send(many(1))).rejects.toMatchObject({ failed: [{ reason: 'AccessDeniedException' }] });
+    await expect(new SqsNotificationQueue(missing.client, 'https://sqs/q').send(many(1))).rejects.toMatchObject({
+      failed: [{ reason: 'AccessDeniedException' }],
+    });
     expect(missing.calls).toHaveLength(1);
 
     const stalled = fakeSqs(() => new Promise(() => {}));

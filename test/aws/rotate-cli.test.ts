@@ -1,7 +1,14 @@
-import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { rotateCommand } from '../../lambdas/cli/rotate.js';
+import { rotateCommand } from '../../src/cli/rotate.js';
 
 // The CLI's half of a rotation, with Secrets Manager mocked: moto cannot invoke our rotation
 // Lambda, so its RotateSecret does not behave like the real service here.
@@ -26,7 +33,11 @@ const OLD = { apiKey: 'oLdKeY0123456789', apiSecret: 'oLdSeCrEt0123456789' };
 
 beforeEach(() => {
   sm.reset();
-  sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({ VersionId: 'v-old', SecretString: JSON.stringify(OLD), CreatedDate: new Date() });
+  sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({
+    VersionId: 'v-old',
+    SecretString: JSON.stringify(OLD),
+    CreatedDate: new Date(),
+  });
   sm.on(PutSecretValueCommand).resolves({ VersionId: 'v-staged' });
   sm.on(RotateSecretCommand).resolves({ VersionId: 'v-rotation' });
 });
@@ -39,7 +50,11 @@ describe('key-monitor rotate', () => {
       .resolves({ VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-rotation': ['AWSCURRENT'] }, Tags: [{ Key: TAG, Value: 'promoted OK v-rotation' }] });
     const result = await run(`  ${JSON.stringify({ apiSecret: NEW.apiSecret, apiKey: NEW.apiKey })}\n`);
     expect(result.code).toBe(0);
-    expect(sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: 'ekm/key', SecretString: JSON.stringify(NEW), VersionStages: ['KEYMONITOR_STAGED'] });
+    expect(sm.commandCalls(PutSecretValueCommand)[0]?.args[0].input).toEqual({
+      SecretId: 'ekm/key',
+      SecretString: JSON.stringify(NEW),
+      VersionStages: ['KEYMONITOR_STAGED'],
+    });
     expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
     expect(sm.commandCalls(RotateSecretCommand)[0]?.args[0].input).toMatchObject({ SecretId: 'ekm/key', RotationLambdaARN: FN });
     expect(result.stdout).toContain('waiting for the rotation');
@@ -51,7 +66,11 @@ describe('key-monitor rotate', () => {
   it('tells a refusal apart, with its diagnosis (exit 1)', async () => {
     sm.on(DescribeSecretCommand)
       .resolvesOnce(before)
-      .resolves({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] }, Tags: [{ Key: TAG, Value: 'refused IP_NOT_WHITELISTED v-rotation' }] });
+      .resolves({
+        ...before,
+        VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-rotation': ['AWSPENDING'] },
+        Tags: [{ Key: TAG, Value: 'refused IP_NOT_WHITELISTED v-rotation' }],
+      });
     const result = await run(JSON.stringify(NEW), 5);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('Refused: IP_NOT_WHITELISTED — IP not whitelisted (40103)');
@@ -87,16 +106,24 @@ describe('key-monitor rotate', () => {
     const result = await run(JSON.stringify(NEW), 0);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('lambda:InvokeFunction');
-    expect(result.stderr).toContain('The new key is staged (KEYMONITOR_STAGED, version v-staged) but was not checked or promoted; the current key is untouched.');
+    expect(result.stderr).toContain(
+      'The new key is staged (KEYMONITOR_STAGED, version v-staged) but was not checked or promoted; the current key is untouched.',
+    );
     expect(result.stderr).not.toContain('Nothing was staged');
   });
 
   it('refuses the key that is already current, same key and same secret, before staging anything (exit 1)', async () => {
     sm.on(DescribeSecretCommand).resolves(before);
-    sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({ VersionId: 'v-old', SecretString: JSON.stringify(NEW), CreatedDate: new Date() });
+    sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({
+      VersionId: 'v-old',
+      SecretString: JSON.stringify(NEW),
+      CreatedDate: new Date(),
+    });
     const result = await run(`${JSON.stringify({ apiSecret: NEW.apiSecret, apiKey: NEW.apiKey })}\n`, 5);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('key-monitor: key NeWk… with this secret is already the current key of ekm/key (version v-old): same key, nothing changed. Nothing was staged.');
+    expect(result.stderr).toContain(
+      'key-monitor: key NeWk… with this secret is already the current key of ekm/key (version v-old): same key, nothing changed. Nothing was staged.',
+    );
     expect(result.stdout + result.stderr).not.toMatch(/delete/i);
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
     expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(0);
@@ -104,14 +131,26 @@ describe('key-monitor rotate', () => {
   });
 
   it('lets the same key with another secret through (a mistyped secret fixed) and says there is no old key to delete (exit 0)', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({ VersionId: 'v-old', SecretString: JSON.stringify({ apiKey: NEW.apiKey, apiSecret: 'tYpOsEcReT0123456789' }), CreatedDate: new Date() });
+    sm.on(GetSecretValueCommand, { SecretId: 'ekm/key', VersionId: 'v-old' }).resolves({
+      VersionId: 'v-old',
+      SecretString: JSON.stringify({ apiKey: NEW.apiKey, apiSecret: 'tYpOsEcReT0123456789' }),
+      CreatedDate: new Date(),
+    });
     sm.on(DescribeSecretCommand)
       .resolvesOnce(before)
-      .resolves({ ...before, VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-rotation': ['AWSCURRENT'] }, Tags: [{ Key: TAG, Value: 'promoted OK v-rotation' }] });
+      .resolves({
+        ...before,
+        VersionIdsToStages: { 'v-old': ['AWSPREVIOUS'], 'v-rotation': ['AWSCURRENT'] },
+        Tags: [{ Key: TAG, Value: 'promoted OK v-rotation' }],
+      });
     const result = await run(JSON.stringify(NEW), 5);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Same key NeWk… with another secret: once the rotation has checked it, only the stored secret changes (there is no old key to delete on the exchange).');
-    expect(result.stdout).toContain('Promoted: the secret of key NeWk… was replaced; the previous value is kept as AWSPREVIOUS. There is no old key to delete on the exchange.');
+    expect(result.stdout).toContain(
+      'Same key NeWk… with another secret: once the rotation has checked it, only the stored secret changes (there is no old key to delete on the exchange).',
+    );
+    expect(result.stdout).toContain(
+      'Promoted: the secret of key NeWk… was replaced; the previous value is kept as AWSPREVIOUS. There is no old key to delete on the exchange.',
+    );
     expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(1);
   });
 
@@ -152,10 +191,16 @@ describe('key-monitor rotate', () => {
   });
 
   it('clears an unfinished earlier rotation (AWSPENDING on a non-current version) before staging, else RotateSecret would refuse', async () => {
-    sm.on(DescribeSecretCommand).resolvesOnce({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-stuck': ['AWSPENDING'] } }).resolves(before);
+    sm.on(DescribeSecretCommand)
+      .resolvesOnce({ ...before, VersionIdsToStages: { 'v-old': ['AWSCURRENT'], 'v-stuck': ['AWSPENDING'] } })
+      .resolves(before);
     sm.on(UpdateSecretVersionStageCommand).resolves({});
     const result = await run(JSON.stringify(NEW), 0);
-    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]?.args[0].input).toEqual({ SecretId: 'ekm/key', VersionStage: 'AWSPENDING', RemoveFromVersionId: 'v-stuck' });
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]?.args[0].input).toEqual({
+      SecretId: 'ekm/key',
+      VersionStage: 'AWSPENDING',
+      RemoveFromVersionId: 'v-stuck',
+    });
     expect(result.stdout).toContain('Cleared an unfinished earlier rotation (version v-stuck');
     const order = sm.calls().map((c) => (c.args[0] as object).constructor.name);
     expect(order.indexOf('UpdateSecretVersionStageCommand')).toBeLessThan(order.indexOf('RotateSecretCommand'));

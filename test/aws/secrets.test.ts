@@ -1,7 +1,7 @@
 import { BatchGetSecretValueCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CachedSecrets, readSecret, readSecrets } from '../../lambdas/aws/secrets.js';
+import { CachedSecrets, readSecret, readSecrets } from '../../src/aws/secrets.js';
 
 const sm = mockClient(SecretsManagerClient);
 const VALUE = JSON.stringify({ apiKey: 'AbCdEfGhIjKlMnOp', apiSecret: 'sEcReT0123456789' });
@@ -47,7 +47,11 @@ describe('readSecrets (batched)', () => {
   it('reads 45 secrets in 3 BatchGetSecretValue calls and keeps each secret’s own error', async () => {
     const ids = Array.from({ length: 45 }, (_, i) => `s${i}`);
     sm.on(BatchGetSecretValueCommand).callsFake((input: { SecretIdList: string[] }) => ({
-      SecretValues: input.SecretIdList.filter((id) => id !== 's7').map((id) => ({ Name: id, ARN: `arn:aws:secretsmanager:us-east-1:1:secret:${id}-AbCdEf`, SecretString: VALUE })),
+      SecretValues: input.SecretIdList.filter((id) => id !== 's7').map((id) => ({
+        Name: id,
+        ARN: `arn:aws:secretsmanager:us-east-1:1:secret:${id}-AbCdEf`,
+        SecretString: VALUE,
+      })),
       Errors: input.SecretIdList.filter((id) => id === 's7').map((id) => ({ SecretId: id, ErrorCode: 'ResourceNotFoundException', Message: 'x' })),
     }));
     const reads = await readSecrets(new SecretsManagerClient({}), ids);
@@ -74,7 +78,10 @@ describe('readSecrets (batched)', () => {
   it('gives every secret of a throttled batch its own throttled verdict (no stampede of single reads)', async () => {
     sm.on(BatchGetSecretValueCommand).rejects(awsError('ThrottlingException', 'slow down'));
     const reads = await readSecrets(new SecretsManagerClient({}), ['a', 'b']);
-    expect([...reads.values()].map((r) => r.verdict)).toEqual([expect.objectContaining({ secretFault: 'throttled' }), expect.objectContaining({ secretFault: 'throttled' })]);
+    expect([...reads.values()].map((r) => r.verdict)).toEqual([
+      expect.objectContaining({ secretFault: 'throttled' }),
+      expect.objectContaining({ secretFault: 'throttled' }),
+    ]);
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 });
@@ -101,4 +108,3 @@ describe('CachedSecrets', () => {
     expect((await cache.get('k')).verdict.ok).toBe(true);
   });
 });
-

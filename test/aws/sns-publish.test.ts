@@ -1,10 +1,14 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
-import { publishOutcome, SnsPublisher } from '../../lambdas/aws/sns-publish.js';
+import { publishOutcome, SnsPublisher } from '../../src/aws/sns-publish.js';
 
 const OTHER_ACCOUNT_ARN = 'arn:aws:sns:eu-west-1:999988887777:someone-elses-topic';
 const sdkError = (name: string, fault: 'client' | 'server', status: number) =>
-  Object.assign(new Error(`User: arn:aws:sts::123456789012:assumed-role/x is not authorized on resource: ${OTHER_ACCOUNT_ARN}`), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+  Object.assign(new Error(`User: arn:aws:sts::123456789012:assumed-role/x is not authorized on resource: ${OTHER_ACCOUNT_ARN}`), {
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode: status },
+  });
 
 describe('publishOutcome', () => {
   it.each([

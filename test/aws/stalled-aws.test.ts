@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSecret, readSecrets, secretsManagerClient } from '../../lambdas/aws/secrets.js';
+import { readSecret, readSecrets, secretsManagerClient } from '../../src/aws/secrets.js';
 import { awsAgainstBlackHole } from '../support/black-hole.js';
 
 describe('a Secrets Manager endpoint that accepts connections and never answers', () => {

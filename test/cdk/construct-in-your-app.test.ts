@@ -127,7 +127,11 @@ describe('props in the CDK idiom', () => {
   it('the proxy token secret belongs to MonitorEgress.proxy: its ARN in the environment, read access for the check Lambda', () => {
     const app = new App();
     const stack = new Stack(app, 'TradingBot');
-    const tokenSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'Token', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/proxy-token-AbCdEf');
+    const tokenSecret = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'Token',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/proxy-token-AbCdEf',
+    );
     new ExchangeKeyMonitor(stack, 'KeyMonitor', {
       keys: [{ name: 'trading', secretName: 'prod/cdc-trading' }],
       egress: MonitorEgress.proxy('https://proxy.example.com:3128', { egressIps: ['198.51.100.9'], tokenSecret }),
@@ -162,7 +166,12 @@ describe('props in the CDK idiom', () => {
     };
     expect(withKeys([{ name: 'trading', secretArn: 'TOKEN' }])).toThrow('keys[0].secretArn: must be a literal string, not a token');
     expect(withKeys([{ name: 'trading bot', secretName: 'a' }])).toThrow('keys[0].name: letters, digits, - and _ only');
-    expect(withKeys([{ name: 'a', secretName: 'a' }, { name: 'a', secretName: 'b' }])).toThrow('keys[1].name: "a" is used twice');
+    expect(
+      withKeys([
+        { name: 'a', secretName: 'a' },
+        { name: 'a', secretName: 'b' },
+      ]),
+    ).toThrow('keys[1].name: "a" is used twice');
   });
 });
 
@@ -174,7 +183,9 @@ describe('prebuilt Lambda code', () => {
     expect(readFileSync(join(code('Checks each'), 'index.mjs')).equals(built('check'))).toBe(true);
     expect(readFileSync(join(code('Secrets Manager rotation'), 'index.mjs')).equals(built('rotate'))).toBe(true);
     expect(readdirSync(code('Delivers')).sort()).toEqual(['index.mjs', 'index.mjs.map']);
-    expect(JSON.parse(readFileSync(join(code('Checks each'), 'monitored-keys.json'), 'utf8'))).toEqual([{ name: 'trading', secretId: 'prod/cdc-trading', expectTrade: true }]);
+    expect(JSON.parse(readFileSync(join(code('Checks each'), 'monitored-keys.json'), 'utf8'))).toEqual([
+      { name: 'trading', secretId: 'prod/cdc-trading', expectTrade: true },
+    ]);
   });
 
   it('a key with no secret is written to the key list by the created secret’s name, never as an unresolved token', () => {
@@ -184,7 +195,10 @@ describe('prebuilt Lambda code', () => {
   });
 
   it('is reproducible: the same props give the same asset hashes, different keys a different check asset', () => {
-    const hashes = (props: Partial<ExchangeKeyMonitorProps> = {}) => assembly(props).fns.map((f) => f.Properties.Code.S3Key).sort();
+    const hashes = (props: Partial<ExchangeKeyMonitorProps> = {}) =>
+      assembly(props)
+        .fns.map((f) => f.Properties.Code.S3Key)
+        .sort();
     const first = hashes();
     expect(hashes()).toEqual(first);
     const other = hashes({ keys: [{ name: 'other', secretName: 'prod/other' }] });
@@ -195,7 +209,9 @@ describe('prebuilt Lambda code', () => {
     const root = mkdtempSync(join(tmpdir(), 'ekm-unbuilt-'));
     try {
       expect(() => bundleDir('check', root)).toThrow(LambdaBundleMissingError);
-      expect(() => bundleDir('check', root)).toThrow(`the prebuilt Lambda bundle ${join(root, 'dist/lambda/check/index.mjs')} is missing; run "npm run build" in ${root} first`);
+      expect(() => bundleDir('check', root)).toThrow(
+        `the prebuilt Lambda bundle ${join(root, 'dist/lambda/check/index.mjs')} is missing; run "npm run build" in ${root} first`,
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

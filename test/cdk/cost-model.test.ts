@@ -19,9 +19,9 @@ import {
   PRICES,
   type CostMode,
 } from '../../cdk/cost-model.js';
-import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
-import { DIAGNOSES } from '../../lambdas/monitor/types.js';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { DIMENSION, METRIC } from '../../src/contract/metrics.js';
+import { DIAGNOSES } from '../../src/monitor/types.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 import { synth } from '../support/synth.js';
 
@@ -40,7 +40,8 @@ const MODE_CONTEXT: Readonly<Record<CostMode, Record<string, string>>> = {
   },
   proxy: { proxyUrl: 'http://10.0.0.5:3128', egressIps: '198.51.100.9' },
 };
-const manyKeys = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}`, expectTrade: i % 3 !== 0 })));
+const manyKeys = (n: number) =>
+  JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}`, expectTrade: i % 3 !== 0 })));
 
 type Resource = { Properties: Record<string, unknown> };
 const resources = (t: Template, type: string) => Object.values(t.findResources(type)) as Resource[];
@@ -80,7 +81,9 @@ describe('the cost model matches the synthesized stack', () => {
 
   it('prices the Lambdas and logs as deployed: arm64, 256 MB, 30-day log retention', () => {
     const { template } = synth();
-    const fns = resources(template, 'AWS::Lambda::Function').filter((f) => f.Properties['Runtime'] !== undefined && String(f.Properties['Handler']) === 'index.handler');
+    const fns = resources(template, 'AWS::Lambda::Function').filter(
+      (f) => f.Properties['Runtime'] !== undefined && String(f.Properties['Handler']) === 'index.handler',
+    );
     expect(fns.length).toBeGreaterThanOrEqual(3);
     for (const fn of fns) {
       expect(fn.Properties['Architectures']).toEqual(['arm64']);
@@ -100,7 +103,7 @@ describe('the cost model meets its targets', () => {
     });
   }
 
-  it('gateway mode, 1 key: the fixed part is no more than the previous design’s whole bill ($40.26)', () => {
+  it('gateway mode, 1 key: the fixed part is at most $40.26 a month', () => {
     expect(costModel({ keys: 1, scheduleMinutes: 5, mode: 'gateway' }).base).toBeLessThanOrEqual(40.26);
   });
 
@@ -108,7 +111,10 @@ describe('the cost model meets its targets', () => {
     for (const mode of COST_MODES) {
       for (const keys of [0, 1, 7, 20, 1000, 1013]) {
         const r = costModel({ keys, scheduleMinutes: 5, mode });
-        expect(r.total).toBeCloseTo(r.lines.reduce((a, l) => a + l.monthly, 0), 9);
+        expect(r.total).toBeCloseTo(
+          r.lines.reduce((a, l) => a + l.monthly, 0),
+          9,
+        );
         for (const l of r.lines) expect(l.monthly).toBeCloseTo(l.quantity * l.unitPrice, 12);
         const partialBatch = r.runsPerMonth * PRICES.secretsApiCall;
         expect(r.total - (r.base + keys * r.perKey)).toBeGreaterThanOrEqual(-1e-9);
@@ -125,7 +131,8 @@ describe('the cost model meets its targets', () => {
   });
 
   it('prorates custom metrics by the hours with a run, and reads every secret once per run', () => {
-    const metrics = (scheduleMinutes: number) => costModel({ keys: 1, scheduleMinutes, mode: 'proxy' }).lines.find((l) => /custom metrics/.test(l.item))?.monthly;
+    const metrics = (scheduleMinutes: number) =>
+      costModel({ keys: 1, scheduleMinutes, mode: 'proxy' }).lines.find((l) => /custom metrics/.test(l.item))?.monthly;
     expect(metrics(5)).toBeCloseTo(ASSUMED_STEADY_METRICS.length * PRICES.metricMonth, 9);
     expect(metrics(60)).toBeCloseTo(ASSUMED_STEADY_METRICS.length * PRICES.metricMonth, 9);
     expect(metrics(120)).toBeCloseTo((ASSUMED_STEADY_METRICS.length * PRICES.metricMonth) / 2, 9);
@@ -262,7 +269,7 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
       SECRET_CACHE_TTL_MS: '30000',
       POWERTOOLS_SERVICE_NAME: 'exchange-key-monitor',
       POWERTOOLS_METRICS_NAMESPACE: NAMESPACE,
-      // The incident layer, as the stack wires it (lambdas/contract/env.ts).
+      // The incident layer, as the stack wires it (src/contract/env.ts).
       STATE_TABLE: TABLE,
       NOTIFICATION_QUEUE_URL: queueUrl,
       OPEN_AFTER_RUNS: '2',
@@ -275,7 +282,7 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
     });
     // A fresh module graph per run, as a fresh Lambda environment would load it (its process-wide Metrics too).
     vi.resetModules();
-    const { handler } = await import('../../lambdas/handlers/check.js');
+    const { handler } = await import('../../src/handlers/check.js');
     const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
     return captureOutput(() => handler(scheduled, context(120_000)));
   }
@@ -300,7 +307,13 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await db.send(
-        new ScanCommand({ TableName: TABLE, Select: 'COUNT', FilterExpression: 'begins_with(sk, :run)', ExpressionAttributeValues: { ':run': { S: 'RUN#' } }, ExclusiveStartKey: start }),
+        new ScanCommand({
+          TableName: TABLE,
+          Select: 'COUNT',
+          FilterExpression: 'begins_with(sk, :run)',
+          ExpressionAttributeValues: { ':run': { S: 'RUN#' } },
+          ExclusiveStartKey: start,
+        }),
       );
       historyItems += page.Count ?? 0;
       start = page.LastEvaluatedKey;

@@ -37,7 +37,11 @@ function configError(ctx: Record<string, unknown>): ConfigError {
 describe('settings that could never work fail synth with the setting named', () => {
   it.each([
     // A proxy token must not cross the network in clear text.
-    [{ proxyUrl: 'http://proxy.example.com:3128', proxyTokenSecretName: 'prod/proxy-token', egressIps: '198.51.100.9' }, 'proxyUrl', /token would travel in clear text; use https:\/\//],
+    [
+      { proxyUrl: 'http://proxy.example.com:3128', proxyTokenSecretName: 'prod/proxy-token', egressIps: '198.51.100.9' },
+      'proxyUrl',
+      /token would travel in clear text; use https:\/\//,
+    ],
     [{ proxyUrl: 'HTTP://10.0.0.5:3128', proxyTokenSecretName: 'prod/proxy-token', egressIps: '198.51.100.9' }, 'proxyUrl', /clear text/],
     // A CONNECT proxy has no path or query: refused, not silently dropped.
     [{ proxyUrl: 'https://proxy.example.com:3128/squid', egressIps: '198.51.100.9' }, 'proxyUrl', /no path, query or fragment/],
@@ -46,8 +50,16 @@ describe('settings that could never work fail synth with the setting named', () 
     [{ proxyUrl: 'https://proxy.example.com:3128/%2e', egressIps: '198.51.100.9' }, 'proxyUrl', /no path, query or fragment/],
     [{ proxyUrl: 'https://proxy.example.com:3128?', egressIps: '198.51.100.9' }, 'proxyUrl', /no path, query or fragment/],
     // Secrets in two regions: at least one the Lambdas could never read.
-    [{ keys: keysJson({ name: 'a', secretArn: arn('eu-west-1', 'a') }, { name: 'b', secretArn: arn('us-east-1', 'b') }) }, 'keys[1].secretArn', /us-east-1, but keys\[0\]\.secretArn is in eu-west-1/],
-    [{ keys: keysJson({ name: 'a', secretArn: arn('eu-west-1', 'a') }, { name: 'n', secretName: 'x' }, { name: 'b', secretArn: arn('ap-southeast-1', 'b') }) }, 'keys[2].secretArn', /ap-southeast-1/],
+    [
+      { keys: keysJson({ name: 'a', secretArn: arn('eu-west-1', 'a') }, { name: 'b', secretArn: arn('us-east-1', 'b') }) },
+      'keys[1].secretArn',
+      /us-east-1, but keys\[0\]\.secretArn is in eu-west-1/,
+    ],
+    [
+      { keys: keysJson({ name: 'a', secretArn: arn('eu-west-1', 'a') }, { name: 'n', secretName: 'x' }, { name: 'b', secretArn: arn('ap-southeast-1', 'b') }) },
+      'keys[2].secretArn',
+      /ap-southeast-1/,
+    ],
     // Private, loopback, link-local, CGNAT and other non-public egress addresses.
     [{ ...VPC, egressIps: '10.0.0.5' }, 'egressIps', /"10\.0\.0\.5" is a private address \(RFC 1918, 10\.0\.0\.0\/8\)/],
     [{ ...VPC, egressIps: '198.51.100.7,172.16.3.4' }, 'egressIps', /RFC 1918, 172\.16\.0\.0\/12/],
@@ -119,9 +131,18 @@ function constructError(props: Parameters<typeof construct>[0], env?: { account:
 
 describe('the construct holds its props to the same rules', () => {
   it('refuses a proxy token over plain http:// and a proxy URL with a path, naming the prop', () => {
-    expect(constructError({ egress: proxy('http://proxy.internal:3128', undefined, true) })).toMatchObject({ field: 'egress.proxyUrl', problem: expect.stringContaining('clear text') });
-    expect(constructError({ egress: proxy('https://proxy.example.com:3128/connect') })).toMatchObject({ field: 'egress.proxyUrl', problem: expect.stringContaining('no path') });
-    const env = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function')).find((f) => String(f['Properties']['Description']).startsWith('Checks each'))?.['Properties']['Environment']['Variables'];
+    expect(constructError({ egress: proxy('http://proxy.internal:3128', undefined, true) })).toMatchObject({
+      field: 'egress.proxyUrl',
+      problem: expect.stringContaining('clear text'),
+    });
+    expect(constructError({ egress: proxy('https://proxy.example.com:3128/connect') })).toMatchObject({
+      field: 'egress.proxyUrl',
+      problem: expect.stringContaining('no path'),
+    });
+    const env = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function')).find((f) => String(f['Properties']['Description']).startsWith('Checks each'))?.['Properties'][
+        'Environment'
+      ]['Variables'];
     expect(env(construct({ egress: proxy('https://proxy.example.com:3128/', undefined, true) }))['EXCHANGE_PROXY_URL']).toBe('https://proxy.example.com:3128');
   });
 
@@ -131,15 +152,24 @@ describe('the construct holds its props to the same rules', () => {
     const stack = new Stack(app, 'Bot');
     const vpc = new ec2.Vpc(stack, 'BotVpc', { maxAzs: 1, natGateways: 1, restrictDefaultSecurityGroup: false });
     const keys: KeyConfig[] = [{ name: 'trading', secretName: 'prod/cdc-trading', expectTrade: true }];
-    expect(() => new ExchangeKeyMonitor(stack, 'M1', { keys, egress: MonitorEgress.existingVpc(vpc, { egressIps: ['192.168.10.1'] }) })).toThrow(/egress\.egressIps: "192\.168\.10\.1" is a private address/);
-    expect(() => new ExchangeKeyMonitor(stack, 'M2', { keys, egress: MonitorEgress.ownNat({ eip: { allocationId: 'eipalloc-0123456789abcdef0', publicIp: '100.64.1.1' } }) })).toThrow(
-      /egress\.eip\.publicIp: "100\.64\.1\.1" is a carrier-grade NAT address/,
+    expect(() => new ExchangeKeyMonitor(stack, 'M1', { keys, egress: MonitorEgress.existingVpc(vpc, { egressIps: ['192.168.10.1'] }) })).toThrow(
+      /egress\.egressIps: "192\.168\.10\.1" is a private address/,
     );
+    expect(
+      () =>
+        new ExchangeKeyMonitor(stack, 'M2', {
+          keys,
+          egress: MonitorEgress.ownNat({ eip: { allocationId: 'eipalloc-0123456789abcdef0', publicIp: '100.64.1.1' } }),
+        }),
+    ).toThrow(/egress\.eip\.publicIp: "100\.64\.1\.1" is a carrier-grade NAT address/);
   });
 
   it('refuses a secret in another region than a stack with a known region', () => {
     const keys: KeyConfig[] = [{ name: 'trading', secretArn: arn('us-east-1', 'prod/cdc-trading'), expectTrade: true }];
-    expect(constructError({ keys }, { account: '123456789012', region: 'eu-west-1' })).toMatchObject({ field: 'keys[0].secretArn', problem: expect.stringContaining('is in us-east-1, but the stack deploys to eu-west-1') });
+    expect(constructError({ keys }, { account: '123456789012', region: 'eu-west-1' })).toMatchObject({
+      field: 'keys[0].secretArn',
+      problem: expect.stringContaining('is in us-east-1, but the stack deploys to eu-west-1'),
+    });
     const same = construct({ keys }, { account: '123456789012', region: 'us-east-1' });
     expect(same.toJSON()['Rules']?.['KeyMonitorSecretsInStackRegion']).toBeUndefined();
   });
@@ -150,7 +180,12 @@ describe('the construct holds its props to the same rules', () => {
     const rules = Object.entries((template.toJSON()['Rules'] ?? {}) as Record<string, unknown>).filter(([id]) => id.includes('SecretsInStackRegion'));
     expect(rules).toHaveLength(1);
     expect(rules[0]?.[1]).toEqual({
-      Assertions: [{ Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'ap-northeast-1'] }, AssertDescription: expect.stringContaining('deploy this stack in ap-northeast-1') }],
+      Assertions: [
+        {
+          Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'ap-northeast-1'] },
+          AssertDescription: expect.stringContaining('deploy this stack in ap-northeast-1'),
+        },
+      ],
     });
     // A stack whose secrets are all named (not by ARN) needs no such rule.
     expect(Object.keys((construct({}).toJSON()['Rules'] ?? {}) as object).filter((r) => r.includes('SecretsInStackRegion'))).toEqual([]);
@@ -172,30 +207,52 @@ describe('the construct holds its props to the same rules', () => {
 });
 
 type Permission = { Properties: Record<string, unknown> };
-const invokePermissions = (t: Template) => Object.values(t.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'secretsmanager.amazonaws.com' } })) as Permission[];
+const invokePermissions = (t: Template) =>
+  Object.values(t.findResources('AWS::Lambda::Permission', { Properties: { Principal: 'secretsmanager.amazonaws.com' } })) as Permission[];
 /** A SourceArn as text, tokens shown by name: { Ref: X } → <X>, pseudo parameters → <AWS::…>. */
 const arnText = (v: unknown): string =>
-  typeof v === 'string' ? v : v && typeof v === 'object' && 'Ref' in v ? `<${String((v as { Ref: string }).Ref)}>` : v && typeof v === 'object' && 'Fn::Join' in v ? ((v as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map(arnText).join('')) : JSON.stringify(v);
+  typeof v === 'string'
+    ? v
+    : v && typeof v === 'object' && 'Ref' in v
+      ? `<${String((v as { Ref: string }).Ref)}>`
+      : v && typeof v === 'object' && 'Fn::Join' in v
+        ? (v as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map(arnText).join('')
+        : JSON.stringify(v);
 const named = (n: number, name: (i: number) => string) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: name(i) })));
 
 describe('who may invoke the rotation function: Secrets Manager, for the monitored secrets only', () => {
   it('names each secret exactly (created and by-name), with this account as the source', () => {
-    const { template } = synth({ keys: JSON.stringify([{ name: 'main' }, { name: 'reporting', secretName: 'prod/reporting-key', expectTrade: false }, { name: 'ext', secretArn: arn('us-east-1', 'team/ext') }]) });
+    const { template } = synth({
+      keys: JSON.stringify([
+        { name: 'main' },
+        { name: 'reporting', secretName: 'prod/reporting-key', expectTrade: false },
+        { name: 'ext', secretArn: arn('us-east-1', 'team/ext') },
+      ]),
+    });
     const created = Object.keys(template.findResources('AWS::SecretsManager::Secret', { Properties: { Name: 'exchange-key-monitor/main' } }))[0];
     const source = new Capture();
-    template.hasResourceProperties('AWS::Lambda::Permission', Match.objectLike({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, SourceArn: source }));
+    template.hasResourceProperties(
+      'AWS::Lambda::Permission',
+      Match.objectLike({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, SourceArn: source }),
+    );
     const sources = invokePermissions(template).map((p) => arnText(p.Properties['SourceArn']));
     expect(sources.sort()).toEqual(
-      [`<${created}>`, 'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod/reporting-key-??????', arn('us-east-1', 'team/ext')].sort(),
+      [
+        `<${created}>`,
+        'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod/reporting-key-??????',
+        arn('us-east-1', 'team/ext'),
+      ].sort(),
     );
-    for (const p of invokePermissions(template)) expect(p.Properties).toMatchObject({ SourceAccount: { Ref: 'AWS::AccountId' }, Action: 'lambda:InvokeFunction' });
+    for (const p of invokePermissions(template))
+      expect(p.Properties).toMatchObject({ SourceAccount: { Ref: 'AWS::AccountId' }, Action: 'lambda:InvokeFunction' });
   });
 
   it(`names up to ${EXACT_INVOKE_LIMIT} secrets exactly, one permission each`, () => {
     const { template } = synth({ keys: named(EXACT_INVOKE_LIMIT, (i) => `prod/cdc/bot-${i}`) });
     const sources = invokePermissions(template).map((p) => arnText(p.Properties['SourceArn']));
     expect(sources).toHaveLength(EXACT_INVOKE_LIMIT);
-    for (let i = 0; i < EXACT_INVOKE_LIMIT; i++) expect(sources).toContain(`arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod/cdc/bot-${i}-??????`);
+    for (let i = 0; i < EXACT_INVOKE_LIMIT; i++)
+      expect(sources).toContain(`arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:prod/cdc/bot-${i}-??????`);
   });
 
   it('beyond that, one permission for the name prefix every monitored secret shares, never just the account', () => {
@@ -208,7 +265,10 @@ describe('who may invoke the rotation function: Secrets Manager, for the monitor
       const { template } = synth({ keys });
       const source = new Capture();
       template.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'secretsmanager.amazonaws.com' }, 1);
-      template.hasResourceProperties('AWS::Lambda::Permission', Match.objectLike({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, SourceArn: source }));
+      template.hasResourceProperties(
+        'AWS::Lambda::Permission',
+        Match.objectLike({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: { Ref: 'AWS::AccountId' }, SourceArn: source }),
+      );
       expect(arnText(source.asObject())).toBe(`arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${pattern}`);
     }
   });
@@ -227,11 +287,20 @@ describe('the alerts key: CloudWatch may use it for this account’s alarms only
     const { template } = synth({ alertEmail: 'ops@example.com' });
     const statements = new Capture();
     template.hasResourceProperties('AWS::KMS::Key', { KeyPolicy: { Statement: statements } });
-    const forCloudWatch = (statements.asArray() as { Principal?: { Service?: string | string[] } }[]).filter((s) => [s.Principal?.Service ?? []].flat().includes('cloudwatch.amazonaws.com'));
+    const forCloudWatch = (statements.asArray() as { Principal?: { Service?: string | string[] } }[]).filter((s) =>
+      [s.Principal?.Service ?? []].flat().includes('cloudwatch.amazonaws.com'),
+    );
     expect(forCloudWatch.length).toBeGreaterThan(0);
     for (const s of forCloudWatch) expect(s).toMatchObject({ Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
     template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: Match.arrayWith(['cloudwatch.amazonaws.com']) }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: Match.arrayWith(['cloudwatch.amazonaws.com']) },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
     });
   });
 });

@@ -5,9 +5,9 @@ import { checkContextKeys, ConfigError, loadConfig, MAX_CREATED_SECRETS } from '
 import { MAX_DESCRIPTION } from '../../cdk/constructs/alarm-factory.js';
 import { alarmText } from '../../cdk/constructs/monitor-alarms.js';
 import { EXACT_SECRET_LIMIT } from '../../cdk/constructs/secret-access.js';
-import { DIMENSION, METRIC } from '../../lambdas/contract/metrics.js';
-import { SERVICE_NAME } from '../../lambdas/contract/service.js';
-import { deliveryPk } from '../../lambdas/contract/store.js';
+import { DIMENSION, METRIC } from '../../src/contract/metrics.js';
+import { SERVICE_NAME } from '../../src/contract/service.js';
+import { deliveryPk } from '../../src/contract/store.js';
 import { logicalId, synth } from '../support/synth.js';
 import { HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 
@@ -20,10 +20,17 @@ const EXISTING_VPC = {
   egressIps: '198.51.100.7',
 };
 const PROXY = { proxyUrl: 'https://proxy.example.com:3128', proxyTokenSecretName: 'prod/proxy-token', egressIps: '198.51.100.9' };
-const manyKeys = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}`, expectTrade: i % 3 !== 0 })));
+const manyKeys = (n: number) =>
+  JSON.stringify(Array.from({ length: n }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}`, expectTrade: i % 3 !== 0 })));
 
 const { template, app } = synth({ alertEmail: 'ops@example.com,oncall@example.com' });
-const imported = synth({ ...WHITELISTED, keys: JSON.stringify([{ name: 'main', expectTrade: true }, { name: 'reporting', secretName: 'prod/reporting-key', expectTrade: false }]) });
+const imported = synth({
+  ...WHITELISTED,
+  keys: JSON.stringify([
+    { name: 'main', expectTrade: true },
+    { name: 'reporting', secretName: 'prod/reporting-key', expectTrade: false },
+  ]),
+});
 
 type Res = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 const resources = (t: Template, type: string) => Object.values(t.findResources(type)) as Res[];
@@ -32,7 +39,10 @@ const fnByDescription = (t: Template, prefix: string) => {
   if (!fn) throw new Error(`no function ${prefix}`);
   return fn.Properties;
 };
-const statements = (t: Template) => resources(t, 'AWS::IAM::Policy').flatMap((p) => (p.Properties['PolicyDocument'] as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement);
+const statements = (t: Template) =>
+  resources(t, 'AWS::IAM::Policy').flatMap(
+    (p) => (p.Properties['PolicyDocument'] as { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] }).Statement,
+  );
 
 describe('egress: where the checks leave from', () => {
   it('own NAT gateway holding a retained Elastic IP, output as the IP to whitelist', () => {
@@ -52,7 +62,10 @@ describe('egress: where the checks leave from', () => {
     const { template: t } = synth({ natMode: 'instance' });
     t.resourceCountIs('AWS::EC2::NatGateway', 0);
     const instance = logicalId(t, 'AWS::EC2::Instance');
-    t.hasResourceProperties('AWS::EC2::EIPAssociation', { InstanceId: { Ref: instance }, AllocationId: { 'Fn::GetAtt': [logicalId(t, 'AWS::EC2::EIP'), 'AllocationId'] } });
+    t.hasResourceProperties('AWS::EC2::EIPAssociation', {
+      InstanceId: { Ref: instance },
+      AllocationId: { 'Fn::GetAtt': [logicalId(t, 'AWS::EC2::EIP'), 'AllocationId'] },
+    });
     const fnSg = logicalId(t, 'AWS::EC2::SecurityGroup', (p) => String(p['GroupDescription']).startsWith('exchange-key-monitor Lambdas'));
     const natSg = (resources(t, 'AWS::EC2::Instance')[0]?.Properties['SecurityGroupIds'] as { 'Fn::GetAtt': [string, string] }[])[0]?.['Fn::GetAtt'][0];
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
@@ -146,16 +159,29 @@ describe('least privilege', () => {
   it('has no wildcard action, and "*" resources only for the two AWS actions that take no resource', () => {
     for (const t of [template, imported.template, synth(PROXY).template]) {
       for (const s of statements(t)) {
-        expect([s.Action].flat().some((a) => a.includes('*')), JSON.stringify(s)).toBe(false);
+        expect(
+          [s.Action].flat().some((a) => a.includes('*')),
+          JSON.stringify(s),
+        ).toBe(false);
         if (JSON.stringify(s.Resource) === '"*"') {
-          for (const a of [s.Action].flat()) expect(['secretsmanager:BatchGetSecretValue', 'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses']).toContain(a);
+          for (const a of [s.Action].flat())
+            expect([
+              'secretsmanager:BatchGetSecretValue',
+              'ec2:CreateNetworkInterface',
+              'ec2:DescribeNetworkInterfaces',
+              'ec2:DeleteNetworkInterface',
+              'ec2:AssignPrivateIpAddresses',
+              'ec2:UnassignPrivateIpAddresses',
+            ]).toContain(a);
         }
       }
     }
   });
 
   it('attaches no managed policy: each function may write only to its own log group', () => {
-    for (const role of resources(template, 'AWS::IAM::Role').filter((r) => JSON.stringify(r.Properties['AssumeRolePolicyDocument']).includes('lambda.amazonaws.com'))) {
+    for (const role of resources(template, 'AWS::IAM::Role').filter((r) =>
+      JSON.stringify(r.Properties['AssumeRolePolicyDocument']).includes('lambda.amazonaws.com'),
+    )) {
       expect(role.Properties['ManagedPolicyArns']).toBeUndefined();
     }
     for (const s of statements(template).filter((x) => [x.Action].flat().some((a) => a.startsWith('logs:')))) {
@@ -196,19 +222,31 @@ describe('least privilege', () => {
   it('passes cdk-nag AwsSolutions in every mode, each finding acknowledged with a reason', () => {
     expect(() => app.synth()).not.toThrow();
     expect(() => imported.app.synth()).not.toThrow();
-    for (const ctx of [{ natMode: 'instance', maxAzs: 2 }, EXISTING_VPC, PROXY, { keys: manyKeys(60) }, { slackWorkspaceId: 'T01ABCDEF23', slackChannelId: 'C01ABCDEF23' }]) {
+    for (const ctx of [
+      { natMode: 'instance', maxAzs: 2 },
+      EXISTING_VPC,
+      PROXY,
+      { keys: manyKeys(60) },
+      { slackWorkspaceId: 'T01ABCDEF23', slackChannelId: 'C01ABCDEF23' },
+    ]) {
       expect(() => synth(ctx).app.synth(), JSON.stringify(ctx)).not.toThrow();
     }
   });
 
   it('fails synthesis on a finding nobody acknowledged', () => {
-    expect(() => synth({}, (stack) => stack.monitor.checkFunction.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:*'], resources: ['*'] })))).toThrow(/AwsSolutions-IAM5/);
+    expect(() =>
+      synth({}, (stack) => stack.monitor.checkFunction.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:*'], resources: ['*'] }))),
+    ).toThrow(/AwsSolutions-IAM5/);
   });
 });
 
 describe('secrets the stack creates', () => {
   it('are kept on destroy and on key renames (they hold the live key and its backup)', () => {
-    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: Match.objectLike({ Name: 'exchange-key-monitor/default' }) });
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ Name: 'exchange-key-monitor/default' }),
+    });
   });
 });
 
@@ -217,7 +255,11 @@ describe('the notification path', () => {
     const key = logicalId(template, 'AWS::KMS::Key');
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: Match.arrayWith(['cloudwatch.amazonaws.com']) }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: Match.arrayWith(['cloudwatch.amazonaws.com']) }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+        ]),
+      },
     });
     for (const topic of resources(template, 'AWS::SNS::Topic')) expect(topic.Properties['KmsMasterKeyId']).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
     for (const queue of resources(template, 'AWS::SQS::Queue')) expect(queue.Properties['KmsMasterKeyId']).toEqual({ 'Fn::GetAtt': [key, 'Arn'] });
@@ -269,13 +311,18 @@ describe('the notification path', () => {
       AlarmDescription: alarmText('DELIVERIES_FAILED'),
     });
     expect(alarm?.Properties['OKActions']).toBeUndefined();
-    expect(alarmText('DELIVERIES_FAILED')).toMatch(/^A channel refused a notification for good, so alerts may no longer reach it\. .*stopped accepting alerts.*test-alert/);
-    // The dead-letter alarm no longer promises what only this one does.
+    expect(alarmText('DELIVERIES_FAILED')).toMatch(
+      /^A channel refused a notification for good, so alerts may no longer reach it\. .*stopped accepting alerts.*test-alert/,
+    );
+    // The dead-letter alarm does not promise what only this one does.
     expect(alarmText('NOTIFICATIONS_UNDELIVERED')).toContain('a channel that refuses for good is not retried (DELIVERIES_FAILED)');
   });
 
   it('keeps incident state in an on-demand DynamoDB table with a TTL', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
   });
 
   it('wires Slack through Amazon Q Developer when a workspace and channel are given, with a read-only guardrail', () => {
@@ -288,7 +335,10 @@ describe('the notification path', () => {
 });
 
 describe('monitor-the-monitor alarms', () => {
-  const names = (t: Template) => resources(t, 'AWS::CloudWatch::Alarm').map((a) => String(a.Properties['AlarmName']).replace(/^Monitor-/, '')).sort();
+  const names = (t: Template) =>
+    resources(t, 'AWS::CloudWatch::Alarm')
+      .map((a) => String(a.Properties['AlarmName']).replace(/^Monitor-/, ''))
+      .sort();
 
   it('are a fixed set, the same at 1 key and at 1,000', () => {
     const fixed = ['CHECK_FUNCTION_ERRORS', 'DELIVERIES_FAILED', 'HEARTBEAT', 'NOTIFICATIONS_UNDELIVERED', 'NOTIFIER_ERRORS', 'ROTATION_FAILED'];
@@ -325,7 +375,16 @@ describe('monitor-the-monitor alarms', () => {
     const body = new Capture();
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardBody: body });
     const text = JSON.stringify(body.asObject());
-    for (const needle of ['Egress IP', 'Keys checked', 'Unhealthy keys by diagnosis', 'Exchange latency', 'Latest state per key', 'Failures by key', 'Slowest keys']) expect(text).toContain(needle);
+    for (const needle of [
+      'Egress IP',
+      'Keys checked',
+      'Unhealthy keys by diagnosis',
+      'Exchange latency',
+      'Latest state per key',
+      'Failures by key',
+      'Slowest keys',
+    ])
+      expect(text).toContain(needle);
   });
 });
 
@@ -341,7 +400,17 @@ describe('scale: 1,000 keys deploy', () => {
 
   it(`fits MAX_CREATED_SECRETS (${MAX_CREATED_SECRETS}) created secrets under 500 resources with every optional resource on`, () => {
     const keys = JSON.stringify(Array.from({ length: MAX_CREATED_SECRETS }, (_, i) => ({ name: `k${i}` })));
-    const most = synth({ keys, alertEmail: 'ops@example.com', natMode: 'instance', maxAzs: 2, slackWorkspaceId: 'T01ABCDEF23', slackChannelId: 'C01ABCDEF23', teamsTenantId: '00000000-0000-0000-0000-000000000000', teamsTeamId: '11111111-1111-1111-1111-111111111111', teamsChannelId: '19:def@thread.tacv2' });
+    const most = synth({
+      keys,
+      alertEmail: 'ops@example.com',
+      natMode: 'instance',
+      maxAzs: 2,
+      slackWorkspaceId: 'T01ABCDEF23',
+      slackChannelId: 'C01ABCDEF23',
+      teamsTenantId: '00000000-0000-0000-0000-000000000000',
+      teamsTeamId: '11111111-1111-1111-1111-111111111111',
+      teamsChannelId: '19:def@thread.tacv2',
+    });
     expect(Object.keys(most.template.toJSON().Resources as object).length).toBeLessThan(500);
     // The Teams channel id as Teams shows it, encoded the only way CloudFormation accepts.
     most.template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', { TeamsChannelId: '19%3adef%40thread.tacv2' });
@@ -387,7 +456,11 @@ describe('configuration', () => {
   });
 
   it('accepts -c strings as well as cdk.json values', () => {
-    expect(loadConfig(get({ scheduleMinutes: '10', maxAzs: 2, exchangeBaseUrl: 'uat' }))).toMatchObject({ scheduleMinutes: 10, egress: { maxAzs: 2 }, exchangeBaseUrl: 'https://uat-api.3ona.co/exchange/v1' });
+    expect(loadConfig(get({ scheduleMinutes: '10', maxAzs: 2, exchangeBaseUrl: 'uat' }))).toMatchObject({
+      scheduleMinutes: 10,
+      egress: { maxAzs: 2 },
+      exchangeBaseUrl: 'https://uat-api.3ona.co/exchange/v1',
+    });
   });
 
   it.each([
@@ -443,6 +516,8 @@ describe('configuration', () => {
 
   it('refuses an unknown context key that looks like ours, with a suggestion; leaves CDK’s own keys alone', () => {
     expect(() => checkContextKeys(['alertEmal'])).toThrow(/alertEmal: unknown setting — did you mean alertEmail\?/);
-    expect(() => checkContextKeys(['@aws-cdk/core:newStyleStackSynthesis', 'aws:cdk:bundling-stacks', 'availability-zones:account=1:region=x', 'alertEmail', 'keys'])).not.toThrow();
+    expect(() =>
+      checkContextKeys(['@aws-cdk/core:newStyleStackSynthesis', 'aws:cdk:bundling-stacks', 'availability-zones:account=1:region=x', 'alertEmail', 'keys']),
+    ).not.toThrow();
   });
 });

@@ -44,19 +44,34 @@ describe('npx cdk synth, offline and with no AWS account', () => {
     expect(result.status).toBe(0);
   });
 
-  it.skipIf(cfnLintMissing)('synthesizes 1,000 keys, in every egress mode, cfn-lint clean', () => {
-    const keys = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}` })));
-    const existingVpc = ['-c', 'vpcId=vpc-0123456789abcdef0', '-c', 'availabilityZones=eu-west-1a', '-c', 'privateSubnetIds=subnet-0123456789abcdef0', '-c', 'privateSubnetRouteTableIds=rtb-0123456789abcdef0', '-c', 'egressIps=198.51.100.7'];
-    for (const mode of [[], ['-c', 'natMode=instance'], ['-c', 'proxyUrl=http://10.0.0.5:3128', '-c', 'egressIps=198.51.100.9'], existingVpc]) {
-      const big = cdkSynth(['-c', 'alertEmail=ops@example.com', '-c', `keys=${keys}`, ...mode]);
-      expect(big.status, big.stderr).toBe(0);
-      const template = JSON.parse(readFileSync(big.template, 'utf8')) as { Resources: Record<string, unknown> };
-      expect(Object.keys(template.Resources).length).toBeLessThan(500);
-      const result = lint(big.template);
-      expect(result.stdout + result.stderr, mode.join(' ')).toBe('');
-    }
-    // Four synths and four cfn-lint runs over 1,000-key templates: minutes on 2 busy cores, not one.
-  }, 300_000);
+  it.skipIf(cfnLintMissing)(
+    'synthesizes 1,000 keys, in every egress mode, cfn-lint clean',
+    () => {
+      const keys = JSON.stringify(Array.from({ length: 1000 }, (_, i) => ({ name: `bot-${i}`, secretName: `prod/cdc/bot-${i}` })));
+      const existingVpc = [
+        '-c',
+        'vpcId=vpc-0123456789abcdef0',
+        '-c',
+        'availabilityZones=eu-west-1a',
+        '-c',
+        'privateSubnetIds=subnet-0123456789abcdef0',
+        '-c',
+        'privateSubnetRouteTableIds=rtb-0123456789abcdef0',
+        '-c',
+        'egressIps=198.51.100.7',
+      ];
+      for (const mode of [[], ['-c', 'natMode=instance'], ['-c', 'proxyUrl=http://10.0.0.5:3128', '-c', 'egressIps=198.51.100.9'], existingVpc]) {
+        const big = cdkSynth(['-c', 'alertEmail=ops@example.com', '-c', `keys=${keys}`, ...mode]);
+        expect(big.status, big.stderr).toBe(0);
+        const template = JSON.parse(readFileSync(big.template, 'utf8')) as { Resources: Record<string, unknown> };
+        expect(Object.keys(template.Resources).length).toBeLessThan(500);
+        const result = lint(big.template);
+        expect(result.stdout + result.stderr, mode.join(' ')).toBe('');
+      }
+      // Four synths and four cfn-lint runs over 1,000-key templates: minutes on 2 busy cores, not one.
+    },
+    300_000,
+  );
 
   it('refuses bad configuration with a message naming the field, and no stack trace', () => {
     const bad = cdkSynth(['-c', 'natMode=cheap']);

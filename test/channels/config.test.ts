@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildChannels, parseChannelsSecret } from '../../lambdas/channels/config.js';
+import { buildChannels, parseChannelsSecret } from '../../src/channels/config.js';
 
 const SLACK = 'https://hooks.slack.com/services/T0001/B0001/slackSecretToken0123456789';
 const TEAMS = 'https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=teamsSigSecret0123456789';
@@ -107,7 +107,13 @@ describe('parseChannelsSecret', () => {
   });
 
   it('unknown sections and fields are errors, with a "did you mean" for near misses', () => {
-    expect(problemsFor({ slak: { webhookUrl: SLACK }, telegram: { botToken: TOKEN, chatid: '-100', chatId: '-100' }, webhook: { url: 'https://a.example/', secret: 'x' } })).toEqual([
+    expect(
+      problemsFor({
+        slak: { webhookUrl: SLACK },
+        telegram: { botToken: TOKEN, chatid: '-100', chatId: '-100' },
+        webhook: { url: 'https://a.example/', secret: 'x' },
+      }),
+    ).toEqual([
       { field: 'slak', problem: 'unknown field (did you mean "slack"?); known: slack, teams, telegram, discord, webhook' },
       { field: 'telegram.chatid', problem: 'unknown field (did you mean "chatId"?); known: botToken, chatId, messageThreadId, apiBaseUrl' },
       { field: 'webhook.secret', problem: 'unknown field; known: url, signingSecret' },

@@ -4,8 +4,8 @@
  * redaction, markup injection and size limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpChannel } from '../../lambdas/channels/channel.js';
-import { createHttpSender, type HttpSender } from '../../lambdas/channels/deliver.js';
+import type { HttpChannel } from '../../src/channels/channel.js';
+import { createHttpSender, type HttpSender } from '../../src/channels/deliver.js';
 import { CASES, PATHS, SIGNING_SECRET, leaks } from './support/cases.js';
 import { EXPECTED } from './support/expected.js';
 import { limitProblems, telegramHtmlProblems, verifyStandardWebhook, visibleStrings } from './support/inspect.js';
@@ -78,7 +78,11 @@ describe.each(CASES)('$name channel', (c) => {
     });
 
     it('a hint longer than 15 minutes is capped at 15 minutes', async () => {
-      receiver.respond({ ...c.rateLimited.reply, headers: { 'retry-after': '10072' }, body: c.name === 'telegram' ? '{"ok":false,"error_code":429,"parameters":{"retry_after":10072}}' : '' });
+      receiver.respond({
+        ...c.rateLimited.reply,
+        headers: { 'retry-after': '10072' },
+        body: c.name === 'telegram' ? '{"ok":false,"error_code":429,"parameters":{"retry_after":10072}}' : '',
+      });
       const { outcome } = await deliver();
       expect(outcome).toMatchObject({ status: 'retry', afterMs: 15 * 60_000 });
       expect(outcome.status === 'retry' && outcome.reason).toContain('asked to wait 10072 s');
@@ -160,7 +164,9 @@ describe.each(CASES)('$name channel', (c) => {
       case 'slack': {
         expect(doc.text).not.toMatch(/[<>]|&(?!amp;|lt;|gt;)/);
         // Slack reads `&`, `<` and `>` as control characters in every text object, plain_text too.
-        const texts = doc.blocks.flatMap((block: { text?: object; fields?: object[]; elements?: object[] }) => [block.text, ...(block.fields ?? []), ...(block.elements ?? [])].filter(Boolean));
+        const texts = doc.blocks.flatMap((block: { text?: object; fields?: object[]; elements?: object[] }) =>
+          [block.text, ...(block.fields ?? []), ...(block.elements ?? [])].filter(Boolean),
+        );
         expect(texts.filter((t: { type: string }) => t.type === 'plain_text').length).toBeGreaterThan(4);
         for (const t of texts) {
           const outsideLinks = t.type === 'mrkdwn' ? t.text.replace(/<https:[^<>|]+\|[^<>]*>/g, '') : t.text;

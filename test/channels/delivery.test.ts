@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryOutcome, SnsMessage } from '../../lambdas/channels/channel.js';
-import { emailChannel } from '../../lambdas/channels/email.js';
-import { createHttpSender, MAX_REPLY_BYTES, networkReply, type HttpSender } from '../../lambdas/channels/deliver.js';
-import { refusalFix } from '../../lambdas/channels/refusals.js';
-import { sendNotification } from '../../lambdas/channels/send.js';
-import { webhookChannel } from '../../lambdas/channels/webhook.js';
+import type { DeliveryOutcome, SnsMessage } from '../../src/channels/channel.js';
+import { emailChannel } from '../../src/channels/email.js';
+import { createHttpSender, MAX_REPLY_BYTES, networkReply, type HttpSender } from '../../src/channels/deliver.js';
+import { refusalFix } from '../../src/channels/refusals.js';
+import { sendNotification } from '../../src/channels/send.js';
+import { webhookChannel } from '../../src/channels/webhook.js';
 import { CASES } from './support/cases.js';
 import { verifyStandardWebhook } from './support/inspect.js';
 import { NOW_MS, OPENED } from './support/notifications.js';
@@ -46,7 +46,11 @@ describe('createHttpSender', () => {
   });
 
   it('maps errors to typed replies, keeping only the error code', () => {
-    expect(networkReply({ name: 'TimeoutError', message: 'at https://x/bot123:SECRET' }, 10_000)).toEqual({ kind: 'network', error: 'timeout', detail: '10000 ms' });
+    expect(networkReply({ name: 'TimeoutError', message: 'at https://x/bot123:SECRET' }, 10_000)).toEqual({
+      kind: 'network',
+      error: 'timeout',
+      detail: '10000 ms',
+    });
     expect(networkReply({ code: 'UND_ERR_HEADERS_TIMEOUT' }, 5)).toMatchObject({ error: 'timeout' });
     expect(networkReply({ code: 'ECONNRESET', message: 'https://x/SECRET' }, 5)).toEqual({ kind: 'network', error: 'connection', detail: 'ECONNRESET' });
     expect(networkReply(new TypeError('Invalid URL https://x/SECRET'), 5)).toEqual({ kind: 'network', error: 'connection', detail: 'TypeError' });
@@ -80,7 +84,10 @@ describe('sendNotification', () => {
       sns: { publish: async (m) => (published.push(m), throttled) },
       nowMs: () => NOW_MS,
     });
-    expect(published[0]).toMatchObject({ topicArn: 'arn:aws:sns:eu-west-1:123456789012:ekm', subject: '[ALERT] trading: IP not whitelisted (40103) - add 203.0.113.7 to the key' });
+    expect(published[0]).toMatchObject({
+      topicArn: 'arn:aws:sns:eu-west-1:123456789012:ekm',
+      subject: '[ALERT] trading: IP not whitelisted (40103) - add 203.0.113.7 to the key',
+    });
     expect(outcome).toEqual(throttled);
   });
 });
@@ -91,11 +98,20 @@ describe('service-specific verdicts', () => {
 
   it('Slack: a 200 that is not `ok` is not taken for a delivery', () => {
     expect(channel('slack').classify(http(200, 'ok'))).toEqual({ status: 'sent' });
-    expect(channel('slack').classify(http(200, 'no_text'))).toEqual({ status: 'permanent', reason: 'slack: HTTP 200: no_text', fix: expect.stringMatching(/^Slack refused this message itself/) });
+    expect(channel('slack').classify(http(200, 'no_text'))).toEqual({
+      status: 'permanent',
+      reason: 'slack: HTTP 200: no_text',
+      fix: expect.stringMatching(/^Slack refused this message itself/),
+    });
   });
 
   it('Telegram: a group that became a supergroup names the new chat id to configure', () => {
-    const body = JSON.stringify({ ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: -1009876543210 } });
+    const body = JSON.stringify({
+      ok: false,
+      error_code: 400,
+      description: 'Bad Request: group chat was upgraded to a supergroup chat',
+      parameters: { migrate_to_chat_id: -1009876543210 },
+    });
     expect(channel('telegram').classify(http(400, body))).toEqual({
       status: 'permanent',
       reason: 'telegram: the group became a supergroup: set telegram.chatId to -1009876543210',

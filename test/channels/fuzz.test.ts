@@ -4,22 +4,66 @@
  * (header values are visible ASCII).
  */
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { chatbotMessage } from '../../lambdas/channels/chatbot.js';
-import { emailChannel } from '../../lambdas/channels/email.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { chatbotMessage } from '../../src/channels/chatbot.js';
+import { emailChannel } from '../../src/channels/email.js';
 import { CASES } from './support/cases.js';
 import { limitProblems, visibleStrings } from './support/inspect.js';
 import { NOW_MS, OPENED } from './support/notifications.js';
 
 const POOL = [
-  'a', 'Z', '0', ' ', '\n', '\t', '\r', '\x00', '\x1b', '\x1b[31m', '\x7f', '\u0085', '\u202e', '\u2028', '\ufeff',
-  '<', '>', '&', '"', "'", '*', '_', '~', '`', '|', '[', ']', '(', ')', '#', '-', '\\', '@everyone', '@here', '<!channel>',
-  'é', '漢', '🔥', '👩‍👩‍👧', '\ud83d', '\ude00', 'ℹ️', '🔴', '&amp;', '&lt;', '</b>', '<a href="x">',
+  'a',
+  'Z',
+  '0',
+  ' ',
+  '\n',
+  '\t',
+  '\r',
+  '\x00',
+  '\x1b',
+  '\x1b[31m',
+  '\x7f',
+  '\u0085',
+  '\u202e',
+  '\u2028',
+  '\ufeff',
+  '<',
+  '>',
+  '&',
+  '"',
+  "'",
+  '*',
+  '_',
+  '~',
+  '`',
+  '|',
+  '[',
+  ']',
+  '(',
+  ')',
+  '#',
+  '-',
+  '\\',
+  '@everyone',
+  '@here',
+  '<!channel>',
+  'é',
+  '漢',
+  '🔥',
+  '👩‍👩‍👧',
+  '\ud83d',
+  '\ude00',
+  'ℹ️',
+  '🔴',
+  '&amp;',
+  '&lt;',
+  '</b>',
+  '<a href="x">',
 ];
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function randomText(next: () => number, max: number): string {
@@ -59,7 +103,8 @@ describe('fuzzed notifications', () => {
     for (const seed of seeds) {
       const spec = channel.build(randomNotification(seed), NOW_MS);
       expect(limitProblems(c.name, spec.body), `seed ${seed}`).toEqual([]);
-      for (const s of visibleStrings(JSON.parse(spec.body))) expect(s, `seed ${seed}`).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\ud800-\udfff](?![\udc00-\udfff])/u);
+      for (const s of visibleStrings(JSON.parse(spec.body)))
+        expect(s, `seed ${seed}`).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\ud800-\udfff](?![\udc00-\udfff])/u);
       for (const [name, value] of Object.entries(spec.headers)) expect(value, `seed ${seed} header ${name}`).toMatch(/^[\x20-\x7e]+$/);
     }
   });

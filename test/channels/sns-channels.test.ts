@@ -1,7 +1,7 @@
 /** Email and Amazon Q (Chatbot) render pure SNS messages: exact subjects and messages. */
 import { describe, expect, it } from 'vitest';
-import { chatbotChannel, chatbotMessage } from '../../lambdas/channels/chatbot.js';
-import { emailChannel, toAscii } from '../../lambdas/channels/email.js';
+import { chatbotChannel, chatbotMessage } from '../../src/channels/chatbot.js';
+import { emailChannel, toAscii } from '../../src/channels/email.js';
 import { HOSTILE_UNITS, INJECTED, OPENED, RESOLVED, TEST, hostile } from './support/notifications.js';
 
 const EMAIL_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:ekm-alerts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveSeverity, threadKey } from '../../lambdas/channels/channel.js';
-import { DEFAULT_RETRY_WAIT_MS, retryAfterHeaderMs, secondsToMs } from '../../lambdas/channels/outcome.js';
-import { redactChannelSecrets, urlSecrets } from '../../lambdas/channels/redact.js';
-import { cleanLine, cleanText, fit, headline, safeUrl } from '../../lambdas/channels/text.js';
+import { effectiveSeverity, threadKey } from '../../src/channels/channel.js';
+import { DEFAULT_RETRY_WAIT_MS, retryAfterHeaderMs, secondsToMs } from '../../src/channels/outcome.js';
+import { redactChannelSecrets, urlSecrets } from '../../src/channels/redact.js';
+import { cleanLine, cleanText, fit, headline, safeUrl } from '../../src/channels/text.js';
 import { OPENED, RESOLVED } from './support/notifications.js';
 
 describe('text hygiene', () => {
@@ -52,7 +52,8 @@ describe('text hygiene', () => {
 
 describe('redaction', () => {
   it('finds the secret parts of webhook URLs, and nothing in a bare origin', () => {
-    const teams = 'https://prod.logic.azure.com/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SIGNATUREabcdef123';
+    const teams =
+      'https://prod.logic.azure.com/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sig=SIGNATUREabcdef123';
     const parts = urlSecrets(teams);
     expect(parts).toContain(teams);
     expect(parts).toContain('0123456789abcdef0123456789abcdef');

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { webhookChannel } from '../../lambdas/channels/webhook.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { NOTIFICATION_KINDS } from '../../lambdas/monitor/queue-message.js';
+import { webhookChannel } from '../../src/channels/webhook.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { NOTIFICATION_KINDS } from '../../src/monitor/queue-message.js';
 import { README } from '../../scripts/readme-sections.js';
 import { verifyStandardWebhook } from './support/inspect.js';
 import { OPENED, NOW_MS } from './support/notifications.js';
@@ -24,7 +24,12 @@ function tableKeys(first: string): string[] {
   const at = section.indexOf(`| ${first} |`);
   expect(at, `a table headed "${first}"`).toBeGreaterThan(-1);
   const rows = section.slice(at).split('\n').slice(2);
-  return rows.slice(0, rows.findIndex((r) => !r.startsWith('|'))).map((r) => /^\| `([^`]+)` \|/.exec(r)?.[1] ?? `unreadable row: ${r}`);
+  return rows
+    .slice(
+      0,
+      rows.findIndex((r) => !r.startsWith('|')),
+    )
+    .map((r) => /^\| `([^`]+)` \|/.exec(r)?.[1] ?? `unreadable row: ${r}`);
 }
 
 const block = (lang: string) => {
@@ -34,7 +39,10 @@ const block = (lang: string) => {
 };
 
 const sent = () => {
-  const spec = webhookChannel({ url: 'https://ops.example.com/hooks/keys', signingSecret: `whsec_${Buffer.alloc(32, 7).toString('base64')}` }).build(OPENED, NOW_MS);
+  const spec = webhookChannel({ url: 'https://ops.example.com/hooks/keys', signingSecret: `whsec_${Buffer.alloc(32, 7).toString('base64')}` }).build(
+    OPENED,
+    NOW_MS,
+  );
   return { headers: spec.headers, body: JSON.parse(spec.body) as Record<string, unknown> & { data: Record<string, unknown> } };
 };
 
@@ -52,8 +60,20 @@ describe('README → Signed webhook describes what the webhook channel sends', (
 
   it('lists every notification kind and severity there is', () => {
     const row = (name: string) => section.split('\n').find((r) => r.startsWith(`| \`${name}\` |`)) ?? '';
-    expect([...row('kind').split('|')[2]!.matchAll(/`([a-z-]+)`/g)].map((m) => m[1])).toEqual([...NOTIFICATION_KINDS]);
-    expect([...row('severity').split('|')[2]!.matchAll(/`([a-z-]+)`/g)].map((m) => m[1])).toEqual(['critical', 'warning', 'resolved', 'info']);
+    expect(
+      [
+        ...row('kind')
+          .split('|')[2]!
+          .matchAll(/`([a-z-]+)`/g),
+      ].map((m) => m[1]),
+    ).toEqual([...NOTIFICATION_KINDS]);
+    expect(
+      [
+        ...row('severity')
+          .split('|')[2]!
+          .matchAll(/`([a-z-]+)`/g),
+      ].map((m) => m[1]),
+    ).toEqual(['critical', 'warning', 'resolved', 'info']);
   });
 
   it('shows a sample request that is byte for byte what the channel sends, and that its own verify code accepts', async () => {
@@ -67,7 +87,10 @@ describe('README → Signed webhook describes what the webhook channel sends', (
 
     // Rebuilt from its own data at its own time: the channel sends exactly these bytes and headers.
     const data = (JSON.parse(body) as { data: Notification }).data;
-    const spec = webhookChannel({ url: 'https://ops.example.com/hooks/keys', signingSecret: secret! }, { deployment: data.source }).build(data, timestamp * 1000);
+    const spec = webhookChannel({ url: 'https://ops.example.com/hooks/keys', signingSecret: secret! }, { deployment: data.source }).build(
+      data,
+      timestamp * 1000,
+    );
     expect(spec.body).toBe(body);
     expect(spec.headers).toEqual(headers);
     expect(verifyStandardWebhook(secret!, headers, body, timestamp)).toBe(true);

@@ -17,7 +17,15 @@ describe('README sections generated from code', async () => {
     expect(sections['diagnoses']).toContain('`WITHDRAW_PERMISSION_UNEXPECTED`');
     expect(sections['monitor-alarms']).toContain('`<stack>-HEARTBEAT`');
     // Every message the issue names, as email and as a chat channel.
-    for (const title of ['A key incident opens', 'Its diagnosis changes', 'Reminder while it stays open', 'Resolved, with the duration', 'The monitor itself is down', 'Announced exchange maintenance', 'key-monitor test-alert']) {
+    for (const title of [
+      'A key incident opens',
+      'Its diagnosis changes',
+      'Reminder while it stays open',
+      'Resolved, with the duration',
+      'The monitor itself is down',
+      'Announced exchange maintenance',
+      'key-monitor test-alert',
+    ]) {
       const at = sections['alert-examples']?.indexOf(title) ?? -1;
       expect(at, title).toBeGreaterThan(-1);
       const part = sections['alert-examples']?.slice(at, sections['alert-examples'].indexOf('</details>', at)) ?? '';
@@ -28,7 +36,7 @@ describe('README sections generated from code', async () => {
   });
 
   it('documents every field of the --json output that a real run prints', async () => {
-    const { main } = await import('../../lambdas/cli/key-monitor.js');
+    const { main } = await import('../../src/cli/key-monitor.js');
     const section = readme.slice(readme.indexOf('### JSON output'), readme.indexOf('## What the checks do'));
     const seen = new Set<string>();
     for (const scenario of ['healthy', 'auth-failed', 'withdraw-enabled']) {
@@ -42,7 +50,7 @@ describe('README sections generated from code', async () => {
   });
 
   it('gives the rotate exit codes the CLI returns', async () => {
-    const { ROTATE_EXIT } = await import('../../lambdas/cli/rotate.js');
+    const { ROTATE_EXIT } = await import('../../src/cli/rotate.js');
     const table = readme.slice(readme.indexOf('| Exit | Verdict |'));
     expect(table).toContain(`| ${ROTATE_EXIT.promoted} | **Promoted**`);
     expect(table).toContain(`| ${ROTATE_EXIT.refused} | **Refused**`);

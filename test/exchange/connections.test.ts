@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONNECTIONS_PER_ORIGIN } from '../../lambdas/contract/defaults.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
+import { CONNECTIONS_PER_ORIGIN } from '../../src/contract/defaults.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { checkClient } from '../../src/monitor/check-client.js';
 
 // A loopback server that counts the connections open at once: the client's pool per origin is the
 // bound, however many keys a run checks at the same time.
@@ -39,7 +39,9 @@ describe('the exchange client keeps a bounded pool of sockets per origin', () =>
   it('the Lambda’s check target uses CONNECTIONS_PER_ORIGIN', async () => {
     peak = 0;
     const target = lambdaCheckTarget({ baseUrl: `${origin}/exchange/v1`, timeoutMs: 5_000, expectedIps: [], ipEchoUrl: null });
-    await Promise.all(Array.from({ length: CONNECTIONS_PER_ORIGIN * 2 }, () => target.exchange.publicGet('public/get-tickers', { instrument_name: 'BTC_USD' })));
+    await Promise.all(
+      Array.from({ length: CONNECTIONS_PER_ORIGIN * 2 }, () => target.exchange.publicGet('public/get-tickers', { instrument_name: 'BTC_USD' })),
+    );
     await (target.exchange as unknown as { close(): Promise<void> }).close();
     expect(peak).toBeLessThanOrEqual(CONNECTIONS_PER_ORIGIN);
   });

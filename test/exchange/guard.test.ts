@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkBaseUrl } from '../../lambdas/exchange/base-url.js';
-import { ExchangeClient, InvalidBaseUrlError } from '../../lambdas/exchange/client.js';
-import { assertHarmless, UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
+import { checkBaseUrl } from '../../src/exchange/base-url.js';
+import { ExchangeClient, InvalidBaseUrlError } from '../../src/exchange/client.js';
+import { assertHarmless, UnsafeRequestError } from '../../src/exchange/probe-guard.js';
 import { GOOD_BASE_URLS, HOSTILE_BASE_URLS } from '../support/hostile-base-urls.js';
 
 const BASE = 'https://api.crypto.com/exchange/v1';
@@ -84,7 +84,9 @@ describe('exchange base URLs', () => {
   });
 
   it('the client refuses a bad base URL before it can send anything', () => {
-    expect(() => new ExchangeClient({ baseUrl: 'https://x.test/exchange/v1/private/cancel-all-orders?_=', timeoutMs: 100, budgetMs: 100, retryable: () => false })).toThrow(InvalidBaseUrlError);
+    expect(
+      () => new ExchangeClient({ baseUrl: 'https://x.test/exchange/v1/private/cancel-all-orders?_=', timeoutMs: 100, budgetMs: 100, retryable: () => false }),
+    ).toThrow(InvalidBaseUrlError);
     expect(() => new ExchangeClient({ baseUrl: 'http://api.crypto.com/exchange/v1', timeoutMs: 100, budgetMs: 100, retryable: () => false })).toThrow(/https/);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeReply, parseReply, snippetOf } from '../../lambdas/exchange/reply.js';
-import { networkReply } from '../../lambdas/exchange/client.js';
-import { backoffMs, DEFAULT_RETRY } from '../../lambdas/exchange/retry-policy.js';
-import { displaySafe, redactSecrets, secretRedactor } from '../../lambdas/exchange/text-safety.js';
+import { describeReply, parseReply, snippetOf } from '../../src/exchange/reply.js';
+import { networkReply } from '../../src/exchange/client.js';
+import { backoffMs, DEFAULT_RETRY } from '../../src/exchange/retry-policy.js';
+import { displaySafe, redactSecrets, secretRedactor } from '../../src/exchange/text-safety.js';
 import { echoShapes, leakedRuns } from '../support/echo-shapes.js';
 
 describe('parseReply', () => {
@@ -36,7 +36,11 @@ describe('parseReply', () => {
   });
 
   it('maps a name that does not resolve to host-unknown, keeping the host; a resolver timeout stays a connection fault', () => {
-    expect(networkReply({ code: 'ENOTFOUND', hostname: 'api.crypto.cmo' }, 100)).toEqual({ kind: 'network', error: 'host-unknown', detail: 'ENOTFOUND api.crypto.cmo' });
+    expect(networkReply({ code: 'ENOTFOUND', hostname: 'api.crypto.cmo' }, 100)).toEqual({
+      kind: 'network',
+      error: 'host-unknown',
+      detail: 'ENOTFOUND api.crypto.cmo',
+    });
     expect(networkReply({ code: 'EAI_AGAIN', hostname: 'api.crypto.com' }, 100)).toEqual({ kind: 'network', error: 'connection', detail: 'EAI_AGAIN' });
     // Through a proxy, a name that does not resolve is the proxy's own: the proxy is unreachable.
     expect(networkReply({ code: 'ENOTFOUND', hostname: 'proxy.internal' }, 100, true)).toMatchObject({ error: 'proxy-unreachable' });
@@ -94,18 +98,23 @@ describe('fragments of a key or secret glued to other text', () => {
   const TOKEN = 'proxy-token-0123456789abcdef';
   const redact = secretRedactor({ apiKey: KEY, secrets: [SECRET, TOKEN] });
 
-  it.each(echoShapes(KEY, SECRET, TOKEN).map((shape, i) => [i + 1, shape]))('shape %i: no 5-character run of the key, no 8-character run of a secret survives', (_n, shape) => {
-    const out = redact(`the exchange said: ${shape} (end)`);
-    expect(leakedRuns(out, KEY, 5)).toEqual([]);
-    expect(leakedRuns(out, SECRET, 8)).toEqual([]);
-    expect(leakedRuns(out, TOKEN, 8)).toEqual([]);
-    expect(out).toContain('[redacted]');
-    expect(out.startsWith('the exchange said: ')).toBe(true);
-    expect(out.endsWith(' (end)')).toBe(true);
-  });
+  it.each(echoShapes(KEY, SECRET, TOKEN).map((shape, i) => [i + 1, shape]))(
+    'shape %i: no 5-character run of the key, no 8-character run of a secret survives',
+    (_n, shape) => {
+      const out = redact(`the exchange said: ${shape} (end)`);
+      expect(leakedRuns(out, KEY, 5)).toEqual([]);
+      expect(leakedRuns(out, SECRET, 8)).toEqual([]);
+      expect(leakedRuns(out, TOKEN, 8)).toEqual([]);
+      expect(out).toContain('[redacted]');
+      expect(out.startsWith('the exchange said: ')).toBe(true);
+      expect(out.endsWith(' (end)')).toBe(true);
+    },
+  );
 
   it('leaves the 4-character key prefix a report shows, and text that is not the key', () => {
-    expect(redact(`key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`)).toBe(`key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`);
+    expect(redact(`key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`)).toBe(
+      `key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`,
+    );
     expect(redact(`api_key=${KEY.slice(0, 10)} rest`)).toBe('api_key=[redacted] rest');
     expect(redact(`a-${KEY.slice(0, 4)}-${KEY.slice(4, 8)}-${KEY.slice(8, 12)}-b`)).toBe('a-[redacted]-b');
   });

@@ -1,17 +1,24 @@
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { awsClientOptions } from '../../lambdas/aws/aws-calls.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { awsClientOptions } from '../../src/aws/aws-calls.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { startStallingProxy } from '../support/stalling-proxy.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 const skip = toolMissing('moto_server');
 
-const context = { functionName: 'check', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:check', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = {
+  functionName: 'check',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:check',
+  memoryLimitInMB: '256',
+  functionVersion: '$LATEST',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 const scheduledEvent = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
 
 describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exchange on the sandbox', () => {
@@ -58,7 +65,7 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       POWERTOOLS_METRICS_NAMESPACE: 'KeyMonitorTest',
     });
     // Imported after the environment is set, as the Lambda runtime would load it.
-    const { handler } = await import('../../lambdas/handlers/check.js');
+    const { handler } = await import('../../src/handlers/check.js');
     invoke = () => captureOutput(() => handler(scheduledEvent, context));
   });
 
@@ -83,7 +90,12 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
       rotating: 'AUTH_FAILED',
       binary: 'CREDENTIALS_MALFORMED',
     };
-    expect(value).toMatchObject({ checked: 10, unhealthy: Object.entries(expected).filter(([, d]) => d !== 'OK').map(([key, diagnosis]) => ({ key, diagnosis })) });
+    expect(value).toMatchObject({
+      checked: 10,
+      unhealthy: Object.entries(expected)
+        .filter(([, d]) => d !== 'OK')
+        .map(([key, diagnosis]) => ({ key, diagnosis })),
+    });
 
     // Per key: one log line with the diagnosis and the fix (history lives in the log and the store).
     for (const [key, diagnosis] of Object.entries(expected)) {
@@ -104,7 +116,14 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     expect(heartbeat?.['KeysUnhealthy']).toBe(8);
     expect(heartbeat?.['service']).toBe('exchange-key-monitor');
     const byDiagnosis = Object.fromEntries(metricDocs.filter((d) => 'UnhealthyKeys' in d).map((d) => [d['Diagnosis'], d['UnhealthyKeys']]));
-    expect(byDiagnosis).toEqual({ IP_NOT_WHITELISTED: 1, TRADE_PERMISSION_MISSING: 1, AUTH_FAILED: 2, CREDENTIALS_MALFORMED: 2, CREDENTIALS_MISSING: 1, SECRET_NOT_READABLE: 1 });
+    expect(byDiagnosis).toEqual({
+      IP_NOT_WHITELISTED: 1,
+      TRADE_PERMISSION_MISSING: 1,
+      AUTH_FAILED: 2,
+      CREDENTIALS_MALFORMED: 2,
+      CREDENTIALS_MISSING: 1,
+      SECRET_NOT_READABLE: 1,
+    });
     const latencies = metricDocs.flatMap((d) => ('ExchangeLatency' in d ? [d['ExchangeLatency']].flat() : []));
     expect(latencies.length).toBeGreaterThanOrEqual(4);
     const healthy = logs(docs).find((d) => d['key'] === 'main');
@@ -140,7 +159,10 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
   it('never writes a secret, a signature or a full key to the log', async () => {
     const from = sandbox.requests.length;
     const { raw } = await invoke();
-    const sigs = sandbox.requests.slice(from).map((r) => r.sig).filter((s): s is string => typeof s === 'string');
+    const sigs = sandbox.requests
+      .slice(from)
+      .map((r) => r.sig)
+      .filter((s): s is string => typeof s === 'string');
     expect(sigs.length).toBeGreaterThan(5);
     for (const b of ['healthy', 'ip-not-whitelisted', 'read-only', 'bad-secret'] as const) {
       const { apiKey, apiSecret } = sandbox.credentials(b);
@@ -155,7 +177,7 @@ describe.skipIf(skip)('check Lambda handler: Secrets Manager on moto_server, exc
     const proxy = await startStallingProxy(moto.endpoint, ['ekm/ip']);
     const config = loadRuntimeConfig(process.env);
     const target = lambdaCheckTarget(config);
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const client = new SecretsManagerClient({ ...awsClientOptions(300), endpoint: proxy.endpoint });
     const stalledHandler = buildCheckHandler(() => ({ config, secrets: new CachedSecrets(client, 1, Date.now, 800), target, now: Date.now, incidents: null }));
     const started = Date.now();

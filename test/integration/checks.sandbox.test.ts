@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecks } from '../../lambdas/monitor/checks.js';
-import { validateCredentials } from '../../lambdas/monitor/credentials.js';
-import { ExchangeClient } from '../../lambdas/exchange/client.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
-import { UnsafeRequestError } from '../../lambdas/exchange/probe-guard.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import type { Diagnosis } from '../../lambdas/monitor/types.js';
+import { runChecks } from '../../src/monitor/checks.js';
+import { validateCredentials } from '../../src/monitor/credentials.js';
+import { ExchangeClient } from '../../src/exchange/client.js';
+import { checkClient } from '../../src/monitor/check-client.js';
+import { UnsafeRequestError } from '../../src/exchange/probe-guard.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
+import type { Diagnosis } from '../../src/monitor/types.js';
 
 let sandbox: Sandbox;
 let client: ExchangeClient;
@@ -20,7 +20,16 @@ afterAll(async () => {
 /** One real check over loopback HTTP; the behaviour is chosen by the key and the base URL path. */
 async function check(
   behaviour: Behaviour,
-  over: { expectTrade?: boolean; expectedIps?: string[]; timeoutMs?: number; raw?: object; baseUrl?: string; expectWithdraw?: boolean; expectMaster?: boolean; expectDerivatives?: boolean } = {},
+  over: {
+    expectTrade?: boolean;
+    expectedIps?: string[];
+    timeoutMs?: number;
+    raw?: object;
+    baseUrl?: string;
+    expectWithdraw?: boolean;
+    expectMaster?: boolean;
+    expectDerivatives?: boolean;
+  } = {},
 ) {
   client = checkClient({ baseUrl: over.baseUrl ?? sandbox.baseUrl(behaviour), timeoutMs: over.timeoutMs ?? 2_000 });
   try {
@@ -79,7 +88,15 @@ describe('every diagnosis over real HTTP against the sandbox', () => {
     const report = await check(behaviour, over);
     expect(report.diagnosis).toBe(expected);
     expect(report.healthy).toBe(expected === 'OK');
-    expect(report.checks.map((c) => c.name)).toEqual(['credentials', 'egress-ip', 'public-api', 'signed-read', 'account', 'trade-permission', 'withdraw-permission']);
+    expect(report.checks.map((c) => c.name)).toEqual([
+      'credentials',
+      'egress-ip',
+      'public-api',
+      'signed-read',
+      'account',
+      'trade-permission',
+      'withdraw-permission',
+    ]);
   });
 });
 
@@ -144,7 +161,9 @@ describe('the client’s manners', () => {
     const from = sandbox.requests.length;
     const c = checkClient({ baseUrl: sandbox.baseUrl(), timeoutMs: 1_000 });
     const creds = sandbox.credentials('healthy');
-    expect(() => c.privatePost('private/create-order', { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '1', quantity: '1' }, creds)).toThrow(UnsafeRequestError);
+    expect(() => c.privatePost('private/create-order', { instrument_name: 'BTC_USD', side: 'BUY', type: 'LIMIT', price: '1', quantity: '1' }, creds)).toThrow(
+      UnsafeRequestError,
+    );
     expect(() => c.privatePost('private/cancel-order', { order_id: '18342311' }, creds)).toThrow(UnsafeRequestError);
     expect(() => c.privatePost('private/cancel-all-orders', {}, creds)).toThrow(UnsafeRequestError);
     expect(() => c.privatePost('private/create-withdrawal', { currency: 'BTC', amount: '1', address: 'x' }, creds)).toThrow(UnsafeRequestError);
@@ -159,7 +178,9 @@ describe('the client’s manners', () => {
     await check('healthy');
     await check('read-only');
     const sent = sandbox.requests.slice(from).filter((r) => r.method.startsWith('private/'));
-    expect(new Set(sent.map((r) => r.method))).toEqual(new Set(['private/user-balance', 'private/get-accounts', 'private/cancel-order', 'private/get-deposit-address']));
+    expect(new Set(sent.map((r) => r.method))).toEqual(
+      new Set(['private/user-balance', 'private/get-accounts', 'private/cancel-order', 'private/get-deposit-address']),
+    );
     for (const r of sent.filter((s) => s.method === 'private/get-deposit-address')) expect(r.params).toEqual({ currency: 'BTC' });
     for (const r of sent.filter((s) => s.method === 'private/cancel-order')) {
       expect(Object.keys(r.params as object)).toEqual(['client_oid']);
@@ -195,7 +216,10 @@ describe('nothing sensitive leaves, whatever the exchange sends back', () => {
     const report = await check('echo');
     const text = JSON.stringify(report);
     const { apiKey, apiSecret } = sandbox.credentials('echo');
-    const sigs = sandbox.requests.slice(from).map((r) => r.sig).filter((x): x is string => typeof x === 'string');
+    const sigs = sandbox.requests
+      .slice(from)
+      .map((r) => r.sig)
+      .filter((x): x is string => typeof x === 'string');
     expect(sigs.length).toBeGreaterThan(0);
     for (const sig of sigs) expect(text).not.toContain(sig);
     expect(text).not.toContain(apiKey.slice(0, 5));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { runCli, type CliRun } from '../support/run-cli.js';
 
 /**
@@ -37,10 +37,22 @@ describe('key-monitor check and rotate: secrets, stacks and proxies that cannot 
     [['rotate', '--secret-id', 'prod/*'], {}, '--secret-id: "prod/*" is not a secret name'],
     [['rotate', '--secret-id', 'prod/cdc', '--stack', ''], {}, '--stack is empty'],
     [['rotate', '--secret-id', 'prod/cdc', '--stack', '-x'], {}, '--stack needs a value'],
-    [['check', '--proxy', 'http://proxy.example.com:3128'], { KEY_MONITOR_PROXY_TOKEN: 'proxy-token-123456' }, '--proxy is plain http:// to a host that is not loopback: the proxy token (KEY_MONITOR_PROXY_TOKEN) would cross the network in clear text'],
-    [[], { USE_CRYPTO_PROXY: 'true', CRYPTO_PROXY_URL: 'http://10.0.0.5:3128', CRYPTO_PROXY_TOKEN: 'proxy-token-123456' }, 'CRYPTO_PROXY_URL is plain http:// to a host that is not loopback: the proxy token (CRYPTO_PROXY_TOKEN)'],
+    [
+      ['check', '--proxy', 'http://proxy.example.com:3128'],
+      { KEY_MONITOR_PROXY_TOKEN: 'proxy-token-123456' },
+      '--proxy is plain http:// to a host that is not loopback: the proxy token (KEY_MONITOR_PROXY_TOKEN) would cross the network in clear text',
+    ],
+    [
+      [],
+      { USE_CRYPTO_PROXY: 'true', CRYPTO_PROXY_URL: 'http://10.0.0.5:3128', CRYPTO_PROXY_TOKEN: 'proxy-token-123456' },
+      'CRYPTO_PROXY_URL is plain http:// to a host that is not loopback: the proxy token (CRYPTO_PROXY_TOKEN)',
+    ],
     [[], { HTTPS_PROXY: 'http://proxy.corp:8080', KEY_MONITOR_PROXY_TOKEN: 'proxy-token-123456' }, 'HTTPS_PROXY is plain http://'],
-    [['check', '--proxy', 'https://proxy.example.com:3128/tunnel'], {}, '--proxy must be http(s)://host:port only: a CONNECT proxy takes no path, query or fragment'],
+    [
+      ['check', '--proxy', 'https://proxy.example.com:3128/tunnel'],
+      {},
+      '--proxy must be http(s)://host:port only: a CONNECT proxy takes no path, query or fragment',
+    ],
     [['check', '--proxy', 'https://proxy.example.com:3128?auth=abc'], {}, '--proxy must be http(s)://host:port only'],
     [[], { HTTPS_PROXY: 'http://proxy.corp:8080/#frag' }, 'HTTPS_PROXY must be http(s)://host:port only'],
   ])('%o with %o', async (args, extra, message) => {

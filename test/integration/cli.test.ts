@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../lambdas/cli/key-monitor.js';
-import { SCENARIO_NAMES, SCENARIOS } from '../../lambdas/cli/scenarios.js';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { main } from '../../src/cli/key-monitor.js';
+import { SCENARIO_NAMES, SCENARIOS } from '../../src/cli/scenarios.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { startBlackHole } from '../support/black-hole.js';
 import { runCli } from '../support/run-cli.js';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -118,7 +118,10 @@ describe('bad input gets a clear one-line message and exit 2, never a stack trac
     const run = await runCli(['check', '--secret-id', '--json']);
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe('key-monitor: --secret-id needs a value (found the option --json instead)');
-    expect(JSON.parse(run.stdout)).toEqual({ schemaVersion: 1, error: { kind: 'usage', message: '--secret-id needs a value (found the option --json instead)' } });
+    expect(JSON.parse(run.stdout)).toEqual({
+      schemaVersion: 1,
+      error: { kind: 'usage', message: '--secret-id needs a value (found the option --json instead)' },
+    });
   });
 
   it.each([
@@ -231,7 +234,12 @@ describe('a real key from the environment (the sandbox standing in for the excha
   it('refuses two complete families that disagree', async () => {
     const a = sandbox.credentials('healthy');
     const b = sandbox.credentials('read-only');
-    const run = await runCli(target('healthy'), { EXCHANGE_API_KEY: a.apiKey, EXCHANGE_API_SECRET: a.apiSecret, EXCHANGE_CUSTOM_API_KEY: b.apiKey, EXCHANGE_CUSTOM_API_SECRET: b.apiSecret });
+    const run = await runCli(target('healthy'), {
+      EXCHANGE_API_KEY: a.apiKey,
+      EXCHANGE_API_SECRET: a.apiSecret,
+      EXCHANGE_CUSTOM_API_KEY: b.apiKey,
+      EXCHANGE_CUSTOM_API_SECRET: b.apiSecret,
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unset one pair');
   });
@@ -285,7 +293,10 @@ describe('a real key from the environment (the sandbox standing in for the excha
       }
     }
     const everything = outputs.join('\n');
-    const sigs = sandbox.requests.slice(from).map((r) => r.sig).filter((s): s is string => typeof s === 'string');
+    const sigs = sandbox.requests
+      .slice(from)
+      .map((r) => r.sig)
+      .filter((s): s is string => typeof s === 'string');
     expect(sigs.length).toBeGreaterThan(10);
     for (const behaviour of behaviours) {
       const { apiKey, apiSecret } = sandbox.credentials(behaviour);
@@ -309,7 +320,10 @@ describe('answers that prove nothing never make a plain OK (a key from the envir
 
   const check = (behaviour: Parameters<Sandbox['baseUrl']>[0], ...more: string[]) => {
     const { apiKey, apiSecret } = sandbox.credentials(behaviour);
-    return runCli(['check', '--base-url', sandbox.baseUrl(behaviour), '--ip-echo-url', sandbox.ipEchoUrl, ...more], { EXCHANGE_API_KEY: apiKey, EXCHANGE_API_SECRET: apiSecret });
+    return runCli(['check', '--base-url', sandbox.baseUrl(behaviour), '--ip-echo-url', sandbox.ipEchoUrl, ...more], {
+      EXCHANGE_API_KEY: apiKey,
+      EXCHANGE_API_SECRET: apiSecret,
+    });
   };
 
   it('a withdraw probe answering 503 prints "withdraw permission not determined" and a verdict that names what it did not verify', async () => {
@@ -317,7 +331,11 @@ describe('answers that prove nothing never make a plain OK (a key from the envir
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/⚠️ +withdraw-permission withdraw permission not determined/);
     expect(text.stdout).toContain('Diagnosis: OK — Key is healthy (not verified: withdraw permission)\n');
-    const json = JSON.parse((await check('withdraw-probe-unavailable', '--json')).stdout) as { diagnosis: string; notVerified: string[]; checks: { name: string; ok: boolean | null }[] };
+    const json = JSON.parse((await check('withdraw-probe-unavailable', '--json')).stdout) as {
+      diagnosis: string;
+      notVerified: string[];
+      checks: { name: string; ok: boolean | null }[];
+    };
     expect(json.diagnosis).toBe('OK');
     expect(json.notVerified).toEqual(['withdraw-permission']);
     expect(json.checks.find((c) => c.name === 'withdraw-permission')?.ok).toBeNull();
@@ -380,10 +398,13 @@ describe('answers that prove nothing never make a plain OK (a key from the envir
     it('an IP echo that does not answer at all is the same', async () => {
       const hole = await startBlackHole();
       const { apiKey, apiSecret } = sandbox.credentials('healthy');
-      const run = await runCli(['check', '--base-url', sandbox.baseUrl('healthy'), '--ip-echo-url', hole.endpoint, '--expected-ip', '203.0.113.7', '--timeout-ms', '300'], {
-        EXCHANGE_API_KEY: apiKey,
-        EXCHANGE_API_SECRET: apiSecret,
-      });
+      const run = await runCli(
+        ['check', '--base-url', sandbox.baseUrl('healthy'), '--ip-echo-url', hole.endpoint, '--expected-ip', '203.0.113.7', '--timeout-ms', '300'],
+        {
+          EXCHANGE_API_KEY: apiKey,
+          EXCHANGE_API_SECRET: apiSecret,
+        },
+      );
       await hole.close();
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('Diagnosis: EGRESS_NOT_VERIFIED');
@@ -408,7 +429,12 @@ describe('--secret-id against a Secrets Manager that never answers', () => {
   });
 
   it('says when no region is set, with the fix', async () => {
-    const run = await runCli(['check', '--secret-id', 'prod/cdc', '--json'], { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' });
+    const run = await runCli(['check', '--secret-id', 'prod/cdc', '--json'], {
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    });
     expect(run.code).toBe(2);
     const json = JSON.parse(run.stdout) as { diagnosis: string; advice: string };
     expect(json.diagnosis).toBe('SECRET_NOT_READABLE');
@@ -419,7 +445,10 @@ describe('--secret-id against a Secrets Manager that never answers', () => {
 describe('npm start (the README’s first command)', () => {
   it('runs the sandbox check and exits 0', async () => {
     const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn('npm', ['start', '--silent'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' } });
+      const child = spawn('npm', ['start', '--silent'], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' },
+      });
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.on('error', reject);
@@ -437,7 +466,14 @@ describe.skipIf(toolMissing('moto_server'))('--secret-id against Secrets Manager
   let aws: Record<string, string>;
   beforeAll(async () => {
     [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
-    aws = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', EXCHANGE_BASE_URL: sandbox.baseUrl(), IP_ECHO_URL: sandbox.ipEchoUrl };
+    aws = {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+      EXCHANGE_BASE_URL: sandbox.baseUrl(),
+      IP_ECHO_URL: sandbox.ipEchoUrl,
+    };
     const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const { apiKey, apiSecret } = sandbox.credentials('healthy');
     await sm.send(new CreateSecretCommand({ Name: 'cli/good', SecretString: JSON.stringify({ apiKey, apiSecret }) }));
@@ -460,7 +496,10 @@ describe.skipIf(toolMissing('moto_server'))('--secret-id against Secrets Manager
 
   it('a secret stored as SecretBinary is named as such (exit 2), not "no value yet", and its key is never shown', async () => {
     const { apiKey } = sandbox.credentials('healthy');
-    const [text, json] = await Promise.all([runCli(['check', '--secret-id', 'cli/binary'], aws), runCli(['check', '--secret-id', 'cli/binary', '--json'], aws)]);
+    const [text, json] = await Promise.all([
+      runCli(['check', '--secret-id', 'cli/binary'], aws),
+      runCli(['check', '--secret-id', 'cli/binary', '--json'], aws),
+    ]);
     expect(text.code).toBe(2);
     expect(text.stdout).toContain('Diagnosis: CREDENTIALS_MALFORMED');
     expect(text.stdout).toContain('the secret holds binary data (SecretBinary); store the key as a JSON SecretString');
@@ -471,7 +510,10 @@ describe.skipIf(toolMissing('moto_server'))('--secret-id against Secrets Manager
 
   it('a secret in the console’s key/value form is CREDENTIALS_MALFORMED and its key is never shown, in text or JSON', async () => {
     const { apiKey, apiSecret } = sandbox.credentials('healthy');
-    for (const args of [['check', '--secret-id', 'cli/kv'], ['check', '--secret-id', 'cli/kv', '--json']]) {
+    for (const args of [
+      ['check', '--secret-id', 'cli/kv'],
+      ['check', '--secret-id', 'cli/kv', '--json'],
+    ]) {
       const run = await runCli(args, aws);
       expect(run.code).toBe(2);
       expect(run.stdout + run.stderr).toContain('CREDENTIALS_MALFORMED');

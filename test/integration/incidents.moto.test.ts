@@ -3,16 +3,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { DynamoIncidentStore } from '../../lambdas/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { notificationLinks } from '../../lambdas/monitor/links.js';
-import { parseAnnouncements } from '../../lambdas/monitor/maintenance.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import type { Credentials } from '../../lambdas/monitor/types.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
+import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { notificationLinks } from '../../src/monitor/links.js';
+import { parseAnnouncements } from '../../src/monitor/maintenance.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
+import type { Credentials } from '../../src/monitor/types.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 
 /**
@@ -56,7 +56,7 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
       { name: 'reporting', secretId: 'inc/reporting', expectTrade: false },
       { name: 'bot3', secretId: 'inc/bot3', expectTrade: true },
     ];
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const handlerFor = (monitored: typeof allKeys) => {
       const env = {
         ...process.env,
@@ -139,12 +139,19 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
     const opened = await runAt(5);
     expect(opened.map((n) => [n.kind, n.subject])).toEqual([['opened', '🔴 trading: IP not whitelisted (40103) — add 203.0.113.7 to the key']]);
     expect(opened[0]?.fix).toContain('Add 203.0.113.7 to the key’s IP whitelist');
-    expect(opened[0]?.facts).toEqual(expect.arrayContaining([{ label: 'Exchange code', value: '40103' }, { label: 'HTTP status', value: '401' }]));
+    expect(opened[0]?.facts).toEqual(
+      expect.arrayContaining([
+        { label: 'Exchange code', value: '40103' },
+        { label: 'HTTP status', value: '401' },
+      ]),
+    );
     expect(opened[0]?.links.map((l) => l.label)).toEqual(['Dashboard', 'Log for trading']);
     expect(await runAt(5)).toEqual([]);
     sandbox.setBehaviour(keys.get('trading')!.apiKey, 'healthy');
     const resolved = await runAt(5);
-    expect(resolved.map((n) => [n.kind, n.subject])).toEqual([['resolved', '✅ trading: resolved after 10 min, 2 failed runs — was IP not whitelisted (40103)']]);
+    expect(resolved.map((n) => [n.kind, n.subject])).toEqual([
+      ['resolved', '✅ trading: resolved after 10 min, 2 failed runs — was IP not whitelisted (40103)'],
+    ]);
     expect(resolved[0]?.id.split('#')[0]).toBe(opened[0]?.id.split('#')[0]);
   });
 
@@ -162,7 +169,9 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
     sandbox.outage('unavailable');
     expect(await runAt(5)).toEqual([]); // transient: waits for a second run
     const opened = await runAt(5);
-    expect(opened.map((n) => [n.kind, n.scope.type, n.subject])).toEqual([['opened', 'monitor', '🟠 all 3 keys: Exchange or network unavailable — exchange or network side, no key action']]);
+    expect(opened.map((n) => [n.kind, n.scope.type, n.subject])).toEqual([
+      ['opened', 'monitor', '🟠 all 3 keys: Exchange or network unavailable — exchange or network side, no key action'],
+    ]);
     expect(await runAt(5)).toEqual([]);
     sandbox.outage(null);
     expect((await runAt(5)).map((n) => [n.kind, n.scope.type])).toEqual([['resolved', 'monitor']]);
@@ -182,7 +191,14 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
 
   it('holds what announced maintenance could cause, then says it began during the maintenance', async () => {
     const reporting = keys.get('reporting')!;
-    sandbox.announce({ id: 'mx-1', category: 'system', title: 'Exchange upgrade', start_time: clock + 10 * MIN, end_time: clock + 70 * MIN, impacted_params: { spot_trading_impacted: 'PARTIAL' } });
+    sandbox.announce({
+      id: 'mx-1',
+      category: 'system',
+      title: 'Exchange upgrade',
+      start_time: clock + 10 * MIN,
+      end_time: clock + 70 * MIN,
+      impacted_params: { spot_trading_impacted: 'PARTIAL' },
+    });
     // Announcements are read at most hourly: the next run past the hour sees this one.
     const announced = (await runAt(61)).filter((n) => n.kind === 'maintenance');
     expect(announced).toHaveLength(1);
@@ -206,7 +222,9 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
     const opened = await runAt(5);
     // Due again after a day (keys whose read fails in this run are not probed at all).
     expect(probes() - before).toBeGreaterThanOrEqual(1);
-    expect(opened.filter((n) => n.kind === 'opened').map((n) => n.subject)).toEqual(['🔴 bot3: The key can withdraw funds — untick "Enable withdrawal" on the key']);
+    expect(opened.filter((n) => n.kind === 'opened').map((n) => n.subject)).toEqual([
+      '🔴 bot3: The key can withdraw funds — untick "Enable withdrawal" on the key',
+    ]);
     const between = probes();
     const bot3 = (ns: Notification[]) => ns.filter((n) => n.scope.type === 'key' && n.scope.key === 'bot3').map((n) => n.kind);
     for (let i = 0; i < 3; i++) expect(bot3(await runAt(60))).toEqual([]); // no probe, no resolve: the verdict carries
@@ -279,7 +297,7 @@ describe.skipIf(skip)('no "resolved" from an answer that proves nothing: the che
       CHECK_TIMEOUT_MS: '1000',
     });
     const target = lambdaCheckTarget(config);
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const handler = buildCheckHandler(() => ({
       config,
       secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
@@ -358,8 +376,12 @@ describe.skipIf(skip)('no "resolved" from an answer that proves nothing: the che
 
     sandbox.setBehaviour(spot, 'accounts-without-flags');
     const reminder = about('spot', await runAt(4 * 60));
-    expect(reminder.map((n) => n.subject)).toEqual([expect.stringMatching(/^🔴 spot: open for 4 h \d+ min, could not re-check — The account is suspended \(202\)$/)]);
-    expect(reminder[0]?.summary).toMatch(/could not re-check: account: account details incomplete: the answer has no terminated, suspended, enabled, tradable .*; last definite verdict ACCOUNT_SUSPENDED \(The account is suspended \(202\)\) at /);
+    expect(reminder.map((n) => n.subject)).toEqual([
+      expect.stringMatching(/^🔴 spot: open for 4 h \d+ min, could not re-check — The account is suspended \(202\)$/),
+    ]);
+    expect(reminder[0]?.summary).toMatch(
+      /could not re-check: account: account details incomplete: the answer has no terminated, suspended, enabled, tradable .*; last definite verdict ACCOUNT_SUSPENDED \(The account is suspended \(202\)\) at /,
+    );
 
     sandbox.setBehaviour(spot, 'healthy');
     const resolved = about('spot', await runAt(5));

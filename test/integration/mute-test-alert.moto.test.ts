@@ -9,18 +9,26 @@ import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudf
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, PurgeQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CachedChannelsSecret } from '../../lambdas/aws/channels-secret.js';
-import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
-import { dynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
-import { DynamoIncidentStore } from '../../lambdas/aws/incident-store.js';
-import { SqsMessageVisibility } from '../../lambdas/aws/notification-queue.js';
-import { SnsPublisher } from '../../lambdas/aws/sns-publish.js';
-import { createHttpSender, type HttpSender } from '../../lambdas/channels/deliver.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { buildNotifyHandler } from '../../lambdas/handlers/notify.js';
+import { CachedChannelsSecret } from '../../src/aws/channels-secret.js';
+import { DynamoDeliveryLedger } from '../../src/aws/delivery-ledger.js';
+import { dynamoDbCall } from '../../src/aws/dynamodb-call.js';
+import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
+import { SqsMessageVisibility } from '../../src/aws/notification-queue.js';
+import { SnsPublisher } from '../../src/aws/sns-publish.js';
+import { createHttpSender, type HttpSender } from '../../src/channels/deliver.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { buildNotifyHandler } from '../../src/handlers/notify.js';
 import { PATHS, SIGNING_SECRET } from '../channels/support/cases.js';
 import { startReceiver, type Receiver } from '../channels/support/receiver.js';
 import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
@@ -44,7 +52,10 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
   let notify: ReturnType<typeof buildNotifyHandler>;
 
   const template = (outputs: Record<string, string>) =>
-    JSON.stringify({ Resources: { Marker: { Type: 'AWS::CloudFormation::WaitConditionHandle' } }, Outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { Value: v }])) });
+    JSON.stringify({
+      Resources: { Marker: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
+      Outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { Value: v }])),
+    });
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -65,7 +76,10 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
     await sm.send(
       new CreateSecretCommand({
         Name: 'ops/channels',
-        SecretString: JSON.stringify({ slack: { webhookUrl: `${slack.baseUrl}${PATHS.slack}` }, webhook: { url: `${webhook.baseUrl}${PATHS.webhook}`, signingSecret: SIGNING_SECRET } }),
+        SecretString: JSON.stringify({
+          slack: { webhookUrl: `${slack.baseUrl}${PATHS.slack}` },
+          webhook: { url: `${webhook.baseUrl}${PATHS.webhook}`, signingSecret: SIGNING_SECRET },
+        }),
       }),
     );
     await sm.send(new CreateSecretCommand({ Name: 'bare/channels', SecretString: '{}' }));
@@ -83,7 +97,12 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
         }),
       }),
     );
-    await cf.send(new CreateStackCommand({ StackName: 'Bare', TemplateBody: template({ StateTableName: 'bare-state', NotificationQueueUrl: bareQueue, ChannelsSecretName: 'bare/channels' }) }));
+    await cf.send(
+      new CreateStackCommand({
+        StackName: 'Bare',
+        TemplateBody: template({ StateTableName: 'bare-state', NotificationQueueUrl: bareQueue, ChannelsSecretName: 'bare/channels' }),
+      }),
+    );
     sender = createHttpSender({ timeoutMs: 2_000 });
     notify = buildNotifyHandler(() => ({
       source: 'Ops',
@@ -131,20 +150,46 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
       expect(mute!.until - before).toBeGreaterThanOrEqual(2 * HOUR);
       expect(mute!.until - Date.now()).toBeLessThanOrEqual(2 * HOUR);
       const [notice] = await queued();
-      expect(notice).toMatchObject({ kind: 'mute', severity: 'info', source: 'Ops', facts: expect.arrayContaining([{ label: 'Reason', value: 'planned key swap' }]) });
+      expect(notice).toMatchObject({
+        kind: 'mute',
+        severity: 'info',
+        source: 'Ops',
+        facts: expect.arrayContaining([{ label: 'Reason', value: 'planned key swap' }]),
+      });
     });
 
     it('--json: one object with the window, the reason and whether the channels were told', async () => {
-      const run = await cli(['mute', '--until', new Date(Date.now() + 3 * HOUR).toISOString(), '--stack', 'Ops', '--json', '--reason', 'line one\nline two\u001b[31m']);
+      const run = await cli([
+        'mute',
+        '--until',
+        new Date(Date.now() + 3 * HOUR).toISOString(),
+        '--stack',
+        'Ops',
+        '--json',
+        '--reason',
+        'line one\nline two\u001b[31m',
+      ]);
       expect(run.code, run.stderr).toBe(0);
       const json = JSON.parse(run.stdout) as Record<string, unknown>;
-      expect(json).toEqual({ schemaVersion: 1, stack: 'Ops', muted: true, since: expect.any(String), until: expect.any(String), reason: 'line one line two [31m', announced: true });
+      expect(json).toEqual({
+        schemaVersion: 1,
+        stack: 'Ops',
+        muted: true,
+        since: expect.any(String),
+        until: expect.any(String),
+        reason: 'line one line two [31m',
+        announced: true,
+      });
       expect(Date.parse(json['until'] as string)).toBe((await muteState())?.until);
     });
 
     it('refuses a mute longer than 7 days, to the hour, and changes nothing', async () => {
       const longest = LONGEST_MUTE_HOURS;
-      for (const args of [['--for', `${longest + 1}h`], ['--for', '8d'], ['--until', new Date(Date.now() + (longest + 1) * HOUR).toISOString()]]) {
+      for (const args of [
+        ['--for', `${longest + 1}h`],
+        ['--for', '8d'],
+        ['--until', new Date(Date.now() + (longest + 1) * HOUR).toISOString()],
+      ]) {
         const run = await cli(['mute', ...args, '--stack', 'Ops']);
         usage(run, 'a mute may last at most 7 days');
         expect(await muteState()).toBeNull();
@@ -160,7 +205,10 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
       [['--for', '0m'], '--for 0m is no mute at all: give at least 1m'],
       [['--for', '0d'], '--for 0d is no mute at all'],
       [['--until', '2020-01-01T00:00Z'], '--until is in the past (2020-01-01T00:00Z'],
-      [['--until', `${year}-02-30T10:00Z`], `--until: "${year}-02-30T10:00Z" is not a date (February ${year} has ${new Date(Date.UTC(year, 2, 0)).getUTCDate()} days)`],
+      [
+        ['--until', `${year}-02-30T10:00Z`],
+        `--until: "${year}-02-30T10:00Z" is not a date (February ${year} has ${new Date(Date.UTC(year, 2, 0)).getUTCDate()} days)`,
+      ],
       [['--until', `${year}-04-31T10:00Z`], 'is not a date (April'],
       [['--until', `${year}-13-01T10:00Z`], 'has no month 13'],
       [['--until', `${year}-01-01T24:00Z`], 'is not a time of day'],
@@ -195,7 +243,10 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
     it('with --json, a bad input is a JSON error on stdout too', async () => {
       const run = await cli(['mute', '--for', '0m', '--stack', 'Ops', '--json']);
       usage(run, '--for 0m is no mute at all');
-      expect(JSON.parse(run.stdout)).toEqual({ schemaVersion: 1, error: { kind: 'usage', message: '--for 0m is no mute at all: give at least 1m (like 90m, 2h or 1d)' } });
+      expect(JSON.parse(run.stdout)).toEqual({
+        schemaVersion: 1,
+        error: { kind: 'usage', message: '--for 0m is no mute at all: give at least 1m (like 90m, 2h or 1d)' },
+      });
       const stackless = await cli(['mute', '--for', '1h', '--stack', '', '--json']);
       expect(JSON.parse(stackless.stdout)).toMatchObject({ error: { kind: 'usage', message: expect.stringContaining('--stack is empty') } });
       expect(await muteState()).toBeNull();
@@ -250,7 +301,9 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
       let finished = false;
       const done = run.finally(() => (finished = true));
       while (!finished) {
-        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }));
+        const out = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+        );
         const messages = out.Messages ?? [];
         if (messages.length > 0) await deliver(messages);
       }
@@ -263,7 +316,12 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
           messageId: m.MessageId as string,
           receiptHandle: m.ReceiptHandle as string,
           body: m.Body as string,
-          attributes: { ApproximateReceiveCount: m.Attributes?.['ApproximateReceiveCount'] ?? '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+          attributes: {
+            ApproximateReceiveCount: m.Attributes?.['ApproximateReceiveCount'] ?? '1',
+            SentTimestamp: '0',
+            SenderId: 'x',
+            ApproximateFirstReceiveTimestamp: '0',
+          },
           messageAttributes: {},
           md5OfBody: m.MD5OfBody ?? '',
           eventSource: 'aws:sqs',
@@ -273,11 +331,13 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
       };
       const { value } = await captureOutput(() => notify(event, context) as Promise<SQSBatchResponse>);
       const failed = new Set(value.batchItemFailures.map((f) => f.itemIdentifier));
-      for (const m of messages) if (!failed.has(m.MessageId as string)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle as string }));
+      for (const m of messages)
+        if (!failed.has(m.MessageId as string)) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle as string }));
     }
 
     const noLeak = (text: string) => {
-      for (const secret of ['slackSecretToken', '/services/T0001', 'webhookQuerySecret01', SIGNING_SECRET, slack.baseUrl, webhook.baseUrl]) expect(text).not.toContain(secret);
+      for (const secret of ['slackSecretToken', '/services/T0001', 'webhookQuerySecret01', SIGNING_SECRET, slack.baseUrl, webhook.baseUrl])
+        expect(text).not.toContain(secret);
     };
 
     it('every channel delivers: one line per channel, exit 0', async () => {
@@ -298,7 +358,13 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
       webhook.respond({ status: 200, body: 'ok' });
       const run = await withNotifier(cli(['test-alert', '--stack', 'Ops', '--wait-seconds', '60', '--json']));
       expect(run.code, run.stderr).toBe(1);
-      const json = JSON.parse(run.stdout) as { schemaVersion: number; notificationId: string; ok: boolean; channels: { channel: string; result: string; detail: string }[]; unconfirmedEmails: string[] };
+      const json = JSON.parse(run.stdout) as {
+        schemaVersion: number;
+        notificationId: string;
+        ok: boolean;
+        channels: { channel: string; result: string; detail: string }[];
+        unconfirmedEmails: string[];
+      };
       expect(json).toMatchObject({ schemaVersion: 1, notificationId: expect.stringMatching(/^test:/), ok: false, unconfirmedEmails: [] });
       const by = Object.fromEntries(json.channels.map((c) => [c.channel, c]));
       expect(by['email']).toMatchObject({ result: 'delivered' });
@@ -310,7 +376,8 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
     it('with no notifier working the queue: every channel pending, named as such, exit 1 at the deadline', async () => {
       const run = await cli(['test-alert', '--stack', 'Ops', '--wait-seconds', '1']);
       expect(run.code).toBe(1);
-      for (const channel of ['email', 'slack', 'webhook']) expect(run.stdout).toMatch(new RegExp(`⏳ ${channel}\\s+no delivery recorded yet: is the NotifierFunction running\\?`));
+      for (const channel of ['email', 'slack', 'webhook'])
+        expect(run.stdout).toMatch(new RegExp(`⏳ ${channel}\\s+no delivery recorded yet: is the NotifierFunction running\\?`));
     });
 
     it('a monitor with no channel at all is not "all delivered": exit 1 with the fix', async () => {

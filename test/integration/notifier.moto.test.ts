@@ -18,17 +18,17 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CachedChannelsSecret } from '../../lambdas/aws/channels-secret.js';
-import { DynamoDeliveryLedger } from '../../lambdas/aws/delivery-ledger.js';
-import { dynamoDbCall } from '../../lambdas/aws/dynamodb-call.js';
-import { SqsMessageVisibility, SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import { publishOutcome, SnsPublisher } from '../../lambdas/aws/sns-publish.js';
-import { emailChannel } from '../../lambdas/channels/email.js';
-import { createHttpSender, type HttpSender } from '../../lambdas/channels/deliver.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { buildNotifyHandler, type NotifyDeps } from '../../lambdas/handlers/notify.js';
-import { CHANNEL_FAILED_WINDOW_MS, channelFailedId } from '../../lambdas/monitor/channel-failed.js';
-import type { DeliveryLedger } from '../../lambdas/monitor/deliver-notification.js';
+import { CachedChannelsSecret } from '../../src/aws/channels-secret.js';
+import { DynamoDeliveryLedger } from '../../src/aws/delivery-ledger.js';
+import { dynamoDbCall } from '../../src/aws/dynamodb-call.js';
+import { SqsMessageVisibility, SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import { publishOutcome, SnsPublisher } from '../../src/aws/sns-publish.js';
+import { emailChannel } from '../../src/channels/email.js';
+import { createHttpSender, type HttpSender } from '../../src/channels/deliver.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { buildNotifyHandler, type NotifyDeps } from '../../src/handlers/notify.js';
+import { CHANNEL_FAILED_WINDOW_MS, channelFailedId } from '../../src/monitor/channel-failed.js';
+import type { DeliveryLedger } from '../../src/monitor/ports.js';
 import { PATHS, SIGNING_SECRET, TELEGRAM_TOKEN, leaks } from '../channels/support/cases.js';
 import { EXPECTED } from '../channels/support/expected.js';
 import { verifyStandardWebhook } from '../channels/support/inspect.js';
@@ -38,7 +38,14 @@ import { alarmMessage } from '../monitor/support/alarms.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 
 const skip = toolMissing('moto_server');
-const context = { functionName: 'notify', awsRequestId: 'req-n', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:notify', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = {
+  functionName: 'notify',
+  awsRequestId: 'req-n',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:notify',
+  memoryLimitInMB: '256',
+  functionVersion: '$LATEST',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 
 const HTTP_CHANNELS = ['slack', 'teams', 'telegram', 'discord', 'webhook'] as const;
 type HttpName = (typeof HTTP_CHANNELS)[number];
@@ -65,7 +72,8 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   let clock = NOW_MS;
   let windows = 0;
   /** An hour into a window no earlier test used. */
-  const freshWindow = () => (clock = Math.floor(NOW_MS / CHANNEL_FAILED_WINDOW_MS) * CHANNEL_FAILED_WINDOW_MS + ++windows * CHANNEL_FAILED_WINDOW_MS + 60 * 60_000);
+  const freshWindow = () =>
+    (clock = Math.floor(NOW_MS / CHANNEL_FAILED_WINDOW_MS) * CHANNEL_FAILED_WINDOW_MS + ++windows * CHANNEL_FAILED_WINDOW_MS + 60 * 60_000);
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -142,30 +150,30 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   }
 
   async function receive(max = 10): Promise<Message[]> {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
+    const out = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+    );
     return out.Messages ?? [];
   }
 
   function event(messages: readonly Message[]): SQSEvent {
     return {
-      Records: messages.map(
-        (m): SQSRecord => ({
-          messageId: m.MessageId!,
-          receiptHandle: m.ReceiptHandle!,
-          body: m.Body!,
-          attributes: {
-            ApproximateReceiveCount: m.Attributes?.['ApproximateReceiveCount'] ?? '1',
-            SentTimestamp: m.Attributes?.['SentTimestamp'] ?? '0',
-            SenderId: m.Attributes?.['SenderId'] ?? 'x',
-            ApproximateFirstReceiveTimestamp: m.Attributes?.['ApproximateFirstReceiveTimestamp'] ?? '0',
-          },
-          messageAttributes: {},
-          md5OfBody: m.MD5OfBody ?? '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: queueArn,
-          awsRegion: 'us-east-1',
-        }),
-      ),
+      Records: messages.map((m): SQSRecord => ({
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body!,
+        attributes: {
+          ApproximateReceiveCount: m.Attributes?.['ApproximateReceiveCount'] ?? '1',
+          SentTimestamp: m.Attributes?.['SentTimestamp'] ?? '0',
+          SenderId: m.Attributes?.['SenderId'] ?? 'x',
+          ApproximateFirstReceiveTimestamp: m.Attributes?.['ApproximateFirstReceiveTimestamp'] ?? '0',
+        },
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: 'us-east-1',
+      })),
     };
   }
 
@@ -191,7 +199,8 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   const counts = () => Object.fromEntries(HTTP_CHANNELS.map((n) => [n, receivers[n].requests.length]));
   const withId = (id: string): Notification => ({ ...OPENED, id });
   /** Make a held-back message visible now (what waiting out its visibility timeout would do). */
-  const fastForward = (m: Message) => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+  const fastForward = (m: Message) =>
+    sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
 
   it('delivers one notification to every channel, exactly the documented request each', async () => {
     await enqueue(OPENED);
@@ -212,7 +221,12 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     expect(verifyStandardWebhook(SIGNING_SECRET, hook.headers, hook.body, NOW_MS / 1000)).toBe(true);
 
     const mails = await inbox('email');
-    expect(mails).toEqual([{ subject: '[ALERT] trading: IP not whitelisted (40103) - add 203.0.113.7 to the key', message: emailChannel({ topicArn: emailTopicArn }).build(OPENED).message }]);
+    expect(mails).toEqual([
+      {
+        subject: '[ALERT] trading: IP not whitelisted (40103) - add 203.0.113.7 to the key',
+        message: emailChannel({ topicArn: emailTopicArn }).build(OPENED).message,
+      },
+    ]);
     expect(mails[0]!.message).toContain('Fix: Add 203.0.113.7 to the key’s IP whitelist.');
     const chats = await inbox('chatbot');
     expect(chats).toHaveLength(1);
@@ -278,7 +292,11 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     expect(response.batchItemFailures).toEqual([]);
     // The notification on the 6 others, then the report that Discord stopped accepting alerts on the same 6.
     expect(emf).toMatchObject({ DeliveriesSent: 12, DeliveriesFailed: 1, DeliveriesRetried: 0 });
-    expect(docs.find((d) => d['message'] === 'delivery failed permanently; not retried')).toMatchObject({ level: 'ERROR', channel: 'discord', reason: expect.stringContaining('webhook deleted') });
+    expect(docs.find((d) => d['message'] === 'delivery failed permanently; not retried')).toMatchObject({
+      level: 'ERROR',
+      channel: 'discord',
+      reason: expect.stringContaining('webhook deleted'),
+    });
 
     // Even if the message came back, Discord is not tried again, and the report is not repeated.
     await invoke([message!]);
@@ -305,13 +323,21 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
         kind: 'channel-failed',
         severity: 'critical',
         subject: '🔴 ekm-prod: slack stopped accepting alerts',
-        fix: expect.stringMatching(/^The incoming webhook was removed or disabled.*create a new incoming webhook .*store its URL as slack\.webhookUrl in the channels secret/),
+        fix: expect.stringMatching(
+          /^The incoming webhook was removed or disabled.*create a new incoming webhook .*store its URL as slack\.webhookUrl in the channels secret/,
+        ),
         scope: { type: 'monitor' },
       },
     });
     expect(report.data.id).toBe(channelFailedId('slack', clock));
     expect(report.data.id).toMatch(/^channel-failed:slack:2026-01-0\dT(00|06|12|18):00:00\.000Z$/);
-    expect(report.data.facts).toEqual(expect.arrayContaining([{ label: 'Channel', value: 'slack' }, { label: 'Answer', value: 'HTTP 404: no_service' }, { label: 'Notification id', value: 'inc-noservice#1' }]));
+    expect(report.data.facts).toEqual(
+      expect.arrayContaining([
+        { label: 'Channel', value: 'slack' },
+        { label: 'Answer', value: 'HTTP 404: no_service' },
+        { label: 'Notification id', value: 'inc-noservice#1' },
+      ]),
+    );
     expect(JSON.parse(reports('telegram')[0]!.body).text).toContain('<b>Fix:</b> The incoming webhook was removed or disabled');
     expect(JSON.parse(reports('discord')[0]!.body).content).toBe('🔴 ekm-prod: slack stopped accepting alerts');
     expect(reports('teams')).toHaveLength(1);
@@ -319,7 +345,10 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     expect(mails.map((m) => m.subject)).toEqual(expect.arrayContaining(['[ALERT] ekm-prod: slack stopped accepting alerts']));
     expect(mails.find((m) => m.subject?.includes('stopped accepting'))!.message).toContain('Answer:');
     expect((await inbox('chatbot')).filter((m) => JSON.parse(m.message).content.title.includes('slack stopped accepting alerts'))).toHaveLength(1);
-    expect(first.docs.find((d) => d['message'] === 'channel refusal reported to the other channels')).toMatchObject({ refusedBy: 'slack', sent: ['email', 'chatbot', 'teams', 'telegram', 'discord', 'webhook'] });
+    expect(first.docs.find((d) => d['message'] === 'channel refusal reported to the other channels')).toMatchObject({
+      refusedBy: 'slack',
+      sent: ['email', 'chatbot', 'teams', 'telegram', 'discord', 'webhook'],
+    });
 
     // Later in the same window, another refusal by Slack reaches the others as itself, not as a second report.
     clock += 60 * 60_000;
@@ -341,14 +370,24 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   it('a refusal of the report itself is not reported in turn: two dead channels make two reports, not a cascade', async () => {
     freshWindow();
     receivers.slack.respond({ status: 403, body: 'invalid_token' });
-    receivers.telegram.respond({ status: 403, headers: { 'content-type': 'application/json' }, body: '{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the supergroup chat"}' });
+    receivers.telegram.respond({
+      status: 403,
+      headers: { 'content-type': 'application/json' },
+      body: '{"ok":false,"error_code":403,"description":"Forbidden: bot was kicked from the supergroup chat"}',
+    });
     await enqueue(withId('inc-twodead#1'));
     const { response, emf, docs } = await invoke(await receive());
     expect(response.batchItemFailures).toEqual([]);
     // The notification and both reports, each refused by the dead channel it was sent to.
     expect(counts()).toEqual({ slack: 2, teams: 3, telegram: 2, discord: 3, webhook: 3 });
-    expect(reports('webhook').map((r) => JSON.parse(r.body).data.subject).sort()).toEqual(['🔴 ekm-prod: slack stopped accepting alerts', '🔴 ekm-prod: telegram stopped accepting alerts']);
-    const telegramReport = reports('webhook').map((r) => JSON.parse(r.body).data).find((d) => d.subject.includes('telegram'));
+    expect(
+      reports('webhook')
+        .map((r) => JSON.parse(r.body).data.subject)
+        .sort(),
+    ).toEqual(['🔴 ekm-prod: slack stopped accepting alerts', '🔴 ekm-prod: telegram stopped accepting alerts']);
+    const telegramReport = reports('webhook')
+      .map((r) => JSON.parse(r.body).data)
+      .find((d) => d.subject.includes('telegram'));
     expect(telegramReport.fix).toMatch(/^The bot was removed from the chat, or blocked: add the bot back to the chat/);
     expect(emf).toMatchObject({ DeliveriesFailed: 4 });
     expect(docs.filter((d) => d['message'] === 'channel refusal reported to the other channels')).toHaveLength(2);
@@ -405,7 +444,11 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       },
     };
     const flakyHandler = buildNotifyHandler(() => ({ ...deps, ledger: flaky }));
-    receivers.telegram.respond({ status: 429, headers: { 'content-type': 'application/json' }, body: '{"ok":false,"error_code":429,"parameters":{"retry_after":1}}' });
+    receivers.telegram.respond({
+      status: 429,
+      headers: { 'content-type': 'application/json' },
+      body: '{"ok":false,"error_code":429,"parameters":{"retry_after":1}}',
+    });
     await enqueue(withId('inc-flakyledger#1'));
     const [message] = await receive();
     const first = await captureOutput(() => flakyHandler(event([message!]), context) as Promise<SQSBatchResponse>);
@@ -442,7 +485,11 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     const [message] = await receive();
     const first = await captureOutput(() => brokenHandler(event([message!]), context) as Promise<SQSBatchResponse>);
     output += first.raw;
-    expect(first.docs.find((d) => String(d['message']).startsWith('delivery not recorded'))).toMatchObject({ channel: 'slack', attempts: 3, errorName: 'ProvisionedThroughputExceededException' });
+    expect(first.docs.find((d) => String(d['message']).startsWith('delivery not recorded'))).toMatchObject({
+      channel: 'slack',
+      attempts: 3,
+      errorName: 'ProvisionedThroughputExceededException',
+    });
 
     receivers.telegram.respond(okReply);
     ahead = 5 * 60_000;
@@ -463,17 +510,30 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     const hook = JSON.parse(receivers.webhook.requests[0]!.body);
     expect(hook).toMatchObject({
       type: 'exchange-key-monitor.monitor-alarm',
-      data: { id: 'alarm:ekm-prod-heartbeat#2026-01-02T10:02:00.000+0000', kind: 'monitor-alarm', severity: 'critical', subject: '🔴 ekm-prod: No check ran for 15 minutes', scope: { type: 'monitor' } },
+      data: {
+        id: 'alarm:ekm-prod-heartbeat#2026-01-02T10:02:00.000+0000',
+        kind: 'monitor-alarm',
+        severity: 'critical',
+        subject: '🔴 ekm-prod: No check ran for 15 minutes',
+        scope: { type: 'monitor' },
+      },
     });
     expect(JSON.parse(receivers.slack.requests[0]!.body).text).toBe('🔴 ekm-prod: No check ran for 15 minutes');
     for (const name of HTTP_CHANNELS) expect(receivers[name].requests, name).toHaveLength(1);
     expect((await inbox('email'))[0]?.subject).toBe('[ALERT] ekm-prod: No check ran for 15 minutes');
     expect(await inbox('chatbot')).toHaveLength(1);
 
-    await sns.send(new PublishCommand({ TopicArn: alarmTopicArn, Message: JSON.stringify(alarmMessage({ NewStateValue: 'OK', OldStateValue: 'ALARM', StateChangeTime: '2026-01-02T10:40:00.000+0000' })) }));
+    await sns.send(
+      new PublishCommand({
+        TopicArn: alarmTopicArn,
+        Message: JSON.stringify(alarmMessage({ NewStateValue: 'OK', OldStateValue: 'ALARM', StateChangeTime: '2026-01-02T10:40:00.000+0000' })),
+      }),
+    );
     await invoke(await receive());
     const resolved = JSON.parse(receivers.webhook.requests[1]!.body);
-    expect(resolved).toMatchObject({ data: { kind: 'monitor-alarm-resolved', severity: 'resolved', subject: '✅ ekm-prod: resolved — No check ran for 15 minutes', fix: null } });
+    expect(resolved).toMatchObject({
+      data: { kind: 'monitor-alarm-resolved', severity: 'resolved', subject: '✅ ekm-prod: resolved — No check ran for 15 minutes', fix: null },
+    });
     expect(JSON.parse(receivers.discord.requests[1]!.body).embeds[0].color).toBe(0x2ecc71);
     expect((await inbox('email'))[0]?.subject).toBe('[RESOLVED] ekm-prod: resolved - No check ran for 15 minutes');
 
@@ -527,7 +587,10 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     const { response, docs } = await invoke([message!]);
     expect(Date.now() - started).toBeLessThan(SEND_TIMEOUT_MS + 3_000);
     expect(response.batchItemFailures).toHaveLength(1);
-    expect(docs.find((d) => d['message'] === 'delivery will be retried')).toMatchObject({ channel: 'telegram', reason: expect.stringContaining('no reply within') });
+    expect(docs.find((d) => d['message'] === 'delivery will be retried')).toMatchObject({
+      channel: 'telegram',
+      reason: expect.stringContaining('no reply within'),
+    });
     expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
     expect(await inbox('email')).toHaveLength(1);
   });
@@ -540,7 +603,11 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     const run = await captureOutput(() => brokenHandler(event([message!]), context) as Promise<SQSBatchResponse>);
     output += run.raw;
     expect(run.value.batchItemFailures).toEqual([{ itemIdentifier: message!.MessageId }]);
-    expect(run.docs.find((d) => String(d['message']).startsWith('channels secret unreadable'))).toMatchObject({ level: 'ERROR', fault: 'not-found', errorName: 'ResourceNotFoundException' });
+    expect(run.docs.find((d) => String(d['message']).startsWith('channels secret unreadable'))).toMatchObject({
+      level: 'ERROR',
+      fault: 'not-found',
+      errorName: 'ResourceNotFoundException',
+    });
     expect(counts()).toEqual({ slack: 0, teams: 0, telegram: 0, discord: 0, webhook: 0 });
     expect(await inbox('email')).toHaveLength(1);
     expect(await inbox('chatbot')).toHaveLength(1);
@@ -555,7 +622,8 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
   describe('every permanent refusal a channel documents pages through all the others, with the fix for that answer', () => {
     const text = (status: number, body: string): CannedReply => ({ status, headers: { 'content-type': 'text/plain' }, body });
     const json = (status: number, body: unknown): CannedReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const tg = (status: number, description: string, parameters?: unknown) => json(status, { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) });
+    const tg = (status: number, description: string, parameters?: unknown) =>
+      json(status, { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) });
     const moved = (status: number): CannedReply => ({ status, headers: { location: 'https://elsewhere.example/hook' }, body: '' });
     const redirect = (field: string) => new RegExp(`^The address answers with a redirect .*${field.replace('.', '\\.')}`);
     const slackItself = /^Slack refused this message itself/;
@@ -567,9 +635,7 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     const badBody = /^The receiver refuses the body/;
 
     type Refusal = { readonly channel: 'email' | 'chatbot' | HttpName; readonly what: string; readonly fix: RegExp } & (
-      | { readonly reply: CannedReply }
-      | { readonly topicGone: true }
-      | { readonly snsError: string }
+      { readonly reply: CannedReply } | { readonly topicGone: true } | { readonly snsError: string }
     );
     const REFUSALS: readonly Refusal[] = [
       // Slack: the documented error codes (statuses as documented, or as Slack is known to send them).
@@ -582,7 +648,12 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       { channel: 'slack', what: '400 user_not_found', reply: text(400, 'user_not_found'), fix: /^The channel the webhook posts to was deleted/ },
       { channel: 'slack', what: '410 channel_is_archived', reply: text(410, 'channel_is_archived'), fix: /^The webhook’s channel is archived/ },
       { channel: 'slack', what: '403 action_prohibited', reply: text(403, 'action_prohibited'), fix: /^A workspace setting forbids/ },
-      { channel: 'slack', what: '403 posting_to_general_channel_denied', reply: text(403, 'posting_to_general_channel_denied'), fix: /^A workspace setting forbids/ },
+      {
+        channel: 'slack',
+        what: '403 posting_to_general_channel_denied',
+        reply: text(403, 'posting_to_general_channel_denied'),
+        fix: /^A workspace setting forbids/,
+      },
       { channel: 'slack', what: '403 team_disabled', reply: text(403, 'team_disabled'), fix: /^The Slack workspace is disabled/ },
       { channel: 'slack', what: '400 invalid_payload', reply: text(400, 'invalid_payload'), fix: slackItself },
       { channel: 'slack', what: '400 no_text', reply: text(400, 'no_text'), fix: slackItself },
@@ -595,12 +666,42 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       { channel: 'telegram', what: '403 bot was blocked by the user', reply: tg(403, 'Forbidden: bot was blocked by the user'), fix: botGone },
       { channel: 'telegram', what: '403 bot was kicked', reply: tg(403, 'Forbidden: bot was kicked from the supergroup chat'), fix: botGone },
       { channel: 'telegram', what: '403 bot is not a member', reply: tg(403, 'Forbidden: bot is not a member of the channel chat'), fix: botGone },
-      { channel: 'telegram', what: '403 not enough rights', reply: tg(403, 'Forbidden: not enough rights to send text messages to the chat'), fix: /^The bot may not post in the chat: make it an administrator/ },
-      { channel: 'telegram', what: '400 chat not found', reply: tg(400, 'Bad Request: chat not found'), fix: /^Telegram knows no such chat for this bot: check telegram\.chatId/ },
-      { channel: 'telegram', what: '400 upgraded to a supergroup', reply: tg(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: -1009876543210 }), fix: /^The group became a supergroup/ },
-      { channel: 'telegram', what: '400 message thread not found', reply: tg(400, 'Bad Request: message thread not found'), fix: /^The forum topic telegram\.messageThreadId/ },
-      { channel: 'telegram', what: '400 message is too long', reply: tg(400, 'Bad Request: message is too long'), fix: /^Telegram refused this message itself/ },
-      { channel: 'telegram', what: "400 can't parse entities", reply: tg(400, "Bad Request: can't parse entities: unsupported start tag"), fix: /^Telegram refused this message itself/ },
+      {
+        channel: 'telegram',
+        what: '403 not enough rights',
+        reply: tg(403, 'Forbidden: not enough rights to send text messages to the chat'),
+        fix: /^The bot may not post in the chat: make it an administrator/,
+      },
+      {
+        channel: 'telegram',
+        what: '400 chat not found',
+        reply: tg(400, 'Bad Request: chat not found'),
+        fix: /^Telegram knows no such chat for this bot: check telegram\.chatId/,
+      },
+      {
+        channel: 'telegram',
+        what: '400 upgraded to a supergroup',
+        reply: tg(400, 'Bad Request: group chat was upgraded to a supergroup chat', { migrate_to_chat_id: -1009876543210 }),
+        fix: /^The group became a supergroup/,
+      },
+      {
+        channel: 'telegram',
+        what: '400 message thread not found',
+        reply: tg(400, 'Bad Request: message thread not found'),
+        fix: /^The forum topic telegram\.messageThreadId/,
+      },
+      {
+        channel: 'telegram',
+        what: '400 message is too long',
+        reply: tg(400, 'Bad Request: message is too long'),
+        fix: /^Telegram refused this message itself/,
+      },
+      {
+        channel: 'telegram',
+        what: "400 can't parse entities",
+        reply: tg(400, "Bad Request: can't parse entities: unsupported start tag"),
+        fix: /^Telegram refused this message itself/,
+      },
       { channel: 'telegram', what: '404 Not Found', reply: tg(404, 'Not Found'), fix: /^Telegram answers 404/ },
       { channel: 'telegram', what: '302 redirect', reply: moved(302), fix: redirect('telegram.apiBaseUrl') },
       // Teams Workflows: any 4xx.
@@ -613,13 +714,33 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       { channel: 'teams', what: '405', reply: json(405, {}), fix: /^Teams refuses the workflow URL for good/ },
       { channel: 'teams', what: '302 redirect', reply: moved(302), fix: redirect('teams.webhookUrl') },
       // Discord: the documented invalid-request statuses.
-      { channel: 'discord', what: '400 Invalid Form Body', reply: json(400, { message: 'Invalid Form Body', code: 50035 }), fix: /^Discord refused this message itself/ },
-      { channel: 'discord', what: '401 Invalid Webhook Token', reply: json(401, { message: 'Invalid Webhook Token', code: 50027 }), fix: /^The webhook token is invalid/ },
-      { channel: 'discord', what: '403 Missing Permissions', reply: json(403, { message: 'Missing Permissions', code: 50013 }), fix: /^The webhook may not post in its channel/ },
+      {
+        channel: 'discord',
+        what: '400 Invalid Form Body',
+        reply: json(400, { message: 'Invalid Form Body', code: 50035 }),
+        fix: /^Discord refused this message itself/,
+      },
+      {
+        channel: 'discord',
+        what: '401 Invalid Webhook Token',
+        reply: json(401, { message: 'Invalid Webhook Token', code: 50027 }),
+        fix: /^The webhook token is invalid/,
+      },
+      {
+        channel: 'discord',
+        what: '403 Missing Permissions',
+        reply: json(403, { message: 'Missing Permissions', code: 50013 }),
+        fix: /^The webhook may not post in its channel/,
+      },
       { channel: 'discord', what: '404 Unknown Webhook', reply: json(404, { message: 'Unknown Webhook', code: 10015 }), fix: /^The webhook was deleted/ },
       { channel: 'discord', what: '302 redirect', reply: moved(302), fix: redirect('discord.webhookUrl') },
       // The signed webhook: every redirect and 4xx.
-      ...[301, 302, 307, 308].map((status) => ({ channel: 'webhook' as const, what: `${status} redirect`, reply: moved(status), fix: redirect('webhook.url') })),
+      ...[301, 302, 307, 308].map((status) => ({
+        channel: 'webhook' as const,
+        what: `${status} redirect`,
+        reply: moved(status),
+        fix: redirect('webhook.url'),
+      })),
       { channel: 'webhook', what: '400', reply: text(400, 'bad request'), fix: badBody },
       { channel: 'webhook', what: '401', reply: text(401, 'signature mismatch'), fix: unauthorised },
       { channel: 'webhook', what: '403', reply: text(403, 'forbidden'), fix: unauthorised },
@@ -647,12 +768,19 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       if ('snsError' in refusal) {
         const real = new SnsPublisher(sns);
         const refused = caseDeps[field];
-        const error = Object.assign(new Error(`User: arn:aws:iam::123456789012:role/x is not authorized: ${refused}`), { name: refusal.snsError, $fault: 'client', $metadata: { httpStatusCode: 403 } });
+        const error = Object.assign(new Error(`User: arn:aws:iam::123456789012:role/x is not authorized: ${refused}`), {
+          name: refusal.snsError,
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+        });
         caseDeps = { ...deps, send: { ...deps.send, sns: { publish: async (m) => (m.topicArn === refused ? publishOutcome(error) : real.publish(m)) } } };
       }
       const id = `inc-refusal-${i}#1`;
       await enqueue(withId(id));
-      const run = await invoke(await receive(), buildNotifyHandler(() => caseDeps));
+      const run = await invoke(
+        await receive(),
+        buildNotifyHandler(() => caseDeps),
+      );
       expect(run.response.batchItemFailures).toEqual([]);
       expect(run.docs.find((d) => d['message'] === 'delivery failed permanently; not retried')).toMatchObject({ channel: refusal.channel });
 
@@ -668,7 +796,8 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
       const mail = mails.find((m) => m.subject === `[ALERT] ekm-prod: ${refusal.channel} stopped accepting alerts`);
       if (mail) reached.push('email');
       const chats = refusal.channel === 'chatbot' ? [] : await inbox('chatbot');
-      if (chats.some((c) => (JSON.parse(c.message) as { content: { title: string } }).content.title.includes(`${refusal.channel} stopped accepting alerts`))) reached.push('chatbot');
+      if (chats.some((c) => (JSON.parse(c.message) as { content: { title: string } }).content.title.includes(`${refusal.channel} stopped accepting alerts`)))
+        reached.push('chatbot');
       expect(reached.sort()).toEqual(others.sort());
 
       // The fix for that answer, as the report states it.

@@ -3,11 +3,11 @@ import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, Secret
 import type { Context } from 'aws-lambda';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChecks } from '../../lambdas/monitor/checks.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
-import { validateCredentials } from '../../lambdas/monitor/credentials.js';
-import type { ProxySettings } from '../../lambdas/exchange/proxy.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { runChecks } from '../../src/monitor/checks.js';
+import { checkClient } from '../../src/monitor/check-client.js';
+import { validateCredentials } from '../../src/monitor/credentials.js';
+import type { ProxySettings } from '../../src/exchange/proxy.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
 import { startConnectProxy } from '../support/connect-proxy.js';
 import { runCli } from '../support/run-cli.js';
 import { loopbackCertificate } from '../support/tls.js';
@@ -115,7 +115,11 @@ describe('checks through an HTTP CONNECT forward proxy', () => {
 });
 
 describe('key-monitor check through a proxy', () => {
-  const env = () => ({ NODE_EXTRA_CA_CERTS: '', EXCHANGE_API_KEY: sandbox.credentials('healthy').apiKey, EXCHANGE_API_SECRET: sandbox.credentials('healthy').apiSecret });
+  const env = () => ({
+    NODE_EXTRA_CA_CERTS: '',
+    EXCHANGE_API_KEY: sandbox.credentials('healthy').apiKey,
+    EXCHANGE_API_SECRET: sandbox.credentials('healthy').apiSecret,
+  });
   const target = () => ['check', '--base-url', sandbox.baseUrl('healthy'), '--ip-echo-url', sandbox.ipEchoUrl, '--expected-ip', '203.0.113.7'];
   let caFile: string;
 
@@ -136,7 +140,13 @@ describe('key-monitor check through a proxy', () => {
   });
 
   it('understands the bots’ USE_CRYPTO_PROXY / CRYPTO_PROXY_URL / CRYPTO_PROXY_TOKEN as a forward proxy', async () => {
-    const run = await runCli(target(), { ...env(), NODE_EXTRA_CA_CERTS: caFile, USE_CRYPTO_PROXY: 'true', CRYPTO_PROXY_URL: guarded.url, CRYPTO_PROXY_TOKEN: TOKEN });
+    const run = await runCli(target(), {
+      ...env(),
+      NODE_EXTRA_CA_CERTS: caFile,
+      USE_CRYPTO_PROXY: 'true',
+      CRYPTO_PROXY_URL: guarded.url,
+      CRYPTO_PROXY_TOKEN: TOKEN,
+    });
     expect(run.stdout).toContain(`via proxy ${guarded.url}`);
     expect(run.code).toBe(0);
   });
@@ -203,7 +213,7 @@ describe('the check Lambda in proxy egress mode (EXCHANGE_PROXY_URL, token from 
       SECRET_CACHE_TTL_MS: '1',
       ...extra,
     };
-    const checkModule = await import('../../lambdas/handlers/check.js');
+    const checkModule = await import('../../src/handlers/check.js');
     if (asDeployed) Object.assign(process.env, env);
     const handler = asDeployed ? checkModule.handler : checkModule.buildCheckHandler(checkModule.lambdaCheckDeps(env));
     return async () => {
@@ -237,15 +247,18 @@ describe('the check Lambda in proxy egress mode (EXCHANGE_PROXY_URL, token from 
     expect((await invoke()).diagnosis).toBe('OK');
   });
 
-  it.skipIf(motoMissing)('a token that cannot be read is PROXY_TOKEN_UNREADABLE naming why, not a wrong token; it is read again on the next invocation', async () => {
-    const invoke = await deployed({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/later' });
-    const missing = await invoke();
-    expect(missing.diagnosis).toBe('PROXY_TOKEN_UNREADABLE');
-    expect(missing.advice).toContain('secret proxy/later does not exist');
-    expect(missing.advice).not.toContain('Put the right token');
-    await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'proxy/later', SecretString: TOKEN }));
-    expect((await invoke()).diagnosis).toBe('OK');
-  });
+  it.skipIf(motoMissing)(
+    'a token that cannot be read is PROXY_TOKEN_UNREADABLE naming why, not a wrong token; it is read again on the next invocation',
+    async () => {
+      const invoke = await deployed({ EXCHANGE_PROXY_URL: guarded.url, EXCHANGE_PROXY_TOKEN_SECRET_ID: 'proxy/later' });
+      const missing = await invoke();
+      expect(missing.diagnosis).toBe('PROXY_TOKEN_UNREADABLE');
+      expect(missing.advice).toContain('secret proxy/later does not exist');
+      expect(missing.advice).not.toContain('Put the right token');
+      await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'proxy/later', SecretString: TOKEN }));
+      expect((await invoke()).diagnosis).toBe('OK');
+    },
+  );
 
   it.skipIf(motoMissing)('a token secret stored as binary is named as such', async () => {
     await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: 'proxy/binary', SecretBinary: Buffer.from(TOKEN) }));

@@ -14,18 +14,25 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../lambdas/cli/key-monitor.js';
-import type { ExchangeClient } from '../../lambdas/exchange/client.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { SecretVersions } from '../../lambdas/aws/secret-versions.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { main } from '../../src/cli/key-monitor.js';
+import type { ExchangeClient } from '../../src/exchange/client.js';
+import { checkClient } from '../../src/monitor/check-client.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { SecretVersions } from '../../src/aws/secret-versions.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 const skip = toolMissing('moto_server');
-const context = { functionName: 'rotate', awsRequestId: 'req-r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:rotate', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = {
+  functionName: 'rotate',
+  awsRequestId: 'req-r',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:rotate',
+  memoryLimitInMB: '256',
+  functionVersion: '$LATEST',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 
 describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandbox exchange', () => {
@@ -35,7 +42,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
   let sqs: SQSClient;
   let queueUrl: string;
   let client: ExchangeClient;
-  let handler: ReturnType<typeof import('../../lambdas/handlers/rotate.js').buildRotationHandler>;
+  let handler: ReturnType<typeof import('../../src/handlers/rotate.js').buildRotationHandler>;
   let output = '';
   const secretArns = new Map<string, string>();
 
@@ -76,7 +83,7 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     });
     const config = loadRuntimeConfig(process.env);
     client = checkClient({ baseUrl: config.baseUrl, timeoutMs: 2_000 });
-    const { buildRotationHandler } = await import('../../lambdas/handlers/rotate.js');
+    const { buildRotationHandler } = await import('../../src/handlers/rotate.js');
     handler = buildRotationHandler(() => ({
       keys: config.keys,
       target: { expectedIps: config.expectedIps, ipEchoUrl: config.ipEchoUrl, exchange: client, site: 'aws' },
@@ -166,7 +173,8 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
 
   const verdictOf = async (name: string) => (await new SecretVersions(sm, secretArns.get(name) as string).status()).verdict;
   const stagesOf = async (name: string) => (await sm.send(new DescribeSecretCommand({ SecretId: secretArns.get(name) }))).VersionIdsToStages ?? {};
-  const current = async (name: string) => (await sm.send(new GetSecretValueCommand({ SecretId: secretArns.get(name), VersionStage: 'AWSCURRENT' }))).SecretString;
+  const current = async (name: string) =>
+    (await sm.send(new GetSecretValueCommand({ SecretId: secretArns.get(name), VersionStage: 'AWSCURRENT' }))).SecretString;
 
   async function rotateAll(name: string, token: string): Promise<void> {
     for (const s of STEPS) await step(name, s, token);
@@ -269,7 +277,14 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
     // put follows an UpdateSecretVersionStage, leaving two versions labelled AWSCURRENT; AWS never does).
     const before = Object.entries(await stagesOf('trading')).find(([, l]) => l.includes('AWSCURRENT'))?.[0];
     const put = await sm.send(new PutSecretValueCommand({ SecretId: secretArns.get('trading'), SecretString: byHand, VersionStages: ['BYHAND'] }));
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get('trading'), VersionStage: 'AWSCURRENT', MoveToVersionId: put.VersionId, RemoveFromVersionId: before }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretArns.get('trading'),
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: put.VersionId,
+        RemoveFromVersionId: before,
+      }),
+    );
     await expect(step('trading', 'testSecret', token)).rejects.toMatchObject({ reason: 'CURRENT_MOVED' });
     await expect(step('trading', 'finishSecret', token)).rejects.toMatchObject({ name: 'RotationError' });
     expect(await current('trading')).toBe(byHand);
@@ -287,7 +302,9 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
   async function moveCurrentByHand(name: string, to: string): Promise<void> {
     const from = await versionWith(name, 'AWSCURRENT');
     if (from === to) return;
-    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretArns.get(name), VersionStage: 'AWSCURRENT', MoveToVersionId: to, RemoveFromVersionId: from }));
+    await sm.send(
+      new UpdateSecretVersionStageCommand({ SecretId: secretArns.get(name), VersionStage: 'AWSCURRENT', MoveToVersionId: to, RemoveFromVersionId: from }),
+    );
   }
 
   const versionWith = async (name: string, label: string) => Object.entries(await stagesOf(name)).find(([, l]) => l.includes(label))?.[0];
@@ -434,10 +451,15 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       // AWSPENDING off is seen at every step boundary and at the second look just before the move.
       if (gap === 'inside finishSecret, at its move') return !move.startsWith('takes AWSPENDING');
       // Once promoted, AWSPENDING is gone and the rotation's own version is current: only choosing another key means anything.
-      if (gap === 'after finishSecret, before Secrets Manager retries it') return ['rolls AWSCURRENT back to AWSPREVIOUS', 'puts another key live by hand', 'moves AWSCURRENT onto the staged version'].includes(move);
+      if (gap === 'after finishSecret, before Secrets Manager retries it')
+        return ['rolls AWSCURRENT back to AWSPREVIOUS', 'puts another key live by hand', 'moves AWSCURRENT onto the staged version'].includes(move);
       return true;
     };
-    const cases = gaps.flatMap((gap) => Object.keys(moves).filter((move) => applies(gap, move)).map((move) => [gap, move] as const));
+    const cases = gaps.flatMap((gap) =>
+      Object.keys(moves)
+        .filter((move) => applies(gap, move))
+        .map((move) => [gap, move] as const),
+    );
 
     it.each(cases)('%s, the human %s', async (gap, move) => {
       // A promotion first, so that AWSPREVIOUS holds a key to roll back to.
@@ -545,7 +567,10 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
 
   it('says how to stage a key when nothing is staged, and changes nothing', async () => {
     const before = await current('reporting');
-    await expect(step('reporting', 'createSecret', randomUUID())).rejects.toMatchObject({ reason: 'NOTHING_STAGED', message: expect.stringContaining('--version-stages KEYMONITOR_STAGED') });
+    await expect(step('reporting', 'createSecret', randomUUID())).rejects.toMatchObject({
+      reason: 'NOTHING_STAGED',
+      message: expect.stringContaining('--version-stages KEYMONITOR_STAGED'),
+    });
     expect(await current('reporting')).toBe(before);
     expect((await inbox())[0]?.subject).toContain('reporting: rotation refused');
   });
@@ -593,7 +618,9 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
 
   it('refuses a secret that is not one of the monitored keys', async () => {
     const other = await sm.send(new CreateSecretCommand({ Name: 'rot/unrelated', SecretString: keyJson('healthy') }));
-    await expect(captureOutput(() => handler({ SecretId: other.ARN as string, ClientRequestToken: randomUUID(), Step: 'createSecret' }, context))).rejects.toMatchObject({ reason: 'NOT_MONITORED' });
+    await expect(
+      captureOutput(() => handler({ SecretId: other.ARN as string, ClientRequestToken: randomUUID(), Step: 'createSecret' }, context)),
+    ).rejects.toMatchObject({ reason: 'NOT_MONITORED' });
   });
 
   it('never puts a secret, a signature or a full key in logs or alerts', async () => {
@@ -645,7 +672,11 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
 
     it('names a missing secret and exits 2', async () => {
       let stderr = '';
-      const code = await main(['rotate', '--secret-id', 'rot/nope', '--file', keyFile('healthy'), '--rotation-function', 'arn:aws:lambda:us-east-1:123456789012:function:rot'], {}, { out: () => {}, err: (t) => (stderr += t) });
+      const code = await main(
+        ['rotate', '--secret-id', 'rot/nope', '--file', keyFile('healthy'), '--rotation-function', 'arn:aws:lambda:us-east-1:123456789012:function:rot'],
+        {},
+        { out: () => {}, err: (t) => (stderr += t) },
+      );
       expect(code).toBe(2);
       expect(stderr).toContain('rot/nope: the secret does not exist');
     });

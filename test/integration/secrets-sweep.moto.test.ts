@@ -1,11 +1,11 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { main } from '../../lambdas/cli/key-monitor.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { BEHAVIOURS, startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { main } from '../../src/cli/key-monitor.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { BEHAVIOURS, startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 import { leakedRuns } from '../support/echo-shapes.js';
 
@@ -30,7 +30,11 @@ describe.skipIf(toolMissing('moto_server'))('secrets never leave, whatever the e
     const creds = BEHAVIOURS.map((b) => [b, sandbox.credentials(b)] as const);
     for (const [b, c] of creds) {
       for (const json of [[], ['--json']]) {
-        await main(['check', '--timeout-ms', '500', ...json], { EXCHANGE_API_KEY: c.apiKey, EXCHANGE_API_SECRET: c.apiSecret, EXCHANGE_BASE_URL: sandbox.baseUrl(b), IP_ECHO_URL: sandbox.ipEchoUrl }, io);
+        await main(
+          ['check', '--timeout-ms', '500', ...json],
+          { EXCHANGE_API_KEY: c.apiKey, EXCHANGE_API_SECRET: c.apiSecret, EXCHANGE_BASE_URL: sandbox.baseUrl(b), IP_ECHO_URL: sandbox.ipEchoUrl },
+          io,
+        );
       }
     }
     const sm = new SecretsManagerClient({});
@@ -41,9 +45,21 @@ describe.skipIf(toolMissing('moto_server'))('secrets never leave, whatever the e
       keys.push({ name: b, secretId: `sw/${b}`, expectTrade: true }, { name: `kv-${b}`, secretId: `sw/kv-${b}`, expectTrade: true });
     }
     sm.destroy();
-    const config = loadRuntimeConfig({ MONITORED_KEYS: JSON.stringify(keys), EXCHANGE_BASE_URL: sandbox.baseUrl(), IP_ECHO_URL: sandbox.ipEchoUrl, EXPECTED_EGRESS_IP: '203.0.113.7', CHECK_TIMEOUT_MS: '500' });
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
-    const handler = buildCheckHandler(() => ({ config, secrets: new CachedSecrets(new SecretsManagerClient({}), 1), target: lambdaCheckTarget(config), now: Date.now, incidents: null }));
+    const config = loadRuntimeConfig({
+      MONITORED_KEYS: JSON.stringify(keys),
+      EXCHANGE_BASE_URL: sandbox.baseUrl(),
+      IP_ECHO_URL: sandbox.ipEchoUrl,
+      EXPECTED_EGRESS_IP: '203.0.113.7',
+      CHECK_TIMEOUT_MS: '500',
+    });
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
+    const handler = buildCheckHandler(() => ({
+      config,
+      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
+      target: lambdaCheckTarget(config),
+      now: Date.now,
+      incidents: null,
+    }));
     const run = await captureOutput(() => handler({}, { functionName: 'c', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as unknown as Context));
     all += run.raw + JSON.stringify(run.value);
 

@@ -4,13 +4,13 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoIncidentStore } from '../../lambdas/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { statusCommand, type StatusReport } from '../../lambdas/cli/status.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
+import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { statusCommand, type StatusReport } from '../../src/cli/status.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 /**
@@ -53,7 +53,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor status reads state and 
       IP_ECHO_URL: sandbox.ipEchoUrl,
       EXPECTED_EGRESS_IP: '203.0.113.7',
     });
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const clock = { now: 0 };
     const handler = buildCheckHandler(() => ({
       config,

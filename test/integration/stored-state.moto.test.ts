@@ -3,16 +3,16 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type Attri
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { DynamoIncidentStore } from '../../lambdas/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../lambdas/aws/notification-queue.js';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../lambdas/monitor/incident-rules.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { readKeyState, readMonitorState, readOutbox } from '../../lambdas/monitor/state-shape.js';
-import { startSandbox, type Behaviour, type Sandbox } from '../../lambdas/sandbox/exchange.js';
-import type { Credentials } from '../../lambdas/monitor/types.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
+import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../src/monitor/incident-state.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { readKeyState, readMonitorState, readOutbox } from '../../src/monitor/state-shape.js';
+import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
+import type { Credentials } from '../../src/monitor/types.js';
 import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 import { leakedRuns } from '../support/echo-shapes.js';
 
@@ -84,9 +84,16 @@ async function deploy(id: string, names: readonly (readonly [string, Behaviour])
     monitored.push({ name, secretId: `${id}/${name}`, expectTrade: true });
   }
   sm.destroy();
-  const env = { ...process.env, MONITORED_KEYS: JSON.stringify(monitored), EXCHANGE_BASE_URL: sandbox.baseUrl(), IP_ECHO_URL: sandbox.ipEchoUrl, EXPECTED_EGRESS_IP: '203.0.113.7', CHECK_TIMEOUT_MS: '2000' };
+  const env = {
+    ...process.env,
+    MONITORED_KEYS: JSON.stringify(monitored),
+    EXCHANGE_BASE_URL: sandbox.baseUrl(),
+    IP_ECHO_URL: sandbox.ipEchoUrl,
+    EXPECTED_EGRESS_IP: '203.0.113.7',
+    CHECK_TIMEOUT_MS: '2000',
+  };
   const config = loadRuntimeConfig(env);
-  const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
+  const { buildCheckHandler } = await import('../../src/handlers/check.js');
   const handler = buildCheckHandler(() => ({
     config,
     secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
@@ -118,20 +125,30 @@ async function deploy(id: string, names: readonly (readonly [string, Behaviour])
   return { keys, invoke: () => captureOutput(() => handler({}, context)), drain };
 }
 
-const getItem = async (table: string, pk: string) => (await db.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: 'STATE' } }, ConsistentRead: true }))).Item;
+const getItem = async (table: string, pk: string) =>
+  (await db.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: 'STATE' } }, ConsistentRead: true }))).Item;
 const messages = (docs: Record<string, unknown>[]) => docs.map((d) => String(d['message'] ?? ''));
 
 describe.skipIf(skip)('a stored state the check Lambda cannot read', () => {
   let deployment: Awaited<ReturnType<typeof deploy>>;
   beforeAll(async () => {
-    deployment = await deploy(TABLE, CORRUPT.map(([name]) => [name, 'ip-not-whitelisted'] as const));
+    deployment = await deploy(
+      TABLE,
+      CORRUPT.map(([name]) => [name, 'ip-not-whitelisted'] as const),
+    );
   });
 
   it('names an unreadable state item, rebuilds it over its own version, checks the key and opens its incident', async () => {
     const { invoke } = deployment;
     const drain = async () => (await deployment.drain()).notifications;
-    for (const [name, attrs] of CORRUPT) await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: `KEY#${name}` }, sk: { S: 'STATE' }, ...attrs } }));
-    await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'MONITOR' }, sk: { S: 'STATE' }, version: { N: '9' }, doc: { S: '{"mute":{"until":"tomorrow"},"maintenance":[]}' } } }));
+    for (const [name, attrs] of CORRUPT)
+      await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: `KEY#${name}` }, sk: { S: 'STATE' }, ...attrs } }));
+    await db.send(
+      new PutItemCommand({
+        TableName: TABLE,
+        Item: { pk: { S: 'MONITOR' }, sk: { S: 'STATE' }, version: { N: '9' }, doc: { S: '{"mute":{"until":"tomorrow"},"maintenance":[]}' } },
+      }),
+    );
     await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'MONITOR' }, sk: { S: 'KEYS' }, doc: { S: '{"names":"doc-not-json"}' } } }));
 
     clock.now += 5 * MIN;
@@ -146,7 +163,9 @@ describe.skipIf(skip)('a stored state the check Lambda cannot read', () => {
     expect(lines).not.toContain('another run wrote first; its transitions stand');
     // The rebuilt lines name what was unreadable, never the stored text itself.
     const rebuilt = docs.find((d) => d['message'] === 'state unreadable, rebuilt: key fields-wrong-type');
-    expect(rebuilt?.['problems']).toEqual(expect.arrayContaining(['incident', 'days', 'consecutiveFailures', 'withdraw', 'streak'].map((f) => expect.stringMatching(new RegExp(`^${f}: `)))));
+    expect(rebuilt?.['problems']).toEqual(
+      expect.arrayContaining(['incident', 'days', 'consecutiveFailures', 'withdraw', 'streak'].map((f) => expect.stringMatching(new RegExp(`^${f}: `)))),
+    );
     expect(JSON.stringify(rebuilt)).not.toContain('open"');
 
     // Each key is checked and its incident opens: a key verdict opens at once.

@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CachedSecrets } from '../../lambdas/aws/secrets.js';
-import { SecretVersions } from '../../lambdas/aws/secret-versions.js';
-import type { ExchangeClient } from '../../lambdas/exchange/client.js';
-import { lambdaCheckTarget } from '../../lambdas/handlers/wiring.js';
-import { checkClient } from '../../lambdas/monitor/check-client.js';
-import { loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
-import { startSandbox, type Sandbox } from '../../lambdas/sandbox/exchange.js';
+import { CachedSecrets } from '../../src/aws/secrets.js';
+import { SecretVersions } from '../../src/aws/secret-versions.js';
+import type { ExchangeClient } from '../../src/exchange/client.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { checkClient } from '../../src/monitor/check-client.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { ACCESS_TAG_KEY } from '../../cdk/constructs/secret-access.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
@@ -44,7 +44,8 @@ describe.skipIf(toolMissing('moto_server'))('the tag grant offers secrets; the k
     [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
     useEmulator(moto.endpoint);
     sm = new SecretsManagerClient({});
-    for (const name of ['tagged/bot-1', 'tagged/bot-2']) await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(sandbox.mint('healthy')), Tags: TAG }));
+    for (const name of ['tagged/bot-1', 'tagged/bot-2'])
+      await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(sandbox.mint('healthy')), Tags: TAG }));
     // Tagged like the monitored ones, named under the same prefix, holding a key that works: the
     // sandbox answers its key with a behaviour of its own, so any use of it shows in its requests.
     const intruder = await sm.send(new CreateSecretCommand({ Name: 'tagged/bot-3', SecretString: JSON.stringify(sandbox.mint('read-only')), Tags: TAG }));
@@ -69,8 +70,14 @@ describe.skipIf(toolMissing('moto_server'))('the tag grant offers secrets; the k
     asked.length = 0;
     const from = sandbox.requests.length;
     const cfg = config();
-    const { buildCheckHandler } = await import('../../lambdas/handlers/check.js');
-    const handler = buildCheckHandler(() => ({ config: cfg, secrets: new CachedSecrets(sm, 1), target: lambdaCheckTarget(cfg), now: Date.now, incidents: null }));
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
+    const handler = buildCheckHandler(() => ({
+      config: cfg,
+      secrets: new CachedSecrets(sm, 1),
+      target: lambdaCheckTarget(cfg),
+      now: Date.now,
+      incidents: null,
+    }));
     const { value } = await captureOutput(() => handler({}, context));
     expect(value).toMatchObject({ checked: 2, unhealthy: [] });
     expect([...new Set(asked)].sort()).toEqual(['tagged/bot-1', 'tagged/bot-2']);
@@ -81,7 +88,7 @@ describe.skipIf(toolMissing('moto_server'))('the tag grant offers secrets; the k
 
   it('the rotation Lambda refuses a tagged secret that is not one of its keys, and changes nothing on it', async () => {
     const cfg = config();
-    const { buildRotationHandler } = await import('../../lambdas/handlers/rotate.js');
+    const { buildRotationHandler } = await import('../../src/handlers/rotate.js');
     const notified: unknown[] = [];
     const handler = buildRotationHandler(() => ({
       keys: cfg.keys,
@@ -93,11 +100,15 @@ describe.skipIf(toolMissing('moto_server'))('the tag grant offers secrets; the k
       now: Date.now,
       warn: () => {},
     }));
-    await sm.send(new PutSecretValueCommand({ SecretId: intruderArn, SecretString: JSON.stringify(sandbox.mint('healthy')), VersionStages: ['KEYMONITOR_STAGED'] }));
+    await sm.send(
+      new PutSecretValueCommand({ SecretId: intruderArn, SecretString: JSON.stringify(sandbox.mint('healthy')), VersionStages: ['KEYMONITOR_STAGED'] }),
+    );
     const before = (await sm.send(new DescribeSecretCommand({ SecretId: intruderArn }))).VersionIdsToStages;
     const from = sandbox.requests.length;
     for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) {
-      await expect(captureOutput(() => handler({ SecretId: intruderArn, ClientRequestToken: randomUUID(), Step }, context))).rejects.toMatchObject({ reason: 'NOT_MONITORED' });
+      await expect(captureOutput(() => handler({ SecretId: intruderArn, ClientRequestToken: randomUUID(), Step }, context))).rejects.toMatchObject({
+        reason: 'NOT_MONITORED',
+      });
     }
     expect((await sm.send(new DescribeSecretCommand({ SecretId: intruderArn }))).VersionIdsToStages).toEqual(before);
     expect(sandbox.requests.length).toBe(from);

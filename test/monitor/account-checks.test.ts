@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { accountEvidence, interpretAccount, interpretWithdraw, withdrawVerdictOf } from '../../lambdas/monitor/account-checks.js';
-import { parseReply } from '../../lambdas/exchange/reply.js';
-import type { TimedReply } from '../../lambdas/exchange/client.js';
+import { accountEvidence, interpretAccount, interpretWithdraw, withdrawVerdictOf } from '../../src/monitor/account-checks.js';
+import { parseReply } from '../../src/exchange/reply.js';
+import type { TimedReply } from '../../src/exchange/client.js';
 
-const timed = (status: number, body: unknown): TimedReply => ({ reply: parseReply(status, JSON.stringify(body), null), attempts: 1, latencyMs: 5, totalMs: 5, midpointMs: 0 });
+const timed = (status: number, body: unknown): TimedReply => ({
+  reply: parseReply(status, JSON.stringify(body), null),
+  attempts: 1,
+  latencyMs: 5,
+  totalMs: 5,
+  midpointMs: 0,
+});
 const master = { uuid: 'm', enabled: true, tradable: true, suspended: false, terminated: false, derivatives_access: true, margin_access: 'DEFAULT' };
 const sub = { uuid: 's', enabled: true, tradable: true, suspended: false, terminated: false, derivatives_access: false };
-const result = (self: { uuid: string; hierarchy?: string }, m: object = master) => ({ code: 0, result: { this_account: self, master_account: m, sub_account_list: [sub] } });
+const result = (self: { uuid: string; hierarchy?: string }, m: object = master) => ({
+  code: 0,
+  result: { this_account: self, master_account: m, sub_account_list: [sub] },
+});
 
 describe('the account behind a key (private/get-accounts)', () => {
   it('finds this key’s account by uuid, master or sub-account', () => {
@@ -30,13 +39,20 @@ describe('the account behind a key (private/get-accounts)', () => {
   });
 
   it('does not hold a not-tradable account against a read-only key, nor missing derivatives against a spot key', () => {
-    expect(interpretAccount(timed(200, result({ uuid: 'm', hierarchy: 'MASTER' }, { ...master, tradable: false })), true, { expectTrade: false }).status).toBe('pass');
-    expect(interpretAccount(timed(200, result({ uuid: 'm', hierarchy: 'MASTER' }, { ...master, derivatives_access: false })), true, { expectTrade: true }).status).toBe('pass');
+    expect(interpretAccount(timed(200, result({ uuid: 'm', hierarchy: 'MASTER' }, { ...master, tradable: false })), true, { expectTrade: false }).status).toBe(
+      'pass',
+    );
+    expect(
+      interpretAccount(timed(200, result({ uuid: 'm', hierarchy: 'MASTER' }, { ...master, derivatives_access: false })), true, { expectTrade: true }).status,
+    ).toBe('pass');
   });
 
   it('flags a sub-account key only where a master key is expected', () => {
     const self = { uuid: 's', hierarchy: 'SUB_ACCOUNT' };
-    expect(interpretAccount(timed(200, result(self)), true, { expectTrade: true, expectMaster: true })).toMatchObject({ status: 'fail', failure: 'SUB_ACCOUNT_KEY' });
+    expect(interpretAccount(timed(200, result(self)), true, { expectTrade: true, expectMaster: true })).toMatchObject({
+      status: 'fail',
+      failure: 'SUB_ACCOUNT_KEY',
+    });
     expect(interpretAccount(timed(200, result(self)), true, { expectTrade: true }).status).toBe('pass');
   });
 
@@ -48,7 +64,10 @@ describe('the account behind a key (private/get-accounts)', () => {
     const flagless = interpretAccount(timed(200, bare), true, { expectTrade: true, expectDerivatives: true });
     expect(flagless).toMatchObject({ status: 'fail', failure: 'UNEXPECTED_RESPONSE' });
     expect(flagless.detail).toMatch(/^could not verify derivatives access: the account answer has no derivatives_access/);
-    expect(interpretAccount(timed(200, { code: 0, result: {} }), true, { expectTrade: true, expectMaster: true })).toMatchObject({ status: 'fail', failure: 'UNEXPECTED_RESPONSE' });
+    expect(interpretAccount(timed(200, { code: 0, result: {} }), true, { expectTrade: true, expectMaster: true })).toMatchObject({
+      status: 'fail',
+      failure: 'UNEXPECTED_RESPONSE',
+    });
   });
 
   it('an answer without the account flags proves nothing: a warning, never a pass', () => {
@@ -61,7 +80,9 @@ describe('the account behind a key (private/get-accounts)', () => {
   });
 
   it('names account-level reply codes, and shows anything else as a warning that never alarms', () => {
-    expect(interpretAccount(timed(400, { code: 202, message: 'ACCOUNT_IS_SUSPENDED' }), true, { expectTrade: true })).toMatchObject({ failure: 'ACCOUNT_SUSPENDED' });
+    expect(interpretAccount(timed(400, { code: 202, message: 'ACCOUNT_IS_SUSPENDED' }), true, { expectTrade: true })).toMatchObject({
+      failure: 'ACCOUNT_SUSPENDED',
+    });
     expect(interpretAccount(timed(400, { code: 140001, message: 'API_DISABLED' }), true, { expectTrade: true })).toMatchObject({ failure: 'API_DISABLED' });
     expect(interpretAccount(timed(500, { code: 10001 }), true, { expectTrade: true }).status).toBe('warn');
     expect(interpretAccount(timed(200, { code: 0, result: 'nonsense' }), true, { expectTrade: true }).status).toBe('warn');
@@ -74,7 +95,9 @@ describe('the withdraw probe (private/get-deposit-address)', () => {
     expect(withdrawVerdictOf(timed(401, { code: 40101 }), 1).allowed).toBe(false);
     expect(withdrawVerdictOf(timed(500, { code: 10001, message: 'SYS_ERROR' }), 1).allowed).toBeNull();
     expect(withdrawVerdictOf(timed(500, { code: 0, result: {} }), 1).allowed).toBeNull();
-    expect(withdrawVerdictOf({ reply: { kind: 'network', error: 'timeout', detail: '1 ms' }, attempts: 1, latencyMs: 1, totalMs: 1, midpointMs: 0 }, 1).allowed).toBeNull();
+    expect(
+      withdrawVerdictOf({ reply: { kind: 'network', error: 'timeout', detail: '1 ms' }, attempts: 1, latencyMs: 1, totalMs: 1, midpointMs: 0 }, 1).allowed,
+    ).toBeNull();
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alarmToNotification, splitDescription } from '../../lambdas/monitor/alarm-notification.js';
+import { alarmToNotification, splitDescription } from '../../src/monitor/alarm-notification.js';
 import { alarmMessage } from './support/alarms.js';
 
 const CONTEXT = { source: 'ekm-prod', dashboardUrl: 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=ekm' };
@@ -35,7 +35,12 @@ describe('alarmToNotification', () => {
 
   it('OK: the resolved one, same thread, no fix', () => {
     const ok = alarmToNotification(
-      alarmMessage({ NewStateValue: 'OK', OldStateValue: 'ALARM', StateChangeTime: '2026-01-02T10:40:00.000+0000', NewStateReason: 'Threshold Crossed: 1 datapoint [3.0] was not less than the threshold (1.0).' }),
+      alarmMessage({
+        NewStateValue: 'OK',
+        OldStateValue: 'ALARM',
+        StateChangeTime: '2026-01-02T10:40:00.000+0000',
+        NewStateReason: 'Threshold Crossed: 1 datapoint [3.0] was not less than the threshold (1.0).',
+      }),
       CONTEXT,
     );
     expect(ok).toMatchObject({
@@ -52,7 +57,10 @@ describe('alarmToNotification', () => {
   });
 
   it('ignores INSUFFICIENT_DATA', () => {
-    expect(alarmToNotification(alarmMessage({ NewStateValue: 'INSUFFICIENT_DATA' }), CONTEXT)).toEqual({ kind: 'ignored', why: 'alarm state INSUFFICIENT_DATA is not reported' });
+    expect(alarmToNotification(alarmMessage({ NewStateValue: 'INSUFFICIENT_DATA' }), CONTEXT)).toEqual({
+      kind: 'ignored',
+      why: 'alarm state INSUFFICIENT_DATA is not reported',
+    });
   });
 
   it('the same transition always gets the same id (redeliveries are recognised)', () => {
@@ -69,7 +77,10 @@ describe('alarmToNotification', () => {
   });
 
   it('splits on the first sentence end, not on the dots of an IP address', () => {
-    expect(splitDescription('Egress is not 203.0.113.7 any more. Check the NAT gateway.')).toEqual({ headline: 'Egress is not 203.0.113.7 any more', runbook: 'Check the NAT gateway.' });
+    expect(splitDescription('Egress is not 203.0.113.7 any more. Check the NAT gateway.')).toEqual({
+      headline: 'Egress is not 203.0.113.7 any more',
+      runbook: 'Check the NAT gateway.',
+    });
     expect(splitDescription('')).toEqual({ headline: '', runbook: null });
   });
 
@@ -92,7 +103,10 @@ describe('alarmToNotification', () => {
   });
 
   it('keeps the subject within 150 characters and bounds every text', () => {
-    const long = alarmToNotification(alarmMessage({ AlarmDescription: `${'word '.repeat(400)}. ${'fix '.repeat(5_000)}`, NewStateReason: 'r'.repeat(100_000) }), CONTEXT);
+    const long = alarmToNotification(
+      alarmMessage({ AlarmDescription: `${'word '.repeat(400)}. ${'fix '.repeat(5_000)}`, NewStateReason: 'r'.repeat(100_000) }),
+      CONTEXT,
+    );
     if (long.kind !== 'notification') throw new Error('expected a notification');
     expect(long.notification.subject.length).toBeLessThanOrEqual(150);
     expect(long.notification.summary.length).toBeLessThanOrEqual(1_000);

@@ -1,18 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import type { TimedReply } from '../../lambdas/exchange/client.js';
-import { parseReply, type ExchangeReply } from '../../lambdas/exchange/reply.js';
-import { checkKeys, type SecretSnapshot } from '../../lambdas/monitor/check-run.js';
-import type { ExchangePort } from '../../lambdas/monitor/ports.js';
-import type { MonitoredKey } from '../../lambdas/monitor/runtime-config.js';
+import type { TimedReply } from '../../src/exchange/client.js';
+import { parseReply, type ExchangeReply } from '../../src/exchange/reply.js';
+import { checkKeys, type SecretSnapshot } from '../../src/monitor/check-run.js';
+import type { ExchangePort } from '../../src/monitor/ports.js';
+import type { MonitoredKey } from '../../src/monitor/runtime-config.js';
 
 // The run's orchestration with in-memory ports: the HTTP and AWS adapters are tested over loopback
 // elsewhere; here the point is what happens to the other keys when one misbehaves.
 const timed = (reply: ExchangeReply): TimedReply => ({ reply, attempts: 1, latencyMs: 1, totalMs: 1, midpointMs: Date.now() });
 const balances = JSON.stringify({ code: 0, result: { data: [{ position_balances: [{ market_value: '1' }] }] } });
 const ticker = JSON.stringify({ code: 0, result: { data: [{ t: Date.now() }] } });
-const accounts = JSON.stringify({ code: 0, result: { this_account: { uuid: 'm', hierarchy: 'MASTER' }, master_account: { uuid: 'm', enabled: true, tradable: true, suspended: false, terminated: false } } });
+const accounts = JSON.stringify({
+  code: 0,
+  result: {
+    this_account: { uuid: 'm', hierarchy: 'MASTER' },
+    master_account: { uuid: 'm', enabled: true, tradable: true, suspended: false, terminated: false },
+  },
+});
 
-function exchange(behaviour: Record<string, 'crash' | 'stall' | 'ok'>, publicReply: ExchangeReply = parseReply(200, ticker, null)): ExchangePort & { privateCalls: number } {
+function exchange(
+  behaviour: Record<string, 'crash' | 'stall' | 'ok'>,
+  publicReply: ExchangeReply = parseReply(200, ticker, null),
+): ExchangePort & { privateCalls: number } {
   const port = {
     privateCalls: 0,
     getText: async () => ({ text: '203.0.113.7', timed: timed(parseReply(200, '"x"', null)) }),
@@ -34,7 +43,9 @@ function exchange(behaviour: Record<string, 'crash' | 'stall' | 'ok'>, publicRep
 const keys: MonitoredKey[] = ['a', 'b', 'c', 'd'].map((n) => ({ name: n, secretId: `s/${n}`, expectTrade: true }));
 const secretsFor = (ks: readonly MonitoredKey[]) => ({
   getMany: async (ids: readonly string[]) =>
-    new Map<string, SecretSnapshot>(ids.map((id) => [id, { verdict: { ok: true, credentials: { apiKey: `key-${id}-0000`, apiSecret: 'secret-000000' } }, createdDate: null }])),
+    new Map<string, SecretSnapshot>(
+      ids.map((id) => [id, { verdict: { ok: true, credentials: { apiKey: `key-${id}-0000`, apiSecret: 'secret-000000' } }, createdDate: null }]),
+    ),
   keys: ks,
 });
 
@@ -53,7 +64,8 @@ function run(ex: ExchangePort, over: { keyDeadlineMs?: number; runDeadlineInMs?:
   }).then((outcomes) => ({ outcomes, crashes }));
 }
 
-const diagnoses = (outcomes: { key: MonitoredKey; report: { diagnosis: string } }[]) => Object.fromEntries(outcomes.map((o) => [o.key.name, o.report.diagnosis]));
+const diagnoses = (outcomes: { key: MonitoredKey; report: { diagnosis: string } }[]) =>
+  Object.fromEntries(outcomes.map((o) => [o.key.name, o.report.diagnosis]));
 
 describe('one key’s fault never hides the others', () => {
   it('a crashing check is that key’s MONITOR_ERROR, and reported to the caller', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyPrefix, parseSecretString, redact, validateCredentials } from '../../lambdas/monitor/credentials.js';
+import { keyPrefix, parseSecretString, redact, validateCredentials } from '../../src/monitor/credentials.js';
 
 const KEY = 'AbCdEfGhIjKlMnOpQrStUv';
 const SECRET = 'sEcReT0123456789abcdefgh';
@@ -60,7 +60,11 @@ describe('parseSecretString', () => {
 
 describe('the console key/value form, where the key itself is a field name', () => {
   it('is malformed, and nothing read from the secret is echoed: neither the field name nor its value', () => {
-    for (const text of [JSON.stringify({ [KEY]: SECRET }), JSON.stringify({ [KEY]: SECRET, apiKey: KEY }), JSON.stringify({ [KEY]: SECRET, other: 'x', third: 'y' })]) {
+    for (const text of [
+      JSON.stringify({ [KEY]: SECRET }),
+      JSON.stringify({ [KEY]: SECRET, apiKey: KEY }),
+      JSON.stringify({ [KEY]: SECRET, other: 'x', third: 'y' }),
+    ]) {
       const verdict = parseSecretString(text);
       expect(verdict.ok).toBe(false);
       if (verdict.ok) continue;

@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { Channel, ChannelName, DeliveryOutcome } from '../../lambdas/channels/channel.js';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import {
-  deliverNotification,
-  RECORD_ATTEMPTS,
-  redeliveryDelaySeconds,
-  type DeliveryLedger,
-  type DeliveryVerdict,
-  type LedgerClaim,
-  type Refusal,
-} from '../../lambdas/monitor/deliver-notification.js';
+import type { Channel, ChannelName, DeliveryOutcome } from '../../src/channels/channel.js';
+import type { Notification } from '../../src/contract/notification.js';
+import { deliverNotification, RECORD_ATTEMPTS, redeliveryDelaySeconds } from '../../src/monitor/deliver-notification.js';
+import type { DeliveryLedger, DeliveryVerdict, LedgerClaim, Refusal } from '../../src/monitor/ports.js';
 import { NOW_MS, OPENED } from '../channels/support/notifications.js';
 
 const channel = (name: ChannelName): Channel =>
-  ({ name, transport: 'http', secrets: [], build: () => ({ url: 'https://x', method: 'POST', headers: {}, body: '' }), classify: () => ({ status: 'sent' }) }) as Channel;
+  ({
+    name,
+    transport: 'http',
+    secrets: [],
+    build: () => ({ url: 'https://x', method: 'POST', headers: {}, body: '' }),
+    classify: () => ({ status: 'sent' }),
+  }) as Channel;
 
 /** An in-memory ledger with the DynamoDB adapter's semantics (claim is a conditional put). */
 class MemoryLedger implements DeliveryLedger {
@@ -165,7 +164,9 @@ describe('deliverNotification', () => {
     const result = await deliverNotification(OPENED, [channel('slack')], h.ports);
     expect(result.sent).toEqual(['slack']);
     expect(h.ledger.recordCalls).toBe(RECORD_ATTEMPTS);
-    expect(h.logs).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ errorName: 'InternalServerError', attempts: RECORD_ATTEMPTS }) }));
+    expect(h.logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ errorName: 'InternalServerError', attempts: RECORD_ATTEMPTS }) }),
+    );
   });
 
   it('a claim taken over after its lease is not written again', async () => {

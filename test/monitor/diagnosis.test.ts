@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReply, diagnose, DIAGNOSIS_TABLE, isRetryableReply } from '../../lambdas/monitor/diagnosis.js';
-import { parseReply, type ExchangeReply } from '../../lambdas/exchange/reply.js';
-import { DIAGNOSES, type CheckResult } from '../../lambdas/monitor/types.js';
+import { classifyReply, diagnose, isRetryableReply } from '../../src/monitor/diagnosis.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
+import { parseReply, type ExchangeReply } from '../../src/exchange/reply.js';
+import { DIAGNOSES, type CheckResult } from '../../src/monitor/types.js';
 
 const answer = (httpStatus: number, code: number | null, message: string | null = null): ExchangeReply => ({
   kind: 'answer',
@@ -41,7 +42,8 @@ describe('classifyReply', () => {
   });
 
   it('takes code 0 as success only with HTTP 200: a redirect or error page saying "code 0" is not an answer', () => {
-    for (const status of [201, 204, 301, 302, 307, 400, 401, 403, 404, 500]) expect(classifyReply(answer(status, 0)), String(status)).toBe('UNEXPECTED_RESPONSE');
+    for (const status of [201, 204, 301, 302, 307, 400, 401, 403, 404, 500])
+      expect(classifyReply(answer(status, 0)), String(status)).toBe('UNEXPECTED_RESPONSE');
   });
 
   it('falls back to the HTTP status when the body has no code', () => {
@@ -96,7 +98,13 @@ describe('classifyReply', () => {
     for (const status of [200, 301, 302, 404, 405, 410]) {
       expect(classifyReply({ kind: 'not-json', httpStatus: status, snippet: 'Not Found' }), String(status)).toBe('EXCHANGE_URL_INVALID');
     }
-    const advice = DIAGNOSIS_TABLE.EXCHANGE_URL_INVALID.advice({ egressIp: null, expectedIps: [], keyPrefix: null, detail: 'public-api: HTTP 404', site: 'local' });
+    const advice = DIAGNOSIS_TABLE.EXCHANGE_URL_INVALID.advice({
+      egressIp: null,
+      expectedIps: [],
+      keyPrefix: null,
+      detail: 'public-api: HTTP 404',
+      site: 'local',
+    });
     expect(advice).toContain('https://api.crypto.com/exchange/v1');
     expect(advice).not.toContain('status.crypto.com');
   });
@@ -145,7 +153,11 @@ describe('diagnose', () => {
   });
 
   it('never says OK without evidence: nothing failed but nothing proved the key either', () => {
-    const report = diagnose([check({ name: 'public-api', status: 'pass' }), check({ name: 'signed-read', status: 'skip' })], { expectedIps: [], keyPrefix: null, site: 'aws' });
+    const report = diagnose([check({ name: 'public-api', status: 'pass' }), check({ name: 'signed-read', status: 'skip' })], {
+      expectedIps: [],
+      keyPrefix: null,
+      site: 'aws',
+    });
     expect(report.healthy).toBe(false);
     expect(report.diagnosis).toBe('MONITOR_ERROR');
   });
@@ -189,9 +201,21 @@ describe('diagnose', () => {
   });
 
   it('names the right fix for each way a secret cannot be read, never "re-enter the secret"', () => {
-    const faults = ['not-found', 'access-denied', 'kms-denied', 'no-region', 'no-aws-credentials', 'throttled', 'unreachable', 'timeout', 'service-error'] as const;
+    const faults = [
+      'not-found',
+      'access-denied',
+      'kms-denied',
+      'no-region',
+      'no-aws-credentials',
+      'throttled',
+      'unreachable',
+      'timeout',
+      'service-error',
+    ] as const;
     const texts = faults.map((f) =>
-      DIAGNOSIS_TABLE[f === 'throttled' || f === 'unreachable' || f === 'timeout' || f === 'service-error' ? 'SECRET_STORE_UNAVAILABLE' : 'SECRET_NOT_READABLE'].advice({
+      DIAGNOSIS_TABLE[
+        f === 'throttled' || f === 'unreachable' || f === 'timeout' || f === 'service-error' ? 'SECRET_STORE_UNAVAILABLE' : 'SECRET_NOT_READABLE'
+      ].advice({
         egressIp: null,
         expectedIps: [],
         keyPrefix: null,

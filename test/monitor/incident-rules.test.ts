@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
-import { notificationFor } from '../../lambdas/monitor/incident-messages.js';
-import {
-  decideRun,
-  NEW_MONITOR_STATE,
-  uptime,
-  type IncidentEvent,
-  type IncidentPolicy,
-  type KeyRun,
-  type KeyState,
-  type MonitorState,
-} from '../../lambdas/monitor/incident-rules.js';
-import { CHECK_NAMES, type CheckName, type Diagnosis } from '../../lambdas/monitor/types.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
+import { notificationFor } from '../../src/monitor/incident-messages.js';
+import { decideRun, uptime, type IncidentEvent, type IncidentPolicy } from '../../src/monitor/incident-rules.js';
+import { NEW_MONITOR_STATE, type KeyRun, type KeyState, type MonitorState } from '../../src/monitor/incident-state.js';
+import { CHECK_NAMES, type CheckName, type Diagnosis } from '../../src/monitor/types.js';
 
 // The rules take the clock as an argument: every test here moves time, none sleeps.
 const MIN = 60_000;
@@ -65,7 +57,14 @@ describe('key incidents', () => {
     expect(m.sent).toHaveLength(1);
   });
 
-  it.each(['AUTH_FAILED', 'IP_NOT_WHITELISTED', 'TRADE_PERMISSION_MISSING', 'TRADE_PERMISSION_UNEXPECTED', 'CREDENTIALS_MISSING', 'CREDENTIALS_MALFORMED'] as const)('%s opens on the first failing run', (d) => {
+  it.each([
+    'AUTH_FAILED',
+    'IP_NOT_WHITELISTED',
+    'TRADE_PERMISSION_MISSING',
+    'TRADE_PERMISSION_UNEXPECTED',
+    'CREDENTIALS_MISSING',
+    'CREDENTIALS_MALFORMED',
+  ] as const)('%s opens on the first failing run', (d) => {
     const m = new Monitor();
     m.at(T0, [run('k', d)]);
     expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
@@ -126,7 +125,9 @@ describe('key incidents', () => {
     const m = new Monitor();
     for (let t = 0; t <= 9 * 60; t += 5) m.at(T0 + t * MIN, [run('trading', 'TRADE_PERMISSION_MISSING')]);
     expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'reminder']);
-    expect(notificationFor(m.sent[1] as IncidentEvent, T0 + 240 * MIN, ctx).subject).toBe('🔴 trading: still failing after 4 h — Key cannot trade (reads work, writes fail with 40101)');
+    expect(notificationFor(m.sent[1] as IncidentEvent, T0 + 240 * MIN, ctx).subject).toBe(
+      '🔴 trading: still failing after 4 h — Key cannot trade (reads work, writes fail with 40101)',
+    );
   });
 
   it('a reminder that falls on a blip run states the incident’s evidence and fix, not the blip’s', () => {
@@ -171,10 +172,22 @@ describe('one alert per root cause', () => {
 
   it('opens one monitor-level incident when every key fails for the same shared cause, and resolves it once', () => {
     const m = new Monitor();
-    m.at(T0, keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')));
-    m.at(T0 + 5 * MIN, keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')));
-    m.at(T0 + 10 * MIN, keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')));
-    m.at(T0 + 15 * MIN, keys.map((k) => run(k, 'OK')));
+    m.at(
+      T0,
+      keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')),
+    );
+    m.at(
+      T0 + 5 * MIN,
+      keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')),
+    );
+    m.at(
+      T0 + 10 * MIN,
+      keys.map((k) => run(k, 'EXCHANGE_UNAVAILABLE')),
+    );
+    m.at(
+      T0 + 15 * MIN,
+      keys.map((k) => run(k, 'OK')),
+    );
     expect(m.sent.map((e) => [e.kind, 'scope' in e ? e.scope.type : null])).toEqual([
       ['opened', 'monitor'],
       ['resolved', 'monitor'],
@@ -185,7 +198,10 @@ describe('one alert per root cause', () => {
 
   it.each(['EGRESS_IP_MISMATCH', 'NONCE_REJECTED'] as const)('%s everywhere is one incident at once', (d) => {
     const m = new Monitor();
-    m.at(T0, keys.map((k) => run(k, d)));
+    m.at(
+      T0,
+      keys.map((k) => run(k, d)),
+    );
     expect(m.sent.map((e) => [e.kind, 'scope' in e ? e.scope.type : null])).toEqual([['opened', 'monitor']]);
   });
 
@@ -202,22 +218,37 @@ describe('one alert per root cause', () => {
   it('ends an outage that recovers key by key as one incident: no key opens its own while half still share the cause', () => {
     const four = ['a', 'b', 'c', 'd'];
     const m = new Monitor();
-    const at = (t: number, down: string[]) => m.at(T0 + t * MIN, four.map((k) => run(k, down.includes(k) ? 'EXCHANGE_UNAVAILABLE' : 'OK')));
+    const at = (t: number, down: string[]) =>
+      m.at(
+        T0 + t * MIN,
+        four.map((k) => run(k, down.includes(k) ? 'EXCHANGE_UNAVAILABLE' : 'OK')),
+      );
     at(0, four);
     at(5, four);
     at(10, ['c', 'd']); // half recovered: still the shared outage
     at(15, ['c', 'd']);
     expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:monitor']);
     at(20, ['d']); // one left: the shared incident ends; d must now fail openAfterRuns runs on its own
-    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:monitor', 'resolved:monitor']);
+    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual([
+      'opened:monitor',
+      'resolved:monitor',
+    ]);
     at(25, ['d']);
-    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:monitor', 'resolved:monitor', 'opened:d']);
+    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual([
+      'opened:monitor',
+      'resolved:monitor',
+      'opened:d',
+    ]);
   });
 
   it('holds a shared cause only once its incident is open: an all-keys blip then half the keys failing is per key', () => {
     const four = ['a', 'b', 'c', 'd'];
     const m = new Monitor();
-    const at = (t: number, down: string[]) => m.at(T0 + t * MIN, four.map((k) => run(k, down.includes(k) ? 'EXCHANGE_UNAVAILABLE' : 'OK')));
+    const at = (t: number, down: string[]) =>
+      m.at(
+        T0 + t * MIN,
+        four.map((k) => run(k, down.includes(k) ? 'EXCHANGE_UNAVAILABLE' : 'OK')),
+      );
     at(0, four);
     at(5, ['a', 'b']);
     at(10, ['a', 'b']);
@@ -245,7 +276,11 @@ describe('one alert per root cause', () => {
     m.at(T0 + 5 * MIN, [run('a', 'EXCHANGE_UNAVAILABLE'), run('b', 'EXCHANGE_UNAVAILABLE')]);
     m.at(T0 + 10 * MIN, [run('a', 'EXCHANGE_UNAVAILABLE'), run('b', 'EXCHANGE_UNAVAILABLE')]);
     m.at(T0 + 15 * MIN, [run('a', 'AUTH_FAILED'), run('b', 'OK')]);
-    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual(['opened:a', 'opened:monitor', 'resolved:monitor']);
+    expect(m.sent.map((e) => `${e.kind}:${'scope' in e ? (e.scope.type === 'key' ? e.scope.key : 'monitor') : ''}`)).toEqual([
+      'opened:a',
+      'opened:monitor',
+      'resolved:monitor',
+    ]);
   });
 });
 
@@ -285,8 +320,14 @@ describe('announced exchange maintenance', () => {
 
   it('classifies the maintenance reply (9010001) as its own shared-cause diagnosis', () => {
     const m = new Monitor();
-    m.at(T0, ['a', 'b'].map((k) => run(k, 'EXCHANGE_MAINTENANCE')));
-    m.at(T0 + 5 * MIN, ['a', 'b'].map((k) => run(k, 'EXCHANGE_MAINTENANCE')));
+    m.at(
+      T0,
+      ['a', 'b'].map((k) => run(k, 'EXCHANGE_MAINTENANCE')),
+    );
+    m.at(
+      T0 + 5 * MIN,
+      ['a', 'b'].map((k) => run(k, 'EXCHANGE_MAINTENANCE')),
+    );
     expect(m.subjects()).toEqual(['🟠 all 2 keys: Exchange in maintenance (9010001) — exchange maintenance, no key action']);
   });
 });
@@ -316,8 +357,14 @@ describe('mute ended with many incidents open', () => {
     const m = new Monitor();
     const keys = Array.from({ length: 1000 }, (_, i) => `k${i}`);
     m.monitor = { ...m.monitor, mute: { since: T0, until: T0 + 60 * MIN, reason: 'test', suppressed: 0, suppressedLines: [] } };
-    m.at(T0, keys.map((k) => run(k, 'AUTH_FAILED', { keyPrefix: null })).map((r, i) => ({ ...r, diagnosis: i % 2 ? 'AUTH_FAILED' : 'IP_NOT_WHITELISTED' })));
-    m.at(T0 + 61 * MIN, keys.map((k) => run(k, 'AUTH_FAILED')));
+    m.at(
+      T0,
+      keys.map((k) => run(k, 'AUTH_FAILED', { keyPrefix: null })).map((r, i) => ({ ...r, diagnosis: i % 2 ? 'AUTH_FAILED' : 'IP_NOT_WHITELISTED' })),
+    );
+    m.at(
+      T0 + 61 * MIN,
+      keys.map((k) => run(k, 'AUTH_FAILED')),
+    );
     const ended = m.sent.find((e) => e.kind === 'mute-ended') as IncidentEvent;
     const n = notificationFor(ended, T0 + 61 * MIN, ctx);
     expect(n.subject).toContain('1000 incidents open');
@@ -422,18 +469,33 @@ describe('no "resolved" without a conclusive answer for what the incident was ab
   it('a monitor-level egress mismatch ends only when some key’s egress check verified the IP', () => {
     const keys = ['a', 'b', 'c'];
     const m = new Monitor();
-    m.at(T0, keys.map((k) => run(k, 'EGRESS_IP_MISMATCH')));
-    m.at(T0 + 5 * MIN, keys.map((k) => unproven(k, 'egress-ip', 'could not determine the egress IP: the answer was not an IP address')));
+    m.at(
+      T0,
+      keys.map((k) => run(k, 'EGRESS_IP_MISMATCH')),
+    );
+    m.at(
+      T0 + 5 * MIN,
+      keys.map((k) => unproven(k, 'egress-ip', 'could not determine the egress IP: the answer was not an IP address')),
+    );
     expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
     expect(m.monitor.incident?.recheck?.why).toBe('egress-ip: could not determine the egress IP: the answer was not an IP address');
-    m.at(T0 + 4 * HOUR, keys.map((k) => unproven(k, 'egress-ip', 'could not determine the egress IP: HTTP 503')));
+    m.at(
+      T0 + 4 * HOUR,
+      keys.map((k) => unproven(k, 'egress-ip', 'could not determine the egress IP: HTTP 503')),
+    );
     expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder']);
     expect(notificationFor(m.sent[1] as IncidentEvent, T0 + 4 * HOUR, ctx).summary).toContain(
       'could not re-check: egress-ip: could not determine the egress IP: HTTP 503; last definite verdict EGRESS_IP_MISMATCH',
     );
-    m.at(T0 + 4 * HOUR + 5 * MIN, keys.map((k) => run(k, 'EGRESS_NOT_VERIFIED')));
+    m.at(
+      T0 + 4 * HOUR + 5 * MIN,
+      keys.map((k) => run(k, 'EGRESS_NOT_VERIFIED')),
+    );
     expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'changed']);
-    m.at(T0 + 4 * HOUR + 10 * MIN, keys.map((k) => run(k, 'OK')));
+    m.at(
+      T0 + 4 * HOUR + 10 * MIN,
+      keys.map((k) => run(k, 'OK')),
+    );
     expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'changed', 'resolved']);
   });
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import type { KeyOutcome } from '../../lambdas/monitor/check-run.js';
-import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
-import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../lambdas/monitor/incident-rules.js';
-import { boundedOutbox, MAX_OUTBOX, MAX_OUTBOX_BYTES, recordRun, type IncidentRunDeps } from '../../lambdas/monitor/incident-run.js';
-import type { IncidentStore, LoadedStates, Stored } from '../../lambdas/monitor/ports.js';
-import { CHECK_NAMES, type CheckName, type CheckResult, type Diagnosis } from '../../lambdas/monitor/types.js';
+import type { Notification } from '../../src/contract/notification.js';
+import type { KeyOutcome } from '../../src/monitor/check-run.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../src/monitor/incident-state.js';
+import { boundedOutbox, MAX_OUTBOX, MAX_OUTBOX_BYTES, recordRun, type IncidentRunDeps } from '../../src/monitor/incident-run.js';
+import type { IncidentStore, LoadedStates, Stored } from '../../src/monitor/ports.js';
+import { CHECK_NAMES, type CheckName, type CheckResult, type Diagnosis } from '../../src/monitor/types.js';
 
 // recordRun over an in-memory store with DynamoDB's semantics (version-conditional writes):
 // the outbox, its bound, and keys that leave the configuration. The DynamoDB store itself is
@@ -53,12 +53,32 @@ function outcome(name: string, diagnosis: Diagnosis): KeyOutcome {
   const spec = DIAGNOSIS_TABLE[diagnosis];
   const check = (n: CheckName): CheckResult => {
     const failed = diagnosis !== 'OK' && n === 'signed-read';
-    return { name: n, status: failed ? 'fail' : diagnosis === 'OK' ? 'pass' : 'skip', ok: failed ? false : diagnosis === 'OK' ? true : null, code: null, httpStatus: null, latencyMs: 1, elapsedMs: 1, attempts: 1, detail: 'x', ...(failed ? { failure: diagnosis } : {}) };
+    return {
+      name: n,
+      status: failed ? 'fail' : diagnosis === 'OK' ? 'pass' : 'skip',
+      ok: failed ? false : diagnosis === 'OK' ? true : null,
+      code: null,
+      httpStatus: null,
+      latencyMs: 1,
+      elapsedMs: 1,
+      attempts: 1,
+      detail: 'x',
+      ...(failed ? { failure: diagnosis } : {}),
+    };
   };
   const checks = CHECK_NAMES.map(check);
   return {
     key: { name, secretId: `s/${name}`, expectTrade: true },
-    report: { healthy: diagnosis === 'OK', diagnosis, title: spec.title, advice: 'fix it', egressIp: '203.0.113.7', keyPrefix: 'abcd', checks, notVerified: checks.filter((c) => c.ok === null).map((c) => c.name) },
+    report: {
+      healthy: diagnosis === 'OK',
+      diagnosis,
+      title: spec.title,
+      advice: 'fix it',
+      egressIp: '203.0.113.7',
+      keyPrefix: 'abcd',
+      checks,
+      notVerified: checks.filter((c) => c.ok === null).map((c) => c.name),
+    },
     keyAgeDays: 1,
     elapsedMs: 1,
   };
@@ -156,7 +176,23 @@ describe('recordRun', () => {
 
 describe('boundedOutbox', () => {
   it('keeps the newest notifications within both the count and the byte bound', () => {
-    const big = (i: number): Notification => ({ ...{ schemaVersion: 1, kind: 'reminder', severity: 'critical', fix: null, facts: [], links: [], scope: { type: 'monitor' }, occurredAt: '', source: 's' }, id: `n${i}`, subject: `s${i}`, summary: 'x'.repeat(30_000) }) as Notification;
+    const big = (i: number): Notification =>
+      ({
+        ...{
+          schemaVersion: 1,
+          kind: 'reminder',
+          severity: 'critical',
+          fix: null,
+          facts: [],
+          links: [],
+          scope: { type: 'monitor' },
+          occurredAt: '',
+          source: 's',
+        },
+        id: `n${i}`,
+        subject: `s${i}`,
+        summary: 'x'.repeat(30_000),
+      }) as Notification;
     const kept = boundedOutbox(Array.from({ length: 20 }, (_, i) => big(i)));
     expect(kept.map((n) => n.id)).toEqual(['n14', 'n15', 'n16', 'n17', 'n18', 'n19']);
     expect(Buffer.byteLength(JSON.stringify(kept))).toBeLessThanOrEqual(MAX_OUTBOX_BYTES);

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { TimedReply } from '../../lambdas/exchange/client.js';
-import { parseReply, type ExchangeReply } from '../../lambdas/exchange/reply.js';
-import { runChecks } from '../../lambdas/monitor/checks.js';
-import { validateCredentials } from '../../lambdas/monitor/credentials.js';
-import { DIAGNOSIS_TABLE } from '../../lambdas/monitor/diagnosis.js';
-import { keyRun } from '../../lambdas/monitor/incident-run.js';
-import { decideRun, NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentPolicy, type KeyRun, type KeyState } from '../../lambdas/monitor/incident-rules.js';
-import type { ExchangePort } from '../../lambdas/monitor/ports.js';
-import type { CheckName, Diagnosis, Report } from '../../lambdas/monitor/types.js';
-import type { WithdrawPlan } from '../../lambdas/monitor/withdraw-schedule.js';
-import { SANDBOX_PORTFOLIO } from '../../lambdas/sandbox/portfolio.js';
+import type { TimedReply } from '../../src/exchange/client.js';
+import { parseReply, type ExchangeReply } from '../../src/exchange/reply.js';
+import { runChecks } from '../../src/monitor/checks.js';
+import { validateCredentials } from '../../src/monitor/credentials.js';
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
+import { keyRun } from '../../src/monitor/incident-run.js';
+import { decideRun, type IncidentPolicy } from '../../src/monitor/incident-rules.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyRun, type KeyState } from '../../src/monitor/incident-state.js';
+import type { ExchangePort } from '../../src/monitor/ports.js';
+import type { CheckName, Diagnosis, Report } from '../../src/monitor/types.js';
+import type { WithdrawPlan } from '../../src/monitor/withdraw-schedule.js';
+import { SANDBOX_PORTFOLIO } from '../../src/sandbox/portfolio.js';
 
 /**
  * The attack on "never resolved or OK without a conclusive answer": every answer that proves nothing
@@ -33,7 +34,10 @@ const HEALTHY: Record<string, Answer> = {
   'ip-echo': { status: 200, body: `${IP}\n` },
   'public/get-tickers': { status: 200, body: json({ code: 0, result: { data: [{ i: 'BTC_USD', t: T0 }] } }) },
   'private/user-balance': { status: 200, body: json({ code: 0, result: SANDBOX_PORTFOLIO }) },
-  'private/get-accounts': { status: 200, body: json({ code: 0, result: { this_account: { uuid: 'm', hierarchy: 'MASTER' }, master_account: ACCOUNT, sub_account_list: [] } }) },
+  'private/get-accounts': {
+    status: 200,
+    body: json({ code: 0, result: { this_account: { uuid: 'm', hierarchy: 'MASTER' }, master_account: ACCOUNT, sub_account_list: [] } }),
+  },
   'private/cancel-order': { status: 500, body: json({ code: 316, message: 'NO_ACTIVE_ORDER' }) },
   // The answer that proves a key cannot withdraw: what resolves a withdraw incident.
   'private/get-deposit-address': { status: 401, body: json({ code: 40101, message: 'Authentication failure' }) },
@@ -85,7 +89,10 @@ const SPECIFIC: Record<CheckName, Record<string, Answer>> = {
       status: 200,
       body: json({ code: 0, result: { this_account: { uuid: 'm' }, master_account: { ...ACCOUNT, suspended: 'maybe', terminated: 1, enabled: null } } }),
     },
-    'HTTP 200, code 0, this account missing from the list': { status: 200, body: json({ code: 0, result: { this_account: { uuid: 'x', hierarchy: 'SUB_ACCOUNT' }, master_account: ACCOUNT, sub_account_list: [] } }) },
+    'HTTP 200, code 0, this account missing from the list': {
+      status: 200,
+      body: json({ code: 0, result: { this_account: { uuid: 'x', hierarchy: 'SUB_ACCOUNT' }, master_account: ACCOUNT, sub_account_list: [] } }),
+    },
     'HTTP 500, 10001 SYS_ERROR': { status: 500, body: json({ code: 10001, message: 'SYS_ERROR' }) },
     'HTTP 401, 40101 after a good read': { status: 401, body: json({ code: 40101, message: 'Authentication failure' }) },
   },
@@ -133,7 +140,12 @@ function exchange(call: string, answer: Answer): ExchangePort {
   };
 }
 
-async function check(call: string, answer: Answer, expectations: { expectMaster?: boolean; expectDerivatives?: boolean } = {}, withdrawProbe: WithdrawPlan = { kind: 'now' }): Promise<Report> {
+async function check(
+  call: string,
+  answer: Answer,
+  expectations: { expectMaster?: boolean; expectDerivatives?: boolean } = {},
+  withdrawProbe: WithdrawPlan = { kind: 'now' },
+): Promise<Report> {
   return runChecks({
     credentials: CREDS,
     expectTrade: true,
@@ -149,8 +161,25 @@ async function check(call: string, answer: Answer, expectations: { expectMaster?
 
 /** A key whose incident about `diagnosis` is open, then this run's report. */
 function afterOpenIncident(diagnosis: Diagnosis, report: Report) {
-  const opening: KeyRun = { key: 'k', keyPrefix: 'abcd', diagnosis, code: null, httpStatus: null, egressIp: IP, advice: 'x', facts: [], keyAgeDays: 1, verified: [] };
-  const first = decideRun({ now: T0, policy: POLICY, runs: [opening], keyStates: new Map<string, KeyState>([['k', NEW_KEY_STATE]]), monitor: NEW_MONITOR_STATE });
+  const opening: KeyRun = {
+    key: 'k',
+    keyPrefix: 'abcd',
+    diagnosis,
+    code: null,
+    httpStatus: null,
+    egressIp: IP,
+    advice: 'x',
+    facts: [],
+    keyAgeDays: 1,
+    verified: [],
+  };
+  const first = decideRun({
+    now: T0,
+    policy: POLICY,
+    runs: [opening],
+    keyStates: new Map<string, KeyState>([['k', NEW_KEY_STATE]]),
+    monitor: NEW_MONITOR_STATE,
+  });
   const opened = first.keyStates.get('k')?.incident;
   const run = keyRun({ key: { name: 'k', secretId: 's/k', expectTrade: true }, report, keyAgeDays: 1, elapsedMs: 1 }, [IP]);
   const next = decideRun({ now: T0 + 5 * MIN, policy: POLICY, runs: [run], keyStates: first.keyStates, monitor: first.monitor });
@@ -164,7 +193,10 @@ describe('every answer that proves nothing, for each check: no "resolved", no pa
     for (const t of TARGETS) {
       const report = await check('none', { network: 'timeout' }, {}, { kind: 'now', last: { at: T0 - 25 * 60 * MIN, allowed: true } });
       expect(report.diagnosis, t.check).toBe('OK');
-      expect(afterOpenIncident(t.incident, report).next.events.map((e) => e.kind), t.check).toEqual(['resolved']);
+      expect(
+        afterOpenIncident(t.incident, report).next.events.map((e) => e.kind),
+        t.check,
+      ).toEqual(['resolved']);
     }
   });
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../lambdas/contract/notification.js';
-import { bodyExcerpt, InvalidNotification, MAX_MESSAGE_BYTES, parseQueueMessage, serializeNotification, validateNotification } from '../../lambdas/monitor/queue-message.js';
+import type { Notification } from '../../src/contract/notification.js';
+import {
+  bodyExcerpt,
+  InvalidNotification,
+  MAX_MESSAGE_BYTES,
+  parseQueueMessage,
+  serializeNotification,
+  validateNotification,
+} from '../../src/monitor/queue-message.js';
 import { HOSTILE_UNITS, OPENED, RESOLVED, TEST, hostile } from '../channels/support/notifications.js';
 import { alarmEnvelope, alarmMessage, snsEnvelope } from './support/alarms.js';
 
@@ -13,7 +20,10 @@ describe('parseQueueMessage', () => {
   });
 
   it('a CloudWatch alarm through SNS becomes a monitor-alarm; its OK the resolved one', () => {
-    expect(parse(alarmEnvelope())).toMatchObject({ kind: 'alarm', notification: { kind: 'monitor-alarm', id: 'alarm:ekm-prod-heartbeat#2026-01-02T10:02:00.000+0000', source: 'ekm-prod' } });
+    expect(parse(alarmEnvelope())).toMatchObject({
+      kind: 'alarm',
+      notification: { kind: 'monitor-alarm', id: 'alarm:ekm-prod-heartbeat#2026-01-02T10:02:00.000+0000', source: 'ekm-prod' },
+    });
     expect(parse(alarmEnvelope({ NewStateValue: 'OK' }))).toMatchObject({ kind: 'alarm', notification: { kind: 'monitor-alarm-resolved' } });
   });
 
@@ -76,7 +86,14 @@ describe('parseQueueMessage', () => {
   });
 
   it('never throws, whatever the body', () => {
-    const bodies = ['{', '{"Type":"Notification","TopicArn":"a","Message":"{\\"AlarmName\\":1,\\"NewStateValue\\":2}"}', '\uFEFF{}', '\u0000', '1e999', '{"facts":[null]}'];
+    const bodies = [
+      '{',
+      '{"Type":"Notification","TopicArn":"a","Message":"{\\"AlarmName\\":1,\\"NewStateValue\\":2}"}',
+      '\uFEFF{}',
+      '\u0000',
+      '1e999',
+      '{"facts":[null]}',
+    ];
     for (const b of bodies) expect(() => parse(b)).not.toThrow();
     expect(parse('\uFEFF' + serializeNotification(OPENED)).kind).toBe('notification');
   });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { currentSinceStart, findStagedKey, gateStep, keyChange, parseVerdictTag, unfinishedPendingVersion, verdictTagValue, type VersionInfo } from '../../lambdas/monitor/rotation-rules.js';
-import { keyForSecret } from '../../lambdas/monitor/runtime-config.js';
+import {
+  currentSinceStart,
+  findStagedKey,
+  gateStep,
+  keyChange,
+  parseVerdictTag,
+  unfinishedPendingVersion,
+  verdictTagValue,
+  type VersionInfo,
+} from '../../src/monitor/rotation-rules.js';
+import { keyForSecret } from '../../src/monitor/runtime-config.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, s));
 const v = (id: string, stages: string[], created: number | null): VersionInfo => ({ id, stages, createdDate: created === null ? null : at(created) });
@@ -11,7 +20,13 @@ describe('findStagedKey', () => {
   });
 
   it('takes the version the operator labelled KEYMONITOR_STAGED, and only that one', () => {
-    const versions = [v('retired', [], 1), v('prev', ['AWSPREVIOUS'], 5), v('cur', ['AWSCURRENT'], 10), v('newer-unlabelled', [], 30), v('staged', ['KEYMONITOR_STAGED'], 20)];
+    const versions = [
+      v('retired', [], 1),
+      v('prev', ['AWSPREVIOUS'], 5),
+      v('cur', ['AWSCURRENT'], 10),
+      v('newer-unlabelled', [], 30),
+      v('staged', ['KEYMONITOR_STAGED'], 20),
+    ];
     expect(findStagedKey(versions, 'tok', false)).toEqual({ kind: 'copy', fromVersionId: 'staged' });
   });
 
@@ -26,7 +41,10 @@ describe('findStagedKey', () => {
   });
 
   it('gives a tie (one-second dates) to the label', () => {
-    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('staged', ['KEYMONITOR_STAGED'], 10)], 'tok', false)).toEqual({ kind: 'copy', fromVersionId: 'staged' });
+    expect(findStagedKey([v('cur', ['AWSCURRENT'], 10), v('staged', ['KEYMONITOR_STAGED'], 10)], 'tok', false)).toEqual({
+      kind: 'copy',
+      fromVersionId: 'staged',
+    });
   });
 
   it('refuses to guess when a date is unknown', () => {
@@ -49,7 +67,10 @@ describe('currentSinceStart', () => {
   });
 
   it('sees a key put live after the rotation started, whatever the dates say', () => {
-    expect(currentSinceStart([v('cur', ['AWSPREVIOUS', FROM], 10), v('tok', ['AWSPENDING'], 20), v('byhand', ['AWSCURRENT'], 20)], 'tok')).toMatchObject({ kind: 'moved', currentNow: 'byhand' });
+    expect(currentSinceStart([v('cur', ['AWSPREVIOUS', FROM], 10), v('tok', ['AWSPENDING'], 20), v('byhand', ['AWSCURRENT'], 20)], 'tok')).toMatchObject({
+      kind: 'moved',
+      currentNow: 'byhand',
+    });
   });
 
   it('refuses to guess without a record of where it started, or with unknown dates', () => {
@@ -66,13 +87,24 @@ describe('keyChange', () => {
   const value = (apiKey: string, apiSecret: string) => JSON.stringify({ apiKey, apiSecret });
 
   it('calls the same key with the same secret "same key", however the JSON is written', () => {
-    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), `  {"apiSecret": "sEcReT012345", "apiKey": "AbCdKeY01234"}\n`)).toEqual({ kind: 'same-key', prefix: 'AbCd' });
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), `  {"apiSecret": "sEcReT012345", "apiKey": "AbCdKeY01234"}\n`)).toEqual({
+      kind: 'same-key',
+      prefix: 'AbCd',
+    });
   });
 
   it('tells a replaced secret of the same key apart from a new key', () => {
     expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), value('AbCdKeY01234', 'tYpO00000000'))).toEqual({ kind: 'secret-replaced', prefix: 'AbCd' });
-    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), value('WxYzKeY01234', 'sEcReT012345'))).toEqual({ kind: 'new-key', prefix: 'AbCd', oldPrefix: 'WxYz' });
-    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), value('AbCdOtHeR999', 'sEcReT012345'))).toEqual({ kind: 'new-key', prefix: 'AbCd', oldPrefix: 'AbCd' });
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), value('WxYzKeY01234', 'sEcReT012345'))).toEqual({
+      kind: 'new-key',
+      prefix: 'AbCd',
+      oldPrefix: 'WxYz',
+    });
+    expect(keyChange(value('AbCdKeY01234', 'sEcReT012345'), value('AbCdOtHeR999', 'sEcReT012345'))).toEqual({
+      kind: 'new-key',
+      prefix: 'AbCd',
+      oldPrefix: 'AbCd',
+    });
   });
 
   it('knows a first key (the empty placeholder a new secret holds) has no old key behind it', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { ConfigError, loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 
 // The Lambda's own reading of its environment: a base URL the guard could not trust never gets as
 // far as a signed request, whatever the stack was given.

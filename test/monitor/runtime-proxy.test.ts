@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadRuntimeConfig } from '../../lambdas/monitor/runtime-config.js';
+import { ConfigError, loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 
 // The check and rotation Lambdas read the proxy from their environment: whatever wrote it, a token
 // never leaves in clear text and a path is never silently dropped.
@@ -11,7 +11,10 @@ const env = (extra: Record<string, string>) => ({
 
 describe('the Lambdas’ proxy setting', () => {
   it.each([
-    [{ EXCHANGE_PROXY_URL: 'http://proxy.example.com:3128', EXCHANGE_PROXY_TOKEN_SECRET_ID: 'prod/proxy-token' }, /token from EXCHANGE_PROXY_TOKEN_SECRET_ID would travel in clear text/],
+    [
+      { EXCHANGE_PROXY_URL: 'http://proxy.example.com:3128', EXCHANGE_PROXY_TOKEN_SECRET_ID: 'prod/proxy-token' },
+      /token from EXCHANGE_PROXY_TOKEN_SECRET_ID would travel in clear text/,
+    ],
     [{ EXCHANGE_PROXY_URL: 'https://proxy.example.com:3128/path' }, /without credentials, path or query/],
     [{ EXCHANGE_PROXY_URL: 'https://proxy.example.com:3128?x=1', EXCHANGE_PROXY_TOKEN_SECRET_ID: 'prod/proxy-token' }, /without credentials, path or query/],
   ])('%o is refused, named', (extra, message) => {
@@ -27,7 +30,12 @@ describe('the Lambdas’ proxy setting', () => {
   });
 
   it('takes https:// with a token, and plain http:// without one', () => {
-    expect(loadRuntimeConfig(env({ EXCHANGE_PROXY_URL: 'https://proxy.example.com:3128/', EXCHANGE_PROXY_TOKEN_SECRET_ID: 'prod/proxy-token' })).proxy).toEqual({ url: 'https://proxy.example.com:3128', tokenSecretId: 'prod/proxy-token' });
-    expect(loadRuntimeConfig(env({ EXCHANGE_PROXY_URL: 'http://proxy.example.com:3128' })).proxy).toEqual({ url: 'http://proxy.example.com:3128', tokenSecretId: null });
+    expect(loadRuntimeConfig(env({ EXCHANGE_PROXY_URL: 'https://proxy.example.com:3128/', EXCHANGE_PROXY_TOKEN_SECRET_ID: 'prod/proxy-token' })).proxy).toEqual(
+      { url: 'https://proxy.example.com:3128', tokenSecretId: 'prod/proxy-token' },
+    );
+    expect(loadRuntimeConfig(env({ EXCHANGE_PROXY_URL: 'http://proxy.example.com:3128' })).proxy).toEqual({
+      url: 'http://proxy.example.com:3128',
+      tokenSecretId: null,
+    });
   });
 });

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { afterProbe, planWithdrawProbe, UNANSWERED_RETRY_MS, WITHDRAW_PROBE_EVERY_MS, type WithdrawMemory } from '../../lambdas/monitor/withdraw-schedule.js';
+import { afterProbe, planWithdrawProbe, UNANSWERED_RETRY_MS, WITHDRAW_PROBE_EVERY_MS, type WithdrawMemory } from '../../src/monitor/withdraw-schedule.js';
 
 // The schedule is pure: memory and clock in, plan out; every test moves the clock.
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const NONE: WithdrawMemory = { withdraw: null, withdrawUnanswered: null };
-const answer = (at: number, allowed: boolean | null) => ({ at, allowed, seen: allowed === null ? 'HTTP 503 with a non-JSON body ("503 Service Temporarily Unavailable")' : 'HTTP 200, code 0' });
+const answer = (at: number, allowed: boolean | null) => ({
+  at,
+  allowed,
+  seen: allowed === null ? 'HTTP 503 with a non-JSON body ("503 Service Temporarily Unavailable")' : 'HTTP 200, code 0',
+});
 
 describe('when the scheduled check probes withdraw permission', () => {
   it('probes a key it has no definite verdict for, then carries a definite one for a day', () => {

@@ -40,7 +40,11 @@ export interface AppManifest {
  * npm cache alone: every entry is this repository's own (same version, same integrity), found the
  * way Node resolves them, and the tarball is pinned by its sha512.
  */
-export function offlineLockfile(repoLockPath: string, app: AppManifest, tarball: { readonly name: string; readonly path: string; readonly relative: string }): object {
+export function offlineLockfile(
+  repoLockPath: string,
+  app: AppManifest,
+  tarball: { readonly name: string; readonly path: string; readonly relative: string },
+): object {
   const lock = JSON.parse(readFileSync(repoLockPath, 'utf8')) as Lockfile;
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;

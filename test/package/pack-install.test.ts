@@ -73,7 +73,9 @@ function synth(app: string, extra: Record<string, string> = {}): Synth {
   const out = join(work, `${app === initApp ? 'init' : 'tsx'}-cdk.out`);
   const result = run(app, [CDK, 'synth', '--quiet', '--no-notices', '-o', out], extra);
   const template = join(out, 'InitAppStack.template.json');
-  const resources = existsSync(template) ? (JSON.parse(readFileSync(template, 'utf8')) as { Resources: Record<string, { Type: string; Properties: never }> }).Resources : {};
+  const resources = existsSync(template)
+    ? (JSON.parse(readFileSync(template, 'utf8')) as { Resources: Record<string, { Type: string; Properties: never }> }).Resources
+    : {};
   // The monitor's three; the example's VPC brings a custom-resource function of CDK's own.
   const functions = Object.values(resources)
     .filter((r) => r.Type === 'AWS::Lambda::Function')
@@ -96,7 +98,10 @@ beforeAll(() => {
   chmodSync(join(stubBin, 'docker'), 0o755);
 
   // The build ran before the tests (pretest); packing again would only rebuild the same files.
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, encoding: 'utf8' })) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO, encoding: 'utf8' })) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   tarball = join(work, (packed[0] as { filename: string }).filename);
   tarballFiles = (packed[0] as { files: { path: string }[] }).files.map((f) => f.path);
 
@@ -123,7 +128,12 @@ beforeAll(() => {
   writeFileSync(join(initApp, 'package.json'), JSON.stringify({ ...manifest, ...app }, null, 2));
   const lock = offlineLockfile(join(REPO, 'package-lock.json'), app, { name: repoManifest.name, path: tarball, relative: `file:${tarball}` });
   writeFileSync(join(initApp, 'package-lock.json'), JSON.stringify(lock, null, 2));
-  const install = spawnSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: initApp, env: { ...env(), PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', timeout: INSTALL_TIMEOUT_MS });
+  const install = spawnSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], {
+    cwd: initApp,
+    env: { ...env(), PATH: process.env['PATH'] ?? '' },
+    encoding: 'utf8',
+    timeout: INSTALL_TIMEOUT_MS,
+  });
   if (install.status !== 0) throw new Error(`npm ci --offline failed:\n${install.stderr}`);
   installed = join(initApp, 'node_modules', repoManifest.name);
 
@@ -150,7 +160,18 @@ beforeAll(() => {
 
 describe('the packed package, installed into apps of their own', () => {
   it('packs compiled JavaScript, declarations and the prebuilt Lambda bundles; no tests, no TypeScript sources, no lockfile', () => {
-    expect(tarballFiles).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/key-monitor.mjs', 'dist/cli/key-monitor.mjs', 'dist/esm/cdk/index.js', 'dist/esm/cdk/index.d.ts', 'dist/cjs/cdk/index.js', 'dist/cjs/cdk/index.d.ts']));
+    expect(tarballFiles).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'bin/key-monitor.mjs',
+        'dist/cli/key-monitor.mjs',
+        'dist/esm/cdk/index.js',
+        'dist/esm/cdk/index.d.ts',
+        'dist/cjs/cdk/index.js',
+        'dist/cjs/cdk/index.d.ts',
+      ]),
+    );
     for (const name of ['check', 'rotate', 'notify']) expect(tarballFiles).toContain(`dist/lambda/${name}/index.mjs`);
     expect(tarballFiles.filter((f) => /(^|\/)test\/|\.test\.|(?<!\.d)\.ts$|package-lock\.json|^cdk\.json$|^scripts\//.test(f))).toEqual([]);
   });

@@ -6,7 +6,9 @@ import { createProxy } from 'proxy';
  * A loopback HTTP CONNECT forward proxy (the well-kept `proxy` package), optionally demanding a
  * token in Proxy-Authorization, recording what it was asked to tunnel to.
  */
-export async function startConnectProxy(opts: { token?: string } = {}): Promise<{ url: string; tunnels: string[]; authHeaders: (string | undefined)[]; close(): Promise<void> }> {
+export async function startConnectProxy(
+  opts: { token?: string } = {},
+): Promise<{ url: string; tunnels: string[]; authHeaders: (string | undefined)[]; close(): Promise<void> }> {
   const tunnels: string[] = [];
   const authHeaders: (string | undefined)[] = [];
   const server = createProxy(createServer());

@@ -8,7 +8,12 @@ dns.lookup = function lookup(hostname, options, callback) {
   const name = String(hostname).toLowerCase();
   if (name.endsWith('.invalid')) {
     const code = name.endsWith('.again.invalid') ? 'EAI_AGAIN' : 'ENOTFOUND';
-    const err = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, errno: code === 'ENOTFOUND' ? -3008 : -3001, syscall: 'getaddrinfo', hostname });
+    const err = Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), {
+      code,
+      errno: code === 'ENOTFOUND' ? -3008 : -3001,
+      syscall: 'getaddrinfo',
+      hostname,
+    });
     process.nextTick(() => cb(err));
     return {};
   }

@@ -103,7 +103,7 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T
   return { value, raw, docs };
 }
 
-/** The monitor's DynamoDB table (layout: lambdas/contract/store.ts; the stack creates it the same way). */
+/** The monitor's DynamoDB table (layout: src/contract/store.ts; the stack creates it the same way). */
 export async function createStateTable(name: string): Promise<void> {
   const { CreateTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const db = new DynamoDBClient({});

@@ -1,9 +1,9 @@
-import type { HttpChannel } from '../../../lambdas/channels/channel.js';
-import { discordChannel } from '../../../lambdas/channels/discord.js';
-import { slackChannel } from '../../../lambdas/channels/slack.js';
-import { teamsChannel } from '../../../lambdas/channels/teams.js';
-import { telegramChannel } from '../../../lambdas/channels/telegram.js';
-import { webhookChannel } from '../../../lambdas/channels/webhook.js';
+import type { HttpChannel } from '../../../src/channels/channel.js';
+import { discordChannel } from '../../../src/channels/discord.js';
+import { slackChannel } from '../../../src/channels/slack.js';
+import { teamsChannel } from '../../../src/channels/teams.js';
+import { telegramChannel } from '../../../src/channels/telegram.js';
+import { webhookChannel } from '../../../src/channels/webhook.js';
 import type { CannedReply } from './receiver.js';
 
 /** Every credential below contains "Secret", so one substring check finds any leak of them. */

@@ -96,7 +96,13 @@ export const EXPECTED: Readonly<Record<ChannelCase['name'], Readonly<Record<Kind
           cardTitle(OPENED_SUBJECT, 'Attention'),
           cardText('Signed calls fail with 40103 since 10:02 UTC (3 runs).'),
           cardText('**Fix:** Add 203.0.113.7 to the key’s IP whitelist.'),
-          { type: 'FactSet', facts: [{ title: 'Key', value: 'trading' }, { title: 'Code', value: '40103' }] },
+          {
+            type: 'FactSet',
+            facts: [
+              { title: 'Key', value: 'trading' },
+              { title: 'Code', value: '40103' },
+            ],
+          },
           cardFooter('ekm-prod · 2026-01-02T10:02:00.000Z · inc-7f3a#1'),
         ],
         [{ type: 'Action.OpenUrl', title: 'Dashboard', url: DASHBOARD }],

@@ -28,9 +28,7 @@ export function telegramHtmlProblems(html: string): string[] {
 }
 
 export function telegramVisibleLength(html: string): number {
-  return html
-    .replace(/<[^>]*>/g, '')
-    .replace(/&lt;|&gt;|&amp;|&quot;/g, '_').length;
+  return html.replace(/<[^>]*>/g, '').replace(/&lt;|&gt;|&amp;|&quot;/g, '_').length;
 }
 
 /** Violations of each service's documented size limits, as readable strings. */
@@ -78,7 +76,8 @@ export function limitProblems(name: ChannelCase['name'], body: string): string[]
         if (!f.name || !f.value) p.push('empty field');
       }
       over('footer', e.footer.text.length, 2048);
-      const total = e.title.length + (e.description ?? '').length + e.footer.text.length + e.fields.reduce((s: number, f: Json) => s + f.name.length + f.value.length, 0);
+      const total =
+        e.title.length + (e.description ?? '').length + e.footer.text.length + e.fields.reduce((s: number, f: Json) => s + f.name.length + f.value.length, 0);
       over('embed total', total, 6000);
       // A cut must never leave an escape without the character it escapes.
       for (const s of [doc.content, e.title, e.description ?? '', ...e.fields.map((f: Json) => f.value)]) {

@@ -1,4 +1,4 @@
-import type { Notification } from '../../../lambdas/contract/notification.js';
+import type { Notification } from '../../../src/contract/notification.js';
 
 /** A key incident opening: the fixed input behind every exact-request assertion. */
 export const OPENED: Notification = {

@@ -1,7 +1,6 @@
 /** CloudWatch alarm state changes as SNS delivers them to an SQS subscription (raw delivery off). */
 
-export const HEARTBEAT_DESCRIPTION =
-  'No check ran for 15 minutes. Open the check function’s logs; if the schedule is disabled, enable it (see the runbook).';
+export const HEARTBEAT_DESCRIPTION = 'No check ran for 15 minutes. Open the check function’s logs; if the schedule is disabled, enable it (see the runbook).';
 
 export function alarmMessage(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

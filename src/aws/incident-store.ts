@@ -1,0 +1,336 @@
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type PutItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
+import type { Notification } from '../contract/notification.js';
+import { deliveryPk, incidentSk, keyPk, MONITOR_PK, runSk, STATE_SK } from '../contract/store.js';
+import { isJsonObject } from '../contract/json.js';
+import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-state.js';
+import { readKeyNames, readKeyState, readMonitorState, readOutbox, type Rebuilt } from '../monitor/state-shape.js';
+import type { IncidentStore, LoadedStates, RunRecord, Stored } from '../monitor/ports.js';
+import { callWithDeadline } from './aws-calls.js';
+
+/**
+ * The incident store on DynamoDB (layout: contract/store.ts). States are JSON documents with a
+ * top-level version for conditional writes; history and incident items carry a TTL.
+ */
+type Item = Record<string, AttributeValue>;
+
+const KEYS_SK = 'KEYS';
+const RECENT_SK = 'RECENT';
+/** How many incidents `status` lists as "the last incidents". */
+export const RECENT_INCIDENTS = 30;
+const BATCH_GET = 100;
+const BATCH_WRITE = 25;
+
+const s = (v: string): AttributeValue => ({ S: v });
+const n = (v: number): AttributeValue => ({ N: String(v) });
+const isConflict = (err: unknown) => (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+/** The version of an item whose version attribute is missing or not a usable number (and of one that says -1). */
+const UNVERSIONED = -1;
+
+/**
+ * A state item's version as written with it: 0 for no item, UNVERSIONED for an item whose version
+ * cannot be read. Every state write is conditional on exactly what was read (writeCondition).
+ */
+function versionOf(item: Item | undefined): number {
+  if (!item) return 0;
+  const raw = item['version']?.N;
+  const v = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER ? v : UNVERSIONED;
+}
+
+/**
+ * The condition that the item is still as it was read. Version 0 is "no item", or an item rebuilt
+ * from an unreadable version; UNVERSIONED is "an item whose version is missing or not a number".
+ */
+function writeCondition(readVersion: number): Pick<PutItemCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  const names = { '#v': 'version' };
+  if (readVersion === UNVERSIONED) {
+    return {
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#v) OR NOT attribute_type(#v, :num) OR #v = :v OR #v < :min OR #v > :max)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':num': s('N'), ':v': n(UNVERSIONED), ':min': n(-Number.MAX_SAFE_INTEGER), ':max': n(Number.MAX_SAFE_INTEGER) },
+    };
+  }
+  if (readVersion === 0)
+    return { ConditionExpression: 'attribute_not_exists(pk) OR #v = :v', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':v': n(0) } };
+  return { ConditionExpression: '#v = :v', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':v': n(readVersion) } };
+}
+
+/** The `doc` attribute as JSON, or why it cannot be read. */
+function docOf(item: Item | undefined): { doc: unknown } | { problem: string } {
+  const attr = item?.['doc'];
+  if (attr === undefined) return { problem: 'doc: missing' };
+  if (attr.S === undefined) return { problem: 'doc: not a string attribute' };
+  try {
+    return { doc: JSON.parse(attr.S) as unknown };
+  } catch {
+    return { problem: 'doc: not JSON' };
+  }
+}
+
+/**
+ * A state item as the rules can use it. An unreadable document or field is rebuilt from the new
+ * state (and named in `problems`), keeping the item's own version, so the run that rebuilds it writes
+ * over exactly what it read instead of losing every conditional write to it.
+ */
+function readStored<S extends { version: number }>(
+  item: Item,
+  fresh: S,
+  read: (doc: unknown, defaults: S) => Rebuilt<Omit<S, 'version'>>,
+): { stored: Stored<S>; problems: string[] } {
+  const version = versionOf(item);
+  const problems: string[] = version === UNVERSIONED ? ['version: missing or not a number'] : [];
+  const parsed = docOf(item);
+  let state: Omit<S, 'version'>;
+  if ('problem' in parsed) {
+    problems.push(`${parsed.problem} (reset)`);
+    const { version: _v, ...rest } = fresh;
+    state = rest;
+  } else {
+    const rebuilt = read(parsed.doc, fresh);
+    problems.push(...rebuilt.problems);
+    state = rebuilt.value;
+  }
+  const outbox = readOutbox(item['outbox']?.S);
+  problems.push(...outbox.problems);
+  if (item['outbox'] !== undefined && item['outbox'].S === undefined) problems.push('outbox: not a string attribute (dropped)');
+  return { stored: { state: { ...state, version } as S, outbox: outbox.value }, problems };
+}
+
+function docOrNull(item: Item | undefined): unknown {
+  const parsed = docOf(item);
+  return 'doc' in parsed ? parsed.doc : null;
+}
+
+function isRecentIncident(v: unknown): v is RecentIncident {
+  return isJsonObject(v) && typeof v['id'] === 'string' && typeof v['openedAt'] === 'number' && typeof v['diagnosis'] === 'string' && isJsonObject(v['scope']);
+}
+
+export interface RecentIncident extends IncidentRecord {
+  readonly key: string | null;
+}
+
+export class DynamoIncidentStore implements IncidentStore {
+  private readonly writes = pLimit(25);
+
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+    private readonly historyDays: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private expiresAt(): number {
+    return Math.floor(this.now() / 1000) + this.historyDays * 86_400;
+  }
+
+  private async getBatch(keys: { pk: string; sk: string }[]): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    const chunks: { pk: string; sk: string }[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET) chunks.push(keys.slice(i, i + BATCH_GET));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: Item[] = chunk.map((k) => ({ pk: s(k.pk), sk: s(k.sk) }));
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > 4) throw new Error('DynamoDB left keys unprocessed after 5 attempts');
+          const res = await callWithDeadline((abortSignal) =>
+            this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }), { abortSignal }),
+          );
+          for (const item of res.Responses?.[this.table] ?? []) out.set(`${item['pk']?.S}|${item['sk']?.S}`, item);
+          pending = (res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+          if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        }
+      }),
+    );
+    return out;
+  }
+
+  async load(keys: readonly string[]): Promise<LoadedStates> {
+    const items = await this.getBatch([
+      { pk: MONITOR_PK, sk: STATE_SK },
+      { pk: MONITOR_PK, sk: KEYS_SK },
+      ...keys.map((k) => ({ pk: keyPk(k), sk: STATE_SK })),
+    ]);
+    const unreadable: { scope: string; problems: string[] }[] = [];
+    const statesOf = (names: readonly string[], from: Map<string, Item>) => {
+      const out = new Map<string, Stored<KeyState>>();
+      for (const k of names) {
+        const item = from.get(`${keyPk(k)}|${STATE_SK}`);
+        if (!item) continue;
+        const { stored, problems } = readStored(item, NEW_KEY_STATE, readKeyState);
+        out.set(k, stored);
+        if (problems.length > 0) unreadable.push({ scope: `key ${k}`, problems });
+      }
+      return out;
+    };
+    const monitorItem = items.get(`${MONITOR_PK}|${STATE_SK}`);
+    const monitor = monitorItem
+      ? readStored(monitorItem, NEW_MONITOR_STATE, readMonitorState)
+      : { stored: { state: NEW_MONITOR_STATE, outbox: [] }, problems: [] };
+    if (monitor.problems.length > 0) unreadable.push({ scope: 'monitor', problems: monitor.problems });
+    const keysItem = items.get(`${MONITOR_PK}|${KEYS_SK}`);
+    const knownList = keysItem ? readKeyNames(docOrNull(keysItem)) : { value: [], problems: [] };
+    // An unreadable list reads as empty: it differs from the configured one, so this run writes it anew.
+    if (knownList.problems.length > 0) unreadable.push({ scope: 'key list', problems: [...knownList.problems] });
+    const known = knownList.value;
+    const keyListChanged = keys.length > 0 && (known.length !== keys.length || keys.some((k, i) => known[i] !== k));
+    // A second read only when the configuration dropped keys (rare): their states, to close what they left open.
+    const configured = new Set(keys);
+    const gone = keyListChanged ? known.filter((k) => !configured.has(k)) : [];
+    const retired =
+      gone.length > 0 ? statesOf(gone, await this.getBatch(gone.map((k) => ({ pk: keyPk(k), sk: STATE_SK })))) : new Map<string, Stored<KeyState>>();
+    return { keys: statesOf(keys, items), monitor: monitor.stored, retired, keyListChanged, unreadable };
+  }
+
+  async saveKeyList(keys: readonly string[]): Promise<void> {
+    await callWithDeadline((abortSignal) =>
+      this.db.send(new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(KEYS_SK), doc: s(JSON.stringify({ names: keys })) } }), {
+        abortSignal,
+      }),
+    );
+  }
+
+  private async put(pk: string, readVersion: number, state: { version: number }, outbox: readonly Notification[]): Promise<boolean> {
+    const { version, ...doc } = state;
+    const item: Item = { pk: s(pk), sk: s(STATE_SK), version: n(version), doc: s(JSON.stringify(doc)) };
+    if (outbox.length > 0) item['outbox'] = s(JSON.stringify(outbox));
+    try {
+      await callWithDeadline((abortSignal) =>
+        this.db.send(new PutItemCommand({ TableName: this.table, Item: item, ...writeCondition(readVersion) }), { abortSignal }),
+      );
+      return true;
+    } catch (err) {
+      if (isConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  saveKey(key: string, readVersion: number, state: KeyState, outbox: readonly Notification[]): Promise<boolean> {
+    return this.writes(() => this.put(keyPk(key), readVersion, state, outbox));
+  }
+
+  saveMonitor(readVersion: number, state: MonitorState, outbox: readonly Notification[]): Promise<boolean> {
+    return this.put(MONITOR_PK, readVersion, state, outbox);
+  }
+
+  async clearOutbox(scope: { key: string } | 'monitor', version: number): Promise<void> {
+    const pk = scope === 'monitor' ? MONITOR_PK : keyPk(scope.key);
+    try {
+      await this.writes(() =>
+        callWithDeadline((abortSignal) =>
+          this.db.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: { pk: s(pk), sk: s(STATE_SK) },
+              UpdateExpression: 'REMOVE outbox',
+              ConditionExpression: '#v = :v',
+              ExpressionAttributeNames: { '#v': 'version' },
+              ExpressionAttributeValues: { ':v': n(version) },
+            }),
+            { abortSignal },
+          ),
+        ),
+      );
+    } catch (err) {
+      // A newer run owns the item now and carries its own outbox; ours was sent.
+      if (!isConflict(err)) throw err;
+    }
+  }
+
+  private async writeBatch(items: Item[]): Promise<void> {
+    const chunks: Item[][] = [];
+    for (let i = 0; i < items.length; i += BATCH_WRITE) chunks.push(items.slice(i, i + BATCH_WRITE));
+    await Promise.all(
+      chunks.map((chunk) =>
+        this.writes(async () => {
+          let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+          for (let attempt = 0; pending.length > 0; attempt++) {
+            if (attempt > 4) throw new Error('DynamoDB left writes unprocessed after 5 attempts');
+            const res = await callWithDeadline((abortSignal) =>
+              this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }), { abortSignal }),
+            );
+            pending = (res.UnprocessedItems?.[this.table] as typeof pending | undefined) ?? [];
+            if (pending.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+          }
+        }),
+      ),
+    );
+  }
+
+  async appendHistory(records: readonly RunRecord[]): Promise<void> {
+    const expiresAt = this.expiresAt();
+    await this.writeBatch(records.map((r) => ({ pk: s(keyPk(r.key)), sk: s(runSk(r.at)), doc: s(JSON.stringify(r)), expiresAt: n(expiresAt) })));
+  }
+
+  async recordIncidents(records: readonly IncidentRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const expiresAt = this.expiresAt();
+    const pk = (r: IncidentRecord) => (r.scope.type === 'key' ? keyPk(r.scope.key) : MONITOR_PK);
+    await this.writeBatch(records.map((r) => ({ pk: s(pk(r)), sk: s(incidentSk(r.openedAt)), doc: s(JSON.stringify(r)), expiresAt: n(expiresAt) })));
+    // The short list `status` shows as "the last incidents" (newest first, resolved ones replace their opening).
+    const current = await this.recentIncidents();
+    const fresh: RecentIncident[] = records.map((r) => ({ ...r, key: r.scope.type === 'key' ? r.scope.key : null }));
+    const merged = [...fresh, ...current.filter((c) => !fresh.some((f) => f.id === c.id))].sort((a, b) => b.openedAt - a.openedAt).slice(0, RECENT_INCIDENTS);
+    await callWithDeadline((abortSignal) =>
+      this.db.send(
+        new PutItemCommand({ TableName: this.table, Item: { pk: s(MONITOR_PK), sk: s(RECENT_SK), doc: s(JSON.stringify({ incidents: merged })) } }),
+        { abortSignal },
+      ),
+    );
+  }
+
+  // Reads for `key-monitor status`.
+
+  async recentIncidents(): Promise<RecentIncident[]> {
+    const res = await callWithDeadline((abortSignal) =>
+      this.db.send(new GetItemCommand({ TableName: this.table, Key: { pk: s(MONITOR_PK), sk: s(RECENT_SK) }, ConsistentRead: true }), { abortSignal }),
+    );
+    const doc = docOrNull(res.Item);
+    // Entries that are not incidents are left out; the next recorded incident rewrites the list whole.
+    return isJsonObject(doc) && Array.isArray(doc['incidents']) ? doc['incidents'].filter(isRecentIncident) : [];
+  }
+
+  /** What the notifier recorded per channel for one notification (the delivery ledger's items). */
+  async deliveriesOf(notificationId: string): Promise<{ channel: string; status: string; reason: string | null }[]> {
+    const res = await callWithDeadline((abortSignal) =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': s(deliveryPk(notificationId)) },
+          ConsistentRead: true,
+        }),
+        { abortSignal },
+      ),
+    );
+    return (res.Items ?? []).map((i) => ({ channel: i['sk']?.S ?? '?', status: i['status']?.S ?? '?', reason: i['reason']?.S ?? null }));
+  }
+
+  async knownKeys(): Promise<string[]> {
+    const res = await callWithDeadline((abortSignal) =>
+      this.db.send(new GetItemCommand({ TableName: this.table, Key: { pk: s(MONITOR_PK), sk: s(KEYS_SK) }, ConsistentRead: true }), { abortSignal }),
+    );
+    return readKeyNames(docOrNull(res.Item)).value;
+  }
+
+  /** Set or clear the mute, retrying over concurrent runs (the monitor item is version-locked). */
+  async updateMonitor(change: (state: MonitorState) => MonitorState): Promise<MonitorState> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { monitor } = await this.load([]);
+      const next = change(monitor.state);
+      if (await this.saveMonitor(monitor.state.version, { ...next, version: monitor.state.version + 1 }, monitor.outbox)) return next;
+    }
+    throw new Error('the monitor state kept changing under us; try again');
+  }
+}

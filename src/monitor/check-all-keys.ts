@@ -1,0 +1,105 @@
+/**
+ * The scheduled check run: every key checked (each with its withdraw-probe plan), one log line per
+ * key, the run's metrics, then the incident rules. The use case behind the check Lambda, over ports
+ * (secrets, exchange, incident store, queue, log, metrics), no AWS import.
+ */
+import { KEY_CONCURRENCY, keyDeadlineMs } from '../contract/defaults.js';
+import { checkKeys, type KeyOutcome, type SecretSource } from './check-run.js';
+import type { CheckTarget } from './checks.js';
+import { recordRun, type IncidentRunDeps, type IncidentRunSummary } from './incident-run.js';
+import type { RuntimeConfig } from './runtime-config.js';
+import { planWithdrawProbe } from './withdraw-schedule.js';
+
+/** Leave this much of the run's time to record metrics and logs after the checks. */
+export const RUN_MARGIN_MS = 3_000;
+
+/** Log lines carry key names, prefixes and diagnoses, never a secret. */
+export interface RunLog {
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+export interface CheckAllKeysDeps {
+  readonly config: RuntimeConfig;
+  readonly secrets: SecretSource;
+  readonly target: CheckTarget;
+  readonly now: () => number;
+  /** The incident layer; null runs the checks, metrics and log lines only. */
+  readonly incidents: Omit<IncidentRunDeps, 'now' | 'log'> | null;
+  readonly log: RunLog;
+  /** The run's fixed metric set, from every key's outcome. */
+  readonly recordMetrics: (outcomes: readonly KeyOutcome[]) => void;
+}
+
+export interface CheckRunResult {
+  readonly checked: number;
+  readonly unhealthy: readonly { key: string; diagnosis: string }[];
+  readonly notified: readonly string[];
+  readonly suppressed: readonly string[];
+}
+
+function logOutcome(log: RunLog, { key, report, keyAgeDays, elapsedMs }: KeyOutcome): void {
+  const fields = {
+    key: key.name,
+    keyPrefix: report.keyPrefix,
+    diagnosis: report.diagnosis,
+    healthy: report.healthy,
+    egressIp: report.egressIp,
+    keyAgeDays,
+    elapsedMs,
+    ...(report.healthy ? {} : { title: report.title, advice: report.advice }),
+    checks: report.checks.map(({ name, status, code, httpStatus, latencyMs, attempts, detail }) => ({
+      name,
+      status,
+      code,
+      httpStatus,
+      latencyMs,
+      attempts,
+      detail,
+    })),
+  };
+  if (report.healthy) log.info('key healthy', fields);
+  else log.warn(`key unhealthy: ${report.diagnosis}`, fields);
+}
+
+/** Check every key, record the fixed metric set and one log line per key, then run the incident rules. */
+export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number): Promise<CheckRunResult> {
+  const { log } = deps;
+  // The stored state is read alongside the secrets, not before them: only each key's withdraw plan
+  // waits for it (its last probe). A failed read still fails the whole run.
+  const loading = deps.incidents ? deps.incidents.store.load(deps.config.keys.map((k) => k.name)) : Promise.resolve(null);
+  loading.catch(() => {}); // observed below; keeps an early failure from being an unhandled rejection
+  const outcomes = await checkKeys({
+    withdrawPlan: async (key) => planWithdrawProbe((await loading)?.keys.get(key.name)?.state ?? null, deps.now()),
+    keys: deps.config.keys,
+    secrets: deps.secrets,
+    target: deps.target,
+    now: deps.now,
+    concurrency: KEY_CONCURRENCY,
+    keyDeadlineMs: keyDeadlineMs(deps.config.timeoutMs),
+    runDeadline: deps.now() + remainingMs - RUN_MARGIN_MS,
+    onCrash: (key, err) => log.error('key check crashed', { key: key.name, errorName: (err as Error | null)?.name }),
+  });
+  for (const outcome of outcomes) logOutcome(log, outcome);
+  deps.recordMetrics(outcomes);
+  let summary: IncidentRunSummary | null = null;
+  const loaded = await loading;
+  if (deps.incidents) {
+    summary = await recordRun(
+      outcomes,
+      { ...deps.incidents, now: deps.now, log: { warn: (m, f) => log.warn(m, f), error: (m, f) => log.error(m, f) } },
+      loaded ?? undefined,
+    );
+    for (const n of summary.sent) log.info('notification queued', { id: n.id, kind: n.kind, subject: n.subject });
+    for (const line of summary.suppressed) log.info('notification suppressed: alerts are muted', { suppressed: line });
+    // A lost notification must not pass silently: the outbox keeps it, and the run fails visibly.
+    if (summary.enqueueFailed) throw new Error('notifications could not be enqueued; they are kept and retried on the next run');
+  }
+  return {
+    checked: outcomes.length,
+    unhealthy: outcomes.filter((o) => !o.report.healthy).map((o) => ({ key: o.key.name, diagnosis: o.report.diagnosis })),
+    notified: summary?.sent.map((n) => n.id) ?? [],
+    suppressed: summary?.suppressed ?? [],
+  };
+}
