@@ -5,8 +5,9 @@ import { DIAGNOSES } from '../src/monitor/types.js';
 
 /**
  * The monthly cost of a deployment, line by line, from list prices: pure arithmetic, no AWS calls.
- * `npm run cost` prints it and writes README → Cost from it; test/cdk/cost-model.test.ts ties the
- * alarm and metric counts it assumes to the synthesized template and to a real check run.
+ * `npm run cost` prints it and `npm run docs` writes README → Cost and docs/cost.md from it;
+ * test/cdk/cost-model.test.ts ties the alarm and metric counts it assumes to the synthesized template
+ * and to a real check run.
  *
  * Conventions: us-east-1 on-demand list prices; NO free tier is counted anywhere (Lambda, DynamoDB,
  * SQS, KMS, data transfer), so a small account pays less than this; a month is 730 hours (AWS's
@@ -318,7 +319,7 @@ export function costModel(input: CostInput): CostResult {
   };
 }
 
-// Formatting, shared by `npm run cost` and the README table.
+// Formatting, shared by `npm run cost` and the generated cost tables.
 
 export function usd(amount: number, digits = 2): string {
   return `$${amount.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
@@ -342,7 +343,7 @@ export function quantity(q: number): string {
 export const TABLE_KEYS = [1, 10, 100, 1000] as const;
 export const TABLE_SCHEDULE_MINUTES = 5;
 
-/** README → Cost, between the cost-table markers: the totals per mode, the per-key slope, the assumptions. */
+/** docs/cost.md, between the cost-table markers: the totals per mode, the per-key slope, the assumptions. */
 export function costTableMarkdown(scheduleMinutes: number = TABLE_SCHEDULE_MINUTES): string {
   const cell = (mode: CostMode, keys: number) => costModel({ keys, scheduleMinutes, mode });
   const row = (label: string, values: string[]) => `| ${label} | ${values.join(' | ')} |`;

@@ -1,13 +1,11 @@
 /**
- * npm run cost -- [--keys N] [--schedule MINUTES] [--mode gateway|instance|vpc|proxy] [--history-days N]
- * npm run cost -- --markdown        the README's cost table
- * npm run cost -- --write-readme    rewrite README → Cost between the cost-table markers
+ * npm run cost: the monthly cost of a deployment, line item by line item, from list prices
+ * (cdk/cost-model.ts). Bad flags: one line on stderr, exit status 2.
  *
- * Prints the monthly cost per line item from list prices (cdk/cost-model.ts). Bad flags: one line
- * on stderr, exit status 2.
+ * npm run cost -- [--keys N] [--schedule MINUTES] [--mode gateway|instance|vpc|proxy] [--history-days N]
+ * npm run cost -- --markdown        the cost table of docs/cost.md (`npm run docs -- --write` writes it there)
  */
 import { parseArgs } from 'node:util';
-import { README, writeSections } from './readme-sections.js';
 import {
   COST_MODES,
   costModel,
@@ -43,7 +41,6 @@ function parse(argv: string[]) {
         mode: { type: 'string' },
         'history-days': { type: 'string' },
         markdown: { type: 'boolean' },
-        'write-readme': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -56,7 +53,6 @@ function parse(argv: string[]) {
   return {
     help: values.help ?? false,
     markdown: values.markdown ?? false,
-    writeReadme: values['write-readme'] ?? false,
     keys: wholeNumber('keys', values.keys, 1),
     scheduleMinutes: wholeNumber('schedule', values.schedule, DEFAULT_SCHEDULE_MINUTES),
     historyDays: wholeNumber('history-days', values['history-days'], DEFAULT_INCIDENT_POLICY.historyDays),
@@ -65,7 +61,7 @@ function parse(argv: string[]) {
 }
 
 const USAGE = `Usage: npm run cost -- [--keys N] [--schedule MINUTES] [--mode ${COST_MODES.join('|')}] [--history-days N]
-       npm run cost -- --markdown | --write-readme`;
+       npm run cost -- --markdown`;
 
 function report(r: CostResult): string {
   const { keys, scheduleMinutes, mode } = r.input;
@@ -109,11 +105,6 @@ function main(argv: string[]): number {
     }
     if (opts.markdown) {
       process.stdout.write(`${costTableMarkdown()}\n`);
-      return 0;
-    }
-    if (opts.writeReadme) {
-      writeSections({ 'cost-table': costTableMarkdown() });
-      process.stdout.write(`rewrote the cost table in ${README}\n`);
       return 0;
     }
     process.stdout.write(`${report(costModel(opts))}\n`);

@@ -1,9 +1,8 @@
 /**
- * The README sections generated from code: the diagnosis table (src/monitor/diagnosis-table.ts), the
- * monitor's own alarms (cdk/constructs/monitor-alarms.ts), and example alerts rendered by the real
- * pipeline: real checks against the loopback sandbox exchange → incident rules → messages → the
- * email and Telegram renderers. `npm run docs -- --write-readme` rewrites them; a test fails when
- * the README drifts from what this prints.
+ * Documentation sections generated from code: the diagnosis table, the monitor's own alarms, and
+ * example alerts rendered by the real pipeline: real checks against the loopback sandbox exchange →
+ * incident rules → messages → the email and Telegram renderers. scripts/doc-pages.ts places them in
+ * docs/; `npm run docs -- --write` rewrites them, and a test fails when a page drifts from this.
  */
 import { MONITOR_ALARMS, alarmText } from '../cdk/constructs/monitor-alarms.js';
 import type { Notification } from '../src/contract/notification.js';
@@ -40,7 +39,14 @@ const MESSAGES: MessageContext = {
   links: (key) => notificationLinks({ region: 'us-east-1', dashboardUrl: DASHBOARD, checkLogGroup: '/aws/lambda/ExchangeKeyMonitor-CheckFunction' }, key),
 };
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// A `<placeholder>` outside a code span would reach GitHub as an HTML tag and vanish: shown as text.
+const cell = (s: string) =>
+  s
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, '&lt;')))
+    .join('')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 /** Every diagnosis, most fundamental first, with the fix as an alert states it on AWS. */
 export function diagnosesTable(): string {

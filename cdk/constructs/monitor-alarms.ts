@@ -1,15 +1,15 @@
 /**
  * The monitor's own alarms: the fixed set that fires when our code does not run, whatever the number
  * of keys. Each text is `<what happened>. <the fix>` (the notifier shows the first sentence as the
- * headline); the README's alarm table is generated from this list.
+ * headline); the alarm table in docs/incidents.md is generated from this list.
  */
 export const MAX_DELIVERY_ATTEMPTS = 8;
 
 export interface MonitorAlarmText {
   readonly name: 'HEARTBEAT' | 'CHECK_FUNCTION_ERRORS' | 'NOTIFICATIONS_UNDELIVERED' | 'DELIVERIES_FAILED' | 'NOTIFIER_ERRORS' | 'ROTATION_FAILED';
-  /** When it fires, in a few words (README). */
+  /** When it fires, in a few words (docs/incidents.md). */
   readonly firesWhen: string;
-  /** Where it goes (README). */
+  /** Where it goes (docs/incidents.md). */
   readonly goesTo: string;
   readonly description: string;
 }

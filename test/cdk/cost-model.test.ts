@@ -157,12 +157,12 @@ function runCost(args: string[]) {
 }
 
 describe('npm run cost', () => {
-  it('README → Cost is exactly what --markdown prints', () => {
-    const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-    const section = /<!-- cost-table:start -->\n([\s\S]*?)\n<!-- cost-table:end -->/.exec(readme)?.[1];
+  it('docs/cost.md → Cost is exactly what --markdown prints', () => {
+    const page = readFileSync(`${ROOT}docs/cost.md`, 'utf8');
+    const section = /<!-- cost-table:start -->\n([\s\S]*?)\n<!-- cost-table:end -->/.exec(page)?.[1];
     const printed = runCost(['--markdown']);
     expect(printed.status).toBe(0);
-    expect(section, 'run: npm run cost -- --write-readme').toBe(printed.stdout.trimEnd());
+    expect(section, 'run: npm run docs -- --write').toBe(printed.stdout.trimEnd());
     expect(section).toBe(costTableMarkdown());
   });
 

@@ -1,22 +1,23 @@
 /**
- * README → Signed webhook against what the webhook channel sends: the documented headers and
- * fields are exactly the sent ones, the sample request is byte for byte what the channel builds,
- * and the verification code the README gives accepts it (and nothing tampered).
+ * docs/channels.md → Signed webhook against what the webhook channel sends: the documented headers
+ * and fields are exactly the sent ones, the sample request is byte for byte what the channel builds,
+ * and the verification code the page gives accepts it (and nothing tampered).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { webhookChannel } from '../../src/channels/webhook.js';
 import type { Notification } from '../../src/contract/notification.js';
 import { NOTIFICATION_KINDS } from '../../src/monitor/queue-message.js';
-import { README } from '../../scripts/readme-sections.js';
+import { ROOT } from '../../scripts/readme-sections.js';
 import { verifyStandardWebhook } from './support/inspect.js';
 import { OPENED, NOW_MS } from './support/notifications.js';
 
-const readme = readFileSync(README, 'utf8');
+const page = readFileSync(`${ROOT}docs/channels.md`, 'utf8');
 const section = (() => {
-  const start = readme.indexOf('### Signed webhook');
-  expect(start, 'README has a "### Signed webhook" section').toBeGreaterThan(-1);
-  return readme.slice(start, readme.indexOf('\n## ', start));
+  const start = page.indexOf('\n## Signed webhook\n');
+  expect(start, 'docs/channels.md has a "## Signed webhook" section').toBeGreaterThan(-1);
+  const end = page.indexOf('\n## ', start + 1);
+  return page.slice(start, end < 0 ? undefined : end);
 })();
 
 /** The first column of the markdown table whose header row starts with `| <first> |`. */
@@ -46,7 +47,7 @@ const sent = () => {
   return { headers: spec.headers, body: JSON.parse(spec.body) as Record<string, unknown> & { data: Record<string, unknown> } };
 };
 
-describe('README → Signed webhook describes what the webhook channel sends', () => {
+describe('docs/channels.md → Signed webhook describes what the webhook channel sends', () => {
   it('documents exactly the headers sent', () => {
     expect(tableKeys('Header').sort()).toEqual(Object.keys(sent().headers).sort());
   });

@@ -1,22 +1,40 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { docSections } from '../../scripts/readme-docs.js';
-import { README, readSection } from '../../scripts/readme-sections.js';
+import { CONTEXT_KEYS } from '../../cdk/config.js';
+import { generatedFiles } from '../../scripts/doc-pages.js';
+import { readSection, sectionNames } from '../../scripts/readme-sections.js';
+import { documentationFiles, read } from './markdown.js';
 
-// The README's diagnosis table, alarm table and alert examples are generated from the code (the
-// examples by real checks against the sandbox, the incident rules and the channel renderers).
-describe('README sections generated from code', async () => {
-  const readme = readFileSync(README, 'utf8');
-  const sections = await docSections();
-  it.each(Object.keys(sections))('%s is what npm run docs prints', (name) => {
-    expect(readSection(readme, name), 'run: npm run docs -- --write-readme').toBe(sections[name]);
+/** A page's text from a heading to the next heading of the same level (or the end). */
+function section(text: string, heading: string): string {
+  const start = text.indexOf(`\n${heading}\n`);
+  expect(start, `a "${heading}" heading`).toBeGreaterThan(-1);
+  const level = /^#+ /.exec(heading)?.[0] ?? '## ';
+  const end = text.indexOf(`\n${level}`, start + heading.length + 1);
+  return text.slice(start, end < 0 ? undefined : end);
+}
+
+// The diagnosis table, the alarm table, the alert examples (real checks against the sandbox, the
+// incident rules and the channel renderers), the cost tables, the sandbox scenarios and the code map
+// are generated from the code into README.md and docs/.
+describe('README.md and docs/ sections generated from code', async () => {
+  const files = await generatedFiles();
+  const cases = Object.entries(files).flatMap(([file, sections]) => Object.keys(sections).map((name) => [file, name] as const));
+  it.each(cases)('%s → %s is what npm run docs prints', (file, name) => {
+    expect(readSection(read(file), name), 'run: npm run docs -- --write').toBe(files[file]?.[name]);
+  });
+
+  it('holds no generated section that npm run docs does not write', () => {
+    for (const file of documentationFiles()) expect(sectionNames(read(file)), file).toEqual(Object.keys(files[file] ?? {}));
   });
 
   it('has a row for every diagnosis and every monitor alarm', () => {
-    expect(sections['diagnoses']).toMatch(/`IP_NOT_WHITELISTED` \| 40103/);
-    expect(sections['diagnoses']).toContain('`WITHDRAW_PERMISSION_UNEXPECTED`');
-    expect(sections['monitor-alarms']).toContain('`<stack>-HEARTBEAT`');
-    // Every message the issue names, as email and as a chat channel.
+    const diagnoses = files['docs/diagnoses.md']?.['diagnoses'];
+    const alarms = files['docs/incidents.md']?.['monitor-alarms'];
+    const examples = files['docs/alert-gallery.md']?.['alert-examples'] ?? '';
+    expect(diagnoses).toMatch(/`IP_NOT_WHITELISTED` \| 40103/);
+    expect(diagnoses).toContain('`WITHDRAW_PERMISSION_UNEXPECTED`');
+    expect(alarms).toContain('`<stack>-HEARTBEAT`');
+    // Every kind of message, as email and as a chat channel.
     for (const title of [
       'A key incident opens',
       'Its diagnosis changes',
@@ -26,18 +44,18 @@ describe('README sections generated from code', async () => {
       'Announced exchange maintenance',
       'key-monitor test-alert',
     ]) {
-      const at = sections['alert-examples']?.indexOf(title) ?? -1;
+      const at = examples.indexOf(title);
       expect(at, title).toBeGreaterThan(-1);
-      const part = sections['alert-examples']?.slice(at, sections['alert-examples'].indexOf('</details>', at)) ?? '';
+      const part = examples.slice(at, examples.indexOf('</details>', at));
       expect(part).toMatch(/Subject: \[(ALERT|WARNING|RESOLVED|INFO|TEST)\]/);
       expect(part).toMatch(/```html\n<b>/);
     }
-    expect(sections['alert-examples']).toContain('Subject: [ALERT] trading: now IP not whitelisted (40103)');
+    expect(examples).toContain('Subject: [ALERT] trading: now IP not whitelisted (40103)');
   });
 
-  it('documents every field of the --json output that a real run prints', async () => {
+  it('docs/cli.md → JSON output documents every field of the --json output that a real run prints', async () => {
     const { main } = await import('../../src/cli/key-monitor.js');
-    const section = readme.slice(readme.indexOf('### JSON output'), readme.indexOf('## What the checks do'));
+    const documented = section(read('docs/cli.md'), '## JSON output');
     const seen = new Set<string>();
     for (const scenario of ['healthy', 'auth-failed', 'withdraw-enabled']) {
       let out = '';
@@ -46,15 +64,26 @@ describe('README sections generated from code', async () => {
       for (const k of Object.keys(json)) seen.add(k);
       for (const c of json.checks) for (const k of Object.keys(c)) seen.add(k);
     }
-    for (const field of seen) expect(section, `README → JSON output does not document "${field}"`).toContain(`\`${field}\``);
+    for (const field of seen) expect(documented, `docs/cli.md → JSON output does not document "${field}"`).toContain(`\`${field}\``);
   });
 
-  it('gives the rotate exit codes the CLI returns', async () => {
+  it.each([
+    ['README.md', '## Rotate a key'],
+    ['docs/rotation.md', '## Steps'],
+  ])('%s → %s gives the rotate exit codes the CLI returns', async (file, heading) => {
     const { ROTATE_EXIT } = await import('../../src/cli/rotate.js');
-    const table = readme.slice(readme.indexOf('| Exit | Verdict |'));
+    const table = section(read(file), heading);
     expect(table).toContain(`| ${ROTATE_EXIT.promoted} | **Promoted**`);
     expect(table).toContain(`| ${ROTATE_EXIT.refused} | **Refused**`);
     expect(table).toContain(`| ${ROTATE_EXIT.badInput} | Bad input`);
     expect(table).toContain(`| ${ROTATE_EXIT.stillRunning} | No verdict yet`);
+  });
+
+  it.each([
+    ['README.md', '## Configure'],
+    ['docs/configuration.md', '## Every setting'],
+  ])('%s → %s lists every context setting the app reads (synth says README → Configure does)', (file, heading) => {
+    const configure = section(read(file), heading);
+    for (const name of CONTEXT_KEYS) expect(configure, `${file} → ${heading} does not list ${name}`).toContain(`\`${name}\``);
   });
 });

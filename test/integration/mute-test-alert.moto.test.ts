@@ -35,7 +35,7 @@ import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, t
 import { runCli, type CliRun } from '../support/run-cli.js';
 
 const HOUR = 3_600_000;
-/** The documented cap (README → Incidents and alerts), written out: the test must fail if the code's cap changes. */
+/** The documented cap (docs/incidents.md → Mute), written out: the test must fail if the code's cap changes. */
 const LONGEST_MUTE_HOURS = 7 * 24;
 const context = { functionName: 'notify', awsRequestId: 'req-t', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 

@@ -49,8 +49,8 @@ function run(cwd: string, args: string[], extra: Record<string, string> = {}) {
 /** The README's construct example: its imports go on top of the stack file, the rest into the constructor. */
 function readmeExample(): { imports: string; body: string } {
   const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Add it to your own CDK app'));
-  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  const at = readme.indexOf('\n### Add it to your own CDK app\n');
+  const code = at < 0 ? undefined : /```ts\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
   if (!code) throw new Error('README → "Add it to your own CDK app" has no ```ts example');
   const lines = code.split('\n');
   return {
