@@ -176,9 +176,16 @@ async function signedReadCheck(input: CheckInput, creds: Credentials): Promise<D
 }
 
 /**
+ * Answers the exchange gives only after it has looked the order up, which it does only once the key's
+ * scope allowed the call: 212 INVALID_ORDERID, 316 NO_ACTIVE_ORDER, 40401 NOT_FOUND.
+ */
+const ORDER_LOOKUP_CODES: ReadonlySet<number> = new Set([212, 316, 40401]);
+
+/**
  * The trade-permission probe: cancel an order that cannot exist (random client_oid). The exchange
  * checks the key's scope before looking the order up, so 40101 here after a good read means "no
- * Trade", and any other reason code (0, 212, 316, 40401 — whatever the HTTP status) means allowed.
+ * Trade", and an answer from the order lookup (0 with HTTP 200, 212, 316, 40401 — whatever the HTTP
+ * status) means allowed.
  */
 async function tradeProbe(input: CheckInput, creds: Credentials): Promise<TimedReply> {
   // client_oid is limited to 36 characters: an invalid one could be rejected before the scope check.
@@ -190,11 +197,12 @@ export function interpretTradeProbe(timed: TimedReply, read: Draft, expectTrade:
   if (read.status !== 'pass') return { ...skipped('not conclusive: the signed read did not pass'), ...fromReply(timed), code: null, httpStatus: null };
   const meaning = classifyReply(timed.reply);
   const seen = describeReply(timed.reply);
-  // Only an exchange reason code is evidence either way: 40101 = no Trade; 0 (with HTTP 200) or any
-  // code without a rule of its own (212, 316, 40401…) = the scope check passed. Anything else
-  // (no code, code 0 on an error status, 40103, 429…) proves nothing about Trade.
+  // Only an exchange reason code is evidence either way: 40101 = no Trade; 0 (with HTTP 200) or an
+  // answer only the order lookup gives (ORDER_LOOKUP_CODES) = the scope check passed. Anything else
+  // (no code, code 0 on an error status, 40103, 429, 10001 SYS_ERROR, 40004 or any code without a
+  // documented place after the scope check) proves nothing about Trade.
   const coded = timed.reply.kind === 'answer' && timed.reply.code !== null;
-  const scopePassed = meaning === 'OK' || (meaning === 'UNEXPECTED_RESPONSE' && coded && timed.reply.kind === 'answer' && timed.reply.code !== 0);
+  const scopePassed = meaning === 'OK' || (timed.reply.kind === 'answer' && timed.reply.code !== null && ORDER_LOOKUP_CODES.has(timed.reply.code));
   // A refusal counts only as the exchange's own reason code (40101): an HTML 401 page, plain text or
   // a codeless JSON 401 from something in between proves nothing about the key's Trade scope.
   const scopeRefused = meaning === 'AUTH_FAILED' && coded;

@@ -96,9 +96,13 @@ const SPECIFIC: Record<CheckName, Record<string, Answer>> = {
     'HTTP 500, 10001 SYS_ERROR': { status: 500, body: json({ code: 10001, message: 'SYS_ERROR' }) },
     'HTTP 401, 40101 after a good read': { status: 401, body: json({ code: 40101, message: 'Authentication failure' }) },
   },
-  // A coded answer without a rule of its own (212, 316, 40401…) is the scope check passing, by the
-  // trade probe's documented rule, so only codeless and rule-bearing answers are listed here.
+  // Only the order lookup's own answers (212, 316, 40401) prove the scope check passed; any other
+  // code, known or not, proves nothing about Trade.
   'trade-permission': {
+    'HTTP 500, 10001 SYS_ERROR': { status: 500, body: json({ code: 10001, message: 'SYS_ERROR' }) },
+    'HTTP 400, 40004 invalid argument': { status: 400, body: json({ code: 40004, message: 'MISSING_OR_INVALID_ARGUMENT' }) },
+    'HTTP 400, 40001 BAD_REQUEST': { status: 400, body: json({ code: 40001, message: 'BAD_REQUEST' }) },
+    'HTTP 200, an unknown code 777': { status: 200, body: json({ code: 777, message: 'SOMETHING_NEW' }) },
     'HTTP 401, 40103 IP_ILLEGAL': { status: 401, body: json({ code: 40103, message: 'IP_ILLEGAL' }) },
     'HTTP 400, 40102 INVALID_NONCE': { status: 400, body: json({ code: 40102, message: 'INVALID_NONCE' }) },
   },
