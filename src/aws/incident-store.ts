@@ -11,11 +11,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import type { Notification } from '../contract/notification.js';
-import { deliveryPk, incidentSk, keyPk, MONITOR_PK, runSk, STATE_SK } from '../contract/store.js';
+import { deliveryPk, incidentSk, keyPk, MONITOR_PK, runShardSk, runSk, STATE_SK } from '../contract/store.js';
 import { isJsonObject } from '../contract/json.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-state.js';
 import { readKeyNames, readKeyState, readMonitorState, readOutbox, type Rebuilt } from '../monitor/state-shape.js';
 import type { IncidentStore, LoadedStates, RunRecord, Stored } from '../monitor/ports.js';
+import { newestEntries, readShard, shardCount, type RunShard } from '../monitor/run-records.js';
 import { callWithDeadline } from './aws-calls.js';
 
 /**
@@ -157,9 +158,11 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   async load(keys: readonly string[]): Promise<LoadedStates> {
+    const shards = shardCount(keys.length);
     const items = await this.getBatch([
       { pk: MONITOR_PK, sk: STATE_SK },
       { pk: MONITOR_PK, sk: KEYS_SK },
+      ...Array.from({ length: shards }, (_, i) => ({ pk: MONITOR_PK, sk: runShardSk(i) })),
       ...keys.map((k) => ({ pk: keyPk(k), sk: STATE_SK })),
     ]);
     const unreadable: { scope: string; problems: string[] }[] = [];
@@ -188,9 +191,55 @@ export class DynamoIncidentStore implements IncidentStore {
     // A second read only when the configuration dropped keys (rare): their states, to close what they left open.
     const configured = new Set(keys);
     const gone = keyListChanged ? known.filter((k) => !configured.has(k)) : [];
-    const retired =
-      gone.length > 0 ? statesOf(gone, await this.getBatch(gone.map((k) => ({ pk: keyPk(k), sk: STATE_SK })))) : new Map<string, Stored<KeyState>>();
-    return { keys: statesOf(keys, items), monitor: monitor.stored, retired, keyListChanged, unreadable };
+    // After a shorter list, the shards past this run's count still hold the last entries of keys that moved.
+    const olderShards = keyListChanged ? Array.from({ length: Math.max(0, shardCount(known.length) - shards) }, (_, i) => shards + i) : [];
+    const more =
+      gone.length + olderShards.length > 0
+        ? await this.getBatch([...gone.map((k) => ({ pk: keyPk(k), sk: STATE_SK })), ...olderShards.map((i) => ({ pk: MONITOR_PK, sk: runShardSk(i) }))])
+        : new Map<string, Item>();
+    const retired = gone.length > 0 ? statesOf(gone, more) : new Map<string, Stored<KeyState>>();
+    const runShards: RunShard[] = [];
+    for (const i of [...Array.from({ length: shards }, (_, j) => j), ...olderShards]) {
+      const item = (i < shards ? items : more).get(`${MONITOR_PK}|${runShardSk(i)}`);
+      if (!item) continue;
+      const { shard, dropped } = readShard(docOrNull(item), i);
+      if (!shard) unreadable.push({ scope: `run records ${i}`, problems: ['not a run-record item (rebuilt by this run)'] });
+      else {
+        runShards.push(shard);
+        if (dropped > 0) unreadable.push({ scope: `run records ${i}`, problems: [`${dropped} entries not whole (dropped)`] });
+      }
+    }
+    return { keys: statesOf(keys, items), monitor: monitor.stored, retired, runs: newestEntries(runShards), keyListChanged, unreadable };
+  }
+
+  async saveRuns(shards: readonly RunShard[]): Promise<void> {
+    await Promise.all(
+      shards.map((shard) =>
+        this.writes(async () => {
+          try {
+            await callWithDeadline((abortSignal) =>
+              this.db.send(
+                new PutItemCommand({
+                  TableName: this.table,
+                  Item: {
+                    pk: s(MONITOR_PK),
+                    sk: s(runShardSk(shard.index)),
+                    runAt: n(shard.runAt),
+                    doc: s(JSON.stringify({ runAt: shard.runAt, entries: shard.entries })),
+                  },
+                  // An overlapping run that started earlier never replaces a newer run's records.
+                  ConditionExpression: 'attribute_not_exists(pk) OR NOT attribute_type(runAt, :num) OR runAt < :at',
+                  ExpressionAttributeValues: { ':at': n(shard.runAt), ':num': s('N') },
+                }),
+                { abortSignal },
+              ),
+            );
+          } catch (err) {
+            if (!isConflict(err)) throw err;
+          }
+        }),
+      ),
+    );
   }
 
   async saveKeyList(keys: readonly string[]): Promise<void> {

@@ -4,7 +4,8 @@ import { ServerClock } from '../aws/server-clock.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { DIAGNOSIS_TABLE } from '../monitor/diagnosis-table.js';
 import { formatDuration, utc } from '../monitor/incident-messages.js';
-import { activeWindow, uptime } from '../monitor/incident-rules.js';
+import { activeWindow } from '../monitor/incident-rules.js';
+import { uptime, type RunEntry } from '../monitor/run-records.js';
 import type { KeyState, MonitorState } from '../monitor/incident-state.js';
 import type { StatusOptions } from './args.js';
 import { JSON_SCHEMA_VERSION } from './format.js';
@@ -77,25 +78,30 @@ function skewWords(ms: number): string {
   return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
 }
 
-export function statusOf(key: string, state: KeyState | undefined, now: number, staleAfterMs: number): KeyStatus {
-  if (!state) return { key, state: 'never-checked', diagnosis: null, since: null, lastCheckedAt: null, uptime7d: null, uptime30d: null, incidentId: null };
-  const failing = state.lastDiagnosis !== null && state.lastDiagnosis !== 'OK';
-  const stale = state.lastRunAt === null || now - state.lastRunAt > staleAfterMs;
+/** One key's status from its state (written when it changes) and its run record (when it was last checked, uptime). */
+export function statusOf(key: string, state: KeyState | undefined, run: RunEntry | undefined, now: number, staleAfterMs: number): KeyStatus {
+  if (!state && !run)
+    return { key, state: 'never-checked', diagnosis: null, since: null, lastCheckedAt: null, uptime7d: null, uptime30d: null, incidentId: null };
+  const lastDiagnosis = state?.lastDiagnosis ?? run?.diagnosis ?? null;
+  const failing = lastDiagnosis !== null && lastDiagnosis !== 'OK';
+  const lastRunAt = run?.at ?? null;
+  const stale = lastRunAt === null || now - lastRunAt > staleAfterMs;
   return {
     key,
-    state: state.incident ? 'open' : failing ? 'failing' : stale ? 'stale' : 'ok',
-    diagnosis: state.incident?.diagnosis ?? (failing ? state.lastDiagnosis : null),
-    since: iso(state.incident?.since ?? state.failingSince),
-    lastCheckedAt: iso(state.lastRunAt),
-    uptime7d: uptime(state, now, 7),
-    uptime30d: uptime(state, now, 30),
-    incidentId: state.incident?.id ?? null,
+    state: state?.incident ? 'open' : failing ? 'failing' : stale ? 'stale' : 'ok',
+    diagnosis: state?.incident?.diagnosis ?? (failing ? lastDiagnosis : null),
+    since: iso(state?.incident?.since ?? state?.failingSince ?? null),
+    lastCheckedAt: iso(lastRunAt),
+    uptime7d: uptime(run, now, 7),
+    uptime30d: uptime(run, now, 30),
+    incidentId: state?.incident?.id ?? null,
   };
 }
 
 export function buildStatus(
   stack: string,
   keyStates: ReadonlyMap<string, KeyState>,
+  runs: ReadonlyMap<string, RunEntry>,
   names: readonly string[],
   monitor: MonitorState,
   recent: readonly RecentIncident[],
@@ -108,7 +114,7 @@ export function buildStatus(
     schemaVersion: JSON_SCHEMA_VERSION,
     stack,
     clock,
-    keys: names.map((n) => statusOf(n, keyStates.get(n), now, staleAfterMs)),
+    keys: names.map((n) => statusOf(n, keyStates.get(n), runs.get(n), now, staleAfterMs)),
     monitorIncident: monitor.incident
       ? { diagnosis: monitor.incident.diagnosis, since: iso(monitor.incident.since) as string, keys: monitor.sharedKeys }
       : null,
@@ -176,12 +182,13 @@ export async function statusCommand(opts: StatusOptions, io: Io, now: () => numb
   aws.watch(db);
   const store = new DynamoIncidentStore(db, deployed.stateTable, 30);
   const names = await store.knownKeys();
-  const [{ keys, monitor }, recent] = await Promise.all([store.load(names), store.recentIncidents()]);
+  const [{ keys, monitor, runs }, recent] = await Promise.all([store.load(names), store.recentIncidents()]);
   const at = referenceTime(now(), aws.now());
   // A stack from before the ScheduleMinutes output: assume the default schedule.
   const report = buildStatus(
     deployed.stackName,
     new Map([...keys].map(([k, v]) => [k, v.state])),
+    runs,
     names,
     monitor.state,
     recent,

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { TimedReply } from '../exchange/client.js';
 import { runChecks, monitorErrorReport, TICKER_INSTRUMENT, type CheckInput, type CheckTarget } from './checks.js';
+import type { CarriedCheck } from './cadence.js';
 import type { CredentialsVerdict } from './credentials.js';
 import type { ExchangePort } from './ports.js';
 import type { MonitoredKey } from './runtime-config.js';
@@ -24,6 +25,8 @@ export interface KeyOutcome {
   readonly keyAgeDays: number | null;
   /** Wall time of this key's check (secret read not included: it is shared). The withdraw probe's answer, if one was sent, is on the report. */
   readonly elapsedMs: number;
+  /** The last conclusive answers of probes that ran this time and may be carried on later runs (cadence.ts). */
+  readonly carried?: Readonly<Record<string, CarriedCheck>>;
 }
 
 export interface RunDeps {

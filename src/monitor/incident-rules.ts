@@ -78,11 +78,15 @@ export interface RunDecision {
   /** Would have been sent, but alerts are muted: counted on the mute, logged, shown by status. */
   readonly suppressed: readonly IncidentEvent[];
   readonly records: readonly IncidentRecord[];
+  /** Per key of this run: whether the run counts as OK for uptime (healthy, and its incident, if any, proven gone). */
+  readonly countedOk: ReadonlyMap<string, boolean>;
 }
 
-export const DAYS_KEPT = 31;
-const DAY_MS = 86_400_000;
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/**
+ * Counters stop here: past the largest threshold they are compared with, a higher count decides
+ * nothing, and a steady key's state stays the same from run to run (so it is not written).
+ */
+const cap = (n: number, policy: IncidentPolicy) => Math.min(n, Math.max(policy.openAfterRuns, policy.resolveAfterRuns, 1));
 
 /**
  * Says nothing about a shared cause: a verdict about one key (neither OK, nor a fault that clears on
@@ -115,27 +119,6 @@ export function sharedCause(runs: readonly KeyRun[], current: Diagnosis | null =
 
 export function activeWindow(windows: readonly MaintenanceWindow[], at: number): MaintenanceWindow | null {
   return windows.find((w) => w.start <= at && at <= w.end) ?? null;
-}
-
-function countDay(days: KeyState['days'], now: number, ok: boolean): KeyState['days'] {
-  const today = dayOf(now);
-  const oldest = dayOf(now - (DAYS_KEPT - 1) * DAY_MS);
-  const kept = Object.entries(days).filter(([d]) => d >= oldest);
-  const [runs, oks] = days[today] ?? [0, 0];
-  return Object.fromEntries([...kept.filter(([d]) => d !== today), [today, [runs + 1, oks + (ok ? 1 : 0)] as const]]);
-}
-
-/** Share of OK runs over the last `days` UTC days (today included); null without runs. */
-export function uptime(state: Pick<KeyState, 'days'>, now: number, days: number): number | null {
-  const oldest = dayOf(now - (days - 1) * DAY_MS);
-  let runs = 0;
-  let oks = 0;
-  for (const [d, [r, o]] of Object.entries(state.days)) {
-    if (d < oldest) continue;
-    runs += r;
-    oks += o;
-  }
-  return runs === 0 ? null : oks / runs;
 }
 
 function shouldRemind(incident: OpenIncident, now: number, policy: IncidentPolicy): boolean {
@@ -200,14 +183,10 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
   const verified = new Set(run.verified);
   const open = prior.incident;
   const missing = open ? unproven(open, verified) : null;
-  // A conclusive healthy answer for what the open incident (if any) was about.
-  const healthy = run.diagnosis === 'OK' && missing === null;
   const base = {
     version: prior.version,
-    lastRunAt: now,
     lastDiagnosis: run.diagnosis,
-    streak: prior.lastDiagnosis === run.diagnosis ? prior.streak + 1 : 1,
-    days: countDay(prior.days, now, healthy),
+    streak: prior.lastDiagnosis === run.diagnosis ? cap(prior.streak + 1, policy) : 1,
     ageNotifiedAt: prior.ageNotifiedAt,
     ...afterProbe(prior, run.withdraw),
   };
@@ -227,7 +206,7 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
     return { state: { ...state, incident }, events: [], records: [] };
   }
   if (run.diagnosis === 'OK') {
-    const consecutiveOks = prior.consecutiveOks + 1;
+    const consecutiveOks = cap(prior.consecutiveOks + 1, policy);
     if (open && consecutiveOks < policy.resolveAfterRuns) {
       return { state: { ...prior, ...base, consecutiveOks, consecutiveFailures: 0, incident: { ...open, owed: [], recheck: null } }, events: [], records: [] };
     }
@@ -315,7 +294,7 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
       }
       return { state: { ...cleared, incident }, events: [], records: [] };
     }
-    const consecutiveClear = prior.consecutiveClear + 1;
+    const consecutiveClear = cap(prior.consecutiveClear + 1, policy);
     if (open && consecutiveClear >= policy.resolveAfterRuns) {
       const incident = notify(open, now);
       return {
@@ -326,7 +305,7 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
     }
     return { state: { ...cleared, consecutiveClear, incident: open ? { ...open, owed: [], recheck: null } : null }, events: [], records: [] };
   }
-  const consecutiveShared = prior.consecutiveShared + 1;
+  const consecutiveShared = cap(prior.consecutiveShared + 1, policy);
   const sharedSince = prior.sharedSince ?? now;
   const next = { ...prior, sharedDiagnosis: shared, sharedSince, consecutiveShared, consecutiveClear: 0, sharedKeys: affected.length };
   if (open) {
@@ -372,7 +351,7 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
   return { state: { ...next, incident }, events: [{ kind: 'opened', scope, incident, run: sample }], records: [record(scope, incident, null)] };
 }
 
-const AGE_REMINDER_EVERY_MS = 30 * DAY_MS;
+const AGE_REMINDER_EVERY_MS = 30 * 86_400_000;
 
 /** A key past its maximum age: remind once, then every 30 days while it stays that old. */
 function ageReminder(state: KeyState, run: KeyRun, now: number, policy: IncidentPolicy): IncidentEvent | null {
@@ -414,8 +393,12 @@ export function decideRun(input: RunInput): RunDecision {
   const events: IncidentEvent[] = [...upcoming.map((window) => ({ kind: 'maintenance' as const, window })), ...monitorStep.events];
   const records: IncidentRecord[] = [...monitorStep.records];
   const keyStates = new Map<string, KeyState>();
+  const countedOk = new Map<string, boolean>();
   for (const run of runs) {
-    const step = stepKey(input.keyStates.get(run.key) ?? NEW_KEY_STATE, run, now, policy, shared !== null && run.diagnosis === shared, windows);
+    const priorKey = input.keyStates.get(run.key) ?? NEW_KEY_STATE;
+    // Uptime counts a run as OK only on a conclusive healthy answer for what its open incident (if any) was about.
+    countedOk.set(run.key, run.diagnosis === 'OK' && (priorKey.incident === null || unproven(priorKey.incident, new Set(run.verified)) === null));
+    const step = stepKey(priorKey, run, now, policy, shared !== null && run.diagnosis === shared, windows);
     const aged = ageReminder(step.state, run, now, policy);
     keyStates.set(run.key, aged ? { ...step.state, ageNotifiedAt: now } : step.state);
     events.push(...step.events, ...(aged ? [aged] : []));
@@ -439,7 +422,7 @@ export function decideRun(input: RunInput): RunDecision {
   if (mute && now < mute.until) {
     const lines = [...mute.suppressedLines, ...events.map(eventLine)].slice(0, MAX_SUPPRESSED_LINES);
     monitor = { ...monitor, mute: { ...mute, suppressed: mute.suppressed + events.length, suppressedLines: lines } };
-    return { keyStates, monitor, events: [], suppressed: events, records };
+    return { keyStates, monitor, events: [], suppressed: events, records, countedOk };
   }
   if (mute) {
     const stillOpen = [
@@ -449,5 +432,5 @@ export function decideRun(input: RunInput): RunDecision {
     events.unshift({ kind: 'mute-ended', mute, endedAt: now, stillOpen });
     monitor = { ...monitor, mute: null };
   }
-  return { keyStates, monitor, events, suppressed: [], records };
+  return { keyStates, monitor, events, suppressed: [], records, countedOk };
 }

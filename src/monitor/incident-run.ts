@@ -1,3 +1,4 @@
+import { jsonEqual } from '../contract/json.js';
 import type { Notification } from '../contract/notification.js';
 import type { KeyOutcome } from './check-run.js';
 import { notificationFor, type MessageContext } from './incident-messages.js';
@@ -5,11 +6,13 @@ import { decideRun, eventLine, type IncidentEvent, type IncidentPolicy } from '.
 import { NEW_KEY_STATE, type KeyRun, type KeyState, type MonitorState } from './incident-state.js';
 import type { IncidentStore, LoadedStates, NotificationSink, RunRecord, Stored } from './ports.js';
 import { reportFacts } from './report-facts.js';
+import { countDay, shardsOf, type RunEntry } from './run-records.js';
 
 /**
- * After the checks: load the incident state, decide (incident-rules), save each state with the
- * notifications it owes (an outbox, written in the same conditional write), enqueue them, clear
- * the outbox. If enqueuing fails, the outbox stays and the next run sends it again; the notifier
+ * After the checks: load the incident state, decide (incident-rules), save each state that changed
+ * with the notifications it owes (an outbox, written in the same conditional write), enqueue them,
+ * clear the outbox, then write the run records (one item per RUN_SHARD_SIZE keys) and the history of
+ * the keys that were not healthy or changed. A steady healthy run writes no item per key. If enqueuing fails, the outbox stays and the next run sends it again; the notifier
  * sends each notification id once per channel, so a repeat is harmless. A run that loses a
  * state write to an overlapping run sends nothing for that key: the other run already did.
  */
@@ -93,6 +96,20 @@ export function runRecord(outcome: KeyOutcome, at: number): RunRecord {
   };
 }
 
+/** A key's run record after this run. */
+export function runEntry(prior: RunEntry | undefined, outcome: KeyOutcome, now: number, countedOk: boolean): RunEntry {
+  const carried = outcome.carried ?? prior?.carried;
+  return { at: now, diagnosis: outcome.report.diagnosis, days: countDay(prior?.days ?? {}, now, countedOk), ...(carried ? { carried } : {}) };
+}
+
+/** Two states the same but for their version: then there is nothing to write. */
+function sameState(prior: { version: number } | undefined, next: { version: number }): boolean {
+  if (!prior) return false;
+  const { version: _a, ...a } = prior;
+  const { version: _b, ...b } = next;
+  return jsonEqual(a, b);
+}
+
 async function refreshMaintenance(monitor: MonitorState, deps: IncidentRunDeps, now: number): Promise<MonitorState> {
   if (!deps.maintenance || now - monitor.maintenance.fetchedAt < MAINTENANCE_REFRESH_MS) return monitor;
   try {
@@ -136,15 +153,21 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   }
 
   const conflicts: string[] = [];
+  const unchanged = new Set<string>();
   const saved: { scope: { key: string } | 'monitor'; version: number; outbox: readonly Notification[] }[] = [];
   const write = async (
     scope: { key: string } | 'monitor',
     prior: Stored<KeyState> | Stored<MonitorState> | undefined,
+    next: KeyState | MonitorState,
     save: (outbox: Notification[]) => Promise<boolean>,
     fresh: Notification[],
   ) => {
     const readVersion = prior?.state.version ?? 0;
     const all = [...(prior?.outbox ?? []), ...fresh];
+    if (all.length === 0 && sameState(prior?.state, next)) {
+      unchanged.add(scope === 'monitor' ? 'monitor' : scope.key);
+      return;
+    }
     // The queue has been unreachable for a long time: keep the newest (a DynamoDB item holds 400 KB; a state that cannot be written loses more).
     const outbox = boundedOutbox(all);
     if (outbox.length < all.length)
@@ -159,6 +182,7 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
     write(
       'monitor',
       monitorRead,
+      decision.monitor,
       (outbox) => deps.store.saveMonitor(monitorRead.state.version, { ...decision.monitor, version: monitorRead.state.version + 1 }, outbox),
       owed.get(null) ?? [],
     ),
@@ -169,6 +193,7 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
       return write(
         { key: name },
         prior,
+        state,
         (outbox) => deps.store.saveKey(name, readVersion, { ...state, version: readVersion + 1 }, outbox),
         owed.get(name) ?? [],
       );
@@ -195,9 +220,22 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
       });
     }
   }
-  // History and incident records are for `status` and audits: a failure here must not undo the above.
-  await Promise.all([deps.store.appendHistory(outcomes.map((o) => runRecord(o, now))), deps.store.recordIncidents(decision.records)]).catch((err: unknown) => {
-    deps.log.warn('could not write run history', { errorName: (err as Error | null)?.name });
+  // Run records, history and incident records are for `status`, the probe schedule and audits: a
+  // failure here must not undo the above. A run record not written reads as an older last check
+  // (status says stale sooner; the schedule sends more probes, never fewer).
+  const entries = new Map<string, RunEntry>(
+    outcomes.map((o) => {
+      const name = o.key.name;
+      return [name, runEntry(loaded.runs.get(name), o, now, decision.countedOk.get(name) ?? false)];
+    }),
+  );
+  const history = outcomes.filter((o) => o.report.diagnosis !== 'OK' || !unchanged.has(o.key.name)).map((o) => runRecord(o, now));
+  await Promise.all([
+    deps.store.saveRuns(shardsOf(names, entries, now)),
+    deps.store.appendHistory(history),
+    deps.store.recordIncidents(decision.records),
+  ]).catch((err: unknown) => {
+    deps.log.warn('could not write run records or history', { errorName: (err as Error | null)?.name });
   });
   return { sent: enqueueFailed ? [] : sent, suppressed: decision.suppressed.map(eventLine), conflicts, enqueueFailed };
 }

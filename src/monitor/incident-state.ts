@@ -1,6 +1,6 @@
 /**
  * The incident state the rules read and write, and the store keeps between runs: each key's state
- * (its open incident, counters, uptime days, withdraw verdict), the monitor's (a shared-cause
+ * (its open incident, counters, withdraw verdict), the monitor's (a shared-cause
  * incident, the mute, maintenance windows), and the incidents recorded for `key-monitor status`.
  * Types and starting values only: the rules are incident-rules.ts, the stored shape state-shape.ts.
  */
@@ -58,6 +58,11 @@ export interface OpenIncident {
   readonly recheck?: { readonly since: number; readonly why: string } | null;
 }
 
+/**
+ * A key's state is written only when it changes, so a healthy key's state is the same from one run to
+ * the next: what changes every run (when it was checked, the per-day counts) is in its run record
+ * (run-records.ts), and the counters stop at the value the rules compare them with.
+ */
 export interface KeyState {
   /** Optimistic lock: the store writes a state only over the version it read. */
   readonly version: number;
@@ -68,10 +73,7 @@ export interface KeyState {
   readonly lastDiagnosis: Diagnosis | null;
   /** Runs in a row with lastDiagnosis: a changed diagnosis that is transient must persist before it is reported. */
   readonly streak: number;
-  readonly lastRunAt: number | null;
   readonly incident: OpenIncident | null;
-  /** UTC day → [runs, OK runs], the last DAYS_KEPT days: uptime without reading the history. */
-  readonly days: Readonly<Record<string, readonly [number, number]>>;
   /** When the last key-age reminder went out. */
   readonly ageNotifiedAt: number | null;
   /** The last definite withdraw verdict (probed at most once a day and carried meanwhile); never an inconclusive one. */
@@ -88,9 +90,7 @@ export const NEW_KEY_STATE: KeyState = {
   failedRuns: 0,
   lastDiagnosis: null,
   streak: 0,
-  lastRunAt: null,
   incident: null,
-  days: {},
   ageNotifiedAt: null,
   withdraw: null,
   withdrawUnanswered: null,

@@ -3,6 +3,7 @@ import type { TimedReply } from '../exchange/client.js';
 import type { SignableObject } from '../exchange/signing.js';
 import type { Notification } from '../contract/notification.js';
 import type { IncidentRecord, KeyState, MonitorState } from './incident-state.js';
+import type { RunEntry, RunShard } from './run-records.js';
 import type { Credentials, Diagnosis, SecretFault } from './types.js';
 
 /**
@@ -46,6 +47,8 @@ export interface LoadedStates {
   readonly keys: ReadonlyMap<string, Stored<KeyState>>;
   readonly monitor: Stored<MonitorState>;
   readonly retired: ReadonlyMap<string, Stored<KeyState>>;
+  /** Each key's run record: when it was last checked, its day counts, its carried probe answers. */
+  readonly runs: ReadonlyMap<string, RunEntry>;
   /** Whether the stored key list differs from `keys` (then it is saved after the run). */
   readonly keyListChanged: boolean;
   /**
@@ -69,6 +72,8 @@ export interface IncidentStore {
   saveMonitor(readVersion: number, state: MonitorState, outbox: readonly Notification[]): Promise<boolean>;
   /** Drop delivered notifications from an outbox (only if the state is still at `version`). */
   clearOutbox(scope: { readonly key: string } | 'monitor', version: number): Promise<void>;
+  /** Write the run's run-record shards; a shard a newer run already wrote is left as it is. */
+  saveRuns(shards: readonly RunShard[]): Promise<void>;
   appendHistory(records: readonly RunRecord[]): Promise<void>;
   recordIncidents(records: readonly IncidentRecord[]): Promise<void>;
 }

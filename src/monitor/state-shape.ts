@@ -58,9 +58,6 @@ const INCIDENT_FIELDS = {
   failedRuns: isCount,
   duringMaintenance: isBoolean,
 };
-const isDayMap: Check = (v) =>
-  isJsonObject(v) &&
-  Object.entries(v).every(([day, pair]) => /^\d{4}-\d{2}-\d{2}$/.test(day) && Array.isArray(pair) && pair.length === 2 && pair.every(isCount));
 const isWithdraw: Check = shaped({ at: isNumber, allowed: (v) => v === null || isBoolean(v) });
 const isWindow: Check = shaped({ id: isString, start: isNumber, end: isNumber, title: isString, impacted: listOf(isString) });
 const isMute: Check = shaped({ since: isNumber, until: isNumber, reason: isString, suppressed: isCount, suppressedLines: listOf(isString) });
@@ -92,14 +89,16 @@ function rebuild<T extends { version: number }>(
   const { version: _v, ...base } = defaults;
   if (!isJsonObject(doc)) return { value: base, problems: [`the document is ${describe(doc)}, not a state object (reset)`] };
   const problems: string[] = [];
-  const out: JsonObject = { ...doc };
-  delete out['version'];
-  for (const [field, check] of Object.entries(checks) as [string, Check][]) {
-    if (!(field in doc)) out[field] = (defaults as JsonObject)[field];
-    else if (!check(doc[field])) {
+  // Only the fields the state has: one a document carries from an older layout is left behind, so
+  // the rebuilt state compares equal to what this version writes.
+  const out: JsonObject = {};
+  for (const field of Object.keys(base)) {
+    const check = (checks as Readonly<Record<string, Check>>)[field];
+    if (!(field in doc)) out[field] = (base as JsonObject)[field];
+    else if (check && !check(doc[field])) {
       problems.push(`${field}: ${describe(doc[field])} (reset)`);
-      out[field] = (defaults as JsonObject)[field];
-    }
+      out[field] = (base as JsonObject)[field];
+    } else out[field] = doc[field];
   }
   return { value: { ...(out as Omit<T, 'version'>), ...special(doc, problems) }, problems };
 }
@@ -118,8 +117,6 @@ const KEY_CHECKS: Partial<Record<keyof KeyState, Check>> = {
   failedRuns: isCount,
   lastDiagnosis: orNull(isDiagnosis),
   streak: isCount,
-  lastRunAt: orNull(isNumber),
-  days: isDayMap,
   ageNotifiedAt: orNull(isNumber),
   withdraw: orNull(isWithdraw),
 };

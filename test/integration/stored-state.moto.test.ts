@@ -150,6 +150,10 @@ describe.skipIf(skip)('a stored state the check Lambda cannot read', () => {
       }),
     );
     await db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'MONITOR' }, sk: { S: 'KEYS' }, doc: { S: '{"names":"doc-not-json"}' } } }));
+    // Run records: one not a record at all, and one whose entries are partly whole.
+    await db.send(
+      new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'MONITOR' }, sk: { S: 'RUNS#000' }, runAt: { N: '1' }, doc: { S: '{"runAt":"x"' } } }),
+    );
 
     clock.now += 5 * MIN;
     const { docs } = await invoke();
@@ -160,11 +164,12 @@ describe.skipIf(skip)('a stored state the check Lambda cannot read', () => {
     }
     expect(lines).toContain('state unreadable, rebuilt: monitor');
     expect(lines).toContain('state unreadable, rebuilt: key list');
+    expect(lines).toContain('state unreadable, rebuilt: run records 0');
     expect(lines).not.toContain('another run wrote first; its transitions stand');
     // The rebuilt lines name what was unreadable, never the stored text itself.
     const rebuilt = docs.find((d) => d['message'] === 'state unreadable, rebuilt: key fields-wrong-type');
     expect(rebuilt?.['problems']).toEqual(
-      expect.arrayContaining(['incident', 'days', 'consecutiveFailures', 'withdraw', 'streak'].map((f) => expect.stringMatching(new RegExp(`^${f}: `)))),
+      expect.arrayContaining(['incident', 'consecutiveFailures', 'withdraw', 'streak'].map((f) => expect.stringMatching(new RegExp(`^${f}: `)))),
     );
     expect(JSON.stringify(rebuilt)).not.toContain('open"');
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
 import { notificationFor } from '../../src/monitor/incident-messages.js';
-import { decideRun, uptime, type IncidentEvent, type IncidentPolicy } from '../../src/monitor/incident-rules.js';
+import { decideRun, type IncidentEvent, type IncidentPolicy } from '../../src/monitor/incident-rules.js';
+import { countDay, uptime, type DayCounts } from '../../src/monitor/run-records.js';
 import { NEW_MONITOR_STATE, type KeyRun, type KeyState, type MonitorState } from '../../src/monitor/incident-state.js';
 import { CHECK_NAMES, type CheckName, type Diagnosis } from '../../src/monitor/types.js';
 
@@ -31,6 +32,8 @@ function run(key: string, diagnosis: Diagnosis, over: Partial<KeyRun> = {}): Key
 /** Drives the rules run after run, like the scheduled Lambda would, keeping state between runs. */
 class Monitor {
   keys = new Map<string, KeyState>();
+  /** Per key, the day counts its run record keeps. */
+  days = new Map<string, DayCounts>();
   monitor: MonitorState = NEW_MONITOR_STATE;
   sent: IncidentEvent[] = [];
   suppressed: IncidentEvent[] = [];
@@ -38,6 +41,7 @@ class Monitor {
   at(now: number, runs: KeyRun[]) {
     const d = decideRun({ now, policy: this.policy, runs, keyStates: this.keys, monitor: this.monitor });
     this.keys = new Map(d.keyStates);
+    for (const [k, ok] of d.countedOk) this.days.set(k, countDay(this.days.get(k) ?? {}, now, ok));
     this.monitor = d.monitor;
     this.sent.push(...d.events);
     this.suppressed.push(...d.suppressed);
@@ -386,16 +390,43 @@ describe('key age', () => {
   });
 });
 
-describe('uptime from the per-day counters in the key state', () => {
+describe('a steady key keeps the same state run after run (so the store has nothing to write)', () => {
+  it('a healthy key with no incident: the state after the 3rd run equals the state after the 300th', () => {
+    const m = new Monitor();
+    for (let i = 0; i < 3; i++) m.at(T0 + i * 5 * MIN, [run('k', 'OK'), run('j', 'OK')]);
+    const early = m.keys.get('k');
+    const earlyMonitor = m.monitor;
+    for (let i = 3; i < 300; i++) m.at(T0 + i * 5 * MIN, [run('k', 'OK'), run('j', 'OK')]);
+    expect(m.keys.get('k')).toEqual(early);
+    expect(m.monitor).toEqual(earlyMonitor);
+  });
+
+  it('a capped counter still decides: a transient failure opens after openAfterRuns, and resolves after resolveAfterRuns', () => {
+    const policy = { ...POLICY, openAfterRuns: 3, resolveAfterRuns: 2 };
+    const m = new Monitor(policy);
+    for (let i = 0; i < 50; i++) m.at(T0 + i * 5 * MIN, [run('k', 'OK')]);
+    m.at(T0 + 50 * 5 * MIN, [run('k', 'EXCHANGE_UNAVAILABLE')]);
+    m.at(T0 + 51 * 5 * MIN, [run('k', 'EXCHANGE_UNAVAILABLE')]);
+    expect(m.sent).toHaveLength(0);
+    m.at(T0 + 52 * 5 * MIN, [run('k', 'EXCHANGE_UNAVAILABLE')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    m.at(T0 + 53 * 5 * MIN, [run('k', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    m.at(T0 + 54 * 5 * MIN, [run('k', 'OK')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'resolved']);
+  });
+});
+
+describe('uptime from the per-day counters in the run records', () => {
   it('counts OK runs over the last 7 and 30 days', () => {
     const m = new Monitor();
     const DAY = 24 * 60 * MIN;
     for (let d = 0; d < 30; d++) {
       for (let i = 0; i < 10; i++) m.at(T0 - d * DAY + i * MIN, [run('k', d < 7 && i === 0 ? 'AUTH_FAILED' : 'OK')]);
     }
-    const state = m.keys.get('k') as KeyState;
-    expect(uptime(state, T0 + 10 * MIN, 7)).toBeCloseTo(0.9);
-    expect(uptime(state, T0 + 10 * MIN, 30)).toBeCloseTo(1 - 7 / 300);
+    const entry = { days: m.days.get('k') ?? {} };
+    expect(uptime(entry, T0 + 10 * MIN, 7)).toBeCloseTo(0.9);
+    expect(uptime(entry, T0 + 10 * MIN, 30)).toBeCloseTo(1 - 7 / 300);
     expect(uptime({ days: {} }, T0, 7)).toBeNull();
   });
 });
@@ -513,7 +544,7 @@ describe('no "resolved" without a conclusive answer for what the incident was ab
     const m = new Monitor();
     m.at(T0, [run('k', 'AUTH_FAILED')]);
     m.at(T0 + 5 * MIN, [unproven('k', 'signed-read', 'x')]);
-    expect(uptime(m.keys.get('k') as KeyState, T0 + 5 * MIN, 1)).toBe(0);
+    expect(uptime({ days: m.days.get('k') ?? {} }, T0 + 5 * MIN, 1)).toBe(0);
     expect(m.keys.get('k')?.failedRuns).toBe(1);
   });
 });

@@ -4,7 +4,8 @@ import type { KeyOutcome } from '../../src/monitor/check-run.js';
 import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type KeyState, type MonitorState } from '../../src/monitor/incident-state.js';
 import { boundedOutbox, MAX_OUTBOX, MAX_OUTBOX_BYTES, recordRun, type IncidentRunDeps } from '../../src/monitor/incident-run.js';
-import type { IncidentStore, LoadedStates, Stored } from '../../src/monitor/ports.js';
+import type { IncidentStore, LoadedStates, RunRecord, Stored } from '../../src/monitor/ports.js';
+import { newestEntries, RUN_SHARD_SIZE, type RunShard } from '../../src/monitor/run-records.js';
 import { CHECK_NAMES, type CheckName, type CheckResult, type Diagnosis } from '../../src/monitor/types.js';
 
 // recordRun over an in-memory store with DynamoDB's semantics (version-conditional writes):
@@ -18,20 +19,37 @@ class MemoryStore implements IncidentStore {
   monitor: Stored<MonitorState> = { state: NEW_MONITOR_STATE, outbox: [] };
   keyList: string[] = [];
   failKeyWrites = new Set<string>();
+  shards = new Map<number, RunShard>();
+  /** Every write, as the store's operation name and what it wrote: what a run costs in requests. */
+  writes: string[] = [];
   async load(names: readonly string[]): Promise<LoadedStates> {
     const pick = (ns: readonly string[]) => new Map(ns.flatMap((n) => (this.keys.has(n) ? [[n, this.keys.get(n) as Stored<KeyState>] as const] : [])));
     const changed = names.length !== this.keyList.length || names.some((n, i) => this.keyList[i] !== n);
-    return { keys: pick(names), monitor: this.monitor, retired: pick(changed ? this.keyList.filter((k) => !names.includes(k)) : []), keyListChanged: changed };
+    return {
+      keys: pick(names),
+      monitor: this.monitor,
+      retired: pick(changed ? this.keyList.filter((k) => !names.includes(k)) : []),
+      runs: newestEntries([...this.shards.values()]),
+      keyListChanged: changed,
+    };
+  }
+  async saveRuns(shards: readonly RunShard[]) {
+    for (const shard of shards) {
+      this.writes.push(`runs#${shard.index}`);
+      if ((this.shards.get(shard.index)?.runAt ?? -1) < shard.runAt) this.shards.set(shard.index, shard);
+    }
   }
   async saveKeyList(names: readonly string[]) {
     this.keyList = [...names];
   }
   async saveKey(key: string, readVersion: number, state: KeyState, outbox: readonly Notification[]) {
+    this.writes.push(`key:${key}`);
     if (this.failKeyWrites.has(key) || (this.keys.get(key)?.state.version ?? 0) !== readVersion) return false;
     this.keys.set(key, { state, outbox });
     return true;
   }
   async saveMonitor(readVersion: number, state: MonitorState, outbox: readonly Notification[]) {
+    this.writes.push('monitor');
     if (this.monitor.state.version !== readVersion) return false;
     this.monitor = { state, outbox };
     return true;
@@ -44,7 +62,9 @@ class MemoryStore implements IncidentStore {
     const s = this.keys.get(scope.key);
     if (s && s.state.version === version) this.keys.set(scope.key, { ...s, outbox: [] });
   }
-  async appendHistory() {}
+  async appendHistory(records: readonly RunRecord[]) {
+    for (const r of records) this.writes.push(`history:${r.key}`);
+  }
   async recordIncidents() {}
 }
 
@@ -171,6 +191,64 @@ describe('recordRun', () => {
     expect(queue.got[0]?.subject).toBe('ℹ️ 30 keys no longer monitored: their open incidents are closed');
     expect(queue.got[0]?.facts.at(-1)?.value).toBe('and 10 more');
     expect(names.every((n) => store.keys.get(n)?.state.incident === null)).toBe(true);
+  });
+});
+
+describe('what a run writes', () => {
+  it('a steady healthy run of 250 keys writes no item per key: three run-record shards, nothing else', async () => {
+    const store = new MemoryStore();
+    const clock = { now: T0 };
+    const queue = { down: false, got: [] as Notification[] };
+    const names = Array.from({ length: 250 }, (_, i) => `key-${i}`);
+    // The first runs write each key's state once (new key, then its counters settle).
+    for (let i = 0; i < 3; i++, clock.now += 5 * MIN)
+      await recordRun(
+        names.map((n) => outcome(n, 'OK')),
+        deps(store, clock, queue),
+      );
+    store.writes = [];
+    await recordRun(
+      names.map((n) => outcome(n, 'OK')),
+      deps(store, clock, queue),
+    );
+    expect(store.writes).toEqual(['runs#0', 'runs#1', 'runs#2']);
+    expect(Math.ceil(names.length / RUN_SHARD_SIZE)).toBe(3);
+    // ...and the run records still say when each key was last checked.
+    expect(newestEntries([...store.shards.values()]).get('key-249')?.at).toBe(clock.now);
+  });
+
+  it('a key that fails writes its state (with the notification it owes) and a history record; the healthy ones still write nothing', async () => {
+    const store = new MemoryStore();
+    const clock = { now: T0 };
+    const queue = { down: false, got: [] as Notification[] };
+    const names = ['a', 'b', 'c'];
+    for (let i = 0; i < 3; i++, clock.now += 5 * MIN)
+      await recordRun(
+        names.map((n) => outcome(n, 'OK')),
+        deps(store, clock, queue),
+      );
+    store.writes = [];
+    await recordRun([outcome('a', 'OK'), outcome('b', 'AUTH_FAILED'), outcome('c', 'OK')], deps(store, clock, queue));
+    expect(store.writes.sort()).toEqual(['history:b', 'key:b', 'runs#0']);
+    expect(queue.got.map((n) => n.subject)).toEqual([expect.stringContaining('b: Authentication failure')]);
+    // Still failing, no reminder due: the state moves (failed runs count), so it is written; the healthy keys are not.
+    store.writes = [];
+    clock.now += MIN;
+    await recordRun([outcome('a', 'OK'), outcome('b', 'AUTH_FAILED'), outcome('c', 'OK')], deps(store, clock, queue));
+    expect(store.writes.filter((w) => w.endsWith(':a') || w.endsWith(':c'))).toEqual([]);
+  });
+
+  it('a stored outbox is sent even when the state did not change', async () => {
+    const store = new MemoryStore();
+    const clock = { now: T0 };
+    const queue = { down: true, got: [] as Notification[] };
+    await recordRun([outcome('k', 'AUTH_FAILED')], deps(store, clock, queue));
+    expect(store.keys.get('k')?.outbox).toHaveLength(1);
+    queue.down = false;
+    clock.now += MIN;
+    await recordRun([outcome('k', 'AUTH_FAILED')], deps(store, clock, queue));
+    expect(queue.got.map((n) => n.kind)).toEqual(['opened']);
+    expect(store.keys.get('k')?.outbox).toEqual([]);
   });
 });
 

@@ -1,0 +1,121 @@
+import { isJsonObject } from '../contract/json.js';
+import type { CarriedCheck } from './cadence.js';
+import type { Diagnosis } from './types.js';
+import { DIAGNOSES } from './types.js';
+
+/**
+ * Run records: when each key was last checked, what it showed, its per-day counts (uptime) and the
+ * last conclusive answers of the probes that do not run every time. They change on every run, so
+ * they live apart from the key states (which are written only when they change): one item per shard
+ * of RUN_SHARD_SIZE keys, rewritten whole each run, instead of one write per key. Pure: the store
+ * reads and writes the shards, this module builds and merges them.
+ */
+
+/** Keys per run-record item: 100 entries of ~1 KB stay far under DynamoDB's 400 KB per item. */
+export const RUN_SHARD_SIZE = 100;
+export const DAYS_KEPT = 31;
+const DAY_MS = 86_400_000;
+
+export type DayCounts = Readonly<Record<string, readonly [number, number]>>;
+
+export interface RunEntry {
+  /** When the key was last checked (the run's time). */
+  readonly at: number;
+  readonly diagnosis: Diagnosis;
+  /** UTC day → [runs, OK runs], the last DAYS_KEPT days. */
+  readonly days: DayCounts;
+  /** The last conclusive pass of each probe the schedule does not send every run (cadence.ts). */
+  readonly carried?: Readonly<Record<string, CarriedCheck>>;
+}
+
+export interface RunShard {
+  readonly index: number;
+  /** The run that wrote it: an older run never overwrites a newer one's shard. */
+  readonly runAt: number;
+  readonly entries: Readonly<Record<string, RunEntry>>;
+}
+
+export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export function shardCount(keys: number): number {
+  return Math.ceil(keys / RUN_SHARD_SIZE);
+}
+
+/** `days` with one more run counted today, and days older than DAYS_KEPT dropped. */
+export function countDay(days: DayCounts, now: number, ok: boolean): DayCounts {
+  const today = dayOf(now);
+  const oldest = dayOf(now - (DAYS_KEPT - 1) * DAY_MS);
+  const kept = Object.entries(days).filter(([d]) => d >= oldest && d !== today);
+  const [runs, oks] = days[today] ?? [0, 0];
+  return Object.fromEntries([...kept, [today, [runs + 1, oks + (ok ? 1 : 0)] as const]]);
+}
+
+/** Share of OK runs over the last `days` UTC days (today included); null without runs. */
+export function uptime(entry: { readonly days: DayCounts } | undefined, now: number, days: number): number | null {
+  if (!entry) return null;
+  const oldest = dayOf(now - (days - 1) * DAY_MS);
+  let runs = 0;
+  let oks = 0;
+  for (const [d, [r, o]] of Object.entries(entry.days)) {
+    if (d < oldest) continue;
+    runs += r;
+    oks += o;
+  }
+  return runs === 0 ? null : oks / runs;
+}
+
+/** The shards a run writes: its keys in configured order, RUN_SHARD_SIZE to an item. */
+export function shardsOf(names: readonly string[], entries: ReadonlyMap<string, RunEntry>, runAt: number): RunShard[] {
+  const shards: RunShard[] = [];
+  for (let i = 0; i < names.length; i += RUN_SHARD_SIZE) {
+    const slice = names.slice(i, i + RUN_SHARD_SIZE);
+    shards.push({
+      index: i / RUN_SHARD_SIZE,
+      runAt,
+      entries: Object.fromEntries(slice.flatMap((n) => (entries.has(n) ? [[n, entries.get(n) as RunEntry]] : []))),
+    });
+  }
+  return shards;
+}
+
+/** Per key, the newest entry across shards (a key moves between shards when the key list changes). */
+export function newestEntries(shards: readonly RunShard[]): Map<string, RunEntry> {
+  const out = new Map<string, RunEntry>();
+  for (const shard of shards) {
+    for (const [name, entry] of Object.entries(shard.entries)) {
+      const seen = out.get(name);
+      if (!seen || seen.at < entry.at) out.set(name, entry);
+    }
+  }
+  return out;
+}
+
+const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isDays = (v: unknown) =>
+  isJsonObject(v) &&
+  Object.entries(v).every(([day, pair]) => /^\d{4}-\d{2}-\d{2}$/.test(day) && Array.isArray(pair) && pair.length === 2 && pair.every(isCount));
+const isCarried = (v: unknown) =>
+  isJsonObject(v) && Object.values(v).every((c) => isJsonObject(c) && typeof c['at'] === 'number' && typeof c['detail'] === 'string');
+
+/**
+ * A stored shard as the run can use it: entries that are not whole are dropped and counted (the key
+ * then reads as not checked before: every probe runs and its uptime starts again), never trusted.
+ */
+export function readShard(doc: unknown, index: number): { shard: RunShard | null; dropped: number } {
+  if (!isJsonObject(doc) || typeof doc['runAt'] !== 'number' || !isJsonObject(doc['entries'])) return { shard: null, dropped: 0 };
+  const entries: Record<string, RunEntry> = {};
+  let dropped = 0;
+  for (const [name, e] of Object.entries(doc['entries'])) {
+    const whole =
+      isJsonObject(e) &&
+      typeof e['at'] === 'number' &&
+      Number.isFinite(e['at']) &&
+      typeof e['diagnosis'] === 'string' &&
+      (DIAGNOSES as readonly string[]).includes(e['diagnosis']) &&
+      isDays(e['days']) &&
+      (e['carried'] === undefined || isCarried(e['carried']));
+    if (whole) entries[name] = e as unknown as RunEntry;
+    else dropped++;
+  }
+  return { shard: { index, runAt: doc['runAt'], entries }, dropped };
+}
