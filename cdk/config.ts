@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { DEFAULT_INCIDENT_POLICY as D, DEFAULT_SCHEDULE_MINUTES } from '../src/contract/defaults.js';
+import { DEFAULT_INCIDENT_POLICY as D, DEFAULT_SCHEDULE_MINUTES, DEFAULT_SPACED_PROBE_MINUTES } from '../src/contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../src/contract/endpoints.js';
 import { DEFAULT_NAMESPACE } from '../src/contract/service.js';
 import { checkBaseUrl, checkProxyUrl } from '../src/exchange/base-url.js';
@@ -68,6 +68,7 @@ export interface IncidentConfig {
 export interface MonitorConfig {
   readonly keys: readonly KeyConfig[];
   readonly scheduleMinutes: number;
+  readonly spacedProbeMinutes: number;
   readonly alerts: AlertsConfig;
   readonly exchangeBaseUrl: string;
   readonly ipEchoUrl: string;
@@ -83,6 +84,7 @@ export const DEFAULT_KEY: KeyConfig = { name: 'default', expectTrade: true };
 export const CONTEXT_KEYS = [
   'keys',
   'scheduleMinutes',
+  'spacedProbeMinutes',
   'alertEmail',
   'slackWorkspaceId',
   'slackChannelId',
@@ -455,6 +457,7 @@ export function loadConfig(get: Lookup): MonitorConfig {
   return {
     keys: keys(get),
     scheduleMinutes,
+    spacedProbeMinutes: int(get, 'spacedProbeMinutes', DEFAULT_SPACED_PROBE_MINUTES, 0, 1440),
     alerts: alerts(get),
     exchangeBaseUrl,
     ipEchoUrl: httpsUrl(get, 'ipEchoUrl', DEFAULT_IP_ECHO_URL),

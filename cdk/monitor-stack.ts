@@ -37,6 +37,7 @@ function monitorProps(scope: Construct, config: MonitorConfig): ExchangeKeyMonit
     keys: [...config.keys],
     egress,
     scheduleMinutes: config.scheduleMinutes,
+    spacedProbeMinutes: config.spacedProbeMinutes,
     alerts: {
       emails: [...alerts.emails],
       slack: alerts.slack ?? undefined,

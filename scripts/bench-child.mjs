@@ -15,6 +15,16 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const [mode, bundle, out, runs = '0'] = process.argv.slice(2);
+
+// BENCH_CLOCK_STEP_MS: each warm run sees the clock that much later than the run before, as a
+// schedule's runs do (the probe cadence and the run records go by it). Set before the bundle is
+// imported, so the handler's clock is this one.
+const clockStepMs = Number(process.env.BENCH_CLOCK_STEP_MS ?? 0);
+let clockOffsetMs = 0;
+if (clockStepMs > 0) {
+  const realNow = Date.now;
+  Date.now = () => realNow() + clockOffsetMs;
+}
 const budgetMs = Number(process.env.BENCH_REMAINING_MS ?? 60_000);
 
 // ---- What one run did, from the outside -------------------------------------------------------
@@ -260,7 +270,10 @@ if (mode === 'run') {
   result.first = first;
   result.firstRunMs = first.wallMs;
   result.warm = [];
-  for (let i = 0; i < Number(runs); i++) result.warm.push(await invoke(handler));
+  for (let i = 0; i < Number(runs); i++) {
+    clockOffsetMs += clockStepMs;
+    result.warm.push(await invoke(handler));
+  }
   result.warmRunsMs = result.warm.map((w) => w.wallMs);
 }
 result.maxRssMb = process.resourceUsage().maxRSS / 1024;

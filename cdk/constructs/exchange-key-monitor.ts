@@ -7,7 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_SCHEDULE_MINUTES, DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../src/contract/defaults.js';
+import { DEFAULT_SCHEDULE_MINUTES, DEFAULT_SPACED_PROBE_MINUTES, DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../src/contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL } from '../../src/contract/endpoints.js';
 import { ENV } from '../../src/contract/env.js';
 import { METRIC } from '../../src/contract/metrics.js';
@@ -40,6 +40,13 @@ export interface ExchangeKeyMonitorProps {
    * @default 5
    */
   readonly scheduleMinutes?: number;
+  /**
+   * Minutes between a healthy key's trade-permission probe and account read (each key at its own
+   * slot in the period; every run while a key is failing, has an incident open or got an answer that
+   * proved nothing). 0 sends them on every run, at about twice the CPU per key.
+   * @default 60
+   */
+  readonly spacedProbeMinutes?: number;
   /**
    * Who hears about incidents.
    * @default - no email and no Amazon Q channel; webhook channels from the created channels secret once you fill it
@@ -95,6 +102,9 @@ export class ExchangeKeyMonitor extends Construct {
     const stack = Stack.of(this);
     const scheduleMinutes = props.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES;
     const period = Duration.minutes(scheduleMinutes);
+    const spacedProbeMinutes = props.spacedProbeMinutes ?? DEFAULT_SPACED_PROBE_MINUTES;
+    if (!Number.isInteger(spacedProbeMinutes) || spacedProbeMinutes < 0 || spacedProbeMinutes > 1440)
+      throw new Error(`spacedProbeMinutes: expected whole minutes from 0 (every run) to 1440, got ${spacedProbeMinutes}`);
     const incidents = resolveIncidents(props.incidents);
     const alerts = resolveAlerts(props.alerts);
     const keys = resolveKeys(props.keys);
@@ -154,6 +164,7 @@ export class ExchangeKeyMonitor extends Construct {
       [ENV.expectedIp]: network.egressIps.join(','),
       [ENV.timeoutMs]: String(DEFAULT_TIMEOUT_MS),
       [ENV.secretCacheTtlMs]: String(secretCacheTtlMs(scheduleMinutes)),
+      [ENV.spacedProbeMinutes]: String(spacedProbeMinutes),
       [ENV.notificationQueueUrl]: this.notifications.queue.queueUrl,
       ...(checked.proxyUrl ? { [ENV.proxyUrl]: checked.proxyUrl } : {}),
       ...(proxy?.tokenSecret ? { [ENV.proxyTokenSecretId]: proxy.tokenSecret.secretArn } : {}),

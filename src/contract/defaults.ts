@@ -5,6 +5,13 @@
 
 /** How often keys are checked, in minutes (context `scheduleMinutes`). */
 export const DEFAULT_SCHEDULE_MINUTES = 5;
+/**
+ * How often a healthy key's trade probe and account read run: Trade permission and the account's
+ * state change rarely, and the balance read (every run) already proves the key authenticates from the
+ * whitelisted IP. A key that is failing, has an open incident, or got an answer that proved nothing
+ * has every probe on every run.
+ */
+export const DEFAULT_SPACED_PROBE_MINUTES = 60;
 
 /** When incidents open, resolve and remind, and how long history is kept (context settings of the same names). */
 export const DEFAULT_INCIDENT_POLICY = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryHours: 4, historyDays: 30, keyMaxAgeDays: 90 } as const;

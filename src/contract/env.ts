@@ -12,6 +12,8 @@ export const ENV = {
   expectedIp: 'EXPECTED_EGRESS_IP',
   timeoutMs: 'CHECK_TIMEOUT_MS',
   secretCacheTtlMs: 'SECRET_CACHE_TTL_MS',
+  /** How often a healthy key's trade probe and account read run (minutes; 0 = every run). */
+  spacedProbeMinutes: 'SPACED_PROBE_MINUTES',
   /** The deployment's name (the stack name): every notification says where it comes from. */
   monitorName: 'MONITOR_NAME',
   /** The CloudWatch dashboard, linked from every notification. */

@@ -64,13 +64,39 @@ function runsOf(value: string, run: number): Set<string> {
   return out;
 }
 
-/** Mark every window of `run` characters of `text` that is one of `runs` (`at` maps a window index back to the text). */
-function markRuns(text: string, runs: ReadonlySet<string>, run: number, marked: Uint8Array, at: (i: number) => number = (i) => i): void {
-  if (runs.size === 0) return;
-  for (let i = 0; i + run <= text.length; i++) {
-    if (!runs.has(text.slice(i, i + run))) continue;
+/** Runs to find, and every pair of neighbouring characters they contain (a cheap filter before the exact test). */
+interface RunSet {
+  readonly runs: ReadonlySet<string>;
+  readonly pairs: Uint8Array;
+}
+
+/** A pair of neighbouring characters as a slot of a 4,096-entry table (collisions only let more windows through). */
+const pairIndex = (text: string, i: number) => ((text.charCodeAt(i) * 67) ^ text.charCodeAt(i + 1)) & 0xfff;
+
+function runSet(runs: ReadonlySet<string>): RunSet {
+  const pairs = new Uint8Array(4_096);
+  for (const r of runs) for (let i = 0; i + 1 < r.length; i++) pairs[pairIndex(r, i)] = 1;
+  return { runs, pairs };
+}
+
+/**
+ * Mark every window of `run` characters of `text` that is one of `runs` (`at` maps a window index
+ * back to the text). A window can match only where each neighbouring pair in it occurs in some run:
+ * windows that fail that (almost all of ordinary text) are never cut out and looked up.
+ */
+function markRuns(text: string, set: RunSet, run: number, marked: Uint8Array, at: (i: number) => number = (i) => i): boolean {
+  if (set.runs.size === 0 || text.length < run) return false;
+  let streak = 0;
+  let found = false;
+  for (let e = 1; e < text.length; e++) {
+    streak = set.pairs[pairIndex(text, e - 1)] ? streak + 1 : 0;
+    if (streak < run - 1) continue;
+    const i = e - run + 1;
+    if (!set.runs.has(text.slice(i, i + run))) continue;
+    found = true;
     for (let j = i; j < i + run; j++) marked[at(j)] = 1;
   }
+  return found;
 }
 
 /**
@@ -81,14 +107,14 @@ function markRuns(text: string, runs: ReadonlySet<string>, run: number, marked: 
  * linear in the text times the run length; texts here are bounded (a check detail, an advice line).
  */
 export function secretRedactor(sensitive: SensitiveValues): (text: string) => string {
-  const sets: { run: number; runs: Set<string>; split: Set<string> }[] = [];
+  const sets: { run: number; runs: RunSet; split: RunSet }[] = [];
   const add = (value: string | null | undefined, run: number) => {
     // A value shorter than its run is masked whole; under 4 characters it would mask ordinary words.
     if (typeof value !== 'string' || value.length < 4) return;
     const length = Math.min(run, value.length);
     const runs = new Set(spellings(value).flatMap((v) => [...runsOf(v, length)]));
     const bare = fold(value).replace(/[^a-z0-9]/g, '');
-    sets.push({ run: length, runs, split: bare.length >= SPLIT_RUN ? runsOf(bare, SPLIT_RUN) : new Set() });
+    sets.push({ run: length, runs: runSet(runs), split: runSet(bare.length >= SPLIT_RUN ? runsOf(bare, SPLIT_RUN) : new Set()) });
   };
   add(sensitive.apiKey, KEY_RUN);
   for (const s of sensitive.secrets ?? []) add(s, SECRET_RUN);
@@ -106,10 +132,12 @@ export function secretRedactor(sensitive: SensitiveValues): (text: string) => st
         from.push(i);
       }
     }
+    let found = false;
     for (const { run, runs, split } of sets) {
-      markRuns(folded, runs, run, marked);
-      markRuns(bare, split, SPLIT_RUN, marked, (j) => from[j] as number);
+      if (markRuns(folded, runs, run, marked)) found = true;
+      if (markRuns(bare, split, SPLIT_RUN, marked, (j) => from[j] as number)) found = true;
     }
+    if (!found) return text;
     // Up to 3 separators between two masked pieces belong to the masked value: one [redacted], not several.
     for (let i = 1; i < text.length;) {
       let j = i;

@@ -7,19 +7,22 @@ import type { AccountEvidence } from './types.js';
  * over the hour, and no stored time is needed: a slot is due when it falls between the key's last run
  * and this one). They run every time while the key is not healthy, while an incident is open, after
  * an answer that proved nothing, and on a key's first run; the CLI, rotation and a triggered
- * verification always run everything. Pure: names and times in, a plan out.
+ * verification always run everything. Pure: names and times in, a plan out. The period is
+ * configurable (spacedProbeMinutes; 0 sends every probe on every run).
  */
 
 /** A probe's last conclusive pass, shown (never counted as proof) on runs that do not send it. */
 export interface CarriedCheck {
   readonly at: number;
+  /** The key's expectations it was judged against (expectationsOf). */
+  readonly expect: string;
   readonly detail: string;
   readonly tradeAllowed?: boolean;
   readonly account?: AccountEvidence;
 }
 
-/** How often the trade probe and the account read run for a healthy key. */
-export const HOURLY_PROBE_MS = 3_600_000;
+/** The withdraw probe's day, and the unit of the other slots. */
+const HOUR_MS = 3_600_000;
 
 /** A stable position of `name` inside a period of `periodMs` (FNV-1a: cheap, and the same on every run). */
 export function slotOf(name: string, periodMs: number): number {
@@ -37,4 +40,99 @@ export function slotDue(name: string, periodMs: number, since: number, now: numb
   const slot = slotOf(name, periodMs);
   const last = now - ((((now - slot) % periodMs) + periodMs) % periodMs);
   return last > since;
+}
+
+/**
+ * The withdraw probe's daily slot: due when it falls between the key's last run and now (always on a
+ * key's first run). The withdraw schedule also keeps its own 24-hour rule, so the two together probe
+ * a key at most twice on its first day and once a day after, spread over the day.
+ */
+export function daySlotDue(name: string, lastRunAt: number | undefined, now: number): boolean {
+  return lastRunAt === undefined || slotDue(`${name}#withdraw`, 24 * HOUR_MS, lastRunAt, now);
+}
+
+/** Probe now, or show its last conclusive pass (never counted as proof: see keyRun's `verified`). */
+export type ProbePlan = { readonly kind: 'now' } | { readonly kind: 'carry'; readonly last: CarriedCheck };
+
+/** The probes the schedule spaces out, by check name. */
+export const SPACED_PROBES = ['trade-permission', 'account'] as const;
+export type SpacedProbe = (typeof SPACED_PROBES)[number];
+export type ProbePlans = Readonly<Record<SpacedProbe, ProbePlan>>;
+
+export const EVERY_PROBE: ProbePlans = { 'trade-permission': { kind: 'now' }, account: { kind: 'now' } };
+
+/** What a key's carried answers were judged against: a changed expectation makes them worthless. */
+export function expectationsOf(key: {
+  expectTrade: boolean;
+  expectMaster?: boolean | undefined;
+  expectDerivatives?: boolean | undefined;
+}): Record<SpacedProbe, string> {
+  return {
+    'trade-permission': `trade=${key.expectTrade}`,
+    account: `master=${key.expectMaster ?? '-'},derivatives=${key.expectDerivatives ?? '-'}`,
+  };
+}
+
+export interface CadenceInput {
+  readonly name: string;
+  readonly expectations: Record<SpacedProbe, string>;
+  /** The key's run record: when it was last checked, what it showed, its carried answers. */
+  readonly last: { readonly at: number; readonly diagnosis: string; readonly carried?: Readonly<Record<string, CarriedCheck>> } | undefined;
+  /** The key is healthy as far as its state knows: no open incident, last diagnosis OK. */
+  readonly settled: boolean;
+  /** A monitor-level incident is open: every probe runs until it is proven gone. */
+  readonly monitorIncident: boolean;
+  readonly now: number;
+  /** How often a healthy key's spaced probes run (RuntimeConfig.spacedProbeMs); 0 = every run. */
+  readonly periodMs: number;
+}
+
+export function planProbes(input: CadenceInput): ProbePlans {
+  const { last, now } = input;
+  const steady = input.periodMs > 0 && last !== undefined && last.diagnosis === 'OK' && input.settled && !input.monitorIncident;
+  const due = !steady || slotDue(input.name, input.periodMs, last.at, now);
+  const plan = (probe: SpacedProbe): ProbePlan => {
+    const carried = last?.carried?.[probe];
+    // Past two periods without a probe it is due whatever the slot says (a missed slot, a changed period).
+    if (due || !carried || carried.expect !== input.expectations[probe] || now - carried.at >= 2 * input.periodMs) return { kind: 'now' };
+    return { kind: 'carry', last: carried };
+  };
+  return { 'trade-permission': plan('trade-permission'), account: plan('account') };
+}
+
+/**
+ * What to carry after this run: a conclusive pass of a probe sent now replaces the last one; a carried
+ * one stays; anything else (a failure, an answer that proved nothing, a skip) leaves nothing, so the
+ * next run sends the probe again.
+ */
+export function carriedAfter(
+  checks: readonly {
+    name: string;
+    status: string;
+    ok: boolean | null;
+    detail: string;
+    carriedFrom?: number;
+    tradeAllowed?: boolean;
+    account?: AccountEvidence;
+  }[],
+  plans: ProbePlans,
+  expectations: Record<SpacedProbe, string>,
+  now: number,
+): Record<string, CarriedCheck> {
+  const out: Record<string, CarriedCheck> = {};
+  for (const probe of SPACED_PROBES) {
+    const plan = plans[probe];
+    const check = checks.find((c) => c.name === probe);
+    if (!check) continue;
+    if (plan.kind === 'carry' && check.carriedFrom !== undefined) out[probe] = plan.last;
+    else if (check.status === 'pass' && check.ok === true && check.carriedFrom === undefined)
+      out[probe] = {
+        at: now,
+        expect: expectations[probe],
+        detail: check.detail,
+        ...(check.tradeAllowed !== undefined ? { tradeAllowed: check.tradeAllowed } : {}),
+        ...(check.account ? { account: check.account } : {}),
+      };
+  }
+  return out;
 }

@@ -7,8 +7,9 @@ import { KEY_CONCURRENCY, keyDeadlineMs } from '../contract/defaults.js';
 import { checkKeys, type KeyOutcome, type SecretSource } from './check-run.js';
 import type { CheckTarget } from './checks.js';
 import { recordRun, type IncidentRunDeps, type IncidentRunSummary } from './incident-run.js';
-import type { RuntimeConfig } from './runtime-config.js';
+import type { MonitoredKey, RuntimeConfig } from './runtime-config.js';
 import { planWithdrawProbe } from './withdraw-schedule.js';
+import { daySlotDue, expectationsOf, planProbes } from './cadence.js';
 
 /** Leave this much of the run's time to record metrics and logs after the checks. */
 export const RUN_MARGIN_MS = 3_000;
@@ -39,8 +40,14 @@ export interface CheckRunResult {
   readonly suppressed: readonly string[];
 }
 
+/**
+ * One line per key. A healthy key's checks are one short text each ("pass 41 ms", "carried from
+ * 12:03"): a thousand of them a run are read only to see that they passed and how fast, and the full
+ * shape (codes, attempts, every detail) costs a third of a healthy run's CPU in logging alone. A key
+ * that is not healthy gets the full shape, with the title and the advice.
+ */
 function logOutcome(log: RunLog, { key, report, keyAgeDays, elapsedMs }: KeyOutcome): void {
-  const fields = {
+  const base = {
     key: key.name,
     keyPrefix: report.keyPrefix,
     diagnosis: report.diagnosis,
@@ -48,7 +55,25 @@ function logOutcome(log: RunLog, { key, report, keyAgeDays, elapsedMs }: KeyOutc
     egressIp: report.egressIp,
     keyAgeDays,
     elapsedMs,
-    ...(report.healthy ? {} : { title: report.title, advice: report.advice }),
+  };
+  if (report.healthy) {
+    const checks: Record<string, string> = {};
+    for (const c of report.checks) {
+      checks[c.name] =
+        c.carriedFrom !== undefined
+          ? `${c.status}, carried from ${new Date(c.carriedFrom).toISOString()}`
+          : c.attempts > 0
+            ? `${c.status} ${c.latencyMs} ms${c.attempts > 1 ? ` (${c.attempts} attempts)` : ''}`
+            : c.status;
+    }
+    const read = report.checks.find((c) => c.name === 'signed-read');
+    log.info('key healthy', { ...base, checks, ...(read ? { read: read.detail } : {}) });
+    return;
+  }
+  log.warn(`key unhealthy: ${report.diagnosis}`, {
+    ...base,
+    title: report.title,
+    advice: report.advice,
     checks: report.checks.map(({ name, status, code, httpStatus, latencyMs, attempts, detail }) => ({
       name,
       status,
@@ -58,9 +83,7 @@ function logOutcome(log: RunLog, { key, report, keyAgeDays, elapsedMs }: KeyOutc
       attempts,
       detail,
     })),
-  };
-  if (report.healthy) log.info('key healthy', fields);
-  else log.warn(`key unhealthy: ${report.diagnosis}`, fields);
+  });
 }
 
 /** Check every key, record the fixed metric set and one log line per key, then run the incident rules. */
@@ -71,7 +94,28 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
   const loading = deps.incidents ? deps.incidents.store.load(deps.config.keys.map((k) => k.name)) : Promise.resolve(null);
   loading.catch(() => {}); // observed below; keeps an early failure from being an unhandled rejection
   const outcomes = await checkKeys({
-    withdrawPlan: async (key) => planWithdrawProbe((await loading)?.keys.get(key.name)?.state ?? null, deps.now()),
+    withdrawPlan: async (key) => {
+      const loaded = await loading;
+      return planWithdrawProbe(loaded?.keys.get(key.name)?.state ?? null, deps.now(), daySlotDue(key.name, loaded?.runs.get(key.name)?.at, deps.now()));
+    },
+    // Without the incident layer there is no run record to carry answers in: every probe, every run.
+    ...(deps.incidents
+      ? {
+          probePlan: async (key: MonitoredKey) => {
+            const loaded = await loading;
+            const state = loaded?.keys.get(key.name)?.state;
+            return planProbes({
+              name: key.name,
+              expectations: expectationsOf(key),
+              last: loaded?.runs.get(key.name),
+              settled: state !== undefined && state.incident === null && state.lastDiagnosis === 'OK',
+              monitorIncident: (loaded?.monitor.state.incident ?? null) !== null,
+              now: deps.now(),
+              periodMs: deps.config.spacedProbeMs,
+            });
+          },
+        }
+      : {}),
     keys: deps.config.keys,
     secrets: deps.secrets,
     target: deps.target,

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { TimedReply } from '../exchange/client.js';
 import { runChecks, monitorErrorReport, TICKER_INSTRUMENT, type CheckInput, type CheckTarget } from './checks.js';
-import type { CarriedCheck } from './cadence.js';
+import { carriedAfter, expectationsOf, EVERY_PROBE, type CarriedCheck, type ProbePlans } from './cadence.js';
 import type { CredentialsVerdict } from './credentials.js';
 import type { ExchangePort } from './ports.js';
 import type { MonitoredKey } from './runtime-config.js';
@@ -44,6 +44,11 @@ export interface RunDeps {
   readonly onCrash?: (key: MonitoredKey, err: unknown) => void;
   /** Probe withdraw permission now, or carry the last definite verdict (default: now). */
   readonly withdrawPlan?: (key: MonitoredKey) => NonNullable<CheckInput['withdrawProbe']> | Promise<NonNullable<CheckInput['withdrawProbe']>>;
+  /**
+   * Send the trade probe and the account read now, or show their last conclusive pass (the schedule's
+   * cadence). Given: each outcome says what to carry to the next run. Default: every probe, nothing carried.
+   */
+  readonly probePlan?: (key: MonitoredKey) => ProbePlans | Promise<ProbePlans>;
 }
 
 const DAY_MS = 86_400_000;
@@ -152,6 +157,7 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
     }
     const deadline = Math.min(deps.keyDeadlineMs, remaining);
     const plan = await (deps.withdrawPlan?.(key) ?? { kind: 'now' as const });
+    const probes = deps.probePlan ? await deps.probePlan(key) : EVERY_PROBE;
     const report = await within(
       runChecks({
         ...target,
@@ -161,6 +167,7 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
         expectDerivatives: key.expectDerivatives,
         expectMaster: key.expectMaster,
         withdrawProbe: plan,
+        probes,
         now: deps.now,
       }).catch((err: unknown) => {
         deps.onCrash?.(key, err);
@@ -170,7 +177,8 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
       () => monitorErrorReport(`the check did not finish within ${Math.round(deadline / 1000)} s`, site),
     );
     const keyAgeDays = secret.createdDate ? Math.floor((deps.now() - secret.createdDate.getTime()) / DAY_MS) : null;
-    return { key, report, keyAgeDays, elapsedMs: deps.now() - started };
+    const carried = deps.probePlan ? { carried: carriedAfter(report.checks, probes, expectationsOf(key), started) } : {};
+    return { key, report, keyAgeDays, elapsedMs: deps.now() - started, ...carried };
   };
 
   return Promise.all(deps.keys.map((key) => limit(() => checkOne(key))));

@@ -12,6 +12,7 @@ import type { BalanceEvidence, CheckSite, Credentials, Failure, Report, Withdraw
 import { isJsonObject } from '../contract/json.js';
 import { finish, fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
 import { unansweredText, type WithdrawPlan } from './withdraw-schedule.js';
+import { EVERY_PROBE, type CarriedCheck, type ProbePlans } from './cadence.js';
 
 export interface CheckInput {
   readonly credentials: CredentialsVerdict;
@@ -35,6 +36,8 @@ export interface CheckInput {
    * no earlier verdict to fall back on.
    */
   readonly withdrawProbe?: WithdrawPlan;
+  /** The trade probe and the account read: sent now (default), or their last conclusive pass shown. */
+  readonly probes?: ProbePlans;
   readonly now?: () => number;
   /** More secrets than the key's own that must not appear in any result (a proxy token). */
   readonly sensitive?: readonly string[];
@@ -257,19 +260,47 @@ async function withdrawCheck(input: CheckInput, creds: Credentials, read: Draft,
   return { draft, probe };
 }
 
+/**
+ * A probe not sent this run: its last conclusive pass, said as such. Only after a good read (the key
+ * still authenticates from here); it never counts as proof that an incident's cause is gone.
+ */
+function carried(last: CarriedCheck, read: Draft, evidence: Pick<Draft, 'tradeAllowed' | 'account'>): Draft {
+  if (read.status !== 'pass') return skipped('not conclusive: the signed read did not pass');
+  const at = new Date(last.at).toISOString().slice(11, 16);
+  const defined = Object.fromEntries(Object.entries(evidence).filter(([, v]) => v !== undefined));
+  return {
+    status: 'pass',
+    ...NOT_TIMED,
+    ...defined,
+    carriedFrom: last.at,
+    detail: `${last.detail}; as of ${at} UTC (re-sent at the key’s slot while it is healthy)`,
+  };
+}
+
 /** Run every check for one key (concurrently where they are independent) and diagnose. Never throws for exchange faults. */
 export async function runChecks(input: CheckInput): Promise<Report> {
   const creds = input.credentials.ok ? input.credentials.credentials : null;
   const noCreds = skipped('no usable credentials');
+  const plans = input.probes ?? EVERY_PROBE;
+  const tradePlan = plans['trade-permission'];
+  const accountPlan = plans.account;
   const [egress, publicApi, read, probe, accounts] = await Promise.all([
     egressCheck(input),
     publicApiCheck(input),
     creds ? signedReadCheck(input, creds) : Promise.resolve(noCreds),
-    creds ? tradeProbe(input, creds) : Promise.resolve(null),
-    creds ? input.exchange.privatePost('private/get-accounts', {}, creds) : Promise.resolve(null),
+    creds && tradePlan.kind === 'now' ? tradeProbe(input, creds) : Promise.resolve(null),
+    creds && accountPlan.kind === 'now' ? input.exchange.privatePost('private/get-accounts', {}, creds) : Promise.resolve(null),
   ]);
-  const trade = probe ? interpretTradeProbe(probe, read, input.expectTrade) : noCreds;
-  const account = accounts ? interpretAccount(accounts, read.status === 'pass', input) : noCreds;
+  const trade = !creds
+    ? noCreds
+    : tradePlan.kind === 'carry'
+      ? carried(tradePlan.last, read, { tradeAllowed: tradePlan.last.tradeAllowed })
+      : interpretTradeProbe(probe as TimedReply, read, input.expectTrade);
+  const account = !creds
+    ? noCreds
+    : accountPlan.kind === 'carry'
+      ? carried(accountPlan.last, read, { account: accountPlan.last.account })
+      : interpretAccount(accounts as TimedReply, read.status === 'pass', input);
   const withdraw = creds ? await withdrawCheck(input, creds, read, account) : { draft: noCreds };
   const readDetail =
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined

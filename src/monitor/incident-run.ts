@@ -7,6 +7,7 @@ import { NEW_KEY_STATE, type KeyRun, type KeyState, type MonitorState } from './
 import type { IncidentStore, LoadedStates, NotificationSink, RunRecord, Stored } from './ports.js';
 import { reportFacts } from './report-facts.js';
 import { countDay, shardsOf, type RunEntry } from './run-records.js';
+import type { CheckResult } from './types.js';
 
 /**
  * After the checks: load the incident state, decide (incident-rules), save each state that changed
@@ -59,6 +60,8 @@ export function boundedOutbox(all: readonly Notification[]): Notification[] {
 /** Read announcements at most this often: they change rarely and the call is not free. */
 export const MAINTENANCE_REFRESH_MS = 60 * 60_000;
 
+const proves = (c: CheckResult) => c.status === 'pass' && c.ok === true && c.carriedFrom === undefined;
+
 export function keyRun(outcome: KeyOutcome, expectedIps: readonly string[]): KeyRun {
   const { report } = outcome;
   const failing = report.checks.find((c) => c.status === 'fail' && c.failure === report.diagnosis);
@@ -72,9 +75,10 @@ export function keyRun(outcome: KeyOutcome, expectedIps: readonly string[]): Key
     advice: report.advice,
     facts: reportFacts(report, expectedIps),
     keyAgeDays: outcome.keyAgeDays,
-    // Only a pass is evidence: a warning that proved nothing, a skip or a failure proves no cause gone.
-    verified: report.checks.filter((c) => c.status === 'pass' && c.ok === true).map((c) => c.name),
-    unverified: Object.fromEntries(report.checks.filter((c) => c.status !== 'pass' || c.ok !== true).map((c) => [c.name, c.detail])),
+    // Only a pass of a call sent in this run is evidence: a warning that proved nothing, a skip, a
+    // failure or an earlier answer carried forward proves no cause gone.
+    verified: report.checks.filter(proves).map((c) => c.name),
+    unverified: Object.fromEntries(report.checks.filter((c) => !proves(c)).map((c) => [c.name, c.detail])),
     ...(report.withdrawProbe ? { withdraw: report.withdrawProbe } : {}),
   };
 }

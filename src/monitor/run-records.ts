@@ -95,7 +95,8 @@ const isDays = (v: unknown) =>
   isJsonObject(v) &&
   Object.entries(v).every(([day, pair]) => /^\d{4}-\d{2}-\d{2}$/.test(day) && Array.isArray(pair) && pair.length === 2 && pair.every(isCount));
 const isCarried = (v: unknown) =>
-  isJsonObject(v) && Object.values(v).every((c) => isJsonObject(c) && typeof c['at'] === 'number' && typeof c['detail'] === 'string');
+  isJsonObject(v) &&
+  Object.values(v).every((c) => isJsonObject(c) && typeof c['at'] === 'number' && typeof c['detail'] === 'string' && typeof c['expect'] === 'string');
 
 /**
  * A stored shard as the run can use it: entries that are not whole are dropped and counted (the key

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { DEFAULT_INCIDENT_POLICY, DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
+import { DEFAULT_INCIDENT_POLICY, DEFAULT_SPACED_PROBE_MINUTES, DEFAULT_TIMEOUT_MS } from '../contract/defaults.js';
 import { ENV } from '../contract/env.js';
 import { checkBaseUrl, checkProxyUrl, isSecureOrLoopback } from '../exchange/base-url.js';
 import { SERVICE_NAME } from '../contract/service.js';
@@ -31,6 +31,8 @@ export interface RuntimeConfig {
   readonly expectedIps: readonly string[];
   readonly timeoutMs: number;
   readonly secretCacheTtlMs: number;
+  /** How often a healthy key's trade probe and account read are sent (cadence.ts); 0 = every run. */
+  readonly spacedProbeMs: number;
   /** Leave through a forward proxy; its token is read from the named secret, never from the environment. */
   readonly proxy: { readonly url: string; readonly tokenSecretId: string | null } | null;
 }
@@ -46,6 +48,14 @@ export class ConfigError extends Error {
 }
 
 export const KEY_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function wholeMinutes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 1440) throw new ConfigError(name, `expected whole minutes from 0 (every run) to 1440, got "${raw}"`);
+  return n;
+}
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -120,6 +130,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv, readFile: (path: strin
       .filter(Boolean),
     timeoutMs: positiveInt(env, ENV.timeoutMs, DEFAULT_TIMEOUT_MS),
     secretCacheTtlMs: positiveInt(env, ENV.secretCacheTtlMs, 30_000),
+    spacedProbeMs: wholeMinutes(env, ENV.spacedProbeMinutes, DEFAULT_SPACED_PROBE_MINUTES) * 60_000,
     proxy: proxyConfig(env),
   };
 }

@@ -114,6 +114,8 @@ export interface CheckResult {
   readonly account?: AccountEvidence;
   /** The withdraw probe's verdict: true can withdraw, false cannot, null inconclusive. */
   readonly withdrawAllowed?: boolean | null;
+  /** Not sent this run: the last conclusive pass, from this time (cadence.ts). Shown, never counted as proof. */
+  readonly carriedFrom?: number;
 }
 
 export interface Report {

@@ -42,7 +42,12 @@ function definite(v: { readonly at: number; readonly allowed: boolean | null } |
   return v && typeof v.allowed === 'boolean' ? { at: v.at, allowed: v.allowed } : null;
 }
 
-export function planWithdrawProbe(memory: WithdrawMemory | null, now: number): WithdrawPlan {
+/**
+ * `slotDue`: the key's daily slot (cadence.ts) fell since its last run. A verdict at least half a day
+ * old is re-probed at the slot, so keys first probed in the same run spread over the day instead of
+ * all being probed again in one run a day later.
+ */
+export function planWithdrawProbe(memory: WithdrawMemory | null, now: number, slotDue = false): WithdrawPlan {
   const last = definite(memory?.withdraw);
   const unanswered = memory?.withdrawUnanswered ?? null;
   if (unanswered) {
@@ -54,7 +59,7 @@ export function planWithdrawProbe(memory: WithdrawMemory | null, now: number): W
     if (unanswered.count < UNANSWERED_BEFORE_BACKOFF || now - unanswered.at >= UNANSWERED_RETRY_MS) return { kind: 'now', last };
     return { kind: 'carry', last, unanswered };
   }
-  if (!last || now - last.at >= WITHDRAW_PROBE_EVERY_MS) return { kind: 'now', last };
+  if (!last || now - last.at >= WITHDRAW_PROBE_EVERY_MS || (slotDue && now - last.at >= WITHDRAW_PROBE_EVERY_MS / 2)) return { kind: 'now', last };
   return { kind: 'carry', last, unanswered: null };
 }
 

@@ -84,6 +84,8 @@ export interface SandboxOptions {
   readonly slowMs?: number;
   /** Added to every answer: a stand-in for the network round trip, for benchmarks. */
   readonly latencyMs?: number;
+  /** How far a nonce may be from the sandbox's clock (default 60 s, the exchange's); the bench moves its client's clock. */
+  readonly nonceWindowMs?: number;
   /** Serve HTTPS with this certificate (as the real exchange does), e.g. behind a CONNECT proxy in tests. */
   readonly tls?: { readonly key: string; readonly cert: string };
 }
@@ -106,6 +108,8 @@ export interface RecordedRequest {
   readonly nonce?: unknown;
   readonly sig?: unknown;
   readonly params?: unknown;
+  /** The key the request was signed with, as sent (tests tell keys apart by it). */
+  readonly apiKey?: unknown;
 }
 
 export interface Sandbox {
@@ -277,7 +281,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     const keyEntry = typeof parsed['api_key'] === 'string' ? keys.get(parsed['api_key']) : undefined;
     const behaviour: Behaviour =
       state.outage ?? (pathBehaviour && pathBehaviour !== 'healthy' ? pathBehaviour : (keyEntry?.behaviour ?? pathBehaviour ?? 'healthy'));
-    requests.push({ httpMethod: req.method ?? '', method, behaviour, id: parsed['id'], nonce: parsed['nonce'], sig: parsed['sig'], params: parsed['params'] });
+    requests.push({
+      httpMethod: req.method ?? '',
+      method,
+      behaviour,
+      id: parsed['id'],
+      nonce: parsed['nonce'],
+      sig: parsed['sig'],
+      params: parsed['params'],
+      apiKey: parsed['api_key'],
+    });
 
     if (behaviour === 'slow') await new Promise((r) => setTimeout(r, slowMs));
     if (behaviour === 'redirect')
@@ -337,7 +350,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       keyEntry.secret,
     );
     if (!hexEqual(expected, sig)) return envelope(method, id, 401, 40101, 'Authentication failure');
-    if (Math.abs((nonce as number) - now) > NONCE_WINDOW_MS) return envelope(method, id, 400, 40102, 'INVALID_NONCE');
+    if (Math.abs((nonce as number) - now) > (opts.nonceWindowMs ?? NONCE_WINDOW_MS)) return envelope(method, id, 400, 40102, 'INVALID_NONCE');
     if (behaviour === 'empty-replies') return { status: 200, body: '' };
     if (behaviour === 'cut-off-replies') {
       const whole = JSON.stringify({ id, method, code: 0, result: SANDBOX_PORTFOLIO });

@@ -65,6 +65,8 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
         IP_ECHO_URL: sandbox.ipEchoUrl,
         EXPECTED_EGRESS_IP: '203.0.113.7',
         CHECK_TIMEOUT_MS: '1000',
+        // Every probe on every run: these tests are about the incident rules (the cadence has its own tests below).
+        SPACED_PROBE_MINUTES: '0',
       };
       const config = loadRuntimeConfig(env);
       const target = lambdaCheckTarget(config);
@@ -295,6 +297,7 @@ describe.skipIf(skip)('no "resolved" from an answer that proves nothing: the che
       IP_ECHO_URL: sandbox.ipEchoUrl,
       EXPECTED_EGRESS_IP: '203.0.113.7',
       CHECK_TIMEOUT_MS: '1000',
+      SPACED_PROBE_MINUTES: '0',
     });
     const target = lambdaCheckTarget(config);
     const { buildCheckHandler } = await import('../../src/handlers/check.js');
@@ -403,5 +406,124 @@ describe.skipIf(skip)('no "resolved" from an answer that proves nothing: the che
     const back = await runAt(5);
     expect(back.map((n) => [n.kind, n.scope.type])).toEqual([['resolved', 'monitor']]);
     expect(back[0]?.id.split('#')[0]).toBe(opened[0]?.id.split('#')[0]);
+  });
+});
+
+describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandbox exchange, a moving clock', () => {
+  let moto: Moto;
+  let sandbox: Sandbox;
+  let sqs: SQSClient;
+  let queueUrl: string;
+  let clock = Date.UTC(2026, 11, 1, 10, 2, 0);
+  let invoke: () => Promise<{ docs: Record<string, unknown>[] }>;
+  const keys = new Map<string, Credentials>();
+  const NAMES = ['alpha', 'bravo', 'charlie', 'delta'];
+
+  beforeAll(async () => {
+    [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
+    useEmulator(moto.endpoint);
+    const sm = new SecretsManagerClient({});
+    sqs = new SQSClient({});
+    await createStateTable('cad-state');
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'cad-notifications' }))).QueueUrl as string;
+    for (const name of NAMES) {
+      const creds = sandbox.mint('healthy');
+      keys.set(name, creds);
+      await sm.send(new CreateSecretCommand({ Name: `cad/${name}`, SecretString: JSON.stringify(creds) }));
+    }
+    // The deployed default: no SPACED_PROBE_MINUTES, so a healthy key's trade probe and account read run hourly.
+    const config = loadRuntimeConfig({
+      ...process.env,
+      MONITORED_KEYS: JSON.stringify(NAMES.map((name) => ({ name, secretId: `cad/${name}`, expectTrade: true }))),
+      EXCHANGE_BASE_URL: sandbox.baseUrl(),
+      IP_ECHO_URL: sandbox.ipEchoUrl,
+      EXPECTED_EGRESS_IP: '203.0.113.7',
+      CHECK_TIMEOUT_MS: '1000',
+    });
+    expect(config.spacedProbeMs).toBe(60 * MIN);
+    const target = lambdaCheckTarget(config);
+    const { buildCheckHandler } = await import('../../src/handlers/check.js');
+    const handler = buildCheckHandler(() => ({
+      config,
+      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
+      target,
+      now: () => clock,
+      incidents: {
+        store: new DynamoIncidentStore(new DynamoDBClient({}), 'cad-state', 30, () => clock),
+        sink: new SqsNotificationQueue(sqs, queueUrl),
+        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
+        messages: { source: 'CadenceTest', expectedIps: config.expectedIps, links: () => [] },
+        maintenance: null,
+      },
+    }));
+    invoke = () => captureOutput(() => handler({}, context));
+  });
+
+  afterAll(async () => {
+    await Promise.all([moto?.stop(), sandbox?.close()]);
+  });
+
+  const sent = (method: string, name: string) => sandbox.requests.filter((r) => r.method === method && r.apiKey === keys.get(name)?.apiKey).length;
+
+  async function drain(): Promise<Notification[]> {
+    const got: Notification[] = [];
+    for (;;) {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!out.Messages?.length) break;
+      for (const m of out.Messages) {
+        got.push(JSON.parse(m.Body ?? '{}') as Notification);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+      }
+    }
+    return got;
+  }
+
+  it('a healthy key: the balance read every run, the trade probe and account read once an hour at its own slot, said as carried in between', async () => {
+    sandbox.requests.length = 0;
+    await invoke(); // first run: everything, for every key
+    for (const name of NAMES) expect([sent('private/cancel-order', name), sent('private/get-accounts', name)], name).toEqual([1, 1]);
+    sandbox.requests.length = 0;
+    let carriedLines = 0;
+    for (let i = 0; i < 12; i++) {
+      clock += 5 * MIN;
+      const { docs } = await invoke();
+      carriedLines += docs.filter(
+        (d) => d['message'] === 'key healthy' && String((d['checks'] as Record<string, string>)['trade-permission']).includes('carried from'),
+      ).length;
+    }
+    // Twelve runs make one hour: each key's balance read twelve times, its trade probe and account read once.
+    for (const name of NAMES) {
+      expect(sent('private/user-balance', name), name).toBe(12);
+      expect([sent('private/cancel-order', name), sent('private/get-accounts', name)], name).toEqual([1, 1]);
+    }
+    expect(carriedLines).toBe(11 * NAMES.length);
+    expect(await drain()).toEqual([]);
+  });
+
+  it('a key that loses Trade is found at its slot at the latest, probed on every run while the incident is open, and resolved only by a probe', async () => {
+    sandbox.setBehaviour(keys.get('bravo')!.apiKey, 'read-only');
+    let opened: Notification[] = [];
+    let runs = 0;
+    while (opened.length === 0 && runs < 13) {
+      clock += 5 * MIN;
+      runs++;
+      await invoke();
+      opened = (await drain()).filter((n) => n.kind === 'opened');
+    }
+    expect(runs).toBeLessThanOrEqual(12);
+    expect(opened.map((n) => n.subject)).toEqual([expect.stringContaining('bravo: Key cannot trade')]);
+    sandbox.requests.length = 0;
+    for (let i = 0; i < 3; i++) {
+      clock += 5 * MIN;
+      await invoke();
+    }
+    expect(sent('private/cancel-order', 'bravo')).toBe(3);
+    expect(await drain()).toEqual([]);
+    sandbox.setBehaviour(keys.get('bravo')!.apiKey, 'healthy');
+    sandbox.requests.length = 0;
+    clock += 5 * MIN;
+    await invoke();
+    expect(sent('private/cancel-order', 'bravo')).toBe(1);
+    expect((await drain()).map((n) => n.kind)).toEqual(['resolved']);
   });
 });
