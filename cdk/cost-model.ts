@@ -1,4 +1,11 @@
-import { DEFAULT_INCIDENT_POLICY, SECRETS_PER_BATCH } from '../src/contract/defaults.js';
+import {
+  checkMemoryMb,
+  DEFAULT_INCIDENT_POLICY,
+  LAMBDA_CPU_FACTOR,
+  LAMBDA_MB_PER_VCPU,
+  MEASURED_CPU_MS_PER_KEY,
+  SECRETS_PER_BATCH,
+} from '../src/contract/defaults.js';
 import { DIMENSION, METRIC } from '../src/contract/metrics.js';
 import { SERVICE_NAME } from '../src/contract/service.js';
 import { DIAGNOSES } from '../src/monitor/types.js';
@@ -61,28 +68,31 @@ export const ASSUMPTIONS = {
   ttlLagDays: 2,
   /** The check log group's retention (monitor-function.ts: one month). */
   logRetentionDays: 30,
-  /** MonitorFunction default memory, arm64. */
-  lambdaMemoryGb: 256 / 1024,
   /**
    * Estimate (not measured on Lambda): per run, the fixed part (init share, IP echo, ticker, the
-   * store's monitor items) ≈ 0.6 s; per key ≈ 20 ms. Keys are checked 50 at a time, so exchange
-   * round trips overlap; what remains per key is CPU (signing, TLS records, JSON, one log line),
-   * about 3 ms of a whole vCPU, and 256 MB gets ~1/7 of one.
+   * store's monitor items) ≈ 0.6 s. Per key, the run is CPU-bound (exchange round trips overlap, 50
+   * keys at a time): the measured CPU per key (MEASURED_CPU_MS_PER_KEY, × LAMBDA_CPU_FACTOR for arm64)
+   * at the vCPU share of the memory checkMemoryMb gives the function for that many keys.
    */
   runSeconds: 0.6,
-  keySeconds: 0.02,
-  /** Per key per run: a conditional PutItem of the state (≤ 1 KB → 1 WRU) and a history item in a BatchWriteItem (~300 B → 1 WRU). */
-  wruPerKeyRun: 2,
-  /** Per key per run: its state item in a strongly consistent BatchGetItem (100 items a call, billed per item: ≤ 4 KB → 1 RRU). */
-  rruPerKeyRun: 1,
+  cpuMsPerKey: MEASURED_CPU_MS_PER_KEY * LAMBDA_CPU_FACTOR,
+  /**
+   * Per key per run: its share of a run-record item (~0.8 KB of the 100-key item, written whole each
+   * run: 1 WRU per KB). Its state and history are written only when something changes (not counted).
+   */
+  wruPerKeyRun: 0.8,
+  /** Per key per run: its state item (≤ 4 KB → 1 RRU, strongly consistent) and its share of the run-record item (0.2 RRU). */
+  rruPerKeyRun: 1.2,
   /** Per run: the monitor item's conditional PutItem; the monitor and key-list items read with the keys. */
   wruPerRun: 1,
   rruPerRun: 2,
-  /** A history item: ~300 B of JSON + DynamoDB's 100 B per-item storage overhead. The state item ~1 KB. */
+  /** A history item: ~300 B of JSON + DynamoDB's 100 B per-item storage overhead. The state item ~1 KB, the run-record share ~0.8 KB. */
   historyItemBytes: 300 + 100,
-  stateItemBytes: 1024,
-  /** One log line per key per run (~700 B) and its ExchangeLatency value in the run's EMF document (~10 B). */
-  logBytesPerKeyRun: 700 + 10,
+  stateItemBytes: 1024 + 800,
+  /** History is written only for runs that were not healthy or changed something: estimate 2 % of runs. */
+  historyShareOfRuns: 0.02,
+  /** One log line per key per run (~450 B for a healthy key) and its ExchangeLatency value in the run's EMF document (~10 B). */
+  logBytesPerKeyRun: 450 + 10,
   /** Per run: START/END/REPORT, the EMF document's fixed part, run-level lines. */
   logBytesPerRun: 1536,
   /**
@@ -244,7 +254,8 @@ function baseLines(mode: CostMode, runs: number, scheduleMinutes: number): CostL
   out.push(line('CloudWatch alarm metrics', ASSUMED_ALARMS, 'alarm metrics', P.alarmMetricMonth, false));
   out.push(line('CloudWatch dashboard (first 3 per account free)', 1, 'dashboard', 0, false));
   out.push(line('Lambda requests (check runs)', runs, 'requests', P.lambdaRequest, false));
-  out.push(line('Lambda duration, per run', runs * A.runSeconds * A.lambdaMemoryGb, 'GB-s', P.lambdaArmGbSecond, false));
+  // At the smallest size: what a larger deployment's extra memory adds to it is a fraction of a cent.
+  out.push(line('Lambda duration, per run', runs * A.runSeconds * (checkMemoryMb(0) / 1024), 'GB-s', P.lambdaArmGbSecond, false));
   out.push(line('DynamoDB writes, monitor item', runs * A.wruPerRun, 'WRU', P.dynamoWru, false));
   out.push(line('DynamoDB reads, monitor items', runs * A.rruPerRun, 'RRU', P.dynamoRru, false));
   const runLogGb = (runs * A.logBytesPerRun) / GB;
@@ -272,16 +283,19 @@ function keyLines(mode: CostMode, keys: number, runs: number, historyDays: numbe
       true,
     ),
   );
-  out.push(line('DynamoDB writes (state + history)', keyRuns * A.wruPerKeyRun, 'WRU', P.dynamoWru, true));
-  out.push(line('DynamoDB reads (state, BatchGetItem)', keyRuns * A.rruPerKeyRun, 'RRU', P.dynamoRru, true));
-  const historyItems = ((historyDays + A.ttlLagDays) * 24 * 60) / scheduleMinutes;
+  out.push(line('DynamoDB writes (run records; states and history on change)', keyRuns * A.wruPerKeyRun, 'WRU', P.dynamoWru, true));
+  out.push(line('DynamoDB reads (states and run records, BatchGetItem)', keyRuns * A.rruPerKeyRun, 'RRU', P.dynamoRru, true));
+  const historyItems = (((historyDays + A.ttlLagDays) * 24 * 60) / scheduleMinutes) * A.historyShareOfRuns;
   out.push(
     line('DynamoDB storage (history + state)', (keys * (historyItems * A.historyItemBytes + A.stateItemBytes)) / GB, 'GB-month', P.dynamoStorageGbMonth, true),
   );
   const logGb = (keyRuns * A.logBytesPerKeyRun) / GB;
   out.push(line('Logs ingestion (a line per key per run)', logGb, 'GB', P.logsIngestGb, true));
   out.push(line('Logs storage (30-day retention)', logGb * (A.logRetentionDays / (A.hoursPerMonth / 24)), 'GB-month', P.logsStorageGbMonth, true));
-  out.push(line('Lambda duration, per key', keyRuns * A.keySeconds * A.lambdaMemoryGb, 'GB-s', P.lambdaArmGbSecond, true));
+  // CPU-bound: the seconds a key takes at this memory's vCPU share, billed at this memory.
+  const memoryMb = checkMemoryMb(keys);
+  const keySeconds = A.cpuMsPerKey / 1000 / (memoryMb / LAMBDA_MB_PER_VCPU);
+  out.push(line(`Lambda duration, per key (${memoryMb} MB)`, keyRuns * keySeconds * (memoryMb / 1024), 'GB-s', P.lambdaArmGbSecond, true));
   if (mode === 'gateway' || mode === 'vpc') {
     const nat = mode === 'gateway' ? 'NAT gateway' : 'Your NAT gateway';
     out.push(line(`${nat}: data processed (exchange + AWS APIs)`, kbToGb(keyRuns * (A.exchangeKbPerKeyRun + A.awsApiKbPerKeyRun)), 'GB', P.natGatewayGb, true));
@@ -380,10 +394,11 @@ export function costTableMarkdown(scheduleMinutes: number = TABLE_SCHEDULE_MINUT
     `- **No free tier counted** (Lambda, DynamoDB, SQS, KMS, data transfer): a small account pays less. A month is ${A.hoursPerMonth} hours. All keys healthy: incidents and notifications add cents per event.`,
     `- Each key's secret costs ${usd(PRICES.secretMonth)} whether the stack creates it or you name your own; that is most of the per-key cost. The channels secret (${usd(PRICES.secretMonth)}) and the alerts KMS key (${usd(PRICES.kmsKeyMonth)}) are in the fixed part.`,
     `- Secret reads: one per key per run (the cache lives at most min(60 s, schedule/2)), ${A.secretsPerBatch} per BatchGetSecretValue call, billed as one API call each. ¹Worst case: billed per secret, plus Secrets Manager's KMS decrypt of each read (the Secrets Manager guide calls the default aws/secretsmanager key free).`,
-    `- DynamoDB on demand: ${A.wruPerKeyRun} WRU per key per run (state ≤ 1 KB with a conditional PutItem, history ~300 B by BatchWriteItem), ${A.rruPerKeyRun} RRU (strongly consistent BatchGetItem); history kept ${A.historyDays} days (+${A.ttlLagDays} days of TTL lag).`,
+    `- DynamoDB on demand: ${A.wruPerKeyRun} WRU per key per run (its share of a run-record item of 100 keys, written whole each run; a key's state and history are written only when something changes, history for about ${A.historyShareOfRuns * 100} % of runs), ${A.rruPerKeyRun} RRU (strongly consistent BatchGetItem of its state and run-record share); history kept ${A.historyDays} days (+${A.ttlLagDays} days of TTL lag).`,
     `- Logs: ~${A.logBytesPerKeyRun} B per key per run (its log line and latency value) + ~${(A.logBytesPerRun / 1024).toFixed(1)} KB per run, ${A.logRetentionDays}-day retention, storage counted uncompressed.`,
     `- Metrics and alarms are a fixed set at any number of keys: ${ASSUMED_STEADY_METRICS.length} custom metrics every hour (${ASSUMED_STEADY_METRICS.map((m) => m.name).join(', ')}; up to ${ASSUMED_MAX_METRICS} in an hour where every diagnosis, a delivery and a refused rotation occur, ${usd(PRICES.metricMonth)} each prorated by the hour) and ${ASSUMED_ALARMS} alarm metrics (the rotation alarm's expression reads two). One dashboard: free within the 3 per account.`,
-    `- Estimates, not measurements: Lambda ${A.runSeconds} s per run + ${A.keySeconds * 1000} ms per key at 256 MB arm64; ~${A.exchangeKbPerKeyRun + A.awsApiKbPerKeyRun} KB per key per run through the NAT (exchange ${A.exchangeKbPerKeyRun} KB, AWS APIs ${A.awsApiKbPerKeyRun} KB: the stack has no VPC endpoints), ${A.internetOutKbPerKeyRun} KB of it out to the internet; the notifier's idle SQS polling ${Math.round(A.sqsIdleRequestsPerMonth / 1000)}k requests; ${A.kmsRequestsPerMonth.toLocaleString('en-US')} KMS requests; ${A.flowLogGbPerMonth} GB of rejected-traffic flow logs.`,
+    `- Lambda: ${A.runSeconds} s per run (estimate) + per key the CPU \`npm run bench\` measured (${MEASURED_CPU_MS_PER_KEY} ms on x64, × ${LAMBDA_CPU_FACTOR} for arm64: an estimate) at the vCPU share of the check function's memory (256 MB up to 640 keys, 384 MB at 1,000: checkMemoryMb; 1,769 MB is one vCPU).`,
+    `- Estimates, not measurements: ~${A.exchangeKbPerKeyRun + A.awsApiKbPerKeyRun} KB per key per run through the NAT (exchange ${A.exchangeKbPerKeyRun} KB, AWS APIs ${A.awsApiKbPerKeyRun} KB: the stack has no VPC endpoints), ${A.internetOutKbPerKeyRun} KB of it out to the internet; the notifier's idle SQS polling ${Math.round(A.sqsIdleRequestsPerMonth / 1000)}k requests; ${A.kmsRequestsPerMonth.toLocaleString('en-US')} KMS requests; ${A.flowLogGbPerMonth} GB of rejected-traffic flow logs.`,
     '- Your VPC: your NAT is yours already; only its data processing for our traffic is counted (as a NAT gateway). Proxy: the proxy host is yours already; its data transfer out for our traffic is counted.',
   ];
   return out.join('\n');

@@ -22,6 +22,7 @@ import { gzipSync } from 'node:zlib';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { TimedReply } from '../src/exchange/client.js';
+import { checkMemoryMb, LAMBDA_MB_PER_VCPU } from '../src/contract/defaults.js';
 import { ENV } from '../src/contract/env.js';
 import { checkClient } from '../src/monitor/check-client.js';
 import type { MonitoredKey } from '../src/monitor/runtime-config.js';
@@ -32,16 +33,14 @@ const ROUND_TRIP_MS = 40;
 const WARM_RUNS = 20;
 const SCALE_SIZES = [1, 100, 1_000] as const;
 /** Issue targets: CPU per key and per run of a steady 1,000-key run, and AWS requests per run ≤ keys/10 + a constant. */
-const CPU_TARGET = { perKeyMs: 0.5, runMs: 1000, awsConstant: 30 };
+const CPU_TARGET = { perKeyMs: 0.5, runMs: 1000, awsConstant: 30, memoryHeadroom: 1.3 };
 const SCALE_FD_LIMIT = 1024;
 /** BENCH_CPU_PROFILE=dir: write a V8 CPU profile of the largest scale child there (open it in Chrome DevTools). */
 const CPU_PROFILE_DIR = process.env['BENCH_CPU_PROFILE'] || null;
-/** Lambda allocates CPU in proportion to memory: 1,769 MB is one vCPU (AWS Lambda docs, "Memory and computing power"). */
-const LAMBDA_MB_PER_VCPU = 1769;
 // Bundle: 300 KB before the incident layer, account audit and proxy egress (about 80 KB of our code and
 // undici's proxy agent); cold module init stays near 100–150 ms on this machine.
 // warmRatio is per round trip: 1.25 catches an extra round trip in sequence (three in two's place is 1.5).
-const TARGET = { bundleKb: 400, warmRatio: 1.25, rssMb: 100, scaleWallS: 5, scaleRssMb: 160, tenKeyRatio: 1.5 };
+const TARGET = { bundleKb: 400, warmRatio: 1.25, rssMb: 100 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const kb = (bytes: number) => bytes / 1024;
 const fmt = (n: number, unit: string, digits = 1) => `${n.toFixed(digits)} ${unit}`;
@@ -394,13 +393,17 @@ async function oneKey(check: SynthFunction, sandbox: Sandbox, env: Record<string
 // ---- 4. Scale: CPU and AWS requests per run at 1, 100 and 1,000 keys, with the incident layer ----
 
 const STEADY_STEP_MS = 5 * 60_000;
-const STEADY_WARM_RUNS = 4;
+const STEADY_WARM_RUNS = 8;
+/** The steady runs judged: the last ones, by their median CPU (one run's CPU moves with where a GC falls). */
+const STEADY_JUDGED = 4;
 
 interface ScaleRow {
   keys: number;
   result: ChildResult;
   cold: RunStats;
+  /** The steady run of median CPU among the judged ones. */
   steady: RunStats;
+  judged: RunStats[];
   sandboxRequests: Record<string, number>;
 }
 
@@ -447,33 +450,37 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
           [ENV.stateTable]: `bench-state-${n}`,
           [ENV.notificationQueueUrl]: queueUrl,
           BENCH_CLOCK_STEP_MS: String(STEADY_STEP_MS),
+          // Count exchange requests, time none of them: per-request timing would be CPU inside the measured process.
+          BENCH_LEAN: '1',
         },
         { runs: STEADY_WARM_RUNS, fdLimit: SCALE_FD_LIMIT, nodeFlags: n === largest ? profile('incidents') : [] },
       );
       const sandboxRequests: Record<string, number> = {};
       for (const r of sandbox.requests) sandboxRequests[r.method] = (sandboxRequests[r.method] ?? 0) + 1;
-      rows.push({ keys: n, result, cold: result.first as RunStats, steady: (result.warm ?? []).at(-1) as RunStats, sandboxRequests });
+      const judged = (result.warm ?? []).slice(-STEADY_JUDGED);
+      const byCpu = [...judged].sort((a, b) => a.cpuMs - b.cpuMs);
+      rows.push({ keys: n, result, cold: result.first as RunStats, steady: byCpu[Math.floor(byCpu.length / 2)] as RunStats, judged, sandboxRequests });
     }
     sqs.destroy();
 
     console.log(
       `\nScale, with the incident layer (DynamoDB and SQS on moto_server, exchange on the sandbox at ${ROUND_TRIP_MS} ms): each size in a fresh process ` +
         `under \`ulimit -n ${SCALE_FD_LIMIT}\`, one cold run, then ${STEADY_WARM_RUNS} warm runs ${STEADY_STEP_MS / 60_000} minutes apart on the handler's clock; ` +
-        `"steady" is the last. CPU is the process's user + system time around the handler call (process.cpuUsage), not wall time.`,
+        `"steady" is the run of median CPU among the last ${STEADY_JUDGED}. CPU is the process's user + system time around the handler call (process.cpuUsage), not wall time.`,
     );
     const awsLimit = (n: number) => Math.floor(n / 10) + CPU_TARGET.awsConstant;
     console.log(
       table(
-        ['Keys', 'Cold CPU', 'Steady CPU', 'CPU / key', 'Steady wall', 'AWS requests', 'Limit', 'Exchange req / key', 'Peak RSS', 'Keys OK'],
+        ['Keys', 'Cold CPU', 'Steady CPU (last runs)', 'CPU / key', 'Steady wall', 'AWS requests', 'Limit', 'Exchange req / key', 'Peak RSS', 'Keys OK'],
         rows.map((r) => {
           const h = health(r.steady, r.keys);
           return [
             count(r.keys),
             ms(r.cold.cpuMs),
-            ms(r.steady.cpuMs),
+            `${ms(r.steady.cpuMs)} (${r.judged.map((j) => Math.round(j.cpuMs)).join(', ')})`,
             `${(r.steady.cpuMs / r.keys).toFixed(3)} ms`,
             secs(r.steady.wallMs),
-            String(r.steady.aws.count),
+            String(Math.max(...r.judged.map((j) => j.aws.count))),
             `≤ ${awsLimit(r.keys)}`,
             (r.steady.exchange.private / r.keys).toFixed(2),
             fmt(r.result.maxRssMb, 'MB'),
@@ -483,10 +490,7 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
       ),
     );
     for (const r of rows) {
-      for (const [label, run] of [
-        ['cold', r.cold],
-        ['steady', r.steady],
-      ] as const) {
+      for (const [label, run] of [['cold', r.cold] as const, ...r.judged.map((j) => ['steady', j] as const)]) {
         const h = health(run, r.keys);
         if (!h.ok) {
           missed++;
@@ -505,16 +509,20 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
     console.log(
       `${count(largest)} keys, steady CPU per run: ${ms(big.steady.cpuMs)}  ${verdict(big.steady.cpuMs <= CPU_TARGET.runMs)} ≤ ${CPU_TARGET.runMs} ms`,
     );
-    for (const r of rows)
+    for (const r of rows) {
+      const most = Math.max(...r.judged.map((j) => j.aws.count));
       console.log(
-        `${count(r.keys).padStart(5)} keys, AWS requests per steady run: ${r.steady.aws.count}  ${verdict(r.steady.aws.count <= awsLimit(r.keys))} ≤ keys/10 + ${CPU_TARGET.awsConstant} = ${awsLimit(r.keys)}`,
+        `${count(r.keys).padStart(5)} keys, AWS requests per steady run (most of the last ${STEADY_JUDGED}): ${most}  ${verdict(most <= awsLimit(r.keys))} ≤ keys/10 + ${CPU_TARGET.awsConstant} = ${awsLimit(r.keys)}`,
       );
-    console.log(
-      `${count(largest)} keys, cold run wall: ${secs(big.cold.wallMs)}  ${verdict(big.cold.wallMs <= TARGET.scaleWallS * 1000)} ≤ ${TARGET.scaleWallS} s`,
-    );
-    console.log(
-      `${count(largest)} keys, peak RSS: ${fmt(big.result.maxRssMb, 'MB')}  ${verdict(big.result.maxRssMb <= TARGET.scaleRssMb)} ≤ ${TARGET.scaleRssMb} MB`,
-    );
+    }
+    // The first run writes every key's state (moto_server takes a few ms a write): its wall time is reported, not judged.
+    console.log(`${count(largest)} keys, cold run wall: ${secs(big.cold.wallMs)} (first run: every key's state written once)`);
+    for (const r of rows) {
+      const mb = checkMemoryMb(r.keys);
+      console.log(
+        `${count(r.keys).padStart(5)} keys, peak RSS ${fmt(r.result.maxRssMb, 'MB')} in the ${mb} MB the function gets: ${verdict(mb >= CPU_TARGET.memoryHeadroom * r.result.maxRssMb)} ≥ ${CPU_TARGET.memoryHeadroom}× the peak`,
+      );
+    }
     const ops = (run: RunStats) =>
       Object.entries(run.aws.byOperation)
         .sort((a, b) => b[1].count - a[1].count)
@@ -526,11 +534,15 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
       .map(([m, v]) => `${m} ×${count(v)}`)
       .join(', ');
     console.log(`  Exchange requests of the steady ${count(largest)}-key run: ${perRun}`);
-    const share = check.memoryMb / LAMBDA_MB_PER_VCPU;
-    console.log(
-      `  At the ${share.toFixed(2)} vCPU Lambda gives the synthesized ${check.memoryMb} MB function, the steady ${count(largest)}-key run's CPU is ≈ ${secs(big.steady.cpuMs / share)} ` +
-        `of billed time on this machine's cores (a projection: Lambda's arm64 cores and Node ${check.runtime.replace(/\D/g, '')} differ).`,
-    );
+    for (const r of rows) {
+      const mb = checkMemoryMb(r.keys);
+      const share = mb / LAMBDA_MB_PER_VCPU;
+      console.log(
+        `  Memory by key count: ${count(r.keys)} keys get ${mb} MB (src/contract/defaults.ts → checkMemoryMb), ${(mb / r.result.maxRssMb).toFixed(1)}× the measured peak RSS; ` +
+          `${share.toFixed(2)} vCPU makes the steady run's CPU ≈ ${secs(r.steady.cpuMs / share)} and the cold run's ≈ ${secs(r.cold.cpuMs / share)} of billed time on this machine's cores.`,
+      );
+    }
+    console.log(`  (A projection: Lambda's arm64 cores and Node ${check.runtime.replace(/\D/g, '')} differ; the cost model allows 1.5× for that.)`);
     if (CPU_PROFILE_DIR) {
       for (const f of ['index.mjs', 'index.mjs.map']) copyFileSync(join(check.bundle, '..', f), join(CPU_PROFILE_DIR, f));
       console.log(`  CPU profile of the ${count(largest)}-key child written to ${CPU_PROFILE_DIR}/incidents, with the bundle and its source map.`);

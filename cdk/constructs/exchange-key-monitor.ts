@@ -7,7 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DEFAULT_SCHEDULE_MINUTES, DEFAULT_SPACED_PROBE_MINUTES, DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../src/contract/defaults.js';
+import { checkMemoryMb, DEFAULT_SCHEDULE_MINUTES, DEFAULT_SPACED_PROBE_MINUTES, DEFAULT_TIMEOUT_MS, secretCacheTtlMs } from '../../src/contract/defaults.js';
 import { DEFAULT_IP_ECHO_URL } from '../../src/contract/endpoints.js';
 import { ENV } from '../../src/contract/env.js';
 import { METRIC } from '../../src/contract/metrics.js';
@@ -175,6 +175,7 @@ export class ExchangeKeyMonitor extends Construct {
       description: 'Checks each exchange API key: signed read, Trade permission probe, egress IP, clock skew; opens and resolves incidents',
       placement: network.placement,
       timeout: Duration.seconds(Math.min(120, scheduleMinutes * 60 - 10)),
+      memorySize: checkMemoryMb(keys.length),
       metricsNamespace: namespace,
       environment: {
         ...runtime,

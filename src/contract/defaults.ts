@@ -62,3 +62,26 @@ export function secretCacheTtlMs(scheduleMinutes: number): number {
 
 /** The largest new-key document `key-monitor rotate` accepts (a key pair is about 100 bytes). */
 export const MAX_KEY_INPUT_BYTES = 64 * 1024;
+
+/** Lambda gives CPU in proportion to memory: 1,769 MB is one vCPU (AWS Lambda, "Memory and computing power"). */
+export const LAMBDA_MB_PER_VCPU = 1769;
+
+/**
+ * The check function's memory for a number of keys: the smallest that holds the run's peak memory with
+ * room to spare. A steady run is CPU-bound, and Lambda bills memory × time while CPU scales with memory,
+ * so more memory buys speed at about the same cost for the CPU part but costs more for the time spent
+ * waiting on the exchange; the smallest safe size is the cheapest. `npm run bench` measured the peak
+ * RSS at about 85 MB + 0.17 MB a key (86 MB at 1 key, 129 MB at 100, 245–262 MB at 1,000, the first run
+ * being the largest); this rule leaves at least 1.4× that: 256 MB up to 640 keys, 384 MB at 1,000.
+ */
+export function checkMemoryMb(keys: number): number {
+  return Math.max(256, Math.ceil((96 + 0.25 * keys) / 64) * 64);
+}
+
+/**
+ * CPU per key of a steady run with the incident layer, as `npm run bench` measured it on an x64
+ * development machine (0.62–0.8 ms; the cost model takes the upper end), and the factor the cost model
+ * allows for Lambda's arm64 cores and a shared host (an estimate, not a measurement).
+ */
+export const MEASURED_CPU_MS_PER_KEY = 0.8;
+export const LAMBDA_CPU_FACTOR = 1.5;

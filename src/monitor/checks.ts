@@ -5,7 +5,7 @@ import type { TimedReply } from '../exchange/client.js';
 import { PROBE_OID_PREFIX, WITHDRAW_PROBE_METHOD } from '../exchange/probe-guard.js';
 import { interpretAccount, interpretWithdraw, withdrawVerdictOf } from './account-checks.js';
 import { keyPrefix, type CredentialsVerdict } from './credentials.js';
-import { secretRedactor } from '../exchange/text-safety.js';
+import { cachedSecretRedactor } from '../exchange/text-safety.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
 import type { ExchangePort } from './ports.js';
 import type { BalanceEvidence, CheckSite, Credentials, Failure, Report, WithdrawProbeOutcome } from './types.js';
@@ -306,7 +306,7 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined
       ? `${read.detail} (clock skew measured against the exchange: ${formatSkew(publicApi.clockSkewMs)})`
       : read.detail;
-  const redact = secretRedactor({ apiKey: creds?.apiKey, secrets: [creds?.apiSecret, ...(input.sensitive ?? [])] });
+  const redact = cachedSecretRedactor({ apiKey: creds?.apiKey, secrets: [creds?.apiSecret, ...(input.sensitive ?? [])] });
   const checks = [
     finish('credentials', credentialsCheck(input.credentials)),
     finish('egress-ip', egress),

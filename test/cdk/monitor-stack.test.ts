@@ -392,6 +392,15 @@ describe('scale: 1,000 keys deploy', () => {
   const big = synth({ keys: manyKeys(1000), alertEmail: 'ops@example.com' });
   const json = big.template.toJSON() as { Resources: Record<string, Res>; Outputs: Record<string, unknown> };
 
+  it('sizes the check function for its keys: 384 MB at 1,000 keys, where one key gets 256 MB', () => {
+    const memory = (t: { Resources: Record<string, Res> }) =>
+      Object.values(t.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.['Description'] ?? '').startsWith('Checks each exchange API key'))
+        .map((r) => r.Properties?.['MemorySize']);
+    expect(memory(json)).toEqual([384]);
+    expect(memory(synth({ keys: manyKeys(1) }).template.toJSON() as { Resources: Record<string, Res> })).toEqual([256]);
+  });
+
   it('stays inside CloudFormation’s limits: 500 resources, 200 outputs, 1 MB', () => {
     expect(Object.keys(json.Resources).length).toBeLessThan(100);
     expect(Object.keys(json.Outputs).length).toBeLessThan(200);
