@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KEYS_FILE_NAME } from '../../src/contract/env.js';
 import type { MonitoredKey } from '../../src/monitor/runtime-config.js';
 
-/** The prebuilt handler bundles (scripts/build.mjs writes dist/lambda/<name>/index.mjs and its source map). */
+/**
+ * The prebuilt handler bundles: scripts/build.mjs writes dist/lambda/<name>/index.mjs, its source map,
+ * the chunks it loads when needed and undici's parser; every file of the folder ships.
+ */
 export type LambdaBundleName = 'check' | 'rotate' | 'notify';
 
 const PACKAGE_NAME = 'exchange-key-monitor';
@@ -58,15 +61,16 @@ export function bundleDir(name: LambdaBundleName, root: string = packageRoot()):
  */
 function stageWithKeys(bundle: string, keys: readonly MonitoredKey[]): string {
   const keysJson = JSON.stringify(keys);
+  const files = readdirSync(bundle).sort();
   const hash = createHash('sha256');
-  for (const file of BUNDLE_FILES) hash.update(readFileSync(join(bundle, file)));
+  for (const file of files) hash.update(file).update(readFileSync(join(bundle, file)));
   hash.update(keysJson);
   const staged = join(tmpdir(), `${PACKAGE_NAME}-assets`, hash.digest('hex').slice(0, 32));
   if (existsSync(join(staged, KEYS_FILE_NAME))) return staged;
   mkdirSync(dirname(staged), { recursive: true });
   // Written aside and renamed into place, so a synth running alongside never sees half a folder.
   const work = mkdtempSync(`${staged}-`);
-  for (const file of BUNDLE_FILES) copyFileSync(join(bundle, file), join(work, file));
+  for (const file of files) copyFileSync(join(bundle, file), join(work, file));
   writeFileSync(join(work, KEYS_FILE_NAME), keysJson);
   try {
     renameSync(work, staged);

@@ -5,7 +5,8 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import request from 'undici/lib/api/api-request.js';
 import { CONNECTIONS_PER_ORIGIN } from '../contract/defaults.js';
 import { checkBaseUrl } from './base-url.js';
-import { proxyDispatcher, proxyStatusOf, type ProxySettings } from './proxy.js';
+import type { ProxySettings } from './proxy.js';
+import { proxyStatusOf } from './proxy-status.js';
 import { assertHarmless, UnsafeRequestError } from './probe-guard.js';
 import { backoffMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { signedBody, type SignableObject } from './signing.js';
@@ -74,7 +75,8 @@ interface OutgoingRequest {
 }
 
 export class ExchangeClient {
-  private readonly dispatcher: Dispatcher;
+  /** The proxy agent is loaded on first use: a direct egress never loads it (a smaller cold start). */
+  private readonly dispatcher: Dispatcher | Promise<Dispatcher>;
   private readonly viaProxy: boolean;
   private readonly nonces = new NonceSource();
   // Fresh id per request; random start so two monitors on one key do not collide.
@@ -98,7 +100,8 @@ export class ExchangeClient {
       connections: opts.connections ?? CONNECTIONS_PER_ORIGIN,
     };
     this.viaProxy = opts.proxy !== undefined;
-    this.dispatcher = opts.proxy ? proxyDispatcher(opts.proxy, agentOptions) : new Agent(agentOptions);
+    const proxy = opts.proxy;
+    this.dispatcher = proxy ? import('./proxy.js').then((m) => m.proxyDispatcher(proxy, agentOptions)) : new Agent(agentOptions);
   }
 
   publicGet(method: string, query: Record<string, string>): Promise<TimedReply> {
@@ -130,7 +133,7 @@ export class ExchangeClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await (await this.dispatcher).close();
   }
 
   private async withRetries(build: () => OutgoingRequest, retryable: (reply: ExchangeReply) => boolean, onBody?: (body: string) => void): Promise<TimedReply> {
@@ -159,7 +162,7 @@ export class ExchangeClient {
   private async once(req: OutgoingRequest, budgetLeftMs: number, onBody?: (body: string) => void): Promise<ExchangeReply> {
     try {
       const url = new URL(req.url);
-      const res = await request.call(this.dispatcher, {
+      const res = await request.call(await this.dispatcher, {
         origin: url.origin,
         path: url.pathname + url.search,
         method: req.method,

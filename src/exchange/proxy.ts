@@ -49,9 +49,4 @@ export function proxyDispatcher(settings: ProxySettings, agentOptions: Record<st
   });
 }
 
-/** "Proxy response (407) !== 200 when HTTP Tunneling": the status the proxy gave our CONNECT. */
-export function proxyStatusOf(err: unknown): number | null {
-  const message = (err as { message?: unknown } | null)?.message;
-  const m = typeof message === 'string' ? /Proxy response \((\d{3})\)/.exec(message) : null;
-  return m ? Number(m[1]) : null;
-}
+export { proxyStatusOf } from './proxy-status.js';

@@ -5,7 +5,6 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { checkAllKeys, type CheckAllKeysDeps } from '../monitor/check-all-keys.js';
 import { notificationLinks } from '../monitor/links.js';
-import { announcementWindows } from '../monitor/maintenance.js';
 import { loadIncidentConfig, loadRuntimeConfig } from '../monitor/runtime-config.js';
 import { dynamoDbClient } from '../aws/dynamodb-call.js';
 import { DynamoIncidentStore } from '../aws/incident-store.js';
@@ -14,6 +13,7 @@ import { log, logger, metrics } from '../aws/powertools.js';
 import { recordRunMetrics } from '../aws/run-metrics.js';
 import { CachedSecrets, secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
+import type { MaintenanceWindow } from '../monitor/incident-state.js';
 import { lambdaTargets } from './wiring.js';
 
 /**
@@ -67,10 +67,15 @@ export function lambdaCheckDeps(env: NodeJS.ProcessEnv): () => Promise<CheckDeps
         sink: incidents.sink,
         policy: incidents.policy,
         messages: incidents.messages,
-        maintenance: incidents.announcementsUrl ? announcementWindows(target.exchange, incidents.announcementsUrl) : null,
+        // The announcement parser is loaded on the hourly refresh that uses it, not at cold start.
+        maintenance: incidents.announcementsUrl ? lazyAnnouncements(target.exchange, incidents.announcementsUrl) : null,
       },
     };
   };
+}
+
+function lazyAnnouncements(exchange: CheckDeps['target']['exchange'], url: string): { windows(): Promise<MaintenanceWindow[]> } {
+  return { windows: async () => (await import('../monitor/maintenance.js')).announcementWindows(exchange, url).windows() };
 }
 
 const defaultDeps = lambdaCheckDeps(process.env);

@@ -1,7 +1,7 @@
 import { jsonEqual } from '../contract/json.js';
 import type { Notification } from '../contract/notification.js';
 import type { KeyOutcome } from './check-run.js';
-import { notificationFor, type MessageContext } from './incident-messages.js';
+import type { MessageContext } from './incident-messages.js';
 import { decideRun, eventLine, type IncidentEvent, type IncidentPolicy } from './incident-rules.js';
 import { NEW_KEY_STATE, type KeyRun, type KeyState, type MonitorState } from './incident-state.js';
 import type { IncidentStore, LoadedStates, NotificationSink, RunRecord, Stored } from './ports.js';
@@ -151,9 +151,13 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   });
 
   const owed = new Map<string | null, Notification[]>();
-  for (const e of decision.events) {
-    const k = scopeKey(e);
-    owed.set(k, [...(owed.get(k) ?? []), notificationFor(e, now, deps.messages)]);
+  if (decision.events.length > 0) {
+    // The message texts are loaded only by a run that has something to say.
+    const { notificationFor } = await import('./incident-messages.js');
+    for (const e of decision.events) {
+      const k = scopeKey(e);
+      owed.set(k, [...(owed.get(k) ?? []), notificationFor(e, now, deps.messages)]);
+    }
   }
 
   const conflicts: string[] = [];
