@@ -11,6 +11,7 @@
  *   fresh process under `ulimit -n 1024`, a cold run and steady runs five minutes apart on the
  *   handler's clock: CPU per key and per run, AWS requests per run, peak RSS, every key's diagnosis
  *   (BENCH_ONLY=scale runs only this part, after the bundles and cold init)
+ * BENCH_ONLY=cold stops after the bundles and cold init: no moto_server, no handler runs.
  *
  * Every child process runs the bundle with the check function's own environment from the
  * synthesized template (NODE_OPTIONS, Powertools names, CHECK_TIMEOUT_MS…), pointed at the loopback
@@ -347,6 +348,7 @@ async function main(): Promise<void> {
       missed++;
       console.log('Cold init vs ccxt: MISSES TARGET — ccxt could not be installed from the npm registry or cache (npm install ccxt).');
     }
+    if (process.env['BENCH_ONLY'] === 'cold') return;
 
     let moto;
     try {
