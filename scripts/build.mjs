@@ -71,6 +71,35 @@ const llhttpBeside = {
   },
 };
 
+/**
+ * Two parts of undici's HTTP/1 client that no handler of ours can reach, left out of the bundles: the
+ * HTTP/2 session code (used only on a socket that negotiated h2, which needs `allowH2`; we never
+ * set it) and the fetch body encoder with WebIDL, FormData and data: URLs (used only for a FormData
+ * request body; ours are strings). Together about 50 KB of the check function's cold path. undici
+ * requires them unconditionally at load, so each is replaced by a stub that throws a named error if
+ * it is ever called, rather than left external and missing.
+ */
+const UNREACHABLE_UNDICI = [
+  { filter: /\/client-h2\.js$/, contents: 'module.exports = () => { throw new UndiciPartMissing("HTTP/2 (allowH2)"); };' },
+  { filter: /\/web\/fetch\/body\.js$/, contents: 'module.exports = { extractBody() { throw new UndiciPartMissing("FormData request bodies"); } };' },
+];
+const UNDICI_PART_MISSING =
+  'class UndiciPartMissing extends Error { constructor(part) { super(`${part}: not built into this Lambda bundle (scripts/build.mjs)`); this.name = "UndiciPartMissing"; } }\n';
+const leaveOutUnreachableUndici = {
+  name: 'leave-out-unreachable-undici',
+  setup(b) {
+    for (const [i, part] of UNREACHABLE_UNDICI.entries()) {
+      b.onResolve({ filter: part.filter }, (args) =>
+        /[\\/]undici[\\/]lib[\\/]/.test(args.importer) ? { path: `part-${i}`, namespace: 'unreachable-undici' } : undefined,
+      );
+    }
+    b.onLoad({ filter: /.*/, namespace: 'unreachable-undici' }, (args) => ({
+      contents: UNDICI_PART_MISSING + (UNREACHABLE_UNDICI[Number(args.path.slice('part-'.length))]?.contents ?? ''),
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync('dist/lambda', { recursive: true, force: true });
 await Promise.all(
   Object.entries(LAMBDA_HANDLERS).map(([name, entry]) =>
@@ -91,7 +120,7 @@ await Promise.all(
       sourcesContent: false,
       mainFields: ['module', 'main'],
       external: LAMBDA_EXTERNALS,
-      plugins: [requireAwsSdk, llhttpBeside],
+      plugins: [requireAwsSdk, llhttpBeside, leaveOutUnreachableUndici],
       banner: { js: LAMBDA_BANNER },
       logLevel: 'warning',
     }),
