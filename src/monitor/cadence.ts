@@ -1,4 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { AccountEvidence } from './types.js';
+
+/**
+ * Which API key a secret held when an answer was got: a short one-way hash (never the key), so a
+ * secret changed by hand (a new key under the same name) is seen as a new key and probed at once.
+ */
+export function keyIdOf(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
+}
 
 /**
  * How often the scheduled check sends each exchange call. The signed balance read is the check and
@@ -62,14 +71,19 @@ export type ProbePlans = Readonly<Record<SpacedProbe, ProbePlan>>;
 export const EVERY_PROBE: ProbePlans = { 'trade-permission': { kind: 'now' }, account: { kind: 'now' } };
 
 /** What a key's carried answers were judged against: a changed expectation makes them worthless. */
-export function expectationsOf(key: {
-  expectTrade: boolean;
-  expectMaster?: boolean | undefined;
-  expectDerivatives?: boolean | undefined;
-}): Record<SpacedProbe, string> {
+export function expectationsOf(
+  key: {
+    expectTrade: boolean;
+    expectMaster?: boolean | undefined;
+    expectDerivatives?: boolean | undefined;
+  },
+  keyId: string | null = null,
+): Record<SpacedProbe, string> {
+  // The API key itself (keyIdOf) is part of it: an answer about the old key says nothing about a new one.
+  const id = keyId === null ? '' : `;key=${keyId}`;
   return {
-    'trade-permission': `trade=${key.expectTrade}`,
-    account: `master=${key.expectMaster ?? '-'},derivatives=${key.expectDerivatives ?? '-'}`,
+    'trade-permission': `trade=${key.expectTrade}${id}`,
+    account: `master=${key.expectMaster ?? '-'},derivatives=${key.expectDerivatives ?? '-'}${id}`,
   };
 }
 

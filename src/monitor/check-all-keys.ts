@@ -94,19 +94,22 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
   const loading = deps.incidents ? deps.incidents.store.load(deps.config.keys.map((k) => k.name)) : Promise.resolve(null);
   loading.catch(() => {}); // observed below; keeps an early failure from being an unhandled rejection
   const outcomes = await checkKeys({
-    withdrawPlan: async (key) => {
+    withdrawPlan: async (key, keyId) => {
       const loaded = await loading;
-      return planWithdrawProbe(loaded?.keys.get(key.name)?.state ?? null, deps.now(), daySlotDue(key.name, loaded?.runs.get(key.name)?.at, deps.now()));
+      const last = loaded?.runs.get(key.name);
+      // A different API key under the same name (the secret changed by hand): the old key's verdict says nothing.
+      if (last?.keyId !== undefined && keyId !== null && last.keyId !== keyId) return { kind: 'now' as const };
+      return planWithdrawProbe(loaded?.keys.get(key.name)?.state ?? null, deps.now(), daySlotDue(key.name, last?.at, deps.now()));
     },
     // Without the incident layer there is no run record to carry answers in: every probe, every run.
     ...(deps.incidents
       ? {
-          probePlan: async (key: MonitoredKey) => {
+          probePlan: async (key: MonitoredKey, keyId: string | null) => {
             const loaded = await loading;
             const state = loaded?.keys.get(key.name)?.state;
             return planProbes({
               name: key.name,
-              expectations: expectationsOf(key),
+              expectations: expectationsOf(key, keyId),
               last: loaded?.runs.get(key.name),
               settled: state !== undefined && state.incident === null && state.lastDiagnosis === 'OK',
               monitorIncident: (loaded?.monitor.state.incident ?? null) !== null,

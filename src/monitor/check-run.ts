@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { TimedReply } from '../exchange/client.js';
 import { runChecks, monitorErrorReport, TICKER_INSTRUMENT, type CheckInput, type CheckTarget } from './checks.js';
-import { carriedAfter, expectationsOf, EVERY_PROBE, type CarriedCheck, type ProbePlans } from './cadence.js';
+import { carriedAfter, expectationsOf, EVERY_PROBE, keyIdOf, type CarriedCheck, type ProbePlans } from './cadence.js';
 import type { CredentialsVerdict } from './credentials.js';
 import type { ExchangePort } from './ports.js';
 import type { MonitoredKey } from './runtime-config.js';
@@ -27,6 +27,8 @@ export interface KeyOutcome {
   readonly elapsedMs: number;
   /** The last conclusive answers of probes that ran this time and may be carried on later runs (cadence.ts). */
   readonly carried?: Readonly<Record<string, CarriedCheck>>;
+  /** keyIdOf the API key checked (absent without usable credentials). */
+  readonly keyId?: string;
 }
 
 export interface RunDeps {
@@ -43,12 +45,16 @@ export interface RunDeps {
   /** Called when a key's check throws: a bug, logged by the caller; the key is still reported. */
   readonly onCrash?: (key: MonitoredKey, err: unknown) => void;
   /** Probe withdraw permission now, or carry the last definite verdict (default: now). */
-  readonly withdrawPlan?: (key: MonitoredKey) => NonNullable<CheckInput['withdrawProbe']> | Promise<NonNullable<CheckInput['withdrawProbe']>>;
+  /** `keyId`: keyIdOf the API key the secret holds now (null when it holds none). */
+  readonly withdrawPlan?: (
+    key: MonitoredKey,
+    keyId: string | null,
+  ) => NonNullable<CheckInput['withdrawProbe']> | Promise<NonNullable<CheckInput['withdrawProbe']>>;
   /**
    * Send the trade probe and the account read now, or show their last conclusive pass (the schedule's
    * cadence). Given: each outcome says what to carry to the next run. Default: every probe, nothing carried.
    */
-  readonly probePlan?: (key: MonitoredKey) => ProbePlans | Promise<ProbePlans>;
+  readonly probePlan?: (key: MonitoredKey, keyId: string | null) => ProbePlans | Promise<ProbePlans>;
 }
 
 const DAY_MS = 86_400_000;
@@ -156,8 +162,9 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
       };
     }
     const deadline = Math.min(deps.keyDeadlineMs, remaining);
-    const plan = await (deps.withdrawPlan?.(key) ?? { kind: 'now' as const });
-    const probes = deps.probePlan ? await deps.probePlan(key) : EVERY_PROBE;
+    const keyId = secret.verdict.ok ? keyIdOf(secret.verdict.credentials.apiKey) : null;
+    const plan = await (deps.withdrawPlan?.(key, keyId) ?? { kind: 'now' as const });
+    const probes = deps.probePlan ? await deps.probePlan(key, keyId) : EVERY_PROBE;
     const report = await within(
       runChecks({
         ...target,
@@ -177,8 +184,8 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
       () => monitorErrorReport(`the check did not finish within ${Math.round(deadline / 1000)} s`, site),
     );
     const keyAgeDays = secret.createdDate ? Math.floor((deps.now() - secret.createdDate.getTime()) / DAY_MS) : null;
-    const carried = deps.probePlan ? { carried: carriedAfter(report.checks, probes, expectationsOf(key), started) } : {};
-    return { key, report, keyAgeDays, elapsedMs: deps.now() - started, ...carried };
+    const carried = deps.probePlan ? { carried: carriedAfter(report.checks, probes, expectationsOf(key, keyId), started) } : {};
+    return { key, report, keyAgeDays, elapsedMs: deps.now() - started, ...carried, ...(keyId ? { keyId } : {}) };
   };
 
   return Promise.all(deps.keys.map((key) => limit(() => checkOne(key))));

@@ -103,7 +103,14 @@ export function runRecord(outcome: KeyOutcome, at: number): RunRecord {
 /** A key's run record after this run. */
 export function runEntry(prior: RunEntry | undefined, outcome: KeyOutcome, now: number, countedOk: boolean): RunEntry {
   const carried = outcome.carried ?? prior?.carried;
-  return { at: now, diagnosis: outcome.report.diagnosis, days: countDay(prior?.days ?? {}, now, countedOk), ...(carried ? { carried } : {}) };
+  const keyId = outcome.keyId ?? prior?.keyId;
+  return {
+    at: now,
+    diagnosis: outcome.report.diagnosis,
+    days: countDay(prior?.days ?? {}, now, countedOk),
+    ...(carried ? { carried } : {}),
+    ...(keyId ? { keyId } : {}),
+  };
 }
 
 /** Two states the same but for their version: then there is nothing to write. */

@@ -26,6 +26,8 @@ export interface RunEntry {
   readonly days: DayCounts;
   /** The last conclusive pass of each probe the schedule does not send every run (cadence.ts). */
   readonly carried?: Readonly<Record<string, CarriedCheck>>;
+  /** Which API key was checked (cadence.ts keyIdOf): a new key under the same name gets every probe. */
+  readonly keyId?: string;
 }
 
 export interface RunShard {
@@ -114,7 +116,8 @@ export function readShard(doc: unknown, index: number): { shard: RunShard | null
       typeof e['diagnosis'] === 'string' &&
       (DIAGNOSES as readonly string[]).includes(e['diagnosis']) &&
       isDays(e['days']) &&
-      (e['carried'] === undefined || isCarried(e['carried']));
+      (e['carried'] === undefined || isCarried(e['carried'])) &&
+      (e['keyId'] === undefined || typeof e['keyId'] === 'string');
     if (whole) entries[name] = e as unknown as RunEntry;
     else dropped++;
   }

@@ -2,7 +2,7 @@ import { isJsonObject, type JsonObject } from '../contract/json.js';
 import type { Notification } from '../contract/notification.js';
 import type { KeyState, MonitorState, OpenIncident } from './incident-state.js';
 import { validateNotification } from './queue-message.js';
-import { DIAGNOSES } from './types.js';
+import { CHECK_NAMES, DIAGNOSES } from './types.js';
 
 /**
  * Stored incident state read back from the store, checked field by field before the rules see it.
@@ -72,11 +72,21 @@ function readIncident(v: unknown, problems: string[]): OpenIncident | null {
     problems.push('incident: not an open-incident record (dropped)');
     return null;
   }
-  const incident = v as JsonObject;
-  if (incident['evidence'] === undefined || isKeyRun(incident['evidence'])) return incident as unknown as OpenIncident;
-  problems.push('incident.evidence: not a run record (dropped)');
-  const { evidence: _dropped, ...rest } = incident;
-  return rest as unknown as OpenIncident;
+  const incident: JsonObject = { ...(v as JsonObject) };
+  // Optional parts: unreadable, each is dropped and named (an owed list that is not check names could
+  // never be proven and would keep the incident open for ever; one that is not a list would crash the rules).
+  const optional: Readonly<Record<string, Check>> = {
+    evidence: isKeyRun,
+    owed: listOf((c) => typeof c === 'string' && (CHECK_NAMES as readonly string[]).includes(c)),
+    recheck: orNull(shaped({ since: isNumber, why: isString })),
+    confirmedAt: isNumber,
+  };
+  for (const [field, check] of Object.entries(optional)) {
+    if (incident[field] === undefined || check(incident[field])) continue;
+    problems.push(`incident.${field}: ${describe(incident[field])} (dropped)`);
+    delete incident[field];
+  }
+  return incident as unknown as OpenIncident;
 }
 
 /** Top-level fields checked one by one against the defaults; `special` fields have their own reader. */
@@ -119,6 +129,7 @@ const KEY_CHECKS: Partial<Record<keyof KeyState, Check>> = {
   streak: isCount,
   ageNotifiedAt: orNull(isNumber),
   withdraw: orNull(isWithdraw),
+  withdrawUnanswered: orNull(shaped({ count: isCount, at: isNumber, seen: isString })),
 };
 
 export function readKeyState(doc: unknown, defaults: KeyState): Rebuilt<Omit<KeyState, 'version'>> {
