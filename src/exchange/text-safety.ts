@@ -43,10 +43,18 @@ export const KEY_RUN = 5;
 export const SECRET_RUN = 8;
 /**
  * Runs that survive only because separators were put between their pieces (`sbxA-bCdE-f012`, a secret
- * split by spaces) are caught on the text with separators removed, from this length on: long enough
- * that a shown 4-character prefix and the word after it do not happen to match.
+ * split by spaces) are caught on the text with separators removed. For a secret, from 8 characters on;
+ * for the key, from 6: pieces of 3 would otherwise show 6 characters. The cost is on the safe side: a
+ * shown 4-character prefix whose next two letters happen to continue the key is masked too.
  */
 const SPLIT_RUN = 8;
+const KEY_SPLIT_RUN = 6;
+/**
+ * Encoded spellings (base64 and base64url at every byte alignment, hex) are masked from 7 base64 or 10
+ * hex characters on: about 5 bytes of the value, the key's limit, applied to secrets too.
+ */
+const BASE64_RUN = 7;
+const HEX_RUN_OF_VALUE = 10;
 
 const ALPHANUMERIC = /[A-Za-z0-9]/;
 
@@ -61,14 +69,34 @@ function spellings(value: string): string[] {
   return [...new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), value.replace(/\//g, '\\/')].map(fold))];
 }
 
-function runsOf(value: string, run: number): Set<string> {
-  const out = new Set<string>();
-  for (let i = 0; i + run <= value.length; i++) out.add(value.slice(i, i + run));
-  return out;
+/**
+ * The value base64-encoded as part of a longer text (a `Proxy-Authorization: Basic` header echoed by a
+ * proxy page, a token a server wraps): its characters depend on where the value starts within a
+ * 3-byte group, so every alignment is kept, without the characters it shares with its neighbours.
+ */
+function encodedSpellings(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const out = [bytes.toString('hex')];
+  for (let lead = 0; lead < 3; lead++) {
+    const encoded = Buffer.concat([Buffer.alloc(lead), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
+    const start = Math.ceil((lead * 8) / 6);
+    const end = (lead + bytes.length) % 3 === 0 ? encoded.length : encoded.length - 1;
+    const core = encoded.slice(start, end);
+    out.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out.map(fold);
+}
+
+function runsOf(value: string, run: number, into: Set<string> = new Set()): Set<string> {
+  for (let i = 0; i + run <= value.length; i++) into.add(value.slice(i, i + run));
+  return into;
 }
 
 /** Runs to find, and every pair of neighbouring characters they contain (a cheap filter before the exact test). */
 interface RunSet {
+  readonly run: number;
   readonly runs: ReadonlySet<string>;
   readonly pairs: Uint8Array;
 }
@@ -76,69 +104,156 @@ interface RunSet {
 /** A pair of neighbouring characters as a slot of a 4,096-entry table (collisions only let more windows through). */
 const pairIndex = (text: string, i: number) => ((text.charCodeAt(i) * 67) ^ text.charCodeAt(i + 1)) & 0xfff;
 
-function runSet(runs: ReadonlySet<string>): RunSet {
+function runSet(run: number, runs: ReadonlySet<string>): RunSet {
   const pairs = new Uint8Array(4_096);
   for (const r of runs) for (let i = 0; i + 1 < r.length; i++) pairs[pairIndex(r, i)] = 1;
-  return { runs, pairs };
+  return { run, runs, pairs };
 }
 
 /**
- * Mark every window of `run` characters of `text` that is one of `runs` (`at` maps a window index
- * back to the text). A window can match only where each neighbouring pair in it occurs in some run:
- * windows that fail that (almost all of ordinary text) are never cut out and looked up.
+ * Mark every window of `set.run` characters of `text` that is one of its runs. A window can match
+ * only where each neighbouring pair in it occurs in some run: windows that fail that (almost all of
+ * ordinary text) are never cut out and looked up.
  */
-function markRuns(text: string, set: RunSet, run: number, marked: Uint8Array, at: (i: number) => number = (i) => i): boolean {
-  if (set.runs.size === 0 || text.length < run) return false;
+function markRuns(text: string, set: RunSet, marked: Uint8Array): boolean {
+  const { run, runs, pairs } = set;
+  if (runs.size === 0 || text.length < run) return false;
   let streak = 0;
   let found = false;
   for (let e = 1; e < text.length; e++) {
-    streak = set.pairs[pairIndex(text, e - 1)] ? streak + 1 : 0;
+    streak = pairs[pairIndex(text, e - 1)] ? streak + 1 : 0;
     if (streak < run - 1) continue;
     const i = e - run + 1;
-    if (!set.runs.has(text.slice(i, i + run))) continue;
+    if (!runs.has(text.slice(i, i + run))) continue;
     found = true;
-    for (let j = i; j < i + run; j++) marked[at(j)] = 1;
+    marked.fill(1, i, i + run);
   }
   return found;
 }
 
 /**
+ * Like markRuns, on the letters and digits of `text` only: a run cut into pieces by separators is
+ * found where its pieces are, without building the text with the separators taken out.
+ */
+function markSplitRuns(text: string, set: RunSet, marked: Uint8Array): boolean {
+  const { run, runs, pairs } = set;
+  if (runs.size === 0 || text.length < run) return false;
+  // Where the last `run` letters and digits are, as a ring.
+  const at = new Int32Array(run);
+  let count = 0;
+  let streak = 0;
+  let previous = -1;
+  let found = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) continue;
+    if (previous >= 0) streak = pairs[((previous * 67) ^ c) & 0xfff] ? streak + 1 : 0;
+    previous = c;
+    at[count % run] = i;
+    count++;
+    if (streak < run - 1) continue;
+    let window = '';
+    for (let k = count - run; k < count; k++) window += text[at[k % run] as number];
+    if (!runs.has(window)) continue;
+    found = true;
+    for (let k = 0; k < run; k++) marked[at[k] as number] = 1;
+  }
+  return found;
+}
+
+/** A text with character escapes decoded, and for each of its characters the span of the original it came from. */
+interface Decoded {
+  readonly text: string;
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+}
+
+/** Character escapes an echo can hide a value behind: `&#65;`, `&#x41;`, `\u0041`, `\x41`, `%41`. */
+const ESCAPE = /&#(\d{1,7});|&#x([0-9a-f]{1,6});|\\u([0-9a-f]{4})|\\x([0-9a-f]{2})|%([0-9a-f]{2})/y;
+const MAY_BE_ESCAPED = /&#|\\u|\\x|%[0-9a-f]{2}|[^\u0000-\u007f]/;
+
+/**
+ * The text with character escapes decoded and compatibility forms (fullwidth letters, mathematical
+ * alphanumerics) folded to ASCII, or null when there is nothing to decode.
+ */
+function decodedOf(folded: string): Decoded | null {
+  if (!MAY_BE_ESCAPED.test(folded)) return null;
+  const from: number[] = [];
+  const to: number[] = [];
+  let out = '';
+  for (let i = 0; i < folded.length;) {
+    ESCAPE.lastIndex = i;
+    const m = ESCAPE.exec(folded);
+    let char: string;
+    let next: number;
+    if (m) {
+      const code = m[1] !== undefined ? Number(m[1]) : parseInt((m[2] ?? m[3] ?? m[4] ?? m[5]) as string, 16);
+      char = code <= 0x10ffff ? String.fromCodePoint(code) : '';
+      next = i + m[0].length;
+    } else {
+      const code = folded.codePointAt(i) as number;
+      next = i + (code > 0xffff ? 2 : 1);
+      char = folded.slice(i, next);
+    }
+    if (char.charCodeAt(0) > 0x7f) char = char.normalize('NFKC');
+    for (const c of fold(char)) {
+      out += c;
+      from.push(i);
+      to.push(next);
+    }
+    i = next;
+  }
+  return { text: out, from: Int32Array.from(from), to: Int32Array.from(to) };
+}
+
+/**
  * A function that masks every trace of the given values in a text, whatever surrounds them: after
- * `api_key=`, glued inside a longer token, URL-encoded or JSON-escaped, in another letter case, or cut
- * into pieces by separators. Any run of 5+ characters of the API key becomes [redacted] (so at most
- * a 4-character run of it can show), and any run of 8+ characters of a secret or token. Cost is
- * linear in the text times the run length; texts here are bounded (a check detail, an advice line).
+ * `api_key=`, glued inside a longer token, URL-encoded, JSON-escaped, base64- or hex-encoded, written
+ * with character escapes or fullwidth letters, in another letter case, or cut into pieces by
+ * separators. Any run of 5+ characters of the API key becomes [redacted] (so at most a 4-character
+ * run of it can show), and any run of 8+ characters of a secret or token. Cost is linear in the text
+ * times the run length; texts here are bounded (a check detail, an advice line).
  */
 export function secretRedactor(sensitive: SensitiveValues): (text: string) => string {
-  const sets: { run: number; runs: RunSet; split: RunSet }[] = [];
-  const add = (value: string | null | undefined, run: number) => {
+  // Runs of the same length are looked for in one pass, whichever value they come from.
+  const direct = new Map<number, Set<string>>();
+  const split = new Map<number, Set<string>>();
+  const runsAt = (map: Map<number, Set<string>>, run: number) => map.get(run) ?? map.set(run, new Set()).get(run)!;
+  const add = (value: string | null | undefined, run: number, splitRun: number) => {
     // A value shorter than its run is masked whole; under 4 characters it would mask ordinary words.
     if (typeof value !== 'string' || value.length < 4) return;
     const length = Math.min(run, value.length);
-    const runs = new Set(spellings(value).flatMap((v) => [...runsOf(v, length)]));
+    for (const spelling of spellings(value)) runsOf(spelling, length, runsAt(direct, length));
     const bare = fold(value).replace(/[^a-z0-9]/g, '');
-    sets.push({ run: length, runs: runSet(runs), split: runSet(bare.length >= SPLIT_RUN ? runsOf(bare, SPLIT_RUN) : new Set()) });
+    if (bare.length >= splitRun) runsOf(bare, splitRun, runsAt(split, splitRun));
+    if (value.length >= 6) {
+      const [hex, ...base64] = encodedSpellings(value) as [string, ...string[]];
+      runsOf(hex, HEX_RUN_OF_VALUE, runsAt(direct, HEX_RUN_OF_VALUE));
+      for (const b of base64) runsOf(b, BASE64_RUN, runsAt(direct, BASE64_RUN));
+    }
   };
-  add(sensitive.apiKey, KEY_RUN);
-  for (const s of sensitive.secrets ?? []) add(s, SECRET_RUN);
-  if (sets.length === 0) return (text) => text;
+  add(sensitive.apiKey, KEY_RUN, KEY_SPLIT_RUN);
+  for (const s of sensitive.secrets ?? []) add(s, SECRET_RUN, SPLIT_RUN);
+  if (direct.size === 0) return (text) => text;
+  const directSets = [...direct].map(([run, runs]) => runSet(run, runs));
+  const splitSets = [...split].map(([run, runs]) => runSet(run, runs));
   return (text) => {
     const folded = fold(text);
     const marked = new Uint8Array(text.length);
-    // The same text with separators taken out, and where each of its characters came from.
-    const from: number[] = [];
-    let bare = '';
-    for (let i = 0; i < folded.length; i++) {
-      const c = folded[i] as string;
-      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-        bare += c;
-        from.push(i);
+    const scan = (t: string, marks: Uint8Array) => {
+      let hit = false;
+      for (const set of directSets) if (markRuns(t, set, marks)) hit = true;
+      for (const set of splitSets) if (markSplitRuns(t, set, marks)) hit = true;
+      return hit;
+    };
+    let found = scan(folded, marked);
+    const decoded = decodedOf(folded);
+    if (decoded) {
+      const local = new Uint8Array(decoded.text.length);
+      if (scan(decoded.text, local)) {
+        found = true;
+        for (let j = 0; j < local.length; j++) if (local[j]) marked.fill(1, decoded.from[j] as number, decoded.to[j] as number);
       }
-    }
-    let found = false;
-    for (const { run, runs, split } of sets) {
-      if (markRuns(folded, runs, run, marked)) found = true;
-      if (markRuns(bare, split, SPLIT_RUN, marked, (j) => from[j] as number)) found = true;
     }
     if (!found) return text;
     // Up to 3 separators between two masked pieces belong to the masked value: one [redacted], not several.

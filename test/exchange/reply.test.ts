@@ -3,7 +3,7 @@ import { describeReply, parseReply, snippetOf } from '../../src/exchange/reply.j
 import { networkReply } from '../../src/exchange/client.js';
 import { backoffMs, DEFAULT_RETRY } from '../../src/exchange/retry-policy.js';
 import { displaySafe, redactSecrets, secretRedactor } from '../../src/exchange/text-safety.js';
-import { echoShapes, leakedRuns } from '../support/echo-shapes.js';
+import { echoShapes, encodedEchoShapes, leakedRuns } from '../support/echo-shapes.js';
 
 describe('parseReply', () => {
   it('reads string and numeric codes, and message ?? msg', () => {
@@ -92,6 +92,14 @@ describe('text from the exchange is made safe before it is shown', () => {
   });
 });
 
+/** The text with the character escapes and fullwidth letters an echo may use written plainly. */
+const decodeEscapes = (text: string) =>
+  text
+    .replace(/&#x([0-9a-f]+);|&#(\d+);|\\u([0-9a-f]{4})|%([0-9a-f]{2})/gi, (_m, h, d, u, p) =>
+      String.fromCodePoint(h || u || p ? parseInt(h ?? u ?? p, 16) : Number(d)),
+    )
+    .normalize('NFKC');
+
 describe('fragments of a key or secret glued to other text', () => {
   const KEY = 'Xk3pQz9LmT2vWb7NcR5sHd';
   const SECRET = 'aB3dE5fG7hJ9kL1mN3pQ5rS7tV9w';
@@ -110,6 +118,18 @@ describe('fragments of a key or secret glued to other text', () => {
       expect(out.endsWith(' (end)')).toBe(true);
     },
   );
+
+  it.each(encodedEchoShapes(KEY, SECRET, TOKEN).map((s) => [s.name, s] as const))('%s: masked, and the text around it kept', (_name, shape) => {
+    const out = redact(`the proxy said: ${shape.text} (end)`);
+    // What survives is judged as the echo spelled it, with separators and escapes taken out.
+    const plain = out.replace(/[^A-Za-z0-9+/]/g, '');
+    const decoded = decodeEscapes(out).replace(/[^A-Za-z0-9]/g, '');
+    expect(leakedRuns(plain, shape.spelled.replace(/[^A-Za-z0-9+/]/g, ''), shape.run)).toEqual([]);
+    expect(leakedRuns(decoded, shape.spelled, shape.run)).toEqual([]);
+    expect(out).toContain('[redacted]');
+    expect(out.startsWith('the proxy said: ')).toBe(true);
+    expect(out.endsWith(' (end)')).toBe(true);
+  });
 
   it('leaves the 4-character key prefix a report shows, and text that is not the key', () => {
     expect(redact(`key ${KEY.slice(0, 4)}…, secret set; 18 balances, total 18,588.54 USD`)).toBe(

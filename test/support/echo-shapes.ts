@@ -43,3 +43,30 @@ export function leakedRuns(text: string, value: string, length: number): string[
   }
   return out;
 }
+
+/**
+ * Echoes that hide a value behind an encoding or separators: each with the text an echo shows and the
+ * spelling whose runs must not survive (the encoded form itself, or the value with separators taken out).
+ */
+export function encodedEchoShapes(key: string, secret: string, token: string): { name: string; text: string; spelled: string; run: number }[] {
+  const b64 = (v: string) => Buffer.from(v).toString('base64');
+  const hex = (v: string) => Buffer.from(v).toString('hex');
+  const bare = (v: string) => v.replace(/[^A-Za-z0-9]/g, '');
+  return [
+    { name: 'key base64', text: b64(key), spelled: b64(key), run: 8 },
+    { name: 'secret base64', text: b64(secret), spelled: b64(secret), run: 8 },
+    { name: 'secret base64url', text: Buffer.from(secret).toString('base64url'), spelled: Buffer.from(secret).toString('base64url'), run: 8 },
+    { name: 'proxy Basic credentials', text: `Proxy-Authorization: Basic ${b64(`bot:${token}`)}`, spelled: b64(`bot:${token}`).slice(6), run: 8 },
+    { name: 'key hex', text: hex(key), spelled: hex(key), run: 10 },
+    { name: 'secret hex in upper case', text: hex(secret).toUpperCase(), spelled: hex(secret), run: 10 },
+    { name: 'key as decimal HTML entities', text: [...key].map((c) => `&#${c.charCodeAt(0)};`).join(''), spelled: key, run: 5 },
+    { name: 'key as hex HTML entities', text: [...key].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join(''), spelled: key, run: 5 },
+    { name: 'key as \\u escapes', text: [...key].map((c) => '\\u00' + c.charCodeAt(0).toString(16)).join(''), spelled: key, run: 5 },
+    { name: 'secret percent-encoded every character', text: [...secret].map((c) => '%' + c.charCodeAt(0).toString(16)).join(''), spelled: secret, run: 8 },
+    { name: 'key in fullwidth letters', text: [...key].map((c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join(''), spelled: key, run: 5 },
+    { name: 'key cut into pieces of 3', text: `x ${key.slice(4, 7)} ${key.slice(7, 10)} y`, spelled: bare(key), run: 6 },
+    { name: 'key cut by 4 dashes', text: `${key.slice(4, 9)}----${key.slice(9, 14)}`, spelled: bare(key), run: 6 },
+    { name: 'secret every 2 characters', text: secret.match(/.{1,2}/g)!.join('|'), spelled: bare(secret), run: 8 },
+    { name: 'token cut by an underscore', text: token.slice(0, 7) + '_' + token.slice(7, 14), spelled: bare(token), run: 8 },
+  ];
+}
