@@ -43,10 +43,11 @@ export const MONITOR_ALARMS: readonly MonitorAlarmText[] = [
   },
   {
     name: 'DELIVERIES_FAILED',
-    firesWhen: 'a channel refused a notification for good (a revoked webhook, a removed bot, a deleted topic): DeliveriesFailed ≥ 1 in 5 minutes',
+    firesWhen:
+      'a channel refused a notification for good (a revoked webhook, a removed bot, a deleted topic) or the channels secret left it out (a broken section, JSON that does not parse): DeliveriesFailed ≥ 1 in 5 minutes',
     goesTo: 'email straight from SNS, and every channel (the refusing one refuses it too); ALARM only, no OK',
     description:
-      'A channel refused a notification for good, so alerts may no longer reach it. ' +
+      'A channel refused a notification for good, or the channels secret left it out, so alerts may no longer reach it. ' +
       'The other channels got "<channel> stopped accepting alerts" naming it, its answer and the fix (at most once per channel every 6 hours); the NotifierFunction log says the same (delivery failed permanently). ' +
       'Fix the channel as it says (a new webhook URL or bot token goes in the channels secret, no deploy needed), then run npx key-monitor test-alert. ' +
       'No OK follows: 5 quiet minutes only mean nothing was refused, not that the channel works; test-alert tells.',

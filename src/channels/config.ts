@@ -6,7 +6,7 @@
  * because a typo in one channel must not silence the others.
  */
 import { editDistance } from '../contract/did-you-mean.js';
-import type { Channel } from './channel.js';
+import type { Channel, ChannelName } from './channel.js';
 import { chatbotChannel } from './chatbot.js';
 import { discordChannel, type DiscordConfig } from './discord.js';
 import { emailChannel } from './email.js';
@@ -30,6 +30,9 @@ export interface ConfigProblem {
   /** What rule the value broke. Never contains the value. */
   readonly problem: string;
 }
+
+/** The field name of a problem with the secret's document as a whole. */
+export const SECRET_FIELD = '(secret)';
 
 export interface ParsedSecret {
   readonly config: ChannelsSecret;
@@ -165,9 +168,9 @@ export function parseChannelsSecret(secretJson: string | undefined): ParsedSecre
     doc = JSON.parse(secretJson.replace(/^\uFEFF/, ''));
   } catch {
     // Not the parser's message: V8 quotes the text around the error, which is the secret.
-    return { config: {}, problems: [{ field: '(secret)', problem: 'is not valid JSON' }] };
+    return { config: {}, problems: [{ field: SECRET_FIELD, problem: 'is not valid JSON' }] };
   }
-  if (!isJsonObject(doc)) return { config: {}, problems: [{ field: '(secret)', problem: 'must be a JSON object with one section per channel' }] };
+  if (!isJsonObject(doc)) return { config: {}, problems: [{ field: SECRET_FIELD, problem: 'must be a JSON object with one section per channel' }] };
   const problems: ConfigProblem[] = [];
   const names = Object.keys(SECTIONS) as (keyof ChannelsSecret)[];
   const config: Record<string, JsonObject> = {};
@@ -195,9 +198,30 @@ export interface BuildChannelsInput {
   readonly source: string;
 }
 
+/** A channel the configuration names but that cannot be used, and why. */
+export interface LeftOutChannel {
+  readonly channel: ChannelName;
+  readonly problems: readonly ConfigProblem[];
+}
+
 export interface BuiltChannels {
   readonly channels: readonly Channel[];
   readonly problems: readonly ConfigProblem[];
+  /** Channels whose section (or topic) is there but broken: they get nothing until it is fixed. */
+  readonly leftOut: readonly LeftOutChannel[];
+  /** Problems of the secret itself or of a top-level field that names no channel (a misspelt section). */
+  readonly secretProblems: readonly ConfigProblem[];
+  /** The secret is not a JSON object: which chat channels it meant to configure is unknown, and none gets anything. */
+  readonly secretUnusable: boolean;
+}
+
+const TOPIC_CHANNEL: Readonly<Record<string, ChannelName>> = { emailTopicArn: 'email', chatbotTopicArn: 'chatbot' };
+
+/** The channel a problem's field belongs to, if any: `slack.webhookUrl` → slack, `emailTopicArn` → email. */
+function channelOf(field: string): ChannelName | null {
+  const head = field.split('.')[0] as string;
+  if (TOPIC_CHANNEL[head]) return TOPIC_CHANNEL[head];
+  return head in SECTIONS ? (head as ChannelName) : null;
 }
 
 export function buildChannels(input: BuildChannelsInput): BuiltChannels {
@@ -220,5 +244,18 @@ export function buildChannels(input: BuildChannelsInput): BuiltChannels {
   if (telegram) channels.push(telegramChannel(telegram, agent));
   if (discord) channels.push(discordChannel(discord));
   if (webhook) channels.push(webhookChannel(webhook, agent));
-  return { channels, problems };
+  const leftOut = new Map<ChannelName, ConfigProblem[]>();
+  const secretProblems: ConfigProblem[] = [];
+  for (const p of problems) {
+    const channel = channelOf(p.field);
+    if (channel && !channels.some((c) => c.name === channel)) leftOut.set(channel, [...(leftOut.get(channel) ?? []), p]);
+    else if (!channel) secretProblems.push(p);
+  }
+  return {
+    channels,
+    problems,
+    leftOut: [...leftOut].map(([channel, ps]) => ({ channel, problems: ps })),
+    secretProblems,
+    secretUnusable: parsed.problems.some((p) => p.field === SECRET_FIELD),
+  };
 }

@@ -185,7 +185,8 @@ export async function deliverNotification(n: Notification, channels: readonly Ch
 
 /** One "stopped accepting alerts" report and how its delivery went. */
 export interface FailoverReport {
-  readonly channel: ChannelName;
+  /** The refusing or left-out channel, or the channels secret as a whole. */
+  readonly channel: ChannelName | 'channels-secret';
   readonly notification: Notification;
   readonly result: DeliveryResult;
   /**
@@ -205,33 +206,50 @@ export interface FailoverContext extends AlarmContext {
 
 /**
  * Deliver `n`, then report each channel that refused it for good (now, or in an earlier delivery
- * of the same message, in case that report did not get through) to every other channel. A refusal
- * of a report is not reported in turn: the refusing channel is then known dead, and the next real
- * notification it refuses is reported in its own window.
+ * of the same message, in case that report did not get through), and each channel its
+ * configuration left out (`leftOut`), to every other channel. A refusal of a report is not
+ * reported in turn: the refusing channel is then known dead, and the next real notification it
+ * refuses is reported in its own window.
  */
 export async function deliverWithFailover(
   n: Notification,
   channels: readonly Channel[],
   ports: DeliveryPorts,
   context: FailoverContext,
+  leftOut: readonly ChannelRefusal[] = [],
 ): Promise<{ readonly result: DeliveryResult; readonly failover: readonly FailoverReport[] }> {
   const result = await deliverNotification(n, channels, ports);
   if (n.kind === CHANNEL_FAILED_KIND) return { result, failover: [] };
   const failover = await Promise.all(
-    [...result.gaveUp, ...result.refusedBefore].map(async ({ channel, ...refusal }): Promise<FailoverReport> => {
+    [...result.gaveUp, ...result.refusedBefore, ...leftOut].map(async ({ channel, ...refusal }): Promise<FailoverReport> => {
       const report = channelFailedNotification(channel, refusal, n, context);
-      const running = context.inFlight.get(report.id);
-      if (running) return { channel, notification: report, result: await running, delivered: false };
-      const delivery = deliverNotification(
+      const delivery = await deliverReport(
         report,
         channels.filter((c) => c.name !== channel),
         ports,
+        context,
       );
-      context.inFlight.set(report.id, delivery);
-      return { channel, notification: report, result: await delivery, delivered: true };
+      return { channel, notification: report, ...delivery };
     }),
   );
   return { result, failover };
+}
+
+/**
+ * Deliver a report once per batch: several messages that give rise to the same report (same id)
+ * share one delivery instead of racing for the same ledger claims.
+ */
+export async function deliverReport(
+  report: Notification,
+  channels: readonly Channel[],
+  ports: DeliveryPorts,
+  context: Pick<FailoverContext, 'inFlight'>,
+): Promise<{ readonly result: DeliveryResult; readonly delivered: boolean }> {
+  const running = context.inFlight.get(report.id);
+  if (running) return { result: await running, delivered: false };
+  const delivery = deliverNotification(report, channels, ports);
+  context.inFlight.set(report.id, delivery);
+  return { result: await delivery, delivered: true };
 }
 
 /** The first redelivery waits this long; each further one twice as long. */

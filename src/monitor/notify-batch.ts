@@ -10,10 +10,18 @@
  * refuses a message for good is reported to the other channels in the same batch
  * (deliverWithFailover).
  */
-import { buildChannels } from '../channels/config.js';
+import { buildChannels, type ConfigProblem } from '../channels/config.js';
 import type { Channel } from '../channels/channel.js';
 import { sendNotification, type SendPorts } from '../channels/send.js';
-import { deliverWithFailover, redeliveryDelaySeconds, type FailoverContext } from './deliver-notification.js';
+import { CHANNEL_FAILED_KIND, channelsSecretProblemNotification, leftOutRefusal } from './channel-failed.js';
+import {
+  deliverReport,
+  deliverWithFailover,
+  redeliveryDelaySeconds,
+  type ChannelRefusal,
+  type DeliveryPorts,
+  type FailoverContext,
+} from './deliver-notification.js';
 import type { DeliveryLedger } from './ports.js';
 import type { ChannelsSecretSource, MessageVisibility } from './ports.js';
 import { bodyExcerpt, parseQueueMessage } from './queue-message.js';
@@ -55,8 +63,21 @@ export interface Counts {
   rejected: number;
 }
 
+/** This batch's channels, and what its configuration leaves out. */
+interface BatchChannels {
+  readonly channels: readonly Channel[];
+  /** Channels configured but broken, as refusals: each is reported like a channel that refuses for good. */
+  readonly leftOut: readonly ChannelRefusal[];
+  /** Problems of the channels secret that name no channel, reported on their own. */
+  readonly secretProblems: readonly ConfigProblem[];
+  readonly secretUnusable: boolean;
+  /** The chat channels have not had this batch's messages (secret unreadable or unusable): come back for them. */
+  readonly holdForChatChannels: boolean;
+  readonly atMs: number;
+}
+
 /** This batch's channels: read the secret once per invocation (cached while warm). */
-async function channelsForBatch(deps: NotifyDeps, log: NotifierLog): Promise<{ channels: readonly Channel[]; secretUnreadable: boolean }> {
+async function channelsForBatch(deps: NotifyDeps, log: NotifierLog): Promise<BatchChannels> {
   const secret = await deps.channelsSecret.read();
   if (!secret.ok) {
     // Email and Amazon Q still go out; the HTTP channels get the message on a redelivery.
@@ -74,13 +95,20 @@ async function channelsForBatch(deps: NotifyDeps, log: NotifierLog): Promise<{ c
   // Field and rule only: ConfigProblem never carries a value.
   for (const p of built.problems) log.error('channel configuration problem: this channel is left out', { field: p.field, problem: p.problem });
   if (built.channels.length === 0) log.error('no notification channel is configured: nothing can be delivered');
-  return { channels: built.channels, secretUnreadable: !secret.ok };
+  const atMs = deps.send.nowMs();
+  return {
+    channels: built.channels,
+    leftOut: built.leftOut.map((l) => leftOutRefusal(l, atMs)),
+    secretProblems: built.secretProblems,
+    secretUnusable: built.secretUnusable,
+    holdForChatChannels: !secret.ok || built.secretUnusable,
+    atMs,
+  };
 }
 
 async function handleRecord(
   record: QueueRecord,
-  channels: readonly Channel[],
-  secretUnreadable: boolean,
+  batch: BatchChannels,
   deps: NotifyDeps,
   log: NotifierLog,
   counts: Counts,
@@ -99,23 +127,29 @@ async function handleRecord(
     return null;
   }
   const n = message.notification;
-  const { result, failover } = await deliverWithFailover(
-    n,
-    channels,
-    {
-      ledger: deps.ledger,
-      send: (channel, notification) => sendNotification(channel, notification, deps.send),
-      log: { warn: (m, f) => log.warn(m, { ...base, ...f }), error: (m, f) => log.error(m, { ...base, ...f }) },
-      nowMs: deps.send.nowMs,
-    },
-    { source: deps.source, dashboardUrl: deps.dashboardUrl, inFlight },
-  );
+  const { channels } = batch;
+  const ports: DeliveryPorts = {
+    ledger: deps.ledger,
+    send: (channel, notification) => sendNotification(channel, notification, deps.send),
+    log: { warn: (m, f) => log.warn(m, { ...base, ...f }), error: (m, f) => log.error(m, { ...base, ...f }) },
+    nowMs: deps.send.nowMs,
+  };
+  const context = { source: deps.source, dashboardUrl: deps.dashboardUrl, inFlight };
+  const isReport = n.kind === CHANNEL_FAILED_KIND;
+  const { result, failover } = await deliverWithFailover(n, channels, ports, context, isReport ? [] : batch.leftOut);
+  const reports = [...failover];
+  if (!isReport && batch.secretProblems.length > 0) {
+    const report = channelsSecretProblemNotification(batch.secretProblems, batch.secretUnusable, batch.atMs, n, context);
+    reports.push({ channel: 'channels-secret', notification: report, ...(await deliverReport(report, channels, ports, context)) });
+  }
   const retries = [...result.retry];
-  for (const r of [result, ...failover.filter((f) => f.delivered).map((f) => f.result)]) {
+  for (const r of [result, ...reports.filter((f) => f.delivered).map((f) => f.result)]) {
     counts.sent += r.sent.length;
     counts.failed += r.gaveUp.length;
     counts.retried += r.retry.length;
   }
+  // A channel its configuration leaves out missed this notification as surely as one that refused it.
+  if (!isReport) counts.failed += batch.leftOut.length + (batch.secretProblems.length > 0 ? 1 : 0);
   log.info('notification delivered', {
     ...base,
     notificationId: n.id,
@@ -126,7 +160,7 @@ async function handleRecord(
     gaveUp: result.gaveUp.map((g) => g.channel),
     retry: result.retry.map((r) => ({ channel: r.channel, afterMs: r.afterMs })),
   });
-  for (const f of failover) {
+  for (const f of reports) {
     log.info('channel refusal reported to the other channels', {
       ...base,
       refusedBy: f.channel,
@@ -140,8 +174,8 @@ async function handleRecord(
     // holds back the message that caused it.
     retries.push(...f.result.retry);
   }
-  // An unreadable channels secret means the HTTP channels have not had it yet: come back for them.
-  if (retries.length === 0 && !secretUnreadable) return null;
+  // An unreadable or unusable channels secret means the HTTP channels have not had it yet: come back for them.
+  if (retries.length === 0 && !batch.holdForChatChannels) return null;
 
   const seconds = redeliveryDelaySeconds(base.receiveCount, retries);
   try {
@@ -163,12 +197,12 @@ export interface BatchOutcome {
 /** Every record of the batch concurrently (a batch is at most a few messages); never throws per record. */
 export async function notifyBatch(records: readonly QueueRecord[], deps: NotifyDeps, log: NotifierLog): Promise<BatchOutcome> {
   const counts: Counts = { sent: 0, failed: 0, retried: 0, rejected: 0 };
-  const { channels, secretUnreadable } = await channelsForBatch(deps, log);
+  const batch = await channelsForBatch(deps, log);
   const inFlight: FailoverContext['inFlight'] = new Map();
   const retry = await Promise.all(
     records.map(async (record) => {
       try {
-        return await handleRecord(record, channels, secretUnreadable, deps, log, counts, inFlight);
+        return await handleRecord(record, batch, deps, log, counts, inFlight);
       } catch (err) {
         log.error('queue message could not be handled; it will be retried', { messageId: record.messageId, errorName: (err as Error | null)?.name });
         return record.messageId;

@@ -312,7 +312,7 @@ describe('the notification path', () => {
     });
     expect(alarm?.Properties['OKActions']).toBeUndefined();
     expect(alarmText('DELIVERIES_FAILED')).toMatch(
-      /^A channel refused a notification for good, so alerts may no longer reach it\. .*stopped accepting alerts.*test-alert/,
+      /^A channel refused a notification for good, or the channels secret left it out, so alerts may no longer reach it\. .*stopped accepting alerts.*test-alert/,
     );
     // The dead-letter alarm does not promise what only this one does.
     expect(alarmText('NOTIFICATIONS_UNDELIVERED')).toContain('a channel that refuses for good is not retried (DELIVERIES_FAILED)');

@@ -619,6 +619,75 @@ describe.skipIf(skip)('notifier Lambda: SQS → every channel, once (moto_server
     expect(await inbox('email')).toHaveLength(0);
   });
 
+  it('a channels-secret edit that breaks the Slack section pages every other channel once per window, counts a failed delivery, and names the field, never the value', async () => {
+    freshWindow();
+    const doc = JSON.parse(secretJson) as Record<string, Record<string, unknown>>;
+    doc['slack'] = { ...doc['slack'], channel: '#alerts' };
+    const edited: NotifyDeps = { ...deps, channelsSecret: { read: async () => ({ ok: true, json: JSON.stringify(doc) }) } };
+    const editedHandler = buildNotifyHandler(() => edited);
+    await enqueue(withId('inc-slack-typo#1'), withId('inc-slack-typo#2'));
+    const { response, emf } = await invoke(await receive(), editedHandler);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(counts()).toMatchObject({ slack: 0, teams: 3, telegram: 3, discord: 3, webhook: 3 });
+    // Each message missed Slack: both count, and the alarm on DeliveriesFailed fires.
+    expect(emf).toMatchObject({ DeliveriesFailed: 2 });
+    const mails = await inbox('email');
+    const report = mails.find((m) => m.subject?.includes('slack stopped accepting alerts'));
+    expect(mails).toHaveLength(3);
+    expect(report?.message).toContain('slack.channel unknown field');
+    expect(report?.message).toContain('Correct it in the channels secret');
+    expect(report?.message).not.toContain(receivers.slack.baseUrl);
+
+    // The next message in the same window is delivered without a second report.
+    await enqueue(withId('inc-slack-typo#3'));
+    await invoke(await receive(), editedHandler);
+    expect((await inbox('email')).map((m) => m.subject)).toEqual([expect.not.stringContaining('stopped accepting')]);
+  });
+
+  it('a channels secret that no longer parses pages email and Amazon Q, and keeps the message for the chat channels until it is fixed', async () => {
+    freshWindow();
+    let json = secretJson.replace(/}$/, ',}');
+    const edited: NotifyDeps = { ...deps, channelsSecret: { read: async () => ({ ok: true, json }) } };
+    const editedHandler = buildNotifyHandler(() => edited);
+    await enqueue(withId('inc-badjson#1'));
+    const [message] = await receive();
+    const { response, emf } = await invoke([message!], editedHandler);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: message!.MessageId }]);
+    expect(counts()).toEqual({ slack: 0, teams: 0, telegram: 0, discord: 0, webhook: 0 });
+    expect(emf).toMatchObject({ DeliveriesFailed: 1 });
+    const mails = await inbox('email');
+    expect(mails).toHaveLength(2);
+    const report = mails.find((m) => m.subject?.includes('the channels secret cannot be read: chat channels get no alerts'));
+    expect(report?.message).toContain('(secret) is not valid JSON');
+    expect(report?.message).not.toContain(receivers.slack.baseUrl);
+    expect(await inbox('chatbot')).toHaveLength(2);
+
+    // Fixed: the redelivery reaches the chat channels and repeats neither the email nor the report.
+    json = secretJson;
+    await fastForward(message!);
+    const second = await invoke(await receive(), editedHandler);
+    expect(second.response.batchItemFailures).toEqual([]);
+    expect(counts()).toEqual({ slack: 1, teams: 1, telegram: 1, discord: 1, webhook: 1 });
+    expect(await inbox('email')).toHaveLength(0);
+  });
+
+  it('a misspelt channel section is reported to the channels that work', async () => {
+    freshWindow();
+    const doc = JSON.parse(secretJson) as Record<string, unknown>;
+    doc['slak'] = doc['slack'];
+    delete doc['slack'];
+    const edited: NotifyDeps = { ...deps, channelsSecret: { read: async () => ({ ok: true, json: JSON.stringify(doc) }) } };
+    await enqueue(withId('inc-slak#1'));
+    const { emf } = await invoke(
+      await receive(),
+      buildNotifyHandler(() => edited),
+    );
+    expect(counts()).toMatchObject({ slack: 0, teams: 2, telegram: 2 });
+    expect(emf).toMatchObject({ DeliveriesFailed: 1 });
+    const mails = await inbox('email');
+    expect(mails.find((m) => m.subject?.includes('the channels secret has a problem'))?.message).toContain('slak unknown field (did you mean "slack"?)');
+  });
+
   describe('every permanent refusal a channel documents pages through all the others, with the fix for that answer', () => {
     const text = (status: number, body: string): CannedReply => ({ status, headers: { 'content-type': 'text/plain' }, body });
     const json = (status: number, body: unknown): CannedReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
