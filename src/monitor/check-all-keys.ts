@@ -97,8 +97,9 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
     withdrawPlan: async (key, keyId) => {
       const loaded = await loading;
       const last = loaded?.runs.get(key.name);
-      // A different API key under the same name (the secret changed by hand): the old key's verdict says nothing.
-      if (last?.keyId !== undefined && keyId !== null && last.keyId !== keyId) return { kind: 'now' as const };
+      // A verdict not tied to this API key (the secret changed by hand, or a run record that is gone)
+      // says nothing about it.
+      if (keyId !== null && last?.keyId !== keyId) return { kind: 'now' as const };
       return planWithdrawProbe(loaded?.keys.get(key.name)?.state ?? null, deps.now(), daySlotDue(key.name, last?.at, deps.now()));
     },
     // Without the incident layer there is no run record to carry answers in: every probe, every run.

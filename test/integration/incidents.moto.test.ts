@@ -1,4 +1,4 @@
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
@@ -414,6 +414,7 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
   let sandbox: Sandbox;
   let sqs: SQSClient;
   let queueUrl: string;
+  let sm: SecretsManagerClient;
   let clock = Date.UTC(2026, 11, 1, 10, 2, 0);
   let invoke: () => Promise<{ docs: Record<string, unknown>[] }>;
   const keys = new Map<string, Credentials>();
@@ -422,7 +423,7 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
   beforeAll(async () => {
     [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
     useEmulator(moto.endpoint);
-    const sm = new SecretsManagerClient({});
+    sm = new SecretsManagerClient({});
     sqs = new SQSClient({});
     await createStateTable('cad-state');
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'cad-notifications' }))).QueueUrl as string;
@@ -525,5 +526,33 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
     await invoke();
     expect(sent('private/cancel-order', 'bravo')).toBe(1);
     expect((await drain()).map((n) => n.kind)).toEqual(['resolved']);
+  });
+
+  it('a key replaced by hand (put-secret-value) gets every probe on the next run: a new key that cannot trade or can withdraw is found at once, not at its slot', async () => {
+    // The old keys have been checked: their answers are carried until their slots.
+    for (let i = 0; i < 2; i++) {
+      clock += 5 * MIN;
+      await invoke();
+    }
+    await drain();
+    const noTrade = sandbox.mint('read-only');
+    const canWithdraw = sandbox.mint('withdraw-enabled');
+    await sm.send(new PutSecretValueCommand({ SecretId: 'cad/charlie', SecretString: JSON.stringify(noTrade) }));
+    await sm.send(new PutSecretValueCommand({ SecretId: 'cad/delta', SecretString: JSON.stringify(canWithdraw) }));
+    sandbox.requests.length = 0;
+    clock += 5 * MIN;
+    await invoke();
+    const by = (c: Credentials, method: string) => sandbox.requests.filter((r) => r.method === method && r.apiKey === c.apiKey).length;
+    expect(by(noTrade, 'private/cancel-order')).toBe(1);
+    expect(by(canWithdraw, 'private/get-deposit-address')).toBe(1);
+    const opened: Notification[] = [];
+    for (let i = 0; i < 2; i++) {
+      if (i > 0) {
+        clock += 5 * MIN;
+        await invoke();
+      }
+      opened.push(...(await drain()).filter((n) => n.kind === 'opened'));
+    }
+    expect(opened.map((n) => n.subject).sort()).toEqual([expect.stringContaining('charlie: Key cannot trade'), expect.stringContaining('delta: ')]);
   });
 });
