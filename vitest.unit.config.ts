@@ -12,6 +12,7 @@ export default defineConfig({
       'test/aws/**/*.test.ts',
       'test/docs/**/*.test.ts',
       'test/scripts/**/*.test.ts',
+      'test/cli/**/*.test.ts',
     ],
     exclude: ['**/*.moto.test.ts', '**/node_modules/**'],
     // Many of these tests wait on loopback timeouts rather than the CPU; more workers than cores overlap

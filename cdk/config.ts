@@ -6,6 +6,7 @@ import { checkBaseUrl, checkProxyUrl } from '../src/exchange/base-url.js';
 import { defaultAnnouncementsUrl } from '../src/monitor/maintenance.js';
 import { ConfigError, KEY_NAME_PATTERN } from '../src/monitor/runtime-config.js';
 import { closest } from '../src/contract/did-you-mean.js';
+import { nonPublicIpv4 } from '../src/contract/ip-address.js';
 import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, secretArnRegion } from '../src/contract/aws-names.js';
 
 export { ConfigError };
@@ -277,29 +278,6 @@ function httpsUrl(get: Lookup, name: string, fallback: string): string {
   return v;
 }
 
-/** Ranges no exchange will ever see a request from, each with the name an operator recognises. */
-const NON_PUBLIC: readonly (readonly [string, number, string])[] = [
-  ['0.0.0.0', 8, 'an unspecified address (0.0.0.0/8)'],
-  ['10.0.0.0', 8, 'a private address (RFC 1918, 10.0.0.0/8)'],
-  ['100.64.0.0', 10, 'a carrier-grade NAT address (RFC 6598, 100.64.0.0/10)'],
-  ['127.0.0.0', 8, 'a loopback address (127.0.0.0/8)'],
-  ['169.254.0.0', 16, 'a link-local address (169.254.0.0/16)'],
-  ['172.16.0.0', 12, 'a private address (RFC 1918, 172.16.0.0/12)'],
-  ['192.168.0.0', 16, 'a private address (RFC 1918, 192.168.0.0/16)'],
-  ['224.0.0.0', 4, 'a multicast address (224.0.0.0/4)'],
-  ['240.0.0.0', 4, 'a reserved address (240.0.0.0/4)'],
-];
-
-const ipv4Number = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-
-/** Why an IPv4 address cannot be a key's whitelisted egress address, or null when it is public. */
-export function nonPublicIpv4(ip: string): string | null {
-  const n = ipv4Number(ip);
-  const hit = NON_PUBLIC.find(([base, bits]) => Math.floor(n / 2 ** (32 - bits)) === Math.floor(ipv4Number(base) / 2 ** (32 - bits)));
-  return hit ? hit[2] : null;
-}
-
-/** An address to whitelist on an exchange key: IPv4 and public (the exchange sees the NAT's public side). */
 export function checkEgressIp(ip: string, field: string): string {
   if (isIP(ip) !== 4) throw new ConfigError(field, `"${ip}" is not an IPv4 address`);
   const why = nonPublicIpv4(ip);

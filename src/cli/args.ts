@@ -9,6 +9,7 @@ import { closest } from '../contract/did-you-mean.js';
 import { DEFAULT_STACK_NAME } from '../contract/stack.js';
 import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, STACK_ARN_PATTERN, STACK_NAME_PATTERN } from '../contract/aws-names.js';
 import { displaySafe } from '../exchange/text-safety.js';
+import { nonPublicIpv4 } from '../contract/ip-address.js';
 
 /** Bad input: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -296,6 +297,10 @@ function splitIps(value: string | undefined, origin: string): string[] {
     .filter(Boolean);
   const bad = ips.find((ip) => !isIP(ip));
   if (bad !== undefined) throw new UsageError(`${origin}: "${bad.slice(0, 60)}" is not an IP address`);
+  for (const ip of ips) {
+    const why = isIP(ip) === 4 ? nonPublicIpv4(ip) : null;
+    if (why) throw new UsageError(`${origin}: ${ip} is ${why}; the exchange whitelist needs the public address your traffic leaves from`);
+  }
   return ips;
 }
 
@@ -336,9 +341,16 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
   let parsed;
   const args = withSandboxDefault(argv);
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS, tokens: true });
   } catch (err) {
     throw usageFromParseError(err as Error, args);
+  }
+  // A value given twice is a mistake either way round: which one was meant is not ours to guess.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== 'option' || OPTIONS[token.name as keyof typeof OPTIONS]?.type !== 'string') continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once; give it once`);
+    seen.add(token.name);
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
@@ -381,6 +393,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     if (until - now > MAX_MUTE_DAYS * 86_400_000)
       throw new UsageError(`a mute may last at most ${MAX_MUTE_DAYS} days; a forgotten mute would silence the monitor`);
     const reason = displaySafe(values.reason ?? '', 200);
+    if (values.reason !== undefined && reason === '') throw new UsageError('--reason is empty: say why alerts are muted, or leave --reason out');
     return { command: 'mute', until, reason: reason || 'muted with key-monitor mute', json: values.json ?? false, ...stackOptions() };
   }
   if (command === 'rotate') {

@@ -144,6 +144,9 @@ export function renderStatus(s: StatusReport, now: number): string {
   );
   if (s.clock.source === 'aws' && s.clock.skewMs !== null) {
     lines.push(`⏱  Your clock is ${skewWords(s.clock.skewMs)} ${s.clock.skewMs < 0 ? 'behind' : 'ahead of'} AWS; ages use AWS's time`);
+  } else if (s.clock.skewMs === null) {
+    // Ages are only as right as this machine's clock: say so rather than vouch for them.
+    lines.push(`⏱  AWS's replies did not say its time; ages use this machine's clock`);
   }
   if (s.mutedUntil) lines.push(`🔕 Alerts are muted until ${utc(Date.parse(s.mutedUntil))} (key-monitor unmute ends it now)`);
   for (const w of s.maintenance)

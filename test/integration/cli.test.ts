@@ -78,6 +78,12 @@ describe('bad input gets a clear one-line message and exit 2, never a stack trac
     [['chek'], 'unknown command "chek" — did you mean "check"?'],
     [['check', '--timeout-ms', 'soon'], '--timeout-ms: a whole number'],
     [['check', '--expected-ip', '1.2.3'], '--expected-ip: "1.2.3" is not an IP address'],
+    [
+      ['check', '--expected-ip', '10.0.0.5'],
+      '--expected-ip: 10.0.0.5 is a private address (RFC 1918, 10.0.0.0/8); the exchange whitelist needs the public address',
+    ],
+    [['check', '--secret-id', 'prod/a', '--secret-id', 'prod/b'], '--secret-id is given more than once; give it once'],
+    [['mute', '--for', '2h', '--reason', ''], '--reason is empty: say why alerts are muted, or leave --reason out'],
     [['check', '--base-url', 'ftp://x'], '--base-url must be an https:// URL'],
     [['check', '--base-url', 'http://api.crypto.com/exchange/v1'], '--base-url must use https://'],
     [['check', '--base-url', 'https://x.test/exchange/v1/private/cancel-all-orders?_='], '--base-url must not contain a query string'],
