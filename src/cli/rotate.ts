@@ -95,6 +95,11 @@ export async function rotateCommand(opts: RotateOptions, io: Io, deps: RotateDep
     io.err(`key-monitor: cannot read ${opts.file ? displaySafe(opts.file, 120) : 'standard input'} (${why}); nothing was staged\n`);
     return ROTATE_EXIT.badInput;
   }
+  if (text.trim() === '') {
+    const from = opts.file ? `${displaySafe(opts.file, 120)} is empty` : 'standard input was empty';
+    io.err(`key-monitor: no new key was given (${from}): give {"apiKey":"…","apiSecret":"…"}; nothing was staged\n`);
+    return ROTATE_EXIT.badInput;
+  }
   const verdict = parseSecretString(text);
   if (!verdict.ok) {
     io.err(`key-monitor: the new key is not usable, nothing was staged: ${verdict.detail}\n`);

@@ -662,6 +662,17 @@ describe.skipIf(skip)('rotation Lambda: moto_server Secrets Manager + SNS, sandb
       expect(Object.keys(await stagesOf('cli'))).toHaveLength(before);
     });
 
+    it('names an empty input as no key given, and stages nothing', async () => {
+      const before = Object.keys(await stagesOf('cli')).length;
+      const empty = join(dir, 'empty.json');
+      writeFileSync(empty, ' \n');
+      const run = await cli(['--file', empty]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('no new key was given');
+      expect(run.stderr).toContain('is empty');
+      expect(Object.keys(await stagesOf('cli'))).toHaveLength(before);
+    });
+
     it('reads at most a small, bounded input', async () => {
       const before = Object.keys(await stagesOf('cli')).length;
       const run = await cli(['--file', keyFile('huge')]);
