@@ -1,5 +1,7 @@
 import { displaySafe } from '../exchange/text-safety.js';
 import type { CheckName, CheckResult, CheckStatus, Report } from '../monitor/types.js';
+import { DIAGNOSIS_TABLE } from '../monitor/diagnosis-table.js';
+import { exposureText, type ExposureSnapshot } from '../monitor/exposure.js';
 
 /** Bumped when a field of the --json output changes meaning or goes away (README → JSON output). */
 export const JSON_SCHEMA_VERSION = 1;
@@ -36,11 +38,12 @@ export function renderReport(report: Report, heading: string): string {
   const uncovered = report.healthy && report.notVerified.length > 0 ? ` (not verified: ${report.notVerified.map((c) => CHECK_WORDS[c]).join(', ')})` : '';
   lines.push(`Diagnosis: ${report.diagnosis} — ${report.title}${uncovered}`);
   if (!report.healthy) lines.push(`Fix: ${displaySafe(report.advice, 1200)}`);
+  if (report.exposure) lines.push(`Open on the account: ${displaySafe(exposureLine(report), 1200)}`);
   return lines.join('\n') + '\n';
 }
 
 export function reportJson(report: Report, context: { site: 'local'; sandbox: string | null; baseUrl: string; credentialsFrom: string }): string {
-  const { healthy, diagnosis, title, advice, egressIp, keyPrefix, checks, notVerified } = report;
+  const { healthy, diagnosis, title, advice, egressIp, keyPrefix, checks, notVerified, exposure } = report;
   return (
     JSON.stringify(
       {
@@ -53,12 +56,21 @@ export function reportJson(report: Report, context: { site: 'local'; sandbox: st
         keyPrefix,
         notVerified,
         checks,
+        exposure: exposure ? { text: exposureLine(report), ...exposureJson(exposure) } : null,
         target: { baseUrl: context.baseUrl, credentialsFrom: context.credentialsFrom, sandbox: context.sandbox },
       },
       null,
       2,
     ) + '\n'
   );
+}
+
+/** The exposure line as an alert about this verdict would say it. */
+const exposureLine = (report: Report) => exposureText(report.exposure, report.exposure?.at ?? 0, DIAGNOSIS_TABLE[report.diagnosis].stopsTrading);
+
+/** The snapshot without its internal comparison text. */
+function exposureJson({ sig: _sig, ...snapshot }: ExposureSnapshot) {
+  return { ...snapshot, at: new Date(snapshot.at).toISOString() };
 }
 
 export function errorJson(kind: 'usage' | 'internal', message: string): string {

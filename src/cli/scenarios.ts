@@ -44,6 +44,8 @@ export const SCENARIOS = {
   'withdraw-not-determined': { behaviour: 'withdraw-probe-unavailable', expect: 'OK' },
   'accounts-unavailable': { behaviour: 'accounts-unavailable', expect: 'EXCHANGE_UNAVAILABLE', expectMaster: true },
   'account-flags-missing': { behaviour: 'accounts-without-flags', expect: 'UNEXPECTED_RESPONSE', expectDerivatives: true },
+  // What is at risk: a healthy key whose account has open orders and a position; the check lists them.
+  'open-orders': { behaviour: 'open-exposure', expect: 'OK' },
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

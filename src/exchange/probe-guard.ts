@@ -17,8 +17,20 @@ export class UnsafeRequestError extends Error {
  */
 export const WITHDRAW_PROBE_METHOD = 'private/get-deposit-address';
 
-/** Private reads the checks may sign. Nothing here moves funds or orders. */
-export const READ_ONLY_METHODS: ReadonlySet<string> = new Set(['private/user-balance', 'private/get-accounts', 'private/get-open-orders']);
+/** Private reads the checks may sign, each with the only parameters it may carry. Nothing here moves funds or orders. */
+const READS: Readonly<Record<string, readonly string[]>> = {
+  'private/user-balance': [],
+  'private/get-accounts': ['page', 'page_size'],
+  'private/get-open-orders': ['instrument_name'],
+  'private/get-positions': ['instrument_name'],
+};
+
+/** A read with only its own parameters, each a short plain string. */
+function harmlessRead(method: string, params: SignableObject): boolean {
+  const allowed = READS[method];
+  if (!allowed) return false;
+  return Object.entries(params).every(([k, v]) => allowed.includes(k) && typeof v === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(v));
+}
 
 /**
  * Last line of defence against a bug turning a health check into a trade: the client refuses any
@@ -37,7 +49,7 @@ export function assertHarmless(url: string, basePath: string, method: string, pa
   // The exact text, not a normalised form: "/x/../private/user-balance" must not pass as a read.
   if (url !== `${parsed.origin}${basePath}/${method}`) throw new UnsafeRequestError(method);
   if (basePathProblem(basePath) !== null) throw new UnsafeRequestError(method);
-  if (READ_ONLY_METHODS.has(method)) return;
+  if (harmlessRead(method, params)) return;
   if (method === WITHDRAW_PROBE_METHOD) {
     const keys = Object.keys(params);
     const currency = params['currency'];

@@ -118,6 +118,12 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
               periodMs: deps.config.spacedProbeMs,
             });
           },
+          // The last snapshot stands while the balance shows the same things in use, for at most the
+          // period of the spaced probes; one taken with another API key says nothing about this one.
+          exposurePlan: async (key: MonitoredKey, keyId: string | null) => {
+            const last = (await loading)?.runs.get(key.name);
+            return { last: last?.keyId === keyId ? last?.exposure : undefined, maxAgeMs: deps.config.spacedProbeMs };
+          },
         }
       : {}),
     keys: deps.config.keys,

@@ -55,6 +55,8 @@ export interface RunDeps {
    * cadence). Given: each outcome says what to carry to the next run. Default: every probe, nothing carried.
    */
   readonly probePlan?: (key: MonitoredKey, keyId: string | null) => ProbePlans | Promise<ProbePlans>;
+  /** The last exposure snapshot that may stand for this key, and how old it may be; absent: read whenever something is open. */
+  readonly exposurePlan?: (key: MonitoredKey, keyId: string | null) => CheckInput['exposure'] | Promise<CheckInput['exposure']>;
 }
 
 const DAY_MS = 86_400_000;
@@ -165,6 +167,7 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
     const keyId = secret.verdict.ok ? keyIdOf(secret.verdict.credentials.apiKey) : null;
     const plan = await (deps.withdrawPlan?.(key, keyId) ?? { kind: 'now' as const });
     const probes = deps.probePlan ? await deps.probePlan(key, keyId) : EVERY_PROBE;
+    const exposure = await deps.exposurePlan?.(key, keyId);
     const report = await within(
       runChecks({
         ...target,
@@ -175,6 +178,7 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
         expectMaster: key.expectMaster,
         withdrawProbe: plan,
         probes,
+        ...(exposure ? { exposure } : {}),
         now: deps.now,
       }).catch((err: unknown) => {
         deps.onCrash?.(key, err);

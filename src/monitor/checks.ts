@@ -13,6 +13,7 @@ import { isJsonObject } from '../contract/json.js';
 import { finish, fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
 import { unansweredText, type WithdrawPlan } from './withdraw-schedule.js';
 import { EVERY_PROBE, type CarriedCheck, type ProbePlans } from './cadence.js';
+import { exposureCurrent, inUseOf, nothingOpen, ordersOf, positionsOf, type ExposureSnapshot } from './exposure.js';
 
 export interface CheckInput {
   readonly credentials: CredentialsVerdict;
@@ -41,6 +42,11 @@ export interface CheckInput {
   readonly now?: () => number;
   /** More secrets than the key's own that must not appear in any result (a proxy token). */
   readonly sensitive?: readonly string[];
+  /**
+   * What is open on the account (exposure.ts): read after a good balance read when the balance shows
+   * something in use, unless `last` still stands for it and is younger than `maxAgeMs`. Default: read.
+   */
+  readonly exposure?: { readonly last?: ExposureSnapshot | undefined; readonly maxAgeMs: number };
 }
 
 /** Where and against what a key is checked: everything but the key itself. */
@@ -155,6 +161,7 @@ export function balanceEvidence(result: unknown): { readonly evidence: BalanceEv
       count: positions.length,
       valued: values.filter((v) => v !== 0).length,
       totalMarketValue: Math.round(values.reduce((a, b) => a + b, 0) * 100) / 100,
+      inUse: inUseOf(result['data'] as Record<string, unknown>[]),
     },
   };
 }
@@ -277,6 +284,47 @@ function carried(last: CarriedCheck, read: Draft, evidence: Pick<Draft, 'tradeAl
   };
 }
 
+/** Why an exposure read proves nothing, or null when it answered with a list. */
+function unreadWhy(what: string, timed: TimedReply, parsed: unknown): string | null {
+  if (parsed !== null && !isFailure(classifyReply(timed.reply))) return null;
+  return `${what}: ${describeReply(timed.reply)}`;
+}
+
+/**
+ * After a good balance read: what is open on the account. Nothing in use needs no call; a snapshot
+ * that still matches what is in use is kept; otherwise open orders (and positions, when margin is
+ * held for them) are read. A read that is refused or does not answer leaves the snapshot marked
+ * incomplete; it never fails the key (the read's scope is not what the bot needs).
+ */
+async function exposureRead(input: CheckInput, creds: Credentials, read: Draft, redact: (text: string) => string): Promise<ExposureSnapshot | undefined> {
+  const inUse = read.status === 'pass' ? read.balances?.inUse : undefined;
+  if (!inUse) return undefined;
+  const now = (input.now ?? Date.now)();
+  if (!inUse.orders && !inUse.positions) return nothingOpen(now);
+  const plan = input.exposure ?? { maxAgeMs: 0 };
+  if (plan.last && exposureCurrent(plan.last, inUse, now, plan.maxAgeMs)) return plan.last;
+  const [ordersReply, positionsReply] = await Promise.all([
+    inUse.orders ? input.exchange.privatePost('private/get-open-orders', {}, creds) : Promise.resolve(null),
+    inUse.positions ? input.exchange.privatePost('private/get-positions', {}, creds) : Promise.resolve(null),
+  ]);
+  const result = (t: TimedReply | null) => (t && t.reply.kind === 'answer' ? t.reply.result : undefined);
+  const orders = ordersReply ? ordersOf(result(ordersReply)) : null;
+  const positions = positionsReply ? positionsOf(result(positionsReply)) : null;
+  const unread = [
+    ordersReply ? unreadWhy('open orders', ordersReply, orders) : null,
+    positionsReply ? unreadWhy('positions', positionsReply, positions) : null,
+  ].filter((w): w is string => w !== null);
+  const empty = nothingOpen(now);
+  const clean = <T extends { instrument: string }>(line: T): T => ({ ...line, instrument: redact(line.instrument) });
+  return {
+    at: now,
+    sig: inUse.sig,
+    orders: orders ? { ...orders, top: orders.top.map((o) => ({ ...clean(o), clientOid: o.clientOid === null ? null : redact(o.clientOid) })) } : empty.orders,
+    positions: positions ? { ...positions, top: positions.top.map(clean) } : null,
+    ...(unread.length > 0 ? { unread: redact(unread.join('; ')) } : {}),
+  };
+}
+
 /** Run every check for one key (concurrently where they are independent) and diagnose. Never throws for exchange faults. */
 export async function runChecks(input: CheckInput): Promise<Report> {
   const creds = input.credentials.ok ? input.credentials.credentials : null;
@@ -284,12 +332,15 @@ export async function runChecks(input: CheckInput): Promise<Report> {
   const plans = input.probes ?? EVERY_PROBE;
   const tradePlan = plans['trade-permission'];
   const accountPlan = plans.account;
-  const [egress, publicApi, read, probe, accounts] = await Promise.all([
+  const redact = cachedSecretRedactor({ apiKey: creds?.apiKey, secrets: [creds?.apiSecret, ...(input.sensitive ?? [])] });
+  const reading = creds ? signedReadCheck(input, creds) : Promise.resolve(noCreds);
+  const [egress, publicApi, read, probe, accounts, exposure] = await Promise.all([
     egressCheck(input),
     publicApiCheck(input),
-    creds ? signedReadCheck(input, creds) : Promise.resolve(noCreds),
+    reading,
     creds && tradePlan.kind === 'now' ? tradeProbe(input, creds) : Promise.resolve(null),
     creds && accountPlan.kind === 'now' ? input.exchange.privatePost('private/get-accounts', {}, creds) : Promise.resolve(null),
+    creds ? reading.then((r) => exposureRead(input, creds, r, redact)) : Promise.resolve(undefined),
   ]);
   const trade = !creds
     ? noCreds
@@ -306,7 +357,6 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined
       ? `${read.detail} (clock skew measured against the exchange: ${formatSkew(publicApi.clockSkewMs)})`
       : read.detail;
-  const redact = cachedSecretRedactor({ apiKey: creds?.apiKey, secrets: [creds?.apiSecret, ...(input.sensitive ?? [])] });
   const checks = [
     finish('credentials', credentialsCheck(input.credentials)),
     finish('egress-ip', egress),
@@ -317,7 +367,11 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     finish('withdraw-permission', withdraw.draft),
   ].map((c) => ({ ...c, detail: redact(c.detail) }));
   const report = diagnose(checks, { expectedIps: input.expectedIps, keyPrefix: creds ? keyPrefix(creds.apiKey) : null, site: input.site });
-  return withdraw.probe ? { ...report, withdrawProbe: { ...withdraw.probe, seen: redact(withdraw.probe.seen) } } : report;
+  return {
+    ...report,
+    ...(withdraw.probe ? { withdrawProbe: { ...withdraw.probe, seen: redact(withdraw.probe.seen) } } : {}),
+    ...(exposure ? { exposure } : {}),
+  };
 }
 
 /**

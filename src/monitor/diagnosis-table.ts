@@ -46,6 +46,11 @@ export interface DiagnosisSpec {
    */
   readonly maintenanceMayCause: boolean;
   /** critical: a verdict someone must act on; warning: degraded, likely to clear. */
+  /**
+   * The bot cannot place, amend or cancel orders with the key while this holds: alerts about it say
+   * what was open on the account as of the last good check (exposure.ts).
+   */
+  readonly stopsTrading: boolean;
   readonly severity: 'critical' | 'warning';
   readonly title: string;
   /** The fix in a few words, for the lock-screen subject line after the title. */
@@ -110,6 +115,7 @@ const DEFAULTS = {
   transient: false,
   sharedCause: false,
   maintenanceMayCause: false,
+  stopsTrading: false,
   severity: 'critical',
 } as const satisfies Partial<DiagnosisSpec>;
 
@@ -265,6 +271,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       ),
   }),
   IP_NOT_WHITELISTED: entry({
+    stopsTrading: true,
     precedence: 70,
     provenBy: 'signed-read',
     codes: [40103, 10003],
@@ -294,6 +301,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       ),
   }),
   AUTH_FAILED: entry({
+    stopsTrading: true,
     precedence: 90,
     provenBy: 'signed-read',
     codes: [40101, 10002, 40104, 10005],
@@ -308,6 +316,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       '(Read + Trade, IP whitelist set) and rotate it in (README → Rotate a key).',
   }),
   API_DISABLED: entry({
+    stopsTrading: true,
     precedence: 91,
     provenBy: 'signed-read',
     codes: [140001],
@@ -318,6 +327,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'Check Crypto.com Exchange → Settings → API Keys and the account’s notifications; if it was not you, contact Crypto.com support.',
   }),
   ACCOUNT_TERMINATED: entry({
+    stopsTrading: true,
     precedence: 92,
     provenBy: 'account',
     title: 'The account is terminated',
@@ -327,6 +337,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'meanwhile move the bot to a key on an active account.',
   }),
   ACCOUNT_SUSPENDED: entry({
+    stopsTrading: true,
     precedence: 93,
     provenBy: 'account',
     codes: [202],
@@ -337,6 +348,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'Check the account’s email and Crypto.com Exchange notifications (KYC, compliance or security holds are the usual reasons) and contact Crypto.com support.',
   }),
   ACCOUNT_DISABLED: entry({
+    stopsTrading: true,
     precedence: 94,
     provenBy: 'account',
     codes: [401, 406, 409, 410],
@@ -347,6 +359,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'Log in to Crypto.com Exchange with the account to see why; contact Crypto.com support if nothing there explains it.',
   }),
   ACCOUNT_NOT_TRADABLE: entry({
+    stopsTrading: true,
     precedence: 95,
     provenBy: 'account',
     title: 'The account may not trade',
@@ -356,6 +369,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       'This is an account setting or hold (trading agreement, KYC level): check the account on Crypto.com Exchange or with support.',
   }),
   TRADE_PERMISSION_MISSING: entry({
+    stopsTrading: true,
     precedence: 100,
     provenBy: 'trade-permission',
     maintenanceMayCause: true,

@@ -10,6 +10,8 @@ import {
 import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
 import type { IncidentEvent } from './incident-rules.js';
 import type { KeyRun, OpenIncident, Scope } from './incident-state.js';
+import { exposureText, type ExposureSnapshot } from './exposure.js';
+import type { Diagnosis } from './types.js';
 
 /**
  * Incident events as notifications: what was seen, since when, for how long, and the exact fix
@@ -22,6 +24,14 @@ export interface MessageContext {
   readonly expectedIps: readonly string[];
   /** Dashboard and log links; `key` null for monitor-level messages. */
   readonly links: (key: string | null) => NotificationLink[];
+  /** What was open on a key's account as of its last good check (run records); absent where not kept. */
+  readonly exposure?: (key: string) => ExposureSnapshot | undefined;
+}
+
+/** Alerts about a key that cannot trade say what it leaves unmanaged. */
+function atRisk(scope: Scope, diagnosis: Diagnosis, now: number, ctx: MessageContext): NotificationFact[] {
+  if (scope.type !== 'key' || !ctx.exposure || !DIAGNOSIS_TABLE[diagnosis].stopsTrading) return [];
+  return [{ label: 'Open on the account', value: exposureText(ctx.exposure(scope.key), now, true) }];
 }
 
 export function formatDuration(ms: number): string {
@@ -117,7 +127,11 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
         subject: subject(severity, text),
         summary,
         fix: e.run.advice,
-        facts: [...incidentFacts(e.scope, e.run, e.incident, now), ...(recheck ? [{ label: 'Could not re-check', value: `${recheck.why}; ${definite}` }] : [])],
+        facts: [
+          ...incidentFacts(e.scope, e.run, e.incident, now),
+          ...atRisk(e.scope, e.incident.diagnosis, now, ctx),
+          ...(recheck ? [{ label: 'Could not re-check', value: `${recheck.why}; ${definite}` }] : []),
+        ],
       };
     }
     case 'resolved': {

@@ -2,6 +2,7 @@ import { jsonEqual } from '../contract/json.js';
 import type { Notification } from '../contract/notification.js';
 import type { KeyOutcome } from './check-run.js';
 import type { MessageContext } from './incident-messages.js';
+import type { ExposureSnapshot } from './exposure.js';
 import { decideRun, eventLine, type IncidentEvent, type IncidentPolicy } from './incident-rules.js';
 import { NEW_KEY_STATE, type KeyRun, type KeyState, type MonitorState } from './incident-state.js';
 import type { IncidentStore, LoadedStates, NotificationSink, RunRecord, Stored } from './ports.js';
@@ -100,16 +101,24 @@ export function runRecord(outcome: KeyOutcome, at: number): RunRecord {
   };
 }
 
+/** What was open on the key's account after this run: read now, or as of its last good check with the same API key. */
+function exposureAfter(prior: RunEntry | undefined, outcome: KeyOutcome | undefined): ExposureSnapshot | undefined {
+  if (outcome?.report.exposure) return outcome.report.exposure;
+  return prior?.keyId === (outcome?.keyId ?? prior?.keyId) ? prior?.exposure : undefined;
+}
+
 /** A key's run record after this run. */
 export function runEntry(prior: RunEntry | undefined, outcome: KeyOutcome, now: number, countedOk: boolean): RunEntry {
   const carried = outcome.carried ?? prior?.carried;
   const keyId = outcome.keyId ?? prior?.keyId;
+  const exposure = exposureAfter(prior, outcome);
   return {
     at: now,
     diagnosis: outcome.report.diagnosis,
     days: countDay(prior?.days ?? {}, now, countedOk),
     ...(carried ? { carried } : {}),
     ...(keyId ? { keyId } : {}),
+    ...(exposure ? { exposure } : {}),
   };
 }
 
@@ -161,9 +170,11 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   if (decision.events.length > 0) {
     // The message texts are loaded only by a run that has something to say.
     const { notificationFor } = await import('./incident-messages.js');
+    const byName = new Map(outcomes.map((o) => [o.key.name, o]));
+    const messages = { ...deps.messages, exposure: (key: string) => exposureAfter(loaded.runs.get(key), byName.get(key)) };
     for (const e of decision.events) {
       const k = scopeKey(e);
-      owed.set(k, [...(owed.get(k) ?? []), notificationFor(e, now, deps.messages)]);
+      owed.set(k, [...(owed.get(k) ?? []), notificationFor(e, now, messages)]);
     }
   }
 

@@ -1,5 +1,6 @@
 import { isJsonObject } from '../contract/json.js';
 import type { CarriedCheck } from './cadence.js';
+import { EXPOSURE_LISTED, type ExposureSnapshot } from './exposure.js';
 import type { Diagnosis } from './types.js';
 import { DIAGNOSES } from './types.js';
 
@@ -28,6 +29,8 @@ export interface RunEntry {
   readonly carried?: Readonly<Record<string, CarriedCheck>>;
   /** Which API key was checked (cadence.ts keyIdOf): a new key under the same name gets every probe. */
   readonly keyId?: string;
+  /** What was open on the account as of the last good check (exposure.ts): alerts about a key that cannot trade say it. */
+  readonly exposure?: ExposureSnapshot;
 }
 
 export interface RunShard {
@@ -100,6 +103,21 @@ const isCarried = (v: unknown) =>
   isJsonObject(v) &&
   Object.values(v).every((c) => isJsonObject(c) && typeof c['at'] === 'number' && typeof c['detail'] === 'string' && typeof c['expect'] === 'string');
 
+const isText = (v: unknown) => typeof v === 'string' && v.length <= 200;
+const isLines = (v: unknown, fields: readonly string[]) =>
+  Array.isArray(v) && v.length <= EXPOSURE_LISTED && v.every((l) => isJsonObject(l) && fields.every((f) => f in l) && isText(l['instrument']));
+const isExposure = (v: unknown) =>
+  isJsonObject(v) &&
+  typeof v['at'] === 'number' &&
+  typeof v['sig'] === 'string' &&
+  isJsonObject(v['orders']) &&
+  isCount(v['orders']['count']) &&
+  typeof v['orders']['buyNotional'] === 'number' &&
+  typeof v['orders']['sellNotional'] === 'number' &&
+  isLines(v['orders']['top'], ['side', 'quantity', 'price', 'clientOid']) &&
+  (v['positions'] === null || (isJsonObject(v['positions']) && isCount(v['positions']['count']) && isLines(v['positions']['top'], ['quantity']))) &&
+  (v['unread'] === undefined || isText(v['unread']));
+
 /**
  * A stored shard as the run can use it: entries that are not whole are dropped and counted (the key
  * then reads as not checked before: every probe runs and its uptime starts again), never trusted.
@@ -117,7 +135,8 @@ export function readShard(doc: unknown, index: number): { shard: RunShard | null
       (DIAGNOSES as readonly string[]).includes(e['diagnosis']) &&
       isDays(e['days']) &&
       (e['carried'] === undefined || isCarried(e['carried'])) &&
-      (e['keyId'] === undefined || typeof e['keyId'] === 'string');
+      (e['keyId'] === undefined || typeof e['keyId'] === 'string') &&
+      (e['exposure'] === undefined || isExposure(e['exposure']));
     if (whole) entries[name] = e as unknown as RunEntry;
     else dropped++;
   }

@@ -1,3 +1,4 @@
+import type { ExposureSnapshot, InUse } from './exposure.js';
 import type { ExchangeCredentials } from '../exchange/client.js';
 
 export const DIAGNOSES = [
@@ -87,6 +88,8 @@ export interface BalanceEvidence {
   readonly valued: number;
   /** Sum of market_value, in the account's valuation currency (USD on the exchange). */
   readonly totalMarketValue: number;
+  /** What orders and positions hold (exposure.ts): whether there is anything open to read. */
+  readonly inUse?: InUse;
 }
 
 export interface CheckResult {
@@ -131,6 +134,8 @@ export interface Report {
   readonly notVerified: readonly CheckName[];
   /** The withdraw probe sent in this run, with its own answer (null: it proved nothing), whatever verdict the check shows. */
   readonly withdrawProbe?: WithdrawProbeOutcome;
+  /** What is open on the account (after a good read): read this run, or the last snapshot that still stands. */
+  readonly exposure?: ExposureSnapshot;
 }
 
 /** One withdraw probe's answer: the scheduled check keeps definite ones and re-probes after the others. */

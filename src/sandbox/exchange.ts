@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { sign, type SignableObject } from '../exchange/signing.js';
 import type { Credentials } from '../monitor/types.js';
-import { SANDBOX_PORTFOLIO } from './portfolio.js';
+import { SANDBOX_EXPOSED_PORTFOLIO, SANDBOX_OPEN_ORDERS, SANDBOX_PORTFOLIO, SANDBOX_POSITIONS } from './portfolio.js';
 
 /**
  * A loopback stand-in for the Crypto.com Exchange v1 REST API. It verifies signatures with its own
@@ -68,6 +68,9 @@ export const BEHAVIOURS = [
   'withdraw-probe-unavailable',
   /** The withdraw probe is refused with an auth-class code other than 40101 (10002 UNAUTHORIZED). */
   'withdraw-probe-other-refusal',
+  // What is at risk:
+  /** A healthy key on an account with two open orders (their funds reserved) and a short perpetual position. */
+  'open-exposure',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -140,7 +143,14 @@ export interface Sandbox {
 }
 
 const NONCE_WINDOW_MS = 60_000;
-const SAFE_METHODS = new Set(['private/user-balance', 'private/cancel-order', 'private/get-accounts', 'private/get-deposit-address']);
+const SAFE_METHODS = new Set([
+  'private/user-balance',
+  'private/cancel-order',
+  'private/get-accounts',
+  'private/get-deposit-address',
+  'private/get-open-orders',
+  'private/get-positions',
+]);
 
 /** private/get-accounts as the DOC describes it (flags per account; this_account names the key's). */
 function accounts(behaviour: Behaviour) {
@@ -366,6 +376,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       // The sandbox will not play along with anything that could trade or withdraw.
       return envelope(method, id, 400, 40002, 'METHOD_NOT_FOUND');
     }
+    if (method === 'private/get-open-orders' || method === 'private/get-positions') {
+      const exposed = behaviour === 'open-exposure';
+      const result = method === 'private/get-open-orders' ? (exposed ? SANDBOX_OPEN_ORDERS : { data: [] }) : exposed ? SANDBOX_POSITIONS : { data: [] };
+      return { status: 200, body: { id, method, code: 0, result } };
+    }
     if (method === 'private/get-accounts') {
       if (behaviour === 'accounts-unavailable') return envelope(method, id, 500, 50001, 'INTERNAL_SERVER_ERROR');
       return { status: 200, body: { id, method, code: 0, result: accounts(behaviour) } };
@@ -410,7 +425,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           result: { data: [{ ...SANDBOX_PORTFOLIO.data[0], position_balances: [null, SANDBOX_PORTFOLIO.data[0].position_balances[0]] }] },
         },
       };
-    return { status: 200, body: { id, method, code: 0, result: SANDBOX_PORTFOLIO } };
+    return { status: 200, body: { id, method, code: 0, result: behaviour === 'open-exposure' ? SANDBOX_EXPOSED_PORTFOLIO : SANDBOX_PORTFOLIO } };
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {

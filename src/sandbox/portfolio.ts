@@ -201,3 +201,73 @@ export const SANDBOX_PORTFOLIO = {
     },
   ],
 } as const;
+
+/**
+ * The same account with a bot's work open on it: a resting sell of BTC, a resting buy of ETH (their
+ * funds reserved) and a short perpetual position holding margin.
+ */
+export const SANDBOX_EXPOSED_PORTFOLIO = {
+  data: [
+    {
+      ...SANDBOX_PORTFOLIO.data[0],
+      total_initial_margin: '1515.96',
+      total_position_im: '1015.96',
+      total_position_cost: '10159.57',
+      total_session_unrealized_pnl: '-497.74',
+      position_balances: SANDBOX_PORTFOLIO.data[0].position_balances.map((b) =>
+        b.instrument_name === 'BTC' ? { ...b, reserved_qty: '0.04000000' } : b.instrument_name === 'USD' ? { ...b, reserved_qty: '1.00000000' } : b,
+      ),
+    },
+  ],
+};
+
+/** private/get-open-orders for SANDBOX_EXPOSED_PORTFOLIO: the two orders its reserved funds are for. */
+export const SANDBOX_OPEN_ORDERS = {
+  data: [
+    {
+      order_id: '6530219599901478341',
+      client_oid: 'bot-7f3a-sell-btc',
+      status: 'ACTIVE',
+      side: 'SELL',
+      order_type: 'LIMIT',
+      instrument_name: 'BTC_USD',
+      quantity: '0.04',
+      limit_price: '97000',
+      order_value: '3880',
+      cumulative_quantity: '0',
+      create_time: 1764900000000,
+      update_time: 1764900000000,
+    },
+    {
+      order_id: '6530219599901478342',
+      client_oid: 'bot-7f3a-buy-eth',
+      status: 'ACTIVE',
+      side: 'BUY',
+      order_type: 'LIMIT',
+      instrument_name: 'ETH_USD',
+      quantity: '2',
+      limit_price: '3100',
+      order_value: '6200',
+      cumulative_quantity: '0',
+      create_time: 1764900060000,
+      update_time: 1764900060000,
+    },
+  ],
+};
+
+/** private/get-positions for SANDBOX_EXPOSED_PORTFOLIO. */
+export const SANDBOX_POSITIONS = {
+  data: [
+    {
+      account_id: 'a7c1e6f0-0000-4000-8000-000000000001',
+      instrument_name: 'BTCUSD-PERP',
+      type: 'PERPETUAL_SWAP',
+      quantity: '-0.1984',
+      cost: '10159.57',
+      open_position_pnl: '-497.74',
+      open_pos_cost: '10159.57',
+      session_pnl: '-12.30',
+      update_timestamp_ms: 1764900120000,
+    },
+  ],
+};

@@ -11,6 +11,10 @@ describe('probe guard', () => {
   it('allows reads and the probe cancel, at exactly <base>/<method>', () => {
     expect(() => assertHarmless(`${BASE}/private/user-balance`, PATH, 'private/user-balance', {})).not.toThrow();
     expect(() => assertHarmless(`${BASE}/private/cancel-order`, PATH, 'private/cancel-order', { client_oid: 'hc-0123' })).not.toThrow();
+    for (const method of ['private/get-open-orders', 'private/get-positions']) {
+      expect(() => assertHarmless(`${BASE}/${method}`, PATH, method, {})).not.toThrow();
+      expect(() => assertHarmless(`${BASE}/${method}`, PATH, method, { instrument_name: 'BTCUSD-PERP' })).not.toThrow();
+    }
   });
 
   it.each([
@@ -21,6 +25,11 @@ describe('probe guard', () => {
     ['private/cancel-order', { order_id: '18342311' }],
     ['private/cancel-order', { client_oid: 'my-real-order' }],
     ['private/cancel-order', { client_oid: 'hc-1', order_id: '1' }],
+    // Reads carry only their own parameters: nothing that could steer a request elsewhere.
+    ['private/user-balance', { instrument_name: 'BTC_USD' }],
+    ['private/get-open-orders', { order_id: '18342311' }],
+    ['private/get-positions', { instrument_name: null }],
+    ['private/get-open-orders', { instrument_name: 'BTC_USD/../../private/cancel-all-orders' }],
   ])('refuses %s %o', (method, params) => {
     expect(() => assertHarmless(`${BASE}/${method}`, PATH, method, params)).toThrow(UnsafeRequestError);
   });
