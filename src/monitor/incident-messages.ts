@@ -28,10 +28,14 @@ export interface MessageContext {
   readonly exposure?: (key: string) => ExposureSnapshot | undefined;
 }
 
-/** Alerts about a key that cannot trade say what it leaves unmanaged. */
-function atRisk(scope: Scope, diagnosis: Diagnosis, now: number, ctx: MessageContext): NotificationFact[] {
-  if (scope.type !== 'key' || !ctx.exposure || !DIAGNOSIS_TABLE[diagnosis].stopsTrading) return [];
-  return [{ label: 'Open on the account', value: exposureText(ctx.exposure(scope.key), now, true) }];
+/**
+ * Alerts about a key that cannot trade say what it leaves unmanaged, as a paragraph of the summary:
+ * every channel shows the summary whole, where a fact's value is cut far shorter.
+ */
+export const AT_RISK_LABEL = 'Open on the account';
+function atRisk(scope: Scope, diagnosis: Diagnosis, now: number, ctx: MessageContext): string {
+  if (scope.type !== 'key' || !ctx.exposure || !DIAGNOSIS_TABLE[diagnosis].stopsTrading) return '';
+  return `\n\n${AT_RISK_LABEL}: ${exposureText(ctx.exposure(scope.key), now, true)}`;
 }
 
 export function formatDuration(ms: number): string {
@@ -125,13 +129,9 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
       return {
         ...base(`${e.incident.id}#${e.incident.transitions}`, e.kind, severity, e.scope, now, ctx),
         subject: subject(severity, text),
-        summary,
+        summary: summary + atRisk(e.scope, e.incident.diagnosis, now, ctx),
         fix: e.run.advice,
-        facts: [
-          ...incidentFacts(e.scope, e.run, e.incident, now),
-          ...atRisk(e.scope, e.incident.diagnosis, now, ctx),
-          ...(recheck ? [{ label: 'Could not re-check', value: `${recheck.why}; ${definite}` }] : []),
-        ],
+        facts: [...incidentFacts(e.scope, e.run, e.incident, now), ...(recheck ? [{ label: 'Could not re-check', value: `${recheck.why}; ${definite}` }] : [])],
       };
     }
     case 'resolved': {

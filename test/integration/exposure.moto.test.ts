@@ -77,7 +77,7 @@ describe.skipIf(skip)('alerts about a key that cannot trade say what was open on
   });
 
   const sent = (method: string, name: string) => sandbox.requests.filter((r) => r.method === method && r.apiKey === keys.get(name)?.apiKey).length;
-  const atRisk = (n: Notification | undefined) => n?.facts.find((f) => f.label === 'Open on the account')?.value;
+  const atRisk = (n: Notification | undefined) => n?.summary.split('\n\nOpen on the account: ')[1];
 
   async function drain(): Promise<Notification[]> {
     const got: Notification[] = [];
