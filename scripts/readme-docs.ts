@@ -153,6 +153,19 @@ export async function alertExamples(): Promise<string> {
     out.push(example('Reminder while it stays open', notificationFor(reminder, T0 + 250 * MIN, MESSAGES)));
     out.push(example('Resolved, with the duration', notificationFor(resolved, T0 + 275 * MIN, MESSAGES)));
 
+    // The snapshot a good check reads is what a later alert says was open: the same call the Lambda makes.
+    const exposed = await runChecks({
+      ...target,
+      credentials: parseSecretString(JSON.stringify(sandbox.credentials('open-exposure'))),
+      expectTrade: true,
+      withdrawProbe: { kind: 'now' },
+      now: () => T0 - 3 * MIN,
+    });
+    const risk = new Runs();
+    const [atRisk] = risk.at(T0, [await check(target, sandbox, 'grid-bot', 'ip-not-whitelisted')]);
+    if (!atRisk || !exposed.exposure) throw new Error('the exposure example did not open');
+    out.push(example('A key with open orders stops working: what is at risk', notificationFor(atRisk, T0, { ...MESSAGES, exposure: () => exposed.exposure })));
+
     const audit = new Runs();
     const [withdraw] = audit.at(T0, [await check(target, sandbox, 'bot2', 'withdraw-enabled')]);
     if (!withdraw) throw new Error('the withdraw example did not open');
