@@ -34,7 +34,13 @@ import { createStateTable, startMoto, useEmulator } from '../test/support/moto.j
 
 const ROUND_TRIP_MS = 40;
 const WARM_RUNS = 20;
-const SCALE_SIZES = [1, 100, 1_000] as const;
+/** BENCH_SIZES=1000 (comma-separated) measures only those key counts: a quick before/after of one size. */
+const SCALE_SIZES: readonly number[] = process.env['BENCH_SIZES']
+  ? process.env['BENCH_SIZES']
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0)
+  : [1, 100, 1_000];
 /** Issue targets: CPU per key and per run of a steady 1,000-key run, and AWS requests per run ≤ keys/10 + a constant. */
 const CPU_TARGET = { perKeyMs: 0.5, runMs: 1000, awsConstant: 30, memoryHeadroom: 1.3 };
 const SCALE_FD_LIMIT = 1024;

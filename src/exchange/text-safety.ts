@@ -94,37 +94,67 @@ function runsOf(value: string, run: number, into: Set<string> = new Set()): Set<
   return into;
 }
 
-/** Runs to find, and every pair of neighbouring characters they contain (a cheap filter before the exact test). */
+/**
+ * Runs to find, kept small: a warm Lambda holds one redactor per key for its lifetime, so 1,000 keys
+ * hold 1,000 of them. Each run is a 32-bit hash in a sorted array (a collision can only mask a
+ * harmless window, never let a run through), and the neighbouring-character pairs of every run of
+ * every set share one table, a bit per set: the cheap filter that spares ordinary text the exact test.
+ */
 interface RunSet {
   readonly run: number;
-  readonly runs: ReadonlySet<string>;
-  readonly pairs: Uint8Array;
+  /** This set's bit in the shared pair table. */
+  readonly bit: number;
+  readonly hashes: Uint32Array;
 }
 
-/** A pair of neighbouring characters as a slot of a 4,096-entry table (collisions only let more windows through). */
-const pairIndex = (text: string, i: number) => ((text.charCodeAt(i) * 67) ^ text.charCodeAt(i + 1)) & 0xfff;
+/** A pair of neighbouring character codes as a slot of a 4,096-entry table (collisions only let more windows through). */
+const pairSlot = (a: number, b: number) => ((a * 67) ^ b) & 0xfff;
 
-function runSet(run: number, runs: ReadonlySet<string>): RunSet {
-  const pairs = new Uint8Array(4_096);
-  for (const r of runs) for (let i = 0; i + 1 < r.length; i++) pairs[pairIndex(r, i)] = 1;
-  return { run, runs, pairs };
+/** FNV-1a over character codes, the same for a string and for characters gathered from a text. */
+const FNV_OFFSET = 0x811c9dc5;
+const fnvStep = (h: number, c: number) => Math.imul(h ^ c, 0x01000193) >>> 0;
+
+function hashOf(text: string): number {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < text.length; i++) h = fnvStep(h, text.charCodeAt(i));
+  return h;
+}
+
+function has(hashes: Uint32Array, h: number): boolean {
+  let lo = 0;
+  let hi = hashes.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = hashes[mid] as number;
+    if (v === h) return true;
+    if (v < h) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+function runSet(run: number, bit: number, runs: ReadonlySet<string>, pairs: Uint8Array): RunSet {
+  for (const r of runs) for (let i = 0; i + 1 < r.length; i++) pairs[pairSlot(r.charCodeAt(i), r.charCodeAt(i + 1))]! |= bit;
+  return { run, bit, hashes: Uint32Array.from([...runs].map(hashOf)).sort() };
 }
 
 /**
  * Mark every window of `set.run` characters of `text` that is one of its runs. A window can match
- * only where each neighbouring pair in it occurs in some run: windows that fail that (almost all of
- * ordinary text) are never cut out and looked up.
+ * only where each neighbouring pair in it occurs in some run of the set: windows that fail that
+ * (almost all of ordinary text) are never hashed and looked up.
  */
-function markRuns(text: string, set: RunSet, marked: Uint8Array): boolean {
-  const { run, runs, pairs } = set;
-  if (runs.size === 0 || text.length < run) return false;
+function markRuns(text: string, set: RunSet, pairs: Uint8Array, marked: Uint8Array): boolean {
+  const { run, bit, hashes } = set;
+  if (hashes.length === 0 || text.length < run) return false;
   let streak = 0;
   let found = false;
   for (let e = 1; e < text.length; e++) {
-    streak = pairs[pairIndex(text, e - 1)] ? streak + 1 : 0;
+    streak = (pairs[pairSlot(text.charCodeAt(e - 1), text.charCodeAt(e))] as number) & bit ? streak + 1 : 0;
     if (streak < run - 1) continue;
     const i = e - run + 1;
-    if (!runs.has(text.slice(i, i + run))) continue;
+    let h = FNV_OFFSET;
+    for (let j = i; j <= e; j++) h = fnvStep(h, text.charCodeAt(j));
+    if (!has(hashes, h)) continue;
     found = true;
     marked.fill(1, i, i + run);
   }
@@ -135,9 +165,9 @@ function markRuns(text: string, set: RunSet, marked: Uint8Array): boolean {
  * Like markRuns, on the letters and digits of `text` only: a run cut into pieces by separators is
  * found where its pieces are, without building the text with the separators taken out.
  */
-function markSplitRuns(text: string, set: RunSet, marked: Uint8Array): boolean {
-  const { run, runs, pairs } = set;
-  if (runs.size === 0 || text.length < run) return false;
+function markSplitRuns(text: string, set: RunSet, pairs: Uint8Array, marked: Uint8Array): boolean {
+  const { run, bit, hashes } = set;
+  if (hashes.length === 0 || text.length < run) return false;
   // Where the last `run` letters and digits are, as a ring.
   const at = new Int32Array(run);
   let count = 0;
@@ -147,14 +177,14 @@ function markSplitRuns(text: string, set: RunSet, marked: Uint8Array): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) continue;
-    if (previous >= 0) streak = pairs[((previous * 67) ^ c) & 0xfff] ? streak + 1 : 0;
+    if (previous >= 0) streak = (pairs[pairSlot(previous, c)] as number) & bit ? streak + 1 : 0;
     previous = c;
     at[count % run] = i;
     count++;
     if (streak < run - 1) continue;
-    let window = '';
-    for (let k = count - run; k < count; k++) window += text[at[k % run] as number];
-    if (!runs.has(window)) continue;
+    let h = FNV_OFFSET;
+    for (let k = count - run; k < count; k++) h = fnvStep(h, text.charCodeAt(at[k % run] as number));
+    if (!has(hashes, h)) continue;
     found = true;
     for (let k = 0; k < run; k++) marked[at[k] as number] = 1;
   }
@@ -170,7 +200,10 @@ interface Decoded {
 
 /** Character escapes an echo can hide a value behind: `&#65;`, `&#x41;`, `\u0041`, `\x41`, `%41`. */
 const ESCAPE = /&#(\d{1,7});|&#x([0-9a-f]{1,6});|\\u([0-9a-f]{4})|\\x([0-9a-f]{2})|%([0-9a-f]{2})/y;
-const MAY_BE_ESCAPED = /&#|\\u|\\x|%[0-9a-f]{2}|[^\u0000-\u007f]/;
+// Only characters whose compatibility form is an ASCII letter or digit (fullwidth forms, mathematical
+// alphanumerics, enclosed and super/subscript digits) can spell a credential: the "…" and "’" of
+// ordinary text do not cost a decoding pass.
+const MAY_BE_ESCAPED = /&#|\\u|\\x|%[0-9a-f]{2}|[\uff10-\uff5a]|\ud835[\udc00-\udfff]|[\u2460-\u24ff]|[\u00b2\u00b3\u00b9\u2070-\u209f]/;
 
 /**
  * The text with character escapes decoded and compatibility forms (fullwidth letters, mathematical
@@ -207,14 +240,10 @@ function decodedOf(folded: string): Decoded | null {
 }
 
 /**
- * A function that masks every trace of the given values in a text, whatever surrounds them: after
- * `api_key=`, glued inside a longer token, URL-encoded, JSON-escaped, base64- or hex-encoded, written
- * with character escapes or fullwidth letters, in another letter case, or cut into pieces by
- * separators. Any run of 5+ characters of the API key becomes [redacted] (so at most a 4-character
- * run of it can show), and any run of 8+ characters of a secret or token. Cost is linear in the text
- * times the run length; texts here are bounded (a check detail, an advice line).
+ * The run sets of the values, built apart from the redactor so that the strings they come from are
+ * not kept alive by its closure: only the hashes and the pair table stay.
  */
-export function secretRedactor(sensitive: SensitiveValues): (text: string) => string {
+function runSetsOf(sensitive: SensitiveValues): { pairs: Uint8Array; directSets: RunSet[]; splitSets: RunSet[] } | null {
   // Runs of the same length are looked for in one pass, whichever value they come from.
   const direct = new Map<number, Set<string>>();
   const split = new Map<number, Set<string>>();
@@ -234,16 +263,32 @@ export function secretRedactor(sensitive: SensitiveValues): (text: string) => st
   };
   add(sensitive.apiKey, KEY_RUN, KEY_SPLIT_RUN);
   for (const s of sensitive.secrets ?? []) add(s, SECRET_RUN, SPLIT_RUN);
-  if (direct.size === 0) return (text) => text;
-  const directSets = [...direct].map(([run, runs]) => runSet(run, runs));
-  const splitSets = [...split].map(([run, runs]) => runSet(run, runs));
+  if (direct.size === 0) return null;
+  const pairs = new Uint8Array(4_096);
+  // At most 6 sets (4 run lengths looked for as written, 2 with separators taken out): a bit each in a byte.
+  const sets = [...direct, ...split].map(([run, runs], i) => runSet(run, 1 << i, runs, pairs));
+  return { pairs, directSets: sets.slice(0, direct.size), splitSets: sets.slice(direct.size) };
+}
+
+/**
+ * A function that masks every trace of the given values in a text, whatever surrounds them: after
+ * `api_key=`, glued inside a longer token, URL-encoded, JSON-escaped, base64- or hex-encoded, written
+ * with character escapes or fullwidth letters, in another letter case, or cut into pieces by
+ * separators. Any run of 5+ characters of the API key becomes [redacted] (so at most a 4-character
+ * run of it can show), and any run of 8+ characters of a secret or token. Cost is linear in the text
+ * times the run length; texts here are bounded (a check detail, an advice line).
+ */
+export function secretRedactor(sensitive: SensitiveValues): (text: string) => string {
+  const built = runSetsOf(sensitive);
+  if (!built) return (text) => text;
+  const { pairs, directSets, splitSets } = built;
   return (text) => {
     const folded = fold(text);
     const marked = new Uint8Array(text.length);
     const scan = (t: string, marks: Uint8Array) => {
       let hit = false;
-      for (const set of directSets) if (markRuns(t, set, marks)) hit = true;
-      for (const set of splitSets) if (markSplitRuns(t, set, marks)) hit = true;
+      for (const set of directSets) if (markRuns(t, set, pairs, marks)) hit = true;
+      for (const set of splitSets) if (markSplitRuns(t, set, pairs, marks)) hit = true;
       return hit;
     };
     let found = scan(folded, marked);
