@@ -184,6 +184,6 @@ describe('buildChannels', () => {
   });
 
   it('with no secret and no topics there is nothing to send to', () => {
-    expect(buildChannels({ source: 'ekm-prod' })).toEqual({ channels: [], problems: [] });
+    expect(buildChannels({ source: 'ekm-prod' })).toEqual({ channels: [], problems: [], leftOut: [], secretProblems: [], secretUnusable: false });
   });
 });

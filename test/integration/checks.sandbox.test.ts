@@ -104,7 +104,7 @@ describe('check details', () => {
   it('reports the portfolio the signed read saw and the measured clock skew', async () => {
     const report = await check('healthy');
     const read = report.checks.find((c) => c.name === 'signed-read');
-    expect(read?.balances).toEqual({ count: 18, valued: 17, totalMarketValue: 18588.54 });
+    expect(read?.balances).toEqual({ count: 18, valued: 17, totalMarketValue: 18588.54, inUse: { sig: '', orders: false, positions: false } });
     expect(read?.detail).toContain('18 balances, 17 with a market value, total 18,588.54 USD');
     const pub = report.checks.find((c) => c.name === 'public-api');
     expect(Math.abs(pub?.clockSkewMs ?? Infinity)).toBeLessThan(2_000);
