@@ -220,8 +220,8 @@ const TOPIC_CHANNEL: Readonly<Record<string, ChannelName>> = { emailTopicArn: 'e
 /** The channel a problem's field belongs to, if any: `slack.webhookUrl` → slack, `emailTopicArn` → email. */
 function channelOf(field: string): ChannelName | null {
   const head = field.split('.')[0] as string;
-  if (TOPIC_CHANNEL[head]) return TOPIC_CHANNEL[head];
-  return head in SECTIONS ? (head as ChannelName) : null;
+  if (Object.hasOwn(TOPIC_CHANNEL, head)) return TOPIC_CHANNEL[head] as ChannelName;
+  return Object.hasOwn(SECTIONS, head) ? (head as ChannelName) : null;
 }
 
 export function buildChannels(input: BuildChannelsInput): BuiltChannels {

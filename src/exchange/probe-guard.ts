@@ -27,8 +27,8 @@ const READS: Readonly<Record<string, readonly string[]>> = {
 
 /** A read with only its own parameters, each a short plain string. */
 function harmlessRead(method: string, params: SignableObject): boolean {
-  const allowed = READS[method];
-  if (!allowed) return false;
+  if (!Object.hasOwn(READS, method)) return false;
+  const allowed = READS[method] as readonly string[];
   return Object.entries(params).every(([k, v]) => allowed.includes(k) && typeof v === 'string' && /^[A-Za-z0-9_-]{1,40}$/.test(v));
 }
 

@@ -115,7 +115,9 @@ export function ordersOf(result: unknown): ExposureSnapshot['orders'] | null {
   let sellNotional = 0;
   for (const o of data) {
     if (!isJsonObject(o)) continue;
-    const side = (text(o['side'], 8) ?? '?').toUpperCase();
+    // Only the two sides the exchange has: anything else is not shown as given.
+    const given = typeof o['side'] === 'string' ? o['side'].toUpperCase() : '';
+    const side = given === 'BUY' || given === 'SELL' ? given : '?';
     const quantity = num(o['quantity']);
     const price = num(o['limit_price']) ?? num(o['price']);
     const value = num(o['order_value']) ?? (quantity !== null && price !== null ? quantity * price : 0);

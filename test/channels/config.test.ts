@@ -183,6 +183,12 @@ describe('buildChannels', () => {
     ]);
   });
 
+  it.each(['constructor', '__proto__', 'toString'])('a top-level field named %s is a secret problem, not a channel', (name) => {
+    const built = buildChannels({ source: 'ekm-prod', secretJson: `{"${name}":{"webhookUrl":"https://x.test/a"}}` });
+    expect(built.leftOut).toEqual([]);
+    expect(built.secretProblems).toHaveLength(1);
+  });
+
   it('with no secret and no topics there is nothing to send to', () => {
     expect(buildChannels({ source: 'ekm-prod' })).toEqual({ channels: [], problems: [], leftOut: [], secretProblems: [], secretUnusable: false });
   });

@@ -30,6 +30,10 @@ describe('probe guard', () => {
     ['private/get-open-orders', { order_id: '18342311' }],
     ['private/get-positions', { instrument_name: null }],
     ['private/get-open-orders', { instrument_name: 'BTC_USD/../../private/cancel-all-orders' }],
+    // Names every object has are not reads.
+    ['constructor', {}],
+    ['__proto__', {}],
+    ['toString', {}],
   ])('refuses %s %o', (method, params) => {
     expect(() => assertHarmless(`${BASE}/${method}`, PATH, method, params)).toThrow(UnsafeRequestError);
   });

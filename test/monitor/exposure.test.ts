@@ -73,6 +73,11 @@ describe('what is open on the account, as one line', () => {
     expect(text.length).toBeLessThan(400);
   });
 
+  it('a side other than BUY or SELL is not shown as given (it could carry anything)', () => {
+    const s = snapshot({ data: [order('q7Lm2Pz9', 'BTC_USD', '1', '10', 'x')] });
+    expect(s.orders.top[0]?.side).toBe('?');
+  });
+
   it('an answer that is not a list is no snapshot, and closed positions are not open', () => {
     expect(ordersOf({ data: 'nope' })).toBeNull();
     expect(ordersOf(undefined)).toBeNull();
