@@ -6,6 +6,7 @@
  *   KEY#<name>                 STATE                   the key's incident state (version-locked; written when it changes)
  *   KEY#<name>                 RUN#<iso time>          a run that was not healthy or changed the key's state (TTL: history days)
  *   KEY#<name>                 INCIDENT#<iso opened>   an incident: opened, later resolved (TTL)
+ *   KEY#<name>                 TRIGGER                 until when a triggered verification of the key is under way (debounce; TTL)
  *   MONITOR                    STATE                   monitor-level incident, mute, maintenance cache
  *   MONITOR                    KEYS                    the key names the last run checked
  *   MONITOR                    RECENT                  the last incidents, for `key-monitor status`
@@ -22,6 +23,7 @@ export const STORE = {
 export const keyPk = (name: string) => `KEY#${name}`;
 export const MONITOR_PK = 'MONITOR';
 export const STATE_SK = 'STATE';
+export const TRIGGER_SK = 'TRIGGER';
 export const runSk = (at: number) => `RUN#${new Date(at).toISOString()}`;
 export const runShardSk = (index: number) => `RUNS#${String(index).padStart(3, '0')}`;
 export const incidentSk = (openedAt: number) => `INCIDENT#${new Date(openedAt).toISOString()}`;

@@ -134,3 +134,12 @@ export interface DeliveryLedger {
 
 /** A token read from its secret (the proxy token), or why it could not be: the fault (when Secrets Manager gave one) and a line naming it. */
 export type SecretTextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly fault: SecretFault | null; readonly detail: string };
+
+/**
+ * The debounce of triggered verifications: a claim succeeds for at most one caller per key until the
+ * given time, whatever the number of callers or function instances (a conditional write, never memory).
+ */
+export interface TriggerGate {
+  /** True when this caller holds the key's verification until `until`; false when another one does. */
+  claim(key: string, now: number, until: number): Promise<boolean>;
+}
