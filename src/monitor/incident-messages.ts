@@ -26,6 +26,8 @@ export interface MessageContext {
   readonly links: (key: string | null) => NotificationLink[];
   /** What was open on a key's account as of its last good check (run records); absent where not kept. */
   readonly exposure?: (key: string) => ExposureSnapshot | undefined;
+  /** What started a triggered verification; its opened or changed message says both it and the monitor's own answer. */
+  readonly trigger?: TriggerNote | undefined;
 }
 
 /**
@@ -36,6 +38,22 @@ export const AT_RISK_LABEL = 'Open on the account';
 function atRisk(scope: Scope, diagnosis: Diagnosis, now: number, ctx: MessageContext): string {
   if (scope.type !== 'key' || !ctx.exposure || !DIAGNOSIS_TABLE[diagnosis].stopsTrading) return '';
   return `\n\n${AT_RISK_LABEL}: ${exposureText(ctx.exposure(scope.key), now, true)}`;
+}
+
+/** A bot's log line (already display-safe and short) or a nudge: a trigger, never evidence. */
+export type TriggerNote =
+  | { readonly kind: 'log'; readonly logGroup: string; readonly at: number; readonly excerpt: string }
+  | { readonly kind: 'nudge'; readonly reason: string | null };
+
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+/** "your bot logged … at 12:03:04 UTC (log group /ecs/bot); verified from 203.0.113.7 at 12:03:09 UTC" */
+function triggerLine(t: TriggerNote, run: KeyRun, now: number): string {
+  const asked =
+    t.kind === 'log'
+      ? `your bot logged "${t.excerpt}" at ${clock(t.at)} UTC (log group ${t.logGroup})`
+      : `a nudge${t.reason ? ` ("${t.reason}")` : ''} asked for a check`;
+  return `${asked}; verified from ${run.egressIp ?? 'an unknown address'} at ${clock(now)} UTC`;
 }
 
 export function formatDuration(ms: number): string {
@@ -131,7 +149,11 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
         subject: subject(severity, text),
         summary: summary + atRisk(e.scope, e.incident.diagnosis, now, ctx),
         fix: e.run.advice,
-        facts: [...incidentFacts(e.scope, e.run, e.incident, now), ...(recheck ? [{ label: 'Could not re-check', value: `${recheck.why}; ${definite}` }] : [])],
+        facts: [
+          ...(ctx.trigger && e.kind !== 'reminder' ? [{ label: 'Triggered', value: triggerLine(ctx.trigger, e.run, now) }] : []),
+          ...incidentFacts(e.scope, e.run, e.incident, now),
+          ...(recheck ? [{ label: 'Could not re-check', value: `${recheck.why}; ${definite}` }] : []),
+        ],
       };
     }
     case 'resolved': {
