@@ -2,7 +2,7 @@
 // a TypeScript loader, esbuild or Docker at run time:
 // - dist/cli: the `key-monitor` CLI; code splitting keeps the AWS SDK and the sandbox out of the
 //   start-up path until they are used.
-// - dist/lambda/<name>/index.mjs: the three Lambda handlers, bundled once here; synth only copies them.
+// - dist/lambda/<name>/index.mjs: the Lambda handlers, bundled once here; synth only copies them.
 // - dist/esm and dist/cjs: the construct library (`exchange-key-monitor/cdk`) as ES modules with
 //   declarations, and as one CommonJS file for apps that `require` it (every `cdk init` TypeScript app).
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 
 /** The Lambda handlers by bundle name; the construct asks for dist/lambda/<name>. */
-const LAMBDA_HANDLERS = { check: 'src/handlers/check.ts', rotate: 'src/handlers/rotate.ts', notify: 'src/handlers/notify.ts' };
+const LAMBDA_HANDLERS = {
+  check: 'src/handlers/check.ts',
+  verify: 'src/handlers/verify.ts',
+  rotate: 'src/handlers/rotate.ts',
+  notify: 'src/handlers/notify.ts',
+};
 /**
  * The Node.js 24 runtime ships AWS SDK v3; bundling it again would only slow cold starts. undici
  * carries its HTTP parser twice (SIMD and plain WebAssembly, 70 KB each) and loads the plain one only

@@ -15,8 +15,8 @@ import { deliveryPk, incidentSk, keyPk, MONITOR_PK, runShardSk, runSk, STATE_SK 
 import { isJsonObject } from '../contract/json.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-state.js';
 import { readKeyNames, readKeyState, readMonitorState, readOutbox, type Rebuilt } from '../monitor/state-shape.js';
-import type { IncidentStore, LoadedStates, RunRecord, Stored } from '../monitor/ports.js';
-import { newestEntries, readShard, shardCount, type RunShard } from '../monitor/run-records.js';
+import type { IncidentStore, KeyVerificationLoad, LoadedStates, RunRecord, Stored, VerificationStore } from '../monitor/ports.js';
+import { newestEntries, readShard, shardCount, type RunEntry, type RunShard } from '../monitor/run-records.js';
 import { callWithDeadline } from './aws-calls.js';
 
 /**
@@ -122,7 +122,7 @@ export interface RecentIncident extends IncidentRecord {
   readonly key: string | null;
 }
 
-export class DynamoIncidentStore implements IncidentStore {
+export class DynamoIncidentStore implements IncidentStore, VerificationStore {
   private readonly writes = pLimit(25);
 
   constructor(
@@ -210,6 +210,61 @@ export class DynamoIncidentStore implements IncidentStore {
       }
     }
     return { keys: statesOf(keys, items), monitor: monitor.stored, retired, runs: newestEntries(runShards), keyListChanged, unreadable };
+  }
+
+  async loadKey(key: string, shard: number): Promise<KeyVerificationLoad> {
+    const items = await this.getBatch([
+      { pk: MONITOR_PK, sk: STATE_SK },
+      { pk: MONITOR_PK, sk: runShardSk(shard) },
+      { pk: keyPk(key), sk: STATE_SK },
+    ]);
+    const unreadable: { scope: string; problems: string[] }[] = [];
+    const keyItem = items.get(`${keyPk(key)}|${STATE_SK}`);
+    const keyRead = keyItem ? readStored(keyItem, NEW_KEY_STATE, readKeyState) : null;
+    if (keyRead && keyRead.problems.length > 0) unreadable.push({ scope: `key ${key}`, problems: keyRead.problems });
+    const monitorItem = items.get(`${MONITOR_PK}|${STATE_SK}`);
+    const monitor = monitorItem ? readStored(monitorItem, NEW_MONITOR_STATE, readMonitorState).stored : { state: NEW_MONITOR_STATE, outbox: [] };
+    const shardItem = items.get(`${MONITOR_PK}|${runShardSk(shard)}`);
+    const run = shardItem ? readShard(docOrNull(shardItem), shard).shard?.entries[key] : undefined;
+    return { key: keyRead?.stored, monitor, run, unreadable };
+  }
+
+  /**
+   * Read, change one entry, write back on condition that nothing else wrote the shard since: a run
+   * (which rewrites it whole, with a newer runAt) or another verification. The shard keeps its
+   * runAt, so the next run's write is never refused because of it.
+   */
+  async saveRunEntry(shard: number, key: string, entry: RunEntry): Promise<void> {
+    const Key = { pk: s(MONITOR_PK), sk: s(runShardSk(shard)) };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const res = await callWithDeadline((abortSignal) =>
+        this.db.send(new GetItemCommand({ TableName: this.table, Key, ConsistentRead: true }), { abortSignal }),
+      );
+      const read = res.Item ? readShard(docOrNull(res.Item), shard).shard : null;
+      const runAt = read?.runAt ?? 0;
+      const doc = res.Item?.['doc'];
+      const condition = !res.Item
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : doc === undefined
+          ? { ConditionExpression: 'attribute_not_exists(#doc)', ExpressionAttributeNames: { '#doc': 'doc' } }
+          : { ConditionExpression: '#doc = :doc', ExpressionAttributeNames: { '#doc': 'doc' }, ExpressionAttributeValues: { ':doc': doc } };
+      try {
+        await callWithDeadline((abortSignal) =>
+          this.db.send(
+            new PutItemCommand({
+              TableName: this.table,
+              Item: { ...Key, runAt: n(runAt), doc: s(JSON.stringify({ runAt, entries: { ...read?.entries, [key]: entry } })) },
+              ...condition,
+            }),
+            { abortSignal },
+          ),
+        );
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+    throw new Error('the run records kept changing under the verification');
   }
 
   async saveRuns(shards: readonly RunShard[]): Promise<void> {

@@ -5,10 +5,12 @@
  */
 import { KEY_CONCURRENCY, keyDeadlineMs } from '../contract/defaults.js';
 import { checkKeys, type KeyOutcome, type SecretSource } from './check-run.js';
-import type { CheckTarget } from './checks.js';
+import type { CheckInput, CheckTarget } from './checks.js';
+import type { KeyState } from './incident-state.js';
+import type { RunEntry } from './run-records.js';
 import { recordRun, type IncidentRunDeps, type IncidentRunSummary } from './incident-run.js';
 import type { MonitoredKey, RuntimeConfig } from './runtime-config.js';
-import { planWithdrawProbe } from './withdraw-schedule.js';
+import { planWithdrawProbe, type WithdrawPlan } from './withdraw-schedule.js';
 import { daySlotDue, expectationsOf, planProbes } from './cadence.js';
 
 /** Leave this much of the run's time to record metrics and logs after the checks. */
@@ -46,7 +48,7 @@ export interface CheckRunResult {
  * shape (codes, attempts, every detail) costs a third of a healthy run's CPU in logging alone. A key
  * that is not healthy gets the full shape, with the title and the advice.
  */
-function logOutcome(log: RunLog, { key, report, keyAgeDays, elapsedMs }: KeyOutcome): void {
+export function logOutcome(log: RunLog, { key, report, keyAgeDays, elapsedMs }: KeyOutcome): void {
   const base = {
     key: key.name,
     keyPrefix: report.keyPrefix,
@@ -86,6 +88,20 @@ function logOutcome(log: RunLog, { key, report, keyAgeDays, elapsedMs }: KeyOutc
   });
 }
 
+/** A verdict not tied to this API key (the secret changed by hand, or a run record that is gone) says nothing about it. */
+export function withdrawPlanOf(name: string, keyId: string | null, state: KeyState | null, last: RunEntry | undefined, now: number): WithdrawPlan {
+  if (keyId !== null && last?.keyId !== keyId) return { kind: 'now' };
+  return planWithdrawProbe(state, now, daySlotDue(name, last?.at, now));
+}
+
+/**
+ * The last snapshot stands while the balance shows the same things in use, for at most the period of
+ * the spaced probes; one taken with another API key says nothing about this one.
+ */
+export function exposurePlanOf(last: RunEntry | undefined, keyId: string | null, maxAgeMs: number): NonNullable<CheckInput['exposure']> {
+  return { last: last?.keyId === keyId ? last?.exposure : undefined, maxAgeMs };
+}
+
 /** Check every key, record the fixed metric set and one log line per key, then run the incident rules. */
 export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number): Promise<CheckRunResult> {
   const { log } = deps;
@@ -96,11 +112,7 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
   const outcomes = await checkKeys({
     withdrawPlan: async (key, keyId) => {
       const loaded = await loading;
-      const last = loaded?.runs.get(key.name);
-      // A verdict not tied to this API key (the secret changed by hand, or a run record that is gone)
-      // says nothing about it.
-      if (keyId !== null && last?.keyId !== keyId) return { kind: 'now' as const };
-      return planWithdrawProbe(loaded?.keys.get(key.name)?.state ?? null, deps.now(), daySlotDue(key.name, last?.at, deps.now()));
+      return withdrawPlanOf(key.name, keyId, loaded?.keys.get(key.name)?.state ?? null, loaded?.runs.get(key.name), deps.now());
     },
     // Without the incident layer there is no run record to carry answers in: every probe, every run.
     ...(deps.incidents
@@ -118,12 +130,8 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
               periodMs: deps.config.spacedProbeMs,
             });
           },
-          // The last snapshot stands while the balance shows the same things in use, for at most the
-          // period of the spaced probes; one taken with another API key says nothing about this one.
-          exposurePlan: async (key: MonitoredKey, keyId: string | null) => {
-            const last = (await loading)?.runs.get(key.name);
-            return { last: last?.keyId === keyId ? last?.exposure : undefined, maxAgeMs: deps.config.spacedProbeMs };
-          },
+          exposurePlan: async (key: MonitoredKey, keyId: string | null) =>
+            exposurePlanOf((await loading)?.runs.get(key.name), keyId, deps.config.spacedProbeMs),
         }
       : {}),
     keys: deps.config.keys,

@@ -434,3 +434,38 @@ export function decideRun(input: RunInput): RunDecision {
   }
   return { keyStates, monitor, events, suppressed: [], records, countedOk };
 }
+
+export interface VerificationInput {
+  readonly now: number;
+  readonly policy: IncidentPolicy;
+  readonly run: KeyRun;
+  readonly keyState: KeyState;
+  /** Read, never written: a verification of one key decides nothing about the monitor. */
+  readonly monitor: MonitorState;
+}
+
+export interface VerificationDecision {
+  readonly keyState: KeyState;
+  readonly events: readonly IncidentEvent[];
+  readonly suppressed: readonly IncidentEvent[];
+  readonly records: readonly IncidentRecord[];
+  readonly countedOk: boolean;
+}
+
+/**
+ * One key checked outside the schedule (a bot's log line or a nudge asked for it): the key's own
+ * step of a run, and nothing else. Shared causes, maintenance notices, retired keys and the end of
+ * a mute are the scheduled run's, which sees every key; an open monitor incident still covers this
+ * key when it fails for the same reason, as it would in a run.
+ */
+export function decideVerification(input: VerificationInput): VerificationDecision {
+  const { now, policy, run, keyState, monitor } = input;
+  const covered = monitor.incident !== null && run.diagnosis === monitor.incident.diagnosis;
+  const countedOk = run.diagnosis === 'OK' && (keyState.incident === null || unproven(keyState.incident, new Set(run.verified)) === null);
+  const step = stepKey(keyState, run, now, policy, covered, monitor.maintenance.windows);
+  const aged = ageReminder(step.state, run, now, policy);
+  const state = aged ? { ...step.state, ageNotifiedAt: now } : step.state;
+  const events = [...step.events, ...(aged ? [aged] : [])];
+  const muted = monitor.mute !== null && now < monitor.mute.until;
+  return { keyState: state, events: muted ? [] : events, suppressed: muted ? events : [], records: step.records, countedOk };
+}

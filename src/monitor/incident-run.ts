@@ -102,7 +102,7 @@ export function runRecord(outcome: KeyOutcome, at: number): RunRecord {
 }
 
 /** What was open on the key's account after this run: read now, or as of its last good check with the same API key. */
-function exposureAfter(prior: RunEntry | undefined, outcome: KeyOutcome | undefined): ExposureSnapshot | undefined {
+export function exposureAfter(prior: RunEntry | undefined, outcome: KeyOutcome | undefined): ExposureSnapshot | undefined {
   if (outcome?.report.exposure) return outcome.report.exposure;
   return prior?.keyId === (outcome?.keyId ?? prior?.keyId) ? prior?.exposure : undefined;
 }
@@ -123,7 +123,7 @@ export function runEntry(prior: RunEntry | undefined, outcome: KeyOutcome, now: 
 }
 
 /** Two states the same but for their version: then there is nothing to write. */
-function sameState(prior: { version: number } | undefined, next: { version: number }): boolean {
+export function sameState(prior: { version: number } | undefined, next: { version: number }): boolean {
   if (!prior) return false;
   const { version: _a, ...a } = prior;
   const { version: _b, ...b } = next;

@@ -78,6 +78,22 @@ export interface IncidentStore {
   recordIncidents(records: readonly IncidentRecord[]): Promise<void>;
 }
 
+/** What a verification of one key reads: its state, the monitor's (for mutes and a covering incident), its run record. */
+export interface KeyVerificationLoad {
+  readonly key: Stored<KeyState> | undefined;
+  readonly monitor: Stored<MonitorState>;
+  readonly run: RunEntry | undefined;
+  readonly unreadable: readonly { readonly scope: string; readonly problems: readonly string[] }[];
+}
+
+/** The incident store as a verification of one key uses it: that key's items only, every write conditional. */
+export interface VerificationStore extends Pick<IncidentStore, 'saveKey' | 'clearOutbox' | 'appendHistory' | 'recordIncidents'> {
+  /** `shard`: the run-record shard the key belongs to in the configured key order. */
+  loadKey(key: string, shard: number): Promise<KeyVerificationLoad>;
+  /** Put one key's entry into its run-record shard, leaving the others as the last run wrote them. */
+  saveRunEntry(shard: number, key: string, entry: RunEntry): Promise<void>;
+}
+
 /** The notification queue (SQS): every notification takes this one path to the channels. */
 export interface NotificationSink {
   send(notifications: readonly Notification[]): Promise<void>;

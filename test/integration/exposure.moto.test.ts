@@ -1,6 +1,6 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/contract/notification.js';
@@ -11,7 +11,7 @@ import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import type { Credentials } from '../../src/monitor/types.js';
-import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { captureOutput, createStateTable, drainQueue, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 /**
  * What is at risk, in the alert: the check Lambda on moto_server (Secrets Manager, DynamoDB, SQS) with
@@ -79,18 +79,7 @@ describe.skipIf(skip)('alerts about a key that cannot trade say what was open on
   const sent = (method: string, name: string) => sandbox.requests.filter((r) => r.method === method && r.apiKey === keys.get(name)?.apiKey).length;
   const atRisk = (n: Notification | undefined) => n?.summary.split('\n\nOpen on the account: ')[1];
 
-  async function drain(): Promise<Notification[]> {
-    const got: Notification[] = [];
-    for (;;) {
-      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      if (!out.Messages?.length) break;
-      for (const m of out.Messages) {
-        got.push(JSON.parse(m.Body ?? '{}') as Notification);
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
-      }
-    }
-    return got;
-  }
+  const drain = () => drainQueue<Notification>(sqs, queueUrl);
 
   it('reads open orders and positions only where the balance shows something in use, and not again while it stays the same', async () => {
     sandbox.requests.length = 0;

@@ -13,7 +13,7 @@ import { parseAnnouncements } from '../../src/monitor/maintenance.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import type { Credentials } from '../../src/monitor/types.js';
-import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
+import { captureOutput, drainQueue, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 
 /**
  * The check Lambda end to end, through incidents: the real handler, Secrets Manager, DynamoDB and
@@ -116,16 +116,9 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
 
   /** Every notification the runs enqueued since the last call, oldest first. */
   async function drain(): Promise<Notification[]> {
-    const got: Notification[] = [];
-    for (;;) {
-      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      if (!out.Messages?.length) break;
-      for (const m of out.Messages) {
-        everything += m.Body ?? '';
-        got.push(JSON.parse(m.Body ?? '{}') as Notification);
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
-      }
-    }
+    const got = await drainQueue<Notification>(sqs, queueUrl, (body) => {
+      everything += body;
+    });
     return got.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   }
 
@@ -466,18 +459,7 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
 
   const sent = (method: string, name: string) => sandbox.requests.filter((r) => r.method === method && r.apiKey === keys.get(name)?.apiKey).length;
 
-  async function drain(): Promise<Notification[]> {
-    const got: Notification[] = [];
-    for (;;) {
-      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      if (!out.Messages?.length) break;
-      for (const m of out.Messages) {
-        got.push(JSON.parse(m.Body ?? '{}') as Notification);
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
-      }
-    }
-    return got;
-  }
+  const drain = () => drainQueue<Notification>(sqs, queueUrl);
 
   it('a healthy key: the balance read every run, the trade probe and account read once an hour at its own slot, said as carried in between', async () => {
     sandbox.requests.length = 0;

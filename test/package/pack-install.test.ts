@@ -172,7 +172,7 @@ describe('the packed package, installed into apps of their own', () => {
         'dist/cjs/cdk/index.d.ts',
       ]),
     );
-    for (const name of ['check', 'rotate', 'notify']) expect(tarballFiles).toContain(`dist/lambda/${name}/index.mjs`);
+    for (const name of ['check', 'verify', 'rotate', 'notify']) expect(tarballFiles).toContain(`dist/lambda/${name}/index.mjs`);
     // The README links its references in docs/: they travel with it, so the links resolve in node_modules too.
     for (const page of readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md'))) expect(tarballFiles).toContain(`docs/${page}`);
     expect(tarballFiles.filter((f) => /(^|\/)test\/|\.test\.|(?<!\.d)\.ts$|package-lock\.json|^cdk\.json$|^scripts\//.test(f))).toEqual([]);

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * moto_server is a real AWS API emulator (Secrets Manager, SNS, SQS, CloudWatch) installed on these
@@ -124,5 +125,19 @@ export async function createStateTable(name: string): Promise<void> {
     );
   } finally {
     db.destroy();
+  }
+}
+
+/** Every message on the queue now, deleted as read: what the notifier would get (bodies as JSON). */
+export async function drainQueue<T>(sqs: SQSClient, queueUrl: string, onBody: (body: string) => void = () => {}): Promise<T[]> {
+  const got: T[] = [];
+  for (;;) {
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (!out.Messages?.length) return got;
+    for (const m of out.Messages) {
+      onBody(m.Body ?? '');
+      got.push(JSON.parse(m.Body ?? '{}') as T);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    }
   }
 }
