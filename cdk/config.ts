@@ -77,6 +77,14 @@ export interface MonitorConfig {
   readonly egress: EgressConfig;
   readonly metricsNamespace: string;
   readonly incidents: IncidentConfig;
+  readonly botLogGroups: readonly BotLogGroupConfig[];
+}
+
+/** A bot's log group, by name, and the monitored key it uses (construct: BotLogGroup). */
+export interface BotLogGroupConfig {
+  readonly logGroupName: string;
+  readonly key: string;
+  readonly filterPattern: string | null;
 }
 
 export const DEFAULT_KEY: KeyConfig = { name: 'default', expectTrade: true };
@@ -113,6 +121,7 @@ export const CONTEXT_KEYS = [
   'remindEveryHours',
   'historyDays',
   'keyMaxAgeDays',
+  'botLogGroups',
 ] as const;
 
 /** Context from cdk.json is typed JSON; from `-c name=value` it is always a string. */
@@ -425,6 +434,26 @@ export function checkContextKeys(names: readonly string[]): void {
   }
 }
 
+const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+
+function botLogGroups(get: Lookup, keyNames: readonly string[]): BotLogGroupConfig[] {
+  const v = parsed(get, 'botLogGroups');
+  if (absent(v)) return [];
+  if (!Array.isArray(v)) throw new ConfigError('botLogGroups', 'must be a JSON array of {logGroupName, key, filterPattern?}');
+  return v.map((item: unknown, i) => {
+    const at = `botLogGroups[${i}]`;
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(at, 'must be an object {logGroupName, key, filterPattern?}');
+    const g = item as Record<string, unknown>;
+    const unknown = Object.keys(g).find((f) => !['logGroupName', 'key', 'filterPattern'].includes(f));
+    if (unknown) throw new ConfigError(`${at}.${unknown}`, 'unknown field (expected logGroupName, key, filterPattern)');
+    if (typeof g['logGroupName'] !== 'string' || !LOG_GROUP_NAME.test(g['logGroupName']))
+      throw new ConfigError(`${at}.logGroupName`, 'must be a CloudWatch Logs log group name (letters, digits and . - _ / #, up to 512)');
+    if (typeof g['key'] !== 'string' || !keyNames.includes(g['key'])) throw new ConfigError(`${at}.key`, `must name a monitored key (${keyNames.join(', ')})`);
+    if (g['filterPattern'] !== undefined && typeof g['filterPattern'] !== 'string') throw new ConfigError(`${at}.filterPattern`, 'must be a string');
+    return { logGroupName: g['logGroupName'], key: g['key'], filterPattern: (g['filterPattern'] as string | undefined) ?? null };
+  });
+}
+
 export function loadConfig(get: Lookup): MonitorConfig {
   const namespace = parsed(get, 'metricsNamespace');
   if (!absent(namespace) && (typeof namespace !== 'string' || !/^[A-Za-z0-9._/#:-]{1,255}$/.test(namespace))) {
@@ -432,8 +461,9 @@ export function loadConfig(get: Lookup): MonitorConfig {
   }
   const exchangeBaseUrl = baseUrl(get);
   const scheduleMinutes = int(get, 'scheduleMinutes', DEFAULT_SCHEDULE_MINUTES, 1, 1440);
+  const keyList = keys(get);
   return {
-    keys: keys(get),
+    keys: keyList,
     scheduleMinutes,
     spacedProbeMinutes: int(get, 'spacedProbeMinutes', DEFAULT_SPACED_PROBE_MINUTES, 0, 1440),
     alerts: alerts(get),
@@ -449,6 +479,10 @@ export function loadConfig(get: Lookup): MonitorConfig {
       historyDays: int(get, 'historyDays', D.historyDays, 1, 400),
       keyMaxAgeDays: int(get, 'keyMaxAgeDays', D.keyMaxAgeDays, 0, 3650),
     },
+    botLogGroups: botLogGroups(
+      get,
+      keyList.map((k) => k.name),
+    ),
   };
 }
 

@@ -1,5 +1,6 @@
 import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { MonitorConfig } from './config.js';
@@ -49,6 +50,11 @@ function monitorProps(scope: Construct, config: MonitorConfig): ExchangeKeyMonit
     announcementsUrl: config.announcementsUrl,
     metricsNamespace: config.metricsNamespace,
     incidents: config.incidents,
+    botLogGroups: config.botLogGroups.map((g, i) => ({
+      logGroup: logs.LogGroup.fromLogGroupName(scope, `BotLogGroup${i}`, g.logGroupName),
+      key: g.key,
+      ...(g.filterPattern !== null ? { filterPattern: g.filterPattern } : {}),
+    })),
   };
 }
 
@@ -74,6 +80,7 @@ export class MonitorStack extends Stack {
     out(OUTPUTS.channelsSecretName, n.channelsSecret.secretName, 'Slack/Teams/Discord/Telegram/webhook channel settings (README → Channels)');
     if (n.chatbotTopic) out(OUTPUTS.chatbotTopicArn, n.chatbotTopic.topicArn, 'Amazon Q Developer (Slack/Teams) notifications');
     out(OUTPUTS.checkFunctionName, m.checkFunction.functionName, 'Invoke it to run a check now');
+    out(OUTPUTS.verifyFunctionName, m.verifyFunction.functionName, 'key-monitor nudge --key NAME (or a bot’s error handler) verifies a key now');
     out(OUTPUTS.rotationFunctionArn, m.rotationFunction.functionArn, 'key-monitor rotate --rotation-function <this> (first rotation of a secret)');
     out(OUTPUTS.dashboardUrl, m.dashboardUrl, 'CloudWatch dashboard');
     out(OUTPUTS.scheduleMinutes, String(config.scheduleMinutes), 'Minutes between checks (key-monitor status calls a key stale after three missed runs)');

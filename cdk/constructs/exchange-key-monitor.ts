@@ -26,6 +26,7 @@ import { resolveAlerts, resolveIncidents, resolveKeys, type AlertsProps, type In
 import { NotificationPath } from './notification-path.js';
 import { grantOnSecrets, monitoredSecrets, rotationInvokeSources, type MonitoredSecret } from './secret-access.js';
 import { checkProps } from './check-props.js';
+import { verifyFunction, type BotLogGroup } from './verify-function.js';
 
 export interface ExchangeKeyMonitorProps {
   /** The exchange API keys to watch: each one's name, its secret, and what it must be able to do. */
@@ -77,6 +78,13 @@ export interface ExchangeKeyMonitorProps {
    * @default DEFAULT_INCIDENTS
    */
   readonly incidents?: IncidentProps;
+  /**
+   * The bot's log groups and the key each uses: a log line with the exchange's authentication refusal
+   * starts a verification of that key within seconds (a subscription filter per log group; CloudWatch
+   * Logs allows two per log group).
+   * @default - none: keys are verified by the schedule and by nudges only
+   */
+  readonly botLogGroups?: readonly BotLogGroup[];
 }
 
 /**
@@ -93,6 +101,8 @@ export class ExchangeKeyMonitor extends Construct {
   readonly notifications: NotificationPath;
   readonly checkFunction: MonitorFunction;
   readonly rotationFunction: MonitorFunction;
+  /** Checks one key now: started by the bot's log lines (`botLogGroups`) or a nudge (`grantNudge`). */
+  readonly verifyFunction: MonitorFunction;
   readonly alarms: AlarmFactory;
   readonly dashboard: MonitorDashboard;
   readonly dashboardUrl: string;
@@ -170,6 +180,13 @@ export class ExchangeKeyMonitor extends Construct {
       ...(proxy?.tokenSecret ? { [ENV.proxyTokenSecretId]: proxy.tokenSecret.secretArn } : {}),
     };
 
+    const incidentEnv = {
+      [ENV.openAfterRuns]: String(incidents.openAfterRuns),
+      [ENV.resolveAfterRuns]: String(incidents.resolveAfterRuns),
+      [ENV.remindEveryHours]: String(incidents.remindEveryHours),
+      [ENV.historyDays]: String(incidents.historyDays),
+      [ENV.keyMaxAgeDays]: String(incidents.keyMaxAgeDays),
+    };
     this.checkFunction = new MonitorFunction(this, 'CheckFunction', {
       bundle: 'check',
       description: 'Checks each exchange API key: signed read, Trade permission probe, egress IP, clock skew; opens and resolves incidents',
@@ -179,12 +196,8 @@ export class ExchangeKeyMonitor extends Construct {
       metricsNamespace: namespace,
       environment: {
         ...runtime,
+        ...incidentEnv,
         [ENV.checkLogGroup]: '',
-        [ENV.openAfterRuns]: String(incidents.openAfterRuns),
-        [ENV.resolveAfterRuns]: String(incidents.resolveAfterRuns),
-        [ENV.remindEveryHours]: String(incidents.remindEveryHours),
-        [ENV.historyDays]: String(incidents.historyDays),
-        [ENV.keyMaxAgeDays]: String(incidents.keyMaxAgeDays),
         [ENV.announcementsUrl]: props.announcementsUrl ?? defaultAnnouncementsUrl(baseUrl),
       },
       keys: monitoredKeys,
@@ -213,6 +226,20 @@ export class ExchangeKeyMonitor extends Construct {
       targets: [new targets.LambdaFunction(this.checkFunction, { retryAttempts: 0, maxEventAge: Duration.seconds(60) })],
     });
 
+    this.verifyFunction = verifyFunction(this, {
+      placement: network.placement,
+      metricsNamespace: namespace,
+      // Alerts from a verification link to the check function's log, where the scheduled runs write.
+      environment: { ...runtime, ...incidentEnv, [ENV.checkLogGroup]: this.checkFunction.logGroup.logGroupName },
+      keys: monitoredKeys,
+      secrets: this.secrets,
+      tagValue,
+      proxyTokenSecret: proxy?.tokenSecret ?? null,
+      table: this.table,
+      notifications: this.notifications,
+      botLogGroups: props.botLogGroups ?? [],
+    });
+
     this.rotationFunction = this.rotation(runtime, monitoredKeys, network, namespace, tagValue, proxy?.tokenSecret ?? null);
     this.alarms = new AlarmFactory(this, 'Alarms', { topic: this.notifications.alarmTopic, prefix: stack.stackName });
     this.monitorTheMonitor(metrics, period);
@@ -226,6 +253,15 @@ export class ExchangeKeyMonitor extends Construct {
       checkLogGroup: this.checkFunction.logGroup,
       deadLetterDepth: this.notifications.deadLetters.metricApproximateNumberOfMessagesVisible({ label: 'dead letters' }),
     });
+  }
+
+  /**
+   * Let a bot (its task role, an instance role, a user for a bot off AWS) ask for an immediate
+   * verification of a key: `key-monitor nudge`, or an SDK invoke of verifyFunction with
+   * `{"key":"<name>"}`. Only this function, nothing else.
+   */
+  grantNudge(grantee: iam.IGrantable): iam.Grant {
+    return this.verifyFunction.grantInvoke(grantee);
   }
 
   /**

@@ -13,6 +13,7 @@ export const OUTPUTS = {
   channelsSecretName: 'ChannelsSecretName',
   chatbotTopicArn: 'ChatbotTopicArn',
   checkFunctionName: 'CheckFunctionName',
+  verifyFunctionName: 'VerifyFunctionName',
   rotationFunctionArn: 'RotationFunctionArn',
   dashboardUrl: 'DashboardUrl',
   scheduleMinutes: 'ScheduleMinutes',

@@ -429,7 +429,7 @@ describe('scale: 1,000 keys deploy', () => {
     expect(EXACT_SECRET_LIMIT).toBeLessThan(1000);
     for (const policy of resources(big.template, 'AWS::IAM::Policy')) expect(JSON.stringify(policy.Properties['PolicyDocument']).length).toBeLessThan(10_240);
     const tagged = statements(big.template).filter((s) => JSON.stringify(s.Condition ?? {}).includes('aws:ResourceTag/exchange-key-monitor'));
-    expect(tagged.length).toBe(2); // check and rotation
+    expect(tagged.length).toBe(3); // check, verify and rotation
   });
 
   it('keeps the key list out of Lambda’s 4 KB environment', () => {
