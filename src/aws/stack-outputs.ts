@@ -12,6 +12,8 @@ export interface DeployedMonitor {
   readonly channelsSecretName: string | null;
   readonly dashboardUrl: string | null;
   readonly rotationFunctionArn: string | null;
+  /** Null for a stack deployed before the verify function existed. */
+  readonly verifyFunctionName: string | null;
   /** How often the monitor checks; null for a stack deployed before the output existed. */
   readonly scheduleMinutes: number | null;
 }
@@ -46,6 +48,7 @@ export async function findDeployedMonitor(stackName: string, timeoutMs: number):
       channelsSecretName: get(OUTPUTS.channelsSecretName),
       dashboardUrl: get(OUTPUTS.dashboardUrl),
       rotationFunctionArn: get(OUTPUTS.rotationFunctionArn),
+      verifyFunctionName: get(OUTPUTS.verifyFunctionName),
       scheduleMinutes: Number(get(OUTPUTS.scheduleMinutes)) || null,
     };
   } catch (err) {

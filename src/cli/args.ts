@@ -8,6 +8,7 @@ import { isScenarioName, SCENARIO_NAMES, type ScenarioName } from './scenarios.j
 import { closest } from '../contract/did-you-mean.js';
 import { DEFAULT_STACK_NAME } from '../contract/stack.js';
 import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, STACK_ARN_PATTERN, STACK_NAME_PATTERN } from '../contract/aws-names.js';
+import { KEY_NAME_PATTERN } from '../monitor/runtime-config.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { nonPublicIpv4 } from '../contract/ip-address.js';
 
@@ -73,6 +74,13 @@ export interface UnmuteOptions extends StackOptions {
   readonly json: boolean;
 }
 
+export interface NudgeOptions extends StackOptions {
+  readonly command: 'nudge';
+  readonly key: string;
+  readonly reason: string | null;
+  readonly json: boolean;
+}
+
 export interface TestAlertOptions extends StackOptions {
   readonly command: 'test-alert';
   readonly json: boolean;
@@ -86,6 +94,7 @@ export type Command =
   | MuteOptions
   | UnmuteOptions
   | TestAlertOptions
+  | NudgeOptions
   | { readonly command: 'help' }
   | { readonly command: 'version' };
 
@@ -100,6 +109,7 @@ export const USAGE = `Usage: key-monitor check [options]
        key-monitor mute (--until 2026-12-01T06:00Z | --for 2h) [--reason TEXT] [--stack NAME] [--json]
        key-monitor unmute [--stack NAME] [--json]
        key-monitor test-alert [--stack NAME] [--json]
+       key-monitor nudge --key NAME [--reason TEXT] [--stack NAME] [--json]
        key-monitor --version | --help
 
 check: checks a Crypto.com Exchange API key: credentials, egress IP, public API and clock skew, a
@@ -137,7 +147,7 @@ Exit: 0 promoted, 1 refused (the current key is untouched), 2 bad input or AWS e
   --rotation-function ARN the stack's RotationFunctionArn output (env KEY_MONITOR_ROTATION_FUNCTION);
                           needed only the first time a secret is rotated
 
-status, mute, unmute, test-alert act on a deployed monitor (your AWS credentials; the stack's
+status, mute, unmute, test-alert, nudge act on a deployed monitor (your AWS credentials; the stack's
 outputs tell where its state and queue are):
   --stack NAME            the monitor's CloudFormation stack (env KEY_MONITOR_STACK; default ExchangeKeyMonitor)
   status                  each key's state, open incidents with durations, the last incidents, 7- and 30-day uptime
@@ -145,11 +155,14 @@ outputs tell where its state and queue are):
                           counted and summarised when the mute ends; monitor-health alarms still come through
   unmute                  end the mute now (the next run sends the summary)
   test-alert              send a marked test notification through every configured channel and report each
+  nudge                   verify one key now from the monitor's egress (what a bot's log line triggers); an
+                          incident it finds is alerted at once; at most one verification per key a minute
 
 Exit status: check: 0 healthy, 1 unhealthy, 2 bad input or configuration.
              rotate: 0 promoted, 1 refused, 2 bad input, 3 still running at the deadline.
              status: 0 every key checked recently and OK, 1 otherwise (failing, stale or not yet checked).
              test-alert: 0 every channel delivered, 1 not.
+             nudge: 0 healthy, 1 not healthy, 3 a verification of the key is already under way, 4 no answer.
              mute/unmute: 0 done, 1 AWS refused or failed (nothing changed). Every command: 2 bad input or configuration.`;
 
 const OPTIONS = {
@@ -173,11 +186,12 @@ const OPTIONS = {
   until: { type: 'string' },
   for: { type: 'string' },
   reason: { type: 'string' },
+  key: { type: 'string' },
   version: { type: 'boolean', short: 'V' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const COMMANDS = ['check', 'rotate', 'status', 'mute', 'unmute', 'test-alert'] as const;
+const COMMANDS = ['check', 'rotate', 'status', 'mute', 'unmute', 'test-alert', 'nudge'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command takes; anything else is named as belonging to another command. */
@@ -202,6 +216,7 @@ const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
   mute: ['stack', 'until', 'for', 'reason', 'json', 'timeout-ms'],
   unmute: ['stack', 'json', 'timeout-ms'],
   'test-alert': ['stack', 'json', 'wait-seconds', 'timeout-ms'],
+  nudge: ['stack', 'key', 'reason', 'json', 'timeout-ms'],
 };
 
 const UNTIL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})$/i;
@@ -385,6 +400,13 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
       waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', 60, 1, 900),
       ...stackOptions(),
     };
+  if (name === 'nudge') {
+    if (values.key === undefined || !KEY_NAME_PATTERN.test(values.key))
+      throw new UsageError('nudge needs --key NAME: a monitored key’s name (letters, digits, - and _; as in the stack’s keys setting)');
+    const reason = values.reason === undefined ? null : displaySafe(values.reason, 120);
+    if (reason === '') throw new UsageError('--reason is empty: say what the bot saw, or leave --reason out');
+    return { command: 'nudge', key: values.key, reason, json: values.json ?? false, ...stackOptions() };
+  }
   if (name === 'mute') {
     if ((values.until === undefined) === (values.for === undefined)) throw new UsageError('mute needs --until 2026-12-01T06:00Z or --for 2h (one of them)');
     const until = values.until !== undefined ? parseUntil(values.until) : now + parseFor(values.for as string);

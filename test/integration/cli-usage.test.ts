@@ -37,6 +37,10 @@ describe('key-monitor check and rotate: secrets, stacks and proxies that cannot 
     [['rotate', '--secret-id', 'prod/*'], {}, '--secret-id: "prod/*" is not a secret name'],
     [['rotate', '--secret-id', 'prod/cdc', '--stack', ''], {}, '--stack is empty'],
     [['rotate', '--secret-id', 'prod/cdc', '--stack', '-x'], {}, '--stack needs a value'],
+    [['nudge'], {}, 'nudge needs --key NAME'],
+    [['nudge', '--key', 'trading bot'], {}, 'nudge needs --key NAME'],
+    [['nudge', '--key', 'trading', '--reason', ' '], {}, '--reason is empty'],
+    [['nudge', '--key', 'trading', '--sandbox'], {}, '--sandbox is a check option; nudge takes --stack, --key, --reason, --json, --timeout-ms'],
     [
       ['check', '--proxy', 'http://proxy.example.com:3128'],
       { KEY_MONITOR_PROXY_TOKEN: 'proxy-token-123456' },
