@@ -51,7 +51,7 @@ const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 function triggerLine(t: TriggerNote, run: KeyRun, now: number): string {
   const asked =
     t.kind === 'log'
-      ? `your bot logged "${t.excerpt}" at ${clock(t.at)} UTC (log group ${t.logGroup})`
+      ? `your bot logged ${t.excerpt ? `"${t.excerpt}"` : 'an authentication refusal'} at ${clock(t.at)} UTC (log group ${t.logGroup})`
       : `a nudge${t.reason ? ` ("${t.reason}")` : ''} asked for a check`;
   return `${asked}; verified from ${run.egressIp ?? 'an unknown address'} at ${clock(now)} UTC`;
 }

@@ -163,14 +163,19 @@ async function record(deps: VerifyKeyDeps, outcome: KeyOutcome, trigger: Trigger
   const changed = all.length > 0 || !sameState(prior?.state, decision.keyState);
   if (changed) {
     const outbox = boundedOutbox(all);
-    if (!(await deps.store.saveKey(name, readVersion, next, outbox))) {
+    const saved = await deps.store.saveKey(name, readVersion, next, outbox).catch((err: unknown) => {
+      deps.log.error('could not write the key’s incident state', { key: name, errorName: (err as Error | null)?.name });
+      return null;
+    });
+    if (saved === null) {
+      note = 'the incident state could not be written; the next scheduled run records this key and alerts';
+    } else if (!saved) {
       // The scheduled run (or another verification) wrote the key first: its transitions stand.
       deps.log.warn('another run wrote first; its transitions stand', { conflicts: [name], count: 1 });
       note = 'a run recorded this key at the same moment; its notifications stand';
     } else if (outbox.length > 0) {
       try {
         await deps.sink.send(outbox);
-        await deps.store.clearOutbox({ key: name }, next.version);
         notified = outbox;
       } catch (err) {
         deps.log.error('could not enqueue notifications; they stay in the outbox for the next run', {
@@ -179,6 +184,14 @@ async function record(deps: VerifyKeyDeps, outcome: KeyOutcome, trigger: Trigger
         });
         note = 'the notification queue did not take the alert; the next scheduled run sends it';
       }
+      // Sent but not cleared: the next run sends it again, and the notifier delivers each id once per channel.
+      if (notified.length > 0)
+        await deps.store.clearOutbox({ key: name }, next.version).catch((err: unknown) => {
+          deps.log.warn('could not clear the outbox; the next run sends it again (delivered once per channel)', {
+            key: name,
+            errorName: (err as Error | null)?.name,
+          });
+        });
     }
   }
   for (const n of notified) deps.log.info('notification queued', { id: n.id, kind: n.kind, subject: n.subject });

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Notification } from '../../src/contract/notification.js';
+import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
+import { NEW_MONITOR_STATE, type KeyState } from '../../src/monitor/incident-state.js';
+import type { KeyVerificationLoad, VerificationStore } from '../../src/monitor/ports.js';
+import type { RunEntry } from '../../src/monitor/run-records.js';
+import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { verifyKey, type VerifyKeyDeps } from '../../src/monitor/verify-key.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
+
+/**
+ * A verification when AWS fails under it: the key is still checked and its verdict returned, and
+ * what could not be recorded or sent is said, never claimed. The exchange is the loopback sandbox;
+ * the store and queue are in memory, failing on demand.
+ */
+class FlakyStore implements VerificationStore {
+  failLoad = false;
+  failSave = false;
+  saved: { state: KeyState; outbox: readonly Notification[] }[] = [];
+  async loadKey(): Promise<KeyVerificationLoad> {
+    if (this.failLoad) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    return { key: undefined, monitor: { state: NEW_MONITOR_STATE, outbox: [] }, run: undefined, unreadable: [] };
+  }
+  async saveKey(_key: string, _v: number, state: KeyState, outbox: readonly Notification[]) {
+    if (this.failSave) throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+    this.saved.push({ state, outbox });
+    return true;
+  }
+  async clearOutbox() {}
+  async saveRunEntry(_s: number, _k: string, _e: RunEntry) {}
+  async appendHistory() {}
+  async recordIncidents() {}
+}
+
+describe('a verification when AWS fails under it', () => {
+  let sandbox: Sandbox;
+  const lines: string[] = [];
+  const log = { info: () => {}, warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  let deps: (store: FlakyStore, over?: Partial<VerifyKeyDeps>) => VerifyKeyDeps;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    const creds = sandbox.mint('ip-not-whitelisted');
+    const config = loadRuntimeConfig({
+      MONITORED_KEYS: JSON.stringify([{ name: 'trading', secretId: 'x', expectTrade: true }]),
+      EXCHANGE_BASE_URL: sandbox.baseUrl(),
+      IP_ECHO_URL: sandbox.ipEchoUrl,
+      EXPECTED_EGRESS_IP: '203.0.113.7',
+    });
+    deps = (store, over = {}) => ({
+      config,
+      logGroups: new Map(),
+      secrets: { getMany: async () => new Map([['x', { verdict: { ok: true, credentials: creds }, createdDate: null }]]) } as VerifyKeyDeps['secrets'],
+      target: lambdaCheckTarget(config),
+      now: Date.now,
+      gate: { claim: async () => true },
+      store,
+      sink: { send: async () => {} },
+      policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 3_600_000, keyMaxAgeDays: 90 },
+      messages: { source: 's', expectedIps: ['203.0.113.7'], links: () => [] },
+      log,
+      ...over,
+    });
+  });
+  afterAll(() => sandbox?.close());
+
+  it('a queue that refuses: the verdict comes back, the alert stays in the outbox for the next run, and nothing claims it was queued', async () => {
+    const store = new FlakyStore();
+    const r = await verifyKey(
+      deps(store, {
+        sink: {
+          send: async () => {
+            throw Object.assign(new Error('x'), { name: 'KMSAccessDeniedException' });
+          },
+        },
+      }),
+      { key: 'trading' },
+      30_000,
+    );
+    expect(r).toMatchObject({
+      status: 'verified',
+      diagnosis: 'IP_NOT_WHITELISTED',
+      notified: [],
+      note: 'the notification queue did not take the alert; the next scheduled run sends it',
+    });
+    expect(store.saved[0]?.outbox.map((n) => n.kind)).toEqual(['opened']);
+  });
+
+  it('a state write that fails, or a state that cannot be read: the verdict comes back and says it was not recorded', async () => {
+    const failing = new FlakyStore();
+    failing.failSave = true;
+    expect(await verifyKey(deps(failing), { key: 'trading' }, 30_000)).toMatchObject({
+      status: 'verified',
+      healthy: false,
+      notified: [],
+      note: 'the incident state could not be written; the next scheduled run records this key and alerts',
+    });
+    const unreadable = new FlakyStore();
+    unreadable.failLoad = true;
+    expect(await verifyKey(deps(unreadable), { key: 'trading' }, 30_000)).toMatchObject({
+      status: 'verified',
+      diagnosis: 'IP_NOT_WHITELISTED',
+      notified: [],
+      note: 'the incident state could not be read; the next scheduled run records this key',
+    });
+    expect(unreadable.saved).toEqual([]);
+  });
+
+  it('a debounce that cannot be asked checks nothing and fails the invocation (Lambda counts the error)', async () => {
+    const before = sandbox.requests.length;
+    const gate = {
+      claim: async () => {
+        throw Object.assign(new Error('x'), { name: 'AccessDeniedException' });
+      },
+    };
+    await expect(verifyKey(deps(new FlakyStore(), { gate }), { key: 'trading' }, 30_000)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(sandbox.requests.length).toBe(before);
+  });
+});
