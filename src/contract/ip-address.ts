@@ -11,7 +11,9 @@ const NON_PUBLIC: readonly (readonly [string, number, string])[] = [
   ['127.0.0.0', 8, 'a loopback address (127.0.0.0/8)'],
   ['169.254.0.0', 16, 'a link-local address (169.254.0.0/16)'],
   ['172.16.0.0', 12, 'a private address (RFC 1918, 172.16.0.0/12)'],
+  ['192.0.0.0', 24, 'an IETF protocol assignment (RFC 6890, 192.0.0.0/24)'],
   ['192.168.0.0', 16, 'a private address (RFC 1918, 192.168.0.0/16)'],
+  ['198.18.0.0', 15, 'a benchmarking address (RFC 2544, 198.18.0.0/15)'],
   ['224.0.0.0', 4, 'a multicast address (224.0.0.0/4)'],
   ['240.0.0.0', 4, 'a reserved address (240.0.0.0/4)'],
 ];

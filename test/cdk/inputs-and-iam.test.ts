@@ -72,6 +72,9 @@ describe('settings that could never work fail synth with the setting named', () 
     [{ ...VPC, egressIps: '0.0.0.0' }, 'egressIps', /unspecified/],
     [{ ...VPC, egressIps: '224.0.0.251' }, 'egressIps', /multicast/],
     [{ ...VPC, egressIps: '255.255.255.255' }, 'egressIps', /reserved/],
+    [{ ...VPC, egressIps: '198.18.0.1' }, 'egressIps', /benchmarking address \(RFC 2544/],
+    [{ ...VPC, egressIps: '198.19.255.254' }, 'egressIps', /benchmarking/],
+    [{ ...VPC, egressIps: '192.0.0.8' }, 'egressIps', /IETF protocol assignment/],
     [{ proxyUrl: 'https://proxy.example.com:3128', egressIps: '192.168.0.10' }, 'egressIps', /public address/],
     [{ eipAllocationId: 'eipalloc-0123456789abcdef0', eipPublicIp: '10.1.2.3' }, 'eipPublicIp', /private address/],
   ])('%o fails naming %s', (ctx, field, message) => {
