@@ -76,7 +76,7 @@ function spellings(value: string): string[] {
  */
 function encodedSpellings(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
-  const out = [bytes.toString('hex')];
+  const out = [bytes.toString('hex'), Buffer.from(value, 'utf16le').swap16().toString('hex')];
   for (let lead = 0; lead < 3; lead++) {
     const encoded = Buffer.concat([Buffer.alloc(lead), bytes])
       .toString('base64')
@@ -198,12 +198,18 @@ interface Decoded {
   readonly to: Int32Array;
 }
 
-/** Character escapes an echo can hide a value behind: `&#65;`, `&#x41;`, `\u0041`, `\x41`, `%41`. */
-const ESCAPE = /&#(\d{1,7});|&#x([0-9a-f]{1,6});|\\u([0-9a-f]{4})|\\x([0-9a-f]{2})|%([0-9a-f]{2})/y;
+/**
+ * Character escapes an echo can hide a value behind: `&#65;` (or without the `;`, as HTML allows),
+ * `&#x41;`, `\u0041`, `\u{41}`, `\x41`, `\101` (octal), `%41`, `=41` (quoted-printable), and `&amp;`, the
+ * first layer of an escaped escape (`&amp;#65;`). Matched on folded text: hex digits are lower case.
+ */
+const ESCAPE =
+  /&#(\d{1,7});?|&#x([0-9a-f]{1,6});?|\\u\{([0-9a-f]{1,6})\}|\\u([0-9a-f]{4})|\\x([0-9a-f]{2})|%([0-9a-f]{2})|=([0-9a-f]{2})|\\([0-7]{3})|(&amp;)/y;
 // Only characters whose compatibility form is an ASCII letter or digit (fullwidth forms, mathematical
 // alphanumerics, enclosed and super/subscript digits) can spell a credential: the "…" and "’" of
 // ordinary text do not cost a decoding pass.
-const MAY_BE_ESCAPED = /&#|\\u|\\x|%[0-9a-f]{2}|[\uff10-\uff5a]|\ud835[\udc00-\udfff]|[\u2460-\u24ff]|[\u00b2\u00b3\u00b9\u2070-\u209f]/;
+const MAY_BE_ESCAPED =
+  /&#|&amp;|\\u|\\x|\\[0-7]{3}|%[0-9a-f]{2}|=[0-9a-f]{2}|[\uff10-\uff5a]|\ud835[\udc00-\udfff]|[\u2460-\u24ff]|[\u00b2\u00b3\u00b9\u2070-\u209f]/;
 
 /**
  * The text with character escapes decoded and compatibility forms (fullwidth letters, mathematical
@@ -220,7 +226,14 @@ function decodedOf(folded: string): Decoded | null {
     let char: string;
     let next: number;
     if (m) {
-      const code = m[1] !== undefined ? Number(m[1]) : parseInt((m[2] ?? m[3] ?? m[4] ?? m[5]) as string, 16);
+      const code =
+        m[9] !== undefined
+          ? 0x26
+          : m[1] !== undefined
+            ? Number(m[1])
+            : m[8] !== undefined
+              ? parseInt(m[8], 8)
+              : parseInt((m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6] ?? m[7]) as string, 16);
       char = code <= 0x10ffff ? String.fromCodePoint(code) : '';
       next = i + m[0].length;
     } else {
@@ -237,6 +250,20 @@ function decodedOf(folded: string): Decoded | null {
     i = next;
   }
   return { text: out, from: Int32Array.from(from), to: Int32Array.from(to) };
+}
+
+/** Layers of escapes undone: two is an echo of an escaped echo; a third costs nothing when absent. */
+const MAX_ESCAPE_LAYERS = 3;
+
+/** A decoding of a decoded text, its spans mapped back to the original text. */
+function within(outer: Decoded, inner: Decoded): Decoded {
+  const from = new Int32Array(inner.text.length);
+  const to = new Int32Array(inner.text.length);
+  for (let j = 0; j < inner.text.length; j++) {
+    from[j] = outer.from[inner.from[j] as number] as number;
+    to[j] = outer.to[(inner.to[j] as number) - 1] as number;
+  }
+  return { text: inner.text, from, to };
 }
 
 /**
@@ -256,8 +283,12 @@ function runSetsOf(sensitive: SensitiveValues): { pairs: Uint8Array; directSets:
     const bare = fold(value).replace(/[^a-z0-9]/g, '');
     if (bare.length >= splitRun) runsOf(bare, splitRun, runsAt(split, splitRun));
     if (value.length >= 6) {
-      const [hex, ...base64] = encodedSpellings(value) as [string, ...string[]];
-      runsOf(hex, HEX_RUN_OF_VALUE, runsAt(direct, HEX_RUN_OF_VALUE));
+      const [hex, utf16, ...base64] = encodedSpellings(value) as [string, string, ...string[]];
+      // Hex is also looked for with separators taken out: a dump (`41 42 43`, `41:42:43`) spells it too.
+      for (const h of [hex, utf16]) {
+        runsOf(h, HEX_RUN_OF_VALUE, runsAt(direct, HEX_RUN_OF_VALUE));
+        runsOf(h, HEX_RUN_OF_VALUE, runsAt(split, HEX_RUN_OF_VALUE));
+      }
       for (const b of base64) runsOf(b, BASE64_RUN, runsAt(direct, BASE64_RUN));
     }
   };
@@ -265,7 +296,7 @@ function runSetsOf(sensitive: SensitiveValues): { pairs: Uint8Array; directSets:
   for (const s of sensitive.secrets ?? []) add(s, SECRET_RUN, SPLIT_RUN);
   if (direct.size === 0) return null;
   const pairs = new Uint8Array(4_096);
-  // At most 6 sets (4 run lengths looked for as written, 2 with separators taken out): a bit each in a byte.
+  // At most 7 sets (4 run lengths looked for as written, 3 with separators taken out): a bit each in a byte.
   const sets = [...direct, ...split].map(([run, runs], i) => runSet(run, 1 << i, runs, pairs));
   return { pairs, directSets: sets.slice(0, direct.size), splitSets: sets.slice(direct.size) };
 }
@@ -292,12 +323,17 @@ export function secretRedactor(sensitive: SensitiveValues): (text: string) => st
       return hit;
     };
     let found = scan(folded, marked);
-    const decoded = decodedOf(folded);
-    if (decoded) {
-      const local = new Uint8Array(decoded.text.length);
-      if (scan(decoded.text, local)) {
+    // An echo of an echo escapes twice (`%2541`, `&amp;#65;`): each layer is decoded and looked at in turn.
+    let layer: Decoded | null = null;
+    for (let depth = 0; depth < MAX_ESCAPE_LAYERS; depth++) {
+      const current = layer ? layer.text : folded;
+      const next = decodedOf(current);
+      if (!next || next.text === current) break;
+      layer = layer ? within(layer, next) : next;
+      const local = new Uint8Array(layer.text.length);
+      if (scan(layer.text, local)) {
         found = true;
-        for (let j = 0; j < local.length; j++) if (local[j]) marked.fill(1, decoded.from[j] as number, decoded.to[j] as number);
+        for (let j = 0; j < local.length; j++) if (local[j]) marked.fill(1, layer.from[j] as number, layer.to[j] as number);
       }
     }
     if (!found) return text;

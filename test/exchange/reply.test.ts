@@ -93,12 +93,17 @@ describe('text from the exchange is made safe before it is shown', () => {
 });
 
 /** The text with the character escapes and fullwidth letters an echo may use written plainly. */
-const decodeEscapes = (text: string) =>
+const decodeOnce = (text: string) =>
   text
-    .replace(/&#x([0-9a-f]+);|&#(\d+);|\\u([0-9a-f]{4})|%([0-9a-f]{2})/gi, (_m, h, d, u, p) =>
-      String.fromCodePoint(h || u || p ? parseInt(h ?? u ?? p, 16) : Number(d)),
+    .replace(/&amp;/gi, '&')
+    .replace(
+      /&#x([0-9a-f]+);?|&#(\d+);?|\\u\{([0-9a-f]+)\}|\\u([0-9a-f]{4})|\\x([0-9a-f]{2})|%([0-9a-f]{2})|=([0-9A-F]{2})|\\([0-7]{3})/gi,
+      (_m, h, d, ub, u, x, p, q, o) =>
+        String.fromCodePoint(o ? parseInt(o, 8) : h || ub || u || x || p || q ? parseInt(h ?? ub ?? u ?? x ?? p ?? q, 16) : Number(d)),
     )
     .normalize('NFKC');
+/** Up to three layers: an echo of an echo (`%2541`, `&amp;#65;`). */
+const decodeEscapes = (text: string) => decodeOnce(decodeOnce(decodeOnce(text)));
 
 describe('fragments of a key or secret glued to other text', () => {
   const KEY = 'Xk3pQz9LmT2vWb7NcR5sHd';

@@ -68,5 +68,20 @@ export function encodedEchoShapes(key: string, secret: string, token: string): {
     { name: 'key cut by 4 dashes', text: `${key.slice(4, 9)}----${key.slice(9, 14)}`, spelled: bare(key), run: 6 },
     { name: 'secret every 2 characters', text: secret.match(/.{1,2}/g)!.join('|'), spelled: bare(secret), run: 8 },
     { name: 'token cut by an underscore', text: token.slice(0, 7) + '_' + token.slice(7, 14), spelled: bare(token), run: 8 },
+    // Two layers, and the looser spellings of the same escapes.
+    { name: 'secret percent-encoded twice', text: [...secret].map((c) => '%25' + c.charCodeAt(0).toString(16)).join(''), spelled: secret, run: 8 },
+    { name: 'key as entities inside escaped HTML', text: [...key].map((c) => `&amp;#${c.charCodeAt(0)};`).join(''), spelled: key, run: 5 },
+    { name: 'key as entities without semicolons', text: [...key].map((c) => `&#${c.charCodeAt(0)}`).join(''), spelled: key, run: 5 },
+    { name: 'key as \\u{…} escapes', text: [...key].map((c) => `\\u{${c.charCodeAt(0).toString(16)}}`).join(''), spelled: key, run: 5 },
+    { name: 'key as octal escapes', text: [...key].map((c) => '\\' + c.charCodeAt(0).toString(8).padStart(3, '0')).join(''), spelled: key, run: 5 },
+    { name: 'secret quoted-printable', text: [...secret].map((c) => '=' + c.charCodeAt(0).toString(16).toUpperCase()).join(''), spelled: secret, run: 8 },
+    { name: 'key hex dump with spaces', text: hex(key).match(/../g)!.join(' '), spelled: hex(key), run: 10 },
+    { name: 'secret hex dump with colons', text: hex(secret).match(/../g)!.join(':'), spelled: hex(secret), run: 10 },
+    {
+      name: 'key as UTF-16 hex',
+      text: Buffer.from(key, 'utf16le').swap16().toString('hex'),
+      spelled: Buffer.from(key, 'utf16le').swap16().toString('hex'),
+      run: 10,
+    },
   ];
 }
