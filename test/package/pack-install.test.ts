@@ -28,7 +28,12 @@ const TS_NODE = bin('ts-node/dist/bin.js');
 const TSX = bin('tsx/dist/cli.mjs');
 const repoManifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { name: string; version: string; devDependencies: Record<string, string> };
 const INSTALL_TIMEOUT_MS = 600_000;
-const MONITOR_FUNCTIONS = ['Checks each exchange API key', 'Secrets Manager rotation', 'Delivers exchange-key-monitor notifications'];
+const MONITOR_FUNCTIONS = [
+  'Checks each exchange API key',
+  'Verifies one exchange API key',
+  'Secrets Manager rotation',
+  'Delivers exchange-key-monitor notifications',
+];
 
 const work = mkdtempSync(join(tmpdir(), 'ekm-pack-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -67,6 +72,8 @@ interface Synth {
   readonly output: string;
   readonly out: string;
   readonly functions: { Description: string; Code: { S3Key: string } }[];
+  /** The bot log groups' subscriptions to the verify function. */
+  readonly subscriptions: number;
 }
 
 function synth(app: string, extra: Record<string, string> = {}): Synth {
@@ -76,12 +83,13 @@ function synth(app: string, extra: Record<string, string> = {}): Synth {
   const resources = existsSync(template)
     ? (JSON.parse(readFileSync(template, 'utf8')) as { Resources: Record<string, { Type: string; Properties: never }> }).Resources
     : {};
-  // The monitor's three; the example's VPC brings a custom-resource function of CDK's own.
+  // The monitor's four; the example's VPC brings a custom-resource function of CDK's own.
   const functions = Object.values(resources)
     .filter((r) => r.Type === 'AWS::Lambda::Function')
     .map((r) => r.Properties as { Description?: string; Code: { S3Key: string } })
     .filter((p): p is Synth['functions'][number] => MONITOR_FUNCTIONS.some((prefix) => p.Description?.startsWith(prefix)));
-  return { status: result.status, output: `${result.stdout}\n${result.stderr}`, out, functions };
+  const subscriptions = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::SubscriptionFilter').length;
+  return { status: result.status, output: `${result.stdout}\n${result.stderr}`, out, functions, subscriptions };
 }
 
 let tarball = '';
@@ -194,11 +202,12 @@ describe('the packed package, installed into apps of their own', () => {
     expect(() => createRequire(join(installed, 'package.json')).resolve('esbuild')).toThrow(/Cannot find module 'esbuild'/);
   });
 
-  it('the cdk init app (CommonJS, ts-node, no require of ES modules) synthesizes the README example: three functions, prebuilt code, nothing bundled', () => {
+  it('the cdk init app (CommonJS, ts-node, no require of ES modules) synthesizes the README example: four functions and the log subscription, prebuilt code, nothing bundled', () => {
     expect(cjs.status, cjs.output).toBe(0);
     expect(cjs.functions.map((f) => MONITOR_FUNCTIONS.find((p) => f.Description.startsWith(p))).sort()).toEqual([...MONITOR_FUNCTIONS].sort());
     expect(cjs.output).not.toMatch(/Bundling asset|esbuild|docker/i);
     expect(existsSync(dockerCalls)).toBe(false);
+    expect(cjs.subscriptions).toBe(1);
     const notifier = cjs.functions.find((f) => f.Description.startsWith('Delivers'));
     const staged = join(cjs.out, `asset.${notifier?.Code.S3Key.replace(/\.zip$/, '')}`);
     expect(readFileSync(join(staged, 'index.mjs')).equals(readFileSync(join(installed, 'dist/lambda/notify/index.mjs')))).toBe(true);
