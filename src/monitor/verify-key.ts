@@ -59,12 +59,15 @@ export type VerifyResult =
       readonly note?: string;
     };
 
-/** The trigger as the alert shows it: the excerpt cleaned of the key's own credentials, or dropped when they could not be read. */
-function triggerNote(trigger: Exclude<VerifyTrigger, { kind: 'control' }>, secret: SecretSnapshot | undefined): TriggerNote {
-  if (trigger.kind === 'nudge') return { kind: 'nudge', reason: trigger.reason };
+/**
+ * The trigger as the alert shows it: the bot's words cleaned of the key's own credentials and of the
+ * proxy token, or dropped when the credentials could not be read (a bot may log its key in full).
+ */
+function triggerNote(trigger: Exclude<VerifyTrigger, { kind: 'control' }>, secret: SecretSnapshot | undefined, sensitive: readonly string[]): TriggerNote {
   const creds = secret?.verdict.ok ? secret.verdict.credentials : null;
-  const excerpt = creds ? cachedSecretRedactor({ apiKey: creds.apiKey, secrets: [creds.apiSecret] })(trigger.excerpt) : '';
-  return { kind: 'log', logGroup: trigger.logGroup, at: trigger.at, excerpt };
+  const clean = (text: string) => (creds ? cachedSecretRedactor({ apiKey: creds.apiKey, secrets: [creds.apiSecret, ...sensitive] })(text) : '');
+  if (trigger.kind === 'nudge') return { kind: 'nudge', reason: trigger.reason === null ? null : clean(trigger.reason) || null };
+  return { kind: 'log', logGroup: trigger.logGroup, at: trigger.at, excerpt: clean(trigger.excerpt) };
 }
 
 export async function verifyKey(deps: VerifyKeyDeps, event: unknown, remainingMs: number): Promise<VerifyResult> {
@@ -115,7 +118,7 @@ export async function verifyKey(deps: VerifyKeyDeps, event: unknown, remainingMs
     exposurePlan: async (_k, keyId) => exposurePlanOf((await known)?.run, keyId, deps.config.spacedProbeMs),
     onCrash: (k, err) => deps.log.error('key check crashed', { key: k.name, errorName: (err as Error | null)?.name }),
   })) as [KeyOutcome];
-  const note = triggerNote(trigger, secret);
+  const note = triggerNote(trigger, secret, deps.target.sensitive ?? []);
   deps.log.info('verification', { key: key.name, trigger: note });
   logOutcome(deps.log, outcome);
   return { ...(await record(deps, outcome, note, shard, loading)), status: 'verified' };

@@ -106,6 +106,31 @@ describe('a verification when AWS fails under it', () => {
     expect(unreadable.saved).toEqual([]);
   });
 
+  it('the bot’s words reach the alert without its key, its secret or the proxy token, whatever it put in them', async () => {
+    const sent: Notification[] = [];
+    const store = new FlakyStore();
+    const d = deps(store, {
+      sink: {
+        send: async (ns) => {
+          sent.push(...ns);
+        },
+      },
+    });
+    const creds = ((await d.secrets.getMany(['x'])).get('x')?.verdict as { credentials: { apiKey: string; apiSecret: string } }).credentials;
+    const token = 'proxy-token-0123456789abcdef';
+    const r = await verifyKey(
+      { ...d, target: { ...d.target, sensitive: [token] } },
+      { key: 'trading', reason: `refused; api_key=${creds.apiKey} secret ${creds.apiSecret} via https://bot:${token}@proxy.example:3128` },
+      30_000,
+    );
+    expect(r).toMatchObject({ status: 'verified', notified: [expect.any(String)] });
+    const text = JSON.stringify(sent);
+    expect(text).toContain('a nudge (\\"refused; api_key=');
+    expect(text).not.toContain(creds.apiKey.slice(0, 5));
+    expect(text).not.toContain(creds.apiSecret.slice(0, 8));
+    expect(text).not.toContain(token.slice(0, 8));
+  });
+
   it('a debounce that cannot be asked checks nothing and fails the invocation (Lambda counts the error)', async () => {
     const before = sandbox.requests.length;
     const gate = {
