@@ -72,6 +72,11 @@ export class MonitorStack extends Stack {
     const m = this.monitor;
     const n = m.notifications;
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out(
+      OUTPUTS.nextStep,
+      `npx key-monitor verify --stack ${this.stackName}`,
+      'Run this now: it checks every key, the egress IP, every channel and the wiring, and names the fix',
+    );
     out(OUTPUTS.egressIps, Fn.join(',', [...m.egressIps]), 'Whitelist this IP (or these IPs) on every monitored exchange API key');
     out(OUTPUTS.alertTopicArn, n.emailTopic.topicArn, 'Alert email topic (subscribe more addresses here)');
     out(OUTPUTS.notificationQueueUrl, n.queue.queueUrl, 'Every notification goes through this queue');
@@ -83,6 +88,8 @@ export class MonitorStack extends Stack {
     out(OUTPUTS.verifyFunctionName, m.verifyFunction.functionName, 'key-monitor nudge --key NAME (or a bot’s error handler) verifies a key now');
     out(OUTPUTS.rotationFunctionArn, m.rotationFunction.functionArn, 'key-monitor rotate --rotation-function <this> (first rotation of a secret)');
     out(OUTPUTS.dashboardUrl, m.dashboardUrl, 'CloudWatch dashboard');
+    out(OUTPUTS.scheduleRuleName, m.schedule.ruleName, 'The schedule that runs the checks (key-monitor verify checks it is enabled)');
+    out(OUTPUTS.egressMode, m.egressMode, 'own-nat, existing-vpc or proxy: where the checks leave from');
     out(OUTPUTS.scheduleMinutes, String(config.scheduleMinutes), 'Minutes between checks (key-monitor status calls a key stale after three missed runs)');
     if (m.vpc && m.botSecurityGroup) {
       out(OUTPUTS.vpcId, m.vpc.vpcId, 'For a bot that should leave from the same IP: deploy it in this VPC');

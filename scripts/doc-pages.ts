@@ -4,6 +4,7 @@
  */
 import { COST_MODES, costModel, costTableMarkdown, MODE_LABELS, PRICES, TABLE_SCHEDULE_MINUTES, usd } from '../cdk/cost-model.js';
 import { SCENARIOS } from '../src/cli/scenarios.js';
+import { VERIFY_IAM_ACTIONS } from '../src/aws/deployment-reads.js';
 import { codeMap } from './code-map.js';
 import { docSections } from './readme-docs.js';
 import { ROOT } from './readme-sections.js';
@@ -33,6 +34,15 @@ export function scenarioTable(): string {
   return lines.join('\n');
 }
 
+/** docs/deploy.md → Verify the deployment: the IAM actions `key-monitor verify` uses, from the adapters' own list. */
+export function verifyIamList(): string {
+  return [
+    '```json',
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: [...VERIFY_IAM_ACTIONS], Resource: '*' }] }, null, 2),
+    '```',
+  ].join('\n');
+}
+
 /** Every generated section, by file (relative to the repository root) and section name. */
 export async function generatedFiles(): Promise<Record<string, Record<string, string>>> {
   const code = await docSections();
@@ -49,5 +59,6 @@ export async function generatedFiles(): Promise<Record<string, Record<string, st
     'docs/alert-gallery.md': { 'alert-examples': pick('alert-examples') },
     'docs/cost.md': { 'cost-table': costTableMarkdown() },
     'docs/code-map.md': { 'code-map': codeMap(ROOT) },
+    'docs/deploy.md': { 'verify-iam': verifyIamList() },
   };
 }

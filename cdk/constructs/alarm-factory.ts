@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { monitorAlarmName, type MonitorAlarmName } from '../../src/contract/alarms.js';
 
 export interface MonitorAlarmProps {
   readonly metric: cloudwatch.IMetric;
@@ -41,10 +42,10 @@ export class AlarmFactory extends Construct {
     super(scope, id);
   }
 
-  create(scope: Construct, id: string, name: string, props: MonitorAlarmProps): Alarm {
+  create(scope: Construct, id: string, name: MonitorAlarmName, props: MonitorAlarmProps): Alarm {
     if (props.description.length > MAX_DESCRIPTION) throw new Error(`alarm ${name}: description longer than ${MAX_DESCRIPTION} characters`);
     const alarm = new Alarm(scope, id, {
-      alarmName: `${this.opts.prefix}-${name}`,
+      alarmName: monitorAlarmName(this.opts.prefix, name),
       alarmDescription: props.description,
       metric: props.metric,
       threshold: props.threshold ?? 1,

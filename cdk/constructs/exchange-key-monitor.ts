@@ -101,6 +101,10 @@ export class ExchangeKeyMonitor extends Construct {
   readonly notifications: NotificationPath;
   readonly checkFunction: MonitorFunction;
   readonly rotationFunction: MonitorFunction;
+  /** The rule that runs the checks; `key-monitor verify` checks it is enabled. */
+  readonly schedule: events.Rule;
+  /** Where the checks leave from: `own-nat`, `existing-vpc` or `proxy` (verify names the fix for a wrong egress IP by it). */
+  readonly egressMode: string;
   /** Checks one key now: started by the bot's log lines (`botLogGroups`) or a nudge (`grantNudge`). */
   readonly verifyFunction: MonitorFunction;
   readonly alarms: AlarmFactory;
@@ -125,6 +129,7 @@ export class ExchangeKeyMonitor extends Construct {
     const metrics = new MetricFactory(namespace, period);
 
     const egress = (props.egress ?? MonitorEgress.ownNat())._spec;
+    this.egressMode = egress.kind;
     const checked = checkProps(this, { keys, egress });
     const network = new EgressNetwork(this, 'Network', egress);
     this.egressIps = network.egressIps;
@@ -220,7 +225,7 @@ export class ExchangeKeyMonitor extends Construct {
     this.notifications.allowEnqueue(this.checkFunction);
     // EventBridge invokes asynchronously: Lambda's own async retries would run a stale check later.
     this.checkFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
-    new events.Rule(this, 'Schedule', {
+    this.schedule = new events.Rule(this, 'Schedule', {
       description: `Runs the exchange key check every ${scheduleMinutes} minute(s)`,
       schedule: events.Schedule.rate(period),
       targets: [new targets.LambdaFunction(this.checkFunction, { retryAttempts: 0, maxEventAge: Duration.seconds(60) })],

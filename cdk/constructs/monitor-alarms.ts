@@ -3,10 +3,12 @@
  * of keys. Each text is `<what happened>. <the fix>` (the notifier shows the first sentence as the
  * headline); the alarm table in docs/incidents.md is generated from this list.
  */
+import type { MonitorAlarmName } from '../../src/contract/alarms.js';
+
 export const MAX_DELIVERY_ATTEMPTS = 8;
 
 export interface MonitorAlarmText {
-  readonly name: 'HEARTBEAT' | 'CHECK_FUNCTION_ERRORS' | 'NOTIFICATIONS_UNDELIVERED' | 'DELIVERIES_FAILED' | 'NOTIFIER_ERRORS' | 'ROTATION_FAILED';
+  readonly name: MonitorAlarmName;
   /** When it fires, in a few words (docs/incidents.md). */
   readonly firesWhen: string;
   /** Where it goes (docs/incidents.md). */

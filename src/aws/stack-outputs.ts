@@ -12,6 +12,12 @@ export interface DeployedMonitor {
   readonly channelsSecretName: string | null;
   readonly dashboardUrl: string | null;
   readonly rotationFunctionArn: string | null;
+  readonly checkFunctionName: string | null;
+  readonly deadLetterQueueArn: string | null;
+  /** The IPs to whitelist, as the stack says them. */
+  readonly egressIps: readonly string[];
+  readonly egressMode: string | null;
+  readonly scheduleRuleName: string | null;
   /** Null for a stack deployed before the verify function existed. */
   readonly verifyFunctionName: string | null;
   /** How often the monitor checks; null for a stack deployed before the output existed. */
@@ -49,6 +55,14 @@ export async function findDeployedMonitor(stackName: string, timeoutMs: number):
       dashboardUrl: get(OUTPUTS.dashboardUrl),
       rotationFunctionArn: get(OUTPUTS.rotationFunctionArn),
       verifyFunctionName: get(OUTPUTS.verifyFunctionName),
+      checkFunctionName: get(OUTPUTS.checkFunctionName),
+      deadLetterQueueArn: get(OUTPUTS.deadLetterQueueArn),
+      egressIps: (get(OUTPUTS.egressIps) ?? '')
+        .split(',')
+        .map((ip) => ip.trim())
+        .filter(Boolean),
+      egressMode: get(OUTPUTS.egressMode),
+      scheduleRuleName: get(OUTPUTS.scheduleRuleName),
       scheduleMinutes: Number(get(OUTPUTS.scheduleMinutes)) || null,
     };
   } catch (err) {

@@ -74,6 +74,13 @@ export interface UnmuteOptions extends StackOptions {
   readonly json: boolean;
 }
 
+export interface VerifyOptions extends StackOptions {
+  readonly command: 'verify';
+  readonly json: boolean;
+  /** How long the channels step waits for the notifier's delivery records. */
+  readonly waitSeconds: number;
+}
+
 export interface NudgeOptions extends StackOptions {
   readonly command: 'nudge';
   readonly key: string;
@@ -95,6 +102,7 @@ export type Command =
   | UnmuteOptions
   | TestAlertOptions
   | NudgeOptions
+  | VerifyOptions
   | { readonly command: 'help' }
   | { readonly command: 'version' };
 
@@ -110,6 +118,7 @@ export const USAGE = `Usage: key-monitor check [options]
        key-monitor unmute [--stack NAME] [--json]
        key-monitor test-alert [--stack NAME] [--json]
        key-monitor nudge --key NAME [--reason TEXT] [--stack NAME] [--json]
+       key-monitor verify [--stack NAME] [--json]
        key-monitor --version | --help
 
 check: checks a Crypto.com Exchange API key: credentials, egress IP, public API and clock skew, a
@@ -147,7 +156,7 @@ Exit: 0 promoted, 1 refused (the current key is untouched), 2 bad input or AWS e
   --rotation-function ARN the stack's RotationFunctionArn output (env KEY_MONITOR_ROTATION_FUNCTION);
                           needed only the first time a secret is rotated
 
-status, mute, unmute, test-alert, nudge act on a deployed monitor (your AWS credentials; the stack's
+status, mute, unmute, test-alert, nudge, verify act on a deployed monitor (your AWS credentials; the stack's
 outputs tell where its state and queue are):
   --stack NAME            the monitor's CloudFormation stack (env KEY_MONITOR_STACK; default ExchangeKeyMonitor)
   status                  each key's state, open incidents with durations, the last incidents, 7- and 30-day uptime
@@ -155,6 +164,8 @@ outputs tell where its state and queue are):
                           counted and summarised when the mute ends; monitor-health alarms still come through
   unmute                  end the mute now (the next run sends the summary)
   test-alert              send a marked test notification through every configured channel and report each
+  verify                  right after cdk deploy: checks every key now, the egress IP, every channel, the
+                          schedule, the alarms, the dead-letter queue and rotation; names the fix per step
   nudge                   verify one key now from the monitor's egress (what a bot's log line triggers); an
                           incident it finds is alerted at once; at most one verification per key a minute
 
@@ -162,6 +173,7 @@ Exit status: check: 0 healthy, 1 unhealthy, 2 bad input or configuration.
              rotate: 0 promoted, 1 refused, 2 bad input, 3 still running at the deadline.
              status: 0 every key checked recently and OK, 1 otherwise (failing, stale or not yet checked).
              test-alert: 0 every channel delivered, 1 not.
+             verify: 0 every step passed, 1 not.
              nudge: 0 healthy, 1 not healthy, 3 a verification of the key is already under way, 4 no answer.
              mute/unmute: 0 done, 1 AWS refused or failed (nothing changed). Every command: 2 bad input or configuration.`;
 
@@ -191,7 +203,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const COMMANDS = ['check', 'rotate', 'status', 'mute', 'unmute', 'test-alert', 'nudge'] as const;
+const COMMANDS = ['check', 'rotate', 'status', 'mute', 'unmute', 'test-alert', 'nudge', 'verify'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command takes; anything else is named as belonging to another command. */
@@ -217,6 +229,7 @@ const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
   unmute: ['stack', 'json', 'timeout-ms'],
   'test-alert': ['stack', 'json', 'wait-seconds', 'timeout-ms'],
   nudge: ['stack', 'key', 'reason', 'json', 'timeout-ms'],
+  verify: ['stack', 'json', 'wait-seconds', 'timeout-ms'],
 };
 
 const UNTIL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})$/i;
@@ -400,6 +413,8 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
       waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', 60, 1, 900),
       ...stackOptions(),
     };
+  if (name === 'verify')
+    return { command: 'verify', json: values.json ?? false, waitSeconds: wholeNumber(values['wait-seconds'], '--wait-seconds', 60, 1, 900), ...stackOptions() };
   if (name === 'nudge') {
     if (values.key === undefined || !KEY_NAME_PATTERN.test(values.key))
       throw new UsageError('nudge needs --key NAME: a monitored key’s name (letters, digits, - and _; as in the stack’s keys setting)');

@@ -34,12 +34,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     const { rotateCommand } = await import('./rotate.js');
     return rotateCommand(opts, io);
   }
-  if (opts.command === 'status' || opts.command === 'mute' || opts.command === 'unmute' || opts.command === 'test-alert' || opts.command === 'nudge') {
+  if (
+    opts.command === 'status' ||
+    opts.command === 'mute' ||
+    opts.command === 'unmute' ||
+    opts.command === 'test-alert' ||
+    opts.command === 'nudge' ||
+    opts.command === 'verify'
+  ) {
     const { StackLookupError } = await import('../aws/stack-outputs.js');
     try {
       if (opts.command === 'status') return await (await import('./status.js')).statusCommand(opts, io);
       if (opts.command === 'test-alert') return await (await import('./test-alert.js')).testAlertCommand(opts, io);
       if (opts.command === 'nudge') return await (await import('./nudge.js')).nudgeCommand(opts, io);
+      if (opts.command === 'verify') return await (await import('./verify.js')).verifyCommand(opts, io);
       return await (await import('./mute.js')).muteCommand(opts, io);
     } catch (err) {
       if (err instanceof StackLookupError) return usageFailure(new UsageError(err.message), argv, io);

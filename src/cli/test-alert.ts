@@ -7,7 +7,7 @@ import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.j
 import { secretsManagerClient } from '../aws/secrets.js';
 import { snsClient } from '../aws/sns-publish.js';
 import { findDeployedMonitor, type DeployedMonitor } from '../aws/stack-outputs.js';
-import { topicSubscriptions } from '../aws/topic-subscriptions.js';
+import { topicSubscriptions, type TopicSubscriptionsRead } from '../aws/topic-subscriptions.js';
 import { parseChannelsSecret } from '../channels/config.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import type { TestAlertOptions } from './args.js';
@@ -27,15 +27,31 @@ interface Expected {
 }
 
 /** Which channels a deployed monitor has: the email topic's subscriptions, Amazon Q, and the channels secret. */
-async function expectedChannels(deployed: DeployedMonitor, timeoutMs: number): Promise<Expected> {
+type SubscriptionsOf = (topicArn: string) => Promise<TopicSubscriptionsRead>;
+
+const snsSubscriptions =
+  (timeoutMs: number): SubscriptionsOf =>
+  async (topicArn) => {
+    const sns = snsClient({ timeoutMs });
+    try {
+      return await topicSubscriptions(sns, topicArn);
+    } finally {
+      sns.destroy();
+    }
+  };
+
+async function expectedChannels(
+  deployed: DeployedMonitor,
+  timeoutMs: number,
+  subscriptionsOf: SubscriptionsOf = snsSubscriptions(timeoutMs),
+): Promise<Expected> {
   const channels: string[] = [];
   const notes: ChannelResult[] = [];
   const emailPending: string[] = [];
   if (deployed.alertTopicArn) {
     channels.push('email');
-    const sns = snsClient({ timeoutMs });
-    try {
-      const read = await topicSubscriptions(sns, deployed.alertTopicArn);
+    {
+      const read = await subscriptionsOf(deployed.alertTopicArn);
       if (read.ok) {
         for (const sub of read.subscriptions) {
           if (sub.protocol === 'email' && sub.pendingConfirmation) emailPending.push(displaySafe(sub.endpoint ?? '?', 120));
@@ -45,8 +61,6 @@ async function expectedChannels(deployed: DeployedMonitor, timeoutMs: number): P
       } else {
         notes.push({ channel: 'email', result: 'pending', detail: `could not list the topic's subscribers (${read.errorName})` });
       }
-    } finally {
-      sns.destroy();
     }
   }
   if (deployed.chatbotTopicArn) channels.push('chatbot');
@@ -96,20 +110,29 @@ export function testNotification(deployed: DeployedMonitor, now: number): Notifi
 
 const MARK = { delivered: '✅', failed: '❌', pending: '⏳' } as const;
 
+export interface TestAlertOutcome {
+  readonly notificationId: string;
+  readonly ok: boolean;
+  readonly channels: readonly ChannelResult[];
+  readonly unconfirmedEmails: readonly string[];
+  /** Channels the notifier delivered to (or gave up on) that the monitor's configuration names. */
+  readonly configured: number;
+}
+
 /**
- * `key-monitor test-alert`: a clearly marked test notification through the real path (queue →
- * notifier → every channel), then what the notifier recorded for each channel.
+ * A clearly marked test notification through the real path (queue → notifier → every channel), then
+ * what the notifier recorded for each channel: `test-alert`, and `verify`'s channels step.
  */
-export async function testAlertCommand(opts: TestAlertOptions, io: Io, deps: { now?: () => number; pollMs?: number } = {}): Promise<number> {
+export async function sendTestAlert(
+  deployed: DeployedMonitor,
+  opts: { readonly timeoutMs: number; readonly waitSeconds: number },
+  deps: { now?: () => number; pollMs?: number; onSent?: (id: string) => void; subscriptions?: SubscriptionsOf } = {},
+): Promise<TestAlertOutcome> {
   const now = deps.now ?? Date.now;
-  const deployed = await findDeployedMonitor(opts.stack, opts.timeoutMs);
-  const expected = await expectedChannels(deployed, opts.timeoutMs);
+  const expected = await expectedChannels(deployed, opts.timeoutMs, deps.subscriptions);
   const notification = testNotification(deployed, now());
   await new SqsNotificationQueue(lazySqsClient({ timeoutMs: opts.timeoutMs }), deployed.queueUrl).send([notification]);
-  if (!opts.json)
-    io.out(
-      `Sent test notification ${notification.id} to ${deployed.stackName}'s notification queue; waiting for the notifier (up to ${opts.waitSeconds} s)…\n`,
-    );
+  deps.onSent?.(notification.id);
   const store = new DynamoIncidentStore(dynamoDbClient({ timeoutMs: opts.timeoutMs }), deployed.stateTable, 30);
   const deadline = now() + opts.waitSeconds * 1_000;
   let records: Awaited<ReturnType<DynamoIncidentStore['deliveriesOf']>> = [];
@@ -139,17 +162,36 @@ export async function testAlertCommand(opts: TestAlertOptions, io: Io, deps: { n
   });
   const all = [...results, ...expected.notes];
   const ok = results.length > 0 && all.every((r) => r.result === 'delivered') && expected.emailPending.length === 0;
+  return { notificationId: notification.id, ok, channels: all, unconfirmedEmails: expected.emailPending, configured: results.length };
+}
+
+/** `key-monitor test-alert`. */
+export async function testAlertCommand(opts: TestAlertOptions, io: Io, deps: { now?: () => number; pollMs?: number } = {}): Promise<number> {
+  const deployed = await findDeployedMonitor(opts.stack, opts.timeoutMs);
+  const outcome = await sendTestAlert(deployed, opts, {
+    ...deps,
+    onSent: (id) => {
+      if (!opts.json)
+        io.out(`Sent test notification ${id} to ${deployed.stackName}'s notification queue; waiting for the notifier (up to ${opts.waitSeconds} s)…\n`);
+    },
+  });
   if (opts.json)
     io.out(
       JSON.stringify(
-        { schemaVersion: JSON_SCHEMA_VERSION, notificationId: notification.id, ok, channels: all, unconfirmedEmails: expected.emailPending },
+        {
+          schemaVersion: JSON_SCHEMA_VERSION,
+          notificationId: outcome.notificationId,
+          ok: outcome.ok,
+          channels: outcome.channels,
+          unconfirmedEmails: outcome.unconfirmedEmails,
+        },
         null,
         2,
       ) + '\n',
     );
   else {
-    for (const r of all) io.out(`  ${MARK[r.result]} ${r.channel.padEnd(10)} ${r.detail}\n`);
-    if (results.length === 0) io.out('  No channel is configured: deploy with -c alertEmail=… or fill the channels secret (README → Channels).\n');
+    for (const r of outcome.channels) io.out(`  ${MARK[r.result]} ${r.channel.padEnd(10)} ${r.detail}\n`);
+    if (outcome.configured === 0) io.out('  No channel is configured: deploy with -c alertEmail=… or fill the channels secret (README → Channels).\n');
   }
-  return ok ? 0 : 1;
+  return outcome.ok ? 0 : 1;
 }

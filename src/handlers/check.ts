@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { checkAllKeys } from '../monitor/check-all-keys.js';
+import { isDeploymentCheck } from '../contract/deployment-check.js';
 import { log, logger, metrics } from '../aws/powertools.js';
 import { recordRunMetrics } from '../aws/run-metrics.js';
 import { lambdaCheckDeps, type CheckDeps } from './check-deps.js';
@@ -18,8 +19,13 @@ export { lambdaCheckDeps, type CheckDeps };
 const defaultDeps = lambdaCheckDeps(process.env);
 
 export function buildCheckHandler(getDeps: () => CheckDeps | Promise<CheckDeps> = defaultDeps) {
-  return middy(async (_event: unknown, context: Context) =>
-    checkAllKeys({ ...(await getDeps()), log, recordMetrics: (outcomes) => recordRunMetrics(metrics, outcomes) }, context.getRemainingTimeInMillis()),
+  return middy(async (event: unknown, context: Context) =>
+    checkAllKeys(
+      { ...(await getDeps()), log, recordMetrics: (outcomes) => recordRunMetrics(metrics, outcomes) },
+      context.getRemainingTimeInMillis(),
+      // `key-monitor verify` right after a deploy; the schedule sends an EventBridge event.
+      { deploymentCheck: isDeploymentCheck(event) },
+    ),
   )
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));

@@ -11,7 +11,8 @@ import type { RunEntry } from './run-records.js';
 import { recordRun, type IncidentRunDeps, type IncidentRunSummary } from './incident-run.js';
 import type { MonitoredKey, RuntimeConfig } from './runtime-config.js';
 import { planWithdrawProbe, type WithdrawPlan } from './withdraw-schedule.js';
-import { daySlotDue, expectationsOf, planProbes } from './cadence.js';
+import { daySlotDue, EVERY_PROBE, expectationsOf, planProbes } from './cadence.js';
+import { UNDOCUMENTED_PROBES, type KeyVerdict } from '../contract/deployment-check.js';
 
 /** Leave this much of the run's time to record metrics and logs after the checks. */
 export const RUN_MARGIN_MS = 3_000;
@@ -40,6 +41,30 @@ export interface CheckRunResult {
   readonly unhealthy: readonly { key: string; diagnosis: string }[];
   readonly notified: readonly string[];
   readonly suppressed: readonly string[];
+  /** A deployment check's answer: every key's verdict and the probes' own answers. */
+  readonly keys?: readonly KeyVerdict[];
+}
+
+/** How a run goes: on the schedule, or as a deployment check (every probe for every key, each verdict returned). */
+export interface RunMode {
+  readonly deploymentCheck: boolean;
+}
+
+function verdictOf({ key, report }: KeyOutcome): KeyVerdict {
+  return {
+    key: key.name,
+    secretId: key.secretId,
+    keyPrefix: report.keyPrefix,
+    diagnosis: report.diagnosis,
+    healthy: report.healthy,
+    title: report.title,
+    advice: report.advice,
+    egressIp: report.egressIp,
+    probes: UNDOCUMENTED_PROBES.map((probe) => {
+      const c = report.checks.find((x) => x.name === probe);
+      return { probe, status: c?.status ?? 'skip', httpStatus: c?.httpStatus ?? null, code: c?.code ?? null, detail: c?.detail ?? 'not run' };
+    }),
+  };
 }
 
 /**
@@ -103,7 +128,7 @@ export function exposurePlanOf(last: RunEntry | undefined, keyId: string | null,
 }
 
 /** Check every key, record the fixed metric set and one log line per key, then run the incident rules. */
-export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number): Promise<CheckRunResult> {
+export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number, mode: RunMode = { deploymentCheck: false }): Promise<CheckRunResult> {
   const { log } = deps;
   // The stored state is read alongside the secrets, not before them: only each key's withdraw plan
   // waits for it (its last probe). A failed read still fails the whole run.
@@ -111,6 +136,7 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
   loading.catch(() => {}); // observed below; keeps an early failure from being an unhandled rejection
   const outcomes = await checkKeys({
     withdrawPlan: async (key, keyId) => {
+      if (mode.deploymentCheck) return { kind: 'now' as const };
       const loaded = await loading;
       return withdrawPlanOf(key.name, keyId, loaded?.keys.get(key.name)?.state ?? null, loaded?.runs.get(key.name), deps.now());
     },
@@ -118,6 +144,7 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
     ...(deps.incidents
       ? {
           probePlan: async (key: MonitoredKey, keyId: string | null) => {
+            if (mode.deploymentCheck) return EVERY_PROBE;
             const loaded = await loading;
             const state = loaded?.keys.get(key.name)?.state;
             return planProbes({
@@ -163,5 +190,6 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number):
     unhealthy: outcomes.filter((o) => !o.report.healthy).map((o) => ({ key: o.key.name, diagnosis: o.report.diagnosis })),
     notified: summary?.sent.map((n) => n.id) ?? [],
     suppressed: summary?.suppressed ?? [],
+    ...(mode.deploymentCheck ? { keys: outcomes.map(verdictOf) } : {}),
   };
 }

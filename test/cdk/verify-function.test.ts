@@ -88,8 +88,11 @@ describe('instant detection: the verify function and the bot’s log groups', ()
     );
   });
 
-  it('outputs its name for key-monitor nudge', () => {
+  it('outputs its name for key-monitor nudge, and what key-monitor verify needs: the next step, the schedule rule, the egress mode', () => {
     template.hasOutput(OUTPUTS.verifyFunctionName, { Value: { Ref: verify.id } });
+    template.hasOutput(OUTPUTS.nextStep, { Value: 'npx key-monitor verify --stack Monitor' });
+    template.hasOutput(OUTPUTS.scheduleRuleName, { Value: { Ref: logicalId(template, 'AWS::Events::Rule') } });
+    template.hasOutput(OUTPUTS.egressMode, { Value: 'own-nat' });
   });
 
   it('names a bot log group whose key is not monitored, and an entry that is not one', () => {

@@ -37,6 +37,8 @@ describe('key-monitor check and rotate: secrets, stacks and proxies that cannot 
     [['rotate', '--secret-id', 'prod/*'], {}, '--secret-id: "prod/*" is not a secret name'],
     [['rotate', '--secret-id', 'prod/cdc', '--stack', ''], {}, '--stack is empty'],
     [['rotate', '--secret-id', 'prod/cdc', '--stack', '-x'], {}, '--stack needs a value'],
+    [['verify', '--key', 'trading'], {}, '--key is a nudge option; verify takes --stack, --json, --wait-seconds, --timeout-ms'],
+    [['verify', '--wait-seconds', '0'], {}, '--wait-seconds'],
     [['nudge'], {}, 'nudge needs --key NAME'],
     [['nudge', '--key', 'trading bot'], {}, 'nudge needs --key NAME'],
     [['nudge', '--key', 'trading', '--reason', ' '], {}, '--reason is empty'],
