@@ -260,6 +260,15 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
     const at = doc.indexOf(marker) + marker.length;
     if (process.env['WRITE_DOCS'] === '1') writeFileSync(DEPLOY_DOC, doc.slice(0, at) + shown + '\n' + doc.slice(doc.indexOf('```', at)));
     else expect(doc.slice(at, doc.indexOf('```', at)).trimEnd()).toBe(shown);
+    // The README shows an excerpt: each of its lines is a line of the real output.
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const excerpt = /4\. \*\*Verify the deployment\*\*[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const lines = excerpt
+      .split('\n')
+      .map((l) => l.replace(/^ {3}/, ''))
+      .filter((l) => l.trim() !== '' && l.trim() !== '…');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const l of lines) expect(shown.split('\n'), l).toContain(l);
     for (const [name, creds] of keys) {
       for (const method of ['private/user-balance', 'private/cancel-order', 'private/get-accounts', 'private/get-deposit-address'])
         expect(sandbox.requests.filter((q) => q.method === method && q.apiKey === creds.apiKey).length, `${name} ${method}`).toBe(1);
