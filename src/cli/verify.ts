@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { awsDeploymentReads, type DeploymentReads } from '../aws/deployment-reads.js';
 import { findDeployedMonitor, StackLookupError, type DeployedMonitor } from '../aws/stack-outputs.js';
 import { displaySafe } from '../exchange/text-safety.js';
@@ -109,7 +110,9 @@ export async function verifyCommand(opts: VerifyOptions, io: Io, deps: { reads?:
   report(
     await guarded('rotation', 'lambda:GetPolicy, secretsmanager:DescribeSecret', async () => {
       const policy = deployed.rotationFunctionArn ? await reads.invokePolicy(deployed.rotationFunctionArn) : null;
-      const secrets = await Promise.all((verdicts ?? []).map(async (v) => ({ key: v.key, arn: await reads.secretArn(v.secretId) })));
+      // A few at a time: a thousand keys at once would meet Secrets Manager's request rate.
+      const limit = pLimit(8);
+      const secrets = await Promise.all((verdicts ?? []).map((v) => limit(async () => ({ key: v.key, arn: await reads.secretArn(v.secretId) }))));
       return rotationStep(deployed.rotationFunctionArn, policy, secrets);
     }),
   );
