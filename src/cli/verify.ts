@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { awsDeploymentReads, type DeploymentReads } from '../aws/deployment-reads.js';
+import { awsDeploymentReads, FunctionAnswerError, type DeploymentReads } from '../aws/deployment-reads.js';
 import { findDeployedMonitor, StackLookupError, type DeployedMonitor } from '../aws/stack-outputs.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import {
@@ -40,7 +40,11 @@ async function guarded(name: StepResult['step'], what: string, run: () => Promis
     const { awsFault } = await import('../aws/aws-calls.js');
     const { fault, errorName } = awsFault(err);
     const why =
-      fault === 'access-denied' ? `access denied (${what}; docs/deploy.md → Verify the deployment lists the IAM it needs)` : `${what} failed (${errorName})`;
+      err instanceof FunctionAnswerError
+        ? `${err.message}: see its log in CloudWatch Logs`
+        : fault === 'access-denied'
+          ? `access denied (${what}; docs/deploy.md → Verify the deployment lists the IAM it needs)`
+          : `${what} failed (${errorName})`;
     return {
       step: name,
       status: 'fail',

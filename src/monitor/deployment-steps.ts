@@ -61,7 +61,12 @@ const EGRESS_FIX: Record<string, string> = {
   proxy: 'the function leaves through your proxy: check proxyUrl, and that egressIps is the IP the proxy host leaves from (the IP seen here), then redeploy',
 };
 
+/** A step that needs the check's answer says so when there is none: never a pass on nothing. */
+const NOT_JUDGED = 'not judged: the check step has no answer to judge by';
+const FIX_CHECK_FIRST = 'fix the check step first, then run key-monitor verify again';
+
 export function egressStep(verdicts: readonly KeyVerdict[] | null, expected: readonly string[], mode: string | null): StepResult {
+  if (!verdicts || verdicts.length === 0) return step('egress', 'fail', [NOT_JUDGED], FIX_CHECK_FIRST);
   const seen = [...new Set((verdicts ?? []).map((v) => v.egressIp).filter((ip): ip is string => ip !== null))];
   if (seen.length === 0)
     return step(
@@ -182,6 +187,7 @@ function rotationAllows(policy: string | null, secretArn: string): boolean {
 
 export function rotationStep(functionArn: string | null, policy: string | null, secrets: readonly { key: string; arn: string | null }[]): StepResult {
   if (!functionArn) return step('rotation', 'fail', ['the stack has no RotationFunctionArn output'], 'redeploy: the stack is older than this CLI');
+  if (secrets.length === 0) return step('rotation', 'fail', [NOT_JUDGED], FIX_CHECK_FIRST);
   const missing = secrets.filter((s) => s.arn === null);
   const denied = secrets.filter((s) => s.arn !== null && !rotationAllows(policy, s.arn));
   const lines = secrets.map((s) =>
@@ -207,7 +213,7 @@ const probeLine = (p: ProbeAnswer) =>
 export function probeAnswersStep(verdicts: readonly KeyVerdict[] | null): StepResult {
   const lines = (verdicts ?? []).flatMap((v) => v.probes.map((p) => `${v.key} ${probeLine(p)}`));
   const undetermined = (verdicts ?? []).some((v) => v.probes.some((p) => p.status !== 'pass' && p.status !== 'fail'));
-  if (lines.length === 0) return step('probe-answers', 'warn', ['no probe answered'], 'see the check step');
+  if (lines.length === 0) return step('probe-answers', 'fail', [NOT_JUDGED], FIX_CHECK_FIRST);
   return undetermined
     ? step(
         'probe-answers',

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CachedChannelsSecret } from '../../src/aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../../src/aws/delivery-ledger.js';
 import { dynamoDbCall } from '../../src/aws/dynamodb-call.js';
-import { awsDeploymentReads, type DeploymentReads } from '../../src/aws/deployment-reads.js';
+import { awsDeploymentReads, FunctionAnswerError, type DeploymentReads } from '../../src/aws/deployment-reads.js';
 import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
 import { SqsMessageVisibility, SqsNotificationQueue } from '../../src/aws/notification-queue.js';
 import { CachedSecrets } from '../../src/aws/secrets.js';
@@ -292,6 +292,22 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
     expect(egress).toMatchObject({ status: 'fail', lines: [`left from 198.51.100.23; the stack says ${EGRESS} (EgressIps)`] });
     expect(egress?.fix).toContain('route 0.0.0.0/0 to the NAT holding the Elastic IP');
     expect(other.code).toBe(1);
+  });
+
+  it('a check function that fails: named, the steps judged by its answer not passed, the others still run', async () => {
+    const r = await verify(
+      {
+        invokeCheck: async () => {
+          throw new FunctionAnswerError('the check function failed (Unhandled)');
+        },
+      },
+      true,
+    );
+    const by = Object.fromEntries(r.steps.map((s) => [s.step, s]));
+    expect(by['check']).toMatchObject({ status: 'fail', lines: ['the check function failed (Unhandled): see its log in CloudWatch Logs'] });
+    for (const s of ['egress', 'rotation', 'probe-answers']) expect(by[s]?.status, s).toBe('fail');
+    for (const s of ['channels', 'schedule', 'alarms', 'dead-letters']) expect(by[s]?.status, s).toBe('pass');
+    expect(r.code).toBe(1);
   });
 
   it('a key that fails its check fails the step with its own fix', async () => {

@@ -22,10 +22,13 @@ const ALL = (extra: Partial<{ actionsEnabled: boolean; alarmActions: number }> =
   MONITOR_ALARM_NAMES.map((n) => ({ name: `Stack-${n}`, actionsEnabled: true, alarmActions: 1, ...extra }));
 
 describe('verify, step by step', () => {
-  it('an answer that is not a deployment check is a failed step, never a pass', () => {
+  it('an answer that is not a deployment check is a failed step, never a pass, and the steps judged by it are not passed either', () => {
     expect(verdictsOf({ checked: 2, unhealthy: [] })).toBeNull();
     expect(checkStep(null)).toMatchObject({ status: 'fail', fix: 'redeploy: the function is older than this CLI' });
     expect(checkStep([])).toMatchObject({ status: 'fail' });
+    expect(egressStep(null, ['203.0.113.7'], 'own-nat')).toMatchObject({ status: 'fail', lines: ['not judged: the check step has no answer to judge by'] });
+    expect(rotationStep('arn:fn', '{"Statement":[]}', []).status).toBe('fail');
+    expect(probeAnswersStep(null).status).toBe('fail');
   });
 
   it('names the egress fix for each egress mode', () => {
