@@ -56,7 +56,7 @@ export async function triggerLatency(sandbox: Sandbox, rounds = 5): Promise<{ fi
     messages: { source: 'Bench', expectedIps: config.expectedIps, links: () => [] },
   }));
   const times: number[] = [];
-  const quiet = console.log;
+  const write = process.stdout.write.bind(process.stdout);
   for (const name of names) {
     const started = Date.now();
     const body = {
@@ -64,12 +64,12 @@ export async function triggerLatency(sandbox: Sandbox, rounds = 5): Promise<{ fi
       logGroup: `${BOT_GROUP}-${name}`,
       logEvents: [{ id: '1', timestamp: started, message: '{"code":40103,"message":"IP_ILLEGAL"}' }],
     };
-    // Powertools writes its log lines with console: keep the bench's report readable.
-    console.log = () => {};
+    // Powertools writes its log lines to stdout: keep the bench's report readable.
+    process.stdout.write = (() => true) as typeof process.stdout.write;
     try {
       await handler({ awslogs: { data: gzipSync(JSON.stringify(body)).toString('base64') } }, context);
     } finally {
-      console.log = quiet;
+      process.stdout.write = write;
     }
     for (;;) {
       const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
