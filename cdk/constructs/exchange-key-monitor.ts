@@ -26,7 +26,7 @@ import { resolveAlerts, resolveIncidents, resolveKeys, type AlertsProps, type In
 import { NotificationPath } from './notification-path.js';
 import { grantOnSecrets, monitoredSecrets, rotationInvokeSources, type MonitoredSecret } from './secret-access.js';
 import { checkProps } from './check-props.js';
-import { verifyFunction, type BotLogGroup } from './verify-function.js';
+import { grantCheckAccess, verifyFunction, type BotLogGroup } from './verify-function.js';
 
 export interface ExchangeKeyMonitorProps {
   /** The exchange API keys to watch: each one's name, its secret, and what it must be able to do. */
@@ -210,19 +210,13 @@ export class ExchangeKeyMonitor extends Construct {
       reservedConcurrency: 1,
     });
     this.checkFunction.addEnvironment(ENV.checkLogGroup, this.checkFunction.logGroup.logGroupName);
-    const checkRole = this.checkFunction.role as iam.IRole;
-    grantOnSecrets(checkRole, this.secrets, ['secretsmanager:GetSecretValue'], tagValue);
-    // BatchGetSecretValue has no resource-level scoping; it returns only secrets GetSecretValue allows (above).
-    checkRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
-    Validations.of(checkRole).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Two actions with no resource-level scoping in AWS: BatchGetSecretValue (each secret it returns still needs the per-secret GetSecretValue grant) ' +
-        'and, in a VPC, Lambda’s network-interface actions.',
+    grantCheckAccess(this.checkFunction, {
+      secrets: this.secrets,
+      tagValue,
+      proxyTokenSecret: proxy?.tokenSecret ?? null,
+      table: this.table,
+      notifications: this.notifications,
     });
-    proxy?.tokenSecret?.grantRead(this.checkFunction);
-    this.table.grant(this.checkFunction, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem');
-    this.notifications.allowEnqueue(this.checkFunction);
     // EventBridge invokes asynchronously: Lambda's own async retries would run a stale check later.
     this.checkFunction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
     this.schedule = new events.Rule(this, 'Schedule', {

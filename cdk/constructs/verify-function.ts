@@ -61,6 +61,30 @@ export function checkBotLogGroups(groups: readonly BotLogGroup[], keyNames: read
 }
 
 /**
+ * What a function that checks keys and records incidents may do, and nothing more: read the monitored
+ * secrets (one at a time or in batches) and the proxy token, read and write the incident store, and
+ * enqueue notifications. The check and verify functions share it.
+ */
+export function grantCheckAccess(
+  fn: MonitorFunction,
+  props: Pick<VerifyFunctionProps, 'secrets' | 'tagValue' | 'proxyTokenSecret' | 'table' | 'notifications'>,
+): void {
+  const role = fn.role as iam.IRole;
+  grantOnSecrets(role, props.secrets, ['secretsmanager:GetSecretValue'], props.tagValue);
+  // BatchGetSecretValue has no resource-level scoping; it returns only secrets GetSecretValue allows (above).
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Two actions with no resource-level scoping in AWS: BatchGetSecretValue (each secret it returns still needs the per-secret GetSecretValue grant) ' +
+      'and, in a VPC, Lambda’s network-interface actions.',
+  });
+  props.proxyTokenSecret?.grantRead(fn);
+  props.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem');
+  props.notifications.allowEnqueue(fn);
+}
+
+/**
  * The verify function: the check function's code path for one key, placed like it (same subnets or
  * proxy, so it leaves from the whitelisted IP), started by a subscription filter on each bot log
  * group or by a nudge. It may read the monitored secrets, write the key's state and enqueue
@@ -84,18 +108,7 @@ export function verifyFunction(scope: Construct, props: VerifyFunctionProps): Mo
     keys: props.keys,
     reservedConcurrency: VERIFY_CONCURRENCY,
   });
-  const role = fn.role as iam.IRole;
-  grantOnSecrets(role, props.secrets, ['secretsmanager:GetSecretValue'], props.tagValue);
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:BatchGetSecretValue'], resources: ['*'] }));
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'Two actions with no resource-level scoping in AWS: BatchGetSecretValue (each secret it returns still needs the per-secret GetSecretValue grant) ' +
-      'and, in a VPC, Lambda’s network-interface actions.',
-  });
-  props.proxyTokenSecret?.grantRead(fn);
-  props.table.grant(fn, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem');
-  props.notifications.allowEnqueue(fn);
+  grantCheckAccess(fn, props);
   // A failed verification is not retried later: by then the scheduled run has seen the key.
   fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
   props.botLogGroups.forEach((g, i) => {

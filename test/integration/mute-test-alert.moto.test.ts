@@ -18,7 +18,7 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CachedChannelsSecret } from '../../src/aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../../src/aws/delivery-ledger.js';
@@ -31,6 +31,7 @@ import type { Notification } from '../../src/contract/notification.js';
 import { buildNotifyHandler } from '../../src/handlers/notify.js';
 import { PATHS, SIGNING_SECRET } from '../channels/support/cases.js';
 import { startReceiver, type Receiver } from '../channels/support/receiver.js';
+import { sqsEventOf } from '../support/sqs-event.js';
 import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 import { runCli, type CliRun } from '../support/run-cli.js';
 
@@ -311,24 +312,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor mute, unmute and test-a
     }
 
     async function deliver(messages: Message[]): Promise<void> {
-      const event: SQSEvent = {
-        Records: messages.map((m) => ({
-          messageId: m.MessageId as string,
-          receiptHandle: m.ReceiptHandle as string,
-          body: m.Body as string,
-          attributes: {
-            ApproximateReceiveCount: m.Attributes?.['ApproximateReceiveCount'] ?? '1',
-            SentTimestamp: '0',
-            SenderId: 'x',
-            ApproximateFirstReceiveTimestamp: '0',
-          },
-          messageAttributes: {},
-          md5OfBody: m.MD5OfBody ?? '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: queueArn,
-          awsRegion: 'us-east-1',
-        })),
-      };
+      const event = sqsEventOf(messages, queueArn);
       const { value } = await captureOutput(() => notify(event, context) as Promise<SQSBatchResponse>);
       const failed = new Set(value.batchItemFailures.map((f) => f.itemIdentifier));
       for (const m of messages)

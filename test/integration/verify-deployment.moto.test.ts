@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CachedChannelsSecret } from '../../src/aws/channels-secret.js';
 import { DynamoDeliveryLedger } from '../../src/aws/delivery-ledger.js';
@@ -34,6 +34,7 @@ import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import type { Credentials } from '../../src/monitor/types.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
+import { sqsEventOf } from '../support/sqs-event.js';
 import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 /**
@@ -180,24 +181,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
       );
       const messages = out.Messages ?? [];
       if (messages.length === 0) continue;
-      const event: SQSEvent = {
-        Records: messages.map((m) => ({
-          messageId: m.MessageId as string,
-          receiptHandle: m.ReceiptHandle as string,
-          body: m.Body as string,
-          attributes: {
-            ApproximateReceiveCount: m.Attributes?.['ApproximateReceiveCount'] ?? '1',
-            SentTimestamp: '0',
-            SenderId: 'x',
-            ApproximateFirstReceiveTimestamp: '0',
-          },
-          messageAttributes: {},
-          md5OfBody: m.MD5OfBody ?? '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: queueArn,
-          awsRegion: 'us-east-1',
-        })),
-      };
+      const event = sqsEventOf(messages, queueArn);
       await captureOutput(() => notify(event, context('notify')) as Promise<SQSBatchResponse>);
       for (const m of messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle as string }));
     }
