@@ -50,7 +50,8 @@ export interface RunMode {
   readonly deploymentCheck: boolean;
 }
 
-function verdictOf({ key, report }: KeyOutcome): KeyVerdict {
+/** A key's verdict as a deployment check or a verification answers it. */
+export function verdictOf({ key, report }: KeyOutcome): KeyVerdict {
   return {
     key: key.name,
     secretId: key.secretId,

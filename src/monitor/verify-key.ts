@@ -10,7 +10,8 @@ import { TRIGGER_DEBOUNCE_MS } from '../contract/trigger.js';
 import type { Notification } from '../contract/notification.js';
 import { cachedSecretRedactor } from '../exchange/text-safety.js';
 import { checkKeys, type KeyOutcome, type SecretSnapshot, type SecretSource } from './check-run.js';
-import { exposurePlanOf, logOutcome, RUN_MARGIN_MS, withdrawPlanOf, type RunLog } from './check-all-keys.js';
+import { exposurePlanOf, logOutcome, RUN_MARGIN_MS, verdictOf, withdrawPlanOf, type RunLog } from './check-all-keys.js';
+import type { KeyVerdict } from '../contract/deployment-check.js';
 import type { CheckTarget } from './checks.js';
 import { EVERY_PROBE } from './cadence.js';
 import type { MessageContext, TriggerNote } from './incident-messages.js';
@@ -44,20 +45,13 @@ export type VerifyResult =
   | { readonly status: 'refused'; readonly error: string }
   /** Another verification of this key started within the debounce window. */
   | { readonly status: 'already-verifying'; readonly key: string }
-  | {
+  | (KeyVerdict & {
       readonly status: 'verified';
-      readonly key: string;
-      readonly keyPrefix: string | null;
-      readonly diagnosis: string;
-      readonly healthy: boolean;
-      readonly title: string;
-      readonly advice: string;
-      readonly egressIp: string | null;
       /** Notification ids queued (none for a healthy key with nothing open, or when a run wrote first). */
       readonly notified: readonly string[];
       /** Why nothing was queued although the incident rules had something to say. */
       readonly note?: string;
-    };
+    });
 
 /**
  * The trigger as the alert shows it: the bot's words cleaned of the key's own credentials and of the
@@ -132,15 +126,7 @@ async function record(deps: VerifyKeyDeps, outcome: KeyOutcome, trigger: Trigger
     return null;
   });
   const { report } = outcome;
-  const verdict = {
-    key: name,
-    keyPrefix: report.keyPrefix,
-    diagnosis: report.diagnosis,
-    healthy: report.healthy,
-    title: report.title,
-    advice: report.advice,
-    egressIp: report.egressIp,
-  };
+  const verdict = verdictOf(outcome);
   if (!loaded) return { ...verdict, notified: [], note: 'the incident state could not be read; the next scheduled run records this key' };
   for (const { scope, problems } of loaded.unreadable) deps.log.warn(`state unreadable, rebuilt: ${scope}`, { scope, problems });
   const prior = loaded.key;
