@@ -11,6 +11,8 @@ import { ConfigError, KEY_NAME_PATTERN } from './runtime-config.js';
 /** Long enough to show the code and its message, short enough to carry no payload a bot logged with it. */
 export const EXCERPT_MAX = 120;
 
+const MAX_LOG_DATA_BYTES = 4 * 1024 * 1024;
+
 export type VerifyTrigger =
   | { readonly kind: 'log'; readonly key: string; readonly logGroup: string; readonly at: number; readonly excerpt: string }
   | { readonly kind: 'nudge'; readonly key: string; readonly reason: string | null }
@@ -58,7 +60,8 @@ interface LogsData {
 
 function decodeLogs(data: string): LogsData {
   try {
-    const json: unknown = JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8'));
+    // A subscription delivers at most about 1 MB of log events; anything that inflates past a few is not one.
+    const json: unknown = JSON.parse(gunzipSync(Buffer.from(data, 'base64'), { maxOutputLength: MAX_LOG_DATA_BYTES }).toString('utf8'));
     if (typeof json !== 'object' || json === null) throw new Error();
     return json as LogsData;
   } catch {

@@ -66,3 +66,22 @@ describe('parseBotLogGroups', () => {
     expect(() => parseBotLogGroups('{', KEYS)).toThrow(ConfigError);
   });
 });
+
+describe('a subscription event that inflates past any real one', () => {
+  it('is unreadable log data, not a crash or an out-of-memory', () => {
+    // Valid JSON when inflated: only the size bound tells it apart from a real event.
+    const inflated = `{"messageType":"DATA_MESSAGE","logGroup":"/ecs/bot","logEvents":[{"timestamp":1,"message":"40101"}],"pad":"${'x'.repeat(16 * 1024 * 1024)}"}`;
+    const bomb = gzipSync(inflated).toString('base64');
+    expect(bomb.length).toBeLessThan(100_000);
+    const err = (() => {
+      try {
+        parseTrigger({ awslogs: { data: bomb } }, new Map([['/ecs/bot', 'trading']]), ['trading']);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(TriggerInputError);
+    expect((err as TriggerInputError).problem).toBe('unreadable-log-data');
+  });
+});
