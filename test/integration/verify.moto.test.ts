@@ -192,6 +192,15 @@ describe.skipIf(skip)('a bot’s log line or a nudge verifies its key at once', 
     await drain();
   });
 
+  it('two verifications of keys in the same run-record shard at once: both entries kept', async () => {
+    const at = clock;
+    const results = await Promise.all([verify({ key: 'bot' }), verify({ key: 'other' })]);
+    expect(results.map((r) => r.value['status'])).toEqual(['verified', 'verified']);
+    const runs = (await store().load(['bot', 'other'])).runs;
+    expect([runs.get('bot')?.at, runs.get('other')?.at]).toEqual([at, at]);
+    await drain();
+  });
+
   it('ignores the control message a new subscription sends; refuses a log group or key it does not know, checking nothing', async () => {
     expect((await verify(logEvent(BOT_GROUP, [], 'CONTROL_MESSAGE'))).value).toEqual({ status: 'ignored' });
     const unmapped = await verify(logEvent('/ecs/someone-else', [{ timestamp: clock, message: '40101' }]));
