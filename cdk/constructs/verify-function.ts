@@ -29,6 +29,7 @@ export interface BotLogGroup {
 export const VERIFY_CONCURRENCY = 2;
 /** The map of log groups travels in the 4 KB environment (log group names are up to 512 characters). */
 const MAX_BOT_LOG_GROUPS = 20;
+const MAX_BOT_LOG_GROUPS_CHARS = 2_000;
 
 export interface VerifyFunctionProps {
   readonly placement: FunctionPlacement | null;
@@ -48,6 +49,16 @@ export function checkBotLogGroups(groups: readonly BotLogGroup[], keyNames: read
   if (groups.length > MAX_BOT_LOG_GROUPS)
     throw new ConfigError('botLogGroups', `at most ${MAX_BOT_LOG_GROUPS} log groups (the map travels in the function's environment); got ${groups.length}`);
   const seen = new Set<string>();
+  // Lambda's environment holds 4 KB in all; the map shares it with the rest of the function's settings.
+  const names = groups.map((g) => g.logGroup.logGroupName);
+  if (names.every((n) => !Token.isUnresolved(n))) {
+    const size = JSON.stringify(Object.fromEntries(groups.map((g) => [g.logGroup.logGroupName, g.key]))).length;
+    if (size > MAX_BOT_LOG_GROUPS_CHARS)
+      throw new ConfigError(
+        'botLogGroups',
+        `the log group names and keys take ${size} characters; at most ${MAX_BOT_LOG_GROUPS_CHARS} fit the function's environment (use fewer or shorter log groups, or nudge)`,
+      );
+  }
   groups.forEach((g, i) => {
     if (!keyNames.includes(g.key)) throw new ConfigError(`botLogGroups[${i}].key`, `"${g.key}" is not a monitored key (keys: ${keyNames.join(', ')})`);
     const name = g.logGroup.logGroupName;

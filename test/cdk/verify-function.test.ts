@@ -105,6 +105,11 @@ describe('instant detection: the verify function and the bot’s log groups', ()
     expect(() => synth({ alertEmail: 'ops@example.com', botLogGroups: JSON.stringify([{ logGroup: '/ecs/bot', key: 'default' }]) })).toThrow(
       /botLogGroups\[0\]\.logGroup: unknown field/,
     );
+    // Twenty long names would not fit Lambda's 4 KB environment: named at synth, not a failed deploy.
+    const long = Array.from({ length: 20 }, (_, i) => ({ logGroupName: `/ecs/${'trading-bot-'.repeat(10)}${i}`, key: 'default' }));
+    expect(() => synth({ alertEmail: 'ops@example.com', botLogGroups: JSON.stringify(long) })).toThrow(
+      /botLogGroups: the log group names and keys take \d+ characters; at most 2000/,
+    );
   });
 });
 
