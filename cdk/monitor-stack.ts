@@ -1,4 +1,4 @@
-import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -69,42 +69,12 @@ export class MonitorStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.monitor = new ExchangeKeyMonitor(this, 'Monitor', monitorProps(this, config));
-    const m = this.monitor;
-    const n = m.notifications;
-    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    out(
-      OUTPUTS.nextStep,
-      `npx key-monitor verify --stack ${this.stackName}`,
-      'Run this now: it checks every key, the egress IP, every channel and the wiring, and names the fix',
-    );
-    out(OUTPUTS.egressIps, Fn.join(',', [...m.egressIps]), 'Whitelist this IP (or these IPs) on every monitored exchange API key');
-    out(OUTPUTS.alertTopicArn, n.emailTopic.topicArn, 'Alert email topic (subscribe more addresses here)');
-    out(OUTPUTS.notificationQueueUrl, n.queue.queueUrl, 'Every notification goes through this queue');
-    out(OUTPUTS.deadLetterQueueArn, n.deadLetters.queueArn, 'Notifications that could not be delivered');
-    out(OUTPUTS.stateTableName, m.table.tableName, 'Incident state and history');
-    out(OUTPUTS.channelsSecretName, n.channelsSecret.secretName, 'Slack/Teams/Discord/Telegram/webhook channel settings (README → Channels)');
-    if (n.chatbotTopic) out(OUTPUTS.chatbotTopicArn, n.chatbotTopic.topicArn, 'Amazon Q Developer (Slack/Teams) notifications');
-    out(OUTPUTS.checkFunctionName, m.checkFunction.functionName, 'Invoke it to run a check now');
-    out(OUTPUTS.verifyFunctionName, m.verifyFunction.functionName, 'key-monitor nudge --key NAME (or a bot’s error handler) verifies a key now');
-    out(OUTPUTS.rotationFunctionArn, m.rotationFunction.functionArn, 'key-monitor rotate --rotation-function <this> (first rotation of a secret)');
-    out(OUTPUTS.dashboardUrl, m.dashboardUrl, 'CloudWatch dashboard');
-    out(OUTPUTS.scheduleRuleName, m.schedule.ruleName, 'The schedule that runs the checks (key-monitor verify checks it is enabled)');
-    out(OUTPUTS.egressMode, m.egressMode, 'own-nat, existing-vpc or proxy: where the checks leave from');
-    out(OUTPUTS.scheduleMinutes, String(config.scheduleMinutes), 'Minutes between checks (key-monitor status calls a key stale after three missed runs)');
-    if (m.vpc && m.botSecurityGroup) {
-      out(OUTPUTS.vpcId, m.vpc.vpcId, 'For a bot that should leave from the same IP: deploy it in this VPC');
-      out(
-        OUTPUTS.privateSubnetIds,
-        Fn.join(
-          ',',
-          m.vpc.privateSubnets.map((s) => s.subnetId),
-        ),
-        'Private subnets whose traffic leaves through the whitelisted NAT',
-      );
-      out(OUTPUTS.botSecurityGroupId, m.botSecurityGroup.securityGroupId, 'Security group for a bot in this VPC: HTTPS out, nothing in');
-    }
+    this.monitor.addOutputs();
     if (config.keys.some((k) => !k.secretName && !k.secretArn)) {
-      out('CreatedSecretsPrefix', CREATED_SECRET_PREFIX, 'Secrets the stack created for keys that name none: <prefix><key name>, filled with put-secret-value');
+      new CfnOutput(this, 'CreatedSecretsPrefix', {
+        value: CREATED_SECRET_PREFIX,
+        description: 'Secrets the stack created for keys that name none: <prefix><key name>, filled with put-secret-value',
+      });
     }
   }
 }

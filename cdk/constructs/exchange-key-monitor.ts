@@ -1,4 +1,5 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { OUTPUTS } from '../../src/contract/stack.js';
 import { ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -105,6 +106,8 @@ export class ExchangeKeyMonitor extends Construct {
   readonly schedule: events.Rule;
   /** Where the checks leave from: `own-nat`, `existing-vpc` or `proxy` (verify names the fix for a wrong egress IP by it). */
   readonly egressMode: string;
+  /** Minutes between scheduled runs. */
+  readonly scheduleMinutes: number;
   /** Checks one key now: started by the bot's log lines (`botLogGroups`) or a nudge (`grantNudge`). */
   readonly verifyFunction: MonitorFunction;
   readonly alarms: AlarmFactory;
@@ -115,6 +118,7 @@ export class ExchangeKeyMonitor extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const scheduleMinutes = props.scheduleMinutes ?? DEFAULT_SCHEDULE_MINUTES;
+    this.scheduleMinutes = scheduleMinutes;
     const period = Duration.minutes(scheduleMinutes);
     const spacedProbeMinutes = props.spacedProbeMinutes ?? DEFAULT_SPACED_PROBE_MINUTES;
     if (!Number.isInteger(spacedProbeMinutes) || spacedProbeMinutes < 0 || spacedProbeMinutes > 1440)
@@ -252,6 +256,48 @@ export class ExchangeKeyMonitor extends Construct {
       checkLogGroup: this.checkFunction.logGroup,
       deadLetterDepth: this.notifications.deadLetters.metricApproximateNumberOfMessagesVisible({ label: 'dead letters' }),
     });
+  }
+
+  /**
+   * The stack outputs the `key-monitor` commands find a deployed monitor by (`verify`, `status`,
+   * `mute`, `test-alert`, `nudge`, `rotate`, each with `--stack <this stack>`). The standalone stack
+   * adds them; in an app of your own, call this once (one monitor per stack).
+   */
+  addOutputs(): void {
+    const stack = Stack.of(this);
+    const n = this.notifications;
+    const out = (id: string, value: string, description: string) => new CfnOutput(stack, id, { value, description });
+    out(
+      OUTPUTS.nextStep,
+      `npx key-monitor verify --stack ${stack.stackName}`,
+      'Run this now: it checks every key, the egress IP, every channel and the wiring, and names the fix',
+    );
+    out(OUTPUTS.egressIps, Fn.join(',', [...this.egressIps]), 'Whitelist this IP (or these IPs) on every monitored exchange API key');
+    out(OUTPUTS.alertTopicArn, n.emailTopic.topicArn, 'Alert email topic (subscribe more addresses here)');
+    out(OUTPUTS.notificationQueueUrl, n.queue.queueUrl, 'Every notification goes through this queue');
+    out(OUTPUTS.deadLetterQueueArn, n.deadLetters.queueArn, 'Notifications that could not be delivered');
+    out(OUTPUTS.stateTableName, this.table.tableName, 'Incident state and history');
+    out(OUTPUTS.channelsSecretName, n.channelsSecret.secretName, 'Slack/Teams/Discord/Telegram/webhook channel settings (README → Channels)');
+    if (n.chatbotTopic) out(OUTPUTS.chatbotTopicArn, n.chatbotTopic.topicArn, 'Amazon Q Developer (Slack/Teams) notifications');
+    out(OUTPUTS.checkFunctionName, this.checkFunction.functionName, 'Invoke it to run a check now');
+    out(OUTPUTS.verifyFunctionName, this.verifyFunction.functionName, 'key-monitor nudge --key NAME (or a bot’s error handler) verifies a key now');
+    out(OUTPUTS.rotationFunctionArn, this.rotationFunction.functionArn, 'key-monitor rotate --rotation-function <this> (first rotation of a secret)');
+    out(OUTPUTS.dashboardUrl, this.dashboardUrl, 'CloudWatch dashboard');
+    out(OUTPUTS.scheduleRuleName, this.schedule.ruleName, 'The schedule that runs the checks (key-monitor verify checks it is enabled)');
+    out(OUTPUTS.egressMode, this.egressMode, 'own-nat, existing-vpc or proxy: where the checks leave from');
+    out(OUTPUTS.scheduleMinutes, String(this.scheduleMinutes), 'Minutes between checks (key-monitor status calls a key stale after three missed runs)');
+    if (this.vpc && this.botSecurityGroup) {
+      out(OUTPUTS.vpcId, this.vpc.vpcId, 'For a bot that should leave from the same IP: deploy it in this VPC');
+      out(
+        OUTPUTS.privateSubnetIds,
+        Fn.join(
+          ',',
+          this.vpc.privateSubnets.map((s) => s.subnetId),
+        ),
+        'Private subnets whose traffic leaves through the whitelisted NAT',
+      );
+      out(OUTPUTS.botSecurityGroupId, this.botSecurityGroup.securityGroupId, 'Security group for a bot in this VPC: HTTPS out, nothing in');
+    }
   }
 
   /**

@@ -114,7 +114,7 @@ describe('instant detection: the verify function and the bot’s log groups', ()
 });
 
 describe('instant detection in the bot’s own CDK app', () => {
-  it('takes the bot’s log group as a construct, and grantNudge lets the bot invoke the verify function and nothing else', () => {
+  it('takes the bot’s log group as a construct, grantNudge lets the bot invoke the verify function and nothing else, and addOutputs gives the CLI its outputs', () => {
     const app = new App();
     const stack = new Stack(app, 'Bot');
     const botLogs = new logs.LogGroup(stack, 'BotLogs');
@@ -126,7 +126,13 @@ describe('instant detection in the bot’s own CDK app', () => {
       botLogGroups: [{ logGroup: botLogs, key: 'trading' }],
     });
     monitor.grantNudge(taskRole);
+    monitor.addOutputs();
     const t = Template.fromStack(stack);
+    // What the key-monitor commands find it by, with --stack Bot.
+    for (const name of [OUTPUTS.stateTableName, OUTPUTS.notificationQueueUrl, OUTPUTS.checkFunctionName, OUTPUTS.verifyFunctionName, OUTPUTS.scheduleRuleName])
+      expect(Object.keys(t.findOutputs(name)), name).toEqual([name]);
+    t.hasOutput(OUTPUTS.nextStep, { Value: 'npx key-monitor verify --stack Bot' });
+    t.hasOutput(OUTPUTS.egressMode, { Value: 'proxy' });
     const verify = fnOf(t, 'Verifies one exchange API key now');
     t.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: { Ref: Match.stringLikeRegexp('BotLogs') } });
     const env = (verify.props['Environment'] as { Variables: Record<string, unknown> }).Variables;
