@@ -128,7 +128,8 @@ export function verifyFunction(scope: Construct, props: VerifyFunctionProps): Mo
       logGroup: g.logGroup,
       destination: new destinations.LambdaDestination(fn),
       filterPattern: logs.FilterPattern.literal(g.filterPattern ?? DEFAULT_BOT_LOG_FILTER_PATTERN),
-      filterName: `exchange-key-monitor-${g.key}`.slice(0, 512),
+      // Named for this stack too: two monitors (staging and prod) may subscribe the same log group.
+      filterName: `${Stack.of(scope).stackName}-key-monitor-${g.key}`.slice(0, 512),
     });
   });
   return fn;

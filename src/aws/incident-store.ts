@@ -231,29 +231,44 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
 
   /**
    * Read, change one entry, write back on condition that nothing else wrote the shard since: a run
-   * (which rewrites it whole, with a newer runAt) or another verification. The shard keeps its
-   * runAt, so the next run's write is never refused because of it.
+   * rewrites it whole with a newer runAt (and no `rev`), a verification bumps `rev`. The entry is made
+   * from the one just read, so a run's day counts and carried answers written meanwhile are kept; an
+   * entry already newer than this one is left as it is. The shard keeps its runAt, so the next run's
+   * write is never refused because of it.
    */
-  async saveRunEntry(shard: number, key: string, entry: RunEntry): Promise<void> {
+  async saveRunEntry(shard: number, key: string, build: (current: RunEntry | undefined) => RunEntry | null): Promise<void> {
     const Key = { pk: s(MONITOR_PK), sk: s(runShardSk(shard)) };
     for (let attempt = 0; attempt < 3; attempt++) {
       const res = await callWithDeadline((abortSignal) =>
         this.db.send(new GetItemCommand({ TableName: this.table, Key, ConsistentRead: true }), { abortSignal }),
       );
       const read = res.Item ? readShard(docOrNull(res.Item), shard).shard : null;
+      const entry = build(read?.entries[key]);
+      if (!entry) return;
       const runAt = read?.runAt ?? 0;
-      const doc = res.Item?.['doc'];
+      const rawRunAt = res.Item?.['runAt'];
+      const rev = Number(res.Item?.['rev']?.N ?? 0);
       const condition = !res.Item
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : doc === undefined
-          ? { ConditionExpression: 'attribute_not_exists(#doc)', ExpressionAttributeNames: { '#doc': 'doc' } }
-          : { ConditionExpression: '#doc = :doc', ExpressionAttributeNames: { '#doc': 'doc' }, ExpressionAttributeValues: { ':doc': doc } };
+        : {
+            ConditionExpression: `${rawRunAt === undefined ? 'attribute_not_exists(runAt)' : 'runAt = :runAt'} AND ${
+              res.Item['rev'] === undefined ? 'attribute_not_exists(rev)' : 'rev = :rev'
+            }`,
+            ...(rawRunAt !== undefined || res.Item['rev'] !== undefined
+              ? {
+                  ExpressionAttributeValues: {
+                    ...(rawRunAt !== undefined ? { ':runAt': rawRunAt } : {}),
+                    ...(res.Item['rev'] !== undefined ? { ':rev': n(rev) } : {}),
+                  },
+                }
+              : {}),
+          };
       try {
         await callWithDeadline((abortSignal) =>
           this.db.send(
             new PutItemCommand({
               TableName: this.table,
-              Item: { ...Key, runAt: n(runAt), doc: s(JSON.stringify({ runAt, entries: { ...read?.entries, [key]: entry } })) },
+              Item: { ...Key, runAt: n(runAt), rev: n(rev + 1), doc: s(JSON.stringify({ runAt, entries: { ...read?.entries, [key]: entry } })) },
               ...condition,
             }),
             { abortSignal },

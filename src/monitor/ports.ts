@@ -90,8 +90,11 @@ export interface KeyVerificationLoad {
 export interface VerificationStore extends Pick<IncidentStore, 'saveKey' | 'clearOutbox' | 'appendHistory' | 'recordIncidents'> {
   /** `shard`: the run-record shard the key belongs to in the configured key order. */
   loadKey(key: string, shard: number): Promise<KeyVerificationLoad>;
-  /** Put one key's entry into its run-record shard, leaving the others as the last run wrote them. */
-  saveRunEntry(shard: number, key: string, entry: RunEntry): Promise<void>;
+  /**
+   * Put one key's entry into its run-record shard, leaving the others as the last run wrote them:
+   * `build` makes it from the entry as stored at that moment (null: leave it).
+   */
+  saveRunEntry(shard: number, key: string, build: (current: RunEntry | undefined) => RunEntry | null): Promise<void>;
 }
 
 /** The notification queue (SQS): every notification takes this one path to the channels. */

@@ -54,12 +54,19 @@ export type VerifyResult =
     });
 
 /**
+ * A value after a credential's field name, whatever key it belongs to: a bot refused after a rotation
+ * still logs the old key, which no redactor of the current one knows.
+ */
+const CREDENTIAL_FIELD = /((?:api[_-]?key|api[_-]?secret|secret|sig(?:nature)?|token|password|authorization)["']?\s*[=:]\s*["']?)[^\s"'&,;}]+/gi;
+
+/**
  * The trigger as the alert shows it: the bot's words cleaned of the key's own credentials and of the
  * proxy token, or dropped when the credentials could not be read (a bot may log its key in full).
  */
 function triggerNote(trigger: Exclude<VerifyTrigger, { kind: 'control' }>, secret: SecretSnapshot | undefined, sensitive: readonly string[]): TriggerNote {
   const creds = secret?.verdict.ok ? secret.verdict.credentials : null;
-  const clean = (text: string) => (creds ? cachedSecretRedactor({ apiKey: creds.apiKey, secrets: [creds.apiSecret, ...sensitive] })(text) : '');
+  const clean = (text: string) =>
+    creds ? cachedSecretRedactor({ apiKey: creds.apiKey, secrets: [creds.apiSecret, ...sensitive] })(text.replace(CREDENTIAL_FIELD, '$1[redacted]')) : '';
   if (trigger.kind === 'nudge') return { kind: 'nudge', reason: trigger.reason === null ? null : clean(trigger.reason) || null };
   return { kind: 'log', logGroup: trigger.logGroup, at: trigger.at, excerpt: clean(trigger.excerpt) };
 }
@@ -185,7 +192,8 @@ async function record(deps: VerifyKeyDeps, outcome: KeyOutcome, trigger: Trigger
   }
   for (const n of notified) deps.log.info('notification queued', { id: n.id, kind: n.kind, subject: n.subject });
   await Promise.all([
-    deps.store.saveRunEntry(shard, name, runEntry(loaded.run, outcome, now, decision.countedOk)),
+    // A run that wrote the key's entry after this one's time has the newer word.
+    deps.store.saveRunEntry(shard, name, (current) => (current && current.at > now ? null : runEntry(current ?? loaded.run, outcome, now, decision.countedOk))),
     deps.store.appendHistory(report.diagnosis !== 'OK' || changed ? [runRecord(outcome, now)] : []),
     deps.store.recordIncidents(decision.records),
   ]).catch((err: unknown) => deps.log.warn('could not write the run record or history', { key: name, errorName: (err as Error | null)?.name }));

@@ -46,6 +46,8 @@ describe('instant detection: the verify function and the bot’s log groups', ()
     template.resourceCountIs('AWS::Logs::SubscriptionFilter', 2);
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
       LogGroupName: '/ecs/trading-bot',
+      // The stack's name in it: a staging and a prod monitor may both subscribe one log group.
+      FilterName: 'Monitor-key-monitor-trading',
       FilterPattern: DEFAULT_BOT_LOG_FILTER_PATTERN,
       DestinationArn: { 'Fn::GetAtt': [verify.id, 'Arn'] },
     });

@@ -27,7 +27,7 @@ class FlakyStore implements VerificationStore {
     return true;
   }
   async clearOutbox() {}
-  async saveRunEntry(_s: number, _k: string, _e: RunEntry) {}
+  async saveRunEntry(_s: number, _k: string, _build: (current: RunEntry | undefined) => RunEntry | null) {}
   async appendHistory() {}
   async recordIncidents() {}
 }
@@ -129,6 +129,22 @@ describe('a verification when AWS fails under it', () => {
     expect(text).not.toContain(creds.apiKey.slice(0, 5));
     expect(text).not.toContain(creds.apiSecret.slice(0, 8));
     expect(text).not.toContain(token.slice(0, 8));
+  });
+
+  it('a key the bot still logs after a rotation (not the one the monitor holds) is masked by its field name', async () => {
+    const sent: Notification[] = [];
+    const d = deps(new FlakyStore(), {
+      sink: {
+        send: async (ns) => {
+          sent.push(...ns);
+        },
+      },
+    });
+    const old = 'OLDk3yZZ9qWertyUiop';
+    await verifyKey(d, { key: 'trading', reason: `refused api_key=${old}&signature: 0f0f` }, 30_000);
+    const text = JSON.stringify(sent);
+    expect(text).toContain('api_key=[redacted]');
+    expect(text).not.toContain(old.slice(0, 5));
   });
 
   it('a debounce that cannot be asked checks nothing and fails the invocation (Lambda counts the error)', async () => {

@@ -49,6 +49,16 @@ describe.skipIf(skip)('a bot’s log line or a nudge verifies its key at once', 
   let verify: (event: unknown) => Promise<{ value: Record<string, unknown>; raw: string; docs: Record<string, unknown>[] }>;
   let scheduled: () => Promise<unknown>;
   const store = () => new DynamoIncidentStore(new DynamoDBClient({}), TABLE, 30, () => clock);
+  /** The verify function's store; a test can run something between its reads and its run-record write. */
+  let beforeRunEntry: (() => Promise<unknown>) | null = null;
+  const verifyStore = Object.assign(store(), {});
+  const saveRunEntry = verifyStore.saveRunEntry.bind(verifyStore);
+  verifyStore.saveRunEntry = async (...args: Parameters<typeof saveRunEntry>) => {
+    const between = beforeRunEntry;
+    beforeRunEntry = null;
+    await between?.();
+    return saveRunEntry(...args);
+  };
 
   beforeAll(async () => {
     [moto, sandbox] = await Promise.all([startMoto(), startSandbox()]);
@@ -83,7 +93,7 @@ describe.skipIf(skip)('a bot’s log line or a nudge verifies its key at once', 
       target: lambdaCheckTarget(config),
       now: () => clock,
       gate: new DynamoTriggerGate(new DynamoDBClient({}), TABLE),
-      store: store(),
+      store: verifyStore,
       ...incidents,
     }));
     verify = (event) => captureOutput(() => verifyHandler(event, context) as Promise<Record<string, unknown>>);
@@ -199,6 +209,16 @@ describe.skipIf(skip)('a bot’s log line or a nudge verifies its key at once', 
     const runs = (await store().load(['bot', 'other'])).runs;
     expect([runs.get('bot')?.at, runs.get('other')?.at]).toEqual([at, at]);
     await drain();
+  });
+
+  it('a scheduled run that writes the key’s run record while a verification is under way keeps its count', async () => {
+    const day = new Date(clock).toISOString().slice(0, 10);
+    const before = (await store().load(['bot', 'other'])).runs.get('bot')?.days[day] ?? [0, 0];
+    beforeRunEntry = () => scheduled();
+    await verify({ key: 'bot' });
+    await drain();
+    // Both the scheduled run and the verification counted: neither wrote over the other.
+    expect((await store().load(['bot', 'other'])).runs.get('bot')?.days[day]).toEqual([before[0] + 2, before[1] + 2]);
   });
 
   it('ignores the control message a new subscription sends; refuses a log group or key it does not know, checking nothing', async () => {
