@@ -86,3 +86,6 @@ export function awsFault(err: unknown): { readonly fault: SecretFault; readonly 
   const code = typeof e.code === 'string' && /^[A-Z_]{2,32}$/.test(e.code) ? e.code : null;
   return { fault, errorName: fault === 'no-region' ? 'region missing' : name === 'Error' ? (code ?? 'no error name') : name };
 }
+
+/** A DynamoDB write whose condition did not hold: another writer got there first, not a fault. */
+export const isConditionalCheckFailed = (err: unknown) => (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChannelName } from '../channels/channel.js';
 import { DELIVERY_RECORD_DAYS, deliveryPk, STORE } from '../contract/store.js';
 import type { DeliveryLedger, DeliveryVerdict, LedgerClaim, Refusal } from '../monitor/ports.js';
-import { awsCallDeadlineMs, callWithDeadline } from './aws-calls.js';
+import { awsCallDeadlineMs, callWithDeadline, isConditionalCheckFailed } from './aws-calls.js';
 import type { DynamoDbCall } from './dynamodb-call.js';
 
 /**
@@ -39,8 +39,6 @@ function refusalOf(item: Record<string, { S?: string; N?: string }>): Refusal | 
   if (!Number.isFinite(atMs) || reason === undefined) return null;
   return { reason, fix: item['fix']?.S ?? null, atMs };
 }
-
-const isConditionFailure = (err: unknown) => (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 
 type Attr = { S: string } | { N: string };
 
@@ -90,7 +88,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
       });
       return { status: 'claimed', token };
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
     }
     // Someone holds it, or it is done: a strongly consistent read says which.
     const out = await this.send('GetItem', { Key: this.key(id, channel), ConsistentRead: true });
@@ -123,7 +121,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
       return 'recorded';
     } catch (err) {
       // The lease ran out and another handler took the claim: the verdict is no longer ours to write.
-      if (isConditionFailure(err)) return 'claim-lost';
+      if (isConditionalCheckFailed(err)) return 'claim-lost';
       throw err;
     }
   }
@@ -137,7 +135,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
         ExpressionAttributeValues: { ':token': { S: token }, ':sending': { S: 'sending' } },
       });
     } catch (err) {
-      if (isConditionFailure(err)) return; // not ours any more: nothing to give back
+      if (isConditionalCheckFailed(err)) return; // not ours any more: nothing to give back
       throw err;
     }
   }

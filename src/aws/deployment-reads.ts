@@ -61,107 +61,102 @@ export class FunctionAnswerError extends Error {
 
 const isNotFound = (err: unknown) => /NotFound/.test(awsFault(err).errorName);
 
+/**
+ * One client per service for the whole command, made on first use: `verify` reads a secret's ARN
+ * per key, and a client per call would be a thousand of them. The CLI exits when it is done, so
+ * nothing is closed here.
+ */
+function lazyClient<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
+/** A read whose "not found" answer is a value, not a fault. */
+async function orWhenMissing<T>(read: Promise<T>, missing: T): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isNotFound(err)) return missing;
+    throw err;
+  }
+}
+
 export function awsDeploymentReads(timeoutMs: number, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): DeploymentReads {
   const opts = awsClientOptions(timeoutMs);
+  const invoker = lazyClient(() => new LambdaClient({ ...awsClientOptions(INVOKE_TIMEOUT_MS), maxAttempts: 1 }));
+  const lambda = lazyClient(() => new LambdaClient(opts));
+  const events = lazyClient(() => new EventBridgeClient(opts));
+  const cloudwatch = lazyClient(() => new CloudWatchClient(opts));
+  const sqs = lazyClient(() => new SQSClient(opts));
+  const secrets = lazyClient(() => secretsManagerClient({ timeoutMs }));
+  const sns = lazyClient(() => snsClient({ timeoutMs }));
   return {
     async invokeCheck(functionName) {
-      const lambda = new LambdaClient({ ...awsClientOptions(INVOKE_TIMEOUT_MS), maxAttempts: 1 });
       const started = Date.now();
-      try {
-        for (let wait = 2_000; ; wait = Math.min(wait * 2, 15_000)) {
-          try {
-            const res = await callWithDeadline(
-              (abortSignal) =>
-                lambda.send(
-                  new InvokeCommand({
-                    FunctionName: functionName,
-                    InvocationType: 'RequestResponse',
-                    Payload: new TextEncoder().encode(JSON.stringify(DEPLOYMENT_CHECK_EVENT)),
-                  }),
-                  { abortSignal },
-                ),
-              INVOKE_TIMEOUT_MS + 5_000,
-            );
-            if (res.FunctionError) throw new FunctionAnswerError(`the check function failed (${res.FunctionError === 'Unhandled' ? 'Unhandled' : 'Handled'})`);
-            return JSON.parse(new TextDecoder().decode(res.Payload ?? new Uint8Array())) as unknown;
-          } catch (err) {
-            // Reserved concurrency 1: a scheduled run in progress throttles the invoke until it ends.
-            if (awsFault(err).errorName !== 'TooManyRequestsException' || Date.now() - started + wait > THROTTLE_WAIT_MS) throw err;
-            await sleep(wait);
-          }
+      for (let wait = 2_000; ; wait = Math.min(wait * 2, 15_000)) {
+        try {
+          const res = await callWithDeadline(
+            (abortSignal) =>
+              invoker().send(
+                new InvokeCommand({
+                  FunctionName: functionName,
+                  InvocationType: 'RequestResponse',
+                  Payload: new TextEncoder().encode(JSON.stringify(DEPLOYMENT_CHECK_EVENT)),
+                }),
+                { abortSignal },
+              ),
+            INVOKE_TIMEOUT_MS + 5_000,
+          );
+          if (res.FunctionError) throw new FunctionAnswerError(`the check function failed (${res.FunctionError === 'Unhandled' ? 'Unhandled' : 'Handled'})`);
+          return JSON.parse(new TextDecoder().decode(res.Payload ?? new Uint8Array())) as unknown;
+        } catch (err) {
+          // Reserved concurrency 1: a scheduled run in progress throttles the invoke until it ends.
+          if (awsFault(err).errorName !== 'TooManyRequestsException' || Date.now() - started + wait > THROTTLE_WAIT_MS) throw err;
+          await sleep(wait);
         }
-      } finally {
-        lambda.destroy();
       }
     },
     async ruleState(ruleName) {
-      const eb = new EventBridgeClient(opts);
-      try {
-        return (await callWithDeadline((abortSignal) => eb.send(new DescribeRuleCommand({ Name: ruleName }), { abortSignal }))).State ?? 'MISSING';
-      } catch (err) {
-        if (isNotFound(err)) return 'MISSING';
-        throw err;
-      } finally {
-        eb.destroy();
-      }
+      const rule = callWithDeadline((abortSignal) => events().send(new DescribeRuleCommand({ Name: ruleName }), { abortSignal }));
+      return orWhenMissing(
+        rule.then((r) => r.State ?? 'MISSING'),
+        'MISSING',
+      );
     },
     async alarms(names) {
-      const cw = new CloudWatchClient(opts);
-      try {
-        const res = await callWithDeadline((abortSignal) => cw.send(new DescribeAlarmsCommand({ AlarmNames: [...names], MaxRecords: 100 }), { abortSignal }));
-        return (res.MetricAlarms ?? []).map((a) => ({
-          name: a.AlarmName ?? '',
-          actionsEnabled: a.ActionsEnabled === true,
-          alarmActions: a.AlarmActions?.length ?? 0,
-        }));
-      } finally {
-        cw.destroy();
-      }
+      const res = await callWithDeadline((abortSignal) =>
+        cloudwatch().send(new DescribeAlarmsCommand({ AlarmNames: [...names], MaxRecords: 100 }), { abortSignal }),
+      );
+      return (res.MetricAlarms ?? []).map((a) => ({
+        name: a.AlarmName ?? '',
+        actionsEnabled: a.ActionsEnabled === true,
+        alarmActions: a.AlarmActions?.length ?? 0,
+      }));
     },
     async queueDepth(queueArn) {
       const [, , , , account, name] = queueArn.split(':');
-      const sqs = new SQSClient(opts);
-      try {
-        const { QueueUrl } = await callWithDeadline((abortSignal) =>
-          sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }), { abortSignal }),
-        );
-        const res = await callWithDeadline((abortSignal) =>
-          sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }), { abortSignal }),
-        );
-        return Number(res.Attributes?.['ApproximateNumberOfMessages'] ?? 0);
-      } finally {
-        sqs.destroy();
-      }
+      const { QueueUrl } = await callWithDeadline((abortSignal) =>
+        sqs().send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }), { abortSignal }),
+      );
+      const res = await callWithDeadline((abortSignal) =>
+        sqs().send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }), { abortSignal }),
+      );
+      return Number(res.Attributes?.['ApproximateNumberOfMessages'] ?? 0);
     },
     async invokePolicy(functionArn) {
-      const lambda = new LambdaClient(opts);
-      try {
-        return (await callWithDeadline((abortSignal) => lambda.send(new GetPolicyCommand({ FunctionName: functionArn }), { abortSignal }))).Policy ?? null;
-      } catch (err) {
-        if (isNotFound(err)) return null;
-        throw err;
-      } finally {
-        lambda.destroy();
-      }
+      const policy = callWithDeadline((abortSignal) => lambda().send(new GetPolicyCommand({ FunctionName: functionArn }), { abortSignal }));
+      return orWhenMissing(
+        policy.then((p) => p.Policy ?? null),
+        null,
+      );
     },
     async secretArn(secretId) {
-      const sm = secretsManagerClient({ timeoutMs });
-      try {
-        return (await callWithDeadline((abortSignal) => sm.send(new DescribeSecretCommand({ SecretId: secretId }), { abortSignal }))).ARN ?? null;
-      } catch (err) {
-        if (isNotFound(err)) return null;
-        throw err;
-      } finally {
-        sm.destroy();
-      }
+      const described = callWithDeadline((abortSignal) => secrets().send(new DescribeSecretCommand({ SecretId: secretId }), { abortSignal }));
+      return orWhenMissing(
+        described.then((d) => d.ARN ?? null),
+        null,
+      );
     },
-    async subscriptions(topicArn) {
-      const sns = snsClient({ timeoutMs });
-      try {
-        return await topicSubscriptions(sns, topicArn);
-      } finally {
-        sns.destroy();
-      }
-    },
+    subscriptions: (topicArn) => topicSubscriptions(sns(), topicArn),
   };
 }

@@ -17,7 +17,7 @@ import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, t
 import { readKeyNames, readKeyState, readMonitorState, readOutbox, type Rebuilt } from '../monitor/state-shape.js';
 import type { IncidentStore, KeyVerificationLoad, LoadedStates, RunRecord, Stored, VerificationStore } from '../monitor/ports.js';
 import { newestEntries, readShard, shardCount, type RunEntry, type RunShard } from '../monitor/run-records.js';
-import { callWithDeadline } from './aws-calls.js';
+import { callWithDeadline, isConditionalCheckFailed } from './aws-calls.js';
 
 /**
  * The incident store on DynamoDB (layout: contract/store.ts). States are JSON documents with a
@@ -34,7 +34,6 @@ const BATCH_WRITE = 25;
 
 const s = (v: string): AttributeValue => ({ S: v });
 const n = (v: number): AttributeValue => ({ N: String(v) });
-const isConflict = (err: unknown) => (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 
 /** The version of an item whose version attribute is missing or not a usable number (and of one that says -1). */
 const UNVERSIONED = -1;
@@ -276,7 +275,7 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
         );
         return;
       } catch (err) {
-        if (!isConflict(err)) throw err;
+        if (!isConditionalCheckFailed(err)) throw err;
       }
     }
     throw new Error('the run records kept changing under the verification');
@@ -305,7 +304,7 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
               ),
             );
           } catch (err) {
-            if (!isConflict(err)) throw err;
+            if (!isConditionalCheckFailed(err)) throw err;
           }
         }),
       ),
@@ -330,7 +329,7 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
       );
       return true;
     } catch (err) {
-      if (isConflict(err)) return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }
@@ -363,7 +362,7 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
       );
     } catch (err) {
       // A newer run owns the item now and carries its own outbox; ours was sent.
-      if (!isConflict(err)) throw err;
+      if (!isConditionalCheckFailed(err)) throw err;
     }
   }
 

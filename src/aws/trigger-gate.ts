@@ -1,9 +1,7 @@
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STORE, TRIGGER_SK, keyPk } from '../contract/store.js';
 import type { TriggerGate } from '../monitor/ports.js';
-import { callWithDeadline } from './aws-calls.js';
-
-const isConflict = (err: unknown) => (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+import { callWithDeadline, isConditionalCheckFailed } from './aws-calls.js';
 
 /** One conditional PutItem per claim: concurrent verify functions agree through the table. */
 export class DynamoTriggerGate implements TriggerGate {
@@ -34,7 +32,7 @@ export class DynamoTriggerGate implements TriggerGate {
       );
       return true;
     } catch (err) {
-      if (isConflict(err)) return false;
+      if (isConditionalCheckFailed(err)) return false;
       throw err;
     }
   }
