@@ -4,7 +4,7 @@
  * in process. Every call has the deadline the other commands use; faults are typed by class name.
  */
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { GetPolicyCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -24,6 +24,8 @@ export interface DeploymentReads {
   /** The check function's answer to a deployment check (RequestResponse); throttles waited out up to a minute. */
   invokeCheck(functionName: string): Promise<unknown>;
   ruleState(ruleName: string): Promise<'ENABLED' | 'DISABLED' | 'MISSING' | string>;
+  /** The ARNs the rule invokes (empty when the rule is gone). */
+  ruleTargets(ruleName: string): Promise<string[]>;
   alarms(names: readonly string[]): Promise<AlarmState[]>;
   queueDepth(queueArn: string): Promise<number>;
   /** The function's resource policy as JSON, or null when it has none. */
@@ -39,6 +41,7 @@ export const VERIFY_IAM_ACTIONS = [
   'lambda:InvokeFunction',
   'lambda:GetPolicy',
   'events:DescribeRule',
+  'events:ListTargetsByRule',
   'cloudwatch:DescribeAlarms',
   'sqs:GetQueueUrl',
   'sqs:GetQueueAttributes',
@@ -122,6 +125,20 @@ export function awsDeploymentReads(timeoutMs: number, sleep: (ms: number) => Pro
         rule.then((r) => r.State ?? 'MISSING'),
         'MISSING',
       );
+    },
+    async ruleTargets(ruleName) {
+      const arns: string[] = [];
+      let NextToken: string | undefined;
+      do {
+        const listed = callWithDeadline((abortSignal) => events().send(new ListTargetsByRuleCommand({ Rule: ruleName, NextToken }), { abortSignal }));
+        const page = await orWhenMissing(
+          listed.then((p) => ({ arns: (p.Targets ?? []).flatMap((t) => (t.Arn ? [t.Arn] : [])), next: p.NextToken })),
+          { arns: [], next: undefined },
+        );
+        arns.push(...page.arns);
+        NextToken = page.next;
+      } while (NextToken);
+      return arns;
     },
     async alarms(names) {
       const res = await callWithDeadline((abortSignal) =>

@@ -96,9 +96,11 @@ export async function verifyCommand(opts: VerifyOptions, io: Io, deps: { reads?:
     }),
   );
   report(
-    await guarded('schedule', 'events:DescribeRule', async () =>
-      scheduleStep(deployed.scheduleRuleName ? await reads.ruleState(deployed.scheduleRuleName) : 'MISSING', deployed.scheduleRuleName),
-    ),
+    await guarded('schedule', 'events:DescribeRule, events:ListTargetsByRule', async () => {
+      const rule = deployed.scheduleRuleName;
+      const [state, targets] = rule ? await Promise.all([reads.ruleState(rule), reads.ruleTargets(rule)]) : ['MISSING', []];
+      return scheduleStep(state, rule, targets, checkName);
+    }),
   );
   report(
     await guarded('alarms', 'cloudwatch:DescribeAlarms', async () =>

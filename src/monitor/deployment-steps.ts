@@ -109,11 +109,32 @@ export function channelsStep(results: readonly ChannelOutcome[], unconfirmedEmai
     : step('channels', 'fail', lines, `${failed.map((r) => r.channel).join(', ')}: fix what the line says, then run key-monitor test-alert`);
 }
 
-export function scheduleStep(state: string, ruleName: string | null): StepResult {
+/** A Lambda ARN's function name (`arn:aws:lambda:region:account:function:NAME[:qualifier]`), or null. */
+function lambdaFunctionName(arn: string): string | null {
+  const parts = arn.split(':');
+  return parts[2] === 'lambda' && parts[5] === 'function' && parts[6] ? parts[6] : null;
+}
+
+/**
+ * Enabled is not enough: a rule that no longer targets the check function runs nothing, so the
+ * step passes only when the rule is enabled and one of its targets is that function.
+ */
+export function scheduleStep(state: string, ruleName: string | null, targets: readonly string[], checkFunctionName: string): StepResult {
   if (!ruleName) return step('schedule', 'fail', ['the stack has no ScheduleRuleName output'], 'redeploy: the stack is older than this CLI');
-  if (state === 'ENABLED') return step('schedule', 'pass', [`${ruleName} is enabled`]);
   if (state === 'MISSING') return step('schedule', 'fail', [`${ruleName} does not exist`], 'redeploy the stack: its schedule rule was deleted');
-  return step('schedule', 'fail', [`${ruleName} is ${state}: no check runs`], `aws events enable-rule --name ${ruleName}`);
+  const runsCheck = targets.some((arn) => lambdaFunctionName(arn) === checkFunctionName);
+  const targetLine = runsCheck
+    ? `${ruleName} runs ${checkFunctionName}`
+    : `${ruleName} does not run ${checkFunctionName} (${targets.length === 0 ? 'it has no target' : `its targets: ${targets.join(', ')}`})`;
+  if (state !== 'ENABLED')
+    return step(
+      'schedule',
+      'fail',
+      [`${ruleName} is ${state}: no check runs`, targetLine],
+      runsCheck ? `aws events enable-rule --name ${ruleName}` : 'redeploy the stack: it restores the rule and its target',
+    );
+  if (!runsCheck) return step('schedule', 'fail', [`${ruleName} is enabled`, targetLine], "redeploy the stack: it restores the rule's target");
+  return step('schedule', 'pass', [`${ruleName} is enabled and runs ${checkFunctionName}`]);
 }
 
 export function alarmsStep(prefix: string, seen: readonly { name: string; actionsEnabled: boolean; alarmActions: number }[]): StepResult {

@@ -1,7 +1,7 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, PutMetricAlarmCommand, DeleteAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand } from '@aws-sdk/client-eventbridge';
+import { DisableRuleCommand, EnableRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -48,6 +48,7 @@ const context = (name: string) => ({ functionName: name, awsRequestId: 'req', ge
 const STACK = 'Verified';
 const DEPLOY_DOC = fileURLToPath(new URL('../../docs/deploy.md', import.meta.url));
 const EGRESS = '203.0.113.7';
+const CHECK_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Verified-Check';
 
 describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a deploy', () => {
   let moto: Moto;
@@ -84,6 +85,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
       secretArns.set(name, (await sm.send(new CreateSecretCommand({ Name: `verified/${name}`, SecretString: JSON.stringify(creds) }))).ARN as string);
     }
     await new EventBridgeClient({}).send(new PutRuleCommand({ Name: 'verified-schedule', ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' }));
+    await new EventBridgeClient({}).send(new PutTargetsCommand({ Rule: 'verified-schedule', Targets: [{ Id: 'Check', Arn: CHECK_ARN }] }));
     const cw = new CloudWatchClient({});
     for (const n of MONITOR_ALARM_NAMES)
       await cw.send(
@@ -325,7 +327,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
       const by = Object.fromEntries(r.steps.map((s) => [s.step, s]));
       expect(by['schedule']).toMatchObject({
         status: 'fail',
-        lines: ['verified-schedule is DISABLED: no check runs'],
+        lines: ['verified-schedule is DISABLED: no check runs', 'verified-schedule runs Verified-Check'],
         fix: 'aws events enable-rule --name verified-schedule',
       });
       expect(by['alarms']).toMatchObject({ status: 'fail', lines: [`❌ ${alarmName('HEARTBEAT')} is missing`] });
@@ -337,6 +339,36 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
     } finally {
       await eb.send(new EnableRuleCommand({ Name: 'verified-schedule' }));
       await sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }));
+    }
+  });
+
+  it('an enabled schedule that no longer runs the check function fails: enabled is not proof that checks run', async () => {
+    const eb = new EventBridgeClient({});
+    await eb.send(new RemoveTargetsCommand({ Rule: 'verified-schedule', Ids: ['Check'] }));
+    await eb.send(
+      new PutTargetsCommand({
+        Rule: 'verified-schedule',
+        Targets: [{ Id: 'Other', Arn: 'arn:aws:lambda:us-east-1:123456789012:function:Verified-Check-Old' }],
+      }),
+    );
+    try {
+      const r = await verify({}, true);
+      const schedule = r.steps.find((s) => s.step === 'schedule');
+      expect(schedule).toMatchObject({
+        status: 'fail',
+        lines: [
+          'verified-schedule is enabled',
+          'verified-schedule does not run Verified-Check (its targets: arn:aws:lambda:us-east-1:123456789012:function:Verified-Check-Old)',
+        ],
+      });
+      expect(schedule?.fix).toContain('redeploy the stack');
+      expect(r.code).toBe(1);
+      await eb.send(new RemoveTargetsCommand({ Rule: 'verified-schedule', Ids: ['Other'] }));
+      const bare = (await verify({}, true)).steps.find((s) => s.step === 'schedule');
+      expect(bare?.lines).toContain('verified-schedule does not run Verified-Check (it has no target)');
+    } finally {
+      await eb.send(new RemoveTargetsCommand({ Rule: 'verified-schedule', Ids: ['Other'] }));
+      await eb.send(new PutTargetsCommand({ Rule: 'verified-schedule', Targets: [{ Id: 'Check', Arn: CHECK_ARN }] }));
     }
   });
 });

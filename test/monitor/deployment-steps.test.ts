@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MONITOR_ALARM_NAMES } from '../../src/contract/alarms.js';
-import { alarmsStep, channelsStep, checkStep, egressStep, probeAnswersStep, rotationStep, verdictsOf } from '../../src/monitor/deployment-steps.js';
+import {
+  alarmsStep,
+  channelsStep,
+  checkStep,
+  egressStep,
+  probeAnswersStep,
+  rotationStep,
+  scheduleStep,
+  verdictsOf,
+} from '../../src/monitor/deployment-steps.js';
 import type { KeyVerdict } from '../../src/contract/deployment-check.js';
 
 const verdict = (over: Partial<KeyVerdict> = {}): KeyVerdict => ({
@@ -83,5 +92,24 @@ describe('verify, step by step', () => {
     ]);
     const unsure = verdict({ probes: [{ probe: 'withdraw-permission', status: 'warn', httpStatus: 503, code: null, detail: 'not conclusive: HTTP 503' }] });
     expect(probeAnswersStep([unsure]).status).toBe('warn');
+  });
+
+  it('the schedule passes only when its rule is enabled and targets the check function itself', () => {
+    const fn = 'arn:aws:lambda:us-east-1:123456789012:function:Stack-Check';
+    expect(scheduleStep('ENABLED', 'Stack-Schedule', [fn], 'Stack-Check').status).toBe('pass');
+    expect(scheduleStep('ENABLED', 'Stack-Schedule', [`${fn}:live`], 'Stack-Check').status).toBe('pass');
+    // A name that merely contains the function's name, or another service's ARN, is not the function.
+    for (const targets of [[], [`${fn}-Old`], ['arn:aws:sqs:us-east-1:123456789012:Stack-Check'], ['Stack-Check']])
+      expect(scheduleStep('ENABLED', 'Stack-Schedule', targets, 'Stack-Check'), JSON.stringify(targets)).toMatchObject({
+        status: 'fail',
+        fix: expect.stringContaining('redeploy'),
+      });
+    expect(scheduleStep('DISABLED', 'Stack-Schedule', [fn], 'Stack-Check')).toMatchObject({
+      status: 'fail',
+      fix: 'aws events enable-rule --name Stack-Schedule',
+    });
+    expect(scheduleStep('DISABLED', 'Stack-Schedule', [], 'Stack-Check').fix).toContain('redeploy');
+    expect(scheduleStep('MISSING', 'Stack-Schedule', [], 'Stack-Check').lines).toEqual(['Stack-Schedule does not exist']);
+    expect(scheduleStep('ENABLED', null, [fn], 'Stack-Check').status).toBe('fail');
   });
 });
