@@ -46,7 +46,8 @@ export async function findDeployedMonitor(stackName: string, timeoutMs: number):
       );
     }
     return {
-      stackName,
+      // The stack's own name, not as it was given (an ID or ARN): alarms and messages are named after it.
+      stackName: stack.StackName ?? stackName,
       stateTable,
       queueUrl,
       alertTopicArn: get(OUTPUTS.alertTopicArn),

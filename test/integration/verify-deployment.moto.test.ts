@@ -48,6 +48,8 @@ const context = (name: string) => ({ functionName: name, awsRequestId: 'req', ge
 const STACK = 'Verified';
 const DEPLOY_DOC = fileURLToPath(new URL('../../docs/deploy.md', import.meta.url));
 const EGRESS = '203.0.113.7';
+let stackId = '';
+let putAlarm: (name: string) => Promise<unknown>;
 const CHECK_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:Verified-Check';
 
 describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a deploy', () => {
@@ -86,9 +88,8 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
     }
     await new EventBridgeClient({}).send(new PutRuleCommand({ Name: 'verified-schedule', ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' }));
     await new EventBridgeClient({}).send(new PutTargetsCommand({ Rule: 'verified-schedule', Targets: [{ Id: 'Check', Arn: CHECK_ARN }] }));
-    const cw = new CloudWatchClient({});
-    for (const n of MONITOR_ALARM_NAMES)
-      await cw.send(
+    putAlarm = (n) =>
+      new CloudWatchClient({}).send(
         new PutMetricAlarmCommand({
           AlarmName: alarmName(n),
           MetricName: n,
@@ -102,6 +103,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
           ActionsEnabled: true,
         }),
       );
+    for (const n of MONITOR_ALARM_NAMES) await putAlarm(n);
     const outputs = {
       StateTableName: 'verified-state',
       NotificationQueueUrl: queueUrl,
@@ -118,7 +120,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
       Resources: { Marker: { Type: 'AWS::CloudFormation::WaitConditionHandle' } },
       Outputs: Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, { Value: v }])),
     };
-    await new CloudFormationClient({}).send(new CreateStackCommand({ StackName: STACK, TemplateBody: JSON.stringify(template) }));
+    stackId = (await new CloudFormationClient({}).send(new CreateStackCommand({ StackName: STACK, TemplateBody: JSON.stringify(template) }))).StackId as string;
     // The policy Lambda keeps for the stack's permissions: one statement per monitored secret (or its prefix pattern).
     policyFor = (arns) =>
       JSON.stringify({
@@ -189,7 +191,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
     }
   }
 
-  async function verify(over: Partial<DeploymentReads> = {}, json = false) {
+  async function verify(over: Partial<DeploymentReads> = {}, json = false, stack = STACK) {
     const invoked: unknown[] = [];
     const reads: DeploymentReads = {
       ...awsDeploymentReads(5_000),
@@ -205,7 +207,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
     let out = '';
     let finished = false;
     const run = verifyCommand(
-      { command: 'verify', stack: STACK, json, waitSeconds: 20, timeoutMs: 5_000 },
+      { command: 'verify', stack, json, waitSeconds: 20, timeoutMs: 5_000 },
       { out: (t) => (out += t), err: (t) => (out += t) },
       { reads, pollMs: 200 },
     ).finally(() => (finished = true));
@@ -339,6 +341,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
     } finally {
       await eb.send(new EnableRuleCommand({ Name: 'verified-schedule' }));
       await sqs.send(new PurgeQueueCommand({ QueueUrl: dlqUrl }));
+      await putAlarm('HEARTBEAT');
     }
   });
 
@@ -370,5 +373,12 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor verify, right after a d
       await eb.send(new RemoveTargetsCommand({ Rule: 'verified-schedule', Ids: ['Other'] }));
       await eb.send(new PutTargetsCommand({ Rule: 'verified-schedule', Targets: [{ Id: 'Check', Arn: CHECK_ARN }] }));
     }
+  });
+
+  it('a stack given by its ARN is named and its alarms found by the stack’s own name', async () => {
+    const r = await verify({}, false, stackId);
+    expect(r.out).toContain(`Verifying ${STACK}…`);
+    expect(r.out).toContain('✅ The monitor’s own alarms');
+    expect(r.code).toBe(0);
   });
 });
