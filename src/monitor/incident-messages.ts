@@ -83,7 +83,7 @@ function headline(run: KeyRun, ctx: MessageContext): string {
   return DIAGNOSIS_TABLE[run.diagnosis].headline({ egressIp: run.egressIp, expectedIps: ctx.expectedIps, code: run.code });
 }
 
-function incidentFacts(scope: Scope, run: KeyRun | null, incident: OpenIncident, now: number): NotificationFact[] {
+export function incidentFacts(scope: Scope, run: KeyRun | null, incident: OpenIncident, now: number): NotificationFact[] {
   const facts: NotificationFact[] = [];
   if (scope.type === 'key') facts.push({ label: 'Key', value: run?.keyPrefix ? `${scope.key} (key ${run.keyPrefix}…)` : scope.key });
   else facts.push({ label: 'Keys', value: `all ${scope.keys} monitored keys, one root cause` });

@@ -16,6 +16,7 @@ const report = (clock: StatusReport['clock']): StatusReport => ({
       uptime7d: 1,
       uptime30d: 1,
       incidentId: null,
+      acknowledged: null,
     },
   ],
   monitorIncident: null,

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { acknowledgeIn, openIncidents } from '../../src/monitor/acknowledge.js';
+import { NEW_KEY_STATE, type OpenIncident } from '../../src/monitor/incident-state.js';
+import { identityName } from '../../src/cli/ack.js';
+
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+const incident = (id: string, diagnosis: OpenIncident['diagnosis'] = 'AUTH_FAILED'): OpenIncident => ({
+  id,
+  openedAt: T0,
+  since: T0,
+  diagnosis,
+  transitions: 3,
+  lastNotifiedAt: T0,
+  failedRuns: 4,
+  duringMaintenance: false,
+});
+const ack = { by: 'Ann', at: T0 + 60_000, note: null, via: 'link' as const };
+
+describe('which incident an acknowledgement is for', () => {
+  it('any open incident the state item holds counts, whatever its field (a key’s health incident and one beside it)', () => {
+    const state = { ...NEW_KEY_STATE, incident: incident('key:k:1'), security: incident('security:k:2', 'WITHDRAW_PERMISSION_UNEXPECTED') };
+    expect(openIncidents(state).map((o) => [o.slot, o.incident.id])).toEqual([
+      ['incident', 'key:k:1'],
+      ['security', 'security:k:2'],
+    ]);
+    expect(acknowledgeIn(state, { incidentId: null, diagnosis: null, ack })).toEqual({
+      ok: false,
+      refusal: { reason: 'ambiguous', ids: ['key:k:1', 'security:k:2'] },
+    });
+    const byId = acknowledgeIn(state, { incidentId: 'security:k:2', diagnosis: null, ack });
+    expect(byId.ok && byId.state.security.ack).toEqual(ack);
+    expect(byId.ok && byId.state.incident.ack).toBeUndefined();
+  });
+
+  it('refuses a state whose diagnosis is not the one the request was made for, one already acknowledged, and one not open', () => {
+    const state = { ...NEW_KEY_STATE, incident: incident('key:k:1', 'IP_NOT_WHITELISTED') };
+    expect(acknowledgeIn(state, { incidentId: 'key:k:1', diagnosis: 'AUTH_FAILED', ack })).toEqual({
+      ok: false,
+      refusal: { reason: 'changed', incidentId: 'key:k:1', diagnosis: 'IP_NOT_WHITELISTED' },
+    });
+    const done = acknowledgeIn(state, { incidentId: 'key:k:1', diagnosis: 'IP_NOT_WHITELISTED', ack });
+    expect(done.ok).toBe(true);
+    if (!done.ok) return;
+    expect(acknowledgeIn(done.state, { incidentId: 'key:k:1', diagnosis: 'IP_NOT_WHITELISTED', ack: { ...ack, by: 'Eve' } })).toEqual({
+      ok: false,
+      refusal: { reason: 'already-acknowledged', incidentId: 'key:k:1', ack },
+    });
+    expect(acknowledgeIn(NEW_KEY_STATE, { incidentId: 'key:k:1', diagnosis: null, ack })).toEqual({ ok: false, refusal: { reason: 'no-open-incident' } });
+  });
+});
+
+describe('the name an AWS identity gives `ack --by`', () => {
+  it('is a user’s name or an assumed role’s session name', () => {
+    expect(identityName('arn:aws:iam::123456789012:user/ops/ann')).toBe('ann');
+    expect(identityName('arn:aws:sts::123456789012:assumed-role/Admin/ann@example.com')).toBe('ann@example.com');
+    expect(identityName('arn:aws:iam::123456789012:root')).toBe('root');
+    expect(identityName('not an arn')).toBeNull();
+  });
+});
