@@ -39,6 +39,9 @@ export const ENV = {
   channelsSecretId: 'CHANNELS_SECRET_ID',
   emailTopicArn: 'EMAIL_TOPIC_ARN',
   chatbotTopicArn: 'CHATBOT_TOPIC_ARN',
+  /** Acknowledge links: the endpoint's URL (alerts link to it) and the secret whose value signs them. */
+  ackUrl: 'ACK_URL',
+  ackSecretId: 'ACK_SECRET_ID',
 } as const;
 
 /** The key list file name inside a function's bundle. */

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { acknowledgeIn, openIncidents } from '../../src/monitor/acknowledge.js';
 import { NEW_KEY_STATE, type OpenIncident } from '../../src/monitor/incident-state.js';
 import { identityName } from '../../src/cli/ack.js';
+import { ackLinkMaker, verifyAck } from '../../src/monitor/ack-token.js';
+import { notificationFor, withAckLinks } from '../../src/monitor/incident-messages.js';
 
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const incident = (id: string, diagnosis: OpenIncident['diagnosis'] = 'AUTH_FAILED'): OpenIncident => ({
@@ -55,5 +57,56 @@ describe('the name an AWS identity gives `ack --by`', () => {
     expect(identityName('arn:aws:sts::123456789012:assumed-role/Admin/ann@example.com')).toBe('ann@example.com');
     expect(identityName('arn:aws:iam::123456789012:root')).toBe('root');
     expect(identityName('not an arn')).toBeNull();
+  });
+});
+
+describe('the Acknowledge link in alerts', () => {
+  const base = 'https://abc123.lambda-url.us-east-1.on.aws/';
+  const ctx = { source: 'Ops', expectedIps: [], links: () => [{ label: 'Dashboard', url: 'https://example.com/d' }] };
+  const run = {
+    key: 'trading',
+    keyPrefix: 'sbx1',
+    diagnosis: 'AUTH_FAILED' as const,
+    code: 40101,
+    httpStatus: null,
+    egressIp: '203.0.113.7',
+    advice: 'x',
+    facts: [],
+    keyAgeDays: 10,
+    verified: [],
+  };
+  const scope = { type: 'key' as const, key: 'trading' };
+
+  it('an alert about an open incident carries a link signed for its id and diagnosis, good for 7 days', async () => {
+    const messages = await withAckLinks({ ...ctx, ackLinks: async () => ackLinkMaker(base, 'hmac-key') }, { warn: () => {} });
+    const n = notificationFor({ kind: 'opened', scope, incident: incident('key:trading:1'), run }, T0, messages);
+    const link = n.links.find((l) => l.label === 'Acknowledge');
+    expect(n.links[0]?.label).toBe('Dashboard');
+    expect(link?.url.startsWith(`${base}?t=`)).toBe(true);
+    const token = new URL(link?.url as string).searchParams.get('t') as string;
+    expect(verifyAck(token, 'hmac-key', T0)).toEqual({
+      ok: true,
+      claims: { scope, incidentId: 'key:trading:1', diagnosis: 'AUTH_FAILED', expiresAt: T0 + 7 * 86_400_000 },
+    });
+    expect(verifyAck(token, 'hmac-key', T0 + 7 * 86_400_000 + 1_000)).toEqual({ ok: false, fault: 'expired' });
+    // Once acknowledged, its messages say who is on it and offer no link.
+    const reminded = notificationFor({ kind: 'reminder', scope, incident: { ...incident('key:trading:1'), ack }, run }, T0, messages);
+    expect(reminded.links.map((l) => l.label)).toEqual(['Dashboard']);
+  });
+
+  it('a signing key that cannot be read costs the link, never the alert', async () => {
+    const warned: string[] = [];
+    const messages = await withAckLinks(
+      {
+        ...ctx,
+        ackLinks: async () => {
+          throw new Error('AccessDenied');
+        },
+      },
+      { warn: (m) => warned.push(m) },
+    );
+    const n = notificationFor({ kind: 'opened', scope, incident: incident('key:trading:1'), run }, T0, messages);
+    expect(n.links.map((l) => l.label)).toEqual(['Dashboard']);
+    expect(warned).toEqual(['alerts go out without an Acknowledge link: its signing key could not be read']);
   });
 });
