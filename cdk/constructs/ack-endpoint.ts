@@ -23,8 +23,9 @@ export interface AckEndpointProps {
 /**
  * The Acknowledge link's endpoint: a function behind a function URL with no AWS auth (a person's
  * browser opens it), which authenticates every request by the link's HMAC signature. The secret that
- * signs links is generated here. The function may read that secret, read and write the incident state
- * items (not the delivery ledger), and enqueue the `acknowledged` notification; nothing else.
+ * signs links is generated here. The function may read that secret and the channels secret (for
+ * Telegram's button presses), read and write the incident state items (not the delivery ledger), and
+ * enqueue the `acknowledged` notification; nothing else.
  */
 export class AckEndpoint extends Construct {
   readonly secret: secretsmanager.Secret;
@@ -49,10 +50,16 @@ export class AckEndpoint extends Construct {
       placement: null,
       timeout: Duration.seconds(10),
       metricsNamespace: props.metricsNamespace,
-      environment: { ...props.environment, [ENV.ackSecretId]: this.secret.secretArn },
+      environment: {
+        ...props.environment,
+        [ENV.ackSecretId]: this.secret.secretArn,
+        // Telegram's button presses: the bot's webhook secret token and its token (to answer the press).
+        [ENV.channelsSecretId]: props.notifications.channelsSecret.secretName,
+      },
       reservedConcurrency: ACK_CONCURRENCY,
     });
     this.secret.grantRead(this.function);
+    props.notifications.channelsSecret.grantRead(this.function);
     // The state items only (KEY#… and MONITOR partitions); the delivery ledger's DELIVERY#… items stay out of reach.
     this.function.addToRolePolicy(
       new iam.PolicyStatement({

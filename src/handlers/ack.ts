@@ -14,6 +14,10 @@ import { refusalPage } from '../monitor/ack-page.js';
 import { notificationLinks } from '../monitor/links.js';
 import { ConfigError, loadIncidentConfig } from '../monitor/runtime-config.js';
 import { lazily } from './lazily.js';
+import { CachedChannelsSecret } from '../aws/channels-secret.js';
+import { secretsManagerClient } from '../aws/secrets.js';
+import { parseChannelsSecret } from '../channels/config.js';
+import { answerCallbackQuery, type TelegramAckConfig } from '../monitor/ack-telegram.js';
 
 /** The Acknowledge link's endpoint (a function URL): wiring only; monitor/ack-endpoint.ts decides. */
 export function lambdaAckDeps(env: NodeJS.ProcessEnv): () => Promise<Omit<AckEndpointDeps, 'log'>> {
@@ -30,8 +34,23 @@ export function lambdaAckDeps(env: NodeJS.ProcessEnv): () => Promise<Omit<AckEnd
       links: (key: string | null) =>
         notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
       now: Date.now,
+      telegram: telegramFrom(env),
+      answer: answerCallbackQuery,
     };
   });
+}
+
+/** The bot's settings, from the channels secret, when it is set up for buttons (telegram.webhookSecretToken). */
+function telegramFrom(env: NodeJS.ProcessEnv): () => Promise<TelegramAckConfig | null> {
+  const secret = new CachedChannelsSecret(secretsManagerClient(), env[ENV.channelsSecretId] || undefined);
+  return async () => {
+    const read = await secret.read();
+    if (!read.ok) throw Object.assign(new Error(`the channels secret could not be read (${read.errorName})`), { name: 'ChannelsSecretUnreadable' });
+    const telegram = parseChannelsSecret(read.json).config.telegram;
+    return telegram?.webhookSecretToken
+      ? { secretToken: telegram.webhookSecretToken, botToken: telegram.botToken, apiBaseUrl: telegram.apiBaseUrl ?? 'https://api.telegram.org' }
+      : null;
+  };
 }
 
 export function buildAckHandler(getDeps: () => Promise<Omit<AckEndpointDeps, 'log'>> = lambdaAckDeps(process.env)) {

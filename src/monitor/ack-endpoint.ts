@@ -6,6 +6,7 @@ import { verifyAck, type AckClaims } from './ack-token.js';
 import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
 import { utc } from './incident-messages.js';
 import type { NotificationSink } from './ports.js';
+import type { TelegramAckDeps } from './ack-telegram.js';
 
 /**
  * The Acknowledge link's endpoint (a Lambda function URL with no auth of its own: this authenticates
@@ -31,6 +32,9 @@ export interface AckEndpointDeps {
   readonly links: (key: string | null) => NotificationLink[];
   readonly now: () => number;
   readonly log: { warn(message: string, fields: Record<string, unknown>): void; info(message: string, fields: Record<string, unknown>): void };
+  /** Telegram's button presses (absent: the endpoint serves links only). */
+  readonly telegram?: TelegramAckDeps['telegram'];
+  readonly answer?: TelegramAckDeps['answer'];
 }
 
 /** A form of two short fields and a token: anything larger is not our page's. */
@@ -78,6 +82,11 @@ export async function handleAckRequest(req: AckHttpRequest, deps: AckEndpointDep
   }
   if (method !== 'POST') return { ...refuse('method', {}, 405), headers: { ...SECURITY_HEADERS, allow: 'GET, HEAD, POST' } };
 
+  // Telegram's webhook: authenticated by its secret-token header instead (a server posts it, not a browser).
+  if (req.headers['x-telegram-bot-api-secret-token'] !== undefined) {
+    const { handleTelegramUpdate } = await import('./ack-telegram.js');
+    return handleTelegramUpdate(req, { ...deps, telegram: deps.telegram ?? (async () => null), answer: deps.answer ?? (async () => {}) });
+  }
   // A form on another site posting here: browsers say where a POST comes from, and only our own page may.
   const host = req.headers['host'];
   if (!host || req.headers['origin'] !== `https://${host}`) return refuse('cross-origin');

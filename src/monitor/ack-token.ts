@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ACK_LINK_LABEL } from '../contract/ack-callback.js';
 import { isJsonObject } from '../contract/json.js';
 import type { AckScope } from './acknowledge-run.js';
 import { DIAGNOSES, type Diagnosis } from './types.js';
@@ -83,7 +84,7 @@ export function ackLinkUrl(base: string, claims: AckClaims, key: string): string
 /** What the check and verify functions sign alerts' Acknowledge links with. */
 export function ackLinkMaker(base: string, key: string): AckLinkMaker {
   return (scope, incident, now) => ({
-    label: 'Acknowledge',
+    label: ACK_LINK_LABEL,
     url: ackLinkUrl(
       base,
       {

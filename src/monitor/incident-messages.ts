@@ -174,7 +174,8 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
       const ackLink = !e.incident.ack && ctx.ackLink ? [ctx.ackLink(e.scope, e.incident, now)] : [];
       return {
         ...head,
-        links: [...head.links, ...ackLink],
+        // First: a channel that must drop links to fit keeps this one.
+        links: [...ackLink, ...head.links],
         subject: subject(severity, text),
         summary: summary + atRisk(e.scope, e.incident.diagnosis, now, ctx),
         fix: e.run.advice,

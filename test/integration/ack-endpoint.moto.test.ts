@@ -14,7 +14,12 @@ import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
 import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
 import type { Notification } from '../../src/contract/notification.js';
 import { buildAckHandler } from '../../src/handlers/ack.js';
-import { signAck, type AckClaims } from '../../src/monitor/ack-token.js';
+import { ackLinkMaker, signAck, type AckClaims } from '../../src/monitor/ack-token.js';
+import { answerCallbackQuery } from '../../src/monitor/ack-telegram.js';
+import { notificationFor } from '../../src/monitor/incident-messages.js';
+import { telegramChannel } from '../../src/channels/telegram.js';
+import { createHttpSender } from '../../src/channels/deliver.js';
+import { startReceiver, type Receiver } from '../channels/support/receiver.js';
 import { decideRun, type IncidentPolicy } from '../../src/monitor/incident-rules.js';
 import { NEW_MONITOR_STATE, type KeyState } from '../../src/monitor/incident-state.js';
 import type { Diagnosis } from '../../src/monitor/types.js';
@@ -225,5 +230,126 @@ describe.skipIf(toolMissing('moto_server'))('the Acknowledge link endpoint (func
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('Give your name.');
     expect((await stateOf('nameless'))?.ack).toBeUndefined();
+  });
+
+  describe('Telegram: the inline Acknowledge button', () => {
+    const BOT = '123456789:telegramSecretToken0123456789AB';
+    const SECRET_TOKEN = 'telegram-webhook-secret-0123456789';
+    let telegram: Receiver;
+    let pressHandler: ReturnType<typeof buildAckHandler>;
+
+    beforeAll(async () => {
+      telegram = await startReceiver();
+      telegram.respond({ status: 200, body: '{"ok":true,"result":true}' });
+      const sm = new SecretsManagerClient({});
+      pressHandler = buildAckHandler(async () => ({
+        key: ackKeyReader('ack/hmac', sm),
+        store: ackStore(store),
+        sink: new SqsNotificationQueue(sqs, queueUrl),
+        source: 'Ops',
+        links: () => [],
+        now: () => now,
+        telegram: async () => ({ secretToken: SECRET_TOKEN, botToken: BOT, apiBaseUrl: telegram.baseUrl }),
+        answer: answerCallbackQuery,
+      }));
+    });
+    afterAll(async () => {
+      await telegram?.close();
+    });
+
+    /** The alert as the Telegram channel sends it, and the callback_query Telegram posts when the button is pressed. */
+    async function alertAndPress(key: string, secretToken: string | undefined) {
+      const incident = await openIncident(key);
+      const messages = { source: 'Ops', expectedIps: [], links: () => [], ackLink: ackLinkMaker(`https://${HOST}/`, KEY) };
+      const run = {
+        key,
+        keyPrefix: 'sbx1',
+        diagnosis: incident.diagnosis,
+        code: 40101,
+        httpStatus: null,
+        egressIp: null,
+        advice: 'x',
+        facts: [],
+        keyAgeDays: null,
+        verified: [],
+      };
+      const n = notificationFor({ kind: 'opened', scope: { type: 'key', key }, incident, run }, now, messages);
+      const sender = createHttpSender({ timeoutMs: 2_000 });
+      const channel = telegramChannel({
+        botToken: BOT,
+        chatId: '-1001234567890',
+        apiBaseUrl: telegram.baseUrl,
+        ...(secretToken ? { webhookSecretToken: secretToken } : {}),
+      });
+      await sender.send(channel.build(n, now));
+      await sender.close();
+      const sent = JSON.parse(telegram.requests.pop()?.body ?? '{}') as {
+        text: string;
+        reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] };
+      };
+      const link = n.links.find((l) => l.label === 'Acknowledge')?.url as string;
+      // Telegram hands the message back with its links as text_link entities.
+      const update = {
+        update_id: 1,
+        callback_query: {
+          id: 'cbq-1',
+          from: { id: 42, is_bot: false, first_name: 'Ann', username: 'ann_ops' },
+          data: sent.reply_markup?.inline_keyboard[0]?.[0]?.callback_data,
+          message: { message_id: 7, chat: { id: -1001234567890 }, text: 'alert', entities: [{ type: 'text_link', offset: 0, length: 11, url: link }] },
+        },
+      };
+      return { incident, sent, update };
+    }
+    const press = async (update: unknown, token: string) => {
+      const e = urlEvent('POST', { headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': token }, body: JSON.stringify(update) });
+      const { value, raw, docs } = await captureOutput(() => pressHandler(e, context) as Promise<LambdaFunctionURLResult>);
+      return { res: value as { statusCode: number; body: string }, raw, docs };
+    };
+
+    it('an alert carries the button (callback_data within 64 bytes) where the bot is set up for it, and only the link where it is not', async () => {
+      const plain = await alertAndPress('tg-plain', undefined);
+      expect(plain.sent.reply_markup).toBeUndefined();
+      expect(plain.sent.text).toContain('>Acknowledge</a>');
+      const { sent } = await alertAndPress('tg-button', SECRET_TOKEN);
+      const button = sent.reply_markup?.inline_keyboard[0]?.[0];
+      expect(button?.text).toBe('Acknowledge');
+      expect(Buffer.byteLength(button?.callback_data ?? '', 'utf8')).toBeLessThanOrEqual(64);
+      expect(button?.callback_data).toMatch(/^ack:[A-Za-z0-9_-]{22}$/);
+    });
+
+    it('a press with the right secret token acknowledges as the pressing user and is answered; a wrong token changes nothing', async () => {
+      const { incident, update } = await alertAndPress('tg-press', SECRET_TOKEN);
+      telegram.requests.length = 0;
+      const bad = await press(update, 'not-the-secret-token-0000000000');
+      expect(bad.res.statusCode).toBe(401);
+      expect(bad.docs).toContainEqual(expect.objectContaining({ message: 'telegram update refused', why: 'bad-secret-token' }));
+      expect(bad.raw).not.toContain(SECRET_TOKEN);
+      expect(telegram.requests).toEqual([]);
+      expect((await stateOf('tg-press'))?.ack).toBeUndefined();
+
+      const good = await press(update, SECRET_TOKEN);
+      expect(good.res.statusCode).toBe(200);
+      expect((await stateOf('tg-press'))?.ack).toEqual({ by: 'Ann (@ann_ops)', at: now, note: null, via: 'telegram' });
+      expect(telegram.requests.map((r) => [r.url, JSON.parse(r.body)])).toEqual([
+        [`/bot${BOT}/answerCallbackQuery`, { callback_query_id: 'cbq-1', text: 'Acknowledged: Ann (@ann_ops) is on it.' }],
+      ]);
+      expect((await drainQueue<Notification>(sqs, queueUrl)).map((n) => n.id)).toEqual([`${incident.id}#ack:${incident.transitions}`]);
+      expect(good.raw).not.toContain(BOT);
+
+      // Pressed again: refused, answered, nothing written.
+      telegram.requests.length = 0;
+      expect((await press(update, SECRET_TOKEN)).res.statusCode).toBe(200);
+      expect(JSON.parse(telegram.requests[0]?.body ?? '{}').text).toMatch(/^This button cannot be used any more/);
+      expect(await drainQueue(sqs, queueUrl)).toEqual([]);
+    });
+
+    it('a button whose data names no link of its message is refused', async () => {
+      const { update } = await alertAndPress('tg-forged', SECRET_TOKEN);
+      telegram.requests.length = 0;
+      const forged = { ...update, callback_query: { ...update.callback_query, data: 'ack:AAAAAAAAAAAAAAAAAAAAAA' } };
+      expect((await press(forged, SECRET_TOKEN)).res.statusCode).toBe(200);
+      expect((await stateOf('tg-forged'))?.ack).toBeUndefined();
+      expect(JSON.parse(telegram.requests[0]?.body ?? '{}').text).toMatch(/^This button cannot be used here/);
+    });
   });
 });

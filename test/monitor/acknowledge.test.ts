@@ -81,7 +81,7 @@ describe('the Acknowledge link in alerts', () => {
     const messages = await withAckLinks({ ...ctx, ackLinks: async () => ackLinkMaker(base, 'hmac-key') }, { warn: () => {} });
     const n = notificationFor({ kind: 'opened', scope, incident: incident('key:trading:1'), run }, T0, messages);
     const link = n.links.find((l) => l.label === 'Acknowledge');
-    expect(n.links[0]?.label).toBe('Dashboard');
+    expect(n.links.map((l) => l.label)).toEqual(['Acknowledge', 'Dashboard']);
     expect(link?.url.startsWith(`${base}?t=`)).toBe(true);
     const token = new URL(link?.url as string).searchParams.get('t') as string;
     expect(verifyAck(token, 'hmac-key', T0)).toEqual({
