@@ -196,6 +196,7 @@ export class ExchangeKeyMonitor extends Construct {
       [ENV.openAfterRuns]: String(incidents.openAfterRuns),
       [ENV.resolveAfterRuns]: String(incidents.resolveAfterRuns),
       [ENV.remindEveryHours]: String(incidents.remindEveryHours),
+      [ENV.acknowledgedRemindEveryHours]: String(incidents.acknowledgedRemindEveryHours),
       [ENV.historyDays]: String(incidents.historyDays),
       [ENV.keyMaxAgeDays]: String(incidents.keyMaxAgeDays),
     };

@@ -28,6 +28,7 @@ export const ENV = {
   openAfterRuns: 'OPEN_AFTER_RUNS',
   resolveAfterRuns: 'RESOLVE_AFTER_RUNS',
   remindEveryHours: 'REMIND_EVERY_HOURS',
+  acknowledgedRemindEveryHours: 'ACKNOWLEDGED_REMIND_EVERY_HOURS',
   historyDays: 'HISTORY_DAYS',
   keyMaxAgeDays: 'KEY_MAX_AGE_DAYS',
   /** Proxy egress: the forward proxy, and the secret holding its token (never the token itself). */

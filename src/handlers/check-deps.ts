@@ -34,6 +34,7 @@ export function lambdaWarmDeps(env: NodeJS.ProcessEnv) {
         openAfterRuns: incident.openAfterRuns,
         resolveAfterRuns: incident.resolveAfterRuns,
         remindEveryMs: incident.remindEveryHours * 3_600_000,
+        acknowledgedRemindEveryMs: incident.acknowledgedRemindEveryHours * 3_600_000,
         keyMaxAgeDays: incident.keyMaxAgeDays,
       },
       messages: {

@@ -62,4 +62,15 @@ describe('the Acknowledge endpoint in the template (cdk-nag clean: synth throws 
     }
     expect(envOf(ack)['ACK_SECRET_ID']).toEqual({ Ref: secretId });
   });
+
+  it('acknowledgedRemindEveryHours (context) reaches the check and verify functions; 0 by default', () => {
+    expect(envOf(fnOf(template, 'Checks each exchange API key'))['ACKNOWLEDGED_REMIND_EVERY_HOURS']).toBe('0');
+    const { template: slowed } = synth({
+      alertEmail: 'ops@example.com',
+      keys: JSON.stringify([{ name: 'trading', secretName: 'prod/cdc-trading' }]),
+      acknowledgedRemindEveryHours: 12,
+    });
+    for (const prefix of ['Checks each exchange API key', 'Verifies one exchange API key now'])
+      expect(envOf(fnOf(slowed, prefix))['ACKNOWLEDGED_REMIND_EVERY_HOURS'], prefix).toBe('12');
+  });
 });

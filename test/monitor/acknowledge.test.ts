@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { acknowledgeIn, openIncidents } from '../../src/monitor/acknowledge.js';
 import { NEW_KEY_STATE, type OpenIncident } from '../../src/monitor/incident-state.js';
 import { identityName } from '../../src/cli/ack.js';
+import { lambdaWarmDeps } from '../../src/handlers/check-deps.js';
 import { ackLinkMaker, verifyAck } from '../../src/monitor/ack-token.js';
 import { notificationFor, withAckLinks } from '../../src/monitor/incident-messages.js';
 
@@ -108,5 +109,21 @@ describe('the Acknowledge link in alerts', () => {
     const n = notificationFor({ kind: 'opened', scope, incident: incident('key:trading:1'), run }, T0, messages);
     expect(n.links.map((l) => l.label)).toEqual(['Dashboard']);
     expect(warned).toEqual(['alerts go out without an Acknowledge link: its signing key could not be read']);
+  });
+});
+
+describe('acknowledgedRemindEveryHours reaches the rules', () => {
+  it('the check function’s policy reminds acknowledged incidents as its environment says, and not at all by default', async () => {
+    const env = {
+      MONITORED_KEYS: JSON.stringify([{ name: 'trading', secretId: 'prod/cdc', expectTrade: true }]),
+      STATE_TABLE: 'state',
+      NOTIFICATION_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+      AWS_REGION: 'us-east-1',
+      EXCHANGE_BASE_URL: 'https://api.crypto.com/exchange/v1',
+      IP_ECHO_URL: 'https://checkip.amazonaws.com',
+    };
+    const policy = async (extra: Record<string, string>) => (await lambdaWarmDeps({ ...env, ...extra })()).incidents?.policy;
+    expect((await policy({}))?.acknowledgedRemindEveryMs).toBe(0);
+    expect((await policy({ ACKNOWLEDGED_REMIND_EVERY_HOURS: '12' }))?.acknowledgedRemindEveryMs).toBe(12 * 3_600_000);
   });
 });
