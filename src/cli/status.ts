@@ -210,10 +210,13 @@ export function renderStatus(s: StatusReport, now: number): string {
   }
   const open = s.keys.filter((k) => k.incidentId !== null);
   if (open.length > 0) lines.push('', 'Open incidents:');
-  for (const k of open)
+  const ids = open.map((k) => displaySafe(k.incidentId ?? '', 120));
+  const idWidth = Math.max(0, ...ids.map((id) => id.length));
+  open.forEach((k, i) =>
     lines.push(
-      `  ${k.key.padEnd(width)}  ${displaySafe(k.incidentId ?? '', 120)}  ${k.acknowledged ? ackLine(k.acknowledged) : 'not acknowledged (key-monitor ack ' + k.key + ')'}`,
-    );
+      `  ${k.key.padEnd(width)}  ${(ids[i] ?? '').padEnd(idWidth)}  ${k.acknowledged ? ackLine(k.acknowledged) : `not acknowledged (key-monitor ack ${k.key})`}`,
+    ),
+  );
   lines.push('', s.recentIncidents.length > 0 ? 'Last incidents:' : 'No incidents recorded yet.');
   for (const r of s.recentIncidents.slice(0, 15)) {
     const who = r.key ?? 'all keys';
