@@ -62,6 +62,8 @@ export interface IncidentConfig {
   readonly resolveAfterRuns: number;
   /** 0 = no reminders. */
   readonly remindEveryHours: number;
+  /** While acknowledged; 0 = no reminders. */
+  readonly acknowledgedRemindEveryHours: number;
   readonly historyDays: number;
   readonly keyMaxAgeDays: number;
 }
@@ -119,6 +121,7 @@ export const CONTEXT_KEYS = [
   'openAfterRuns',
   'resolveAfterRuns',
   'remindEveryHours',
+  'acknowledgedRemindEveryHours',
   'historyDays',
   'keyMaxAgeDays',
   'botLogGroups',
@@ -476,6 +479,7 @@ export function loadConfig(get: Lookup): MonitorConfig {
       openAfterRuns: int(get, 'openAfterRuns', D.openAfterRuns, 1, 100),
       resolveAfterRuns: int(get, 'resolveAfterRuns', D.resolveAfterRuns, 1, 100),
       remindEveryHours: int(get, 'remindEveryHours', D.remindEveryHours, 0, 24 * 30),
+      acknowledgedRemindEveryHours: int(get, 'acknowledgedRemindEveryHours', D.acknowledgedRemindEveryHours, 0, 24 * 30),
       historyDays: int(get, 'historyDays', D.historyDays, 1, 400),
       keyMaxAgeDays: int(get, 'keyMaxAgeDays', D.keyMaxAgeDays, 0, 3650),
     },

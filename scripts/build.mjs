@@ -20,6 +20,7 @@ const LAMBDA_HANDLERS = {
   verify: 'src/handlers/verify.ts',
   rotate: 'src/handlers/rotate.ts',
   notify: 'src/handlers/notify.ts',
+  ack: 'src/handlers/ack.ts',
 };
 /**
  * The Node.js 24 runtime ships AWS SDK v3; bundling it again would only slow cold starts. undici

@@ -10,6 +10,7 @@ import { emailChannel } from '../src/channels/email.js';
 import { telegramChannel } from '../src/channels/telegram.js';
 import { testNotification } from '../src/cli/test-alert.js';
 import { alarmToNotification } from '../src/monitor/alarm-notification.js';
+import { acknowledgedNotification } from '../src/monitor/ack-message.js';
 import { runChecks, type CheckTarget } from '../src/monitor/checks.js';
 import { checkClient } from '../src/monitor/check-client.js';
 import { parseSecretString } from '../src/monitor/credentials.js';
@@ -151,6 +152,13 @@ export async function alertExamples(): Promise<string> {
     out.push(example('A key incident opens', notificationFor(opened, T0, MESSAGES), true));
     out.push(example('Its diagnosis changes', notificationFor(changed, T0 + 10 * MIN, MESSAGES)));
     out.push(example('Reminder while it stays open', notificationFor(reminder, T0 + 250 * MIN, MESSAGES)));
+    const onIt = { ...changed.incident, ack: { by: 'Ann', at: T0 + 260 * MIN, note: 'rotating the key now', via: 'link' as const } };
+    out.push(
+      example(
+        'Someone is on it (key-monitor ack, or the Acknowledge link)',
+        acknowledgedNotification(changed.scope, onIt, { source: MESSAGES.source, links: MESSAGES.links('trading') }),
+      ),
+    );
     out.push(example('Resolved, with the duration', notificationFor(resolved, T0 + 275 * MIN, MESSAGES)));
 
     // The snapshot a good check reads is what a later alert says was open: the same call the Lambda makes.

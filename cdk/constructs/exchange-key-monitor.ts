@@ -28,6 +28,7 @@ import { NotificationPath } from './notification-path.js';
 import { grantOnSecrets, monitoredSecrets, rotationInvokeSources, type MonitoredSecret } from './secret-access.js';
 import { checkProps } from './check-props.js';
 import { grantCheckAccess, verifyFunction, type BotLogGroup } from './verify-function.js';
+import { AckEndpoint } from './ack-endpoint.js';
 
 export interface ExchangeKeyMonitorProps {
   /** The exchange API keys to watch: each one's name, its secret, and what it must be able to do. */
@@ -110,6 +111,8 @@ export class ExchangeKeyMonitor extends Construct {
   readonly scheduleMinutes: number;
   /** Checks one key now: started by the bot's log lines (`botLogGroups`) or a nudge (`grantNudge`). */
   readonly verifyFunction: MonitorFunction;
+  /** The Acknowledge link's endpoint (function URL) and the secret that signs links. */
+  readonly ackEndpoint: AckEndpoint;
   readonly alarms: AlarmFactory;
   readonly dashboard: MonitorDashboard;
   readonly dashboardUrl: string;
@@ -193,6 +196,7 @@ export class ExchangeKeyMonitor extends Construct {
       [ENV.openAfterRuns]: String(incidents.openAfterRuns),
       [ENV.resolveAfterRuns]: String(incidents.resolveAfterRuns),
       [ENV.remindEveryHours]: String(incidents.remindEveryHours),
+      [ENV.acknowledgedRemindEveryHours]: String(incidents.acknowledgedRemindEveryHours),
       [ENV.historyDays]: String(incidents.historyDays),
       [ENV.keyMaxAgeDays]: String(incidents.keyMaxAgeDays),
     };
@@ -243,6 +247,15 @@ export class ExchangeKeyMonitor extends Construct {
       botLogGroups: props.botLogGroups ?? [],
     });
 
+    this.ackEndpoint = new AckEndpoint(this, 'Ack', {
+      metricsNamespace: namespace,
+      environment: { ...common, [ENV.notificationQueueUrl]: this.notifications.queue.queueUrl, [ENV.historyDays]: String(incidents.historyDays) },
+      table: this.table,
+      notifications: this.notifications,
+    });
+    this.ackEndpoint.allowSigning(this.checkFunction);
+    this.ackEndpoint.allowSigning(this.verifyFunction);
+
     this.rotationFunction = this.rotation(runtime, monitoredKeys, network, namespace, tagValue, proxy?.tokenSecret ?? null);
     this.alarms = new AlarmFactory(this, 'Alarms', { topic: this.notifications.alarmTopic, prefix: stack.stackName });
     this.monitorTheMonitor(metrics, period);
@@ -283,6 +296,7 @@ export class ExchangeKeyMonitor extends Construct {
     out(OUTPUTS.verifyFunctionName, this.verifyFunction.functionName, 'key-monitor nudge --key NAME (or a bot’s error handler) verifies a key now');
     out(OUTPUTS.rotationFunctionArn, this.rotationFunction.functionArn, 'key-monitor rotate --rotation-function <this> (first rotation of a secret)');
     out(OUTPUTS.dashboardUrl, this.dashboardUrl, 'CloudWatch dashboard');
+    out(OUTPUTS.ackUrl, this.ackEndpoint.url.url, 'Acknowledge links in alerts open this (a confirmation page; only its POST acknowledges)');
     out(OUTPUTS.scheduleRuleName, this.schedule.ruleName, 'The schedule that runs the checks (key-monitor verify checks it is enabled)');
     out(OUTPUTS.egressMode, this.egressMode, 'own-nat, existing-vpc or proxy: where the checks leave from');
     out(OUTPUTS.scheduleMinutes, String(this.scheduleMinutes), 'Minutes between checks (key-monitor status calls a key stale after three missed runs)');

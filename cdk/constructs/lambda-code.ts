@@ -11,7 +11,7 @@ import type { MonitoredKey } from '../../src/monitor/runtime-config.js';
  * The prebuilt handler bundles: scripts/build.mjs writes dist/lambda/<name>/index.mjs, its source map,
  * the chunks it loads when needed and undici's parser; every file of the folder ships.
  */
-export type LambdaBundleName = 'check' | 'verify' | 'rotate' | 'notify';
+export type LambdaBundleName = 'check' | 'verify' | 'rotate' | 'notify' | 'ack';
 
 const PACKAGE_NAME = 'exchange-key-monitor';
 const BUNDLE_FILES = ['index.mjs', 'index.mjs.map'] as const;

@@ -99,6 +99,11 @@ export interface IncidentProps {
    */
   readonly remindEveryHours?: number;
   /**
+   * Reminder interval in hours while someone has acknowledged the incident; 0 = none until its diagnosis changes or it resolves.
+   * @default 0
+   */
+  readonly acknowledgedRemindEveryHours?: number;
+  /**
    * Days run history and incident records are kept (DynamoDB TTL).
    * @default 30
    */
@@ -159,6 +164,7 @@ export function resolveIncidents(incidents: IncidentProps = {}): Required<Incide
     openAfterRuns: incidents.openAfterRuns ?? d.openAfterRuns,
     resolveAfterRuns: incidents.resolveAfterRuns ?? d.resolveAfterRuns,
     remindEveryHours: incidents.remindEveryHours ?? d.remindEveryHours,
+    acknowledgedRemindEveryHours: incidents.acknowledgedRemindEveryHours ?? d.acknowledgedRemindEveryHours,
     historyDays: incidents.historyDays ?? d.historyDays,
     keyMaxAgeDays: incidents.keyMaxAgeDays ?? d.keyMaxAgeDays,
   };

@@ -74,6 +74,12 @@ const chatId: Check<string> = (value) => {
   return { ok: false, problem: 'must be a numeric chat id (e.g. -100…) or an @channelusername' };
 };
 
+/** setWebhook's secret_token: 1-256 characters, A-Z, a-z, 0-9, _ and - (Telegram echoes it in a header). */
+const webhookSecretToken: Check<string> = (value) =>
+  typeof value === 'string' && /^[A-Za-z0-9_-]{16,256}$/.test(value)
+    ? { ok: true, value }
+    : { ok: false, problem: 'must be 16 to 256 letters, digits, _ or - (what you pass to setWebhook as secret_token)' };
+
 const positiveInteger: Check<number> = (value) =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? { ok: true, value } : { ok: false, problem: 'must be a positive integer' };
 
@@ -108,6 +114,7 @@ const SECTIONS = {
     chatId: { check: chatId, required: true },
     messageThreadId: { check: positiveInteger, required: false },
     apiBaseUrl: { check: url, required: false },
+    webhookSecretToken: { check: webhookSecretToken, required: false },
   },
   discord: { webhookUrl: { check: url, required: true } },
   webhook: { url: { check: url, required: true }, signingSecret: { check: signingSecret, required: false } },

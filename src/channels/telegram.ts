@@ -9,6 +9,7 @@ import { excerpt, failure, jsonObject, networkOutcome, permanent, retryAfterHead
 import { urlSecrets } from './redact.js';
 import { refusalFix } from './refusals.js';
 import { firstThatFits, neutraliseMentions, omittedNote, prepare, type Caps } from './text.js';
+import { ACK_LINK_LABEL, ackCallbackData } from '../contract/ack-callback.js';
 
 export interface TelegramConfig {
   readonly botToken: string;
@@ -18,6 +19,11 @@ export interface TelegramConfig {
   readonly messageThreadId?: number;
   /** Default https://api.telegram.org; a local Bot API server or a test receiver otherwise. */
   readonly apiBaseUrl?: string;
+  /**
+   * Set when the bot's webhook is the stack's acknowledge endpoint (setWebhook with this secret_token):
+   * alerts then get an inline Acknowledge button whose press reaches that endpoint.
+   */
+  readonly webhookSecretToken?: string;
 }
 
 const TELEGRAM_API = 'https://api.telegram.org';
@@ -81,6 +87,9 @@ export function telegramChannel(config: TelegramConfig, options: AgentOptions = 
         link_preview_options: { is_disabled: true },
       };
       if (config.messageThreadId !== undefined) payload['message_thread_id'] = config.messageThreadId;
+      const ack = config.webhookSecretToken ? notification.links.find((l) => l.label === ACK_LINK_LABEL) : undefined;
+      const callback = ack ? ackCallbackData(ack.url) : null;
+      if (callback) payload['reply_markup'] = { inline_keyboard: [[{ text: 'Acknowledge', callback_data: callback }]] };
       return jsonPost(`${base}/bot${config.botToken}/sendMessage`, agent, JSON.stringify(payload));
     },
     classify(reply: HttpReply) {

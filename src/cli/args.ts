@@ -11,6 +11,7 @@ import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, STACK_ARN_PATTERN, STACK_NAME_
 import { KEY_NAME_PATTERN } from '../monitor/runtime-config.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { nonPublicIpv4 } from '../contract/ip-address.js';
+import { ackText, MAX_ACK_BY, MAX_ACK_NOTE } from '../monitor/acknowledge.js';
 
 /** Bad input: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -88,6 +89,16 @@ export interface NudgeOptions extends StackOptions {
   readonly json: boolean;
 }
 
+export interface AckOptions extends StackOptions {
+  readonly command: 'ack';
+  /** A monitored key's name or an open incident's id (as status shows it). */
+  readonly target: string;
+  readonly note: string | null;
+  /** null: the caller's AWS identity, else $USER. */
+  readonly by: string | null;
+  readonly json: boolean;
+}
+
 export interface TestAlertOptions extends StackOptions {
   readonly command: 'test-alert';
   readonly json: boolean;
@@ -103,6 +114,7 @@ export type Command =
   | TestAlertOptions
   | NudgeOptions
   | VerifyOptions
+  | AckOptions
   | { readonly command: 'help' }
   | { readonly command: 'version' };
 
@@ -119,6 +131,7 @@ export const USAGE = `Usage: key-monitor check [options]
        key-monitor test-alert [--stack NAME] [--json]
        key-monitor nudge --key NAME [--reason TEXT] [--stack NAME] [--json]
        key-monitor verify [--stack NAME] [--json]
+       key-monitor ack <key name or incident id> [--note TEXT] [--by NAME] [--stack NAME] [--json]
        key-monitor --version | --help
 
 check: checks a Crypto.com Exchange API key: credentials, egress IP, public API and clock skew, a
@@ -156,7 +169,7 @@ Exit: 0 promoted, 1 refused (the current key is untouched), 2 bad input or AWS e
   --rotation-function ARN the stack's RotationFunctionArn output (env KEY_MONITOR_ROTATION_FUNCTION);
                           needed only the first time a secret is rotated
 
-status, mute, unmute, test-alert, nudge, verify act on a deployed monitor (your AWS credentials; the stack's
+status, mute, unmute, test-alert, nudge, verify, ack act on a deployed monitor (your AWS credentials; the stack's
 outputs tell where its state and queue are):
   --stack NAME            the monitor's CloudFormation stack (env KEY_MONITOR_STACK; default ExchangeKeyMonitor)
   status                  each key's state, open incidents with durations, the last incidents, 7- and 30-day uptime
@@ -168,6 +181,8 @@ outputs tell where its state and queue are):
                           schedule, the alarms, the dead-letter queue and rotation; names the fix per step
   nudge                   verify one key now from the monitor's egress (what a bot's log line triggers); an
                           incident it finds is alerted at once; at most one verification per key a minute
+  ack                     "I'm on it": acknowledge a key's open incident (or one by its id); reminders stop,
+                          every channel hears who is on it; --by defaults to your AWS identity's name, else $USER
 
 Exit status: check: 0 healthy, 1 unhealthy, 2 bad input or configuration.
              rotate: 0 promoted, 1 refused, 2 bad input, 3 still running at the deadline.
@@ -175,6 +190,8 @@ Exit status: check: 0 healthy, 1 unhealthy, 2 bad input or configuration.
              test-alert: 0 every channel delivered, 1 not.
              verify: 0 every step passed, 1 not.
              nudge: 0 healthy, 1 not healthy, 3 a verification of the key is already under way, 4 no answer.
+             ack: 0 acknowledged, 1 AWS refused or failed, 3 no open incident, 4 ambiguous (name an incident id),
+                  5 already acknowledged.
              mute/unmute: 0 done, 1 AWS refused or failed (nothing changed). Every command: 2 bad input or configuration.`;
 
 const OPTIONS = {
@@ -199,11 +216,13 @@ const OPTIONS = {
   for: { type: 'string' },
   reason: { type: 'string' },
   key: { type: 'string' },
+  note: { type: 'string' },
+  by: { type: 'string' },
   version: { type: 'boolean', short: 'V' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const COMMANDS = ['check', 'rotate', 'status', 'mute', 'unmute', 'test-alert', 'nudge', 'verify'] as const;
+const COMMANDS = ['check', 'rotate', 'status', 'mute', 'unmute', 'test-alert', 'nudge', 'verify', 'ack'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 /** Which options each command takes; anything else is named as belonging to another command. */
@@ -230,6 +249,7 @@ const ACCEPTS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
   'test-alert': ['stack', 'json', 'wait-seconds', 'timeout-ms'],
   nudge: ['stack', 'key', 'reason', 'json', 'timeout-ms'],
   verify: ['stack', 'json', 'wait-seconds', 'timeout-ms'],
+  ack: ['stack', 'note', 'by', 'json', 'timeout-ms'],
 };
 
 const UNTIL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?\s*(Z|[+-]\d{2}:?\d{2})$/i;
@@ -389,7 +409,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     const suggestion = didYouMean(command, COMMANDS);
     throw new UsageError(`unknown command "${command.slice(0, 40)}"${suggestion ? ` — did you mean "${suggestion}"?` : ''}`);
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${String(extra[0]).slice(0, 40)}"`);
+  // ack names what it acknowledges as its one argument.
+  const [target, ...beyond] = command === 'ack' ? extra : [undefined, ...extra];
+  if (beyond.length > 0) throw new UsageError(`unexpected argument "${displaySafe(String(beyond[0]), 40)}"`);
   const name = command as CommandName;
   const foreignOption = (Object.keys(values) as (keyof typeof OPTIONS)[]).find(
     (o) => o !== 'help' && o !== 'version' && values[o] !== undefined && !ACCEPTS[name].includes(o),
@@ -421,6 +443,16 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     const reason = values.reason === undefined ? null : displaySafe(values.reason, 120);
     if (reason === '') throw new UsageError('--reason is empty: say what the bot saw, or leave --reason out');
     return { command: 'nudge', key: values.key, reason, json: values.json ?? false, ...stackOptions() };
+  }
+  if (name === 'ack') {
+    if (target === undefined || target.trim() === '')
+      throw new UsageError('ack needs what to acknowledge: a monitored key’s name or an open incident’s id (key-monitor status lists both)');
+    if (target.length > 300 || /[\x00-\x1f\x7f]/.test(target)) throw new UsageError('ack: that is neither a key name nor an incident id');
+    const note = values.note === undefined ? null : ackText(values.note, MAX_ACK_NOTE);
+    if (note === '') throw new UsageError('--note is empty: say what you are doing, or leave --note out');
+    const by = values.by === undefined ? null : ackText(values.by, MAX_ACK_BY);
+    if (by === '') throw new UsageError('--by is empty: give your name, or leave --by out (your AWS identity’s name is used)');
+    return { command: 'ack', target, note, by, json: values.json ?? false, ...stackOptions() };
   }
   if (name === 'mute') {
     if ((values.until === undefined) === (values.for === undefined)) throw new UsageError('mute needs --until 2026-12-01T06:00Z or --for 2h (one of them)');

@@ -40,7 +40,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
     opts.command === 'unmute' ||
     opts.command === 'test-alert' ||
     opts.command === 'nudge' ||
-    opts.command === 'verify'
+    opts.command === 'verify' ||
+    opts.command === 'ack'
   ) {
     const { StackLookupError } = await import('../aws/stack-outputs.js');
     try {
@@ -48,6 +49,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
       if (opts.command === 'test-alert') return await (await import('./test-alert.js')).testAlertCommand(opts, io);
       if (opts.command === 'nudge') return await (await import('./nudge.js')).nudgeCommand(opts, io);
       if (opts.command === 'verify') return await (await import('./verify.js')).verifyCommand(opts, io);
+      if (opts.command === 'ack') return await (await import('./ack.js')).ackCommand(opts, io, env);
       return await (await import('./mute.js')).muteCommand(opts, io);
     } catch (err) {
       if (err instanceof StackLookupError) return usageFailure(new UsageError(err.message), argv, io);

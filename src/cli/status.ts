@@ -6,7 +6,7 @@ import { DIAGNOSIS_TABLE } from '../monitor/diagnosis-table.js';
 import { formatDuration, utc } from '../monitor/incident-messages.js';
 import { activeWindow } from '../monitor/incident-rules.js';
 import { uptime, type RunEntry } from '../monitor/run-records.js';
-import type { KeyState, MonitorState } from '../monitor/incident-state.js';
+import type { KeyState, MonitorState, OpenIncident } from '../monitor/incident-state.js';
 import type { StatusOptions } from './args.js';
 import { JSON_SCHEMA_VERSION } from './format.js';
 import type { Io } from './io.js';
@@ -28,7 +28,19 @@ export interface KeyStatus {
   readonly uptime7d: number | null;
   readonly uptime30d: number | null;
   readonly incidentId: string | null;
+  /** Who said they are on the open incident, and when; null when nobody has. */
+  readonly acknowledged: AckStatus | null;
 }
+
+export interface AckStatus {
+  readonly by: string;
+  readonly at: string;
+  readonly note: string | null;
+  readonly via: string;
+}
+
+const ackStatus = (incident: OpenIncident | null | undefined): AckStatus | null =>
+  incident?.ack ? { by: incident.ack.by, at: new Date(incident.ack.at).toISOString(), note: incident.ack.note, via: incident.ack.via } : null;
 
 export interface StatusReport {
   readonly schemaVersion: number;
@@ -40,7 +52,13 @@ export interface StatusReport {
    */
   readonly clock: { readonly source: 'aws' | 'local'; readonly skewMs: number | null };
   readonly keys: readonly KeyStatus[];
-  readonly monitorIncident: { readonly diagnosis: string; readonly since: string; readonly keys: number } | null;
+  readonly monitorIncident: {
+    readonly diagnosis: string;
+    readonly since: string;
+    readonly keys: number;
+    readonly incidentId: string;
+    readonly acknowledged: AckStatus | null;
+  } | null;
   readonly mutedUntil: string | null;
   readonly maintenance: readonly { readonly title: string; readonly start: string; readonly end: string; readonly active: boolean }[];
   readonly recentIncidents: readonly {
@@ -81,7 +99,17 @@ function skewWords(ms: number): string {
 /** One key's status from its state (written when it changes) and its run record (when it was last checked, uptime). */
 export function statusOf(key: string, state: KeyState | undefined, run: RunEntry | undefined, now: number, staleAfterMs: number): KeyStatus {
   if (!state && !run)
-    return { key, state: 'never-checked', diagnosis: null, since: null, lastCheckedAt: null, uptime7d: null, uptime30d: null, incidentId: null };
+    return {
+      key,
+      state: 'never-checked',
+      diagnosis: null,
+      since: null,
+      lastCheckedAt: null,
+      uptime7d: null,
+      uptime30d: null,
+      incidentId: null,
+      acknowledged: null,
+    };
   const lastDiagnosis = state?.lastDiagnosis ?? run?.diagnosis ?? null;
   const failing = lastDiagnosis !== null && lastDiagnosis !== 'OK';
   const lastRunAt = run?.at ?? null;
@@ -95,6 +123,7 @@ export function statusOf(key: string, state: KeyState | undefined, run: RunEntry
     uptime7d: uptime(run, now, 7),
     uptime30d: uptime(run, now, 30),
     incidentId: state?.incident?.id ?? null,
+    acknowledged: ackStatus(state?.incident),
   };
 }
 
@@ -116,7 +145,13 @@ export function buildStatus(
     clock,
     keys: names.map((n) => statusOf(n, keyStates.get(n), runs.get(n), now, staleAfterMs)),
     monitorIncident: monitor.incident
-      ? { diagnosis: monitor.incident.diagnosis, since: iso(monitor.incident.since) as string, keys: monitor.sharedKeys }
+      ? {
+          diagnosis: monitor.incident.diagnosis,
+          since: iso(monitor.incident.since) as string,
+          keys: monitor.sharedKeys,
+          incidentId: monitor.incident.id,
+          acknowledged: ackStatus(monitor.incident),
+        }
       : null,
     mutedUntil: monitor.mute && monitor.mute.until > now ? iso(monitor.mute.until) : null,
     maintenance: monitor.maintenance.windows
@@ -135,6 +170,11 @@ export function buildStatus(
 
 const pct = (u: number | null) => (u === null ? '—' : `${(Math.floor(u * 1000) / 10).toFixed(1)} %`);
 const MARK = { ok: '✅ ok', failing: '🟠 failing', open: '🔴 open', stale: '⚪ stale', 'never-checked': '➖ not yet' } as const;
+
+/** "👤 acknowledged by Ann at 2026-12-01 10:01 UTC: rotating now" (names and notes are shown display-safe). */
+function ackLine(a: AckStatus): string {
+  return `👤 acknowledged by ${displaySafe(a.by, 60)} at ${utc(Date.parse(a.at))}${a.note ? `: ${displaySafe(a.note, 200)}` : ''}`;
+}
 
 export function renderStatus(s: StatusReport, now: number): string {
   const lines: string[] = [];
@@ -155,6 +195,7 @@ export function renderStatus(s: StatusReport, now: number): string {
     lines.push(
       `🔴 All ${s.monitorIncident.keys} keys: ${DIAGNOSIS_TABLE[s.monitorIncident.diagnosis as keyof typeof DIAGNOSIS_TABLE]?.title ?? s.monitorIncident.diagnosis} since ${utc(Date.parse(s.monitorIncident.since))}`,
     );
+    if (s.monitorIncident.acknowledged) lines.push(`   ${ackLine(s.monitorIncident.acknowledged)}`);
   }
   lines.push('');
   const width = Math.max(4, ...s.keys.map((k) => k.key.length));
@@ -167,6 +208,15 @@ export function renderStatus(s: StatusReport, now: number): string {
       `  ${k.key.padEnd(width)}  ${MARK[k.state].padEnd(11)}  ${(k.diagnosis ?? '—').padEnd(28)}  ${since.padEnd(14)}  ${pct(k.uptime7d).padStart(7)}  ${pct(k.uptime30d).padStart(7)}`,
     );
   }
+  const open = s.keys.filter((k) => k.incidentId !== null);
+  if (open.length > 0) lines.push('', 'Open incidents:');
+  const ids = open.map((k) => displaySafe(k.incidentId ?? '', 120));
+  const idWidth = Math.max(0, ...ids.map((id) => id.length));
+  open.forEach((k, i) =>
+    lines.push(
+      `  ${k.key.padEnd(width)}  ${(ids[i] ?? '').padEnd(idWidth)}  ${k.acknowledged ? ackLine(k.acknowledged) : `not acknowledged (key-monitor ack ${k.key})`}`,
+    ),
+  );
   lines.push('', s.recentIncidents.length > 0 ? 'Last incidents:' : 'No incidents recorded yet.');
   for (const r of s.recentIncidents.slice(0, 15)) {
     const who = r.key ?? 'all keys';

@@ -14,7 +14,15 @@ export const DEFAULT_SCHEDULE_MINUTES = 5;
 export const DEFAULT_SPACED_PROBE_MINUTES = 60;
 
 /** When incidents open, resolve and remind, and how long history is kept (context settings of the same names). */
-export const DEFAULT_INCIDENT_POLICY = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryHours: 4, historyDays: 30, keyMaxAgeDays: 90 } as const;
+export const DEFAULT_INCIDENT_POLICY = {
+  openAfterRuns: 2,
+  resolveAfterRuns: 1,
+  remindEveryHours: 4,
+  /** Reminders while someone has acknowledged the incident: 0 = none until it changes or resolves. */
+  acknowledgedRemindEveryHours: 0,
+  historyDays: 30,
+  keyMaxAgeDays: 90,
+} as const;
 
 /** Per exchange request: connect, response headers and body each (undici's own default is 300 s). */
 export const DEFAULT_TIMEOUT_MS = 5_000;

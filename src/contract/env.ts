@@ -28,6 +28,7 @@ export const ENV = {
   openAfterRuns: 'OPEN_AFTER_RUNS',
   resolveAfterRuns: 'RESOLVE_AFTER_RUNS',
   remindEveryHours: 'REMIND_EVERY_HOURS',
+  acknowledgedRemindEveryHours: 'ACKNOWLEDGED_REMIND_EVERY_HOURS',
   historyDays: 'HISTORY_DAYS',
   keyMaxAgeDays: 'KEY_MAX_AGE_DAYS',
   /** Proxy egress: the forward proxy, and the secret holding its token (never the token itself). */
@@ -39,6 +40,9 @@ export const ENV = {
   channelsSecretId: 'CHANNELS_SECRET_ID',
   emailTopicArn: 'EMAIL_TOPIC_ARN',
   chatbotTopicArn: 'CHATBOT_TOPIC_ARN',
+  /** Acknowledge links: the endpoint's URL (alerts link to it) and the secret whose value signs them. */
+  ackUrl: 'ACK_URL',
+  ackSecretId: 'ACK_SECRET_ID',
 } as const;
 
 /** The key list file name inside a function's bundle. */

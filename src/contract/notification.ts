@@ -15,6 +15,8 @@ export type NotificationKind =
   | 'reminder'
   /** The incident is over, with its duration and failed runs. */
   | 'resolved'
+  /** Someone acknowledged an open incident: who is on it (reminders stop or slow while it holds). */
+  | 'acknowledged'
   /** A monitor-the-monitor CloudWatch alarm (heartbeat, errors, dead letters) fired. */
   | 'monitor-alarm'
   /** That alarm is back to OK. */

@@ -16,6 +16,7 @@ export const OUTPUTS = {
   verifyFunctionName: 'VerifyFunctionName',
   rotationFunctionArn: 'RotationFunctionArn',
   dashboardUrl: 'DashboardUrl',
+  ackUrl: 'AckUrl',
   scheduleMinutes: 'ScheduleMinutes',
   scheduleRuleName: 'ScheduleRuleName',
   egressMode: 'EgressMode',

@@ -8,6 +8,10 @@ import { SqsNotificationQueue, lazySqsClient } from '../aws/notification-queue.j
 import { logger } from '../aws/powertools.js';
 import { CachedSecrets, secretsManagerClient } from '../aws/secrets.js';
 import { lazily } from './lazily.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ackKeyReader } from '../aws/ack-key.js';
+import { ENV } from '../contract/env.js';
+import type { AckLinkMaker } from '../monitor/incident-messages.js';
 import { lambdaTargets } from './wiring.js';
 
 /** What the check handler is given; the log and the metrics are Powertools'. */
@@ -30,6 +34,7 @@ export function lambdaWarmDeps(env: NodeJS.ProcessEnv) {
         openAfterRuns: incident.openAfterRuns,
         resolveAfterRuns: incident.resolveAfterRuns,
         remindEveryMs: incident.remindEveryHours * 3_600_000,
+        acknowledgedRemindEveryMs: incident.acknowledgedRemindEveryHours * 3_600_000,
         keyMaxAgeDays: incident.keyMaxAgeDays,
       },
       messages: {
@@ -37,11 +42,21 @@ export function lambdaWarmDeps(env: NodeJS.ProcessEnv) {
         expectedIps: config.expectedIps,
         links: (key: string | null) =>
           notificationLinks({ region: incident.region, dashboardUrl: incident.dashboardUrl, checkLogGroup: incident.checkLogGroup }, key),
+        ackLinks: ackLinksFrom(env, sm),
       },
       announcementsUrl: incident.announcementsUrl,
     };
     return { config, targets: lambdaTargets(config, (m, f) => logger.warn(m, f), sm), secrets: new CachedSecrets(sm, config.secretCacheTtlMs), incidents };
   });
+}
+
+/** Alerts carry an Acknowledge link where the stack has the endpoint: its URL and the secret that signs links. */
+function ackLinksFrom(env: NodeJS.ProcessEnv, sm: SecretsManagerClient): (() => Promise<AckLinkMaker>) | undefined {
+  const url = env[ENV.ackUrl];
+  const secretId = env[ENV.ackSecretId];
+  if (!url || !secretId) return undefined;
+  const key = ackKeyReader(secretId, sm);
+  return async () => (await import('../monitor/ack-token.js')).ackLinkMaker(url, await key());
 }
 
 /** The check target is asked for afresh on each invocation (it is made again when the proxy token has to be read again). */

@@ -28,6 +28,27 @@ export interface MessageContext {
   readonly exposure?: (key: string) => ExposureSnapshot | undefined;
   /** What started a triggered verification; its opened or changed message says both it and the monitor's own answer. */
   readonly trigger?: TriggerNote | undefined;
+  /** Loads what signs Acknowledge links (its key is a secret), once per run that has something to say; absent: alerts carry none. */
+  readonly ackLinks?: (() => Promise<AckLinkMaker>) | undefined;
+  /** What ackLinks loaded (withAckLinks sets it): the signed Acknowledge link of an open incident. */
+  readonly ackLink?: AckLinkMaker | null | undefined;
+}
+
+/** An open incident's Acknowledge link, signed for its id and diagnosis. */
+export type AckLinkMaker = (scope: Scope, incident: OpenIncident, now: number) => NotificationLink;
+
+/**
+ * The context with its Acknowledge link maker loaded. A key that cannot be read costs the links, never
+ * the alerts: they go out without one, and the log says why.
+ */
+export async function withAckLinks(ctx: MessageContext, log: { warn(message: string, fields: Record<string, unknown>): void }): Promise<MessageContext> {
+  if (!ctx.ackLinks || ctx.ackLink !== undefined) return ctx;
+  try {
+    return { ...ctx, ackLink: await ctx.ackLinks() };
+  } catch (err) {
+    log.warn('alerts go out without an Acknowledge link: its signing key could not be read', { errorName: (err as Error | null)?.name });
+    return { ...ctx, ackLink: null };
+  }
 }
 
 /**
@@ -83,7 +104,7 @@ function headline(run: KeyRun, ctx: MessageContext): string {
   return DIAGNOSIS_TABLE[run.diagnosis].headline({ egressIp: run.egressIp, expectedIps: ctx.expectedIps, code: run.code });
 }
 
-function incidentFacts(scope: Scope, run: KeyRun | null, incident: OpenIncident, now: number): NotificationFact[] {
+export function incidentFacts(scope: Scope, run: KeyRun | null, incident: OpenIncident, now: number): NotificationFact[] {
   const facts: NotificationFact[] = [];
   if (scope.type === 'key') facts.push({ label: 'Key', value: run?.keyPrefix ? `${scope.key} (key ${run.keyPrefix}…)` : scope.key });
   else facts.push({ label: 'Keys', value: `all ${scope.keys} monitored keys, one root cause` });
@@ -91,6 +112,10 @@ function incidentFacts(scope: Scope, run: KeyRun | null, incident: OpenIncident,
   facts.push({ label: 'Failing since', value: `${utc(incident.since)} (${formatDuration(now - incident.since)})` });
   facts.push({ label: 'Failed runs', value: String(incident.failedRuns) });
   if (incident.duringMaintenance) facts.push({ label: 'Maintenance', value: 'began during announced exchange maintenance' });
+  if (incident.ack) {
+    const { by, at, note } = incident.ack;
+    facts.push({ label: 'Acknowledged', value: `${by} is on it (since ${utc(at)})${note ? `: ${note}` : ''}` });
+  }
   return facts;
 }
 
@@ -144,8 +169,13 @@ export function notificationFor(e: IncidentEvent, now: number, ctx: MessageConte
             : recheck
               ? `${whom} has an incident open for ${formatDuration(now - e.incident.since)} (${runs(e.incident.failedRuns)}) that the latest run could not re-check: ${recheck.why}; ${definite}. It stays open until a check proves it gone.${maintenanceNote(e.incident)}`
               : `${whom} has been failing for ${formatDuration(now - e.incident.since)} (${runs(e.incident.failedRuns)}): ${spec.title}.${maintenanceNote(e.incident)}`;
+      const head = base(`${e.incident.id}#${e.incident.transitions}`, e.kind, severity, e.scope, now, ctx);
+      // Acknowledged already: its messages say who is on it instead of offering the link again.
+      const ackLink = !e.incident.ack && ctx.ackLink ? [ctx.ackLink(e.scope, e.incident, now)] : [];
       return {
-        ...base(`${e.incident.id}#${e.incident.transitions}`, e.kind, severity, e.scope, now, ctx),
+        ...head,
+        // First: a channel that must drop links to fit keeps this one.
+        links: [...ackLink, ...head.links],
         subject: subject(severity, text),
         summary: summary + atRisk(e.scope, e.incident.diagnosis, now, ctx),
         fix: e.run.advice,

@@ -169,9 +169,9 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   const owed = new Map<string | null, Notification[]>();
   if (decision.events.length > 0) {
     // The message texts are loaded only by a run that has something to say.
-    const { notificationFor } = await import('./incident-messages.js');
+    const { notificationFor, withAckLinks } = await import('./incident-messages.js');
     const byName = new Map(outcomes.map((o) => [o.key.name, o]));
-    const messages = { ...deps.messages, exposure: (key: string) => exposureAfter(loaded.runs.get(key), byName.get(key)) };
+    const messages = { ...(await withAckLinks(deps.messages, deps.log)), exposure: (key: string) => exposureAfter(loaded.runs.get(key), byName.get(key)) };
     for (const e of decision.events) {
       const k = scopeKey(e);
       owed.set(k, [...(owed.get(k) ?? []), notificationFor(e, now, messages)]);

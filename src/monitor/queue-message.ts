@@ -26,6 +26,7 @@ export const NOTIFICATION_KINDS: readonly NotificationKind[] = [
   'changed',
   'reminder',
   'resolved',
+  'acknowledged',
   'monitor-alarm',
   'monitor-alarm-resolved',
   'maintenance',

@@ -160,6 +160,7 @@ export interface IncidentRuntimeConfig {
   readonly openAfterRuns: number;
   readonly resolveAfterRuns: number;
   readonly remindEveryHours: number;
+  readonly acknowledgedRemindEveryHours: number;
   readonly historyDays: number;
   readonly keyMaxAgeDays: number;
   readonly monitorName: string;
@@ -191,6 +192,7 @@ export function loadIncidentConfig(env: NodeJS.ProcessEnv): IncidentRuntimeConfi
     openAfterRuns: positiveInt(env, ENV.openAfterRuns, DEFAULT_INCIDENT_POLICY.openAfterRuns),
     resolveAfterRuns: positiveInt(env, ENV.resolveAfterRuns, DEFAULT_INCIDENT_POLICY.resolveAfterRuns),
     remindEveryHours: wholeNumber(env, ENV.remindEveryHours, DEFAULT_INCIDENT_POLICY.remindEveryHours),
+    acknowledgedRemindEveryHours: wholeNumber(env, ENV.acknowledgedRemindEveryHours, DEFAULT_INCIDENT_POLICY.acknowledgedRemindEveryHours),
     historyDays: positiveInt(env, ENV.historyDays, DEFAULT_INCIDENT_POLICY.historyDays),
     keyMaxAgeDays: wholeNumber(env, ENV.keyMaxAgeDays, DEFAULT_INCIDENT_POLICY.keyMaxAgeDays),
     monitorName: env[ENV.monitorName] || SERVICE_NAME,

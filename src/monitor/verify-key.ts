@@ -147,8 +147,8 @@ async function record(deps: VerifyKeyDeps, outcome: KeyOutcome, trigger: Trigger
   for (const e of decision.suppressed) deps.log.info('notification suppressed: alerts are muted', { suppressed: eventLine(e) });
   let fresh: Notification[] = [];
   if (decision.events.length > 0) {
-    const { notificationFor } = await import('./incident-messages.js');
-    const messages: MessageContext = { ...deps.messages, exposure: () => exposureAfter(loaded.run, outcome), trigger };
+    const { notificationFor, withAckLinks } = await import('./incident-messages.js');
+    const messages: MessageContext = { ...(await withAckLinks(deps.messages, deps.log)), exposure: () => exposureAfter(loaded.run, outcome), trigger };
     fresh = decision.events.map((e) => notificationFor(e, now, messages));
   }
   const readVersion = prior?.state.version ?? 0;

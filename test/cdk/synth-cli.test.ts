@@ -23,14 +23,14 @@ const cfnLintMissing = toolMissing('cfn-lint');
 describe('npx cdk synth, offline and with no AWS account', () => {
   const run = cdkSynth(['-c', 'alertEmail=ops@example.com']);
 
-  it('synthesizes the stack with all four prebuilt Lambda bundles, each with its key list where it needs one, bundling nothing', () => {
+  it('synthesizes the stack with all five prebuilt Lambda bundles, each with its key list where it needs one, bundling nothing', () => {
     expect(run.status, run.stderr).toBe(0);
     const template = JSON.parse(readFileSync(run.template, 'utf8')) as { Resources: Record<string, { Type: string }> };
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(4);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(5);
     const assets = readdirSync(run.out).filter((d) => d.startsWith('asset.') && statSync(join(run.out, d, 'index.mjs'), { throwIfNoEntry: false })?.isFile());
-    expect(assets).toHaveLength(4);
+    expect(assets).toHaveLength(5);
     const withKeys = assets.filter((d) => statSync(join(run.out, d, 'monitored-keys.json'), { throwIfNoEntry: false })?.isFile());
-    expect(withKeys).toHaveLength(3); // check, verify and rotation; the notifier needs no key list
+    expect(withKeys).toHaveLength(3); // check, verify and rotation; the notifier and the ack endpoint need no key list
     expect(JSON.parse(readFileSync(join(run.out, withKeys[0] as string, 'monitored-keys.json'), 'utf8'))).toEqual([
       { name: 'default', secretId: 'exchange-key-monitor/default', expectTrade: true },
     ]);

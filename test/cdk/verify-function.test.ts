@@ -77,6 +77,8 @@ describe('instant detection: the verify function and the bot’s log groups', ()
         'ec2:UnassignPrivateIpAddresses',
         'secretsmanager:GetSecretValue',
         'secretsmanager:BatchGetSecretValue',
+        // The Acknowledge links' signing secret (grantRead).
+        'secretsmanager:DescribeSecret',
         'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',

@@ -115,7 +115,7 @@ describe('parseChannelsSecret', () => {
       }),
     ).toEqual([
       { field: 'slak', problem: 'unknown field (did you mean "slack"?); known: slack, teams, telegram, discord, webhook' },
-      { field: 'telegram.chatid', problem: 'unknown field (did you mean "chatId"?); known: botToken, chatId, messageThreadId, apiBaseUrl' },
+      { field: 'telegram.chatid', problem: 'unknown field (did you mean "chatId"?); known: botToken, chatId, messageThreadId, apiBaseUrl, webhookSecretToken' },
       { field: 'webhook.secret', problem: 'unknown field; known: url, signingSecret' },
     ]);
     expect(problemsFor({ slack: { webhookURL: SLACK } })).toEqual([

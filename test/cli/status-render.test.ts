@@ -16,6 +16,7 @@ const report = (clock: StatusReport['clock']): StatusReport => ({
       uptime7d: 1,
       uptime30d: 1,
       incidentId: null,
+      acknowledged: null,
     },
   ],
   monitorIncident: null,
@@ -31,5 +32,31 @@ describe('status says whose clock its ages are measured by', () => {
 
   it('when AWS’s time was read and agrees, nothing is said about the clock', () => {
     expect(renderStatus(report({ source: 'local', skewMs: 400 }), NOW)).not.toContain('⏱');
+  });
+});
+
+describe('status says who is on an open incident', () => {
+  const ack = { by: 'Ann', at: new Date(NOW - 30 * 60_000).toISOString(), note: 'rotating now', via: 'cli' };
+  it('names who acknowledged each open incident and when, and how to acknowledge one nobody has', () => {
+    const base = report({ source: 'local', skewMs: 0 });
+    const key = base.keys[0] as StatusReport['keys'][number];
+    const s: StatusReport = {
+      ...base,
+      keys: [
+        { ...key, state: 'open', diagnosis: 'AUTH_FAILED', since: new Date(NOW - 3_600_000).toISOString(), incidentId: 'key:trading:1', acknowledged: ack },
+        { ...key, key: 'hedge', state: 'open', diagnosis: 'AUTH_FAILED', since: new Date(NOW - 3_600_000).toISOString(), incidentId: 'key:hedge:2' },
+      ],
+      monitorIncident: {
+        diagnosis: 'EXCHANGE_UNAVAILABLE',
+        since: new Date(NOW - 600_000).toISOString(),
+        keys: 2,
+        incidentId: 'monitor:3',
+        acknowledged: { ...ack, by: 'Bob', note: null },
+      },
+    };
+    const text = renderStatus(s, NOW);
+    expect(text).toContain('  trading  key:trading:1  👤 acknowledged by Ann at 2026-12-05 08:30 UTC: rotating now');
+    expect(text).toContain('  hedge    key:hedge:2    not acknowledged (key-monitor ack hedge)');
+    expect(text).toContain('   👤 acknowledged by Bob at 2026-12-05 08:30 UTC\n');
   });
 });

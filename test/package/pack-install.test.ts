@@ -33,6 +33,7 @@ const MONITOR_FUNCTIONS = [
   'Verifies one exchange API key',
   'Secrets Manager rotation',
   'Delivers exchange-key-monitor notifications',
+  'Acknowledge links in alerts',
 ];
 
 const work = mkdtempSync(join(tmpdir(), 'ekm-pack-'));
@@ -83,7 +84,7 @@ function synth(app: string, extra: Record<string, string> = {}): Synth {
   const resources = existsSync(template)
     ? (JSON.parse(readFileSync(template, 'utf8')) as { Resources: Record<string, { Type: string; Properties: never }> }).Resources
     : {};
-  // The monitor's four; the example's VPC brings a custom-resource function of CDK's own.
+  // The monitor's five; the example's VPC brings a custom-resource function of CDK's own.
   const functions = Object.values(resources)
     .filter((r) => r.Type === 'AWS::Lambda::Function')
     .map((r) => r.Properties as { Description?: string; Code: { S3Key: string } })
@@ -180,7 +181,7 @@ describe('the packed package, installed into apps of their own', () => {
         'dist/cjs/cdk/index.d.ts',
       ]),
     );
-    for (const name of ['check', 'verify', 'rotate', 'notify']) expect(tarballFiles).toContain(`dist/lambda/${name}/index.mjs`);
+    for (const name of ['check', 'verify', 'rotate', 'notify', 'ack']) expect(tarballFiles).toContain(`dist/lambda/${name}/index.mjs`);
     // The README links its references in docs/: they travel with it, so the links resolve in node_modules too.
     for (const page of readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md'))) expect(tarballFiles).toContain(`docs/${page}`);
     expect(tarballFiles.filter((f) => /(^|\/)test\/|\.test\.|(?<!\.d)\.ts$|package-lock\.json|^cdk\.json$|^scripts\//.test(f))).toEqual([]);
