@@ -39,6 +39,8 @@ export interface IncidentPolicy {
   readonly resolveAfterRuns: number;
   /** 0 = no reminders. */
   readonly remindEveryMs: number;
+  /** Reminders while someone has acknowledged the incident; absent or 0 = none. */
+  readonly acknowledgedRemindEveryMs?: number;
   /** A key whose secret version is this old gets a rotation reminder (then every 30 days); 0 = never. */
   readonly keyMaxAgeDays: number;
 }
@@ -122,7 +124,8 @@ export function activeWindow(windows: readonly MaintenanceWindow[], at: number):
 }
 
 function shouldRemind(incident: OpenIncident, now: number, policy: IncidentPolicy): boolean {
-  return policy.remindEveryMs > 0 && now - incident.lastNotifiedAt >= policy.remindEveryMs;
+  const every = incident.ack ? (policy.acknowledgedRemindEveryMs ?? 0) : policy.remindEveryMs;
+  return every > 0 && now - incident.lastNotifiedAt >= every;
 }
 
 function opens(d: Diagnosis, consecutiveFailures: number, policy: IncidentPolicy): boolean {
@@ -239,7 +242,7 @@ function stepKey(prior: KeyState, run: KeyRun, now: number, policy: IncidentPoli
     if (!seenAgain && settled) {
       // What the incident was about before stays owed until its proving check passes.
       const owed = stillOwed(counted.owed, verified, open.diagnosis).filter((c) => c !== provenBy(run.diagnosis));
-      const changed = notify({ ...counted, diagnosis: run.diagnosis, evidence: run, confirmedAt: now, recheck: null, owed }, now);
+      const changed = notify({ ...counted, diagnosis: run.diagnosis, evidence: run, confirmedAt: now, recheck: null, owed, ack: null }, now);
       return { state: { ...next, incident: changed }, events: [{ kind: 'changed', scope, incident: changed, previous: open.diagnosis, run }], records: [] };
     }
     if (shouldRemind(incident, now, policy)) {
@@ -319,7 +322,7 @@ function stepMonitor(prior: MonitorState, runs: readonly KeyRun[], shared: Diagn
     };
     if (shared !== incident.diagnosis) {
       const owed = stillOwed(incident.owed, verified, open.diagnosis).filter((c) => c !== provenBy(shared));
-      const changed = notify({ ...incident, diagnosis: shared, owed }, now);
+      const changed = notify({ ...incident, diagnosis: shared, owed, ack: null }, now);
       return {
         state: { ...next, incident: changed },
         events: [{ kind: 'changed', scope, incident: changed, previous: incident.diagnosis, run: sample }],

@@ -29,6 +29,14 @@ export interface KeyRun {
   readonly withdraw?: WithdrawProbeOutcome | undefined;
 }
 
+/** Someone said "I'm on it": it holds for the incident state it was made for, and a change of diagnosis clears it. */
+export interface Acknowledgement {
+  readonly by: string;
+  readonly at: number;
+  readonly note: string | null;
+  readonly via: 'cli' | 'link' | 'telegram';
+}
+
 export interface OpenIncident {
   /** `key:<name>:<first failing run, ms>` or `monitor:<…>`: stable, so a retried run reuses it. */
   readonly id: string;
@@ -39,6 +47,8 @@ export interface OpenIncident {
   /** Notifications sent for it so far (1 = opened): the second half of every notification id. */
   readonly transitions: number;
   readonly lastNotifiedAt: number;
+  /** Absent or null: nobody has acknowledged it. */
+  readonly ack?: Acknowledgement | null;
   readonly failedRuns: number;
   /** It began inside an announced exchange maintenance window. */
   readonly duringMaintenance: boolean;

@@ -80,6 +80,7 @@ function readIncident(v: unknown, problems: string[]): OpenIncident | null {
     owed: listOf((c) => typeof c === 'string' && (CHECK_NAMES as readonly string[]).includes(c)),
     recheck: orNull(shaped({ since: isNumber, why: isString })),
     confirmedAt: isNumber,
+    ack: orNull(shaped({ by: isString, at: isNumber, note: orNull(isString), via: (v) => v === 'cli' || v === 'link' || v === 'telegram' })),
   };
   for (const [field, check] of Object.entries(optional)) {
     if (incident[field] === undefined || check(incident[field])) continue;

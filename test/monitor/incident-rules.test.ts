@@ -151,6 +151,51 @@ describe('key incidents', () => {
     expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
   });
 
+  /** What a stored acknowledgement does to the rules: set on the key's open incident between runs. */
+  function acknowledge(m: Monitor, key: string, at: number) {
+    const state = m.keys.get(key) as KeyState;
+    if (!state.incident) throw new Error('no open incident to acknowledge');
+    m.keys.set(key, { ...state, incident: { ...state.incident, ack: { by: 'Ann', at, note: null, via: 'cli' } } });
+  }
+
+  it('stops reminders while the incident is acknowledged (acknowledgedRemindEveryHours 0)', () => {
+    const m = new Monitor();
+    m.at(T0, [run('trading', 'TRADE_PERMISSION_MISSING')]);
+    acknowledge(m, 'trading', T0 + MIN);
+    for (let t = 5; t <= 24 * 60; t += 5) m.at(T0 + t * MIN, [run('trading', 'TRADE_PERMISSION_MISSING')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened']);
+    expect(m.keys.get('trading')?.incident?.ack?.by).toBe('Ann');
+  });
+
+  it('slows reminders to acknowledgedRemindEveryHours while acknowledged', () => {
+    const m = new Monitor({ ...POLICY, acknowledgedRemindEveryMs: 12 * 60 * MIN });
+    m.at(T0, [run('trading', 'TRADE_PERMISSION_MISSING')]);
+    acknowledge(m, 'trading', T0 + MIN);
+    for (let t = 5; t <= 24 * 60; t += 5) m.at(T0 + t * MIN, [run('trading', 'TRADE_PERMISSION_MISSING')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'reminder']);
+  });
+
+  it('a change of diagnosis clears the acknowledgement, alerts again and reminders resume', () => {
+    const m = new Monitor();
+    m.at(T0, [run('trading', 'TRADE_PERMISSION_MISSING')]);
+    acknowledge(m, 'trading', T0 + MIN);
+    m.at(T0 + 5 * MIN, [run('trading', 'AUTH_FAILED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed']);
+    expect(m.keys.get('trading')?.incident?.ack ?? null).toBeNull();
+    for (let t = 10; t <= 5 * 60; t += 5) m.at(T0 + t * MIN, [run('trading', 'AUTH_FAILED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'changed', 'reminder']);
+  });
+
+  it('resolution ends the acknowledged incident: the next failure opens a new, unacknowledged one', () => {
+    const m = new Monitor();
+    m.at(T0, [run('trading', 'AUTH_FAILED')]);
+    acknowledge(m, 'trading', T0 + MIN);
+    m.at(T0 + 5 * MIN, [run('trading', 'OK')]);
+    m.at(T0 + 10 * MIN, [run('trading', 'AUTH_FAILED')]);
+    expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'resolved', 'opened']);
+    expect(m.keys.get('trading')?.incident?.ack ?? null).toBeNull();
+  });
+
   it('gives every notification of an incident a stable id: incident id + transition number', () => {
     const m = new Monitor();
     m.at(T0, [run('k', 'AUTH_FAILED')]);
