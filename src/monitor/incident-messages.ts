@@ -91,6 +91,10 @@ function incidentFacts(scope: Scope, run: KeyRun | null, incident: OpenIncident,
   facts.push({ label: 'Failing since', value: `${utc(incident.since)} (${formatDuration(now - incident.since)})` });
   facts.push({ label: 'Failed runs', value: String(incident.failedRuns) });
   if (incident.duringMaintenance) facts.push({ label: 'Maintenance', value: 'began during announced exchange maintenance' });
+  if (incident.ack) {
+    const { by, at, note } = incident.ack;
+    facts.push({ label: 'Acknowledged', value: `${by} is on it (since ${utc(at)})${note ? `: ${note}` : ''}` });
+  }
   return facts;
 }
 

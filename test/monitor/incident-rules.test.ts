@@ -173,6 +173,8 @@ describe('key incidents', () => {
     acknowledge(m, 'trading', T0 + MIN);
     for (let t = 5; t <= 24 * 60; t += 5) m.at(T0 + t * MIN, [run('trading', 'TRADE_PERMISSION_MISSING')]);
     expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'reminder', 'reminder']);
+    const facts = notificationFor(m.sent[1] as IncidentEvent, T0 + 12 * 60 * MIN, ctx).facts;
+    expect(facts).toContainEqual({ label: 'Acknowledged', value: 'Ann is on it (since 2026-12-01 10:01 UTC)' });
   });
 
   it('a change of diagnosis clears the acknowledgement, alerts again and reminders resume', () => {
