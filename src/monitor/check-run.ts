@@ -179,6 +179,7 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
         withdrawProbe: plan,
         probes,
         ...(exposure ? { exposure } : {}),
+        botClientOidPrefix: key.securityWatch === false ? null : (key.botClientOidPrefix ?? null),
         now: deps.now,
       }).catch((err: unknown) => {
         deps.onCrash?.(key, err);

@@ -13,7 +13,9 @@ import { isJsonObject } from '../contract/json.js';
 import { finish, fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
 import { unansweredText, type WithdrawPlan } from './withdraw-schedule.js';
 import { EVERY_PROBE, type CarriedCheck, type ProbePlans } from './cadence.js';
-import { exposureCurrent, inUseOf, nothingOpen, ordersOf, positionsOf, type ExposureSnapshot } from './exposure.js';
+import { balanceSummaryOf } from './balance-summary.js';
+import { exposureCurrent, inUseOf, nothingOpen, ordersOf, positionsOf, type ExposureSnapshot, type OrderLine } from './exposure.js';
+import { foreignOrdersOf } from './security-findings.js';
 
 export interface CheckInput {
   readonly credentials: CredentialsVerdict;
@@ -47,6 +49,8 @@ export interface CheckInput {
    * something in use, unless `last` still stands for it and is younger than `maxAgeMs`. Default: read.
    */
   readonly exposure?: { readonly last?: ExposureSnapshot | undefined; readonly maxAgeMs: number };
+  /** Open orders whose client_oid lacks it are kept apart in the exposure snapshot (orders the bot did not place). */
+  readonly botClientOidPrefix?: string | null | undefined;
 }
 
 /** Where and against what a key is checked: everything but the key itself. */
@@ -162,6 +166,7 @@ export function balanceEvidence(result: unknown): { readonly evidence: BalanceEv
       valued: values.filter((v) => v !== 0).length,
       totalMarketValue: Math.round(values.reduce((a, b) => a + b, 0) * 100) / 100,
       inUse: inUseOf(result['data'] as Record<string, unknown>[]),
+      summary: balanceSummaryOf(result['data'] as Record<string, unknown>[]),
     },
   };
 }
@@ -316,10 +321,14 @@ async function exposureRead(input: CheckInput, creds: Credentials, read: Draft, 
   ].filter((w): w is string => w !== null);
   const empty = nothingOpen(now);
   const clean = <T extends { instrument: string }>(line: T): T => ({ ...line, instrument: redact(line.instrument) });
+  const cleanOrder = (o: OrderLine): OrderLine => ({ ...clean(o), clientOid: o.clientOid === null ? null : redact(o.clientOid) });
+  const prefix = input.botClientOidPrefix ?? null;
+  const foreign = orders && ordersReply && prefix !== null ? foreignOrdersOf(result(ordersReply), prefix) : null;
   return {
     at: now,
     sig: inUse.sig,
-    orders: orders ? { ...orders, top: orders.top.map((o) => ({ ...clean(o), clientOid: o.clientOid === null ? null : redact(o.clientOid) })) } : empty.orders,
+    orders: orders ? { ...orders, top: orders.top.map(cleanOrder) } : empty.orders,
+    ...(foreign ? { foreign: { ...foreign, top: foreign.top.map(cleanOrder) } } : {}),
     positions: positions ? { ...positions, top: positions.top.map(clean) } : null,
     ...(unread.length > 0 ? { unread: redact(unread.join('; ')) } : {}),
   };

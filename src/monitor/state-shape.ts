@@ -133,8 +133,50 @@ const KEY_CHECKS: Partial<Record<keyof KeyState, Check>> = {
   withdrawUnanswered: orNull(shaped({ count: isCount, at: isNumber, seen: isString })),
 };
 
+const isAck: Check = orNull(shaped({ by: isString, at: isNumber, note: orNull(isString), via: (v) => v === 'cli' || v === 'link' || v === 'telegram' }));
+const isFinding: Check = shaped({
+  diagnosis: isDiagnosis,
+  identity: isString,
+  severity: (v) => v === 'critical' || v === 'warning',
+  detail: isString,
+  facts: listOf(isFact),
+});
+const isSecurityIncident: Check = (v) =>
+  shaped({
+    id: isString,
+    openedAt: isNumber,
+    diagnosis: isDiagnosis,
+    severity: (s) => s === 'critical' || s === 'warning',
+    transitions: isCount,
+    lastNotifiedAt: isNumber,
+    lastFindingAt: isNumber,
+    findings: isCount,
+    latest: isFinding,
+  })(v) &&
+  isJsonObject(v) &&
+  (v['ack'] === undefined || isAck(v['ack']));
+
+/**
+ * The security slot: an incident that cannot be read is dropped and named (the findings it reported
+ * stay remembered, so they are not reported again); unreadable remembered findings are dropped too.
+ */
+function readSecurity(v: unknown, problems: string[]): Partial<KeyState> {
+  if (!isJsonObject(v)) {
+    problems.push(`security: ${describe(v)} (dropped)`);
+    return {};
+  }
+  const seen = listOf(isString)(v['seen']) ? (v['seen'] as string[]) : [];
+  if (!listOf(isString)(v['seen'])) problems.push(`security.seen: ${describe(v['seen'])} (dropped)`);
+  const incident = v['incident'] === null || isSecurityIncident(v['incident']) ? v['incident'] : null;
+  if (incident === null && v['incident'] !== null) problems.push('security.incident: not a security-incident record (dropped)');
+  return { security: { incident, seen } as unknown as NonNullable<KeyState['security']> };
+}
+
 export function readKeyState(doc: unknown, defaults: KeyState): Rebuilt<Omit<KeyState, 'version'>> {
-  return rebuild(doc, defaults, KEY_CHECKS, (d, problems) => ({ incident: 'incident' in d ? readIncident(d['incident'], problems) : null }));
+  return rebuild(doc, defaults, KEY_CHECKS, (d, problems) => ({
+    incident: 'incident' in d ? readIncident(d['incident'], problems) : null,
+    ...('security' in d ? readSecurity(d['security'], problems) : {}),
+  }));
 }
 
 const MONITOR_CHECKS: Partial<Record<keyof MonitorState, Check>> = {

@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { sign, type SignableObject } from '../exchange/signing.js';
 import type { Credentials } from '../monitor/types.js';
-import { SANDBOX_EXPOSED_PORTFOLIO, SANDBOX_OPEN_ORDERS, SANDBOX_PORTFOLIO, SANDBOX_POSITIONS } from './portfolio.js';
+import { balanceFor, SANDBOX_FOREIGN_ORDERS, SANDBOX_OPEN_ORDERS, SANDBOX_PORTFOLIO, SANDBOX_POSITIONS } from './portfolio.js';
 
 /**
  * A loopback stand-in for the Crypto.com Exchange v1 REST API. It verifies signatures with its own
@@ -71,6 +71,13 @@ export const BEHAVIOURS = [
   // What is at risk:
   /** A healthy key on an account with two open orders (their funds reserved) and a short perpetual position. */
   'open-exposure',
+  // Security watch (the previous check saw SANDBOX_PORTFOLIO):
+  /** 40 % of every balance's quantity is gone, prices unchanged. */
+  'funds-dropped',
+  /** Every price halved, quantities unchanged: a market crash, not money leaving. */
+  'prices-halved',
+  /** Open orders beside the bot's: one placed without its client_oid prefix. */
+  'foreign-orders',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -376,6 +383,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       // The sandbox will not play along with anything that could trade or withdraw.
       return envelope(method, id, 400, 40002, 'METHOD_NOT_FOUND');
     }
+    if (method === 'private/get-open-orders' && behaviour === 'foreign-orders')
+      return { status: 200, body: { id, method, code: 0, result: SANDBOX_FOREIGN_ORDERS } };
     if (method === 'private/get-open-orders' || method === 'private/get-positions') {
       const exposed = behaviour === 'open-exposure';
       const result = method === 'private/get-open-orders' ? (exposed ? SANDBOX_OPEN_ORDERS : { data: [] }) : exposed ? SANDBOX_POSITIONS : { data: [] };
@@ -425,7 +434,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           result: { data: [{ ...SANDBOX_PORTFOLIO.data[0], position_balances: [null, SANDBOX_PORTFOLIO.data[0].position_balances[0]] }] },
         },
       };
-    return { status: 200, body: { id, method, code: 0, result: behaviour === 'open-exposure' ? SANDBOX_EXPOSED_PORTFOLIO : SANDBOX_PORTFOLIO } };
+    return { status: 200, body: { id, method, code: 0, result: balanceFor(behaviour) } };
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
