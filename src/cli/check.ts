@@ -29,6 +29,9 @@ interface Target {
   close(): Promise<void>;
 }
 
+/** How far back a single check looks at the account's withdrawals. */
+const CLI_WITHDRAWALS_MS = 24 * 3_600_000;
+
 /** A previous check five minutes ago that saw the sandbox's full portfolio, for the money watch's demos. */
 async function scenarioBalance(scenario: Scenario): Promise<DatedBalance | undefined> {
   if (!scenario.security || !('lastBalance' in scenario.security)) return undefined;
@@ -138,6 +141,11 @@ export async function checkCommand(opts: CheckOptions, env: NodeJS.ProcessEnv, i
       // The proxy token is a secret too: no trace of it in anything printed.
       sensitive: opts.proxy?.token ? [opts.proxy.token] : [],
       botClientOidPrefix: target.botClientOidPrefix,
+      // A single check has no cursor: it looks at the last day of the account's withdrawals, every time.
+      withdrawals: {
+        plan: { kind: 'read', cursor: { since: Date.now() - CLI_WITHDRAWALS_MS, ids: [] } },
+        allowance: { expectWithdraw: opts.expectWithdraw === true, addresses: [], clientWidPrefix: null },
+      },
     });
     const settings = { ...DEFAULT_SECURITY_SETTINGS, botClientOidPrefix: target.botClientOidPrefix };
     const findings = securityFindings({ settings, report, now: Date.now(), lastBalance: target.lastBalance });
@@ -146,6 +154,7 @@ export async function checkCommand(opts: CheckOptions, env: NodeJS.ProcessEnv, i
         ? []
         : ['money leaving the account: it is compared run to run, which the scheduled monitor does (a single check has no earlier balance)']),
       ...(target.botClientOidPrefix ? [] : ['orders the bot did not place: no bot client_oid prefix given']),
+      ...(report.withdrawalWatch?.kind === 'not-read' ? [`withdrawals: ${report.withdrawalWatch.why}`] : []),
     ];
     return print(report, { findings, notWatched });
   } finally {

@@ -53,6 +53,8 @@ export const SCENARIOS = {
   'funds-dropped': { behaviour: 'funds-dropped', expect: 'OK', security: { lastBalance: 'healthy', finding: 'FUNDS_DROPPED' } },
   'prices-halved': { behaviour: 'prices-halved', expect: 'OK', security: { lastBalance: 'healthy', finding: null } },
   'foreign-orders': { behaviour: 'foreign-orders', expect: 'OK', security: { botClientOidPrefix: 'bot-7f3a-', finding: 'FOREIGN_ORDERS' } },
+  'withdrawal-made': { behaviour: 'withdrawal-made', expect: 'OK', security: { finding: 'WITHDRAWAL_DETECTED' } },
+  'withdrawal-history-refused': { behaviour: 'withdrawal-history-refused', expect: 'OK', security: { finding: 'WITHDRAWAL_WATCH_NOT_DETERMINED' } },
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -122,6 +122,7 @@ export function runEntry(prior: RunEntry | undefined, outcome: KeyOutcome, now: 
   const keyId = outcome.keyId ?? prior?.keyId;
   const exposure = exposureAfter(prior, outcome);
   const balance = balanceAfter(prior, outcome, now);
+  const withdrawals = outcome.report.withdrawalWatch?.cursor ?? prior?.withdrawals;
   return {
     at: now,
     diagnosis: outcome.report.diagnosis,
@@ -130,6 +131,7 @@ export function runEntry(prior: RunEntry | undefined, outcome: KeyOutcome, now: 
     ...(keyId ? { keyId } : {}),
     ...(exposure ? { exposure } : {}),
     ...(balance ? { balance } : {}),
+    ...(withdrawals ? { withdrawals } : {}),
   };
 }
 
@@ -173,12 +175,19 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
     policy: deps.policy,
     runs: outcomes.map((o) => {
       const prior = loaded.runs.get(o.key.name);
+      const sameKey = prior?.keyId === o.keyId;
       const security = securityFindings({
         settings: securitySettingsOf(o.key),
         report: o.report,
         now,
-        lastBalance: prior?.keyId === o.keyId ? prior?.balance : undefined,
+        lastBalance: sameKey ? prior?.balance : undefined,
+        lastCursor: sameKey ? prior?.withdrawals : undefined,
+        keyId: o.keyId,
       });
+      const look = o.report.withdrawalWatch;
+      // Said once per key, not every run: the run record remembers it.
+      if (look?.kind === 'not-read' && look.cursor?.skipped && !(sameKey && prior?.withdrawals?.skipped))
+        deps.log.warn('security watch: withdrawal history not read', { key: o.key.name, why: look.cursor.skipped });
       return { ...keyRun(o, deps.messages.expectedIps), ...(security.length > 0 ? { security } : {}) };
     }),
     keyStates,

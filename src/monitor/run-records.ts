@@ -1,5 +1,6 @@
 import { isJsonObject } from '../contract/json.js';
 import { isDatedBalance, type DatedBalance } from './balance-summary.js';
+import type { WithdrawalCursor } from './withdrawal-watch.js';
 import type { CarriedCheck } from './cadence.js';
 import { EXPOSURE_LISTED, type ExposureSnapshot } from './exposure.js';
 import type { Diagnosis } from './types.js';
@@ -34,6 +35,8 @@ export interface RunEntry {
   readonly exposure?: ExposureSnapshot;
   /** The account's balances at the key's last good read (balance-summary.ts): what the money watch compares with. */
   readonly balance?: DatedBalance;
+  /** Where the withdrawal watch's last look at the account's history ended (withdrawal-watch.ts). */
+  readonly withdrawals?: WithdrawalCursor;
 }
 
 export interface RunShard {
@@ -126,6 +129,15 @@ const isExposure = (v: unknown) =>
       typeof v['foreign']['id'] === 'string' &&
       isLines(v['foreign']['top'], ['side', 'quantity', 'price', 'clientOid'])));
 
+const isCursor = (v: unknown) =>
+  isJsonObject(v) &&
+  typeof v['since'] === 'number' &&
+  Array.isArray(v['ids']) &&
+  v['ids'].length <= 50 &&
+  v['ids'].every((id) => isText(id)) &&
+  (v['refusedAt'] === undefined || typeof v['refusedAt'] === 'number') &&
+  (v['skipped'] === undefined || isText(v['skipped']));
+
 /**
  * A stored shard as the run can use it: entries that are not whole are dropped and counted (the key
  * then reads as not checked before: every probe runs and its uptime starts again), never trusted.
@@ -145,7 +157,8 @@ export function readShard(doc: unknown, index: number): { shard: RunShard | null
       (e['carried'] === undefined || isCarried(e['carried'])) &&
       (e['keyId'] === undefined || typeof e['keyId'] === 'string') &&
       (e['exposure'] === undefined || isExposure(e['exposure'])) &&
-      (e['balance'] === undefined || isDatedBalance(e['balance']));
+      (e['balance'] === undefined || isDatedBalance(e['balance'])) &&
+      (e['withdrawals'] === undefined || isCursor(e['withdrawals']));
     if (whole) entries[name] = e as unknown as RunEntry;
     else dropped++;
   }

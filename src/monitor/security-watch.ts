@@ -14,6 +14,11 @@ import {
   type SecuritySettings,
 } from './security-findings.js';
 import type { Report } from './types.js';
+import type { BalanceSummary } from './balance-summary.js';
+import { slotDue } from './cadence.js';
+import { notDeterminedFinding, type WithdrawalAllowance, type WithdrawalCursor, type WithdrawalPlan } from './withdrawal-watch.js';
+
+const HOUR_MS = 3_600_000;
 
 export function securitySettingsOf(key: MonitoredKey): SecuritySettings {
   return {
@@ -24,19 +29,32 @@ export function securitySettingsOf(key: MonitoredKey): SecuritySettings {
   };
 }
 
+export function withdrawalAllowanceOf(key: MonitoredKey): WithdrawalAllowance {
+  return {
+    expectWithdraw: key.expectWithdraw === true,
+    addresses: key.allowedWithdrawalAddresses ?? [],
+    clientWidPrefix: key.allowedWithdrawalClientWidPrefix ?? null,
+  };
+}
+
 export interface WatchInput {
   readonly settings: SecuritySettings;
   readonly report: Report;
   readonly now: number;
   /** The account's balances at the last good read before this run, when they were read with the same API key. */
   readonly lastBalance: DatedBalance | undefined;
-  /** Findings the check itself made (withdrawals). */
-  readonly found?: readonly SecurityFinding[] | undefined;
+  /** The withdrawal cursor before this run: a refusal already said is not said again. */
+  readonly lastCursor?: WithdrawalCursor | undefined;
+  /** keyIdOf the API key checked. */
+  readonly keyId?: string | undefined;
 }
 
 export function securityFindings(input: WatchInput): SecurityFinding[] {
   if (!input.settings.enabled) return [];
-  const out: SecurityFinding[] = [...(input.found ?? [])];
+  const look = input.report.withdrawalWatch;
+  const out: SecurityFinding[] = [];
+  if (look?.kind === 'read') out.push(...look.found);
+  if (look?.kind === 'refused' && input.lastCursor?.refusedAt === undefined) out.push(notDeterminedFinding(look.seen, input.keyId ?? null));
   const read = input.report.checks.find((c) => c.name === 'signed-read');
   const summary = read?.status === 'pass' ? read.balances?.summary : undefined;
   if (summary && input.lastBalance) {
@@ -46,4 +64,21 @@ export function securityFindings(input: WatchInput): SecurityFinding[] {
   const foreign = foreignOrdersFinding(input.report.exposure, input.settings.botClientOidPrefix);
   if (foreign) out.push(foreign);
   return out;
+}
+
+/**
+ * The scheduled run's plan: the first look starts now; then once an hour per key (a slot fixed by the
+ * key's name), and in between only when some asset's quantity fell since the last run.
+ */
+export function withdrawalPlanOf(
+  name: string,
+  enabled: boolean,
+  cursor: WithdrawalCursor | undefined,
+  last: { readonly at: number; readonly balance?: BalanceSummary | undefined } | undefined,
+  now: number,
+): WithdrawalPlan {
+  if (!enabled) return { kind: 'off' };
+  if (!cursor) return { kind: 'start' };
+  if (!last || slotDue(`${name}#withdrawals`, HOUR_MS, last.at, now) || !last.balance) return { kind: 'read', cursor };
+  return { kind: 'if-dropped', cursor, last: last.balance };
 }

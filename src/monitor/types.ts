@@ -1,6 +1,7 @@
 import type { ExposureSnapshot, InUse } from './exposure.js';
 import type { ExchangeCredentials } from '../exchange/client.js';
 import type { BalanceSummary } from './balance-summary.js';
+import type { WithdrawalLook } from './withdrawal-watch.js';
 
 export const DIAGNOSES = [
   'OK',
@@ -144,6 +145,8 @@ export interface Report {
   readonly withdrawProbe?: WithdrawProbeOutcome;
   /** What is open on the account (after a good read): read this run, or the last snapshot that still stands. */
   readonly exposure?: ExposureSnapshot;
+  /** The withdrawal watch's look at the account's history (withdrawal-watch.ts); absent when it is off. */
+  readonly withdrawalWatch?: WithdrawalLook;
 }
 
 /** One withdraw probe's answer: the scheduled check keeps definite ones and re-probes after the others. */

@@ -93,6 +93,23 @@ describe('the security watch beside the verdict', () => {
     expect(run.stdout).toContain('  Orders: CRO_USD SELL 24000 [x-web-1764900300]');
   });
 
+  it('withdrawal-made: a withdrawal in the last day is critical, with the address shortened', async () => {
+    const run = await inProcess(['check', '--sandbox', 'withdrawal-made']);
+    expect(run.stdout).toMatch(/Security: 🔴 WITHDRAWAL_DETECTED — A withdrawal left the account: A withdrawal of 0\.5 BTC to bc1qxy…0wlh \(processing\) at /);
+    expect(run.stdout).not.toContain('bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh');
+  });
+
+  it('withdrawal-history-refused: the watch says it could not look, never "nothing found"', async () => {
+    const run = await inProcess(['check', '--sandbox', 'withdrawal-history-refused']);
+    expect(run.stdout).toContain('Security: 🟠 WITHDRAWAL_WATCH_NOT_DETERMINED — The withdrawal watch could not read the history');
+    expect(run.stdout).not.toContain('Security: nothing found');
+  });
+
+  it('sub-account: the withdrawal history is not read, and the check says why', async () => {
+    const run = await inProcess(['check', '--sandbox', 'sub-account']);
+    expect(run.stdout).toContain('not watched: withdrawals: sub-account key: withdrawals happen from the master account');
+  });
+
   it('a single real-style check says what it cannot watch', async () => {
     const run = await inProcess(['check', '--sandbox', 'healthy']);
     expect(run.stdout).toContain('Security: nothing found');

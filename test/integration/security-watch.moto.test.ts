@@ -43,6 +43,10 @@ describe.skipIf(skip)('the security watch tells the operator when money or order
       ['crashed', 'healthy'],
       ['trader', 'open-exposure'],
       ['unwatched', 'healthy'],
+      ['vault', 'healthy'],
+      ['payout', 'healthy'],
+      ['sub', 'sub-account'],
+      ['refused', 'withdrawal-history-refused'],
     ];
     for (const [name, behaviour] of behaviours) {
       const creds = sandbox.mint(behaviour);
@@ -56,6 +60,10 @@ describe.skipIf(skip)('the security watch tells the operator when money or order
         { name: 'crashed', secretId: 'sec/crashed', expectTrade: true },
         { name: 'trader', secretId: 'sec/trader', expectTrade: true, botClientOidPrefix: 'bot-7f3a-' },
         { name: 'unwatched', secretId: 'sec/unwatched', expectTrade: true, securityWatch: false },
+        { name: 'vault', secretId: 'sec/vault', expectTrade: true },
+        { name: 'payout', secretId: 'sec/payout', expectTrade: true, allowedWithdrawalClientWidPrefix: 'payout-' },
+        { name: 'sub', secretId: 'sec/sub', expectTrade: true },
+        { name: 'refused', secretId: 'sec/refused', expectTrade: true },
       ]),
       EXCHANGE_BASE_URL: sandbox.baseUrl(),
       IP_ECHO_URL: sandbox.ipEchoUrl,
@@ -76,15 +84,27 @@ describe.skipIf(skip)('the security watch tells the operator when money or order
         maintenance: null,
       },
     }));
-    invoke = () => captureOutput(() => handler({}, context));
+    invoke = async () => {
+      const out = await captureOutput(() => handler({}, context));
+      logs.push(out.raw);
+      return out;
+    };
+    firstRun = clock;
     await invoke();
   });
+  let firstRun = 0;
+  const logs: string[] = [];
+  const everything: Notification[] = [];
 
   afterAll(async () => {
     await Promise.all([moto?.stop(), sandbox?.close()]);
   });
 
-  const drain = () => drainQueue<Notification>(sqs, queueUrl);
+  const drain = async () => {
+    const got = await drainQueue<Notification>(sqs, queueUrl);
+    everything.push(...got);
+    return got;
+  };
   const about = (name: string, list: Notification[]) => list.filter((n) => (n.scope as { key?: string }).key === name);
   const become = (name: string, behaviour: Behaviour) => sandbox.setBehaviour(keys.get(name)!.apiKey, behaviour);
 
@@ -133,5 +153,49 @@ describe.skipIf(skip)('the security watch tells the operator when money or order
     clock += 5 * MIN;
     await invoke();
     expect(about('trader', await drain())).toEqual([]);
+  });
+
+  const history = (name: string) => sandbox.requests.filter((r) => r.method === 'private/get-withdrawal-history' && r.apiKey === keys.get(name)?.apiKey);
+
+  it('a withdrawal made on the account between two looks is one critical alert, not repeated; an allowed one and older ones are not alerts', async () => {
+    const w = { currency: 'BTC', amount: 0.5, address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh?tag=1', network_id: 'BTC', status: '5' };
+    // Made before the watch began: not reported.
+    sandbox.recordWithdrawal(keys.get('vault')!.apiKey, { ...w, id: 'old-1', create_time: firstRun - 60 * MIN });
+    sandbox.recordWithdrawal(keys.get('vault')!.apiKey, { ...w, id: 'w-77', client_wid: 'manual', create_time: clock + MIN });
+    sandbox.recordWithdrawal(keys.get('payout')!.apiKey, { ...w, id: 'w-78', client_wid: 'payout-2026-12', create_time: clock + MIN });
+    clock += 61 * MIN;
+    await invoke();
+    const sent = await drain();
+    expect(about('payout', sent)).toEqual([]);
+    const [alert, ...more] = about('vault', sent);
+    expect(more).toEqual([]);
+    expect(alert?.severity).toBe('critical');
+    expect(alert?.subject).toBe('🔴 vault: A withdrawal left the account — rotate the key now if you did not make it');
+    expect(alert?.facts.slice(1, 6)).toEqual([
+      { label: 'Withdrawal', value: '0.5 BTC on BTC' },
+      { label: 'To', value: 'bc1qxy…0wlh' },
+      { label: 'Status', value: 'completed' },
+      { label: 'Time', value: new Date(clock - 60 * MIN).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' },
+      { label: 'client_wid', value: 'manual' },
+    ]);
+    expect(JSON.stringify(alert)).not.toContain('2kgdygjrsqtzq2n0yrf2493p83kkfjh');
+    const [read] = history('vault').slice(-1);
+    expect(Object.keys(read?.params as object).sort()).toEqual(['end_ts', 'page_size', 'start_ts']);
+    clock += 61 * MIN;
+    await invoke();
+    expect(about('vault', await drain()).filter((n) => n.kind !== 'reminder')).toEqual([]);
+    expect(history('vault').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('on a sub-account key the history is not read and the log says why, once; a refused read is "not determined", said once', async () => {
+    // The runs above made two hourly looks.
+    expect(history('sub')).toEqual([]);
+    expect(history('refused').length).toBe(2);
+    expect(logs.join('').match(/security watch: withdrawal history not read[^\n]*"key":"sub"/g)).toHaveLength(1);
+    const notices = about('refused', everything).filter((n) => n.kind !== 'reminder');
+    expect(notices.map((n) => n.subject)).toEqual([
+      '🟠 refused: The withdrawal watch could not read the history — withdrawals on this account are not watched',
+    ]);
+    expect(notices[0]?.facts).toContainEqual({ label: 'Refused', value: 'HTTP 401, code 40101 Authentication failure' });
   });
 });
