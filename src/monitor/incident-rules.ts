@@ -10,6 +10,7 @@ import {
   type Mute,
   type OpenIncident,
   type Scope,
+  type SecuritySlot,
 } from './incident-state.js';
 import type { CheckName, Diagnosis } from './types.js';
 import { afterProbe } from './withdraw-schedule.js';
@@ -393,10 +394,15 @@ const securityPolicy = (policy: IncidentPolicy) => ({
   quietMs: policy.securityQuietMs ?? SECURITY_QUIET_MS,
 });
 
+/** A key's security slot as the security rules read it; undefined before its first finding. */
+function securitySlot(state: KeyState): SecuritySlot | undefined {
+  return state.security === undefined && state.securitySeen === undefined ? undefined : { incident: state.security ?? null, seen: state.securitySeen ?? [] };
+}
+
 /** A key's state with its security slot (the health step does not carry it). */
-function withSecurity(state: KeyState, slot: KeyState['security']): KeyState {
-  const { security: _dropped, ...rest } = state;
-  return slot ? { ...rest, security: slot } : rest;
+function withSecurity(state: KeyState, slot: SecuritySlot | undefined): KeyState {
+  const { security: _incident, securitySeen: _seen, ...rest } = state;
+  return slot ? { ...rest, security: slot.incident, securitySeen: slot.seen } : rest;
 }
 
 const MAX_SUPPRESSED_LINES = 20;
@@ -424,7 +430,7 @@ export function decideRun(input: RunInput): RunDecision {
     const { security: found, ...healthRun } = run;
     const step = stepKey(priorKey, healthRun, now, policy, shared !== null && run.diagnosis === shared, windows);
     const aged = ageReminder(step.state, run, now, policy);
-    const security = stepSecurity(priorKey.security, run.key, found ?? [], now, securityPolicy(policy));
+    const security = stepSecurity(securitySlot(priorKey), run.key, found ?? [], now, securityPolicy(policy));
     keyStates.set(run.key, withSecurity(aged ? { ...step.state, ageNotifiedAt: now } : step.state, security.slot));
     events.push(...step.events, ...(aged ? [aged] : []), ...security.events);
     records.push(...step.records);
@@ -490,7 +496,7 @@ export function decideVerification(input: VerificationInput): VerificationDecisi
   const step = stepKey(keyState, run, now, policy, covered, monitor.maintenance.windows);
   const aged = ageReminder(step.state, run, now, policy);
   // The security slot is the scheduled run's: it compares run to run.
-  const state = withSecurity(aged ? { ...step.state, ageNotifiedAt: now } : step.state, keyState.security);
+  const state = withSecurity(aged ? { ...step.state, ageNotifiedAt: now } : step.state, securitySlot(keyState));
   const events = [...step.events, ...(aged ? [aged] : [])];
   const muted = monitor.mute !== null && now < monitor.mute.until;
   return { keyState: state, events: muted ? [] : events, suppressed: muted ? events : [], records: step.records, countedOk };

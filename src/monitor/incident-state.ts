@@ -93,8 +93,13 @@ export interface KeyState {
   readonly withdraw: WithdrawVerdict | null;
   /** Withdraw probes in a row whose answer proved nothing since that verdict (they are re-tried sooner). */
   readonly withdrawUnanswered: UnansweredProbes | null;
-  /** The security watch's incident and the findings already reported (security-rules.ts); absent until its first finding. */
-  readonly security?: SecuritySlot;
+  /**
+   * The security watch's incident (security-rules.ts), beside the health incident: a top-level open
+   * incident like `incident`, so an acknowledgement finds it the same way. Absent until the first finding.
+   */
+  readonly security?: SecurityIncident | null;
+  /** Identities of security findings already reported, newest last (bounded): the same finding again is not news, even after the incident closed. */
+  readonly securitySeen?: readonly string[];
 }
 
 /**
@@ -106,6 +111,11 @@ export interface SecurityIncident {
   /** `security:<key>:<opened, ms>`. */
   readonly id: string;
   readonly openedAt: number;
+  /** The same as openedAt: what messages about any open incident read as "since". */
+  readonly since: number;
+  /** Always 0 and false: a security incident is not made of failed runs (kept so it reads as an open incident everywhere). */
+  readonly failedRuns: number;
+  readonly duringMaintenance: boolean;
   /** The latest finding's. */
   readonly diagnosis: Diagnosis;
   /** The highest severity of its findings. */

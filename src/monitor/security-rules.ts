@@ -73,6 +73,9 @@ export function stepSecurity(
       : {
           id: `security:${key}:${now}`,
           openedAt: now,
+          since: now,
+          failedRuns: 0,
+          duringMaintenance: false,
           diagnosis: latest.diagnosis,
           severity,
           transitions: 1,

@@ -145,6 +145,9 @@ const isSecurityIncident: Check = (v) =>
   shaped({
     id: isString,
     openedAt: isNumber,
+    since: isNumber,
+    failedRuns: isCount,
+    duringMaintenance: isBoolean,
     diagnosis: isDiagnosis,
     severity: (s) => s === 'critical' || s === 'warning',
     transitions: isCount,
@@ -156,26 +159,28 @@ const isSecurityIncident: Check = (v) =>
   isJsonObject(v) &&
   (v['ack'] === undefined || isAck(v['ack']));
 
-/**
- * The security slot: an incident that cannot be read is dropped and named (the findings it reported
- * stay remembered, so they are not reported again); unreadable remembered findings are dropped too.
- */
-function readSecurity(v: unknown, problems: string[]): Partial<KeyState> {
-  if (!isJsonObject(v)) {
-    problems.push(`security: ${describe(v)} (dropped)`);
-    return {};
+/** The security incident: unreadable, it is dropped and named (the findings it reported stay remembered in securitySeen). */
+function readSecurity(d: JsonObject, problems: string[]): Partial<KeyState> {
+  const out: { security?: KeyState['security']; securitySeen?: readonly string[] } = {};
+  if ('security' in d) {
+    const v = d['security'];
+    if (v === null || isSecurityIncident(v)) out.security = v as KeyState['security'];
+    else {
+      problems.push('security: not a security-incident record (dropped)');
+      out.security = null;
+    }
   }
-  const seen = listOf(isString)(v['seen']) ? (v['seen'] as string[]) : [];
-  if (!listOf(isString)(v['seen'])) problems.push(`security.seen: ${describe(v['seen'])} (dropped)`);
-  const incident = v['incident'] === null || isSecurityIncident(v['incident']) ? v['incident'] : null;
-  if (incident === null && v['incident'] !== null) problems.push('security.incident: not a security-incident record (dropped)');
-  return { security: { incident, seen } as unknown as NonNullable<KeyState['security']> };
+  if ('securitySeen' in d) {
+    if (listOf(isString)(d['securitySeen'])) out.securitySeen = d['securitySeen'] as string[];
+    else problems.push(`securitySeen: ${describe(d['securitySeen'])} (dropped)`);
+  }
+  return out;
 }
 
 export function readKeyState(doc: unknown, defaults: KeyState): Rebuilt<Omit<KeyState, 'version'>> {
   return rebuild(doc, defaults, KEY_CHECKS, (d, problems) => ({
     incident: 'incident' in d ? readIncident(d['incident'], problems) : null,
-    ...('security' in d ? readSecurity(d['security'], problems) : {}),
+    ...readSecurity(d, problems),
   }));
 }
 

@@ -61,10 +61,10 @@ class Monitor {
     return this.keys.get('trading')?.security;
   }
   acknowledge(at: number) {
+    // As an acknowledgement is written: on the state's top-level open incident, here the security one.
     const state = this.keys.get('trading') as KeyState;
-    const incident = state.security?.incident;
-    if (!incident || !state.security) throw new Error('nothing open');
-    this.keys.set('trading', { ...state, security: { ...state.security, incident: { ...incident, ack: { by: 'ana', at, note: null, via: 'cli' } } } });
+    if (!state.security) throw new Error('nothing open');
+    this.keys.set('trading', { ...state, security: { ...state.security, ack: { by: 'ana', at, note: null, via: 'cli' } } });
   }
 }
 
@@ -90,8 +90,8 @@ describe('the security incident slot', () => {
     expect(changed?.id).toBe(`security:trading:${T0}#2`);
     expect(changed?.summary).toContain('A withdrawal of 0.5 BTC');
     expect(changed?.facts).toContainEqual({ label: 'Withdrawal', value: '0.5 BTC' });
-    expect(m.slot?.incident?.ack).toBeNull();
-    expect(m.slot?.incident?.severity).toBe('critical');
+    expect(m.slot?.ack).toBeNull();
+    expect(m.slot?.severity).toBe('critical');
   });
 
   it('is never resolved by healthy runs: it reminds while nobody has acknowledged it', () => {
@@ -100,7 +100,7 @@ describe('the security incident slot', () => {
     const seen: string[] = [];
     for (let t = T0 + 5 * MIN; t <= T0 + 48 * HOUR; t += 5 * MIN) seen.push(...m.at(t, run('OK')).map((n) => n.kind));
     expect(seen).toEqual(Array(12).fill('reminder'));
-    expect(m.slot?.incident).not.toBeNull();
+    expect(m.slot).not.toBeNull();
   });
 
   it('closes once acknowledged and a quiet day has passed since its last finding; the finding stays remembered', () => {
@@ -112,7 +112,7 @@ describe('the security incident slot', () => {
     expect(rest).toEqual([]);
     expect(closed?.kind).toBe('resolved');
     expect(closed?.subject).toContain('trading: security incident closed');
-    expect(m.slot?.incident).toBeNull();
+    expect(m.slot).toBeNull();
     expect(m.at(T0 + 25 * HOUR, run('OK', [drop('funds:1:2')]))).toEqual([]);
     expect(m.at(T0 + 26 * HOUR, run('OK', [drop('funds:3:4')])).map((n) => n.kind)).toEqual(['opened']);
   });
@@ -124,7 +124,7 @@ describe('the security incident slot', () => {
     m.at(T0 + 5 * MIN, run('OK'));
     expect(m.sent.map((e) => e.kind)).toEqual(['opened', 'security', 'resolved']);
     expect(m.keys.get('trading')?.incident).toBeNull();
-    expect(m.slot?.incident?.diagnosis).toBe('FUNDS_DROPPED');
+    expect(m.slot?.diagnosis).toBe('FUNDS_DROPPED');
   });
 
   it('a verification of one key keeps the slot as it is', () => {
@@ -132,7 +132,7 @@ describe('the security incident slot', () => {
     m.at(T0, run('OK', [drop('funds:1:2')]));
     const keyState = m.keys.get('trading') as KeyState;
     const d = decideVerification({ now: T0 + MIN, policy: POLICY, run: run('OK'), keyState, monitor: m.monitor });
-    expect(d.keyState.security).toEqual(keyState.security);
+    expect([d.keyState.security, d.keyState.securitySeen]).toEqual([keyState.security, ['funds:1:2']]);
   });
 
   it('is stored and read back whole; an unreadable slot is named, and its remembered findings kept', () => {
@@ -140,9 +140,9 @@ describe('the security incident slot', () => {
     m.at(T0, run('OK', [drop('funds:1:2')]));
     const stored = JSON.parse(JSON.stringify(m.keys.get('trading')));
     expect(readKeyState(stored, NEW_KEY_STATE)).toEqual({ value: (({ version: _v, ...s }) => s)(m.keys.get('trading') as KeyState), problems: [] });
-    const broken = { ...stored, security: { ...stored.security, incident: { ...stored.security.incident, latest: 'x' } } };
+    const broken = { ...stored, security: { ...stored.security, latest: 'x' } };
     const read = readKeyState(broken, NEW_KEY_STATE);
-    expect(read.problems).toEqual(['security.incident: not a security-incident record (dropped)']);
-    expect(read.value.security).toEqual({ incident: null, seen: ['funds:1:2'] });
+    expect(read.problems).toEqual(['security: not a security-incident record (dropped)']);
+    expect([read.value.security, read.value.securitySeen]).toEqual([null, ['funds:1:2']]);
   });
 });
