@@ -12,7 +12,32 @@ import { SERVICE_NAME } from '../contract/service.js';
  */
 export { ENV };
 
-export interface MonitoredKey {
+/** The security watch's settings of one key (security-watch.ts), as the key list and the construct give them. */
+export interface KeySecurityFields {
+  /** false: no security watch for this key. Default true. */
+  readonly securityWatch?: boolean | undefined;
+  /** Percent of the account's value whose loss between two checks is a finding (default 25). */
+  readonly fundsDropPercent?: number | undefined;
+  /** USD value of an asset whose disappearance is a finding (default 1,000). */
+  readonly assetVanishedUsd?: number | undefined;
+  /** Open orders whose client_oid lacks it are orders the bot did not place. */
+  readonly botClientOidPrefix?: string | undefined;
+  /** Withdrawals to these addresses are expected. */
+  readonly allowedWithdrawalAddresses?: string[] | undefined;
+  /** Withdrawals whose client_wid starts with it are expected. */
+  readonly allowedWithdrawalClientWidPrefix?: string | undefined;
+}
+
+export const KEY_SECURITY_FIELDS = [
+  'securityWatch',
+  'fundsDropPercent',
+  'assetVanishedUsd',
+  'botClientOidPrefix',
+  'allowedWithdrawalAddresses',
+  'allowedWithdrawalClientWidPrefix',
+] as const;
+
+export interface MonitoredKey extends KeySecurityFields {
   /** Short name used in logs, alerts and the store; never the API key itself. */
   readonly name: string;
   /** Secrets Manager name or ARN holding {"apiKey","apiSecret"}. */
@@ -22,18 +47,6 @@ export interface MonitoredKey {
   readonly expectWithdraw?: boolean | undefined;
   readonly expectDerivatives?: boolean | undefined;
   readonly expectMaster?: boolean | undefined;
-  /** false: no security watch for this key (security-findings.ts). Default true. */
-  readonly securityWatch?: boolean | undefined;
-  /** Percent of the account's value whose loss between two checks is a finding (default 25). */
-  readonly fundsDropPercent?: number | undefined;
-  /** USD value of an asset whose disappearance is a finding (default 1,000). */
-  readonly assetVanishedUsd?: number | undefined;
-  /** Open orders whose client_oid lacks it are orders the bot did not place. */
-  readonly botClientOidPrefix?: string | undefined;
-  /** Withdrawals to these addresses are expected. */
-  readonly allowedWithdrawalAddresses?: readonly string[] | undefined;
-  /** Withdrawals whose client_wid starts with it are expected. */
-  readonly allowedWithdrawalClientWidPrefix?: string | undefined;
 }
 
 export interface RuntimeConfig {
@@ -112,8 +125,11 @@ export function parseMonitoredKeys(raw: string | undefined, source: string = ENV
 
 const PREFIX = /^[A-Za-z0-9_.:-]{1,36}$/;
 
-/** The security watch's per-key settings, each checked on its own (a bad value is named, never ignored). */
-function securityFields(k: Record<string, unknown>, at: string): Partial<MonitoredKey> {
+/**
+ * The security watch's per-key settings, each checked on its own (a bad value is named, never
+ * ignored): the same rule at synth (construct props, context) and when the Lambda reads the key list.
+ */
+export function securityFields(k: Readonly<Record<string, unknown>>, at: string): KeySecurityFields {
   const out: Record<string, unknown> = {};
   if (k['securityWatch'] !== undefined) {
     if (typeof k['securityWatch'] !== 'boolean') throw new ConfigError(`${at}.securityWatch`, 'must be true or false');
@@ -141,7 +157,7 @@ function securityFields(k: Record<string, unknown>, at: string): Partial<Monitor
       throw new ConfigError(`${at}.allowedWithdrawalAddresses`, 'expected a list of addresses');
     out['allowedWithdrawalAddresses'] = addresses;
   }
-  return out as Partial<MonitoredKey>;
+  return out as KeySecurityFields;
 }
 
 function keysFrom(env: NodeJS.ProcessEnv, readFile: (path: string) => string): MonitoredKey[] {
