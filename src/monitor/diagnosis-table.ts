@@ -514,7 +514,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     title: 'A withdrawal left the account',
     headline: () => 'rotate the key now if you did not make it',
     advice: (ctx) =>
-      `${ctx.detail}. If you or your team did not make this withdrawal, act now: delete or rotate ${key(ctx)} and every other key on the account, ` +
+      `If you or your team did not make this withdrawal, act now: delete or rotate ${key(ctx)} and every other key on the account, ` +
       'change the account password and 2FA, and check the withdrawal whitelist (Crypto.com Exchange → Settings → Withdrawal addresses) for addresses you do not know. ' +
       'Withdrawals made with other keys or in the web app count: it is the account that is watched. If withdrawals are expected, declare the key (expectWithdraw: true) ' +
       'or list the addresses (allowedWithdrawalAddresses) or the client_wid prefix (allowedWithdrawalClientWidPrefix).',
@@ -526,7 +526,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     title: 'Money or assets left the account',
     headline: () => 'check the account; rotate the key if you did not move it',
     advice: (ctx) =>
-      `${ctx.detail}. Both checks' quantities are valued at the newer prices, so a market-wide fall does not trigger this. ` +
+      `Both checks' quantities are valued at the newer prices, so a market-wide fall does not trigger this. ` +
       'If you did not move these funds (a withdrawal, a transfer to a sub-account, a large trade into an asset outside the largest ten), ' +
       `rotate ${key(ctx)} now, review the key's IP restrictions and the withdrawal whitelist, and check the account's login history.`,
   }),
@@ -537,7 +537,7 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     title: 'Orders your bot did not place',
     headline: () => 'review who else trades on the account',
     advice: (ctx) =>
-      `${ctx.detail}. Their client_oid lacks the bot's prefix (botClientOidPrefix). If nobody else trades on this account (a person in the web app, another bot), ` +
+      `The orders' client_oid lacks the bot's prefix (botClientOidPrefix). If nobody else trades on this account (a person in the web app, another bot), ` +
       `someone else may hold a key: cancel the orders in the web app, rotate ${key(ctx)}, and review the key's IP restrictions.`,
   }),
   WITHDRAWAL_WATCH_NOT_DETERMINED: entry({
@@ -546,8 +546,8 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     severity: 'warning',
     title: 'The withdrawal watch could not read the history',
     headline: () => 'withdrawals on this account are not watched',
-    advice: (ctx) =>
-      `${ctx.detail}. Whether a key without the Withdrawal permission may read the withdrawal history is not documented; this key was refused, ` +
+    advice: () =>
+      `Whether a key without the Withdrawal permission may read the withdrawal history is not documented; this key was refused, ` +
       'so withdrawals on this account are not watched with it (the money watch still compares balances). To watch them, give the watch a key that may read the history, ' +
       'or turn the watch off for this key (securityWatch: false) to stop this notice.',
   }),
