@@ -28,6 +28,8 @@ export interface KeyStatus {
   readonly uptime7d: number | null;
   readonly uptime30d: number | null;
   readonly incidentId: string | null;
+  /** The key's open security incident (security watch), beside the health state; absent when none is open. */
+  readonly security?: { readonly id: string; readonly diagnosis: string; readonly since: string; readonly findings: number; readonly acknowledged: boolean };
 }
 
 export interface StatusReport {
@@ -95,6 +97,17 @@ export function statusOf(key: string, state: KeyState | undefined, run: RunEntry
     uptime7d: uptime(run, now, 7),
     uptime30d: uptime(run, now, 30),
     incidentId: state?.incident?.id ?? null,
+    ...(state?.security
+      ? {
+          security: {
+            id: state.security.id,
+            diagnosis: state.security.diagnosis,
+            since: iso(state.security.openedAt) as string,
+            findings: state.security.findings,
+            acknowledged: Boolean(state.security.ack),
+          },
+        }
+      : {}),
   };
 }
 
@@ -165,6 +178,15 @@ export function renderStatus(s: StatusReport, now: number): string {
     const since = k.since ? formatDuration(now - Date.parse(k.since)) : '—';
     lines.push(
       `  ${k.key.padEnd(width)}  ${MARK[k.state].padEnd(11)}  ${(k.diagnosis ?? '—').padEnd(28)}  ${since.padEnd(14)}  ${pct(k.uptime7d).padStart(7)}  ${pct(k.uptime30d).padStart(7)}`,
+    );
+  }
+  const secured = s.keys.filter((k) => k.security);
+  if (secured.length > 0) lines.push('', 'Security incidents (closed once acknowledged and a quiet day passes, never by a healthy check):');
+  for (const k of secured) {
+    const sec = k.security as NonNullable<KeyStatus['security']>;
+    const title = DIAGNOSIS_TABLE[sec.diagnosis as keyof typeof DIAGNOSIS_TABLE]?.title ?? sec.diagnosis;
+    lines.push(
+      `  🛡  ${k.key}: ${title}, open since ${utc(Date.parse(sec.since))}; ${sec.findings} finding${sec.findings === 1 ? '' : 's'}${sec.acknowledged ? ', acknowledged' : ''} (${sec.id})`,
     );
   }
   lines.push('', s.recentIncidents.length > 0 ? 'Last incidents:' : 'No incidents recorded yet.');
