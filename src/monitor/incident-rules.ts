@@ -459,6 +459,7 @@ export function decideRun(input: RunInput): RunDecision {
     const stillOpen = [
       ...(monitor.incident ? [{ scope: { type: 'monitor', keys: monitor.sharedKeys } as Scope, incident: monitor.incident }] : []),
       ...[...keyStates.entries()].flatMap(([key, s]) => (s.incident ? [{ scope: { type: 'key', key } as Scope, incident: s.incident }] : [])),
+      ...[...keyStates.entries()].flatMap(([key, s]) => (s.security ? [{ scope: { type: 'key', key } as Scope, incident: s.security }] : [])),
     ];
     events.unshift({ kind: 'mute-ended', mute, endedAt: now, stillOpen });
     monitor = { ...monitor, mute: null };

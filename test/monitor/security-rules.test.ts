@@ -145,4 +145,14 @@ describe('the security incident slot', () => {
     expect(read.problems).toEqual(['security: not a security-incident record (dropped)']);
     expect([read.value.security, read.value.securitySeen]).toEqual([null, ['funds:1:2']]);
   });
+
+  it('while alerts are muted a finding is counted, not sent; when the mute ends the open security incident is listed', () => {
+    const m = new Monitor();
+    m.monitor = { ...m.monitor, mute: { since: T0, until: T0 + HOUR, reason: 'maintenance', suppressed: 0, suppressedLines: [] } };
+    expect(m.at(T0 + MIN, run('OK', [drop('funds:1:2')]))).toEqual([]);
+    expect(m.monitor.mute?.suppressedLines).toEqual(['trading: security opened FUNDS_DROPPED']);
+    const [ended] = m.at(T0 + HOUR, run('OK'));
+    expect(ended?.kind).toBe('mute');
+    expect(ended?.summary).toContain(`still open now: trading: ${DIAGNOSIS_TABLE.FUNDS_DROPPED.title} since 2026-12-01 10:01 UTC.`);
+  });
 });
