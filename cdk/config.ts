@@ -4,7 +4,7 @@ import { DEFAULT_IP_ECHO_URL, PRODUCTION_BASE_URL, UAT_BASE_URL } from '../src/c
 import { DEFAULT_NAMESPACE } from '../src/contract/service.js';
 import { checkBaseUrl, checkProxyUrl } from '../src/exchange/base-url.js';
 import { defaultAnnouncementsUrl } from '../src/monitor/maintenance.js';
-import { ConfigError, KEY_NAME_PATTERN } from '../src/monitor/runtime-config.js';
+import { ConfigError, KEY_NAME_PATTERN, KEY_SECURITY_FIELDS, securityFields, type KeySecurityFields } from '../src/monitor/runtime-config.js';
 import { closest } from '../src/contract/did-you-mean.js';
 import { nonPublicIpv4 } from '../src/contract/ip-address.js';
 import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, secretArnRegion } from '../src/contract/aws-names.js';
@@ -12,7 +12,7 @@ import { SECRET_ARN_PATTERN, SECRET_NAME_PATTERN, secretArnRegion } from '../src
 export { ConfigError };
 
 /** One monitored exchange key. With neither secretName nor secretArn the stack creates the secret. */
-export interface KeyConfig {
+export interface KeyConfig extends KeySecurityFields {
   readonly name: string;
   readonly secretName?: string;
   readonly secretArn?: string;
@@ -200,7 +200,7 @@ function keys(get: Lookup): KeyConfig[] {
     const at = `keys[${i}]`;
     if (!item || typeof item !== 'object' || Array.isArray(item)) throw new ConfigError(at, 'must be an object');
     const k = item as Record<string, unknown>;
-    const known = ['name', 'secretName', 'secretArn', 'expectTrade', 'expectWithdraw', 'expectDerivatives', 'expectMaster'];
+    const known = ['name', 'secretName', 'secretArn', 'expectTrade', 'expectWithdraw', 'expectDerivatives', 'expectMaster', ...KEY_SECURITY_FIELDS];
     const unknown = Object.keys(k).find((f) => !known.includes(f));
     if (unknown) throw new ConfigError(`${at}.${unknown}`, `unknown field (expected ${known.join(', ')})`);
     if (typeof k['name'] !== 'string' || !KEY_NAME_PATTERN.test(k['name']))
@@ -223,6 +223,7 @@ function keys(get: Lookup): KeyConfig[] {
       ...(typeof k['expectWithdraw'] === 'boolean' ? { expectWithdraw: k['expectWithdraw'] } : {}),
       ...(typeof k['expectDerivatives'] === 'boolean' ? { expectDerivatives: k['expectDerivatives'] } : {}),
       ...(typeof k['expectMaster'] === 'boolean' ? { expectMaster: k['expectMaster'] } : {}),
+      ...securityFields(k, at),
     };
   });
   // The app is environment-agnostic, so the stack's region is not known here; two regions among the

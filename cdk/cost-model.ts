@@ -9,6 +9,7 @@ import {
 import { DIMENSION, METRIC } from '../src/contract/metrics.js';
 import { SERVICE_NAME } from '../src/contract/service.js';
 import { DIAGNOSES } from '../src/monitor/types.js';
+import { SECURITY_DIAGNOSES } from '../src/monitor/security-findings.js';
 
 /**
  * The monthly cost of a deployment, line by line, from list prices: pure arithmetic, no AWS calls.
@@ -146,11 +147,12 @@ export const ASSUMED_STEADY_METRICS: readonly MetricIdentity[] = [
 ];
 
 /**
- * The most there can be in one hour: the steady set, UnhealthyKeys for every diagnosis but OK, the
+ * The most there can be in one hour: the steady set, UnhealthyKeys for every diagnosis a check can
+ * give but OK (security findings are not a check's diagnosis, so never a dimension), the
  * notifier's DeliveriesSent/DeliveriesFailed and the rotation Lambda's RotationsRefused. The
  * others are billed only for the hours they are emitted in.
  */
-export const ASSUMED_MAX_METRICS = ASSUMED_STEADY_METRICS.length + (DIAGNOSES.length - 1) + 3;
+export const ASSUMED_MAX_METRICS = ASSUMED_STEADY_METRICS.length + (DIAGNOSES.length - 1 - SECURITY_DIAGNOSES.length) + 3;
 
 export const COST_MODES = ['gateway', 'instance', 'vpc', 'proxy'] as const;
 export type CostMode = (typeof COST_MODES)[number];

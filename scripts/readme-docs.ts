@@ -22,6 +22,8 @@ import { NEW_MONITOR_STATE, type KeyRun, type KeyState, type MonitorState } from
 import { notificationLinks } from '../src/monitor/links.js';
 import { parseAnnouncements } from '../src/monitor/maintenance.js';
 import type { Diagnosis } from '../src/monitor/types.js';
+import { SECURITY_DIAGNOSES } from '../src/monitor/security-findings.js';
+import { securityFindings, securitySettingsOf } from '../src/monitor/security-watch.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../src/sandbox/exchange.js';
 import { DEFAULT_STACK_NAME } from '../src/contract/stack.js';
 import { DEFAULT_INCIDENT_POLICY } from '../src/contract/defaults.js';
@@ -58,7 +60,9 @@ export function diagnosesTable(): string {
     const kind =
       name === 'OK'
         ? '—'
-        : `${spec.transient ? 'clears on its own: opens after it persists' : 'verdict: opens at once'}${spec.sharedCause ? '; shared (one incident for all keys)' : ''}`;
+        : (SECURITY_DIAGNOSES as readonly string[]).includes(name)
+          ? 'security finding: opens the key’s security incident ([security watch](security-watch.md))'
+          : `${spec.transient ? 'clears on its own: opens after it persists' : 'verdict: opens at once'}${spec.sharedCause ? '; shared (one incident for all keys)' : ''}`;
     // A mismatch needs an egress IP other than the whitelisted one to read right.
     const egressIp = name === 'EGRESS_IP_MISMATCH' ? '198.51.100.23' : IP;
     const advice = spec.advice({ egressIp, expectedIps: [IP], keyPrefix: 'Ab3x', detail: '‹what the check saw›', site: 'aws' });
@@ -178,6 +182,35 @@ export async function alertExamples(): Promise<string> {
     const [withdraw] = audit.at(T0, [await check(target, sandbox, 'bot2', 'withdraw-enabled')]);
     if (!withdraw) throw new Error('the withdraw example did not open');
     out.push(example('A key that can withdraw', notificationFor(withdraw, T0, MESSAGES)));
+
+    // A withdrawal made on the account (another key, the web app) between two looks at its history.
+    const vault = sandbox.mint('healthy');
+    sandbox.recordWithdrawal(vault.apiKey, {
+      id: '2615830012',
+      client_wid: 'web-1',
+      currency: 'BTC',
+      amount: 0.5,
+      address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh',
+      network_id: 'BTC',
+      status: '5',
+      create_time: T0 - 20 * MIN,
+    });
+    const watched = await runChecks({
+      ...target,
+      credentials: parseSecretString(JSON.stringify(vault)),
+      expectTrade: true,
+      withdrawProbe: { kind: 'off' },
+      withdrawals: {
+        plan: { kind: 'read', cursor: { since: T0 - 60 * MIN, ids: [] } },
+        allowance: { expectWithdraw: false, addresses: [], clientWidPrefix: null },
+      },
+      now: () => T0,
+    });
+    const vaultKey = { name: 'vault', secretId: 'prod/vault', expectTrade: true };
+    const found = securityFindings({ settings: securitySettingsOf(vaultKey), report: watched, now: T0, lastBalance: undefined });
+    const [withdrawal] = new Runs().at(T0, [{ ...keyRun({ key: vaultKey, report: watched, keyAgeDays: 12, elapsedMs: 0 }, [IP]), security: found }]);
+    if (!withdrawal) throw new Error('the withdrawal example did not open');
+    out.push(example('A withdrawal left the account (security watch)', notificationFor(withdrawal, T0, MESSAGES)));
 
     const all = new Runs();
     const outage = async () => Promise.all(['trading', 'bot2', 'reporting'].map((k) => check(target, sandbox, k, 'healthy')));

@@ -15,7 +15,7 @@ import { METRIC } from '../../src/contract/metrics.js';
 import { DEFAULT_NAMESPACE } from '../../src/contract/service.js';
 import { deliveryPk, STORE } from '../../src/contract/store.js';
 import { defaultAnnouncementsUrl } from '../../src/monitor/maintenance.js';
-import type { MonitoredKey } from '../../src/monitor/runtime-config.js';
+import { securityFields, type MonitoredKey } from '../../src/monitor/runtime-config.js';
 import { resolveExchangeBaseUrl } from '../config.js';
 import { AlarmFactory } from './alarm-factory.js';
 import { MonitorDashboard } from './dashboard.js';
@@ -177,6 +177,7 @@ export class ExchangeKeyMonitor extends Construct {
       ...(s.key.expectWithdraw !== undefined ? { expectWithdraw: s.key.expectWithdraw } : {}),
       ...(s.key.expectDerivatives !== undefined ? { expectDerivatives: s.key.expectDerivatives } : {}),
       ...(s.key.expectMaster !== undefined ? { expectMaster: s.key.expectMaster } : {}),
+      ...securityFields(s.key as unknown as Readonly<Record<string, unknown>>, s.key.name),
     }));
     const proxy = egress.kind === 'proxy' ? egress : null;
     const runtime = {

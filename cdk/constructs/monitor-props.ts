@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { DEFAULT_INCIDENT_POLICY } from '../../src/contract/defaults.js';
-import { ConfigError, KEY_NAME_PATTERN } from '../../src/monitor/runtime-config.js';
+import { ConfigError, KEY_NAME_PATTERN, securityFields } from '../../src/monitor/runtime-config.js';
 
 /** One exchange API key to watch, and what it must be able to do. */
 export interface MonitoredKeyProps {
@@ -37,6 +37,36 @@ export interface MonitoredKeyProps {
    * @default - either account will do
    */
   readonly expectMaster?: boolean;
+  /**
+   * false: no security watch for this key (withdrawals, money leaving, orders the bot did not place).
+   * @default true
+   */
+  readonly securityWatch?: boolean;
+  /**
+   * A drop of the account's value beyond this share (percent, both checks' quantities valued at the newer prices) between two checks is a security warning.
+   * @default 25
+   */
+  readonly fundsDropPercent?: number;
+  /**
+   * An asset worth more than this (USD) disappearing between two checks, without its value arriving elsewhere in the account, is a security warning.
+   * @default 1000
+   */
+  readonly assetVanishedUsd?: number;
+  /**
+   * The client_oid prefix of the bot's orders: open orders without it are "orders your bot did not place".
+   * @default - open orders are not compared with the bot's
+   */
+  readonly botClientOidPrefix?: string;
+  /**
+   * Withdrawals to these addresses are expected (not alerts).
+   * @default - every withdrawal is an alert unless expectWithdraw is true
+   */
+  readonly allowedWithdrawalAddresses?: string[];
+  /**
+   * Withdrawals whose client_wid starts with this are expected (not alerts).
+   * @default - every withdrawal is an alert unless expectWithdraw is true
+   */
+  readonly allowedWithdrawalClientWidPrefix?: string;
 }
 
 /** A Slack channel reached through Amazon Q Developer in chat applications (formerly AWS Chatbot). */
@@ -150,6 +180,7 @@ export function resolveKeys(keys: readonly MonitoredKeyProps[]): ResolvedKey[] {
     if (seen.has(key.name)) throw new ConfigError(`${at}.name`, `"${key.name}" is used twice`);
     seen.add(key.name);
     if (key.secretName !== undefined && key.secretArn !== undefined) throw new ConfigError(at, 'give secretName or secretArn, not both');
+    securityFields(key as unknown as Readonly<Record<string, unknown>>, at);
     return { ...key, expectTrade: key.expectTrade ?? true };
   });
 }

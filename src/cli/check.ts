@@ -4,7 +4,10 @@ import { checkClient } from '../monitor/check-client.js';
 import { credentialsOnlyReport, runChecks } from '../monitor/checks.js';
 import { validateCredentials, type CredentialsVerdict } from '../monitor/credentials.js';
 import { envCredentials, type CheckOptions } from './args.js';
-import { exitCodeFor, renderReport, reportJson } from './format.js';
+import { exitCodeFor, renderReport, reportJson, type SecurityView } from './format.js';
+import { balanceSummaryOf, type DatedBalance } from '../monitor/balance-summary.js';
+import { DEFAULT_SECURITY_SETTINGS } from '../monitor/security-findings.js';
+import { securityFindings } from '../monitor/security-watch.js';
 import type { Io } from './io.js';
 import { SCENARIOS, type Scenario, type ScenarioName } from './scenarios.js';
 
@@ -20,7 +23,20 @@ interface Target {
   readonly credentialsFrom: string;
   readonly heading: string;
   readonly sandboxScenario: string | null;
+  /** The balance a previous check saw (the sandbox plays one); a real check from here has none. */
+  readonly lastBalance: DatedBalance | undefined;
+  readonly botClientOidPrefix: string | null;
   close(): Promise<void>;
+}
+
+/** How far back a single check looks at the account's withdrawals. */
+const CLI_WITHDRAWALS_MS = 24 * 3_600_000;
+
+/** A previous check five minutes ago that saw the sandbox's full portfolio, for the money watch's demos. */
+async function scenarioBalance(scenario: Scenario): Promise<DatedBalance | undefined> {
+  if (!scenario.security || !('lastBalance' in scenario.security)) return undefined;
+  const { balanceFor } = await import('../sandbox/portfolio.js');
+  return { at: Date.now() - 5 * 60_000, ...balanceSummaryOf(balanceFor('healthy').data) };
 }
 
 async function sandboxTarget(opts: CheckOptions, name: ScenarioName): Promise<Target> {
@@ -46,6 +62,8 @@ async function sandboxTarget(opts: CheckOptions, name: ScenarioName): Promise<Ta
       `key-monitor check — SANDBOX exchange on ${sandbox.origin} (scenario: ${name}; demo key, no real account).\n` +
       'To check a real key: set EXCHANGE_API_KEY and EXCHANGE_API_SECRET (or pass --secret-id) and drop --sandbox.',
     sandboxScenario: name,
+    lastBalance: await scenarioBalance(scenario),
+    botClientOidPrefix: (scenario.security && 'botClientOidPrefix' in scenario.security ? scenario.security.botClientOidPrefix : undefined) ?? null,
     close: () => sandbox.close(),
   };
 }
@@ -81,6 +99,8 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
     credentialsFrom: from,
     heading: `key-monitor check — ${baseUrl} (credentials from ${from}; ${opts.readOnly ? 'read-only key' : 'Trade expected'}${via})`,
     sandboxScenario: null,
+    lastBalance: undefined,
+    botClientOidPrefix: null,
     close: async () => {},
   };
 }
@@ -92,10 +112,13 @@ async function realTarget(opts: CheckOptions, env: NodeJS.ProcessEnv): Promise<T
  */
 export async function checkCommand(opts: CheckOptions, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
   const target = opts.sandbox ? await sandboxTarget(opts, opts.sandbox) : await realTarget(opts, env);
-  const print = (report: Parameters<typeof renderReport>[0]) => {
+  const print = (report: Parameters<typeof renderReport>[0], security?: SecurityView) => {
     if (opts.json)
-      io.out(reportJson(report, { site: 'local', sandbox: target.sandboxScenario, baseUrl: target.baseUrl, credentialsFrom: target.credentialsFrom }));
-    else io.out(renderReport(report, target.heading));
+      io.out(
+        reportJson(report, { site: 'local', sandbox: target.sandboxScenario, baseUrl: target.baseUrl, credentialsFrom: target.credentialsFrom }, security),
+      );
+    else io.out(renderReport(report, target.heading, security));
+    // The exit status is about the key's fitness to trade; a security finding is printed beside it.
     return exitCodeFor(report);
   };
   if (!target.credentials.ok) {
@@ -117,8 +140,23 @@ export async function checkCommand(opts: CheckOptions, env: NodeJS.ProcessEnv, i
       site: 'local',
       // The proxy token is a secret too: no trace of it in anything printed.
       sensitive: opts.proxy?.token ? [opts.proxy.token] : [],
+      botClientOidPrefix: target.botClientOidPrefix,
+      // A single check has no cursor: it looks at the last day of the account's withdrawals, every time.
+      withdrawals: {
+        plan: { kind: 'read', cursor: { since: Date.now() - CLI_WITHDRAWALS_MS, ids: [] } },
+        allowance: { expectWithdraw: opts.expectWithdraw === true, addresses: [], clientWidPrefix: null },
+      },
     });
-    return print(report);
+    const settings = { ...DEFAULT_SECURITY_SETTINGS, botClientOidPrefix: target.botClientOidPrefix };
+    const findings = securityFindings({ settings, report, now: Date.now(), lastBalance: target.lastBalance });
+    const notWatched = [
+      ...(target.lastBalance
+        ? []
+        : ['money leaving the account: it is compared run to run, which the scheduled monitor does (a single check has no earlier balance)']),
+      ...(target.botClientOidPrefix ? [] : ['orders the bot did not place: no bot client_oid prefix given']),
+      ...(report.withdrawalWatch?.kind === 'not-read' ? [`withdrawals: ${report.withdrawalWatch.why}`] : []),
+    ];
+    return print(report, { findings, notWatched });
   } finally {
     await client.close();
     await target.close();

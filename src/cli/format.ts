@@ -2,6 +2,7 @@ import { displaySafe } from '../exchange/text-safety.js';
 import type { CheckName, CheckResult, CheckStatus, Report } from '../monitor/types.js';
 import { DIAGNOSIS_TABLE } from '../monitor/diagnosis-table.js';
 import { exposureText, type ExposureSnapshot } from '../monitor/exposure.js';
+import type { SecurityFinding } from '../monitor/security-findings.js';
 
 /** Bumped when a field of the --json output changes meaning or goes away (README → JSON output). */
 export const JSON_SCHEMA_VERSION = 1;
@@ -32,17 +33,39 @@ const CHECK_WORDS: Record<CheckName, string> = {
   'withdraw-permission': 'withdraw permission',
 };
 
-export function renderReport(report: Report, heading: string): string {
+/** What the security watch made of this check: its findings, and what it could not look at. */
+export interface SecurityView {
+  readonly findings: readonly SecurityFinding[];
+  /** Parts of the watch this check could not do, one phrase each. */
+  readonly notWatched: readonly string[];
+}
+
+function securityLines(view: SecurityView): string[] {
+  const lines = view.findings.flatMap((f) => [
+    `Security: ${f.severity === 'critical' ? '🔴' : '🟠'} ${f.diagnosis} — ${DIAGNOSIS_TABLE[f.diagnosis].title}: ${displaySafe(f.detail, 400)}`,
+    ...f.facts.map((fact) => `  ${displaySafe(fact.label, 40)}: ${displaySafe(fact.value, 600)}`),
+  ]);
+  if (view.findings.length === 0) lines.push('Security: nothing found');
+  for (const n of view.notWatched) lines.push(`  not watched: ${displaySafe(n, 300)}`);
+  return lines;
+}
+
+export function renderReport(report: Report, heading: string, security?: SecurityView): string {
   const lines = [...heading.split('\n').map((h) => displaySafe(h, 600)), '', ...report.checks.map(line), ''];
   // A healthy verdict covers only what was verified: say what it does not cover on the same line.
   const uncovered = report.healthy && report.notVerified.length > 0 ? ` (not verified: ${report.notVerified.map((c) => CHECK_WORDS[c]).join(', ')})` : '';
   lines.push(`Diagnosis: ${report.diagnosis} — ${report.title}${uncovered}`);
   if (!report.healthy) lines.push(`Fix: ${displaySafe(report.advice, 1200)}`);
   if (report.exposure) lines.push(`Open on the account: ${displaySafe(exposureLine(report), 1200)}`);
+  if (security) lines.push(...securityLines(security));
   return lines.join('\n') + '\n';
 }
 
-export function reportJson(report: Report, context: { site: 'local'; sandbox: string | null; baseUrl: string; credentialsFrom: string }): string {
+export function reportJson(
+  report: Report,
+  context: { site: 'local'; sandbox: string | null; baseUrl: string; credentialsFrom: string },
+  security?: SecurityView,
+): string {
   const { healthy, diagnosis, title, advice, egressIp, keyPrefix, checks, notVerified, exposure } = report;
   return (
     JSON.stringify(
@@ -57,6 +80,7 @@ export function reportJson(report: Report, context: { site: 'local'; sandbox: st
         notVerified,
         checks,
         exposure: exposure ? { text: exposureLine(report), ...exposureJson(exposure) } : null,
+        security: security ?? null,
         target: { baseUrl: context.baseUrl, credentialsFrom: context.credentialsFrom, sandbox: context.sandbox },
       },
       null,

@@ -1,5 +1,6 @@
 import type { Behaviour, IpEchoMode } from '../sandbox/exchange.js';
 import type { Diagnosis } from '../monitor/types.js';
+import type { SecurityDiagnosis } from '../monitor/security-findings.js';
 
 /** One sandbox demo per diagnosis: `key-monitor check --sandbox <name>` shows what it looks like. */
 export interface Scenario {
@@ -15,6 +16,8 @@ export interface Scenario {
   readonly expectDerivatives?: boolean;
   /** What the sandbox's IP echo answers instead of the egress IP. */
   readonly ipEcho?: IpEchoMode;
+  /** The security watch's demo: what the previous check saw (the sandbox's full portfolio), the bot's client_oid prefix, and the finding it shows (null: none). */
+  readonly security?: { readonly lastBalance?: 'healthy'; readonly botClientOidPrefix?: string; readonly finding: SecurityDiagnosis | null };
 }
 
 export const SCENARIOS = {
@@ -46,6 +49,12 @@ export const SCENARIOS = {
   'account-flags-missing': { behaviour: 'accounts-without-flags', expect: 'UNEXPECTED_RESPONSE', expectDerivatives: true },
   // What is at risk: a healthy key whose account has open orders and a position; the check lists them.
   'open-orders': { behaviour: 'open-exposure', expect: 'OK' },
+  // The security watch: the key is healthy; what happened on the account is a finding beside the verdict.
+  'funds-dropped': { behaviour: 'funds-dropped', expect: 'OK', security: { lastBalance: 'healthy', finding: 'FUNDS_DROPPED' } },
+  'prices-halved': { behaviour: 'prices-halved', expect: 'OK', security: { lastBalance: 'healthy', finding: null } },
+  'foreign-orders': { behaviour: 'foreign-orders', expect: 'OK', security: { botClientOidPrefix: 'bot-7f3a-', finding: 'FOREIGN_ORDERS' } },
+  'withdrawal-made': { behaviour: 'withdrawal-made', expect: 'OK', security: { finding: 'WITHDRAWAL_DETECTED' } },
+  'withdrawal-history-refused': { behaviour: 'withdrawal-history-refused', expect: 'OK', security: { finding: 'WITHDRAWAL_WATCH_NOT_DETERMINED' } },
 } as const satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -30,6 +30,8 @@ export interface KeyStatus {
   readonly incidentId: string | null;
   /** Who said they are on the open incident, and when; null when nobody has. */
   readonly acknowledged: AckStatus | null;
+  /** The key's open security incident (security watch), beside the health state; absent when none is open. */
+  readonly security?: { readonly id: string; readonly diagnosis: string; readonly since: string; readonly findings: number; readonly acknowledged: boolean };
 }
 
 export interface AckStatus {
@@ -124,6 +126,17 @@ export function statusOf(key: string, state: KeyState | undefined, run: RunEntry
     uptime30d: uptime(run, now, 30),
     incidentId: state?.incident?.id ?? null,
     acknowledged: ackStatus(state?.incident),
+    ...(state?.security
+      ? {
+          security: {
+            id: state.security.id,
+            diagnosis: state.security.diagnosis,
+            since: iso(state.security.openedAt) as string,
+            findings: state.security.findings,
+            acknowledged: Boolean(state.security.ack),
+          },
+        }
+      : {}),
   };
 }
 
@@ -217,6 +230,15 @@ export function renderStatus(s: StatusReport, now: number): string {
       `  ${k.key.padEnd(width)}  ${(ids[i] ?? '').padEnd(idWidth)}  ${k.acknowledged ? ackLine(k.acknowledged) : `not acknowledged (key-monitor ack ${k.key})`}`,
     ),
   );
+  const secured = s.keys.filter((k) => k.security);
+  if (secured.length > 0) lines.push('', 'Security incidents (closed once acknowledged and a quiet day passes, never by a healthy check):');
+  for (const k of secured) {
+    const sec = k.security as NonNullable<KeyStatus['security']>;
+    const title = DIAGNOSIS_TABLE[sec.diagnosis as keyof typeof DIAGNOSIS_TABLE]?.title ?? sec.diagnosis;
+    lines.push(
+      `  🛡  ${k.key}: ${title}, open since ${utc(Date.parse(sec.since))}; ${sec.findings} finding${sec.findings === 1 ? '' : 's'}${sec.acknowledged ? ', acknowledged' : ''} (${sec.id})`,
+    );
+  }
   lines.push('', s.recentIncidents.length > 0 ? 'Last incidents:' : 'No incidents recorded yet.');
   for (const r of s.recentIncidents.slice(0, 15)) {
     const who = r.key ?? 'all keys';

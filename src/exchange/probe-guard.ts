@@ -23,6 +23,8 @@ const READS: Readonly<Record<string, readonly string[]>> = {
   'private/get-accounts': ['page', 'page_size'],
   'private/get-open-orders': ['instrument_name'],
   'private/get-positions': ['instrument_name'],
+  // The security watch's look at the account's withdrawals: a read, with its documented parameters only.
+  'private/get-withdrawal-history': ['currency', 'start_ts', 'end_ts', 'page_size', 'page', 'status'],
 };
 
 /** A read with only its own parameters, each a short plain string. */

@@ -6,6 +6,8 @@ import type { CredentialsVerdict } from './credentials.js';
 import type { ExchangePort } from './ports.js';
 import type { MonitoredKey } from './runtime-config.js';
 import type { Report } from './types.js';
+import { withdrawalAllowanceOf } from './security-watch.js';
+import type { WithdrawalPlan } from './withdrawal-watch.js';
 
 /** A key's secret as the run needs it. */
 export interface SecretSnapshot {
@@ -55,6 +57,8 @@ export interface RunDeps {
    * cadence). Given: each outcome says what to carry to the next run. Default: every probe, nothing carried.
    */
   readonly probePlan?: (key: MonitoredKey, keyId: string | null) => ProbePlans | Promise<ProbePlans>;
+  /** When the withdrawal watch reads the account's history (security-watch.ts withdrawalPlanOf); absent: not watched. */
+  readonly withdrawalPlan?: (key: MonitoredKey, keyId: string | null) => WithdrawalPlan | Promise<WithdrawalPlan>;
   /** The last exposure snapshot that may stand for this key, and how old it may be; absent: read whenever something is open. */
   readonly exposurePlan?: (key: MonitoredKey, keyId: string | null) => CheckInput['exposure'] | Promise<CheckInput['exposure']>;
 }
@@ -168,6 +172,8 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
     const plan = await (deps.withdrawPlan?.(key, keyId) ?? { kind: 'now' as const });
     const probes = deps.probePlan ? await deps.probePlan(key, keyId) : EVERY_PROBE;
     const exposure = await deps.exposurePlan?.(key, keyId);
+    const withdrawals =
+      key.securityWatch !== false && deps.withdrawalPlan ? { plan: await deps.withdrawalPlan(key, keyId), allowance: withdrawalAllowanceOf(key) } : undefined;
     const report = await within(
       runChecks({
         ...target,
@@ -179,6 +185,8 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
         withdrawProbe: plan,
         probes,
         ...(exposure ? { exposure } : {}),
+        botClientOidPrefix: key.securityWatch === false ? null : (key.botClientOidPrefix ?? null),
+        ...(withdrawals ? { withdrawals } : {}),
         now: deps.now,
       }).catch((err: unknown) => {
         deps.onCrash?.(key, err);

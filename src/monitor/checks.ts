@@ -13,7 +13,19 @@ import { isJsonObject } from '../contract/json.js';
 import { finish, fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
 import { unansweredText, type WithdrawPlan } from './withdraw-schedule.js';
 import { EVERY_PROBE, type CarriedCheck, type ProbePlans } from './cadence.js';
-import { exposureCurrent, inUseOf, nothingOpen, ordersOf, positionsOf, type ExposureSnapshot } from './exposure.js';
+import { balanceSummaryOf } from './balance-summary.js';
+import { exposureCurrent, inUseOf, nothingOpen, ordersOf, positionsOf, type ExposureSnapshot, type OrderLine } from './exposure.js';
+import { foreignOrdersOf } from './security-findings.js';
+import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
+import {
+  historyParams,
+  quantityDropped,
+  readHistory,
+  WITHDRAWAL_HISTORY_METHOD,
+  type WithdrawalAllowance,
+  type WithdrawalLook,
+  type WithdrawalPlan,
+} from './withdrawal-watch.js';
 
 export interface CheckInput {
   readonly credentials: CredentialsVerdict;
@@ -47,6 +59,10 @@ export interface CheckInput {
    * something in use, unless `last` still stands for it and is younger than `maxAgeMs`. Default: read.
    */
   readonly exposure?: { readonly last?: ExposureSnapshot | undefined; readonly maxAgeMs: number };
+  /** The withdrawal watch: when to read the account's withdrawal history, and what may leave it. Absent: not watched. */
+  readonly withdrawals?: { readonly plan: WithdrawalPlan; readonly allowance: WithdrawalAllowance } | undefined;
+  /** Open orders whose client_oid lacks it are kept apart in the exposure snapshot (orders the bot did not place). */
+  readonly botClientOidPrefix?: string | null | undefined;
 }
 
 /** Where and against what a key is checked: everything but the key itself. */
@@ -162,6 +178,7 @@ export function balanceEvidence(result: unknown): { readonly evidence: BalanceEv
       valued: values.filter((v) => v !== 0).length,
       totalMarketValue: Math.round(values.reduce((a, b) => a + b, 0) * 100) / 100,
       inUse: inUseOf(result['data'] as Record<string, unknown>[]),
+      summary: balanceSummaryOf(result['data'] as Record<string, unknown>[]),
     },
   };
 }
@@ -316,13 +333,62 @@ async function exposureRead(input: CheckInput, creds: Credentials, read: Draft, 
   ].filter((w): w is string => w !== null);
   const empty = nothingOpen(now);
   const clean = <T extends { instrument: string }>(line: T): T => ({ ...line, instrument: redact(line.instrument) });
+  const cleanOrder = (o: OrderLine): OrderLine => ({ ...clean(o), clientOid: o.clientOid === null ? null : redact(o.clientOid) });
+  const prefix = input.botClientOidPrefix ?? null;
+  const foreign = orders && ordersReply && prefix !== null ? foreignOrdersOf(result(ordersReply), prefix) : null;
   return {
     at: now,
     sig: inUse.sig,
-    orders: orders ? { ...orders, top: orders.top.map((o) => ({ ...clean(o), clientOid: o.clientOid === null ? null : redact(o.clientOid) })) } : empty.orders,
+    orders: orders ? { ...orders, top: orders.top.map(cleanOrder) } : empty.orders,
+    ...(foreign ? { foreign: { ...foreign, top: foreign.top.map(cleanOrder) } } : {}),
     positions: positions ? { ...positions, top: positions.top.map(clean) } : null,
     ...(unread.length > 0 ? { unread: redact(unread.join('; ')) } : {}),
   };
+}
+
+const SUB_ACCOUNT_SKIP = 'sub-account key: withdrawals happen from the master account, so its withdrawal history is not read';
+
+/**
+ * After a good read: the account's withdrawal history since the cursor, when the plan says so. A
+ * refusal is kept as such (the watch could not look: never "no withdrawals"); an answer that proves
+ * nothing leaves the cursor where it was, so the next look covers the same time again.
+ */
+async function withdrawalLook(
+  input: CheckInput,
+  creds: Credentials,
+  read: Draft,
+  account: Draft,
+  redact: (text: string) => string,
+): Promise<WithdrawalLook | undefined> {
+  const watch = input.withdrawals;
+  if (!watch || watch.plan.kind === 'off') return undefined;
+  const now = (input.now ?? Date.now)();
+  const plan = watch.plan;
+  const cursor = plan.kind === 'start' ? null : plan.cursor;
+  if (read.status !== 'pass') return { kind: 'not-read', why: 'the signed read did not pass', cursor };
+  if (account.account?.hierarchy === 'SUB_ACCOUNT')
+    return { kind: 'not-read', why: SUB_ACCOUNT_SKIP, cursor: { since: cursor?.since ?? now, ids: cursor?.ids ?? [], skipped: SUB_ACCOUNT_SKIP } };
+  if (plan.kind === 'start') return { kind: 'read', found: [], cursor: { since: now, ids: [] } };
+  const summary = read.balances?.summary;
+  if (plan.kind === 'if-dropped' && summary && !quantityDropped(plan.last, summary))
+    return { kind: 'not-read', why: 'not due: no balance fell since the last run', cursor: plan.cursor };
+  const timed = await input.exchange.privatePost(WITHDRAWAL_HISTORY_METHOD, historyParams(plan.cursor, now), creds);
+  const seen = redact(describeReply(timed.reply));
+  const { skipped: _s, refusedAt: _r, ...kept } = plan.cursor;
+  if (timed.reply.kind === 'answer' && timed.reply.code === 0) {
+    const history = readHistory(timed.reply.result, kept, watch.allowance);
+    if (history)
+      return {
+        kind: 'read',
+        found: history.found.map((f) => ({ ...f, detail: redact(f.detail), facts: f.facts.map((x) => ({ ...x, value: redact(x.value) })) })),
+        cursor: history.cursor,
+      };
+    return { kind: 'not-read', why: `the withdrawal history answer is not a list (${seen})`, cursor: plan.cursor };
+  }
+  const meaning = classifyReply(timed.reply);
+  const refused = timed.reply.kind === 'answer' && timed.reply.code !== null && timed.reply.code !== 0 && !DIAGNOSIS_TABLE[meaning].transient;
+  if (refused) return { kind: 'refused', seen, cursor: { ...kept, refusedAt: plan.cursor.refusedAt ?? now } };
+  return { kind: 'not-read', why: `the withdrawal history did not answer (${seen})`, cursor: plan.cursor };
 }
 
 /** Run every check for one key (concurrently where they are independent) and diagnose. Never throws for exchange faults. */
@@ -352,7 +418,9 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     : accountPlan.kind === 'carry'
       ? carried(accountPlan.last, read, { account: accountPlan.last.account })
       : interpretAccount(accounts as TimedReply, read.status === 'pass', input);
-  const withdraw = creds ? await withdrawCheck(input, creds, read, account) : { draft: noCreds };
+  const [withdraw, withdrawals] = creds
+    ? await Promise.all([withdrawCheck(input, creds, read, account), withdrawalLook(input, creds, read, account, redact)])
+    : [{ draft: noCreds }, undefined];
   const readDetail =
     read.failure === 'NONCE_REJECTED' && publicApi.clockSkewMs !== undefined
       ? `${read.detail} (clock skew measured against the exchange: ${formatSkew(publicApi.clockSkewMs)})`
@@ -371,6 +439,7 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     ...report,
     ...(withdraw.probe ? { withdrawProbe: { ...withdraw.probe, seen: redact(withdraw.probe.seen) } } : {}),
     ...(exposure ? { exposure } : {}),
+    ...(withdrawals ? { withdrawalWatch: withdrawals } : {}),
   };
 }
 

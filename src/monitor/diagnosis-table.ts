@@ -506,4 +506,49 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
       `${ctx.detail}. This is a fault in the monitor, not a verdict on the key; the other keys were checked. ` +
       onAws(ctx, 'The function’s log has the error; it is retried on the next run.', 'Run the check again; if it repeats, report it with the --json output.'),
   }),
+  // Security findings: events the security watch reports in the key's security incident (security-rules.ts),
+  // never a check's verdict (no codes, never chosen by precedence), never resolved by a healthy run.
+  WITHDRAWAL_DETECTED: entry({
+    precedence: 900,
+    provenBy: null,
+    title: 'A withdrawal left the account',
+    headline: () => 'rotate the key now if you did not make it',
+    advice: (ctx) =>
+      `If you or your team did not make this withdrawal, act now: delete or rotate ${key(ctx)} and every other key on the account, ` +
+      'change the account password and 2FA, and check the withdrawal whitelist (Crypto.com Exchange → Settings → Withdrawal addresses) for addresses you do not know. ' +
+      'Withdrawals made with other keys or in the web app count: it is the account that is watched. If withdrawals are expected, declare the key (expectWithdraw: true) ' +
+      'or list the addresses (allowedWithdrawalAddresses) or the client_wid prefix (allowedWithdrawalClientWidPrefix).',
+  }),
+  FUNDS_DROPPED: entry({
+    precedence: 901,
+    provenBy: null,
+    severity: 'warning',
+    title: 'Money or assets left the account',
+    headline: () => 'check the account; rotate the key if you did not move it',
+    advice: (ctx) =>
+      `Both checks' quantities are valued at the newer prices, so a market-wide fall does not trigger this. ` +
+      'If you did not move these funds (a withdrawal, a transfer to a sub-account, a large trade into an asset outside the largest ten), ' +
+      `rotate ${key(ctx)} now, review the key's IP restrictions and the withdrawal whitelist, and check the account's login history.`,
+  }),
+  FOREIGN_ORDERS: entry({
+    precedence: 902,
+    provenBy: null,
+    severity: 'warning',
+    title: 'Orders your bot did not place',
+    headline: () => 'review who else trades on the account',
+    advice: (ctx) =>
+      `The orders' client_oid lacks the bot's prefix (botClientOidPrefix). If nobody else trades on this account (a person in the web app, another bot), ` +
+      `someone else may hold a key: cancel the orders in the web app, rotate ${key(ctx)}, and review the key's IP restrictions.`,
+  }),
+  WITHDRAWAL_WATCH_NOT_DETERMINED: entry({
+    precedence: 903,
+    provenBy: null,
+    severity: 'warning',
+    title: 'The withdrawal watch could not read the history',
+    headline: () => 'withdrawals on this account are not watched',
+    advice: () =>
+      `Whether a key without the Withdrawal permission may read the withdrawal history is not documented; this key was refused, ` +
+      'so withdrawals on this account are not watched with it (the money watch still compares balances). To watch them, give the watch a key that may read the history, ' +
+      'or turn the watch off for this key (securityWatch: false) to stop this notice.',
+  }),
 };

@@ -42,6 +42,16 @@ export interface ExposureSnapshot {
   readonly positions: { readonly count: number; readonly top: readonly PositionLine[] } | null;
   /** Set when a read was refused or did not answer: what is shown is incomplete, and why. */
   readonly unread?: string;
+  /** Open orders whose client_oid lacks the bot's prefix (security-findings.ts); absent when no prefix is set. */
+  readonly foreign?: ForeignOrders;
+}
+
+/** Orders the bot did not place. */
+export interface ForeignOrders {
+  readonly count: number;
+  /** A hash of the whole set: the same orders seen again are not a new finding. */
+  readonly id: string;
+  readonly top: readonly OrderLine[];
 }
 
 /** What the balance answer says is in use: funds reserved by orders, and margin held by positions. */

@@ -9,6 +9,7 @@ import {
 } from '../contract/notification.js';
 import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
 import type { IncidentEvent } from './incident-rules.js';
+import type { SecurityEvent } from './security-rules.js';
 import type { KeyRun, OpenIncident, Scope } from './incident-state.js';
 import { exposureText, type ExposureSnapshot } from './exposure.js';
 import type { Diagnosis } from './types.js';
@@ -141,8 +142,64 @@ function base(
 
 const maintenanceNote = (incident: OpenIncident) => (incident.duringMaintenance ? ' It began during announced exchange maintenance.' : '');
 
+/**
+ * A security incident's notification: what was found (each new finding's evidence), the fix from the
+ * diagnosis table, and how it ends (acknowledge it; it closes after a quiet period, never by a healthy run).
+ */
+function securityNotification(e: SecurityEvent, now: number, ctx: MessageContext): Notification {
+  const whom = who(e.scope);
+  const { incident } = e;
+  const spec = DIAGNOSIS_TABLE[incident.diagnosis];
+  const first = e.findings[0] ?? incident.latest;
+  const severity: Severity =
+    e.transition === 'resolved'
+      ? 'resolved'
+      : e.transition === 'reminder'
+        ? incident.severity
+        : e.findings.some((f) => f.severity === 'critical')
+          ? 'critical'
+          : 'warning';
+  const id = `${incident.id}#${incident.transitions}`;
+  const keyFact = { label: 'Key', value: whom };
+  const ackFact = incident.ack
+    ? [{ label: 'Acknowledged', value: `${incident.ack.by} is on it (since ${utc(incident.ack.at)})${incident.ack.note ? `: ${incident.ack.note}` : ''}` }]
+    : [];
+  const openFact = {
+    label: 'Security incident',
+    value: `open since ${utc(incident.openedAt)}; ${incident.findings} finding${incident.findings === 1 ? '' : 's'}`,
+  };
+  if (e.transition === 'resolved') {
+    return {
+      ...base(id, 'resolved', 'resolved', e.scope, now, ctx),
+      subject: subject('resolved', `${whom}: security incident closed — acknowledged, nothing new for ${formatDuration(now - incident.lastFindingAt)}`),
+      summary: `The security incident of ${whom} (open since ${utc(incident.openedAt)}, ${incident.findings} finding${incident.findings === 1 ? '' : 's'}) is closed: it was acknowledged and nothing new was found since ${utc(incident.lastFindingAt)}.`,
+      fix: null,
+      facts: [keyFact, { label: 'Was', value: `${spec.title} (${incident.diagnosis})` }, ...ackFact],
+    };
+  }
+  const heads = e.findings.map((f) => DIAGNOSIS_TABLE[f.diagnosis].title);
+  const text =
+    e.transition === 'reminder'
+      ? `${whom}: security incident open for ${formatDuration(now - incident.openedAt)} — ${spec.title}`
+      : `${whom}: ${e.transition === 'changed' ? 'new security finding: ' : ''}${heads.join('; ')} — ${DIAGNOSIS_TABLE[first.diagnosis].headline({ egressIp: null, expectedIps: ctx.expectedIps, code: null })}`;
+  const told =
+    e.transition === 'reminder'
+      ? `The security incident of ${whom} has been open since ${utc(incident.openedAt)} and nobody has closed it: ${incident.latest.detail}.`
+      : `${e.transition === 'changed' ? 'New evidence in the open security incident of' : 'Security watch on'} ${whom}: ${e.findings.map((f) => f.detail).join('. ')}.`;
+  const ends = ' A healthy check does not close it: acknowledge it once you have looked; it closes after a quiet day with nothing new.';
+  return {
+    ...base(id, e.transition, severity, e.scope, now, ctx),
+    subject: subject(severity, text),
+    summary: told + ends,
+    fix: DIAGNOSIS_TABLE[first.diagnosis].advice({ egressIp: null, expectedIps: ctx.expectedIps, keyPrefix: null, detail: first.detail, site: 'aws' }),
+    facts: [keyFact, ...e.findings.flatMap((f) => f.facts), openFact, ...ackFact],
+  };
+}
+
 export function notificationFor(e: IncidentEvent, now: number, ctx: MessageContext): Notification {
   switch (e.kind) {
+    case 'security':
+      return securityNotification(e, now, ctx);
     case 'opened':
     case 'changed':
     case 'reminder': {

@@ -10,9 +10,11 @@ import {
   type Mute,
   type OpenIncident,
   type Scope,
+  type SecuritySlot,
 } from './incident-state.js';
 import type { CheckName, Diagnosis } from './types.js';
 import { afterProbe } from './withdraw-schedule.js';
+import { SECURITY_QUIET_MS, stepSecurity, type SecurityEvent } from './security-rules.js';
 
 /**
  * The incident rules: this run's outcomes + the stored state + the clock → the new state and what
@@ -43,6 +45,8 @@ export interface IncidentPolicy {
   readonly acknowledgedRemindEveryMs?: number;
   /** A key whose secret version is this old gets a rotation reminder (then every 30 days); 0 = never. */
   readonly keyMaxAgeDays: number;
+  /** How long after its last finding an acknowledged security incident closes (default SECURITY_QUIET_MS). */
+  readonly securityQuietMs?: number;
 }
 
 export type IncidentEvent =
@@ -53,6 +57,8 @@ export type IncidentEvent =
   | { readonly kind: 'resolved'; readonly scope: Scope; readonly incident: OpenIncident; readonly resolvedAt: number; readonly reason?: 'unmonitored' }
   | { readonly kind: 'maintenance'; readonly window: MaintenanceWindow }
   | { readonly kind: 'key-age'; readonly scope: Scope; readonly ageDays: number; readonly maxDays: number }
+  /** The key's security incident (security-rules.ts): opened, changed with new evidence, reminded, closed. */
+  | SecurityEvent
   /** Many keys left the configuration at once with incidents open: one notification, not one per key. */
   | { readonly kind: 'unmonitored'; readonly closed: readonly { readonly key: string; readonly incident: OpenIncident }[]; readonly at: number }
   | {
@@ -375,9 +381,28 @@ export function eventLine(e: IncidentEvent): string {
       return `${e.closed.length} keys no longer monitored: their incidents closed`;
     case 'key-age':
       return `${where(e.scope)}: key is ${e.ageDays} days old`;
+    case 'security':
+      return `${where(e.scope)}: security ${e.transition} ${e.incident.diagnosis}`;
     default:
       return `${where(e.scope)}: ${e.kind} ${e.incident.diagnosis}`;
   }
+}
+
+const securityPolicy = (policy: IncidentPolicy) => ({
+  remindEveryMs: policy.remindEveryMs,
+  ...(policy.acknowledgedRemindEveryMs !== undefined ? { acknowledgedRemindEveryMs: policy.acknowledgedRemindEveryMs } : {}),
+  quietMs: policy.securityQuietMs ?? SECURITY_QUIET_MS,
+});
+
+/** A key's security slot as the security rules read it; undefined before its first finding. */
+function securitySlot(state: KeyState): SecuritySlot | undefined {
+  return state.security === undefined && state.securitySeen === undefined ? undefined : { incident: state.security ?? null, seen: state.securitySeen ?? [] };
+}
+
+/** A key's state with its security slot (the health step does not carry it). */
+function withSecurity(state: KeyState, slot: SecuritySlot | undefined): KeyState {
+  const { security: _incident, securitySeen: _seen, ...rest } = state;
+  return slot ? { ...rest, security: slot.incident, securitySeen: slot.seen } : rest;
 }
 
 const MAX_SUPPRESSED_LINES = 20;
@@ -401,10 +426,13 @@ export function decideRun(input: RunInput): RunDecision {
     const priorKey = input.keyStates.get(run.key) ?? NEW_KEY_STATE;
     // Uptime counts a run as OK only on a conclusive healthy answer for what its open incident (if any) was about.
     countedOk.set(run.key, run.diagnosis === 'OK' && (priorKey.incident === null || unproven(priorKey.incident, new Set(run.verified)) === null));
-    const step = stepKey(priorKey, run, now, policy, shared !== null && run.diagnosis === shared, windows);
+    // The findings are the security slot's; the health incident keeps no copy of them as its evidence.
+    const { security: found, ...healthRun } = run;
+    const step = stepKey(priorKey, healthRun, now, policy, shared !== null && run.diagnosis === shared, windows);
     const aged = ageReminder(step.state, run, now, policy);
-    keyStates.set(run.key, aged ? { ...step.state, ageNotifiedAt: now } : step.state);
-    events.push(...step.events, ...(aged ? [aged] : []));
+    const security = stepSecurity(securitySlot(priorKey), run.key, found ?? [], now, securityPolicy(policy));
+    keyStates.set(run.key, withSecurity(aged ? { ...step.state, ageNotifiedAt: now } : step.state, security.slot));
+    events.push(...step.events, ...(aged ? [aged] : []), ...security.events);
     records.push(...step.records);
   }
   const closed: { key: string; incident: OpenIncident }[] = [];
@@ -431,6 +459,7 @@ export function decideRun(input: RunInput): RunDecision {
     const stillOpen = [
       ...(monitor.incident ? [{ scope: { type: 'monitor', keys: monitor.sharedKeys } as Scope, incident: monitor.incident }] : []),
       ...[...keyStates.entries()].flatMap(([key, s]) => (s.incident ? [{ scope: { type: 'key', key } as Scope, incident: s.incident }] : [])),
+      ...[...keyStates.entries()].flatMap(([key, s]) => (s.security ? [{ scope: { type: 'key', key } as Scope, incident: s.security }] : [])),
     ];
     events.unshift({ kind: 'mute-ended', mute, endedAt: now, stillOpen });
     monitor = { ...monitor, mute: null };
@@ -467,7 +496,8 @@ export function decideVerification(input: VerificationInput): VerificationDecisi
   const countedOk = run.diagnosis === 'OK' && (keyState.incident === null || unproven(keyState.incident, new Set(run.verified)) === null);
   const step = stepKey(keyState, run, now, policy, covered, monitor.maintenance.windows);
   const aged = ageReminder(step.state, run, now, policy);
-  const state = aged ? { ...step.state, ageNotifiedAt: now } : step.state;
+  // The security slot is the scheduled run's: it compares run to run.
+  const state = withSecurity(aged ? { ...step.state, ageNotifiedAt: now } : step.state, securitySlot(keyState));
   const events = [...step.events, ...(aged ? [aged] : [])];
   const muted = monitor.mute !== null && now < monitor.mute.until;
   return { keyState: state, events: muted ? [] : events, suppressed: muted ? events : [], records: step.records, countedOk };

@@ -7,6 +7,8 @@ import { decideRun, eventLine, type IncidentEvent, type IncidentPolicy } from '.
 import { NEW_KEY_STATE, type KeyRun, type KeyState, type MonitorState } from './incident-state.js';
 import type { IncidentStore, LoadedStates, NotificationSink, RunRecord, Stored } from './ports.js';
 import { reportFacts } from './report-facts.js';
+import { securityFindings, securitySettingsOf } from './security-watch.js';
+import type { DatedBalance } from './balance-summary.js';
 import { countDay, shardsOf, type RunEntry } from './run-records.js';
 import type { CheckResult } from './types.js';
 
@@ -107,11 +109,20 @@ export function exposureAfter(prior: RunEntry | undefined, outcome: KeyOutcome |
   return prior?.keyId === (outcome?.keyId ?? prior?.keyId) ? prior?.exposure : undefined;
 }
 
+/** The account's balances after this run: read now, or as of the last good read with the same API key. */
+export function balanceAfter(prior: RunEntry | undefined, outcome: KeyOutcome, now: number): DatedBalance | undefined {
+  const read = outcome.report.checks.find((c) => c.name === 'signed-read');
+  if (read?.status === 'pass' && read.balances?.summary) return { at: now, ...read.balances.summary };
+  return prior?.keyId === (outcome.keyId ?? prior?.keyId) ? prior?.balance : undefined;
+}
+
 /** A key's run record after this run. */
 export function runEntry(prior: RunEntry | undefined, outcome: KeyOutcome, now: number, countedOk: boolean): RunEntry {
   const carried = outcome.carried ?? prior?.carried;
   const keyId = outcome.keyId ?? prior?.keyId;
   const exposure = exposureAfter(prior, outcome);
+  const balance = balanceAfter(prior, outcome, now);
+  const withdrawals = outcome.report.withdrawalWatch?.cursor ?? prior?.withdrawals;
   return {
     at: now,
     diagnosis: outcome.report.diagnosis,
@@ -119,6 +130,8 @@ export function runEntry(prior: RunEntry | undefined, outcome: KeyOutcome, now: 
     ...(carried ? { carried } : {}),
     ...(keyId ? { keyId } : {}),
     ...(exposure ? { exposure } : {}),
+    ...(balance ? { balance } : {}),
+    ...(withdrawals ? { withdrawals } : {}),
   };
 }
 
@@ -160,7 +173,23 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   const decision = decideRun({
     now,
     policy: deps.policy,
-    runs: outcomes.map((o) => keyRun(o, deps.messages.expectedIps)),
+    runs: outcomes.map((o) => {
+      const prior = loaded.runs.get(o.key.name);
+      const sameKey = prior?.keyId === o.keyId;
+      const security = securityFindings({
+        settings: securitySettingsOf(o.key),
+        report: o.report,
+        now,
+        lastBalance: sameKey ? prior?.balance : undefined,
+        lastCursor: sameKey ? prior?.withdrawals : undefined,
+        keyId: o.keyId,
+      });
+      const look = o.report.withdrawalWatch;
+      // Said once per key, not every run: the run record remembers it.
+      if (look?.kind === 'not-read' && look.cursor?.skipped && !(sameKey && prior?.withdrawals?.skipped))
+        deps.log.warn('security watch: withdrawal history not read', { key: o.key.name, why: look.cursor.skipped });
+      return { ...keyRun(o, deps.messages.expectedIps), ...(security.length > 0 ? { security } : {}) };
+    }),
     keyStates,
     monitor: monitorIn,
     retired: new Map(retired.map(([k, s]) => [k, s.state])),

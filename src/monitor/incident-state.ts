@@ -8,6 +8,7 @@ import type { NotificationFact } from '../contract/notification.js';
 import type { WithdrawVerdict } from './account-checks.js';
 import type { CheckName, Diagnosis, WithdrawProbeOutcome } from './types.js';
 import type { UnansweredProbes } from './withdraw-schedule.js';
+import type { SecurityFinding } from './security-findings.js';
 
 /** One key's outcome in this run: what the rules decide on, and the evidence messages quote. */
 export interface KeyRun {
@@ -27,6 +28,16 @@ export interface KeyRun {
   readonly unverified?: Readonly<Partial<Record<CheckName, string>>> | undefined;
   /** The withdraw probe this run sent, with its own answer; absent when it carried the last verdict. */
   readonly withdraw?: WithdrawProbeOutcome | undefined;
+  /** What the security watch found in this run (security-findings.ts). */
+  readonly security?: readonly SecurityFinding[] | undefined;
+}
+
+/** Someone said "I'm on it": it holds for the incident state it was made for, and a change of diagnosis clears it. */
+export interface Acknowledgement {
+  readonly by: string;
+  readonly at: number;
+  readonly note: string | null;
+  readonly via: 'cli' | 'link' | 'telegram';
 }
 
 /** Someone said "I'm on it": it holds for the incident state it was made for, and a change of diagnosis clears it. */
@@ -90,6 +101,47 @@ export interface KeyState {
   readonly withdraw: WithdrawVerdict | null;
   /** Withdraw probes in a row whose answer proved nothing since that verdict (they are re-tried sooner). */
   readonly withdrawUnanswered: UnansweredProbes | null;
+  /**
+   * The security watch's incident (security-rules.ts), beside the health incident: a top-level open
+   * incident like `incident`, so an acknowledgement finds it the same way. Absent until the first finding.
+   */
+  readonly security?: SecurityIncident | null;
+  /** Identities of security findings already reported, newest last (bounded): the same finding again is not news, even after the incident closed. */
+  readonly securitySeen?: readonly string[];
+}
+
+/**
+ * A key's security incident: opened by a finding (money left, a withdrawal, orders the bot did not
+ * place), beside the health incident. A healthy run never resolves it: it closes once someone has
+ * acknowledged it and a quiet period has passed without a new finding.
+ */
+export interface SecurityIncident {
+  /** `security:<key>:<opened, ms>`. */
+  readonly id: string;
+  readonly openedAt: number;
+  /** The same as openedAt: what messages about any open incident read as "since". */
+  readonly since: number;
+  /** Always 0 and false: a security incident is not made of failed runs (kept so it reads as an open incident everywhere). */
+  readonly failedRuns: number;
+  readonly duringMaintenance: boolean;
+  /** The latest finding's. */
+  readonly diagnosis: Diagnosis;
+  /** The highest severity of its findings. */
+  readonly severity: 'critical' | 'warning';
+  readonly transitions: number;
+  readonly lastNotifiedAt: number;
+  readonly lastFindingAt: number;
+  /** Findings reported in it. */
+  readonly findings: number;
+  /** The latest finding: what reminders repeat. */
+  readonly latest: SecurityFinding;
+  readonly ack?: Acknowledgement | null;
+}
+
+export interface SecuritySlot {
+  readonly incident: SecurityIncident | null;
+  /** Identities of findings already reported, newest last (bounded): the same finding again is not news, even after the incident closed. */
+  readonly seen: readonly string[];
 }
 
 export const NEW_KEY_STATE: KeyState = {

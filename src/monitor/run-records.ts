@@ -1,4 +1,6 @@
 import { isJsonObject } from '../contract/json.js';
+import { isDatedBalance, type DatedBalance } from './balance-summary.js';
+import type { WithdrawalCursor } from './withdrawal-watch.js';
 import type { CarriedCheck } from './cadence.js';
 import { EXPOSURE_LISTED, type ExposureSnapshot } from './exposure.js';
 import type { Diagnosis } from './types.js';
@@ -31,6 +33,10 @@ export interface RunEntry {
   readonly keyId?: string;
   /** What was open on the account as of the last good check (exposure.ts): alerts about a key that cannot trade say it. */
   readonly exposure?: ExposureSnapshot;
+  /** The account's balances at the key's last good read (balance-summary.ts): what the money watch compares with. */
+  readonly balance?: DatedBalance;
+  /** Where the withdrawal watch's last look at the account's history ended (withdrawal-watch.ts). */
+  readonly withdrawals?: WithdrawalCursor;
 }
 
 export interface RunShard {
@@ -116,7 +122,21 @@ const isExposure = (v: unknown) =>
   typeof v['orders']['sellNotional'] === 'number' &&
   isLines(v['orders']['top'], ['side', 'quantity', 'price', 'clientOid']) &&
   (v['positions'] === null || (isJsonObject(v['positions']) && isCount(v['positions']['count']) && isLines(v['positions']['top'], ['quantity']))) &&
-  (v['unread'] === undefined || isText(v['unread']));
+  (v['unread'] === undefined || isText(v['unread'])) &&
+  (v['foreign'] === undefined ||
+    (isJsonObject(v['foreign']) &&
+      isCount(v['foreign']['count']) &&
+      typeof v['foreign']['id'] === 'string' &&
+      isLines(v['foreign']['top'], ['side', 'quantity', 'price', 'clientOid'])));
+
+const isCursor = (v: unknown) =>
+  isJsonObject(v) &&
+  typeof v['since'] === 'number' &&
+  Array.isArray(v['ids']) &&
+  v['ids'].length <= 50 &&
+  v['ids'].every((id) => isText(id)) &&
+  (v['refusedAt'] === undefined || typeof v['refusedAt'] === 'number') &&
+  (v['skipped'] === undefined || isText(v['skipped']));
 
 /**
  * A stored shard as the run can use it: entries that are not whole are dropped and counted (the key
@@ -136,7 +156,9 @@ export function readShard(doc: unknown, index: number): { shard: RunShard | null
       isDays(e['days']) &&
       (e['carried'] === undefined || isCarried(e['carried'])) &&
       (e['keyId'] === undefined || typeof e['keyId'] === 'string') &&
-      (e['exposure'] === undefined || isExposure(e['exposure']));
+      (e['exposure'] === undefined || isExposure(e['exposure'])) &&
+      (e['balance'] === undefined || isDatedBalance(e['balance'])) &&
+      (e['withdrawals'] === undefined || isCursor(e['withdrawals']));
     if (whole) entries[name] = e as unknown as RunEntry;
     else dropped++;
   }

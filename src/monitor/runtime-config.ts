@@ -12,7 +12,32 @@ import { SERVICE_NAME } from '../contract/service.js';
  */
 export { ENV };
 
-export interface MonitoredKey {
+/** The security watch's settings of one key (security-watch.ts), as the key list and the construct give them. */
+export interface KeySecurityFields {
+  /** false: no security watch for this key. Default true. */
+  readonly securityWatch?: boolean | undefined;
+  /** Percent of the account's value whose loss between two checks is a finding (default 25). */
+  readonly fundsDropPercent?: number | undefined;
+  /** USD value of an asset whose disappearance is a finding (default 1,000). */
+  readonly assetVanishedUsd?: number | undefined;
+  /** Open orders whose client_oid lacks it are orders the bot did not place. */
+  readonly botClientOidPrefix?: string | undefined;
+  /** Withdrawals to these addresses are expected. */
+  readonly allowedWithdrawalAddresses?: string[] | undefined;
+  /** Withdrawals whose client_wid starts with it are expected. */
+  readonly allowedWithdrawalClientWidPrefix?: string | undefined;
+}
+
+export const KEY_SECURITY_FIELDS = [
+  'securityWatch',
+  'fundsDropPercent',
+  'assetVanishedUsd',
+  'botClientOidPrefix',
+  'allowedWithdrawalAddresses',
+  'allowedWithdrawalClientWidPrefix',
+] as const;
+
+export interface MonitoredKey extends KeySecurityFields {
   /** Short name used in logs, alerts and the store; never the API key itself. */
   readonly name: string;
   /** Secrets Manager name or ARN holding {"apiKey","apiSecret"}. */
@@ -76,7 +101,7 @@ export function parseMonitoredKeys(raw: string | undefined, source: string = ENV
   if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError(source, 'expected a non-empty JSON array');
   const names = new Set<string>();
   return parsed.map((item: unknown, i) => {
-    const k = item as Partial<MonitoredKey> | null;
+    const k = item as (Partial<MonitoredKey> & Record<string, unknown>) | null;
     if (!k || typeof k.name !== 'string' || !KEY_NAME_PATTERN.test(k.name))
       throw new ConfigError(`${source}[${i}].name`, 'letters, digits, - and _ only (1–64)');
     if (names.has(k.name)) throw new ConfigError(`${source}[${i}].name`, `"${k.name}" is used twice`);
@@ -93,8 +118,46 @@ export function parseMonitoredKeys(raw: string | undefined, source: string = ENV
       ...(k.expectWithdraw !== undefined ? { expectWithdraw: k.expectWithdraw } : {}),
       ...(k.expectDerivatives !== undefined ? { expectDerivatives: k.expectDerivatives } : {}),
       ...(k.expectMaster !== undefined ? { expectMaster: k.expectMaster } : {}),
+      ...securityFields(k, `${source}[${i}]`),
     };
   });
+}
+
+const PREFIX = /^[A-Za-z0-9_.:-]{1,36}$/;
+
+/**
+ * The security watch's per-key settings, each checked on its own (a bad value is named, never
+ * ignored): the same rule at synth (construct props, context) and when the Lambda reads the key list.
+ */
+export function securityFields(k: Readonly<Record<string, unknown>>, at: string): KeySecurityFields {
+  const out: Record<string, unknown> = {};
+  if (k['securityWatch'] !== undefined) {
+    if (typeof k['securityWatch'] !== 'boolean') throw new ConfigError(`${at}.securityWatch`, 'must be true or false');
+    out['securityWatch'] = k['securityWatch'];
+  }
+  const pct = k['fundsDropPercent'];
+  if (pct !== undefined) {
+    if (typeof pct !== 'number' || !Number.isFinite(pct) || pct <= 0 || pct > 100)
+      throw new ConfigError(`${at}.fundsDropPercent`, 'expected a percentage above 0, at most 100');
+    out['fundsDropPercent'] = pct;
+  }
+  const usd = k['assetVanishedUsd'];
+  if (usd !== undefined) {
+    if (typeof usd !== 'number' || !Number.isFinite(usd) || usd <= 0) throw new ConfigError(`${at}.assetVanishedUsd`, 'expected a positive amount in USD');
+    out['assetVanishedUsd'] = usd;
+  }
+  for (const f of ['botClientOidPrefix', 'allowedWithdrawalClientWidPrefix'] as const) {
+    if (k[f] === undefined) continue;
+    if (typeof k[f] !== 'string' || !PREFIX.test(k[f])) throw new ConfigError(`${at}.${f}`, 'letters, digits and _ . : - only (1–36)');
+    out[f] = k[f];
+  }
+  const addresses = k['allowedWithdrawalAddresses'];
+  if (addresses !== undefined) {
+    if (!Array.isArray(addresses) || !addresses.every((a) => typeof a === 'string' && a.length > 0 && a.length <= 200))
+      throw new ConfigError(`${at}.allowedWithdrawalAddresses`, 'expected a list of addresses');
+    out['allowedWithdrawalAddresses'] = addresses;
+  }
+  return out as KeySecurityFields;
 }
 
 function keysFrom(env: NodeJS.ProcessEnv, readFile: (path: string) => string): MonitoredKey[] {

@@ -133,8 +133,55 @@ const KEY_CHECKS: Partial<Record<keyof KeyState, Check>> = {
   withdrawUnanswered: orNull(shaped({ count: isCount, at: isNumber, seen: isString })),
 };
 
+const isAck: Check = orNull(shaped({ by: isString, at: isNumber, note: orNull(isString), via: (v) => v === 'cli' || v === 'link' || v === 'telegram' }));
+const isFinding: Check = shaped({
+  diagnosis: isDiagnosis,
+  identity: isString,
+  severity: (v) => v === 'critical' || v === 'warning',
+  detail: isString,
+  facts: listOf(isFact),
+});
+const isSecurityIncident: Check = (v) =>
+  shaped({
+    id: isString,
+    openedAt: isNumber,
+    since: isNumber,
+    failedRuns: isCount,
+    duringMaintenance: isBoolean,
+    diagnosis: isDiagnosis,
+    severity: (s) => s === 'critical' || s === 'warning',
+    transitions: isCount,
+    lastNotifiedAt: isNumber,
+    lastFindingAt: isNumber,
+    findings: isCount,
+    latest: isFinding,
+  })(v) &&
+  isJsonObject(v) &&
+  (v['ack'] === undefined || isAck(v['ack']));
+
+/** The security incident: unreadable, it is dropped and named (the findings it reported stay remembered in securitySeen). */
+function readSecurity(d: JsonObject, problems: string[]): Partial<KeyState> {
+  const out: { security?: KeyState['security']; securitySeen?: readonly string[] } = {};
+  if ('security' in d) {
+    const v = d['security'];
+    if (v === null || isSecurityIncident(v)) out.security = v as KeyState['security'];
+    else {
+      problems.push('security: not a security-incident record (dropped)');
+      out.security = null;
+    }
+  }
+  if ('securitySeen' in d) {
+    if (listOf(isString)(d['securitySeen'])) out.securitySeen = d['securitySeen'] as string[];
+    else problems.push(`securitySeen: ${describe(d['securitySeen'])} (dropped)`);
+  }
+  return out;
+}
+
 export function readKeyState(doc: unknown, defaults: KeyState): Rebuilt<Omit<KeyState, 'version'>> {
-  return rebuild(doc, defaults, KEY_CHECKS, (d, problems) => ({ incident: 'incident' in d ? readIncident(d['incident'], problems) : null }));
+  return rebuild(doc, defaults, KEY_CHECKS, (d, problems) => ({
+    incident: 'incident' in d ? readIncident(d['incident'], problems) : null,
+    ...readSecurity(d, problems),
+  }));
 }
 
 const MONITOR_CHECKS: Partial<Record<keyof MonitorState, Check>> = {

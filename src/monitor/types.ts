@@ -1,5 +1,7 @@
 import type { ExposureSnapshot, InUse } from './exposure.js';
 import type { ExchangeCredentials } from '../exchange/client.js';
+import type { BalanceSummary } from './balance-summary.js';
+import type { WithdrawalLook } from './withdrawal-watch.js';
 
 export const DIAGNOSES = [
   'OK',
@@ -33,6 +35,11 @@ export const DIAGNOSES = [
   'EXCHANGE_UNAVAILABLE',
   'UNEXPECTED_RESPONSE',
   'MONITOR_ERROR',
+  // Security findings (security-findings.ts): events about the account, never a check's verdict.
+  'WITHDRAWAL_DETECTED',
+  'FUNDS_DROPPED',
+  'FOREIGN_ORDERS',
+  'WITHDRAWAL_WATCH_NOT_DETERMINED',
 ] as const;
 export type Diagnosis = (typeof DIAGNOSES)[number];
 export type Failure = Exclude<Diagnosis, 'OK'>;
@@ -90,6 +97,8 @@ export interface BalanceEvidence {
   readonly totalMarketValue: number;
   /** What orders and positions hold (exposure.ts): whether there is anything open to read. */
   readonly inUse?: InUse;
+  /** Quantities and prices of the largest balances: what the security watch compares run to run. */
+  readonly summary?: BalanceSummary;
 }
 
 export interface CheckResult {
@@ -136,6 +145,8 @@ export interface Report {
   readonly withdrawProbe?: WithdrawProbeOutcome;
   /** What is open on the account (after a good read): read this run, or the last snapshot that still stands. */
   readonly exposure?: ExposureSnapshot;
+  /** The withdrawal watch's look at the account's history (withdrawal-watch.ts); absent when it is off. */
+  readonly withdrawalWatch?: WithdrawalLook;
 }
 
 /** One withdraw probe's answer: the scheduled check keeps definite ones and re-probes after the others. */

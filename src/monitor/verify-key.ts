@@ -5,6 +5,7 @@
  * line is a trigger, never evidence: an incident opens only on the monitor's own answer, and its
  * message says both. Over ports, no AWS import.
  */
+import type { RunEntry } from './run-records.js';
 import { keyDeadlineMs } from '../contract/defaults.js';
 import { TRIGGER_DEBOUNCE_MS } from '../contract/trigger.js';
 import type { Notification } from '../contract/notification.js';
@@ -192,10 +193,24 @@ async function record(deps: VerifyKeyDeps, outcome: KeyOutcome, trigger: Trigger
   }
   for (const n of notified) deps.log.info('notification queued', { id: n.id, kind: n.kind, subject: n.subject });
   await Promise.all([
-    // A run that wrote the key's entry after this one's time has the newer word.
-    deps.store.saveRunEntry(shard, name, (current) => (current && current.at > now ? null : runEntry(current ?? loaded.run, outcome, now, decision.countedOk))),
+    // A run that wrote the key's entry after this one's time has the newer word; the money watch's
+    // balance stays the one the scheduled run compared with.
+    deps.store.saveRunEntry(shard, name, (current) => {
+      if (current && current.at > now) return null;
+      const prior = current ?? loaded.run;
+      return keepBalance(runEntry(prior, outcome, now, decision.countedOk), prior);
+    }),
     deps.store.appendHistory(report.diagnosis !== 'OK' || changed ? [runRecord(outcome, now)] : []),
     deps.store.recordIncidents(decision.records),
   ]).catch((err: unknown) => deps.log.warn('could not write the run record or history', { key: name, errorName: (err as Error | null)?.name }));
   return { ...verdict, notified: notified.map((n) => n.id), ...(note ? { note } : {}) };
+}
+
+/**
+ * A verification leaves the balance the money watch compares with as the scheduled run left it: taking
+ * this check's balance as the new baseline would hide a drop from the next run's comparison.
+ */
+function keepBalance(entry: RunEntry, prior: RunEntry | undefined): RunEntry {
+  const { balance: _seen, ...rest } = entry;
+  return prior?.balance ? { ...rest, balance: prior.balance } : rest;
 }

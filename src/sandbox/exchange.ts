@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { sign, type SignableObject } from '../exchange/signing.js';
 import type { Credentials } from '../monitor/types.js';
-import { SANDBOX_EXPOSED_PORTFOLIO, SANDBOX_OPEN_ORDERS, SANDBOX_PORTFOLIO, SANDBOX_POSITIONS } from './portfolio.js';
+import { balanceFor, SANDBOX_FOREIGN_ORDERS, SANDBOX_OPEN_ORDERS, SANDBOX_PORTFOLIO, SANDBOX_POSITIONS } from './portfolio.js';
 
 /**
  * A loopback stand-in for the Crypto.com Exchange v1 REST API. It verifies signatures with its own
@@ -71,6 +71,17 @@ export const BEHAVIOURS = [
   // What is at risk:
   /** A healthy key on an account with two open orders (their funds reserved) and a short perpetual position. */
   'open-exposure',
+  // Security watch (the previous check saw SANDBOX_PORTFOLIO):
+  /** 40 % of every balance's quantity is gone, prices unchanged. */
+  'funds-dropped',
+  /** Every price halved, quantities unchanged: a market crash, not money leaving. */
+  'prices-halved',
+  /** Open orders beside the bot's: one placed without its client_oid prefix. */
+  'foreign-orders',
+  /** A withdrawal of 0.5 BTC a minute ago (real time), beside any recorded with recordWithdrawal. */
+  'withdrawal-made',
+  /** The withdrawal history read is refused (40101), as it may be for a key without the Withdrawal permission. */
+  'withdrawal-history-refused',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 
@@ -137,9 +148,26 @@ export interface Sandbox {
   setIpEcho(mode: IpEchoMode): void;
   /** Make an issued key behave differently from now on (a key losing its whitelist, say). */
   setBehaviour(apiKey: string, behaviour: Behaviour): void;
+  /** A withdrawal on the key's account (what private/get-withdrawal-history lists), as the web app or another key would make. */
+  recordWithdrawal(apiKey: string, withdrawal: SandboxWithdrawal): void;
   /** Delete a key on the "exchange" (as an operator revoking it would): it answers 40101 from now on. */
   revoke(apiKey: string): void;
   close(): Promise<void>;
+}
+
+/** One entry of private/get-withdrawal-history's withdrawal_list, in the documented shape. */
+export interface SandboxWithdrawal {
+  readonly id: string;
+  readonly client_wid?: string;
+  readonly currency: string;
+  readonly amount: number;
+  readonly fee?: number;
+  readonly address: string;
+  readonly network_id?: string;
+  readonly txid?: string;
+  readonly status: string;
+  readonly create_time: number;
+  readonly update_time?: number;
 }
 
 const NONCE_WINDOW_MS = 60_000;
@@ -150,6 +178,7 @@ const SAFE_METHODS = new Set([
   'private/get-deposit-address',
   'private/get-open-orders',
   'private/get-positions',
+  'private/get-withdrawal-history',
 ]);
 
 /** private/get-accounts as the DOC describes it (flags per account; this_account names the key's). */
@@ -250,6 +279,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     issued.set(behaviour, { apiKey, apiSecret: behaviour === 'bad-secret' ? randomBytes(18).toString('base64url') : secret });
   }
   const requests: RecordedRequest[] = [];
+  const withdrawals = new Map<string, SandboxWithdrawal[]>();
   const announcements: Announcement[] = [];
   const state: { outage: Behaviour | null; ipEcho: IpEchoMode } = { outage: null, ipEcho: 'ip' };
 
@@ -376,6 +406,33 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       // The sandbox will not play along with anything that could trade or withdraw.
       return envelope(method, id, 400, 40002, 'METHOD_NOT_FOUND');
     }
+    if (method === 'private/get-withdrawal-history') {
+      if (behaviour === 'withdrawal-history-refused') return envelope(method, id, 401, 40101, 'Authentication failure');
+      const p = params as Record<string, unknown>;
+      const from = Number(p['start_ts'] ?? 0);
+      const to = p['end_ts'] === undefined ? Infinity : Number(p['end_ts']);
+      const made: SandboxWithdrawal[] =
+        behaviour === 'withdrawal-made'
+          ? [
+              {
+                id: '2615830012',
+                client_wid: 'web-1',
+                currency: 'BTC',
+                amount: 0.5,
+                fee: 0.0004,
+                address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh',
+                network_id: 'BTC',
+                txid: '',
+                status: '1',
+                create_time: now - 60_000,
+              },
+            ]
+          : [];
+      const list = [...made, ...(withdrawals.get(parsed['api_key'] as string) ?? [])].filter((w) => w.create_time >= from && w.create_time <= to);
+      return { status: 200, body: { id, method, code: 0, result: { withdrawal_list: list.sort((a, b) => b.create_time - a.create_time) } } };
+    }
+    if (method === 'private/get-open-orders' && behaviour === 'foreign-orders')
+      return { status: 200, body: { id, method, code: 0, result: SANDBOX_FOREIGN_ORDERS } };
     if (method === 'private/get-open-orders' || method === 'private/get-positions') {
       const exposed = behaviour === 'open-exposure';
       const result = method === 'private/get-open-orders' ? (exposed ? SANDBOX_OPEN_ORDERS : { data: [] }) : exposed ? SANDBOX_POSITIONS : { data: [] };
@@ -425,7 +482,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           result: { data: [{ ...SANDBOX_PORTFOLIO.data[0], position_balances: [null, SANDBOX_PORTFOLIO.data[0].position_balances[0]] }] },
         },
       };
-    return { status: 200, body: { id, method, code: 0, result: behaviour === 'open-exposure' ? SANDBOX_EXPOSED_PORTFOLIO : SANDBOX_PORTFOLIO } };
+    return { status: 200, body: { id, method, code: 0, result: balanceFor(behaviour) } };
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -471,6 +528,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     setBehaviour: (apiKey: string, behaviour: Behaviour) => {
       const entry = keys.get(apiKey);
       if (entry) keys.set(apiKey, { ...entry, behaviour });
+    },
+    recordWithdrawal: (apiKey: string, withdrawal: SandboxWithdrawal) => {
+      withdrawals.set(apiKey, [...(withdrawals.get(apiKey) ?? []), withdrawal]);
     },
     revoke: (apiKey: string) => {
       keys.delete(apiKey);

@@ -271,3 +271,63 @@ export const SANDBOX_POSITIONS = {
     },
   ],
 };
+
+/** SANDBOX_PORTFOLIO with every quantity and every price scaled: money leaving, or a market moving. */
+function scaledPortfolio(quantityFactor: number, priceFactor: number) {
+  const [account] = SANDBOX_PORTFOLIO.data;
+  return {
+    data: [
+      {
+        ...account,
+        position_balances: account.position_balances.map((b) => ({
+          ...b,
+          quantity: (Number(b.quantity) * quantityFactor).toFixed(8),
+          market_value: (Number(b.market_value) * quantityFactor * priceFactor).toFixed(2),
+          max_withdrawal_balance: (Number(b.max_withdrawal_balance) * quantityFactor).toFixed(8),
+        })),
+      },
+    ],
+  };
+}
+
+/** private/get-open-orders with the bot's two orders and one it did not place (no "bot-7f3a-" client_oid). */
+export const SANDBOX_FOREIGN_ORDERS = {
+  data: [
+    ...SANDBOX_OPEN_ORDERS.data,
+    {
+      order_id: '6530219599901478399',
+      client_oid: 'x-web-1764900300',
+      status: 'ACTIVE',
+      side: 'SELL',
+      order_type: 'LIMIT',
+      instrument_name: 'CRO_USD',
+      quantity: '24000',
+      limit_price: '0.05',
+      order_value: '1200',
+      cumulative_quantity: '0',
+      create_time: 1764900300000,
+      update_time: 1764900300000,
+    },
+  ],
+};
+
+/** SANDBOX_EXPOSED_PORTFOLIO with the CRO the foreign sell order reserves. */
+const SANDBOX_FOREIGN_PORTFOLIO = {
+  data: [
+    {
+      ...SANDBOX_EXPOSED_PORTFOLIO.data[0],
+      position_balances: SANDBOX_EXPOSED_PORTFOLIO.data[0]!.position_balances.map((b) =>
+        b.instrument_name === 'CRO' ? { ...b, reserved_qty: '24000.00000000' } : b,
+      ),
+    },
+  ],
+};
+
+/** What private/user-balance answers for a behaviour (by name: the behaviour list lives with the server). */
+export function balanceFor(behaviour: string) {
+  if (behaviour === 'open-exposure') return SANDBOX_EXPOSED_PORTFOLIO;
+  if (behaviour === 'foreign-orders') return SANDBOX_FOREIGN_PORTFOLIO;
+  if (behaviour === 'funds-dropped') return scaledPortfolio(0.6, 1);
+  if (behaviour === 'prices-halved') return scaledPortfolio(1, 0.5);
+  return SANDBOX_PORTFOLIO;
+}

@@ -202,6 +202,21 @@ describe('prebuilt Lambda code', () => {
     expect(JSON.parse(keys)).toEqual([{ name: 'trading', secretId: 'exchange-key-monitor/trading', expectTrade: true }]);
   });
 
+  it('ships a key’s security watch settings in the key list the check function reads', () => {
+    const settings = {
+      securityWatch: false,
+      fundsDropPercent: 30,
+      assetVanishedUsd: 5000,
+      botClientOidPrefix: 'bot-',
+      allowedWithdrawalAddresses: ['bc1qabc'],
+      allowedWithdrawalClientWidPrefix: 'payout-',
+    };
+    const { code } = assembly({ keys: [{ name: 'trading', secretName: 'prod/cdc-trading', ...settings }] });
+    expect(JSON.parse(readFileSync(join(code('Checks each'), 'monitored-keys.json'), 'utf8'))).toEqual([
+      { name: 'trading', secretId: 'prod/cdc-trading', expectTrade: true, ...settings },
+    ]);
+  });
+
   it('is reproducible: the same props give the same asset hashes, different keys a different check asset', () => {
     const hashes = (props: Partial<ExchangeKeyMonitorProps> = {}) =>
       assembly(props)

@@ -60,3 +60,37 @@ describe('status says who is on an open incident', () => {
     expect(text).toContain('   👤 acknowledged by Bob at 2026-12-05 08:30 UTC\n');
   });
 });
+
+describe('status lists the open security incidents beside the health state', () => {
+  it('a healthy key with a security incident open says so, with its id to acknowledge it by', async () => {
+    const { statusOf } = await import('../../src/cli/status.js');
+    const { NEW_KEY_STATE } = await import('../../src/monitor/incident-state.js');
+    const openedAt = NOW - 3_600_000;
+    const latest = { diagnosis: 'FUNDS_DROPPED' as const, identity: 'funds:1:2', severity: 'warning' as const, detail: 'x', facts: [] };
+    const security = {
+      id: `security:trading:${openedAt}`,
+      openedAt,
+      since: openedAt,
+      failedRuns: 0,
+      duringMaintenance: false,
+      diagnosis: 'FUNDS_DROPPED' as const,
+      severity: 'warning' as const,
+      transitions: 1,
+      lastNotifiedAt: openedAt,
+      lastFindingAt: openedAt,
+      findings: 1,
+      latest,
+      ack: null,
+    };
+    const key = statusOf(
+      'trading',
+      { ...NEW_KEY_STATE, lastDiagnosis: 'OK', security, securitySeen: ['funds:1:2'] },
+      { at: NOW - 60_000, diagnosis: 'OK', days: {} },
+      NOW,
+      15 * 60_000,
+    );
+    expect(key.state).toBe('ok');
+    const text = renderStatus({ ...report({ source: 'local', skewMs: 0 }), keys: [key] }, NOW);
+    expect(text).toContain(`  🛡  trading: Money or assets left the account, open since 2026-12-05 08:00 UTC; 1 finding (security:trading:${openedAt})`);
+  });
+});

@@ -15,6 +15,17 @@ describe('probe guard', () => {
       expect(() => assertHarmless(`${BASE}/${method}`, PATH, method, {})).not.toThrow();
       expect(() => assertHarmless(`${BASE}/${method}`, PATH, method, { instrument_name: 'BTCUSD-PERP' })).not.toThrow();
     }
+    const history = 'private/get-withdrawal-history';
+    expect(() =>
+      assertHarmless(`${BASE}/${history}`, PATH, history, {
+        start_ts: '1764583200000',
+        end_ts: '1764586800000',
+        page_size: '200',
+        page: '0',
+        currency: 'BTC',
+        status: '5',
+      }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -30,6 +41,12 @@ describe('probe guard', () => {
     ['private/get-open-orders', { order_id: '18342311' }],
     ['private/get-positions', { instrument_name: null }],
     ['private/get-open-orders', { instrument_name: 'BTC_USD/../../private/cancel-all-orders' }],
+    // The withdrawal history is a read with its documented parameters only; nothing else about withdrawals passes.
+    ['private/get-withdrawal-history', { address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh' }],
+    ['private/get-withdrawal-history', { start_ts: '1764583200000&page_size=1' }],
+    ['private/get-withdrawal-history', { client_wid: 'x' }],
+    ['private/get-withdrawal-history/../create-withdrawal', {}],
+    ['private/get-deposit-history', {}],
     // Names every object has are not reads.
     ['constructor', {}],
     ['__proto__', {}],

@@ -104,7 +104,17 @@ describe('check details', () => {
   it('reports the portfolio the signed read saw and the measured clock skew', async () => {
     const report = await check('healthy');
     const read = report.checks.find((c) => c.name === 'signed-read');
-    expect(read?.balances).toEqual({ count: 18, valued: 17, totalMarketValue: 18588.54, inUse: { sig: '', orders: false, positions: false } });
+    expect(read?.balances).toEqual({
+      count: 18,
+      valued: 17,
+      totalMarketValue: 18588.54,
+      inUse: { sig: '', orders: false, positions: false },
+      summary: expect.objectContaining({ count: 18, total: 18588.54, rest: 1289.2 }),
+    });
+    expect(read?.balances?.summary?.assets.slice(0, 2)).toEqual([
+      { asset: 'CRO', quantity: 24422.72427884, price: 4776.11 / 24422.72427884 },
+      { asset: 'BTC', quantity: 0.0412, price: 4013.72 / 0.0412 },
+    ]);
     expect(read?.detail).toContain('18 balances, 17 with a market value, total 18,588.54 USD');
     const pub = report.checks.find((c) => c.name === 'public-api');
     expect(Math.abs(pub?.clockSkewMs ?? Infinity)).toBeLessThan(2_000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/key-monitor.js';
-import { SCENARIO_NAMES, SCENARIOS } from '../../src/cli/scenarios.js';
+import { SCENARIO_NAMES, SCENARIOS, type Scenario } from '../../src/cli/scenarios.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import { startBlackHole } from '../support/black-hole.js';
 import { runCli } from '../support/run-cli.js';
@@ -62,11 +62,58 @@ describe('with no credentials, the check never falls back to the sandbox', () =>
 describe('every sandbox scenario shows its diagnosis and exit status', () => {
   it.each(SCENARIO_NAMES)('%s', async (name) => {
     const run = await inProcess(['check', '--sandbox', name, '--json']);
-    const json = JSON.parse(run.stdout) as { diagnosis: string; advice: string };
-    const expected = SCENARIOS[name].expect;
+    const json = JSON.parse(run.stdout) as { diagnosis: string; advice: string; security: { findings: { diagnosis: string }[] } | null };
+    const scenario: Scenario = SCENARIOS[name];
+    const expected = scenario.expect;
     expect(json.diagnosis).toBe(expected);
     const exit = expected === 'OK' ? 0 : expected.startsWith('CREDENTIALS_') || expected === 'EXCHANGE_URL_INVALID' ? 2 : 1;
     expect(run.code).toBe(exit);
+    if (scenario.security) expect(json.security?.findings.map((f) => f.diagnosis)).toEqual(scenario.security.finding ? [scenario.security.finding] : []);
+  });
+});
+
+describe('the security watch beside the verdict', () => {
+  it('funds-dropped: the drop since the previous check, with before and after, on a healthy key (exit 0)', async () => {
+    const run = await inProcess(['check', '--sandbox', 'funds-dropped']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Diagnosis: OK');
+    expect(run.stdout).toMatch(/Security: 🟠 FUNDS_DROPPED — Money or assets left the account: The account's value fell 40\.0 % \(\$7,435\.4\d\)/);
+    expect(run.stdout).toMatch(/\n {2}Before: 18 balances, total \$18,588\.54 at .*\n {2}After: 18 balances, total \$11,153\.13 at /);
+  });
+
+  it('prices-halved: a market that halves with the same quantities is nothing', async () => {
+    const run = await inProcess(['check', '--sandbox', 'prices-halved']);
+    expect(run.stdout).toContain('Security: nothing found');
+    expect(run.stdout).not.toContain('FUNDS_DROPPED');
+  });
+
+  it('foreign-orders: names the order the bot did not place, and not the bot’s own', async () => {
+    const run = await inProcess(['check', '--sandbox', 'foreign-orders']);
+    expect(run.stdout).toContain('Security: 🟠 FOREIGN_ORDERS — Orders your bot did not place: 1 open order without the bot\'s client_oid prefix "bot-7f3a-"');
+    expect(run.stdout).toContain('  Orders: CRO_USD SELL 24000 [x-web-1764900300]');
+  });
+
+  it('withdrawal-made: a withdrawal in the last day is critical, with the address shortened', async () => {
+    const run = await inProcess(['check', '--sandbox', 'withdrawal-made']);
+    expect(run.stdout).toMatch(/Security: 🔴 WITHDRAWAL_DETECTED — A withdrawal left the account: A withdrawal of 0\.5 BTC to bc1qxy…0wlh \(processing\) at /);
+    expect(run.stdout).not.toContain('bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh');
+  });
+
+  it('withdrawal-history-refused: the watch says it could not look, never "nothing found"', async () => {
+    const run = await inProcess(['check', '--sandbox', 'withdrawal-history-refused']);
+    expect(run.stdout).toContain('Security: 🟠 WITHDRAWAL_WATCH_NOT_DETERMINED — The withdrawal watch could not read the history');
+    expect(run.stdout).not.toContain('Security: nothing found');
+  });
+
+  it('sub-account: the withdrawal history is not read, and the check says why', async () => {
+    const run = await inProcess(['check', '--sandbox', 'sub-account']);
+    expect(run.stdout).toContain('not watched: withdrawals: sub-account key: withdrawals happen from the master account');
+  });
+
+  it('a single real-style check says what it cannot watch', async () => {
+    const run = await inProcess(['check', '--sandbox', 'healthy']);
+    expect(run.stdout).toContain('Security: nothing found');
+    expect(run.stdout).toContain('not watched: money leaving the account');
   });
 });
 

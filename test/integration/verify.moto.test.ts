@@ -231,4 +231,17 @@ describe.skipIf(skip)('a bot’s log line or a nudge verifies its key at once', 
     expect(sandbox.requests).toEqual([]);
     expect(await drain()).toEqual([]);
   });
+
+  it('money that left before a verification is still reported by the next scheduled run: a verification does not move the comparison', async () => {
+    await scheduled();
+    await drain();
+    behave('other', 'funds-dropped');
+    clock += MIN;
+    expect((await verify({ key: 'other' })).value).toMatchObject({ status: 'verified', key: 'other', healthy: true });
+    clock += 4 * MIN;
+    await scheduled();
+    const dropped = (await drain()).filter((n) => (n.scope as { key?: string }).key === 'other');
+    expect(dropped.map((n) => n.subject)).toEqual(['🟠 other: Money or assets left the account — check the account; rotate the key if you did not move it']);
+    behave('other', 'healthy');
+  });
 });

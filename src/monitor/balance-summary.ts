@@ -1,0 +1,93 @@
+/**
+ * A compact picture of an account's balances, kept in the key's run record so the next run can tell
+ * whether money left the account: how many balances it holds, their total market value, and the
+ * quantity and price of the largest few. Quantities and prices are kept apart on purpose: the watch
+ * values both runs' quantities at the newer run's prices, so a market that falls is not money leaving.
+ * Pure: the balance answer in, the summary out; and the check of a stored one.
+ */
+import { isJsonObject } from '../contract/json.js';
+import { displaySafe } from '../exchange/text-safety.js';
+
+/** Assets kept one by one (largest market value first); the rest are one sum. */
+export const SUMMARY_ASSETS = 10;
+
+export interface AssetHolding {
+  /** The asset's code as the exchange names it (display-safe). */
+  readonly asset: string;
+  readonly quantity: number;
+  /** USD per unit at the time of the read (market_value ÷ quantity); null when it had no market value. */
+  readonly price: number | null;
+}
+
+export interface BalanceSummary {
+  /** Balances with a quantity other than zero. */
+  readonly count: number;
+  /** Sum of every balance's market value, in USD. */
+  readonly total: number;
+  /** The SUMMARY_ASSETS largest by market value. */
+  readonly assets: readonly AssetHolding[];
+  /** Market value of the balances not listed. */
+  readonly rest: number;
+}
+
+/** A summary as the run record keeps it: with the time of the read it comes from. */
+export interface DatedBalance extends BalanceSummary {
+  readonly at: number;
+}
+
+const num = (value: unknown): number | null => {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+};
+
+const cents = (n: number) => Math.round(n * 100) / 100;
+
+/** From private/user-balance's account list (entries already known to be objects). */
+export function balanceSummaryOf(accounts: readonly Record<string, unknown>[]): BalanceSummary {
+  const held: { asset: string; quantity: number; value: number }[] = [];
+  for (const account of accounts) {
+    const balances = Array.isArray(account['position_balances']) ? account['position_balances'] : [];
+    for (const b of balances) {
+      if (!isJsonObject(b)) continue;
+      const quantity = num(b['quantity']) ?? 0;
+      const value = num(b['market_value']) ?? 0;
+      if (quantity === 0 && value === 0) continue;
+      held.push({ asset: displaySafe(String(b['instrument_name'] ?? '?'), 24) || '?', quantity, value });
+    }
+  }
+  held.sort((a, b) => b.value - a.value);
+  const listed = held.slice(0, SUMMARY_ASSETS);
+  const total = held.reduce((s, h) => s + h.value, 0);
+  const rest = held.slice(SUMMARY_ASSETS).reduce((s, h) => s + h.value, 0);
+  return {
+    count: held.length,
+    total: cents(total),
+    assets: listed.map((h) => ({ asset: h.asset, quantity: h.quantity, price: h.quantity !== 0 && h.value !== 0 ? h.value / h.quantity : null })),
+    rest: cents(rest),
+  };
+}
+
+const isFiniteNumber = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+
+/** Whether a stored summary is whole: a run record holding anything else is not trusted. */
+export function isDatedBalance(v: unknown): v is DatedBalance {
+  return (
+    isJsonObject(v) &&
+    isFiniteNumber(v['at']) &&
+    typeof v['count'] === 'number' &&
+    Number.isInteger(v['count']) &&
+    v['count'] >= 0 &&
+    isFiniteNumber(v['total']) &&
+    isFiniteNumber(v['rest']) &&
+    Array.isArray(v['assets']) &&
+    v['assets'].length <= SUMMARY_ASSETS &&
+    v['assets'].every(
+      (a) =>
+        isJsonObject(a) &&
+        typeof a['asset'] === 'string' &&
+        a['asset'].length <= 24 &&
+        isFiniteNumber(a['quantity']) &&
+        (a['price'] === null || isFiniteNumber(a['price'])),
+    )
+  );
+}

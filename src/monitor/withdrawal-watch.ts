@@ -1,0 +1,171 @@
+/**
+ * The withdrawal watch: new entries of the account's withdrawal history since the last look, as
+ * findings. It is the account that is watched: a withdrawal made with another key or in the web app
+ * counts. Pure: when to read (the plan), the answer's meaning, the cursor kept in the run record.
+ */
+import { createHash } from 'node:crypto';
+import { isJsonObject } from '../contract/json.js';
+import { displaySafe } from '../exchange/text-safety.js';
+import type { BalanceSummary } from './balance-summary.js';
+import type { SecurityFinding } from './security-findings.js';
+
+export const WITHDRAWAL_HISTORY_METHOD = 'private/get-withdrawal-history';
+/** The largest page the exchange serves; more in one look is named, not fetched. */
+export const HISTORY_PAGE_SIZE = 200;
+
+/** Where the last look ended: the newest create_time seen, and the withdrawals seen at it (the next look starts there). */
+export interface WithdrawalCursor {
+  readonly since: number;
+  readonly ids: readonly string[];
+  /** When the read was first refused (said once); absent while it answers. */
+  readonly refusedAt?: number;
+  /** Why the watch is skipped for this key (a sub-account key), said once. */
+  readonly skipped?: string;
+}
+
+export type WithdrawalPlan =
+  | { readonly kind: 'off' }
+  /** First look with this key: start now, report nothing older. */
+  | { readonly kind: 'start' }
+  | { readonly kind: 'read'; readonly cursor: WithdrawalCursor }
+  /** Read only if some asset's quantity fell since `last` (between the hourly looks). */
+  | { readonly kind: 'if-dropped'; readonly cursor: WithdrawalCursor; readonly last: BalanceSummary };
+
+/** Per key: what is expected to leave the account. */
+export interface WithdrawalAllowance {
+  /** The key is declared to withdraw: nothing is a finding. */
+  readonly expectWithdraw: boolean;
+  readonly addresses: readonly string[];
+  readonly clientWidPrefix: string | null;
+}
+
+/** What the look found: the withdrawals to report, the cursor after it, or why it proved nothing. */
+export type WithdrawalLook =
+  | { readonly kind: 'read'; readonly found: readonly SecurityFinding[]; readonly cursor: WithdrawalCursor }
+  | { readonly kind: 'refused'; readonly seen: string; readonly cursor: WithdrawalCursor }
+  /** Not read this run (not due, the read did not pass, an answer that proved nothing): the cursor stays. */
+  | { readonly kind: 'not-read'; readonly why: string; readonly cursor: WithdrawalCursor | null };
+
+/** Whether some asset listed last time holds less now (the summaries' largest balances). */
+export function quantityDropped(last: BalanceSummary, now: BalanceSummary): boolean {
+  const held = new Map(now.assets.map((a) => [a.asset, a.quantity]));
+  const complete = now.count <= now.assets.length;
+  return last.assets.some((a) => {
+    const q = held.get(a.asset);
+    return q === undefined ? complete || a.quantity > 0 : q < a.quantity;
+  });
+}
+
+/** The request's parameters: documented ones only, each a short string (the probe guard checks them again). */
+export function historyParams(cursor: WithdrawalCursor, now: number): Record<string, string> {
+  return { start_ts: String(Math.floor(cursor.since)), end_ts: String(Math.floor(now)), page_size: String(HISTORY_PAGE_SIZE) };
+}
+
+const STATUS: Readonly<Record<string, string>> = {
+  '0': 'pending',
+  '1': 'processing',
+  '2': 'rejected',
+  '3': 'payment in progress',
+  '4': 'payment failed',
+  '5': 'completed',
+  '6': 'cancelled',
+};
+
+/** An address as alerts show it: the first 6 and last 4 characters (a tag after "?" is dropped). */
+export function shortAddress(address: string): string {
+  const bare = address.split('?')[0] ?? '';
+  return bare.length <= 12 ? bare : `${bare.slice(0, 6)}…${bare.slice(-4)}`;
+}
+
+const num = (v: unknown): number | null => {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+};
+const clock = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+interface Withdrawal {
+  readonly id: string;
+  readonly clientWid: string | null;
+  readonly currency: string;
+  readonly amount: string;
+  readonly address: string;
+  readonly network: string | null;
+  readonly status: string;
+  readonly createTime: number;
+}
+
+function withdrawalOf(w: unknown): Withdrawal | null {
+  if (!isJsonObject(w)) return null;
+  const createTime = num(w['create_time']);
+  const id = w['id'];
+  if (createTime === null || (typeof id !== 'string' && typeof id !== 'number')) return null;
+  const text = (v: unknown, max: number) => (typeof v === 'string' || typeof v === 'number' ? displaySafe(String(v), max) : '');
+  const status = text(w['status'], 4);
+  return {
+    // A long id is kept as a hash: it only has to tell withdrawals apart.
+    id: String(id).length <= 40 ? displaySafe(String(id), 40) : createHash('sha256').update(String(id)).digest('hex').slice(0, 16),
+    clientWid: text(w['client_wid'], 36) || null,
+    currency: text(w['currency'], 12) || '?',
+    amount: text(w['amount'], 30) || '?',
+    address: typeof w['address'] === 'string' ? w['address'] : '',
+    network: text(w['network_id'], 20) || null,
+    status: STATUS[status] ?? (status ? `status ${status}` : 'status unknown'),
+    createTime,
+  };
+}
+
+function allowed(w: Withdrawal, allowance: WithdrawalAllowance): boolean {
+  if (allowance.expectWithdraw) return true;
+  const bare = w.address.split('?')[0];
+  if (allowance.addresses.some((a) => a.split('?')[0] === bare)) return true;
+  return allowance.clientWidPrefix !== null && w.clientWid !== null && w.clientWid.startsWith(allowance.clientWidPrefix);
+}
+
+function finding(w: Withdrawal): SecurityFinding {
+  const to = displaySafe(shortAddress(w.address), 24) || 'an unnamed address';
+  return {
+    diagnosis: 'WITHDRAWAL_DETECTED',
+    identity: `withdrawal:${w.id}`,
+    severity: 'critical',
+    detail: `A withdrawal of ${w.amount} ${w.currency} to ${to} (${w.status}) at ${clock(w.createTime)}`,
+    facts: [
+      { label: 'Withdrawal', value: `${w.amount} ${w.currency}${w.network ? ` on ${w.network}` : ''}` },
+      { label: 'To', value: to },
+      { label: 'Status', value: w.status },
+      { label: 'Time', value: clock(w.createTime) },
+      ...(w.clientWid ? [{ label: 'client_wid', value: w.clientWid }] : []),
+    ],
+  };
+}
+
+/**
+ * The history answer after `cursor`: new withdrawals (newer than the cursor, or at its time and not
+ * seen) are findings unless allowed; the cursor moves to the newest seen. null: not a history list.
+ */
+export function readHistory(
+  result: unknown,
+  cursor: WithdrawalCursor,
+  allowance: WithdrawalAllowance,
+): { found: SecurityFinding[]; cursor: WithdrawalCursor } | null {
+  if (!isJsonObject(result) || !Array.isArray(result['withdrawal_list'])) return null;
+  const list = result['withdrawal_list'].map(withdrawalOf).filter((w): w is Withdrawal => w !== null);
+  const fresh = list.filter((w) => w.createTime > cursor.since || (w.createTime === cursor.since && !cursor.ids.includes(w.id)));
+  const newest = Math.max(cursor.since, ...list.map((w) => w.createTime));
+  const ids = newest === cursor.since ? [...new Set([...cursor.ids, ...fresh.map((w) => w.id)])] : list.filter((w) => w.createTime === newest).map((w) => w.id);
+  const found = fresh
+    .filter((w) => !allowed(w, allowance))
+    .sort((a, b) => a.createTime - b.createTime)
+    .map(finding);
+  return { found, cursor: { since: newest, ids: ids.slice(-50) } };
+}
+
+/** A refusal of the read: the watch could not look; said once (the finding's identity is per API key). */
+export function notDeterminedFinding(seen: string, keyId: string | null): SecurityFinding {
+  return {
+    diagnosis: 'WITHDRAWAL_WATCH_NOT_DETERMINED',
+    identity: `withdrawal-watch-refused:${keyId ?? '-'}`,
+    severity: 'warning',
+    detail: `The withdrawal history read was refused (${seen})`,
+    facts: [{ label: 'Refused', value: seen }],
+  };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { BalanceSummary } from '../../src/monitor/balance-summary.js';
+import { withdrawalPlanOf } from '../../src/monitor/security-watch.js';
+import { historyParams, quantityDropped, readHistory, shortAddress } from '../../src/monitor/withdrawal-watch.js';
+
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+const MIN = 60_000;
+const NONE = { expectWithdraw: false, addresses: [], clientWidPrefix: null };
+const w = (id: string, create_time: number, over: Record<string, unknown> = {}) => ({
+  id,
+  currency: 'BTC',
+  amount: '0.5',
+  address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh',
+  status: '5',
+  create_time,
+  ...over,
+});
+
+describe('reading the withdrawal history after a cursor', () => {
+  it('reports what is newer than the cursor, or at its time and not seen; the cursor moves to the newest', () => {
+    const cursor = { since: T0, ids: ['a'] };
+    const read = readHistory({ withdrawal_list: [w('a', T0), w('b', T0), w('c', T0 - MIN), w('d', T0 + MIN), w('e', T0 + MIN)] }, cursor, NONE);
+    expect(read?.found.map((f) => f.identity)).toEqual(['withdrawal:b', 'withdrawal:d', 'withdrawal:e']);
+    expect(read?.cursor).toEqual({ since: T0 + MIN, ids: ['d', 'e'] });
+    expect(readHistory({ withdrawal_list: [w('d', T0 + MIN), w('e', T0 + MIN)] }, read!.cursor, NONE)?.found).toEqual([]);
+  });
+
+  it('an expected withdrawal (expectWithdraw, an allowed address with or without a tag, a client_wid prefix) is not a finding, and still moves the cursor', () => {
+    const list = {
+      withdrawal_list: [w('x', T0 + MIN, { address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh?tag=7' }), w('y', T0 + 2 * MIN, { client_wid: 'payout-9' })],
+    };
+    const allowed = { expectWithdraw: false, addresses: ['bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh'], clientWidPrefix: 'payout-' };
+    expect(readHistory(list, { since: T0, ids: [] }, allowed)).toEqual({ found: [], cursor: { since: T0 + 2 * MIN, ids: ['y'] } });
+    expect(readHistory(list, { since: T0, ids: [] }, { ...NONE, expectWithdraw: true })?.found).toEqual([]);
+    expect(readHistory(list, { since: T0, ids: [] }, NONE)?.found).toHaveLength(2);
+  });
+
+  it('names the status and shortens the address; an answer without a list is not read', () => {
+    const [f] = readHistory({ withdrawal_list: [w('z', T0 + MIN, { status: '2' })] }, { since: T0, ids: [] }, NONE)!.found;
+    expect(f?.detail).toBe('A withdrawal of 0.5 BTC to bc1qxy…0wlh (rejected) at 2026-12-01 10:01 UTC');
+    expect(shortAddress('0xAbCdEf0123456789?memo=1')).toBe('0xAbCd…6789');
+    expect(readHistory({ data: [] }, { since: T0, ids: [] }, NONE)).toBeNull();
+    expect(historyParams({ since: T0, ids: [] }, T0 + MIN)).toEqual({ start_ts: String(T0), end_ts: String(T0 + MIN), page_size: '200' });
+  });
+});
+
+describe('when the scheduled run reads the history', () => {
+  const summary: BalanceSummary = {
+    count: 2,
+    total: 100,
+    rest: 0,
+    assets: [
+      { asset: 'BTC', quantity: 1, price: 90 },
+      { asset: 'USD', quantity: 10, price: 1 },
+    ],
+  };
+
+  it('starts at the first run, reads at the key’s hourly slot, and in between only after a balance fell', () => {
+    expect(withdrawalPlanOf('k', true, undefined, undefined, T0)).toEqual({ kind: 'start' });
+    expect(withdrawalPlanOf('k', false, { since: T0, ids: [] }, undefined, T0)).toEqual({ kind: 'off' });
+    const cursor = { since: T0, ids: [] };
+    expect(withdrawalPlanOf('k', true, cursor, { at: T0, balance: summary }, T0 + 61 * MIN).kind).toBe('read');
+    const plans = Array.from(
+      { length: 12 },
+      (_, i) => withdrawalPlanOf('k', true, cursor, { at: T0 + i * 5 * MIN, balance: summary }, T0 + (i + 1) * 5 * MIN).kind,
+    );
+    expect(plans.filter((k) => k === 'read')).toHaveLength(1);
+    expect(plans.filter((k) => k === 'if-dropped')).toHaveLength(11);
+  });
+
+  it('a balance fell: some listed asset holds less, or is gone from a complete list', () => {
+    expect(quantityDropped(summary, summary)).toBe(false);
+    expect(quantityDropped(summary, { ...summary, assets: [{ asset: 'BTC', quantity: 0.9, price: 90 }, summary.assets[1]!] })).toBe(true);
+    expect(quantityDropped(summary, { ...summary, count: 1, assets: [summary.assets[1]!] })).toBe(true);
+    expect(quantityDropped(summary, { ...summary, assets: [...summary.assets, { asset: 'ETH', quantity: 1, price: 1 }], count: 3 })).toBe(false);
+  });
+});
