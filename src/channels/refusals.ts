@@ -150,7 +150,7 @@ export const REFUSAL_FIXES: Readonly<Record<ChannelName, readonly FixRule[]>> = 
     { status: 'redirect', fix: redirect('webhook.url') },
     {
       status: [401, 403],
-      fix: `The receiver refuses the request as unauthorised: make it verify the signature with the same secret as webhook.signingSecret (README → Signed webhook), or fix the token in webhook.url ${SECRET}.`,
+      fix: `The receiver refuses the request as unauthorised: make it verify the signature with the same secret as webhook.signingSecret (docs/channels.md → Signed webhook), or fix the token in webhook.url ${SECRET}.`,
     },
     { status: [404], fix: `Nothing answers at webhook.url any more: store the receiver’s current URL as webhook.url ${SECRET}.` },
     {
@@ -158,7 +158,10 @@ export const REFUSAL_FIXES: Readonly<Record<ChannelName, readonly FixRule[]>> = 
       fix: `The receiver disabled this endpoint (410 Gone, Standard Webhooks’ “stop sending”): store its new URL as webhook.url ${SECRET}, or remove the webhook section.`,
     },
     { status: [413], fix: 'The receiver refuses bodies this large: notifications are at most 20 KB, so raise its body limit to that.' },
-    { status: [400, 415, 422], fix: 'The receiver refuses the body: make it accept the envelope in README → Signed webhook (type, timestamp, data).' },
+    {
+      status: [400, 415, 422],
+      fix: 'The receiver refuses the body: make it accept the envelope in docs/channels.md → Signed webhook (type, timestamp, data).',
+    },
     { fix: `The receiver refuses the notification for good (a 4xx answer): fix the receiver, or webhook.url ${SECRET}.` },
   ],
   email: SNS_RULES,

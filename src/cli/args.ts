@@ -147,7 +147,7 @@ Options:
   --expect-master       the key must belong to the master account, not a sub-account
   --no-withdraw-probe   skip the withdraw probe (a read, but it may create a deposit address)
   --timeout-ms N        per-request timeout, Secrets Manager included (default ${DEFAULT_TIMEOUT_MS})
-  --json                print one JSON object instead of the checklist (README → JSON output)
+  --json                print one JSON object instead of the checklist (docs/cli.md → JSON output)
   --secret-id ID        read {"apiKey","apiSecret"} from AWS Secrets Manager
   --proxy URL           leave through this HTTP CONNECT forward proxy (env HTTPS_PROXY / NO_PROXY, or the
                         bots' USE_CRYPTO_PROXY=true + CRYPTO_PROXY_URL); its token only from the environment:

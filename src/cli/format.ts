@@ -4,7 +4,7 @@ import { DIAGNOSIS_TABLE } from '../monitor/diagnosis-table.js';
 import { exposureText, type ExposureSnapshot } from '../monitor/exposure.js';
 import type { SecurityFinding } from '../monitor/security-findings.js';
 
-/** Bumped when a field of the --json output changes meaning or goes away (README → JSON output). */
+/** Bumped when a field of the --json output changes meaning or goes away (docs/cli.md → JSON output). */
 export const JSON_SCHEMA_VERSION = 1;
 
 const MARK: Record<CheckStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️ ', skip: '➖' };
