@@ -448,9 +448,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv, no
     if (target === undefined || target.trim() === '')
       throw new UsageError('ack needs what to acknowledge: a monitored key’s name or an open incident’s id (key-monitor status lists both)');
     if (target.length > 300 || /[\x00-\x1f\x7f]/.test(target)) throw new UsageError('ack: that is neither a key name nor an incident id');
-    const note = values.note === undefined ? null : ackText(values.note, MAX_ACK_NOTE);
+    const note = values.note === undefined ? null : ackFlag('--note', values.note, MAX_ACK_NOTE);
     if (note === '') throw new UsageError('--note is empty: say what you are doing, or leave --note out');
-    const by = values.by === undefined ? null : ackText(values.by, MAX_ACK_BY);
+    const by = values.by === undefined ? null : ackFlag('--by', values.by, MAX_ACK_BY);
     if (by === '') throw new UsageError('--by is empty: give your name, or leave --by out (your AWS identity’s name is used)');
     return { command: 'ack', target, note, by, json: values.json ?? false, ...stackOptions() };
   }
@@ -581,4 +581,11 @@ export function envCredentials(env: NodeJS.ProcessEnv): EnvCredentials {
   }
   const f = complete[0];
   return f ? { kind: 'pair', apiKey: env[f.key] as string, apiSecret: env[f.secret] as string, from: `${f.key} and ${f.secret}` } : { kind: 'none' };
+}
+
+/** An acknowledgement's text as stored; longer than fits is refused, not cut, so nothing the operator wrote is lost unseen. */
+function ackFlag(flag: string, value: string, max: number): string {
+  const text = ackText(value, Number.MAX_SAFE_INTEGER);
+  if (text.length > max) throw new UsageError(`${flag} is ${text.length} characters; at most ${max} fit in an alert`);
+  return text;
 }
