@@ -1,17 +1,12 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/contract/notification.js';
-import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
-import { CachedSecrets } from '../../src/aws/secrets.js';
-import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import type { Credentials } from '../../src/monitor/types.js';
-import { captureOutput, createStateTable, drainQueue, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { createStateTable, drainQueue, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { emulatedCheckDeps, emulatedCheckRun } from '../support/emulated-check.js';
 
 /**
  * What is at risk, in the alert: the check Lambda on moto_server (Secrets Manager, DynamoDB, SQS) with
@@ -19,7 +14,6 @@ import { captureOutput, createStateTable, drainQueue, startMoto, toolMissing, us
  * account; when the key stops working, every alert about it says what was open and as of when.
  */
 const skip = toolMissing('moto_server');
-const context = { functionName: 'check', awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const MIN = 60_000;
 
 describe.skipIf(skip)('alerts about a key that cannot trade say what was open on the account', () => {
@@ -55,21 +49,7 @@ describe.skipIf(skip)('alerts about a key that cannot trade say what was open on
       EXPECTED_EGRESS_IP: '203.0.113.7',
       CHECK_TIMEOUT_MS: '1000',
     });
-    const { buildCheckHandler } = await import('../../src/handlers/check.js');
-    const handler = buildCheckHandler(() => ({
-      config,
-      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-      target: lambdaCheckTarget(config),
-      now: () => clock,
-      incidents: {
-        store: new DynamoIncidentStore(new DynamoDBClient({}), 'exp-state', 30, () => clock),
-        sink: new SqsNotificationQueue(sqs, queueUrl),
-        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 60 * MIN, keyMaxAgeDays: 90 },
-        messages: { source: 'ExposureTest', expectedIps: config.expectedIps, links: () => [] },
-        maintenance: null,
-      },
-    }));
-    invoke = () => captureOutput(() => handler({}, context));
+    invoke = emulatedCheckRun(emulatedCheckDeps(config, () => clock, { table: 'exp-state', queueUrl, sqs, source: 'ExposureTest', remindEveryMs: 60 * MIN }));
   });
 
   afterAll(async () => {

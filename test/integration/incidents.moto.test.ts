@@ -1,26 +1,22 @@
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/contract/notification.js';
 import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
-import { CachedSecrets } from '../../src/aws/secrets.js';
-import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
 import { notificationLinks } from '../../src/monitor/links.js';
 import { parseAnnouncements } from '../../src/monitor/maintenance.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 import type { Credentials } from '../../src/monitor/types.js';
-import { captureOutput, drainQueue, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
+import { drainQueue, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
+import { emulatedCheckDeps, emulatedCheckRun } from '../support/emulated-check.js';
 
 /**
  * The check Lambda end to end, through incidents: the real handler, Secrets Manager, DynamoDB and
  * SQS on moto_server, the exchange on the loopback sandbox, and a clock the test moves.
  */
 const skip = toolMissing('moto_server');
-const context = { functionName: 'check', awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const MIN = 60_000;
 
 describe.skipIf(skip)('incidents from the check Lambda: moto_server store and queue, sandbox exchange, a moving clock', () => {
@@ -56,9 +52,8 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
       { name: 'reporting', secretId: 'inc/reporting', expectTrade: false },
       { name: 'bot3', secretId: 'inc/bot3', expectTrade: true },
     ];
-    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const handlerFor = (monitored: typeof allKeys) => {
-      const env = {
+      const config = loadRuntimeConfig({
         ...process.env,
         MONITORED_KEYS: JSON.stringify(monitored),
         EXCHANGE_BASE_URL: sandbox.baseUrl(),
@@ -67,40 +62,30 @@ describe.skipIf(skip)('incidents from the check Lambda: moto_server store and qu
         CHECK_TIMEOUT_MS: '1000',
         // Every probe on every run: these tests are about the incident rules (the cadence has its own tests below).
         SPACED_PROBE_MINUTES: '0',
-      };
-      const config = loadRuntimeConfig(env);
-      const target = lambdaCheckTarget(config);
-      return buildCheckHandler(() => ({
-        config,
-        secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-        target,
-        now: () => clock,
-        incidents: {
-          store: new DynamoIncidentStore(new DynamoDBClient({}), 'ekm-state', 30, () => clock),
-          sink: new SqsNotificationQueue(sqs, queueUrl),
-          policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
-          messages: {
-            source: 'IncidentTest',
-            expectedIps: config.expectedIps,
-            links: (key) => notificationLinks({ region: 'us-east-1', dashboardUrl: 'https://console.test/dash', checkLogGroup: '/aws/lambda/check' }, key),
-          },
-          maintenance: {
-            windows: async () => {
-              const { text } = await target.exchange.getText(`${sandbox.announcementsUrl}?category=system`);
-              return parseAnnouncements(text, clock) ?? [];
-            },
+      });
+      const deps = emulatedCheckDeps(config, () => clock, {
+        table: 'ekm-state',
+        queueUrl,
+        sqs,
+        source: 'IncidentTest',
+        links: (key) => notificationLinks({ region: 'us-east-1', dashboardUrl: 'https://console.test/dash', checkLogGroup: '/aws/lambda/check' }, key),
+        maintenance: {
+          windows: async () => {
+            const { text } = await deps.target.exchange.getText(`${sandbox.announcementsUrl}?category=system`);
+            return parseAnnouncements(text, clock) ?? [];
           },
         },
-      }));
+      });
+      return emulatedCheckRun(deps);
     };
-    const handler = handlerFor(allKeys);
+    const run = handlerFor(allKeys);
     invoke = async () => {
-      const out = await captureOutput(() => handler({}, context));
+      const out = await run();
       everything += out.raw;
       return out;
     };
     invokeWith = async (names) => {
-      const out = await captureOutput(() => handlerFor(allKeys.filter((k) => names.includes(k.name)))({}, context));
+      const out = await handlerFor(allKeys.filter((k) => names.includes(k.name)))();
       everything += out.raw;
       return out;
     };
@@ -292,22 +277,7 @@ describe.skipIf(skip)('no "resolved" from an answer that proves nothing: the che
       CHECK_TIMEOUT_MS: '1000',
       SPACED_PROBE_MINUTES: '0',
     });
-    const target = lambdaCheckTarget(config);
-    const { buildCheckHandler } = await import('../../src/handlers/check.js');
-    const handler = buildCheckHandler(() => ({
-      config,
-      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-      target,
-      now: () => clock,
-      incidents: {
-        store: new DynamoIncidentStore(new DynamoDBClient({}), 'rc-state', 30, () => clock),
-        sink: new SqsNotificationQueue(sqs, queueUrl),
-        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
-        messages: { source: 'RecheckTest', expectedIps: config.expectedIps, links: () => [] },
-        maintenance: null,
-      },
-    }));
-    invoke = () => captureOutput(() => handler({}, context));
+    invoke = emulatedCheckRun(emulatedCheckDeps(config, () => clock, { table: 'rc-state', queueUrl, sqs, source: 'RecheckTest' }));
     await invoke(); // the first run: both keys healthy, every withdraw verdict fresh
   });
 
@@ -435,22 +405,7 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
       CHECK_TIMEOUT_MS: '1000',
     });
     expect(config.spacedProbeMs).toBe(60 * MIN);
-    const target = lambdaCheckTarget(config);
-    const { buildCheckHandler } = await import('../../src/handlers/check.js');
-    const handler = buildCheckHandler(() => ({
-      config,
-      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-      target,
-      now: () => clock,
-      incidents: {
-        store: new DynamoIncidentStore(new DynamoDBClient({}), 'cad-state', 30, () => clock),
-        sink: new SqsNotificationQueue(sqs, queueUrl),
-        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
-        messages: { source: 'CadenceTest', expectedIps: config.expectedIps, links: () => [] },
-        maintenance: null,
-      },
-    }));
-    invoke = () => captureOutput(() => handler({}, context));
+    invoke = emulatedCheckRun(emulatedCheckDeps(config, () => clock, { table: 'cad-state', queueUrl, sqs, source: 'CadenceTest' }));
   });
 
   afterAll(async () => {

@@ -1,17 +1,12 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
-import { CachedSecrets } from '../../src/aws/secrets.js';
 import { statusCommand, type StatusReport } from '../../src/cli/status.js';
-import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
-import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { emulatedCheckDeps, emulatedCheckRun } from '../support/emulated-check.js';
 
 /**
  * `key-monitor status` end to end: the real check handler writes runs into DynamoDB (moto_server)
@@ -19,7 +14,6 @@ import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, t
  * moto_server) and computes each key's uptime from the store.
  */
 const MIN = 60_000;
-const context = { functionName: 'check', awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
 describe.skipIf(toolMissing('moto_server'))('key-monitor status reads state and uptime from the store', () => {
   let moto: Moto;
@@ -53,21 +47,8 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor status reads state and 
       IP_ECHO_URL: sandbox.ipEchoUrl,
       EXPECTED_EGRESS_IP: '203.0.113.7',
     });
-    const { buildCheckHandler } = await import('../../src/handlers/check.js');
     const clock = { now: 0 };
-    const handler = buildCheckHandler(() => ({
-      config,
-      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-      target: lambdaCheckTarget(config),
-      now: () => clock.now,
-      incidents: {
-        store: new DynamoIncidentStore(new DynamoDBClient({}), table, 30, () => clock.now),
-        sink: new SqsNotificationQueue(new SQSClient({}), queueUrl),
-        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
-        messages: { source: stack, expectedIps: config.expectedIps, links: () => [] },
-        maintenance: null,
-      },
-    }));
+    const run = emulatedCheckRun(emulatedCheckDeps(config, () => clock.now, { table, queueUrl, source: stack }));
     return {
       clock,
       flakyKey: flaky.apiKey,
@@ -77,7 +58,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor status reads state and 
         for (let i = 0; i < count; i++) {
           before(i);
           clock.now = first + i * 5 * MIN;
-          await captureOutput(() => handler({}, context));
+          await run();
         }
         return first;
       },

@@ -1,19 +1,16 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/contract/notification.js';
 import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
-import { CachedSecrets } from '../../src/aws/secrets.js';
-import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../src/monitor/incident-state.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { readKeyState, readMonitorState, readOutbox } from '../../src/monitor/state-shape.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
 import type { Credentials } from '../../src/monitor/types.js';
-import { captureOutput, createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { emulatedCheckDeps, emulatedCheckRun } from '../support/emulated-check.js';
 import { leakedRuns } from '../support/echo-shapes.js';
 
 /**
@@ -21,7 +18,6 @@ import { leakedRuns } from '../support/echo-shapes.js';
  * read: the real handler, Secrets Manager, DynamoDB and SQS on moto_server, the exchange on the sandbox.
  */
 const skip = toolMissing('moto_server');
-const context = { functionName: 'check', awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const MIN = 60_000;
 const TABLE = 'ekm-stored';
 
@@ -93,20 +89,7 @@ async function deploy(id: string, names: readonly (readonly [string, Behaviour])
     CHECK_TIMEOUT_MS: '2000',
   };
   const config = loadRuntimeConfig(env);
-  const { buildCheckHandler } = await import('../../src/handlers/check.js');
-  const handler = buildCheckHandler(() => ({
-    config,
-    secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-    target: lambdaCheckTarget(config),
-    now: () => clock.now,
-    incidents: {
-      store: new DynamoIncidentStore(new DynamoDBClient({}), id, 30, () => clock.now),
-      sink: new SqsNotificationQueue(sqs, queueUrl),
-      policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * 60 * MIN, keyMaxAgeDays: 90 },
-      messages: { source: 'StoredStateTest', expectedIps: config.expectedIps, links: () => [] },
-      maintenance: null,
-    },
-  }));
+  const invoke = emulatedCheckRun(emulatedCheckDeps(config, () => clock.now, { table: id, queueUrl, sqs, source: 'StoredStateTest' }));
   /** Every message the runs enqueued since the last call, as the raw bodies and as notifications. */
   const drain = async (): Promise<{ raw: string; notifications: Notification[] }> => {
     let raw = '';
@@ -122,7 +105,7 @@ async function deploy(id: string, names: readonly (readonly [string, Behaviour])
     }
     return { raw, notifications };
   };
-  return { keys, invoke: () => captureOutput(() => handler({}, context)), drain };
+  return { keys, invoke, drain };
 }
 
 const getItem = async (table: string, pk: string) =>
