@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { acknowledgeIn } from '../../src/monitor/acknowledge.js';
+import { ackLinkMaker, verifyAck } from '../../src/monitor/ack-token.js';
 import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
 import { notificationFor } from '../../src/monitor/incident-messages.js';
 import { decideRun, decideVerification, type IncidentEvent, type IncidentPolicy } from '../../src/monitor/incident-rules.js';
@@ -154,5 +156,45 @@ describe('the security incident slot', () => {
     const [ended] = m.at(T0 + HOUR, run('OK'));
     expect(ended?.kind).toBe('mute');
     expect(ended?.summary).toContain(`still open now: trading: ${DIAGNOSIS_TABLE.FUNDS_DROPPED.title} since 2026-12-01 10:01 UTC.`);
+  });
+});
+
+describe('acknowledging a security incident from its alert', () => {
+  it('its alerts carry the Acknowledge link, signed for the security incident; the link acknowledges that slot; acknowledged, no link again', () => {
+    const m = new Monitor();
+    const d = decideRun({ now: T0, policy: POLICY, runs: [run('OK', [withdrawal])], keyStates: m.keys, monitor: m.monitor });
+    const messages = { ...ctx, ackLink: ackLinkMaker('https://ack.example/', 'hmac-key') };
+    const [opened] = d.events.map((e) => notificationFor(e, T0, messages));
+    expect(opened?.links.map((l) => l.label)).toEqual(['Acknowledge']);
+    const token = new URL(opened?.links[0]?.url as string).searchParams.get('t') as string;
+    const verified = verifyAck(token, 'hmac-key', T0 + MIN);
+    expect(verified).toMatchObject({ ok: true, claims: { incidentId: `security:trading:${T0}`, diagnosis: 'WITHDRAWAL_DETECTED' } });
+    if (!verified.ok) throw new Error('unreachable');
+    const state = d.keyStates.get('trading') as KeyState;
+    const acked = acknowledgeIn(state, {
+      incidentId: verified.claims.incidentId,
+      diagnosis: verified.claims.diagnosis,
+      ack: { by: 'ana', at: T0 + MIN, note: null, via: 'link' },
+    });
+    expect(acked).toMatchObject({ ok: true, slot: 'security' });
+    if (!acked.ok) throw new Error('unreachable');
+    const later = decideRun({
+      now: T0 + 2 * MIN,
+      policy: POLICY,
+      runs: [run('OK', [drop('funds:3:4')])],
+      keyStates: new Map([['trading', acked.state]]),
+      monitor: m.monitor,
+    });
+    const [changed] = later.events.map((e) => notificationFor(e, T0 + 2 * MIN, messages));
+    // A new finding clears the acknowledgement, so the link is offered again; an acknowledged reminder would not carry it.
+    expect(changed?.links.map((l) => l.label)).toEqual(['Acknowledge']);
+    const slot = acked.state.security;
+    if (!slot) throw new Error('unreachable');
+    const reminder = notificationFor(
+      { kind: 'security', transition: 'reminder', scope: { type: 'key', key: 'trading' }, incident: slot, findings: [slot.latest] },
+      T0 + 5 * HOUR,
+      messages,
+    );
+    expect(reminder.links).toEqual([]);
   });
 });
