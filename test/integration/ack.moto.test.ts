@@ -33,6 +33,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor ack against a deployed 
   let store: DynamoIncidentStore;
   let check: () => Promise<void>;
   let flakyKey: string;
+  let steadyKey: string;
   const clock = { now: Date.now() - 20 * HOUR };
 
   beforeAll(async () => {
@@ -51,6 +52,7 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor ack against a deployed 
     const steady = sandbox.mint('healthy');
     const flaky = sandbox.mint('read-only');
     flakyKey = flaky.apiKey;
+    steadyKey = steady.apiKey;
     await sm.send(new CreateSecretCommand({ Name: 'ack/steady', SecretString: JSON.stringify(steady) }));
     await sm.send(new CreateSecretCommand({ Name: 'ack/flaky', SecretString: JSON.stringify(flaky) }));
     const config = loadRuntimeConfig({
@@ -186,5 +188,25 @@ describe.skipIf(toolMissing('moto_server'))('key-monitor ack against a deployed 
     expect(await flakyIncident()).toBeNull();
     const run = await cli(['ack', 'flaky']);
     expect(run.code).toBe(3);
+  });
+
+  it('a security incident is acknowledged the same way, by key or by id; status shows it acknowledged', async () => {
+    const w = { currency: 'BTC', amount: 0.5, address: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh', network_id: 'BTC', status: '5' };
+    sandbox.recordWithdrawal(steadyKey, { ...w, id: 'w-ack-1', create_time: clock.now + MIN });
+    await runFor(65 * MIN);
+    const opened = (await drain()).filter((n) => n.scope.type === 'key' && n.scope.key === 'steady');
+    expect(opened.map((n) => [n.kind, n.severity])).toEqual([['opened', 'critical']]);
+    const run = await cli(['ack', 'steady', '--by', 'Ann', '--note', 'not us: rotating', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(out).toMatchObject({ acknowledged: true, key: 'steady', diagnosis: 'WITHDRAWAL_DETECTED', by: 'Ann' });
+    expect(String(out['incidentId'])).toMatch(/^security:steady:\d+$/);
+    const state = (await store.load(['steady'])).keys.get('steady')?.state;
+    expect(state?.security?.ack).toMatchObject({ by: 'Ann', note: 'not us: rotating', via: 'cli' });
+    expect((await drain()).map((n) => n.kind)).toEqual(['acknowledged']);
+    const again = await cli(['ack', String(out['incidentId']), '--by', 'Bob']);
+    expect(again.code).toBe(5);
+    const status = JSON.parse((await cli(['status', '--json'])).stdout) as { keys: { key: string; security?: { acknowledged: boolean } }[] };
+    expect(status.keys.find((k) => k.key === 'steady')?.security?.acknowledged).toBe(true);
   });
 });
