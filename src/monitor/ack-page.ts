@@ -50,7 +50,7 @@ export interface IncidentSummary {
 }
 
 const facts = (s: IncidentSummary) =>
-  `<dl><dt>Monitor</dt><dd>${escapeHtml(s.source)}</dd><dt>Incident</dt><dd>${escapeHtml(s.what)}</dd><dt>Diagnosis</dt><dd>${escapeHtml(s.title)}</dd><dt>Failing since</dt><dd>${escapeHtml(s.since)}</dd></dl>`;
+  `<dl><dt>Monitor</dt><dd>${escapeHtml(s.source)}</dd><dt>Incident</dt><dd>${escapeHtml(s.what)}</dd><dt>Diagnosis</dt><dd>${escapeHtml(s.title)}</dd><dt>Open since</dt><dd>${escapeHtml(s.since)}</dd></dl>`;
 
 export function confirmPage(s: IncidentSummary, token: string): PageResponse {
   return page(
