@@ -315,12 +315,17 @@ export function secretRedactor(sensitive: SensitiveValues): (text: string) => st
   const { pairs, directSets, splitSets } = built;
   // A warm Lambda redacts the same few texts for a key run after run ("key sbxf…, secret set", the
   // balance line, a carried probe's pass): the last ones are remembered, as the pure function of
-  // the text that redaction is. Bounded: the oldest is forgotten first.
+  // the text that redaction is. Bounded, least recently used forgotten first: the texts that change
+  // every run ("probed 5 min ago") must not push out the ones that recur.
   const memo = new Map<string, string>();
   return (text) => {
     if (text.length > MEMO_MAX_LENGTH) return redact(text);
     const known = memo.get(text);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      memo.delete(text);
+      memo.set(text, known);
+      return known;
+    }
     const redacted = redact(text);
     if (memo.size >= MEMO_TEXTS) memo.delete(memo.keys().next().value as string);
     memo.set(text, redacted);
