@@ -2,7 +2,6 @@ import type { Dispatcher } from 'undici';
 // undici's index loads fetch, WebSocket, caching and mocks (520 KB bundled); a check needs only the
 // HTTP/1 Agent and the request API, which cuts the Lambda bundle by half and its cold start with it.
 import Agent from 'undici/lib/dispatcher/agent.js';
-import request from 'undici/lib/api/api-request.js';
 import { CONNECTIONS_PER_ORIGIN } from '../contract/defaults.js';
 import { checkBaseUrl } from './base-url.js';
 import type { ProxySettings } from './proxy.js';
@@ -12,7 +11,7 @@ import { backoffMs, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { signedBody, type SignableObject } from './signing.js';
 import { displaySafe } from './text-safety.js';
 import { MAX_REPLY_BYTES, parseReply, type ExchangeReply } from './reply.js';
-import { isTimeoutError, readCappedText } from './http-read.js';
+import { isTimeoutError } from './http-read.js';
 
 export interface ExchangeCredentials {
   readonly apiKey: string;
@@ -84,6 +83,8 @@ export class ExchangeClient {
   private readonly retry: RetryOptions;
   readonly baseUrl: string;
   private readonly basePath: string;
+  /** The same for every request: built once. */
+  private readonly headers: Readonly<Record<string, string>>;
 
   constructor(private readonly opts: ExchangeClientOptions) {
     const verdict = checkBaseUrl(opts.baseUrl);
@@ -91,6 +92,11 @@ export class ExchangeClient {
     this.baseUrl = verdict.url;
     this.basePath = new URL(verdict.url).pathname.replace(/\/+$/, '');
     this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/plain',
+      'user-agent': opts.userAgent ?? 'exchange-key-monitor',
+    };
     const agentOptions = {
       connect: { timeout: opts.timeoutMs, ...(opts.ca ? { ca: opts.ca } : {}) },
       ...(opts.ca ? { requestTls: { ca: opts.ca } } : {}),
@@ -154,33 +160,153 @@ export class ExchangeClient {
     }
   }
 
+  /** Origin and path of each URL this client asks, parsed once (a run asks the same few URLs thousands of times). */
+  private readonly targets = new Map<string, { readonly origin: string; readonly path: string }>();
+
+  private targetOf(url: string): { readonly origin: string; readonly path: string } {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      if (this.targets.size >= MAX_TARGETS) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
+  }
+
   /**
    * One attempt. undici's connect/headers/body timeouts bound what the exchange takes once the request
-   * has a socket; the signal bounds the whole attempt by what is left of the call's budget, so time
-   * spent queued for a socket in a run with many keys is not blamed on the exchange.
+   * has a socket; a timer bounds the whole attempt by what is left of the call's budget, so time spent
+   * queued for a socket in a run with many keys is not blamed on the exchange. The reply is read by a
+   * dispatch handler straight into a capped buffer list: no response stream, async iterator or abort
+   * signal per request (a run sends over a thousand).
    */
   private async once(req: OutgoingRequest, budgetLeftMs: number, onBody?: (body: string) => void): Promise<ExchangeReply> {
     try {
-      const url = new URL(req.url);
-      const res = await request.call(await this.dispatcher, {
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: req.method,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/plain',
-          'user-agent': this.opts.userAgent ?? 'exchange-key-monitor',
-        },
-        body: req.body,
-        signal: AbortSignal.timeout(budgetLeftMs),
+      const { origin, path } = this.targetOf(req.url);
+      const dispatcher = await this.dispatcher;
+      const {
+        statusCode,
+        date,
+        text: body,
+        overCap,
+      } = await new Promise<ReadReply>((resolve, reject) => {
+        dispatcher.dispatch(
+          { origin, path, method: req.method, headers: this.headers, ...(req.body === undefined ? {} : { body: req.body }) },
+          new CappedReplyHandler(MAX_REPLY_BYTES, budgetLeftMs, resolve, reject),
+        );
       });
-      const { text: body, overCap } = await readCappedText(res.body, MAX_REPLY_BYTES);
       onBody?.(body);
-      const date = res.headers['date'];
-      return parseReply(res.statusCode, body, typeof date === 'string' ? date : null, overCap);
+      return parseReply(statusCode, body, date, overCap);
     } catch (err) {
       return networkReply(err, this.opts.timeoutMs, this.viaProxy);
     }
+  }
+}
+
+/** URLs whose origin and path a client keeps parsed (it asks a handful). */
+const MAX_TARGETS = 64;
+
+interface ReadReply {
+  readonly statusCode: number;
+  readonly date: string | null;
+  readonly text: string;
+  readonly overCap: boolean;
+}
+
+/**
+ * An undici dispatch handler that reads a reply the way readCappedText does: the body up to a cap
+ * (past it the request is aborted and what was read is the answer, marked over the cap), the status
+ * and the Date header (absent or given twice: null). The whole attempt is bounded by `budgetMs`: when
+ * it runs out the request is aborted with a TimeoutError, also while it still waits for a socket.
+ */
+class CappedReplyHandler implements Dispatcher.DispatchHandler {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private statusCode = 0;
+  private date: string | null = null;
+  private abortRequest: ((reason: Error) => void) | null = null;
+  private reason: Error | null = null;
+  private settled = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly maxBytes: number,
+    budgetMs: number,
+    private readonly resolve: (reply: ReadReply) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.timer = setTimeout(() => this.timeUp(), budgetMs);
+    // Like AbortSignal.timeout: the deadline alone does not keep a process alive.
+    this.timer.unref();
+  }
+
+  private timeUp(): void {
+    const reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    this.reason = reason;
+    this.abortRequest?.(reason);
+    this.fail(reason);
+  }
+
+  private finish(overCap: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const { chunks } = this;
+    const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    this.resolve({ statusCode: this.statusCode, date: this.date, text, overCap });
+  }
+
+  private fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.reject(err);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.reason) abort(this.reason);
+    else this.abortRequest = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
+    // 1xx: informational, the real answer follows.
+    if (statusCode < 200) return true;
+    this.statusCode = statusCode;
+    let date: string | null = null;
+    let dates = 0;
+    const headers = rawHeaders ?? [];
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const name = headers[i] as Buffer | string;
+      if (name.length !== 4 || name.toString().toLowerCase() !== 'date') continue;
+      dates++;
+      date = (headers[i + 1] as Buffer | string).toString();
+    }
+    this.date = dates === 1 ? date : null;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return true;
+    const room = this.maxBytes - this.size;
+    if (chunk.length > room) {
+      this.chunks.push(chunk.subarray(0, room));
+      this.size = this.maxBytes;
+      this.finish(true);
+      this.abortRequest?.(new Error('reply over the cap: the rest is not read'));
+      return false;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish(false);
+  }
+
+  onError(err: Error): void {
+    this.fail(err);
   }
 }
 

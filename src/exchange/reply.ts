@@ -74,12 +74,15 @@ function toCode(value: unknown): number | null {
   return null;
 }
 
+const ONLY_WHITESPACE = /^\s*$/;
+
 /** `overCap`: the body was longer than what was read (MAX_REPLY_BYTES), so `body` is only its start. */
 export function parseReply(httpStatus: number, body: string, dateHeader: string | null, overCap = false): ExchangeReply {
   const looksLikeJson = /^\s*[[{]/.test(body);
   const notJson = (form: 'page' | 'empty' | 'cut-off' | 'over-cap'): ExchangeReply => ({ kind: 'not-json', httpStatus, snippet: snippetOf(body), form });
   if (overCap) return notJson(looksLikeJson ? 'over-cap' : 'page');
-  if (body.trim() === '') return notJson('empty');
+  // Whitespace only (the same characters trim() removes), without copying a long body to find out.
+  if (ONLY_WHITESPACE.test(body)) return notJson('empty');
   let json: unknown;
   try {
     json = JSON.parse(body);

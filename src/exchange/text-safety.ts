@@ -313,7 +313,25 @@ export function secretRedactor(sensitive: SensitiveValues): (text: string) => st
   const built = runSetsOf(sensitive);
   if (!built) return (text) => text;
   const { pairs, directSets, splitSets } = built;
+  // A warm Lambda redacts the same few texts for a key run after run ("key sbxf…, secret set", the
+  // balance line, a carried probe's pass): the last ones are remembered, as the pure function of
+  // the text that redaction is. Bounded, least recently used forgotten first: the texts that change
+  // every run ("probed 5 min ago") must not push out the ones that recur.
+  const memo = new Map<string, string>();
   return (text) => {
+    if (text.length > MEMO_MAX_LENGTH) return redact(text);
+    const known = memo.get(text);
+    if (known !== undefined) {
+      memo.delete(text);
+      memo.set(text, known);
+      return known;
+    }
+    const redacted = redact(text);
+    if (memo.size >= MEMO_TEXTS) memo.delete(memo.keys().next().value as string);
+    memo.set(text, redacted);
+    return redacted;
+  };
+  function redact(text: string): string {
     const folded = fold(text);
     const marked = new Uint8Array(text.length);
     const scan = (t: string, marks: Uint8Array) => {
@@ -350,8 +368,13 @@ export function secretRedactor(sensitive: SensitiveValues): (text: string) => st
       else if (i === 0 || !marked[i - 1]) out += REDACTED;
     }
     return out;
-  };
+  }
 }
+
+/** Texts a redactor remembers: a key's check details of one run, and a few more. */
+const MEMO_TEXTS = 16;
+/** Longer texts are not remembered (an unhealthy key's one-off evidence): only the short, recurring ones. */
+const MEMO_MAX_LENGTH = 400;
 
 /**
  * The redactor of the same values, kept while the process lives: a warm Lambda checks the same keys

@@ -42,6 +42,24 @@ const num = (value: unknown): number | null => {
 
 const cents = (n: number) => Math.round(n * 100) / 100;
 
+/**
+ * An asset's code as shown: display-safe, at most 24 characters. Every key's balance names the same
+ * few codes run after run, so the short ones are remembered (displaySafe is a pure function of the text).
+ */
+const ASSET_NAMES = new Map<string, string>();
+const MAX_ASSET_NAMES = 1_024;
+function assetName(raw: unknown): string {
+  const text = String(raw ?? '?');
+  if (text.length > 64) return displaySafe(text, 24) || '?';
+  let shown = ASSET_NAMES.get(text);
+  if (shown === undefined) {
+    shown = displaySafe(text, 24) || '?';
+    if (ASSET_NAMES.size >= MAX_ASSET_NAMES) ASSET_NAMES.clear();
+    ASSET_NAMES.set(text, shown);
+  }
+  return shown;
+}
+
 /** From private/user-balance's account list (entries already known to be objects). */
 export function balanceSummaryOf(accounts: readonly Record<string, unknown>[]): BalanceSummary {
   const held: { asset: string; quantity: number; value: number }[] = [];
@@ -52,7 +70,7 @@ export function balanceSummaryOf(accounts: readonly Record<string, unknown>[]): 
       const quantity = num(b['quantity']) ?? 0;
       const value = num(b['market_value']) ?? 0;
       if (quantity === 0 && value === 0) continue;
-      held.push({ asset: displaySafe(String(b['instrument_name'] ?? '?'), 24) || '?', quantity, value });
+      held.push({ asset: assetName(b['instrument_name']), quantity, value });
     }
   }
   held.sort((a, b) => b.value - a.value);

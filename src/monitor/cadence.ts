@@ -6,8 +6,18 @@ import type { AccountEvidence } from './types.js';
  * secret changed by hand (a new key under the same name) is seen as a new key and probed at once.
  */
 export function keyIdOf(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
+  let id = KEY_IDS.get(apiKey);
+  if (id === undefined) {
+    id = createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
+    if (KEY_IDS.size >= MAX_KEY_IDS) KEY_IDS.clear();
+    KEY_IDS.set(apiKey, id);
+  }
+  return id;
 }
+
+/** keyIdOf's answers while the process lives: a warm Lambda asks for the same keys every run (a hash each). */
+const KEY_IDS = new Map<string, string>();
+const MAX_KEY_IDS = 4_096;
 
 /**
  * How often the scheduled check sends each exchange call. The signed balance read is the check and

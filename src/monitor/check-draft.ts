@@ -9,6 +9,8 @@ export type Draft = Omit<CheckResult, 'ok' | 'name'> & { readonly inconclusive?:
 
 /** A check's result from its draft: `ok` is null for a check that did not run or whose answer proved nothing. */
 export function finish(name: CheckResult['name'], draft: Draft): CheckResult {
+  // Most drafts carry no `inconclusive`: copied as they are, without an object rest (7 per key per run).
+  if (!('inconclusive' in draft)) return { name, ok: draft.status === 'fail' ? false : draft.status === 'skip' ? null : true, ...draft };
   const { inconclusive, ...rest } = draft;
   const ok = draft.status === 'fail' ? false : draft.status === 'skip' || inconclusive ? null : true;
   return { name, ok, ...rest };

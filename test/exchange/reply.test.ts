@@ -144,6 +144,16 @@ describe('fragments of a key or secret glued to other text', () => {
     expect(redact(`a-${KEY.slice(0, 4)}-${KEY.slice(4, 8)}-${KEY.slice(8, 12)}-b`)).toBe('a-[redacted]-b');
   });
 
+  it('answers a text it has seen before the same way, however many texts came between', () => {
+    const texts = Array.from({ length: 40 }, (_, i) => `probe ${i}: api_key=${KEY.slice(0, 10)} secret ${SECRET} ok`);
+    const fresh = texts.map((t) => secretRedactor({ apiKey: KEY, secrets: [SECRET, TOKEN] })(t));
+    for (let round = 0; round < 3; round++) {
+      texts.forEach((t, i) => expect(redact(t)).toBe(fresh[i]));
+      // The same text again right away: remembered, and still masked.
+      expect(redact(texts[0] as string)).toBe('probe 0: api_key=[redacted] secret [redacted] ok');
+    }
+  });
+
   it('costs linear time on a long hostile text', () => {
     const started = performance.now();
     const out = redact(`${KEY.slice(0, 4)}-`.repeat(50_000) + KEY.slice(0, 5).repeat(20_000));
