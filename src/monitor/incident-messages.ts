@@ -187,8 +187,12 @@ function securityNotification(e: SecurityEvent, now: number, ctx: MessageContext
       ? `The security incident of ${whom} has been open since ${utc(incident.openedAt)} and nobody has closed it: ${incident.latest.detail}.`
       : `${e.transition === 'changed' ? 'New evidence in the open security incident of' : 'Security watch on'} ${whom}: ${e.findings.map((f) => f.detail).join('. ')}.`;
   const ends = ' A healthy check does not close it: acknowledge it once you have looked; it closes after a quiet day with nothing new.';
+  const head = base(id, e.transition, severity, e.scope, now, ctx);
+  // Like every alert: the signed Acknowledge link first (a channel that must drop links keeps it), none once someone is on it.
+  const ackLink = !incident.ack && ctx.ackLink ? [ctx.ackLink(e.scope, incident, now)] : [];
   return {
-    ...base(id, e.transition, severity, e.scope, now, ctx),
+    ...head,
+    links: [...ackLink, ...head.links],
     subject: subject(severity, text),
     summary: told + ends,
     fix: DIAGNOSIS_TABLE[first.diagnosis].advice({ egressIp: null, expectedIps: ctx.expectedIps, keyPrefix: null, detail: first.detail, site: 'aws' }),

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ackLinkMaker, verifyAck } from '../../src/monitor/ack-token.js';
+import { acknowledgeIn } from '../../src/monitor/acknowledge.js';
+import { notificationFor } from '../../src/monitor/incident-messages.js';
+import { decideRun, type IncidentEvent, type IncidentPolicy } from '../../src/monitor/incident-rules.js';
+import { NEW_MONITOR_STATE, type KeyRun, type KeyState, type MonitorState } from '../../src/monitor/incident-state.js';
+import type { SecurityFinding } from '../../src/monitor/security-findings.js';
+import { CHECK_NAMES } from '../../src/monitor/types.js';
+
+// The security watch and Acknowledge were built apart: these hold them together.
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+const POLICY: IncidentPolicy = { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 4 * HOUR, keyMaxAgeDays: 0, acknowledgedRemindEveryMs: 0 };
+const BASE = 'https://abc123.lambda-url.us-east-1.on.aws/';
+const ctx = { source: 'Ops', expectedIps: [], links: () => [{ label: 'Dashboard', url: 'https://example.com/d' }], ackLink: ackLinkMaker(BASE, 'hmac-key') };
+
+const healthy = (security: SecurityFinding[] = []): KeyRun => ({
+  key: 'trading',
+  keyPrefix: 'sbx1',
+  diagnosis: 'OK',
+  code: null,
+  httpStatus: null,
+  egressIp: '203.0.113.7',
+  advice: 'x',
+  facts: [],
+  keyAgeDays: 10,
+  verified: CHECK_NAMES,
+  ...(security.length > 0 ? { security } : {}),
+});
+const withdrawal = (id: string): SecurityFinding => ({
+  diagnosis: 'WITHDRAWAL_DETECTED',
+  identity: `withdrawal:${id}`,
+  severity: 'critical',
+  detail: `A withdrawal (${id})`,
+  facts: [{ label: 'Withdrawal', value: '0.5 BTC' }],
+});
+
+class Monitor {
+  keys = new Map<string, KeyState>();
+  monitor: MonitorState = NEW_MONITOR_STATE;
+  events: IncidentEvent[] = [];
+  at(now: number, r: KeyRun) {
+    const d = decideRun({ now, policy: POLICY, runs: [r], keyStates: this.keys, monitor: this.monitor });
+    this.keys = new Map(d.keyStates);
+    this.monitor = d.monitor;
+    this.events.push(...d.events);
+    return d.events.map((e) => notificationFor(e, now, ctx));
+  }
+}
+
+const tokenOf = (url: string) => new URL(url).searchParams.get('t') as string;
+
+describe('security alerts and the Acknowledge link', () => {
+  it('a security alert carries the signed Acknowledge link first (so Telegram shows its button), and the link acknowledges that incident', () => {
+    const m = new Monitor();
+    const [opened] = m.at(T0, healthy([withdrawal('w1')]));
+    const link = opened?.links.find((l) => l.label === 'Acknowledge');
+    expect(opened?.links.map((l) => l.label)).toEqual(['Acknowledge', 'Dashboard']);
+    const checked = verifyAck(tokenOf(link?.url as string), 'hmac-key', T0);
+    const state = m.keys.get('trading') as KeyState;
+    expect(checked.ok && checked.claims.incidentId).toBe(state.security?.id);
+    if (!checked.ok) return;
+    const done = acknowledgeIn(state, {
+      incidentId: checked.claims.incidentId,
+      diagnosis: checked.claims.diagnosis,
+      ack: { by: 'Ann', at: T0, note: null, via: 'link' },
+    });
+    expect(done.ok && done.slot).toBe('security');
+  });
+
+  it('a reminder of an unacknowledged security incident carries the link; once acknowledged, messages say who is on it and offer none', () => {
+    const m = new Monitor();
+    m.at(T0, healthy([withdrawal('w1')]));
+    const [reminder] = m.at(T0 + 5 * HOUR, healthy());
+    expect(reminder?.kind).toBe('reminder');
+    expect(reminder?.links.map((l) => l.label)).toEqual(['Acknowledge', 'Dashboard']);
+    const state = m.keys.get('trading') as KeyState;
+    m.keys.set('trading', {
+      ...state,
+      security: { ...(state.security as NonNullable<KeyState['security']>), ack: { by: 'Ann', at: T0, note: null, via: 'cli' } },
+    });
+    const [closed] = m.at(T0 + 30 * HOUR, healthy());
+    expect(closed?.kind).toBe('resolved');
+    expect(closed?.links.map((l) => l.label)).toEqual(['Dashboard']);
+  });
+});
