@@ -36,7 +36,7 @@ export interface MessageContext {
 }
 
 /** An open incident's Acknowledge link, signed for its id and diagnosis. */
-export type AckLinkMaker = (scope: Scope, incident: OpenIncident, now: number) => NotificationLink;
+export type AckLinkMaker = (scope: Scope, incident: OpenIncident & { readonly findings?: number }, now: number) => NotificationLink;
 
 /**
  * The context with its Acknowledge link maker loaded. A key that cannot be read costs the links, never

@@ -83,4 +83,36 @@ describe('security alerts and the Acknowledge link', () => {
     expect(closed?.kind).toBe('resolved');
     expect(closed?.links.map((l) => l.label)).toEqual(['Dashboard']);
   });
+
+  it('a link used for the first withdrawal does not acknowledge a later one: new evidence needs its own look (the link works once per incident state)', () => {
+    const m = new Monitor();
+    const [opened] = m.at(T0, healthy([withdrawal('w1')]));
+    const checked = verifyAck(tokenOf(opened?.links[0]?.url as string), 'hmac-key', T0 + HOUR);
+    if (!checked.ok) throw new Error('the link did not verify');
+    const req = (at: number) => ({
+      incidentId: checked.claims.incidentId,
+      diagnosis: checked.claims.diagnosis,
+      findings: checked.claims.findings ?? null,
+      ack: { by: 'Ann', at, note: null, via: 'link' as const },
+    });
+    const first = acknowledgeIn(m.keys.get('trading') as KeyState, req(T0 + HOUR));
+    if (!first.ok) throw new Error('the first use was refused');
+    m.keys.set('trading', first.state);
+    // A second withdrawal, of the same diagnosis: the acknowledgement is cleared and a new alert goes out.
+    const [changed] = m.at(T0 + 2 * HOUR, healthy([withdrawal('w2')]));
+    expect(changed?.kind).toBe('changed');
+    expect((m.keys.get('trading') as KeyState).security?.ack).toBeNull();
+    // The old link, replayed, is refused; the new alert's link works.
+    const replay = acknowledgeIn(m.keys.get('trading') as KeyState, req(T0 + 3 * HOUR));
+    expect(replay.ok ? 'acknowledged' : replay.refusal.reason).toBe('changed');
+    const fresh = verifyAck(tokenOf(changed?.links[0]?.url as string), 'hmac-key', T0 + 3 * HOUR);
+    if (!fresh.ok) throw new Error('the new link did not verify');
+    const now = acknowledgeIn(m.keys.get('trading') as KeyState, {
+      incidentId: fresh.claims.incidentId,
+      diagnosis: fresh.claims.diagnosis,
+      findings: fresh.claims.findings ?? null,
+      ack: { by: 'Ann', at: T0 + 3 * HOUR, note: null, via: 'link' },
+    });
+    expect(now.ok).toBe(true);
+  });
 });
