@@ -116,3 +116,29 @@ describe('security alerts and the Acknowledge link', () => {
     expect(now.ok).toBe(true);
   });
 });
+
+describe('a hostile withdrawal history', () => {
+  it('10,000 new withdrawals in one look make one alert that fits the queue and the state item (DynamoDB 400 KB), naming how many more there are', async () => {
+    const { readHistory } = await import('../../src/monitor/withdrawal-watch.js');
+    const list = Array.from({ length: 10_000 }, (_, i) => ({
+      id: `w${i}`,
+      create_time: T0 - 10_000 + i,
+      currency: 'BTC',
+      amount: '0.5',
+      address: `bc1q${'x'.repeat(40)}${i}`,
+      network_id: 'BTC',
+      client_wid: `cw-${i}`,
+      status: '5',
+    }));
+    const read = readHistory({ withdrawal_list: list }, { since: T0 - 20_000, ids: [] }, { expectWithdraw: false, addresses: [], clientWidPrefix: null });
+    expect(read?.found).toHaveLength(10_000);
+    const m = new Monitor();
+    const [opened] = m.at(T0, healthy(read?.found as SecurityFinding[]));
+    const size = Buffer.byteLength(JSON.stringify(opened));
+    expect(size).toBeLessThan(64 * 1024);
+    expect(opened?.summary).toContain('and 9,980 more');
+    expect(opened?.subject.length).toBeLessThanOrEqual(150);
+    // The state item keeps only the latest finding and a bounded memory of identities.
+    expect(Buffer.byteLength(JSON.stringify(m.keys.get('trading')))).toBeLessThan(16 * 1024);
+  });
+});
