@@ -142,3 +142,19 @@ describe('status lists the open security incidents beside the health state', () 
     expect(lines).not.toContain('key-monitor ack trading)');
   });
 });
+
+describe('check says "nothing found" only when the withdrawal history was read', () => {
+  it('a history read that did not answer (503, timeout) is not "nothing found"', async () => {
+    const { renderReport } = await import('../../src/cli/format.js');
+    const { credentialsOnlyReport } = await import('../../src/monitor/checks.js');
+    const report = credentialsOnlyReport({ ok: false, diagnosis: 'CREDENTIALS_MISSING', detail: 'x' } as never, 'local');
+    const unread = {
+      ...report,
+      withdrawalWatch: { kind: 'not-read' as const, why: 'the withdrawal history did not answer (HTTP 503)', cursor: null },
+    };
+    const text = renderReport(unread, 'heading', { findings: [], notWatched: ['withdrawals: the withdrawal history did not answer (HTTP 503)'] });
+    expect(text).not.toContain('Security: nothing found\n');
+    const read = { ...report, withdrawalWatch: { kind: 'read' as const, found: [], cursor: { since: 0, ids: [] } } };
+    expect(renderReport(read, 'heading', { findings: [], notWatched: [] })).toContain('Security: nothing found\n');
+  });
+});
