@@ -75,3 +75,22 @@ describe('when the scheduled run reads the history', () => {
     expect(quantityDropped(summary, { ...summary, assets: [...summary.assets, { asset: 'ETH', quantity: 1, price: 1 }], count: 3 })).toBe(false);
   });
 });
+
+describe('a new API key under the same name (a rotation) keeps watching the account', () => {
+  it('the first look with the new key reads from where the old key’s last look ended (at most a day back), so a withdrawal made just before the rotation is still reported', async () => {
+    const { withdrawalPlanForRun } = await import('../../src/monitor/security-watch.js');
+    const cursor = { since: T0, ids: ['w0'] };
+    const last = { at: T0 + 50 * MIN, keyId: 'old-key', withdrawals: cursor };
+    // The same key: the plan as before.
+    expect(withdrawalPlanForRun('k', true, last, 'old-key', T0 + 55 * MIN)).toEqual(withdrawalPlanOf('k', true, cursor, last, T0 + 55 * MIN));
+    // A new key: read now, from the old cursor (not "start now", which would lose what left since the last look).
+    expect(withdrawalPlanForRun('k', true, last, 'new-key', T0 + 55 * MIN)).toEqual({ kind: 'read', cursor });
+    // A cursor far in the past is bounded to the last day; a refusal or skip of the old key is not carried.
+    const old = { at: T0 + 50 * MIN, keyId: 'old-key', withdrawals: { since: T0 - 30 * 24 * 60 * MIN, ids: ['x'], refusedAt: T0 } };
+    expect(withdrawalPlanForRun('k', true, old, 'new-key', T0 + 55 * MIN)).toEqual({ kind: 'read', cursor: { since: T0 + 55 * MIN - 24 * 60 * MIN, ids: [] } });
+    // Nothing known before: start now.
+    expect(withdrawalPlanForRun('k', true, undefined, 'new-key', T0)).toEqual({ kind: 'start' });
+    expect(withdrawalPlanForRun('k', true, { at: T0, keyId: 'old-key' }, 'new-key', T0)).toEqual({ kind: 'start' });
+    expect(withdrawalPlanForRun('k', false, last, 'new-key', T0)).toEqual({ kind: 'off' });
+  });
+});
