@@ -139,13 +139,22 @@ function finding(w: Withdrawal): SecurityFinding {
 }
 
 /**
+ * How far behind the look the cursor stays when nothing newer was seen: a withdrawal is listed as soon
+ * as it is made, so an hour is ample, and the window each look asks for stays bounded.
+ */
+export const CURSOR_SETTLE_MS = 3_600_000;
+
+/**
  * The history answer after `cursor`: new withdrawals (newer than the cursor, or at its time and not
- * seen) are findings unless allowed; the cursor moves to the newest seen. null: not a history list.
+ * seen) are findings unless allowed; the cursor moves to the newest seen, and, given the look's time
+ * `now` and a complete answer (less than a full page), to at most CURSOR_SETTLE_MS before it: a quiet
+ * account is not asked for its whole history since the watch began. null: not a history list.
  */
 export function readHistory(
   result: unknown,
   cursor: WithdrawalCursor,
   allowance: WithdrawalAllowance,
+  now?: number,
 ): { found: SecurityFinding[]; cursor: WithdrawalCursor } | null {
   if (!isJsonObject(result) || !Array.isArray(result['withdrawal_list'])) return null;
   const list = result['withdrawal_list'].map(withdrawalOf).filter((w): w is Withdrawal => w !== null);
@@ -156,6 +165,8 @@ export function readHistory(
     .filter((w) => !allowed(w, allowance))
     .sort((a, b) => a.createTime - b.createTime)
     .map(finding);
+  const settled = now !== undefined && result['withdrawal_list'].length < HISTORY_PAGE_SIZE ? now - CURSOR_SETTLE_MS : -Infinity;
+  if (settled > newest) return { found, cursor: { since: Math.floor(settled), ids: [] } };
   return { found, cursor: { since: newest, ids: ids.slice(-50) } };
 }
 

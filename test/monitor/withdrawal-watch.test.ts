@@ -94,3 +94,19 @@ describe('a new API key under the same name (a rotation) keeps watching the acco
     expect(withdrawalPlanForRun('k', false, last, 'new-key', T0)).toEqual({ kind: 'off' });
   });
 });
+
+describe('the window each look asks for stays bounded', () => {
+  it('a complete look that found nothing new moves the cursor up to an hour before the look, so a quiet account is not asked for its whole history since the watch began', () => {
+    const cursor = { since: T0, ids: ['a'] };
+    const now = T0 + 90 * 24 * 60 * MIN;
+    const read = readHistory({ withdrawal_list: [] }, cursor, NONE, now);
+    expect(read?.cursor).toEqual({ since: now - 60 * MIN, ids: [] });
+    expect(Number(historyParams(read!.cursor, now + 60 * MIN).start_ts)).toBe(now - 60 * MIN);
+    // A withdrawal within the last hour keeps the cursor at it (with its id), as before.
+    const recent = readHistory({ withdrawal_list: [w('r', now - 10 * MIN)] }, cursor, NONE, now);
+    expect(recent?.cursor).toEqual({ since: now - 10 * MIN, ids: ['r'] });
+    // A full page may not hold everything since the cursor: the cursor goes no further than what was seen.
+    const page = Array.from({ length: 200 }, (_, i) => w(`p${i}`, T0 + (i + 1) * MIN));
+    expect(readHistory({ withdrawal_list: page }, cursor, NONE, now)?.cursor.since).toBe(T0 + 200 * MIN);
+  });
+});
