@@ -91,14 +91,15 @@ interface Withdrawal {
   readonly address: string;
   readonly network: string | null;
   readonly status: string;
-  readonly createTime: number;
+  /** null: the answer's time could not be read (the withdrawal is still reported, never dropped). */
+  readonly createTime: number | null;
 }
 
 function withdrawalOf(w: unknown): Withdrawal | null {
   if (!isJsonObject(w)) return null;
   const createTime = num(w['create_time']);
   const id = w['id'];
-  if (createTime === null || (typeof id !== 'string' && typeof id !== 'number')) return null;
+  if (typeof id !== 'string' && typeof id !== 'number') return null;
   const text = (v: unknown, max: number) => (typeof v === 'string' || typeof v === 'number' ? displaySafe(String(v), max) : '');
   const status = text(w['status'], 4);
   return {
@@ -123,16 +124,17 @@ function allowed(w: Withdrawal, allowance: WithdrawalAllowance): boolean {
 
 function finding(w: Withdrawal): SecurityFinding {
   const to = displaySafe(shortAddress(w.address), 24) || 'an unnamed address';
+  const when = w.createTime === null ? 'an unknown time' : clock(w.createTime);
   return {
     diagnosis: 'WITHDRAWAL_DETECTED',
     identity: `withdrawal:${w.id}`,
     severity: 'critical',
-    detail: `A withdrawal of ${w.amount} ${w.currency} to ${to} (${w.status}) at ${clock(w.createTime)}`,
+    detail: `A withdrawal of ${w.amount} ${w.currency} to ${to} (${w.status}) at ${when}`,
     facts: [
       { label: 'Withdrawal', value: `${w.amount} ${w.currency}${w.network ? ` on ${w.network}` : ''}` },
       { label: 'To', value: to },
       { label: 'Status', value: w.status },
-      { label: 'Time', value: clock(w.createTime) },
+      { label: 'Time', value: when },
       ...(w.clientWid ? [{ label: 'client_wid', value: w.clientWid }] : []),
     ],
   };
@@ -158,12 +160,19 @@ export function readHistory(
 ): { found: SecurityFinding[]; cursor: WithdrawalCursor } | null {
   if (!isJsonObject(result) || !Array.isArray(result['withdrawal_list'])) return null;
   const list = result['withdrawal_list'].map(withdrawalOf).filter((w): w is Withdrawal => w !== null);
-  const fresh = list.filter((w) => w.createTime > cursor.since || (w.createTime === cursor.since && !cursor.ids.includes(w.id)));
-  const newest = Math.max(cursor.since, ...list.map((w) => w.createTime));
-  const ids = newest === cursor.since ? [...new Set([...cursor.ids, ...fresh.map((w) => w.id)])] : list.filter((w) => w.createTime === newest).map((w) => w.id);
+  // A withdrawal whose time is unreadable cannot be placed against the cursor: it is reported (the
+  // security slot remembers its identity, so once), never dropped as if nothing had left.
+  const fresh = list.filter((w) =>
+    w.createTime === null ? !cursor.ids.includes(w.id) : w.createTime > cursor.since || (w.createTime === cursor.since && !cursor.ids.includes(w.id)),
+  );
+  const newest = list.reduce((m, w) => (w.createTime !== null && w.createTime > m ? w.createTime : m), cursor.since);
+  const ids =
+    newest === cursor.since
+      ? [...new Set([...cursor.ids, ...fresh.filter((w) => w.createTime !== null).map((w) => w.id)])]
+      : list.filter((w) => w.createTime === newest).map((w) => w.id);
   const found = fresh
     .filter((w) => !allowed(w, allowance))
-    .sort((a, b) => a.createTime - b.createTime)
+    .sort((a, b) => (a.createTime ?? 0) - (b.createTime ?? 0))
     .map(finding);
   const settled = now !== undefined && result['withdrawal_list'].length < HISTORY_PAGE_SIZE ? now - CURSOR_SETTLE_MS : -Infinity;
   if (settled > newest) return { found, cursor: { since: Math.floor(settled), ids: [] } };

@@ -110,3 +110,15 @@ describe('the window each look asks for stays bounded', () => {
     expect(readHistory({ withdrawal_list: page }, cursor, NONE, now)?.cursor.since).toBe(T0 + 200 * MIN);
   });
 });
+
+describe('a withdrawal whose time cannot be read', () => {
+  it('is still reported (at an unknown time), once per look, never silently dropped as if nothing had left', () => {
+    const read = readHistory({ withdrawal_list: [w('t1', 'yesterday' as unknown as number), w('t2', T0 + MIN)] }, { since: T0, ids: [] }, NONE);
+    expect(read?.found.map((f) => f.identity)).toEqual(['withdrawal:t1', 'withdrawal:t2']);
+    expect(read?.found[0]?.detail).toBe('A withdrawal of 0.5 BTC to bc1qxy…0wlh (completed) at an unknown time');
+    // The cursor moves by the readable times only.
+    expect(read?.cursor).toEqual({ since: T0 + MIN, ids: ['t2'] });
+    // An allowed one is still not a finding.
+    expect(readHistory({ withdrawal_list: [w('t3', 'x' as unknown as number)] }, { since: T0, ids: [] }, { ...NONE, expectWithdraw: true })?.found).toEqual([]);
+  });
+});
