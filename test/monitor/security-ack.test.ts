@@ -142,3 +142,22 @@ describe('a hostile withdrawal history', () => {
     expect(Buffer.byteLength(JSON.stringify(m.keys.get('trading')))).toBeLessThan(16 * 1024);
   });
 });
+
+describe('acknowledging a security incident says what it is', () => {
+  it('the acknowledged notification of a security incident does not call a healthy key "failing"', async () => {
+    const { acknowledgedNotification } = await import('../../src/monitor/ack-message.js');
+    const m = new Monitor();
+    m.at(T0, healthy([withdrawal('w1')]));
+    const security = (m.keys.get('trading') as KeyState).security as NonNullable<KeyState['security']>;
+    const n = acknowledgedNotification(
+      { type: 'key', key: 'trading' },
+      { ...security, ack: { by: 'Ann', at: T0 + HOUR, note: null, via: 'cli' } },
+      { source: 'Ops', links: [] },
+    );
+    const labels = n.facts.map((f) => f.label);
+    expect(labels).not.toContain('Failing since');
+    expect(labels).not.toContain('Failed runs');
+    expect(n.facts).toContainEqual({ label: 'Security incident', value: 'open since 2026-12-01 10:00 UTC; 1 finding' });
+    expect(n.facts).toContainEqual({ label: 'Incident', value: security.id });
+  });
+});
