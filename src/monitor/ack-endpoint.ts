@@ -40,6 +40,9 @@ export interface AckEndpointDeps {
 /** A form of two short fields and a token: anything larger is not our page's. */
 const MAX_BODY = 4_096;
 
+/** A key's security incident (security-rules.ts) counts findings; a health incident counts failed runs. */
+const isSecurity = (incident: object) => typeof (incident as { findings?: unknown }).findings === 'number';
+
 function describeScope(scope: AckScope): string {
   return scope.type === 'key' ? `key ${scope.key}` : 'all keys (one root cause)';
 }
@@ -60,6 +63,7 @@ async function openSummary(claims: AckClaims, deps: AckEndpointDeps): Promise<{ 
       title: DIAGNOSIS_TABLE[probe.incident.diagnosis].title,
       since: utc(probe.incident.since),
       source: deps.source,
+      security: isSecurity(probe.incident),
     },
   };
 }
@@ -112,7 +116,13 @@ export async function handleAckRequest(req: AckHttpRequest, deps: AckEndpointDep
   if (!outcome.ok) return refuse(outcome.refusal.reason, { incidentId: claims.incidentId });
   deps.log.info('incident acknowledged', { incidentId: outcome.incident.id, via: 'link', announced: outcome.announced });
   return donePage(
-    { what: describeScope(claims.scope), title: DIAGNOSIS_TABLE[outcome.incident.diagnosis].title, since: utc(outcome.incident.since), source: deps.source },
+    {
+      what: describeScope(claims.scope),
+      title: DIAGNOSIS_TABLE[outcome.incident.diagnosis].title,
+      since: utc(outcome.incident.since),
+      source: deps.source,
+      security: isSecurity(outcome.incident),
+    },
     by,
   );
 }

@@ -47,10 +47,12 @@ export interface IncidentSummary {
   readonly title: string;
   readonly since: string;
   readonly source: string;
+  /** A security incident (a withdrawal, money gone): its key is not failing, the incident is open. */
+  readonly security?: boolean;
 }
 
 const facts = (s: IncidentSummary) =>
-  `<dl><dt>Monitor</dt><dd>${escapeHtml(s.source)}</dd><dt>Incident</dt><dd>${escapeHtml(s.what)}</dd><dt>Diagnosis</dt><dd>${escapeHtml(s.title)}</dd><dt>Failing since</dt><dd>${escapeHtml(s.since)}</dd></dl>`;
+  `<dl><dt>Monitor</dt><dd>${escapeHtml(s.source)}</dd><dt>Incident</dt><dd>${escapeHtml(s.what)}</dd><dt>Diagnosis</dt><dd>${escapeHtml(s.title)}</dd><dt>${s.security ? 'Open since' : 'Failing since'}</dt><dd>${escapeHtml(s.since)}</dd></dl>`;
 
 export function confirmPage(s: IncidentSummary, token: string): PageResponse {
   return page(

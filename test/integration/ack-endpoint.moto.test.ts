@@ -158,6 +158,9 @@ describe.skipIf(toolMissing('moto_server'))('the Acknowledge link endpoint (func
     const page = await call(urlEvent('GET', { query: `t=${first}` }));
     expect(page.res.statusCode).toBe(200);
     expect(page.res.body).toContain('A withdrawal left the account');
+    // The key is not failing: the page says the security incident is open since, not "failing since".
+    expect(page.res.body).toContain('<dt>Open since</dt>');
+    expect(page.res.body).not.toContain('Failing since');
     const done = await call(post({ t: first, by: 'Ann', note: 'checking' }));
     expect(done.res.statusCode).toBe(200);
     expect((await security())?.ack).toEqual({ by: 'Ann', at: now, note: 'checking', via: 'link' });
