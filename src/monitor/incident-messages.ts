@@ -171,6 +171,18 @@ function securityNotification(e: SecurityEvent, now: number, ctx: MessageContext
     label: 'Security incident',
     value: `open since ${utc(incident.openedAt)}; ${incident.findings} finding${incident.findings === 1 ? '' : 's'}`,
   };
+  if (e.transition === 'resolved' && e.reason === 'unmonitored') {
+    // Not "nothing new": nobody looks any more. Say what happened instead.
+    return {
+      ...base(id, 'resolved', 'info', e.scope, now, ctx),
+      subject: subject('info', `${whom}: security incident closed, no longer monitored — was ${spec.title}`),
+      summary:
+        `"${whom}" was removed from the monitor's keys, so its open security incident (open since ${utc(incident.openedAt)}, ${incident.findings} finding${incident.findings === 1 ? '' : 's'}) is closed without anyone looking: the account is no longer watched with this key. ` +
+        'If the key is still in use, add it back to the configuration.',
+      fix: null,
+      facts: [keyFact, { label: 'Was', value: `${spec.title} (${incident.diagnosis})` }, ...ackFact],
+    };
+  }
   if (e.transition === 'resolved') {
     return {
       ...base(id, 'resolved', 'resolved', e.scope, now, ctx),

@@ -161,3 +161,18 @@ describe('acknowledging a security incident says what it is', () => {
     expect(n.facts).toContainEqual({ label: 'Incident', value: security.id });
   });
 });
+
+describe('a key removed from the monitor with its security incident open', () => {
+  it('the incident is closed and everyone is told it is no longer watched, not left open where nobody sees it', () => {
+    const m = new Monitor();
+    m.at(T0, healthy([withdrawal('w1')]));
+    const state = m.keys.get('trading') as KeyState;
+    const d = decideRun({ now: T0 + HOUR, policy: POLICY, runs: [], keyStates: new Map(), monitor: m.monitor, retired: new Map([['trading', state]]) });
+    expect(d.keyStates.get('trading')?.security ?? null).toBeNull();
+    const [closed] = d.events.map((e) => notificationFor(e, T0 + HOUR, ctx));
+    expect(closed?.kind).toBe('resolved');
+    expect(closed?.severity).toBe('info');
+    expect(closed?.subject).toContain('no longer monitored');
+    expect(closed?.subject).not.toContain('nothing new');
+  });
+});
