@@ -174,7 +174,17 @@ export function readHistory(
     .filter((w) => !allowed(w, allowance))
     .sort((a, b) => (a.createTime ?? 0) - (b.createTime ?? 0))
     .map(finding);
-  const settled = now !== undefined && result['withdrawal_list'].length < HISTORY_PAGE_SIZE ? now - CURSOR_SETTLE_MS : -Infinity;
+  const full = result['withdrawal_list'].length >= HISTORY_PAGE_SIZE;
+  // A full page may not be all of them (the exchange does not say which end it cut): say so, whatever was allowed.
+  if (full)
+    found.push({
+      diagnosis: 'WITHDRAWAL_WATCH_NOT_DETERMINED',
+      identity: `withdrawal-page-full:${cursor.since}:${newest}`,
+      severity: 'warning',
+      detail: `The withdrawal history answered a full page of ${HISTORY_PAGE_SIZE} for the time since ${clock(cursor.since)}: withdrawals not in that answer were not read (check the account’s withdrawal history)`,
+      facts: [{ label: 'Not read', value: `withdrawals beyond the first ${HISTORY_PAGE_SIZE} since ${clock(cursor.since)}` }],
+    });
+  const settled = now !== undefined && !full ? now - CURSOR_SETTLE_MS : -Infinity;
   if (settled > newest) return { found, cursor: { since: Math.floor(settled), ids: [] } };
   return { found, cursor: { since: newest, ids: ids.slice(-50) } };
 }

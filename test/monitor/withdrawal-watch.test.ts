@@ -122,3 +122,17 @@ describe('a withdrawal whose time cannot be read', () => {
     expect(readHistory({ withdrawal_list: [w('t3', 'x' as unknown as number)] }, { since: T0, ids: [] }, { ...NONE, expectWithdraw: true })?.found).toEqual([]);
   });
 });
+
+describe('a full page of withdrawals', () => {
+  it('says that withdrawals beyond the page were not read (even when every one listed was allowed), never reads as all of them', () => {
+    const page = Array.from({ length: 200 }, (_, i) => w(`p${i}`, T0 + (i + 1) * MIN, { client_wid: `payout-${i}` }));
+    const allowed = { ...NONE, clientWidPrefix: 'payout-' };
+    const read = readHistory({ withdrawal_list: page }, { since: T0, ids: [] }, allowed, T0 + 300 * MIN);
+    expect(read?.found.map((f) => f.diagnosis)).toEqual(['WITHDRAWAL_WATCH_NOT_DETERMINED']);
+    expect(read?.found[0]?.detail).toBe(
+      'The withdrawal history answered a full page of 200 for the time since 2026-12-01 10:00 UTC: withdrawals not in that answer were not read (check the account’s withdrawal history)',
+    );
+    // Less than a full page: everything since the cursor was read.
+    expect(readHistory({ withdrawal_list: page.slice(1) }, { since: T0, ids: [] }, allowed, T0 + 300 * MIN)?.found).toEqual([]);
+  });
+});
