@@ -40,12 +40,15 @@ export interface SecurityView {
   readonly notWatched: readonly string[];
 }
 
-function securityLines(view: SecurityView): string[] {
+function securityLines(view: SecurityView, historyRead: boolean): string[] {
   const lines = view.findings.flatMap((f) => [
     `Security: ${f.severity === 'critical' ? '🔴' : '🟠'} ${f.diagnosis} — ${DIAGNOSIS_TABLE[f.diagnosis].title}: ${displaySafe(f.detail, 400)}`,
     ...f.facts.map((fact) => `  ${displaySafe(fact.label, 40)}: ${displaySafe(fact.value, 600)}`),
   ]);
-  if (view.findings.length === 0) lines.push('Security: nothing found');
+  // "Nothing found" is said only when the withdrawal history was read: an answer that proved nothing
+  // (a 503, a timeout, a sub-account key) looked at nothing.
+  if (view.findings.length === 0)
+    lines.push(historyRead ? 'Security: nothing found' : 'Security: nothing found in what was read; the withdrawal history was not read');
   for (const n of view.notWatched) lines.push(`  not watched: ${displaySafe(n, 300)}`);
   return lines;
 }
@@ -57,7 +60,7 @@ export function renderReport(report: Report, heading: string, security?: Securit
   lines.push(`Diagnosis: ${report.diagnosis} — ${report.title}${uncovered}`);
   if (!report.healthy) lines.push(`Fix: ${displaySafe(report.advice, 1200)}`);
   if (report.exposure) lines.push(`Open on the account: ${displaySafe(exposureLine(report), 1200)}`);
-  if (security) lines.push(...securityLines(security));
+  if (security) lines.push(...securityLines(security, report.withdrawalWatch?.kind === 'read'));
   return lines.join('\n') + '\n';
 }
 
@@ -80,7 +83,7 @@ export function reportJson(
         notVerified,
         checks,
         exposure: exposure ? { text: exposureLine(report), ...exposureJson(exposure) } : null,
-        security: security ?? null,
+        security: security ? { ...security, withdrawalHistoryRead: report.withdrawalWatch?.kind === 'read' } : null,
         target: { baseUrl: context.baseUrl, credentialsFrom: context.credentialsFrom, sandbox: context.sandbox },
       },
       null,

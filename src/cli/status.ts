@@ -31,7 +31,13 @@ export interface KeyStatus {
   /** Who said they are on the open incident, and when; null when nobody has. */
   readonly acknowledged: AckStatus | null;
   /** The key's open security incident (security watch), beside the health state; absent when none is open. */
-  readonly security?: { readonly id: string; readonly diagnosis: string; readonly since: string; readonly findings: number; readonly acknowledged: boolean };
+  readonly security?: {
+    readonly id: string;
+    readonly diagnosis: string;
+    readonly since: string;
+    readonly findings: number;
+    readonly acknowledged: AckStatus | null;
+  };
 }
 
 export interface AckStatus {
@@ -133,7 +139,7 @@ export function statusOf(key: string, state: KeyState | undefined, run: RunEntry
             diagnosis: state.security.diagnosis,
             since: iso(state.security.openedAt) as string,
             findings: state.security.findings,
-            acknowledged: Boolean(state.security.ack),
+            acknowledged: ackStatus(state.security),
           },
         }
       : {}),
@@ -227,7 +233,8 @@ export function renderStatus(s: StatusReport, now: number): string {
   const idWidth = Math.max(0, ...ids.map((id) => id.length));
   open.forEach((k, i) =>
     lines.push(
-      `  ${k.key.padEnd(width)}  ${(ids[i] ?? '').padEnd(idWidth)}  ${k.acknowledged ? ackLine(k.acknowledged) : `not acknowledged (key-monitor ack ${k.key})`}`,
+      // With a security incident open too, `ack <key>` would be ambiguous: name the incident by its id.
+      `  ${k.key.padEnd(width)}  ${(ids[i] ?? '').padEnd(idWidth)}  ${k.acknowledged ? ackLine(k.acknowledged) : `not acknowledged (key-monitor ack ${k.security ? (ids[i] ?? k.key) : k.key})`}`,
     ),
   );
   const secured = s.keys.filter((k) => k.security);
@@ -236,7 +243,8 @@ export function renderStatus(s: StatusReport, now: number): string {
     const sec = k.security as NonNullable<KeyStatus['security']>;
     const title = DIAGNOSIS_TABLE[sec.diagnosis as keyof typeof DIAGNOSIS_TABLE]?.title ?? sec.diagnosis;
     lines.push(
-      `  🛡  ${k.key}: ${title}, open since ${utc(Date.parse(sec.since))}; ${sec.findings} finding${sec.findings === 1 ? '' : 's'}${sec.acknowledged ? ', acknowledged' : ''} (${sec.id})`,
+      `  🛡  ${k.key}: ${title}, open since ${utc(Date.parse(sec.since))}; ${sec.findings} finding${sec.findings === 1 ? '' : 's'} (${displaySafe(sec.id, 120)})`,
+      `     ${sec.acknowledged ? ackLine(sec.acknowledged) : `not acknowledged (key-monitor ack ${displaySafe(sec.id, 120)})`}`,
     );
   }
   lines.push('', s.recentIncidents.length > 0 ? 'Last incidents:' : 'No incidents recorded yet.');

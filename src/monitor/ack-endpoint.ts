@@ -50,6 +50,7 @@ async function openSummary(claims: AckClaims, deps: AckEndpointDeps): Promise<{ 
   const probe = acknowledgeIn(stored?.state ?? {}, {
     incidentId: claims.incidentId,
     diagnosis: claims.diagnosis,
+    findings: claims.findings ?? null,
     ack: { by: '-', at: deps.now(), note: null, via: 'link' },
   });
   if (!probe.ok) return { refused: probe.refusal.reason };
@@ -105,13 +106,18 @@ export async function handleAckRequest(req: AckHttpRequest, deps: AckEndpointDep
   }
   const outcome = await acknowledgeIncident(
     claims.scope,
-    { incidentId: claims.incidentId, diagnosis: claims.diagnosis, ack: { by, at: deps.now(), note, via: 'link' } },
+    { incidentId: claims.incidentId, diagnosis: claims.diagnosis, findings: claims.findings ?? null, ack: { by, at: deps.now(), note, via: 'link' } },
     { store: deps.store, sink: deps.sink, source: deps.source, links: deps.links },
   );
   if (!outcome.ok) return refuse(outcome.refusal.reason, { incidentId: claims.incidentId });
   deps.log.info('incident acknowledged', { incidentId: outcome.incident.id, via: 'link', announced: outcome.announced });
   return donePage(
-    { what: describeScope(claims.scope), title: DIAGNOSIS_TABLE[outcome.incident.diagnosis].title, since: utc(outcome.incident.since), source: deps.source },
+    {
+      what: describeScope(claims.scope),
+      title: DIAGNOSIS_TABLE[outcome.incident.diagnosis].title,
+      since: utc(outcome.incident.since),
+      source: deps.source,
+    },
     by,
   );
 }

@@ -104,7 +104,7 @@ export async function handleTelegramUpdate(
   const by = presser(q['from']);
   const outcome = await acknowledgeIncident(
     claims.scope,
-    { incidentId: claims.incidentId, diagnosis: claims.diagnosis, ack: { by, at: deps.now(), note: null, via: 'telegram' } },
+    { incidentId: claims.incidentId, diagnosis: claims.diagnosis, findings: claims.findings ?? null, ack: { by, at: deps.now(), note: null, via: 'telegram' } },
     { store: deps.store, sink: deps.sink, source: deps.source, links: deps.links },
   );
   if (!outcome.ok) {

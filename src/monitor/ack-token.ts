@@ -18,6 +18,12 @@ export interface AckClaims {
   readonly diagnosis: Diagnosis;
   /** Epoch ms after which the link is refused. */
   readonly expiresAt: number;
+  /**
+   * A security incident's findings when the alert went out: a new finding clears its acknowledgement
+   * without changing its diagnosis (a second withdrawal), and a link from before it must not
+   * acknowledge evidence its reader never saw. Absent for health incidents (their state is the diagnosis).
+   */
+  readonly findings?: number;
 }
 
 /** A link is good for at most this long after the alert that carried it (each reminder carries a fresh one). */
@@ -36,6 +42,7 @@ export function signAck(claims: AckClaims, key: string): string {
       i: claims.incidentId,
       d: claims.diagnosis,
       e: Math.floor(claims.expiresAt / 1000),
+      ...(claims.findings !== undefined ? { n: claims.findings } : {}),
     }),
   );
   return `${body}.${b64(mac(key, body))}`;
@@ -64,13 +71,15 @@ export function verifyAck(token: string, key: string, now: number): AckTokenChec
     typeof doc['i'] !== 'string' ||
     typeof doc['d'] !== 'string' ||
     !(DIAGNOSES as readonly string[]).includes(doc['d']) ||
-    typeof doc['e'] !== 'number'
+    typeof doc['e'] !== 'number' ||
+    !(doc['n'] === undefined || (typeof doc['n'] === 'number' && Number.isInteger(doc['n']) && doc['n'] >= 0))
   )
     return { ok: false, fault: 'malformed' };
   const expiresAt = doc['e'] * 1000;
   if (now > expiresAt) return { ok: false, fault: 'expired' };
   const scope: AckScope = doc['k'] === null ? { type: 'monitor' } : { type: 'key', key: doc['k'] as string };
-  return { ok: true, claims: { scope, incidentId: doc['i'], diagnosis: doc['d'] as Diagnosis, expiresAt } };
+  const findings = typeof doc['n'] === 'number' ? { findings: doc['n'] } : {};
+  return { ok: true, claims: { scope, incidentId: doc['i'], diagnosis: doc['d'] as Diagnosis, expiresAt, ...findings } };
 }
 
 /** The Acknowledge link of an open incident, as alerts carry it. */
@@ -92,6 +101,7 @@ export function ackLinkMaker(base: string, key: string): AckLinkMaker {
         incidentId: incident.id,
         diagnosis: incident.diagnosis,
         expiresAt: now + ACK_LINK_DAYS * 86_400_000,
+        ...(typeof incident.findings === 'number' ? { findings: incident.findings } : {}),
       },
       key,
     ),

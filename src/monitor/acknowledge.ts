@@ -41,6 +41,8 @@ export interface AckRequest {
   readonly incidentId: string | null;
   /** The diagnosis the request was made for (a link's); null: whatever it is now. */
   readonly diagnosis: Diagnosis | null;
+  /** A security incident's findings the request was made for (a link's); absent or null: whatever they are now. */
+  readonly findings?: number | null;
   readonly ack: Acknowledgement;
 }
 
@@ -58,7 +60,11 @@ export function acknowledgeIn<S extends object>(state: S, req: AckRequest): AckD
   if (!one) return { ok: false, refusal: { reason: 'no-open-incident' } };
   if (chosen.length > 1) return { ok: false, refusal: { reason: 'ambiguous', ids: chosen.map((o) => o.incident.id) } };
   const { slot, incident } = one;
-  if (req.diagnosis !== null && incident.diagnosis !== req.diagnosis)
+  const findings = (incident as { readonly findings?: unknown }).findings;
+  if (
+    (req.diagnosis !== null && incident.diagnosis !== req.diagnosis) ||
+    (req.findings !== undefined && req.findings !== null && typeof findings === 'number' && findings !== req.findings)
+  )
     return { ok: false, refusal: { reason: 'changed', incidentId: incident.id, diagnosis: incident.diagnosis } };
   if (incident.ack) return { ok: false, refusal: { reason: 'already-acknowledged', incidentId: incident.id, ack: incident.ack } };
   const acknowledged: OpenIncident = { ...incident, ack: req.ack };

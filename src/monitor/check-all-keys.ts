@@ -12,7 +12,7 @@ import { recordRun, type IncidentRunDeps, type IncidentRunSummary } from './inci
 import type { MonitoredKey, RuntimeConfig } from './runtime-config.js';
 import { planWithdrawProbe, type WithdrawPlan } from './withdraw-schedule.js';
 import { daySlotDue, EVERY_PROBE, expectationsOf, planProbes } from './cadence.js';
-import { withdrawalPlanOf } from './security-watch.js';
+import { withdrawalPlanForRun } from './security-watch.js';
 import { UNDOCUMENTED_PROBES, type KeyVerdict } from '../contract/deployment-check.js';
 
 /** Leave this much of the run's time to record metrics and logs after the checks. */
@@ -162,9 +162,7 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number, 
           exposurePlan: async (key: MonitoredKey, keyId: string | null) =>
             exposurePlanOf((await loading)?.runs.get(key.name), keyId, deps.config.spacedProbeMs),
           withdrawalPlan: async (key: MonitoredKey, keyId: string | null) => {
-            const last = (await loading)?.runs.get(key.name);
-            const same = last !== undefined && last.keyId === keyId ? last : undefined;
-            return withdrawalPlanOf(key.name, key.securityWatch !== false, same?.withdrawals, same, deps.now());
+            return withdrawalPlanForRun(key.name, key.securityWatch !== false, (await loading)?.runs.get(key.name), keyId, deps.now());
           },
         }
       : {}),

@@ -376,7 +376,7 @@ async function withdrawalLook(
   const seen = redact(describeReply(timed.reply));
   const { skipped: _s, refusedAt: _r, ...kept } = plan.cursor;
   if (timed.reply.kind === 'answer' && timed.reply.code === 0) {
-    const history = readHistory(timed.reply.result, kept, watch.allowance);
+    const history = readHistory(timed.reply.result, kept, watch.allowance, now);
     if (history)
       return {
         kind: 'read',

@@ -6,6 +6,7 @@
  * Orders are named by instrument, side, quantity, price and client_oid: what identifies an order to
  * its owner, never the exchange's order_id.
  */
+import { createHash } from 'node:crypto';
 import { isJsonObject } from '../contract/json.js';
 import { displaySafe } from '../exchange/text-safety.js';
 
@@ -77,6 +78,9 @@ const text = (value: unknown, max: number): string | null => {
 
 const cents = (n: number) => Math.round(n * 100) / 100;
 
+/** The longest in-use text kept as it is; a longer one is kept as its hash. */
+const MAX_SIG_LENGTH = 300;
+
 /**
  * From the private/user-balance answer's accounts: reserved quantities by asset, the cost of open
  * positions and the margin held for orders (initial margin beyond the positions'). Prices move every
@@ -99,7 +103,10 @@ export function inUseOf(accounts: readonly Record<string, unknown>[]): InUse {
   reserved.sort();
   const orders = reserved.length > 0 || cents(orderMargin) > 0;
   const positions = cents(positionCost) > 0;
-  const sig = orders || positions ? `${reserved.join(',')}|pc=${cents(positionCost)}|om=${cents(orderMargin)}` : '';
+  const whole = orders || positions ? `${reserved.join(',')}|pc=${cents(positionCost)}|om=${cents(orderMargin)}` : '';
+  // Only compared for equality, and kept in every run record: a long one (thousands of balances with
+  // funds reserved) is kept as its hash, so a shard of 100 keys stays one DynamoDB item.
+  const sig = whole.length <= MAX_SIG_LENGTH ? whole : `sha256:${createHash('sha256').update(whole).digest('hex')}`;
   return { sig, orders, positions };
 }
 

@@ -36,7 +36,7 @@ export interface MessageContext {
 }
 
 /** An open incident's Acknowledge link, signed for its id and diagnosis. */
-export type AckLinkMaker = (scope: Scope, incident: OpenIncident, now: number) => NotificationLink;
+export type AckLinkMaker = (scope: Scope, incident: OpenIncident & { readonly findings?: number }, now: number) => NotificationLink;
 
 /**
  * The context with its Acknowledge link maker loaded. A key that cannot be read costs the links, never
@@ -140,6 +140,9 @@ function base(
   };
 }
 
+/** A security alert's findings listed one by one; the rest are counted. */
+const MAX_FINDINGS_LISTED = 20;
+
 const maintenanceNote = (incident: OpenIncident) => (incident.duringMaintenance ? ' It began during announced exchange maintenance.' : '');
 
 /**
@@ -168,6 +171,18 @@ function securityNotification(e: SecurityEvent, now: number, ctx: MessageContext
     label: 'Security incident',
     value: `open since ${utc(incident.openedAt)}; ${incident.findings} finding${incident.findings === 1 ? '' : 's'}`,
   };
+  if (e.transition === 'resolved' && e.reason === 'unmonitored') {
+    // Not "nothing new": nobody looks any more. Say what happened instead.
+    return {
+      ...base(id, 'resolved', 'info', e.scope, now, ctx),
+      subject: subject('info', `${whom}: security incident closed, no longer monitored — was ${spec.title}`),
+      summary:
+        `"${whom}" was removed from the monitor's keys, so its open security incident (open since ${utc(incident.openedAt)}, ${incident.findings} finding${incident.findings === 1 ? '' : 's'}) is closed without anyone looking: the account is no longer watched with this key. ` +
+        'If the key is still in use, add it back to the configuration.',
+      fix: null,
+      facts: [keyFact, { label: 'Was', value: `${spec.title} (${incident.diagnosis})` }, ...ackFact],
+    };
+  }
   if (e.transition === 'resolved') {
     return {
       ...base(id, 'resolved', 'resolved', e.scope, now, ctx),
@@ -177,7 +192,12 @@ function securityNotification(e: SecurityEvent, now: number, ctx: MessageContext
       facts: [keyFact, { label: 'Was', value: `${spec.title} (${incident.diagnosis})` }, ...ackFact],
     };
   }
-  const heads = e.findings.map((f) => DIAGNOSIS_TABLE[f.diagnosis].title);
+  // A look may bring thousands of findings (a hostile or huge history): the alert names the first
+  // few with their evidence and counts the rest, so it fits the queue and the outbox of its state item.
+  const shown = e.findings.slice(0, MAX_FINDINGS_LISTED);
+  const more = e.findings.length - shown.length;
+  const moreText = more > 0 ? `; and ${more.toLocaleString('en-US')} more (key-monitor check lists the last day's)` : '';
+  const heads = [...new Set(e.findings.map((f) => DIAGNOSIS_TABLE[f.diagnosis].title))];
   const text =
     e.transition === 'reminder'
       ? `${whom}: security incident open for ${formatDuration(now - incident.openedAt)} — ${spec.title}`
@@ -185,10 +205,10 @@ function securityNotification(e: SecurityEvent, now: number, ctx: MessageContext
   const told =
     e.transition === 'reminder'
       ? `The security incident of ${whom} has been open since ${utc(incident.openedAt)} and nobody has closed it: ${incident.latest.detail}.`
-      : `${e.transition === 'changed' ? 'New evidence in the open security incident of' : 'Security watch on'} ${whom}: ${e.findings.map((f) => f.detail).join('. ')}.`;
+      : `${e.transition === 'changed' ? 'New evidence in the open security incident of' : 'Security watch on'} ${whom}: ${shown.map((f) => f.detail).join('. ')}${moreText}.`;
   const ends = ' A healthy check does not close it: acknowledge it once you have looked; it closes after a quiet day with nothing new.';
   const head = base(id, e.transition, severity, e.scope, now, ctx);
-  // Acknowledging is what ends a security incident, so its alerts carry the link first, as health alerts do.
+  // Like every alert: the signed Acknowledge link first (a channel that must drop links keeps it), none once someone is on it.
   const ackLink = !incident.ack && ctx.ackLink ? [ctx.ackLink(e.scope, incident, now)] : [];
   return {
     ...head,
@@ -196,7 +216,13 @@ function securityNotification(e: SecurityEvent, now: number, ctx: MessageContext
     subject: subject(severity, text),
     summary: told + ends,
     fix: DIAGNOSIS_TABLE[first.diagnosis].advice({ egressIp: null, expectedIps: ctx.expectedIps, keyPrefix: null, detail: first.detail, site: 'aws' }),
-    facts: [keyFact, ...e.findings.flatMap((f) => f.facts), openFact, ...ackFact],
+    facts: [
+      keyFact,
+      ...shown.flatMap((f) => f.facts),
+      ...(more > 0 ? [{ label: 'More findings', value: more.toLocaleString('en-US') }] : []),
+      openFact,
+      ...ackFact,
+    ],
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type Mute,
   type OpenIncident,
   type Scope,
+  type SecurityIncident,
   type SecuritySlot,
 } from './incident-state.js';
 import type { CheckName, Diagnosis } from './types.js';
@@ -436,16 +437,29 @@ export function decideRun(input: RunInput): RunDecision {
     records.push(...step.records);
   }
   const closed: { key: string; incident: OpenIncident }[] = [];
+  // A removed key's security incident is closed the same way: left open, nobody would see it again.
+  const closedSecurity: { key: string; incident: SecurityIncident }[] = [];
   for (const [key, state] of input.retired ?? []) {
-    if (!state.incident) continue;
-    const incident = notify(state.incident, now);
-    keyStates.set(key, { ...state, incident: null, consecutiveFailures: 0, failingSince: null });
-    closed.push({ key, incident });
-    records.push(record({ type: 'key', key }, incident, now));
+    if (!state.incident && !state.security) continue;
+    let next: KeyState = state;
+    if (state.incident) {
+      const incident = notify(state.incident, now);
+      next = { ...next, incident: null, consecutiveFailures: 0, failingSince: null };
+      closed.push({ key, incident });
+      records.push(record({ type: 'key', key }, incident, now));
+    }
+    if (state.security) {
+      closedSecurity.push({ key, incident: { ...state.security, transitions: state.security.transitions + 1, lastNotifiedAt: now } });
+      next = { ...next, security: null };
+    }
+    keyStates.set(key, next);
   }
-  if (closed.length > UNMONITORED_ONE_BY_ONE) events.push({ kind: 'unmonitored', closed, at: now });
-  else
+  if (closed.length + closedSecurity.length > UNMONITORED_ONE_BY_ONE) events.push({ kind: 'unmonitored', closed: [...closed, ...closedSecurity], at: now });
+  else {
     for (const c of closed) events.push({ kind: 'resolved', scope: { type: 'key', key: c.key }, incident: c.incident, resolvedAt: now, reason: 'unmonitored' });
+    for (const c of closedSecurity)
+      events.push({ kind: 'security', transition: 'resolved', scope: { type: 'key', key: c.key }, incident: c.incident, findings: [], reason: 'unmonitored' });
+  }
   const notified = [...prior.maintenance.notified.filter((id) => windows.some((w) => w.id === id)), ...upcoming.map((w) => w.id)];
   let monitor: MonitorState = { ...monitorStep.state, maintenance: { ...prior.maintenance, notified } };
 

@@ -169,7 +169,7 @@ export async function recordRun(outcomes: readonly KeyOutcome[], deps: IncidentR
   const monitorIn = await refreshMaintenance(monitorRead.state, deps, now);
   const keyStates = new Map<string, KeyState>(names.map((n) => [n, loaded.keys.get(n)?.state ?? NEW_KEY_STATE]));
   // Keys removed from the configuration: close what they left open (only those with an open incident need a write).
-  const retired = [...loaded.retired].filter(([, s]) => s.state.incident !== null);
+  const retired = [...loaded.retired].filter(([, s]) => s.state.incident !== null || Boolean(s.state.security));
   const decision = decideRun({
     now,
     policy: deps.policy,

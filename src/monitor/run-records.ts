@@ -75,6 +75,46 @@ export function uptime(entry: { readonly days: DayCounts } | undefined, now: num
   return runs === 0 ? null : oks / runs;
 }
 
+/** What a shard's item may hold: DynamoDB's 400 KB per item, less room for its keys and attributes. */
+export const SHARD_MAX_BYTES = 350_000;
+
+/**
+ * Ways to make entries smaller, least loss first. None touches what the security watch compares with
+ * (the balance and the withdrawal cursor's time) or the uptime counts: an order line or a probe's
+ * carried pass costs a fuller text or one more probe next run, never a missed finding.
+ */
+const SHRINKS: readonly ((e: RunEntry) => RunEntry)[] = [
+  (e) => {
+    if (!e.exposure) return e;
+    const { orders, foreign, positions, unread } = e.exposure;
+    return {
+      ...e,
+      exposure: {
+        ...e.exposure,
+        orders: { ...orders, top: [] },
+        ...(foreign ? { foreign: { ...foreign, top: [] } } : {}),
+        positions: positions ? { ...positions, top: [] } : null,
+        // Still marked unread (so it is read again), in fewer words.
+        ...(unread !== undefined ? { unread: unread.slice(0, 40) } : {}),
+      },
+    };
+  },
+  ({ carried: _carried, ...e }) => e,
+  (e) => (e.withdrawals && e.withdrawals.ids.length > 10 ? { ...e, withdrawals: { ...e.withdrawals, ids: e.withdrawals.ids.slice(-10) } } : e),
+];
+
+const shardBytes = (runAt: number, entries: Record<string, RunEntry>) => Buffer.byteLength(JSON.stringify({ runAt, entries }), 'utf8');
+
+/** A shard's entries made small enough for one item (usually as they are: a shard of 100 keys is tens of KB). */
+function fitted(runAt: number, entries: Record<string, RunEntry>): Record<string, RunEntry> {
+  let out = entries;
+  for (const shrink of SHRINKS) {
+    if (shardBytes(runAt, out) <= SHARD_MAX_BYTES) return out;
+    out = Object.fromEntries(Object.entries(out).map(([n, e]) => [n, shrink(e)]));
+  }
+  return out;
+}
+
 /** The shards a run writes: its keys in configured order, RUN_SHARD_SIZE to an item. */
 export function shardsOf(names: readonly string[], entries: ReadonlyMap<string, RunEntry>, runAt: number): RunShard[] {
   const shards: RunShard[] = [];
@@ -83,7 +123,7 @@ export function shardsOf(names: readonly string[], entries: ReadonlyMap<string, 
     shards.push({
       index: i / RUN_SHARD_SIZE,
       runAt,
-      entries: Object.fromEntries(slice.flatMap((n) => (entries.has(n) ? [[n, entries.get(n) as RunEntry]] : []))),
+      entries: fitted(runAt, Object.fromEntries(slice.flatMap((n) => (entries.has(n) ? [[n, entries.get(n) as RunEntry]] : [])))),
     });
   }
   return shards;

@@ -93,7 +93,12 @@ export function fundsFinding(
   }
   const move = thenPriced > 0 ? nowPriced / thenPriced : 1;
   const beforeNow = beforeListedNow + before.rest * move;
-  const drop = beforeNow - after.total;
+  // A balance the newer answer gave no readable market value for is valued at its last price: an
+  // answer without prices (a pricing fault, "NaN", "0") proves no money left, only its quantities can.
+  const pricesThen = new Map(before.assets.flatMap((a) => (a.price === null ? [] : [[a.asset, a.price] as const])));
+  const unpriced = after.assets.reduce((s, a) => (a.price === null ? s + a.quantity * (pricesThen.get(a.asset) ?? 0) : s), 0);
+  const afterTotal = after.total + unpriced;
+  const drop = beforeNow - afterTotal;
   const dropPercent = beforeNow > 0 ? (drop / beforeNow) * 100 : 0;
 
   const names = [...new Set([...before.assets.map((a) => a.asset), ...after.assets.map((a) => a.asset)])];

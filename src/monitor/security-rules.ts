@@ -33,6 +33,8 @@ export interface SecurityEvent {
   readonly incident: SecurityIncident;
   /** The new findings (opened, changed); the latest one (reminder); none (resolved). */
   readonly findings: readonly SecurityFinding[];
+  /** resolved only: the key was removed from the monitor's keys, so nobody watches it any more. */
+  readonly reason?: 'unmonitored';
 }
 
 const higher = (a: 'critical' | 'warning', b: 'critical' | 'warning') => (a === 'critical' || b === 'critical' ? 'critical' : 'warning');

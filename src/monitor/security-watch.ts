@@ -82,3 +82,34 @@ export function withdrawalPlanOf(
   if (!last || slotDue(`${name}#withdrawals`, HOUR_MS, last.at, now) || !last.balance) return { kind: 'read', cursor };
   return { kind: 'if-dropped', cursor, last: last.balance };
 }
+
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * The scheduled run's plan from the key's run record. A new API key under the same name (a rotation)
+ * keeps watching the account from where the old key's last look ended, at most a day back: starting
+ * "now" would lose a withdrawal made between that look and the rotation, the very moment a leaked key
+ * is rotated. What the old key was refused or skipped is not carried; its balance is not compared
+ * (security-watch's lastBalance), since a new key may be on another account.
+ */
+export function withdrawalPlanForRun(
+  name: string,
+  enabled: boolean,
+  last:
+    | {
+        readonly at: number;
+        readonly keyId?: string | undefined;
+        readonly balance?: BalanceSummary | undefined;
+        readonly withdrawals?: WithdrawalCursor | undefined;
+      }
+    | undefined,
+  keyId: string | null,
+  now: number,
+): WithdrawalPlan {
+  if (last !== undefined && last.keyId === keyId) return withdrawalPlanOf(name, enabled, last.withdrawals, last, now);
+  if (!enabled) return { kind: 'off' };
+  const prior = last?.withdrawals;
+  if (!prior) return { kind: 'start' };
+  const since = Math.max(prior.since, now - DAY_MS);
+  return { kind: 'read', cursor: { since, ids: since === prior.since ? prior.ids : [] } };
+}

@@ -91,14 +91,15 @@ interface Withdrawal {
   readonly address: string;
   readonly network: string | null;
   readonly status: string;
-  readonly createTime: number;
+  /** null: the answer's time could not be read (the withdrawal is still reported, never dropped). */
+  readonly createTime: number | null;
 }
 
 function withdrawalOf(w: unknown): Withdrawal | null {
   if (!isJsonObject(w)) return null;
   const createTime = num(w['create_time']);
   const id = w['id'];
-  if (createTime === null || (typeof id !== 'string' && typeof id !== 'number')) return null;
+  if (typeof id !== 'string' && typeof id !== 'number') return null;
   const text = (v: unknown, max: number) => (typeof v === 'string' || typeof v === 'number' ? displaySafe(String(v), max) : '');
   const status = text(w['status'], 4);
   return {
@@ -123,39 +124,68 @@ function allowed(w: Withdrawal, allowance: WithdrawalAllowance): boolean {
 
 function finding(w: Withdrawal): SecurityFinding {
   const to = displaySafe(shortAddress(w.address), 24) || 'an unnamed address';
+  const when = w.createTime === null ? 'an unknown time' : clock(w.createTime);
   return {
     diagnosis: 'WITHDRAWAL_DETECTED',
     identity: `withdrawal:${w.id}`,
     severity: 'critical',
-    detail: `A withdrawal of ${w.amount} ${w.currency} to ${to} (${w.status}) at ${clock(w.createTime)}`,
+    detail: `A withdrawal of ${w.amount} ${w.currency} to ${to} (${w.status}) at ${when}`,
     facts: [
       { label: 'Withdrawal', value: `${w.amount} ${w.currency}${w.network ? ` on ${w.network}` : ''}` },
       { label: 'To', value: to },
       { label: 'Status', value: w.status },
-      { label: 'Time', value: clock(w.createTime) },
+      { label: 'Time', value: when },
       ...(w.clientWid ? [{ label: 'client_wid', value: w.clientWid }] : []),
     ],
   };
 }
 
 /**
+ * How far behind the look the cursor stays when nothing newer was seen: a withdrawal is listed as soon
+ * as it is made, so an hour is ample, and the window each look asks for stays bounded.
+ */
+export const CURSOR_SETTLE_MS = 3_600_000;
+
+/**
  * The history answer after `cursor`: new withdrawals (newer than the cursor, or at its time and not
- * seen) are findings unless allowed; the cursor moves to the newest seen. null: not a history list.
+ * seen) are findings unless allowed; the cursor moves to the newest seen, and, given the look's time
+ * `now` and a complete answer (less than a full page), to at most CURSOR_SETTLE_MS before it: a quiet
+ * account is not asked for its whole history since the watch began. null: not a history list.
  */
 export function readHistory(
   result: unknown,
   cursor: WithdrawalCursor,
   allowance: WithdrawalAllowance,
+  now?: number,
 ): { found: SecurityFinding[]; cursor: WithdrawalCursor } | null {
   if (!isJsonObject(result) || !Array.isArray(result['withdrawal_list'])) return null;
   const list = result['withdrawal_list'].map(withdrawalOf).filter((w): w is Withdrawal => w !== null);
-  const fresh = list.filter((w) => w.createTime > cursor.since || (w.createTime === cursor.since && !cursor.ids.includes(w.id)));
-  const newest = Math.max(cursor.since, ...list.map((w) => w.createTime));
-  const ids = newest === cursor.since ? [...new Set([...cursor.ids, ...fresh.map((w) => w.id)])] : list.filter((w) => w.createTime === newest).map((w) => w.id);
+  // A withdrawal whose time is unreadable cannot be placed against the cursor: it is reported (the
+  // security slot remembers its identity, so once), never dropped as if nothing had left.
+  const fresh = list.filter((w) =>
+    w.createTime === null ? !cursor.ids.includes(w.id) : w.createTime > cursor.since || (w.createTime === cursor.since && !cursor.ids.includes(w.id)),
+  );
+  const newest = list.reduce((m, w) => (w.createTime !== null && w.createTime > m ? w.createTime : m), cursor.since);
+  const ids =
+    newest === cursor.since
+      ? [...new Set([...cursor.ids, ...fresh.filter((w) => w.createTime !== null).map((w) => w.id)])]
+      : list.filter((w) => w.createTime === newest).map((w) => w.id);
   const found = fresh
     .filter((w) => !allowed(w, allowance))
-    .sort((a, b) => a.createTime - b.createTime)
+    .sort((a, b) => (a.createTime ?? 0) - (b.createTime ?? 0))
     .map(finding);
+  const full = result['withdrawal_list'].length >= HISTORY_PAGE_SIZE;
+  // A full page may not be all of them (the exchange does not say which end it cut): say so, whatever was allowed.
+  if (full)
+    found.push({
+      diagnosis: 'WITHDRAWAL_WATCH_NOT_DETERMINED',
+      identity: `withdrawal-page-full:${cursor.since}:${newest}`,
+      severity: 'warning',
+      detail: `The withdrawal history answered a full page of ${HISTORY_PAGE_SIZE} for the time since ${clock(cursor.since)}: withdrawals not in that answer were not read (check the account’s withdrawal history)`,
+      facts: [{ label: 'Not read', value: `withdrawals beyond the first ${HISTORY_PAGE_SIZE} since ${clock(cursor.since)}` }],
+    });
+  const settled = now !== undefined && !full ? now - CURSOR_SETTLE_MS : -Infinity;
+  if (settled > newest) return { found, cursor: { since: Math.floor(settled), ids: [] } };
   return { found, cursor: { since: newest, ids: ids.slice(-50) } };
 }
 

@@ -93,4 +93,68 @@ describe('status lists the open security incidents beside the health state', () 
     const text = renderStatus({ ...report({ source: 'local', skewMs: 0 }), keys: [key] }, NOW);
     expect(text).toContain(`  🛡  trading: Money or assets left the account, open since 2026-12-05 08:00 UTC; 1 finding (security:trading:${openedAt})`);
   });
+
+  it('an acknowledged security incident says who is on it and since when (text and --json), and one nobody has says how to acknowledge it by its id', async () => {
+    const { statusOf } = await import('../../src/cli/status.js');
+    const { NEW_KEY_STATE } = await import('../../src/monitor/incident-state.js');
+    const openedAt = NOW - 3_600_000;
+    const latest = { diagnosis: 'WITHDRAWAL_DETECTED' as const, identity: 'withdrawal:w1', severity: 'critical' as const, detail: 'x', facts: [] };
+    const security = {
+      id: `security:trading:${openedAt}`,
+      openedAt,
+      since: openedAt,
+      failedRuns: 0,
+      duringMaintenance: false,
+      diagnosis: 'WITHDRAWAL_DETECTED' as const,
+      severity: 'critical' as const,
+      transitions: 1,
+      lastNotifiedAt: openedAt,
+      lastFindingAt: openedAt,
+      findings: 1,
+      latest,
+    };
+    const health = {
+      id: `key:trading:${openedAt}`,
+      openedAt,
+      since: openedAt,
+      diagnosis: 'AUTH_FAILED' as const,
+      transitions: 1,
+      lastNotifiedAt: openedAt,
+      failedRuns: 3,
+      duringMaintenance: false,
+    };
+    const ack = { by: 'Ann <ops>', at: NOW - 600_000, note: 'checking the whitelist', via: 'link' as const };
+    const acked = statusOf('trading', { ...NEW_KEY_STATE, lastDiagnosis: 'OK', security: { ...security, ack } }, undefined, NOW, 15 * 60_000);
+    expect(acked.security?.acknowledged).toEqual({ by: 'Ann <ops>', at: new Date(ack.at).toISOString(), note: 'checking the whitelist', via: 'link' });
+    const text = renderStatus({ ...report({ source: 'local', skewMs: 0 }), keys: [acked] }, NOW);
+    expect(text).toContain('acknowledged by Ann <ops> at 2026-12-05 08:50 UTC: checking the whitelist');
+    // Both open and nobody on either: `ack trading` would be ambiguous, so each line names its own id.
+    const both = statusOf(
+      'trading',
+      { ...NEW_KEY_STATE, lastDiagnosis: 'AUTH_FAILED', incident: health, security: { ...security, ack: null } },
+      undefined,
+      NOW,
+      15 * 60_000,
+    );
+    const lines = renderStatus({ ...report({ source: 'local', skewMs: 0 }), keys: [both] }, NOW);
+    expect(lines).toContain(`not acknowledged (key-monitor ack key:trading:${openedAt})`);
+    expect(lines).toContain(`not acknowledged (key-monitor ack security:trading:${openedAt})`);
+    expect(lines).not.toContain('key-monitor ack trading)');
+  });
+});
+
+describe('check says "nothing found" only when the withdrawal history was read', () => {
+  it('a history read that did not answer (503, timeout) is not "nothing found"', async () => {
+    const { renderReport } = await import('../../src/cli/format.js');
+    const { credentialsOnlyReport } = await import('../../src/monitor/checks.js');
+    const report = credentialsOnlyReport({ ok: false, diagnosis: 'CREDENTIALS_MISSING', detail: 'x' } as never, 'local');
+    const unread = {
+      ...report,
+      withdrawalWatch: { kind: 'not-read' as const, why: 'the withdrawal history did not answer (HTTP 503)', cursor: null },
+    };
+    const text = renderReport(unread, 'heading', { findings: [], notWatched: ['withdrawals: the withdrawal history did not answer (HTTP 503)'] });
+    expect(text).not.toContain('Security: nothing found\n');
+    const read = { ...report, withdrawalWatch: { kind: 'read' as const, found: [], cursor: { since: 0, ids: [] } } };
+    expect(renderReport(read, 'heading', { findings: [], notWatched: [] })).toContain('Security: nothing found\n');
+  });
 });

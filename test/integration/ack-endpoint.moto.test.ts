@@ -115,6 +115,72 @@ describe.skipIf(toolMissing('moto_server'))('the Acknowledge link endpoint (func
       base64: true,
     });
 
+  it('a key with a health and a security incident open: the security alert’s link acknowledges the security incident only, once; after a new finding the old link is refused and the new alert’s works', async () => {
+    const key = 'both-open';
+    const health = await openIncident(key);
+    const withdrawal = (id: string) => ({
+      diagnosis: 'WITHDRAWAL_DETECTED' as const,
+      identity: `withdrawal:${id}`,
+      severity: 'critical' as const,
+      detail: `A withdrawal (${id})`,
+      facts: [{ label: 'Withdrawal', value: '0.5 BTC' }],
+    });
+    const securityRun = async (id: string) => {
+      const run = {
+        key,
+        keyPrefix: 'sbx1',
+        diagnosis: 'AUTH_FAILED' as const,
+        code: 40101,
+        httpStatus: null,
+        egressIp: '203.0.113.7',
+        advice: 'x',
+        facts: [],
+        keyAgeDays: 10,
+        verified: [],
+        security: [withdrawal(id)],
+      };
+      const prior = (await store.load([key])).keys.get(key);
+      const d = decideRun({ now, policy: POLICY, runs: [run], keyStates: new Map(prior ? [[key, prior.state]] : []), monitor: NEW_MONITOR_STATE });
+      const state = d.keyStates.get(key) as KeyState;
+      const version = prior?.state.version ?? 0;
+      expect(await store.saveKey(key, version, { ...state, version: version + 1 }, [])).toBe(true);
+      const event = d.events.find((e) => e.kind === 'security');
+      const alert = notificationFor(event as NonNullable<typeof event>, now, {
+        source: 'Ops',
+        expectedIps: [],
+        links: () => [],
+        ackLink: ackLinkMaker(`https://${HOST}/`, KEY),
+      });
+      return new URL(alert.links.find((l) => l.label === 'Acknowledge')?.url as string).searchParams.get('t') as string;
+    };
+    const security = async () => (await store.load([key])).keys.get(key)?.state.security ?? null;
+    const first = await securityRun('w1');
+    const page = await call(urlEvent('GET', { query: `t=${first}` }));
+    expect(page.res.statusCode).toBe(200);
+    expect(page.res.body).toContain('A withdrawal left the account');
+    // The key is not failing: the page says the security incident is open since, not "failing since".
+    expect(page.res.body).toContain('<dt>Open since</dt>');
+    expect(page.res.body).not.toContain('Failing since');
+    const done = await call(post({ t: first, by: 'Ann', note: 'checking' }));
+    expect(done.res.statusCode).toBe(200);
+    expect((await security())?.ack).toEqual({ by: 'Ann', at: now, note: 'checking', via: 'link' });
+    expect((await stateOf(key))?.id).toBe(health.id);
+    expect((await stateOf(key))?.ack).toBeUndefined();
+    expect((await call(post({ t: first, by: 'Ann' }))).res.statusCode).toBe(403);
+    await drainQueue(sqs, queueUrl);
+    // A second withdrawal: the acknowledgement is cleared; the first link, replayed, acknowledges nothing.
+    now += 60_000;
+    const second = await securityRun('w2');
+    expect((await security())?.ack).toBeNull();
+    const replay = await call(post({ t: first, by: 'Mallory' }));
+    expect(replay.res.statusCode).toBe(403);
+    expect(replay.raw).not.toContain(first);
+    expect((await security())?.ack).toBeNull();
+    expect((await call(post({ t: second, by: 'Ann' }))).res.statusCode).toBe(200);
+    expect((await security())?.ack?.by).toBe('Ann');
+    await drainQueue(sqs, queueUrl);
+  });
+
   it('a GET (a chat unfurl, a mail scanner) shows the confirmation page and acknowledges nothing; HEAD and OPTIONS neither', async () => {
     const incident = await openIncident('preview');
     const token = signAck(claimsFor('preview', incident), KEY);

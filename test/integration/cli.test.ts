@@ -108,6 +108,9 @@ describe('the security watch beside the verdict', () => {
   it('sub-account: the withdrawal history is not read, and the check says why', async () => {
     const run = await inProcess(['check', '--sandbox', 'sub-account']);
     expect(run.stdout).toContain('not watched: withdrawals: sub-account key: withdrawals happen from the master account');
+    // The history was not read: "nothing found" would claim it was.
+    expect(run.stdout).not.toContain('Security: nothing found\n');
+    expect(run.stdout).toContain('Security: nothing found in what was read; the withdrawal history was not read');
   });
 
   it('a single real-style check says what it cannot watch', async () => {

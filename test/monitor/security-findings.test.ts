@@ -82,3 +82,34 @@ describe('orders the bot did not place', () => {
     expect(foreignOrdersOf({ data: result.data.slice(0, 1) }, 'bot-')?.count).toBe(0);
   });
 });
+
+describe('an answer without market values proves no money left', () => {
+  it('the same quantities with market values missing or unreadable (price null) are nothing, not "the value fell 100 %"', async () => {
+    const { balanceSummaryOf } = await import('../../src/monitor/balance-summary.js');
+    const answer = (value: (usd: number) => unknown) => [
+      {
+        position_balances: [
+          { instrument_name: 'BTC', quantity: '0.1', market_value: value(10_000) },
+          { instrument_name: 'ETH', quantity: '2', market_value: value(6_000) },
+          { instrument_name: 'USD', quantity: '3000', market_value: value(3_000) },
+          { instrument_name: 'CRO', quantity: '10000', market_value: value(1_000) },
+        ],
+      },
+    ];
+    const then = { at: T0, ...balanceSummaryOf(answer((usd) => String(usd))) };
+    for (const unreadable of [() => 'NaN', () => 'n/a', () => undefined, () => '0']) {
+      const now = { at: T0 + 300_000, ...balanceSummaryOf(answer(unreadable)) };
+      expect(fundsFinding(then, now, SETTINGS)).toBeNull();
+    }
+    // Money that did leave is still seen when the values are missing: the quantities say it.
+    const drained = [
+      {
+        position_balances: [
+          { instrument_name: 'BTC', quantity: '0.01' },
+          { instrument_name: 'USD', quantity: '3000' },
+        ],
+      },
+    ];
+    expect(fundsFinding(then, { at: T0 + 300_000, ...balanceSummaryOf(drained) }, SETTINGS)?.diagnosis).toBe('FUNDS_DROPPED');
+  });
+});

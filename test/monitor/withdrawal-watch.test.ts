@@ -75,3 +75,64 @@ describe('when the scheduled run reads the history', () => {
     expect(quantityDropped(summary, { ...summary, assets: [...summary.assets, { asset: 'ETH', quantity: 1, price: 1 }], count: 3 })).toBe(false);
   });
 });
+
+describe('a new API key under the same name (a rotation) keeps watching the account', () => {
+  it('the first look with the new key reads from where the old key’s last look ended (at most a day back), so a withdrawal made just before the rotation is still reported', async () => {
+    const { withdrawalPlanForRun } = await import('../../src/monitor/security-watch.js');
+    const cursor = { since: T0, ids: ['w0'] };
+    const last = { at: T0 + 50 * MIN, keyId: 'old-key', withdrawals: cursor };
+    // The same key: the plan as before.
+    expect(withdrawalPlanForRun('k', true, last, 'old-key', T0 + 55 * MIN)).toEqual(withdrawalPlanOf('k', true, cursor, last, T0 + 55 * MIN));
+    // A new key: read now, from the old cursor (not "start now", which would lose what left since the last look).
+    expect(withdrawalPlanForRun('k', true, last, 'new-key', T0 + 55 * MIN)).toEqual({ kind: 'read', cursor });
+    // A cursor far in the past is bounded to the last day; a refusal or skip of the old key is not carried.
+    const old = { at: T0 + 50 * MIN, keyId: 'old-key', withdrawals: { since: T0 - 30 * 24 * 60 * MIN, ids: ['x'], refusedAt: T0 } };
+    expect(withdrawalPlanForRun('k', true, old, 'new-key', T0 + 55 * MIN)).toEqual({ kind: 'read', cursor: { since: T0 + 55 * MIN - 24 * 60 * MIN, ids: [] } });
+    // Nothing known before: start now.
+    expect(withdrawalPlanForRun('k', true, undefined, 'new-key', T0)).toEqual({ kind: 'start' });
+    expect(withdrawalPlanForRun('k', true, { at: T0, keyId: 'old-key' }, 'new-key', T0)).toEqual({ kind: 'start' });
+    expect(withdrawalPlanForRun('k', false, last, 'new-key', T0)).toEqual({ kind: 'off' });
+  });
+});
+
+describe('the window each look asks for stays bounded', () => {
+  it('a complete look that found nothing new moves the cursor up to an hour before the look, so a quiet account is not asked for its whole history since the watch began', () => {
+    const cursor = { since: T0, ids: ['a'] };
+    const now = T0 + 90 * 24 * 60 * MIN;
+    const read = readHistory({ withdrawal_list: [] }, cursor, NONE, now);
+    expect(read?.cursor).toEqual({ since: now - 60 * MIN, ids: [] });
+    expect(Number(historyParams(read!.cursor, now + 60 * MIN).start_ts)).toBe(now - 60 * MIN);
+    // A withdrawal within the last hour keeps the cursor at it (with its id), as before.
+    const recent = readHistory({ withdrawal_list: [w('r', now - 10 * MIN)] }, cursor, NONE, now);
+    expect(recent?.cursor).toEqual({ since: now - 10 * MIN, ids: ['r'] });
+    // A full page may not hold everything since the cursor: the cursor goes no further than what was seen.
+    const page = Array.from({ length: 200 }, (_, i) => w(`p${i}`, T0 + (i + 1) * MIN));
+    expect(readHistory({ withdrawal_list: page }, cursor, NONE, now)?.cursor.since).toBe(T0 + 200 * MIN);
+  });
+});
+
+describe('a withdrawal whose time cannot be read', () => {
+  it('is still reported (at an unknown time), once per look, never silently dropped as if nothing had left', () => {
+    const read = readHistory({ withdrawal_list: [w('t1', 'yesterday' as unknown as number), w('t2', T0 + MIN)] }, { since: T0, ids: [] }, NONE);
+    expect(read?.found.map((f) => f.identity)).toEqual(['withdrawal:t1', 'withdrawal:t2']);
+    expect(read?.found[0]?.detail).toBe('A withdrawal of 0.5 BTC to bc1qxy…0wlh (completed) at an unknown time');
+    // The cursor moves by the readable times only.
+    expect(read?.cursor).toEqual({ since: T0 + MIN, ids: ['t2'] });
+    // An allowed one is still not a finding.
+    expect(readHistory({ withdrawal_list: [w('t3', 'x' as unknown as number)] }, { since: T0, ids: [] }, { ...NONE, expectWithdraw: true })?.found).toEqual([]);
+  });
+});
+
+describe('a full page of withdrawals', () => {
+  it('says that withdrawals beyond the page were not read (even when every one listed was allowed), never reads as all of them', () => {
+    const page = Array.from({ length: 200 }, (_, i) => w(`p${i}`, T0 + (i + 1) * MIN, { client_wid: `payout-${i}` }));
+    const allowed = { ...NONE, clientWidPrefix: 'payout-' };
+    const read = readHistory({ withdrawal_list: page }, { since: T0, ids: [] }, allowed, T0 + 300 * MIN);
+    expect(read?.found.map((f) => f.diagnosis)).toEqual(['WITHDRAWAL_WATCH_NOT_DETERMINED']);
+    expect(read?.found[0]?.detail).toBe(
+      'The withdrawal history answered a full page of 200 for the time since 2026-12-01 10:00 UTC: withdrawals not in that answer were not read (check the account’s withdrawal history)',
+    );
+    // Less than a full page: everything since the cursor was read.
+    expect(readHistory({ withdrawal_list: page.slice(1) }, { since: T0, ids: [] }, allowed, T0 + 300 * MIN)?.found).toEqual([]);
+  });
+});
