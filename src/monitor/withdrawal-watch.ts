@@ -115,10 +115,19 @@ function withdrawalOf(w: unknown): Withdrawal | null {
   };
 }
 
+/**
+ * An address as compared with the allow-list: without its tag or memo, and a hex (0x…) address in
+ * lower case, since its mixed case is only a checksum (EIP-55) a wallet may or may not show.
+ */
+function sameAddress(address: string): string {
+  const bare = address.split('?')[0] ?? '';
+  return /^0x[0-9a-fA-F]+$/.test(bare) ? bare.toLowerCase() : bare;
+}
+
 function allowed(w: Withdrawal, allowance: WithdrawalAllowance): boolean {
   if (allowance.expectWithdraw) return true;
-  const bare = w.address.split('?')[0];
-  if (allowance.addresses.some((a) => a.split('?')[0] === bare)) return true;
+  const bare = sameAddress(w.address);
+  if (allowance.addresses.some((a) => sameAddress(a) === bare)) return true;
   return allowance.clientWidPrefix !== null && w.clientWid !== null && w.clientWid.startsWith(allowance.clientWidPrefix);
 }
 

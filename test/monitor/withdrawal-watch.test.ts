@@ -35,6 +35,15 @@ describe('reading the withdrawal history after a cursor', () => {
     expect(readHistory(list, { since: T0, ids: [] }, NONE)?.found).toHaveLength(2);
   });
 
+  it('a hex address is allowed whatever the case of its checksum; any other address must match exactly', () => {
+    const evm = '0x52908400098527886E0F7030069857D2E4169EE7';
+    const list = {
+      withdrawal_list: [w('h', T0 + MIN, { address: evm.toLowerCase() }), w('b', T0 + 2 * MIN, { address: 'BC1QXY2KGDYGJRSQTZQ2N0YRF2493P83KKFJHX0WLH' })],
+    };
+    const read = readHistory(list, { since: T0, ids: [] }, { ...NONE, addresses: [evm, 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh'] });
+    expect(read?.found.map((f) => f.identity)).toEqual(['withdrawal:b']);
+  });
+
   it('names the status and shortens the address; an answer without a list is not read', () => {
     const [f] = readHistory({ withdrawal_list: [w('z', T0 + MIN, { status: '2' })] }, { since: T0, ids: [] }, NONE)!.found;
     expect(f?.detail).toBe('A withdrawal of 0.5 BTC to bc1qxy…0wlh (rejected) at 2026-12-01 10:01 UTC');
