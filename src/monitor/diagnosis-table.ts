@@ -546,9 +546,13 @@ export const DIAGNOSIS_TABLE: Readonly<Record<Diagnosis, DiagnosisSpec>> = {
     severity: 'warning',
     title: 'The withdrawal watch could not read the history',
     headline: () => 'withdrawals on this account are not watched',
-    advice: () =>
-      `Whether a key without the Withdrawal permission may read the withdrawal history is not documented; this key was refused, ` +
-      'so withdrawals on this account are not watched with it (the money watch still compares balances). To watch them, give the watch a key that may read the history, ' +
-      'or turn the watch off for this key (securityWatch: false) to stop this notice.',
+    advice: (ctx) =>
+      // Not read (no answer for a day, a page that may not be all): look by hand; the watch keeps trying hourly.
+      !ctx.detail.includes('was refused')
+        ? 'Withdrawals since the time named were not all read: look at the account’s withdrawal history now (Crypto.com Exchange → Wallet → History → Withdrawals) ' +
+          'and rotate the key if one is not yours. The watch reads again every hour and reports what it finds.'
+        : `Whether a key without the Withdrawal permission may read the withdrawal history is not documented; this key was refused, ` +
+          'so withdrawals on this account are not watched with it (the money watch still compares balances). To watch them, give the watch a key that may read the history, ' +
+          'or turn the watch off for this key (securityWatch: false) to stop this notice.',
   }),
 };

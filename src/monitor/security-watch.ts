@@ -16,7 +16,7 @@ import {
 import type { Report } from './types.js';
 import type { BalanceSummary } from './balance-summary.js';
 import { slotDue } from './cadence.js';
-import { notDeterminedFinding, type WithdrawalAllowance, type WithdrawalCursor, type WithdrawalPlan } from './withdrawal-watch.js';
+import { notDeterminedFinding, unreadFinding, type WithdrawalAllowance, type WithdrawalCursor, type WithdrawalPlan } from './withdrawal-watch.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -55,6 +55,8 @@ export function securityFindings(input: WatchInput): SecurityFinding[] {
   const out: SecurityFinding[] = [];
   if (look?.kind === 'read') out.push(...look.found);
   if (look?.kind === 'refused' && input.lastCursor?.refusedAt === undefined) out.push(notDeterminedFinding(look.seen, input.keyId ?? null));
+  const unread = unreadFinding(look, input.now, input.keyId ?? null);
+  if (unread) out.push(unread);
   const read = input.report.checks.find((c) => c.name === 'signed-read');
   const summary = read?.status === 'pass' ? read.balances?.summary : undefined;
   if (summary && input.lastBalance) {

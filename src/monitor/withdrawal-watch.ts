@@ -208,3 +208,25 @@ export function notDeterminedFinding(seen: string, keyId: string | null): Securi
     facts: [{ label: 'Refused', value: seen }],
   };
 }
+
+/** A watch that has not completed a look for this long (hourly looks failing) is said to be blind. */
+export const UNREAD_FOR_MS = 26 * 3_600_000;
+
+/**
+ * Looks that keep failing (503s, timeouts, answers that are not a list) for over a day: the watch is
+ * blind, and silence must not read as "no withdrawals". Said once per streak (the cursor does not move
+ * while nothing is read); a failing signed read is the health incident's to say, a sub-account's skip
+ * is said elsewhere.
+ */
+export function unreadFinding(look: WithdrawalLook | undefined, now: number, keyId: string | null): SecurityFinding | null {
+  if (look?.kind !== 'not-read' || !look.cursor || look.cursor.skipped !== undefined) return null;
+  if (!look.why.startsWith('the withdrawal history') || now - look.cursor.since <= UNREAD_FOR_MS) return null;
+  const since = clock(look.cursor.since);
+  return {
+    diagnosis: 'WITHDRAWAL_WATCH_NOT_DETERMINED',
+    identity: `withdrawal-watch-unread:${keyId ?? '-'}:${look.cursor.since}`,
+    severity: 'warning',
+    detail: `The withdrawal history has not been read since ${since}: ${look.why}`,
+    facts: [{ label: 'Not read since', value: since }],
+  };
+}

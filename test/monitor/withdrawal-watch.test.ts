@@ -1,7 +1,8 @@
+import { DIAGNOSIS_TABLE } from '../../src/monitor/diagnosis-table.js';
 import { describe, expect, it } from 'vitest';
 import type { BalanceSummary } from '../../src/monitor/balance-summary.js';
 import { withdrawalPlanOf } from '../../src/monitor/security-watch.js';
-import { historyParams, quantityDropped, readHistory, shortAddress } from '../../src/monitor/withdrawal-watch.js';
+import { historyParams, quantityDropped, readHistory, shortAddress, unreadFinding, UNREAD_FOR_MS } from '../../src/monitor/withdrawal-watch.js';
 
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const MIN = 60_000;
@@ -143,5 +144,34 @@ describe('a full page of withdrawals', () => {
     );
     // Less than a full page: everything since the cursor was read.
     expect(readHistory({ withdrawal_list: page.slice(1) }, { since: T0, ids: [] }, allowed, T0 + 300 * MIN)?.found).toEqual([]);
+  });
+});
+
+describe('a withdrawal watch that cannot read for over a day', () => {
+  const HOUR = 60 * MIN;
+  const cursor = { since: T0, ids: [] };
+  const unread = (why: string, c: { since: number; ids: string[]; skipped?: string } | null = cursor) => ({ kind: 'not-read' as const, why, cursor: c });
+
+  it('says the watch is blind once the history has not been read for a day, once per streak, with a fix to look by hand', () => {
+    const look = unread('the withdrawal history did not answer (HTTP 503)');
+    expect(unreadFinding(look, T0 + UNREAD_FOR_MS, 'kid')).toBeNull();
+    const f = unreadFinding(look, T0 + UNREAD_FOR_MS + HOUR, 'kid');
+    expect(f).toMatchObject({ diagnosis: 'WITHDRAWAL_WATCH_NOT_DETERMINED', identity: `withdrawal-watch-unread:kid:${T0}`, severity: 'warning' });
+    expect(f?.detail).toBe('The withdrawal history has not been read since 2026-12-01 10:00 UTC: the withdrawal history did not answer (HTTP 503)');
+    // The same streak has the same identity, so the security slot says it once.
+    expect(unreadFinding(look, T0 + 3 * UNREAD_FOR_MS, 'kid')?.identity).toBe(f?.identity);
+    expect(
+      DIAGNOSIS_TABLE.WITHDRAWAL_WATCH_NOT_DETERMINED.advice({ egressIp: null, expectedIps: [], keyPrefix: null, detail: f?.detail ?? '', site: 'aws' }),
+    ).toContain('look at the account’s withdrawal history now');
+  });
+
+  it('is not said for a key that fails its signed read (the health incident says that), a sub-account, a look not due, or a read that answered', () => {
+    const late = T0 + 2 * UNREAD_FOR_MS;
+    expect(unreadFinding(unread('the signed read did not pass'), late, 'kid')).toBeNull();
+    expect(unreadFinding(unread('sub-account', { ...cursor, skipped: 'sub-account' }), late, 'kid')).toBeNull();
+    expect(unreadFinding(unread('not due: no balance fell since the last run'), late, 'kid')).toBeNull();
+    expect(unreadFinding({ kind: 'read', found: [], cursor }, late, 'kid')).toBeNull();
+    expect(unreadFinding(undefined, late, 'kid')).toBeNull();
+    expect(unreadFinding(unread('the withdrawal history answer is not a list (HTML)'), late, 'kid')?.diagnosis).toBe('WITHDRAWAL_WATCH_NOT_DETERMINED');
   });
 });
