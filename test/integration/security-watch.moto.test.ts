@@ -1,17 +1,12 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/contract/notification.js';
-import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
-import { SqsNotificationQueue } from '../../src/aws/notification-queue.js';
-import { CachedSecrets } from '../../src/aws/secrets.js';
-import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { startSandbox, type Behaviour, type Sandbox } from '../../src/sandbox/exchange.js';
 import type { Credentials } from '../../src/monitor/types.js';
-import { captureOutput, createStateTable, drainQueue, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { createStateTable, drainQueue, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
+import { emulatedCheckDeps, emulatedCheckRun } from '../support/emulated-check.js';
 
 /**
  * The security watch on the check Lambda (moto_server for Secrets Manager, DynamoDB and SQS; the
@@ -19,7 +14,6 @@ import { captureOutput, createStateTable, drainQueue, startMoto, toolMissing, us
  * that falls, and orders the bot did not place, as they reach the notification queue.
  */
 const skip = toolMissing('moto_server');
-const context = { functionName: 'check', awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const MIN = 60_000;
 
 describe.skipIf(skip)('the security watch tells the operator when money or orders move that the bot did not move', () => {
@@ -70,22 +64,11 @@ describe.skipIf(skip)('the security watch tells the operator when money or order
       EXPECTED_EGRESS_IP: '203.0.113.7',
       CHECK_TIMEOUT_MS: '1000',
     });
-    const { buildCheckHandler } = await import('../../src/handlers/check.js');
-    const handler = buildCheckHandler(() => ({
-      config,
-      secrets: new CachedSecrets(new SecretsManagerClient({}), 1),
-      target: lambdaCheckTarget(config),
-      now: () => clock,
-      incidents: {
-        store: new DynamoIncidentStore(new DynamoDBClient({}), 'sec-state', 30, () => clock),
-        sink: new SqsNotificationQueue(sqs, queueUrl),
-        policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 60 * MIN, keyMaxAgeDays: 90 },
-        messages: { source: 'SecurityTest', expectedIps: config.expectedIps, links: () => [] },
-        maintenance: null,
-      },
-    }));
+    const run = emulatedCheckRun(
+      emulatedCheckDeps(config, () => clock, { table: 'sec-state', queueUrl, sqs, source: 'SecurityTest', remindEveryMs: 60 * MIN }),
+    );
     invoke = async () => {
-      const out = await captureOutput(() => handler({}, context));
+      const out = await run();
       logs.push(out.raw);
       return out;
     };
