@@ -78,18 +78,19 @@ export const ASSUMPTIONS = {
   runSeconds: 0.6,
   cpuMsPerKey: MEASURED_CPU_MS_PER_KEY * LAMBDA_CPU_FACTOR,
   /**
-   * Per key per run: its share of a run-record item (~0.8 KB of the 100-key item, written whole each
-   * run: 1 WRU per KB). Its state and history are written only when something changes (not counted).
+   * Per key per run: its share of a run-record item (~1.8 KB of JSON, ~0.3 KB packed with gzip as
+   * stored, for a shard of 100 different accounts — test/monitor/run-record-size.test.ts), written
+   * whole each run: 1 WRU per KB. Its state and history are written only when something changes (not counted).
    */
-  wruPerKeyRun: 0.8,
-  /** Per key per run: its state item (≤ 4 KB → 1 RRU, strongly consistent) and its share of the run-record item (0.2 RRU). */
-  rruPerKeyRun: 1.2,
+  wruPerKeyRun: 0.3,
+  /** Per key per run: its state item (≤ 4 KB → 1 RRU, strongly consistent) and its share of the packed run-record item (~0.1 RRU). */
+  rruPerKeyRun: 1.1,
   /** Per run: the monitor item's conditional PutItem; the monitor and key-list items read with the keys. */
   wruPerRun: 1,
   rruPerRun: 2,
-  /** A history item: ~300 B of JSON + DynamoDB's 100 B per-item storage overhead. The state item ~1 KB, the run-record share ~0.8 KB. */
+  /** A history item: ~300 B of JSON + DynamoDB's 100 B per-item storage overhead. The state item ~1 KB, the packed run-record share ~0.3 KB. */
   historyItemBytes: 300 + 100,
-  stateItemBytes: 1024 + 800,
+  stateItemBytes: 1024 + 300,
   /** History is written only for runs that were not healthy or changed something: estimate 2 % of runs. */
   historyShareOfRuns: 0.02,
   /** One log line per key per run (~450 B for a healthy key) and its ExchangeLatency value in the run's EMF document (~10 B). */

@@ -11,7 +11,7 @@
 // Environment: BENCH_REMAINING_MS, what context.getRemainingTimeInMillis() answers at the start of
 // a run (the function's timeout).
 import diagnostics from 'node:diagnostics_channel';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const [mode, bundle, out, runs = '0'] = process.argv.slice(2);
@@ -50,7 +50,6 @@ const newRun = (t0) => ({
   },
   errorCodes: {},
   log: { lines: 0, keyLines: 0, diagnoses: {}, errors: 0, emfileMentions: 0, keyElapsedMs: [] },
-  maxFds: 0,
 });
 const now = () => performance.now();
 const rel = (t) => t - run.t0;
@@ -152,9 +151,6 @@ diagnostics.subscribe('http.client.request.error', ({ request, error }) => {
   noteError(error);
 });
 
-// Open file descriptors, sampled (Linux): how close a run comes to `ulimit -n`.
-const FD_DIR = '/proc/self/fd';
-const countFds = () => (existsSync(FD_DIR) ? readdirSync(FD_DIR).length : 0);
 const openFilesLimit = () => {
   try {
     return Number(/^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1]) || null;
@@ -222,8 +218,6 @@ async function invoke(handler) {
   const cpu0 = process.cpuUsage();
   const t0 = now();
   run = newRun(t0);
-  run.maxFds = countFds();
-  const sampler = setInterval(() => (run.maxFds = Math.max(run.maxFds, countFds())), 20);
   let outcome;
   let thrown = null;
   try {
@@ -233,11 +227,9 @@ async function invoke(handler) {
     noteError(err);
   }
   const t1 = now();
-  clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
   const r = run;
   run = null;
-  r.maxFds = Math.max(r.maxFds, countFds());
   const x = r.exchange;
   return {
     wallMs: t1 - t0,
@@ -246,7 +238,6 @@ async function invoke(handler) {
     outcome: summariseOutcome(outcome),
     log: { ...r.log, keyElapsedMs: undefined, keyMedianMs: median(r.log.keyElapsedMs), keyMaxMs: max(r.log.keyElapsedMs) },
     errorCodes: r.errorCodes,
-    maxFds: r.maxFds,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     aws: {
       ...r.aws,
@@ -279,6 +270,33 @@ const lambdaContext = (t0) => ({
   getRemainingTimeInMillis: () => Math.max(0, budgetMs - (now() - t0)),
 });
 
+// BENCH_ALLOC_PROFILE=file: every allocation of the second half of the warm runs, sampled, including
+// what the garbage collector took back (a heap profile shows only what is still alive): where the
+// young generation's churn comes from. Written as a .heapprofile (Chrome DevTools, Memory tab).
+const allocations = await (async () => {
+  const file = process.env.BENCH_ALLOC_PROFILE;
+  if (!file) return { start: async () => {}, stop: async () => {} };
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  let started = false;
+  return {
+    start: async () => {
+      started = true;
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 16_384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    },
+    stop: async () => {
+      if (!started) return;
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(file, JSON.stringify(profile));
+    },
+  };
+})();
+
 const t0 = now();
 const { handler } = await import(pathToFileURL(bundle).href);
 const importMs = now() - t0;
@@ -291,8 +309,10 @@ if (mode === 'run') {
   result.warm = [];
   for (let i = 0; i < Number(runs); i++) {
     clockOffsetMs += clockStepMs;
+    if (i === Math.floor(Number(runs) / 2)) await allocations.start();
     result.warm.push(await invoke(handler));
   }
+  await allocations.stop();
   result.warmRunsMs = result.warm.map((w) => w.wallMs);
 }
 result.maxRssMb = process.resourceUsage().maxRSS / 1024;

@@ -151,7 +151,6 @@ interface RunStats {
     keyMaxMs: number | null;
   };
   errorCodes: Record<string, number>;
-  maxFds: number;
   maxRssMb: number;
   aws: {
     count: number;
@@ -477,12 +476,23 @@ async function trigger(sandbox: Sandbox): Promise<void> {
   );
 }
 
+/**
+ * The heap the Lambda Node.js runtime gives a function of this memory: its bootstrap starts node with
+ * a tenth of the memory as new space (two semi-spaces) and the rest as old space. Without them, V8
+ * sizes the heap from this machine's RAM, and collects garbage less often than it will on Lambda.
+ */
+function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+}
+
 // ---- 4. Scale: CPU and AWS requests per run at 1, 100 and 1,000 keys, with the incident layer ----
 
 const STEADY_STEP_MS = 5 * 60_000;
-const STEADY_WARM_RUNS = 8;
+/** BENCH_WARM_RUNS=16: more warm runs, and more of them judged, for a steadier median when comparing two builds. */
+const STEADY_WARM_RUNS = Math.max(8, Number(process.env['BENCH_WARM_RUNS'] ?? 8) || 8);
 /** The steady runs judged: the last ones, by their median CPU (one run's CPU moves with where a GC falls). */
-const STEADY_JUDGED = 4;
+const STEADY_JUDGED = STEADY_WARM_RUNS - 4;
 
 interface ScaleRow {
   keys: number;
@@ -515,7 +525,12 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
     await createSecrets(sm, secrets);
     sm.destroy();
     const sqs = new SQSClient({});
-    const profile = (name: string) => (CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROFILE_DIR, name)}`] : []);
+    const profile = (name: string) =>
+      CPU_PROFILE_DIR
+        ? process.env['BENCH_HEAP']
+          ? ['--heap-prof', '--heap-prof-interval=65536', `--heap-prof-dir=${join(CPU_PROFILE_DIR, name)}`]
+          : ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROFILE_DIR, name)}`]
+        : [];
     const rows: ScaleRow[] = [];
     for (const n of SCALE_SIZES) {
       const file = join(work, `keys-${n}.json`);
@@ -540,7 +555,7 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
           // Count exchange requests, time none of them: per-request timing would be CPU inside the measured process.
           BENCH_LEAN: '1',
         },
-        { runs: STEADY_WARM_RUNS, fdLimit: SCALE_FD_LIMIT, nodeFlags: n === largest ? profile('incidents') : [] },
+        { runs: STEADY_WARM_RUNS, fdLimit: SCALE_FD_LIMIT, nodeFlags: [...lambdaHeapFlags(checkMemoryMb(n)), ...(n === largest ? profile('incidents') : [])] },
       );
       const sandboxRequests: Record<string, number> = {};
       for (const r of sandbox.requests) sandboxRequests[r.method] = (sandboxRequests[r.method] ?? 0) + 1;

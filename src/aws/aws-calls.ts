@@ -13,6 +13,17 @@ export function awsClientOptions(timeoutMs: number = AWS_CALL_TIMEOUT_MS) {
   };
 }
 
+/**
+ * A client without the SDK's logger middleware. That middleware copies every input and output
+ * through the operation's schema to hide sensitive fields before it hands them to the logger, even
+ * when the logger does nothing: a run's batch reads of 1,000 secrets and states would be copied
+ * whole, each run, for no one. These clients are given no logger, so nothing is lost.
+ */
+export function withoutSdkLogging<C extends { middlewareStack: { remove(name: string): boolean } }>(client: C): C {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
 /** The longest one SDK call (all its attempts) may take. */
 export function awsCallDeadlineMs(timeoutMs: number = AWS_CALL_TIMEOUT_MS): number {
   return timeoutMs * AWS_CALL_ATTEMPTS + 500;

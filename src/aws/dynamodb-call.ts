@@ -1,6 +1,6 @@
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { AWS_CALL_TIMEOUT_MS } from '../contract/defaults.js';
-import { awsClientOptions } from './aws-calls.js';
+import { awsClientOptions, withoutSdkLogging } from './aws-calls.js';
 
 /** One DynamoDB operation with its input as the API documents it: the port the delivery ledger talks through. */
 export type DynamoDbCall = (
@@ -11,7 +11,7 @@ export type DynamoDbCall = (
 
 /** A DynamoDB client whose every call ends (see aws-calls.ts). */
 export function dynamoDbClient(opts: { timeoutMs?: number } = {}): DynamoDBClient {
-  return new DynamoDBClient(awsClientOptions(opts.timeoutMs ?? AWS_CALL_TIMEOUT_MS));
+  return withoutSdkLogging(new DynamoDBClient(awsClientOptions(opts.timeoutMs ?? AWS_CALL_TIMEOUT_MS)));
 }
 
 /** The ledger's calls on the SDK client (timeouts that throw; the ledger adds its own deadline). */

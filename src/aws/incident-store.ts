@@ -16,7 +16,8 @@ import { isJsonObject } from '../contract/json.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-state.js';
 import { readKeyNames, readKeyState, readMonitorState, readOutbox, type Rebuilt } from '../monitor/state-shape.js';
 import type { IncidentStore, KeyVerificationLoad, LoadedStates, RunRecord, Stored, VerificationStore } from '../monitor/ports.js';
-import { newestEntries, readShard, shardCount, type RunEntry, type RunShard } from '../monitor/run-records.js';
+import { newestEntries, readShard, shardCount, type RunEntry, type RunShard, type ShardToWrite } from '../monitor/run-records.js';
+import { packDoc, unpackDoc } from './packed-doc.js';
 import { callWithDeadline, isConditionalCheckFailed } from './aws-calls.js';
 
 /**
@@ -67,13 +68,22 @@ function writeCondition(readVersion: number): Pick<PutItemCommandInput, 'Conditi
   return { ConditionExpression: '#v = :v', ExpressionAttributeNames: names, ExpressionAttributeValues: { ':v': n(readVersion) } };
 }
 
-/** The `doc` attribute as JSON, or why it cannot be read. */
+/** The `doc` attribute as JSON (a string, or packed: run records), or why it cannot be read. */
 function docOf(item: Item | undefined): { doc: unknown } | { problem: string } {
   const attr = item?.['doc'];
   if (attr === undefined) return { problem: 'doc: missing' };
+  if (attr.B !== undefined) {
+    const text = unpackDoc(attr.B);
+    if (text === null) return { problem: 'doc: not a packed document' };
+    return parseDoc(text);
+  }
   if (attr.S === undefined) return { problem: 'doc: not a string attribute' };
+  return parseDoc(attr.S);
+}
+
+function parseDoc(text: string): { doc: unknown } | { problem: string } {
   try {
-    return { doc: JSON.parse(attr.S) as unknown };
+    return { doc: JSON.parse(text) as unknown };
   } catch {
     return { problem: 'doc: not JSON' };
   }
@@ -267,7 +277,7 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
           this.db.send(
             new PutItemCommand({
               TableName: this.table,
-              Item: { ...Key, runAt: n(runAt), rev: n(rev + 1), doc: s(JSON.stringify({ runAt, entries: { ...read?.entries, [key]: entry } })) },
+              Item: { ...Key, runAt: n(runAt), rev: n(rev + 1), doc: { B: packDoc(JSON.stringify({ runAt, entries: { ...read?.entries, [key]: entry } })) } },
               ...condition,
             }),
             { abortSignal },
@@ -281,7 +291,7 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
     throw new Error('the run records kept changing under the verification');
   }
 
-  async saveRuns(shards: readonly RunShard[]): Promise<void> {
+  async saveRuns(shards: readonly ShardToWrite[]): Promise<void> {
     await Promise.all(
       shards.map((shard) =>
         this.writes(async () => {
@@ -294,7 +304,7 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
                     pk: s(MONITOR_PK),
                     sk: s(runShardSk(shard.index)),
                     runAt: n(shard.runAt),
-                    doc: s(JSON.stringify({ runAt: shard.runAt, entries: shard.entries })),
+                    doc: { B: packDoc(shard.json) },
                   },
                   // An overlapping run that started earlier never replaces a newer run's records.
                   ConditionExpression: 'attribute_not_exists(pk) OR NOT attribute_type(runAt, :num) OR runAt < :at',

@@ -6,7 +6,7 @@ import { parseSecretString, type CredentialsVerdict } from '../monitor/credentia
 import { secretArnParts } from '../monitor/runtime-config.js';
 import type { SecretTextRead } from '../monitor/ports.js';
 import type { SecretFault } from '../monitor/types.js';
-import { awsCallDeadlineMs, awsClientOptions, awsFault, callWithDeadline } from './aws-calls.js';
+import { awsCallDeadlineMs, awsClientOptions, awsFault, callWithDeadline, withoutSdkLogging } from './aws-calls.js';
 
 export interface SecretRead {
   readonly verdict: CredentialsVerdict;
@@ -17,7 +17,7 @@ export interface SecretRead {
 
 /** A Secrets Manager client whose every call ends: timeouts that throw, and few attempts. */
 export function secretsManagerClient(opts: { timeoutMs?: number } = {}): SecretsManagerClient {
-  return new SecretsManagerClient(awsClientOptions(opts.timeoutMs ?? AWS_CALL_TIMEOUT_MS));
+  return withoutSdkLogging(new SecretsManagerClient(awsClientOptions(opts.timeoutMs ?? AWS_CALL_TIMEOUT_MS)));
 }
 
 const FAULT_TEXT: Readonly<Record<SecretFault, string>> = {

@@ -9,9 +9,19 @@ export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'objec
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
   if (!isJsonObject(a) || !isJsonObject(b)) return false;
-  const keys = (o: JsonObject) => Object.keys(o).filter((k) => o[k] !== undefined);
-  const ka = keys(a);
-  return ka.length === keys(b).length && ka.every((k) => jsonEqual(a[k], b[k]));
+  // Without building key lists: every run compares each key's state with the stored one.
+  let defined = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k) || a[k] === undefined) continue;
+    defined++;
+    if (!jsonEqual(a[k], b[k])) return false;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && b[k] !== undefined) defined--;
+  return defined === 0;
 }

@@ -3,7 +3,7 @@ import type { TimedReply } from '../exchange/client.js';
 import type { SignableObject } from '../exchange/signing.js';
 import type { Notification } from '../contract/notification.js';
 import type { IncidentRecord, KeyState, MonitorState } from './incident-state.js';
-import type { RunEntry, RunShard } from './run-records.js';
+import type { RunEntry, ShardToWrite } from './run-records.js';
 import type { Credentials, Diagnosis, SecretFault } from './types.js';
 
 /**
@@ -73,7 +73,7 @@ export interface IncidentStore {
   /** Drop delivered notifications from an outbox (only if the state is still at `version`). */
   clearOutbox(scope: { readonly key: string } | 'monitor', version: number): Promise<void>;
   /** Write the run's run-record shards; a shard a newer run already wrote is left as it is. */
-  saveRuns(shards: readonly RunShard[]): Promise<void>;
+  saveRuns(shards: readonly ShardToWrite[]): Promise<void>;
   appendHistory(records: readonly RunRecord[]): Promise<void>;
   recordIncidents(records: readonly IncidentRecord[]): Promise<void>;
 }

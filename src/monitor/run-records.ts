@@ -103,28 +103,38 @@ const SHRINKS: readonly ((e: RunEntry) => RunEntry)[] = [
   (e) => (e.withdrawals && e.withdrawals.ids.length > 10 ? { ...e, withdrawals: { ...e.withdrawals, ids: e.withdrawals.ids.slice(-10) } } : e),
 ];
 
-const shardBytes = (runAt: number, entries: Record<string, RunEntry>) => Buffer.byteLength(JSON.stringify({ runAt, entries }), 'utf8');
+/** A shard as a run writes it: its entries and their JSON, serialized once (fitting it measured that very text). */
+export interface ShardToWrite extends RunShard {
+  /** `{ runAt, entries }` as JSON: what the store writes. */
+  readonly json: string;
+}
 
-/** A shard's entries made small enough for one item (usually as they are: a shard of 100 keys is tens of KB). */
-function fitted(runAt: number, entries: Record<string, RunEntry>): Record<string, RunEntry> {
+const shardJson = (runAt: number, entries: Record<string, RunEntry>) => JSON.stringify({ runAt, entries });
+// A UTF-16 unit is at most 3 bytes in UTF-8: a text a third of the limit long fits without counting.
+const fits = (json: string) => json.length * 3 <= SHARD_MAX_BYTES || Buffer.byteLength(json, 'utf8') <= SHARD_MAX_BYTES;
+
+/** A shard's entries made small enough for one item (usually as they are: a shard of 100 keys is tens of KB), with their JSON. */
+function fitted(runAt: number, entries: Record<string, RunEntry>): { entries: Record<string, RunEntry>; json: string } {
   let out = entries;
+  let json = shardJson(runAt, out);
   for (const shrink of SHRINKS) {
-    if (shardBytes(runAt, out) <= SHARD_MAX_BYTES) return out;
+    if (fits(json)) break;
     out = Object.fromEntries(Object.entries(out).map(([n, e]) => [n, shrink(e)]));
+    json = shardJson(runAt, out);
   }
-  return out;
+  return { entries: out, json };
 }
 
 /** The shards a run writes: its keys in configured order, RUN_SHARD_SIZE to an item. */
-export function shardsOf(names: readonly string[], entries: ReadonlyMap<string, RunEntry>, runAt: number): RunShard[] {
-  const shards: RunShard[] = [];
+export function shardsOf(names: readonly string[], entries: ReadonlyMap<string, RunEntry>, runAt: number): ShardToWrite[] {
+  const shards: ShardToWrite[] = [];
   for (let i = 0; i < names.length; i += RUN_SHARD_SIZE) {
-    const slice = names.slice(i, i + RUN_SHARD_SIZE);
-    shards.push({
-      index: i / RUN_SHARD_SIZE,
-      runAt,
-      entries: fitted(runAt, Object.fromEntries(slice.flatMap((n) => (entries.has(n) ? [[n, entries.get(n) as RunEntry]] : [])))),
-    });
+    const slice: Record<string, RunEntry> = {};
+    for (const n of names.slice(i, i + RUN_SHARD_SIZE)) {
+      const e = entries.get(n);
+      if (e) slice[n] = e;
+    }
+    shards.push({ index: i / RUN_SHARD_SIZE, runAt, ...fitted(runAt, slice) });
   }
   return shards;
 }
@@ -142,9 +152,13 @@ export function newestEntries(shards: readonly RunShard[]): Map<string, RunEntry
 }
 
 const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** YYYY-MM-DD, by character: 31 of them per entry, 1,000 entries a run. */
+const DAY_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
+const isDay = (d: string) => d.length === 10 && d.charCodeAt(4) === 45 && d.charCodeAt(7) === 45 && DAY_DIGITS.every((i) => isDigit(d.charCodeAt(i)));
 const isDays = (v: unknown) =>
-  isJsonObject(v) &&
-  Object.entries(v).every(([day, pair]) => /^\d{4}-\d{2}-\d{2}$/.test(day) && Array.isArray(pair) && pair.length === 2 && pair.every(isCount));
+  isJsonObject(v) && Object.entries(v).every(([day, pair]) => isDay(day) && Array.isArray(pair) && pair.length === 2 && isCount(pair[0]) && isCount(pair[1]));
+const KNOWN_DIAGNOSES: ReadonlySet<string> = new Set(DIAGNOSES);
 const isCarried = (v: unknown) =>
   isJsonObject(v) &&
   Object.values(v).every((c) => isJsonObject(c) && typeof c['at'] === 'number' && typeof c['detail'] === 'string' && typeof c['expect'] === 'string');
@@ -192,7 +206,7 @@ export function readShard(doc: unknown, index: number): { shard: RunShard | null
       typeof e['at'] === 'number' &&
       Number.isFinite(e['at']) &&
       typeof e['diagnosis'] === 'string' &&
-      (DIAGNOSES as readonly string[]).includes(e['diagnosis']) &&
+      KNOWN_DIAGNOSES.has(e['diagnosis']) &&
       isDays(e['days']) &&
       (e['carried'] === undefined || isCarried(e['carried'])) &&
       (e['keyId'] === undefined || typeof e['keyId'] === 'string') &&

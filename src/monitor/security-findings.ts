@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { NotificationFact } from '../contract/notification.js';
-import { SUMMARY_ASSETS, type DatedBalance } from './balance-summary.js';
+import { SUMMARY_ASSETS, type AssetHolding, type DatedBalance } from './balance-summary.js';
 import { EXPOSURE_LISTED, ordersOf, type ExposureSnapshot, type ForeignOrders } from './exposure.js';
 import { isJsonObject } from '../contract/json.js';
 
@@ -100,6 +100,13 @@ export function fundsFinding(
   const afterTotal = after.total + unpriced;
   const drop = beforeNow - afterTotal;
   const dropPercent = beforeNow > 0 ? (drop / beforeNow) * 100 : 0;
+  // Only an asset listed before can vanish, and only one worth more than the threshold before it did:
+  // with none, and no drop, there is no finding and no list of changes to build (every key, every run).
+  const mayVanish = (a: AssetHolding) => {
+    const now = qtyNow.get(a.asset) ?? (afterComplete ? 0 : null);
+    return (now === null || now === 0) && a.quantity * (priceNow.get(a.asset) ?? a.price ?? 0) > settings.assetVanishedUsd;
+  };
+  if (dropPercent < settings.fundsDropPercent && settings.assetVanishedUsd >= 0 && !before.assets.some(mayVanish)) return null;
 
   const names = [...new Set([...before.assets.map((a) => a.asset), ...after.assets.map((a) => a.asset)])];
   const changes: AssetChange[] = [];

@@ -24,6 +24,7 @@ import { DIMENSION, METRIC } from '../../src/contract/metrics.js';
 import { DIAGNOSES } from '../../src/monitor/types.js';
 import { SECURITY_DIAGNOSES } from '../../src/monitor/security-findings.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
+import { unpackDoc } from '../../src/aws/packed-doc.js';
 import { captureOutput, startMoto, toolMissing, useEmulator, type Moto, createStateTable } from '../support/moto.js';
 import { synth } from '../support/synth.js';
 
@@ -310,6 +311,7 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
     const db = new DynamoDBClient({});
     const checked = new Set<string>();
     let shards = 0;
+    let packedBytes = 0;
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await db.send(
@@ -322,12 +324,17 @@ describe.skipIf(skipMoto)('custom metrics: a real check run emits exactly the as
       );
       for (const item of page.Items ?? []) {
         shards++;
-        for (const key of Object.keys((JSON.parse(item['doc']?.S ?? '{}') as { entries?: object }).entries ?? {})) checked.add(key);
+        const packed = item['doc']?.B ?? new Uint8Array();
+        packedBytes += packed.byteLength;
+        for (const key of Object.keys((JSON.parse(unpackDoc(packed) ?? '{}') as { entries?: object }).entries ?? {})) checked.add(key);
       }
       start = page.LastEvaluatedKey;
     } while (start);
     db.destroy();
     expect(checked.size).toBe(MAX_KEYS);
     expect(shards).toBe(Math.ceil(MAX_KEYS / 100));
+    // What the model prices a key's share of the run records at (1 WRU per KB written, each run) is
+    // at least what a healthy key's share is, packed as stored.
+    expect(packedBytes / MAX_KEYS / 1024).toBeLessThanOrEqual(ASSUMPTIONS.wruPerKeyRun);
   }, 300_000);
 });

@@ -1,9 +1,11 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../../src/contract/notification.js';
 import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
+import { unpackDoc } from '../../src/aws/packed-doc.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE } from '../../src/monitor/incident-state.js';
 import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
 import { readKeyState, readMonitorState, readOutbox } from '../../src/monitor/state-shape.js';
@@ -209,7 +211,10 @@ describe.skipIf(skip)('an exchange that quotes key and secret fragments: the Lam
     expect(line?.['diagnosis']).toBe('ACCOUNT_SUSPENDED');
     const queued = await drain();
     expect(queued.notifications.map((n) => n.kind)).toEqual(['opened']);
-    const stored = JSON.stringify((await db.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items);
+    // Packed documents (the run records) are read as what they hold: gzip would hide a leak from the search.
+    const items = (await db.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
+    expect(items.some((i) => i['doc']?.B !== undefined)).toBe(true);
+    const stored = JSON.stringify(items.map((i) => (i['doc']?.B ? { ...i, doc: { S: unpackDoc(i['doc'].B) } } : i)));
     for (const [where, text] of [
       ['log', run.raw],
       ['queue', queued.raw],
@@ -273,5 +278,47 @@ describe.skipIf(skip)('stored incident fields a hand edit or an older writer can
     // The healthy keys' incidents end on their own healthy answers; the failing keys' stay or open.
     expect(sent).toEqual(expect.arrayContaining(['resolved owed-string', 'resolved recheck-bad', 'opened withdraw-stuck', 'opened bystander']));
     expect(sent.filter((s) => s.endsWith('owed-number'))).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)('run records stored packed', () => {
+  const shardItem = async (table: string) =>
+    (await db.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'MONITOR' }, sk: { S: 'RUNS#000' } }, ConsistentRead: true }))).Item;
+
+  it('are written as gzip in a binary attribute, and an older run record written as a JSON string is read and carried on', async () => {
+    const table = 'ekm-packed';
+    const { invoke } = await deploy(table, [['packed', 'healthy']]);
+    // A run record as the release before packing wrote it: uptime counted on an earlier day.
+    const earlier = new Date(clock.now - 2 * 86_400_000).toISOString().slice(0, 10);
+    const older = { runAt: clock.now - 5 * MIN, entries: { packed: { at: clock.now - 5 * MIN, diagnosis: 'OK', days: { [earlier]: [7, 6] } } } };
+    await db.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: 'MONITOR' }, sk: { S: 'RUNS#000' }, runAt: { N: String(older.runAt) }, doc: { S: JSON.stringify(older) } },
+      }),
+    );
+    clock.now += 5 * MIN;
+    const run = await invoke();
+    expect(messages(run.docs).filter((m) => m.startsWith('state unreadable'))).toEqual([]);
+    const item = await shardItem(table);
+    expect(item?.['doc']?.S).toBeUndefined();
+    const doc = JSON.parse(unpackDoc(item?.['doc']?.B ?? new Uint8Array()) ?? 'null') as { entries: Record<string, { days: Record<string, number[]> }> };
+    // The older record's day is kept beside today's: it was read, not rebuilt.
+    expect(doc.entries['packed']?.days[earlier]).toEqual([7, 6]);
+    expect(Object.keys(doc.entries['packed']?.days ?? {})).toHaveLength(2);
+  });
+
+  it('a packed run record that is not gzip, or unpacks past any document written, is named and rebuilt; the key is still checked', async () => {
+    const table = 'ekm-packed-bad';
+    const { invoke } = await deploy(table, [['packed-bad', 'healthy']]);
+    for (const bad of [new TextEncoder().encode('{"runAt":1,"entries":{}}'), gzipSync(' '.repeat(5 * 1024 * 1024))]) {
+      await db.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'MONITOR' }, sk: { S: 'RUNS#000' }, runAt: { N: '1' }, doc: { B: bad } } }));
+      clock.now += 5 * MIN;
+      const run = await invoke();
+      expect(run.docs.find((d) => d['key'] === 'packed-bad')?.['diagnosis']).toBe('OK');
+      expect(messages(run.docs)).toContain('state unreadable, rebuilt: run records 0');
+      const rebuilt = JSON.parse(unpackDoc((await shardItem(table))?.['doc']?.B ?? new Uint8Array()) ?? 'null') as { entries: object };
+      expect(Object.keys(rebuilt.entries)).toEqual(['packed-bad']);
+    }
   });
 });

@@ -133,3 +133,54 @@ describe('a run-record shard of 100 keys fits one DynamoDB item (400 KB) whateve
     }
   });
 });
+
+describe('a run-record shard as stored: packed', () => {
+  it('100 keys of different accounts (own balances, cursors, uptime) pack to under a quarter of their JSON, and unpack to it', async () => {
+    const { packDoc, unpackDoc } = await import('../../src/aws/packed-doc.js');
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const names = Array.from({ length: RUN_SHARD_SIZE }, (_, i) => `bot-${i}-${Math.floor(next() * 1e6)}`);
+    const assets = ['BTC', 'ETH', 'USDT', 'USD', 'SOL', 'CRO', 'XRP', 'ADA', 'DOGE', 'DOT', 'LINK', 'AVAX', 'MATIC', 'LTC'];
+    const entries = new Map<string, RunEntry>();
+    for (const name of names) {
+      const accounts = [
+        {
+          position_balances: assets
+            .filter(() => next() < 0.7)
+            .map((a) => {
+              const quantity = next() * 10 ** (next() * 6);
+              return { instrument_name: a, quantity: quantity.toFixed(8), market_value: (quantity * next() * 1000).toFixed(2), reserved_qty: '0' };
+            }),
+        },
+      ];
+      let days = {};
+      for (let d = 0; d < 31; d++) days = countDay(days, T0 + d * DAY, next() < 0.99);
+      entries.set(name, {
+        at: T0,
+        diagnosis: 'OK',
+        days,
+        keyId: Math.floor(next() * 2 ** 48).toString(16),
+        exposure: { ...nothingOpen(T0), sig: inUseOf(accounts).sig },
+        balance: { at: T0, ...balanceSummaryOf(accounts) },
+        withdrawals: { since: T0 - Math.floor(next() * DAY), ids: [String(Math.floor(next() * 1e18))] },
+        carried: {
+          'trade-permission': { at: T0 - Math.floor(next() * DAY), detail: 'Trade enabled (probe: HTTP 200, code 316 NO_ACTIVE_ORDER)', expect: 'trade' },
+          account: { at: T0 - Math.floor(next() * DAY), detail: 'master account, enabled, tradable, derivatives access', expect: 'any' },
+        },
+      });
+    }
+    const [shard] = shardsOf(names, entries, T0);
+    const json = shard?.json ?? '';
+    const packed = packDoc(json);
+    expect(packed.byteLength).toBeLessThan(json.length / 4);
+    expect(unpackDoc(packed)).toBe(json);
+    expect(readShard(JSON.parse(unpackDoc(packed) ?? 'null'), 0).dropped).toBe(0);
+  });
+
+  it('what is not gzip, or unpacks past any document written (a packed bomb), is not a document', async () => {
+    const { packDoc, unpackDoc } = await import('../../src/aws/packed-doc.js');
+    expect(unpackDoc(new TextEncoder().encode('{"runAt":1,"entries":{}}'))).toBeNull();
+    expect(unpackDoc(packDoc(' '.repeat(5 * 1024 * 1024)))).toBeNull();
+    expect(unpackDoc(packDoc('{"runAt":1}').subarray(0, 12))).toBeNull();
+  });
+});
