@@ -74,11 +74,20 @@ export async function readSecret(client: SecretsManagerClient, secretId: string,
   }
 }
 
-/** Does a batch entry answer this requested id (a name, a full ARN or an ARN without its suffix)? */
-function answers(entry: { ARN?: string | undefined; Name?: string | undefined }, id: string): boolean {
-  if (entry.Name === id || entry.ARN === id) return true;
-  const parts = entry.ARN ? secretArnParts(entry.ARN) : null;
-  return parts !== null && parts.baseArn === id;
+/**
+ * The batch entries by every id that asks for them: name, full ARN, ARN without its suffix. Built once
+ * per batch, instead of matching each requested id against each entry's parsed ARN.
+ */
+function answersById(entries: readonly SecretValueEntry[]): Map<string, SecretValueEntry> {
+  const by = new Map<string, SecretValueEntry>();
+  // The first entry that answers an id is its answer, as a search in order would find.
+  const add = (id: string | undefined, entry: SecretValueEntry) => id !== undefined && !by.has(id) && by.set(id, entry);
+  for (const entry of entries) {
+    add(entry.Name, entry);
+    add(entry.ARN, entry);
+    if (entry.ARN !== undefined) add(secretArnParts(entry.ARN)?.baseArn, entry);
+  }
+  return by;
 }
 
 /**
@@ -115,8 +124,9 @@ export async function readSecrets(
         return;
       }
       const missing: string[] = [];
+      const answering = answersById(values);
       for (const id of chunk) {
-        const entry = values.find((v) => answers(v, id));
+        const entry = answering.get(id);
         if (entry) {
           out.set(id, fromEntry(entry));
           continue;

@@ -12,6 +12,37 @@ export class UnsafeRequestError extends Error {
 }
 
 /**
+ * Whether the URL is exactly the method's path under a base path that is an API root. A pure function
+ * of its three texts, and a client asks the same few URLs a thousand times a run: each answer is
+ * remembered (bounded), the parameters are still judged on every request.
+ */
+function urlIsMethodPath(url: string, basePath: string, method: string): boolean {
+  // JSON of the three: no two different triples share an id, whatever characters they hold.
+  const id = JSON.stringify([basePath, method, url]);
+  let ok = URL_VERDICTS.get(id);
+  if (ok === undefined) {
+    ok = judgeUrl(url, basePath, method);
+    if (URL_VERDICTS.size >= MAX_URL_VERDICTS) URL_VERDICTS.clear();
+    URL_VERDICTS.set(id, ok);
+  }
+  return ok;
+}
+
+const URL_VERDICTS = new Map<string, boolean>();
+const MAX_URL_VERDICTS = 256;
+
+function judgeUrl(url: string, basePath: string, method: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  // The exact text, not a normalised form: "/x/../private/user-balance" must not pass as a read.
+  return url === `${parsed.origin}${basePath}/${method}` && basePathProblem(basePath) === null;
+}
+
+/**
  * The withdraw-permission probe: a read (no funds move) that the exchange only answers for keys with
  * the Withdrawal setting. Exactly one parameter, a currency code, is allowed.
  */
@@ -42,15 +73,7 @@ function harmlessRead(method: string, params: SignableObject): boolean {
  * spelling (no PRIVATE/…, private;/…, %-escapes), whoever built the client, or nothing is sent.
  */
 export function assertHarmless(url: string, basePath: string, method: string, params: SignableObject): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UnsafeRequestError(method);
-  }
-  // The exact text, not a normalised form: "/x/../private/user-balance" must not pass as a read.
-  if (url !== `${parsed.origin}${basePath}/${method}`) throw new UnsafeRequestError(method);
-  if (basePathProblem(basePath) !== null) throw new UnsafeRequestError(method);
+  if (!urlIsMethodPath(url, basePath, method)) throw new UnsafeRequestError(method);
   if (harmlessRead(method, params)) return;
   if (method === WITHDRAW_PROBE_METHOD) {
     const keys = Object.keys(params);

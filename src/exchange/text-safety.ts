@@ -385,7 +385,9 @@ const REDACTORS = new Map<string, (text: string) => string>();
 const MAX_REDACTORS = 4_096;
 
 export function cachedSecretRedactor(sensitive: SensitiveValues): (text: string) => string {
-  const id = JSON.stringify([sensitive.apiKey ?? null, ...(sensitive.secrets ?? [])]);
+  // Lengths before values: one id per list of values whatever they hold, without a JSON encoding of each per key per run.
+  let id = `${sensitive.apiKey?.length ?? -1}:${sensitive.apiKey ?? ''}`;
+  for (const secret of sensitive.secrets ?? []) id += `|${secret?.length ?? -1}:${secret ?? ''}`;
   let redactor = REDACTORS.get(id);
   if (!redactor) {
     if (REDACTORS.size >= MAX_REDACTORS) REDACTORS.clear();

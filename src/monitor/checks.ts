@@ -209,7 +209,7 @@ export function balanceEvidence(result: unknown): { readonly evidence: BalanceEv
 }
 
 const USD = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const THOUSANDS = /\B(?=(\d{3})+$)/g;
+
 /**
  * A total already rounded to cents, as en-US with two decimals ("1,234.50"). Intl's format costs a few
  * microseconds a call, a thousand calls a run; toFixed(2) of a value rounded to cents is exact.
@@ -217,7 +217,8 @@ const THOUSANDS = /\B(?=(\d{3})+$)/g;
 export function money(n: number): string {
   if (!Number.isFinite(n) || Math.abs(n) >= 1e15) return USD.format(n);
   const fixed = Math.abs(n).toFixed(2);
-  const whole = fixed.slice(0, -3).replace(THOUSANDS, ',');
+  let whole = fixed.slice(0, -3);
+  for (let i = whole.length - 3; i > 0; i -= 3) whole = `${whole.slice(0, i)},${whole.slice(i)}`;
   return `${n < 0 && fixed !== '0.00' ? '-' : ''}${whole}${fixed.slice(-3)}`;
 }
 
@@ -324,14 +325,15 @@ async function withdrawCheck(input: CheckInput, creds: Credentials, read: Draft,
  */
 function carried(last: CarriedCheck, read: Draft, evidence: Pick<Draft, 'tradeAllowed' | 'account'>): Draft {
   if (read.status !== 'pass') return skipped('not conclusive: the signed read did not pass');
-  const at = new Date(last.at).toISOString().slice(11, 16);
-  const defined = Object.fromEntries(Object.entries(evidence).filter(([, v]) => v !== undefined));
+  const at = new Date(last.at);
+  const hhmm = `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
   return {
     status: 'pass',
     ...NOT_TIMED,
-    ...defined,
+    ...(evidence.tradeAllowed !== undefined ? { tradeAllowed: evidence.tradeAllowed } : {}),
+    ...(evidence.account !== undefined ? { account: evidence.account } : {}),
     carriedFrom: last.at,
-    detail: `${last.detail}; as of ${at} UTC (re-sent at the key’s slot while it is healthy)`,
+    detail: `${last.detail}; as of ${hhmm} UTC (re-sent at the key’s slot while it is healthy)`,
   };
 }
 
