@@ -46,7 +46,18 @@ export interface RunShard {
   readonly entries: Readonly<Record<string, RunEntry>>;
 }
 
-export const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** UTC days as YYYY-MM-DD, remembered by day number: a run asks for the same two days for every key. */
+const DAY_NAMES = new Map<number, string>();
+export function dayOf(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  let name = DAY_NAMES.get(day);
+  if (name === undefined) {
+    name = new Date(ms).toISOString().slice(0, 10);
+    if (DAY_NAMES.size >= 64) DAY_NAMES.clear();
+    DAY_NAMES.set(day, name);
+  }
+  return name;
+}
 
 export function shardCount(keys: number): number {
   return Math.ceil(keys / RUN_SHARD_SIZE);
@@ -56,9 +67,11 @@ export function shardCount(keys: number): number {
 export function countDay(days: DayCounts, now: number, ok: boolean): DayCounts {
   const today = dayOf(now);
   const oldest = dayOf(now - (DAYS_KEPT - 1) * DAY_MS);
-  const kept = Object.entries(days).filter(([d]) => d >= oldest && d !== today);
+  const next: Record<string, readonly [number, number]> = {};
+  for (const d in days) if (d >= oldest && d !== today) next[d] = days[d] as readonly [number, number];
   const [runs, oks] = days[today] ?? [0, 0];
-  return Object.fromEntries([...kept, [today, [runs + 1, oks + (ok ? 1 : 0)] as const]]);
+  next[today] = [runs + 1, oks + (ok ? 1 : 0)];
+  return next;
 }
 
 /** Share of OK runs over the last `days` UTC days (today included); null without runs. */
