@@ -178,7 +178,8 @@ export function interpretWithdraw(
     const was = verdict.allowed ? 'could withdraw, as declared,' : expectWithdraw ? 'could not withdraw, though declared to,' : 'could not withdraw';
     return { ...base, status: 'warn', inconclusive: true, withdrawAllowed: verdict.allowed, detail: `${was} at ${last}; could not re-check: ${recheck}` };
   }
-  const when = timed ? '' : ` (probed ${probedAgo(now - verdict.at)} ago; re-probed once a day)`;
+  // When, not how long ago: the text stays the same from run to run until the next probe.
+  const when = timed ? '' : ` (probed ${new Date(verdict.at).toISOString().slice(0, 16).replace('T', ' ')} UTC; re-probed once a day)`;
   const seen = timed ? ` (probe: ${describeReply(timed.reply)})` : '';
   if (verdict.allowed === null) {
     return {

@@ -99,19 +99,36 @@ export function credentialsCheck(verdict: CredentialsVerdict): Draft {
 /**
  * The IP echo and the ticker are asked once per run (check-run.ts sharedPerRun): every key gets the
  * same answer object, so each is judged once per answer and the draft shared (drafts are never
- * changed once made).
+ * changed once made). No key's credentials go with these calls, so their answers cannot quote them:
+ * the shared draft is masked once, for the run's own secrets (a proxy token a proxy's page could
+ * echo), not again with each key's redactor (its detail, a clock skew, changes every run: a thousand
+ * redactions a run that could find nothing).
  */
-const egressDrafts = new WeakMap<object, { readonly expectedIps: readonly string[]; readonly draft: Draft }>();
-const publicDrafts = new WeakMap<TimedReply, Draft>();
+const egressDrafts = new WeakMap<object, { readonly input: SharedInput; readonly draft: Draft }>();
+const publicDrafts = new WeakMap<TimedReply, { readonly input: SharedInput; readonly draft: Draft }>();
+type SharedInput = Pick<CheckInput, 'expectedIps' | 'sensitive'>;
+const sameShared = (a: SharedInput, b: SharedInput) => a.expectedIps === b.expectedIps && a.sensitive === b.sensitive;
+/** The checks whose drafts are shared by every key of a run, masked when made. */
+const SHARED_CHECKS: ReadonlySet<string> = new Set(['egress-ip', 'public-api']);
+
+function sharedDraft<K extends object>(
+  cache: WeakMap<K, { readonly input: SharedInput; readonly draft: Draft }>,
+  answer: K,
+  input: SharedInput,
+  make: () => Draft,
+): Draft {
+  const known = cache.get(answer);
+  if (known && sameShared(known.input, input)) return known.draft;
+  const made = make();
+  const draft = { ...made, detail: cachedSecretRedactor({ secrets: input.sensitive ?? [] })(made.detail) };
+  cache.set(answer, { input: { expectedIps: input.expectedIps, sensitive: input.sensitive }, draft });
+  return draft;
+}
 
 async function egressCheck(input: CheckInput): Promise<Draft> {
   if (!input.ipEchoUrl) return skipped('no IP echo URL configured');
   const answer = await input.exchange.getText(input.ipEchoUrl);
-  const known = egressDrafts.get(answer);
-  if (known && known.expectedIps === input.expectedIps) return known.draft;
-  const draft = egressDraft(answer, input.expectedIps);
-  egressDrafts.set(answer, { expectedIps: input.expectedIps, draft });
-  return draft;
+  return sharedDraft(egressDrafts, answer, input, () => egressDraft(answer, input.expectedIps));
 }
 
 function egressDraft({ text, timed }: { text: string | null; timed: TimedReply }, expectedIps: readonly string[]): Draft {
@@ -159,12 +176,7 @@ export function formatSkew(ms: number): string {
 
 async function publicApiCheck(input: CheckInput): Promise<Draft> {
   const timed = await input.exchange.publicGet('public/get-tickers', { instrument_name: TICKER_INSTRUMENT });
-  let draft = publicDrafts.get(timed);
-  if (!draft) {
-    draft = publicApiDraft(timed);
-    publicDrafts.set(timed, draft);
-  }
-  return draft;
+  return sharedDraft(publicDrafts, timed, input, () => publicApiDraft(timed));
 }
 
 function publicApiDraft(timed: TimedReply): Draft {
@@ -470,6 +482,7 @@ export async function runChecks(input: CheckInput): Promise<Report> {
     finish('trade-permission', trade),
     finish('withdraw-permission', withdraw.draft),
   ].map((c) => {
+    if (SHARED_CHECKS.has(c.name)) return c;
     const detail = redact(c.detail);
     return detail === c.detail ? c : { ...c, detail };
   });

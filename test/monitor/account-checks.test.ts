@@ -127,7 +127,10 @@ describe('the withdraw probe (private/get-deposit-address)', () => {
     expect(interpretWithdraw({ at: 0, allowed: null }, false, 0, null).status).toBe('warn');
   });
 
-  it('says when a carried-over verdict was probed', () => {
-    expect(interpretWithdraw({ at: 0, allowed: true }, false, 5 * 3_600_000, null).detail).toContain('probed 5 h ago; re-probed once a day');
+  it('says when a carried-over verdict was probed, in words that stay the same from run to run until the next probe', () => {
+    const probedAt = Date.UTC(2026, 11, 5, 9, 12, 30);
+    const later = interpretWithdraw({ at: probedAt, allowed: true }, false, probedAt + 5 * 3_600_000, null).detail;
+    expect(later).toContain('probed 2026-12-05 09:12 UTC; re-probed once a day');
+    expect(interpretWithdraw({ at: probedAt, allowed: true }, false, probedAt + 6 * 3_600_000, null).detail).toBe(later);
   });
 });
