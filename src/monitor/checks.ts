@@ -199,21 +199,33 @@ function publicApiDraft(timed: TimedReply): Draft {
 /** Portfolio evidence from private/user-balance, or why the answer is not a balance list. */
 export function balanceEvidence(result: unknown): { readonly evidence: BalanceEvidence } | { readonly problem: string } {
   if (!isJsonObject(result) || !Array.isArray(result['data'])) return { problem: 'the balance answer carries no data list' };
-  const positions: unknown[] = [];
+  // Counted in one pass, without a list of the positions: every key's balance, every run.
+  let count = 0;
+  let valued = 0;
+  let total = 0;
+  let notObject = false;
   for (const account of result['data'] as unknown[]) {
     if (!isJsonObject(account)) return { problem: 'the balance list holds an entry that is not an account object' };
     const balances = account['position_balances'];
     if (balances === undefined) continue;
     if (!Array.isArray(balances)) return { problem: 'position_balances is not a list' };
-    positions.push(...balances);
+    for (const p of balances as unknown[]) {
+      count++;
+      if (!isJsonObject(p)) {
+        notObject = true;
+        continue;
+      }
+      const value = numberish(p['market_value']) ?? 0;
+      if (value !== 0) valued++;
+      total += value;
+    }
   }
-  if (positions.some((p) => !isJsonObject(p))) return { problem: 'the balance list holds an entry that is not a balance object' };
-  const values = (positions as Record<string, unknown>[]).map((p) => numberish(p['market_value']) ?? 0);
+  if (notObject) return { problem: 'the balance list holds an entry that is not a balance object' };
   return {
     evidence: {
-      count: positions.length,
-      valued: values.filter((v) => v !== 0).length,
-      totalMarketValue: Math.round(values.reduce((a, b) => a + b, 0) * 100) / 100,
+      count,
+      valued,
+      totalMarketValue: Math.round(total * 100) / 100,
       inUse: inUseOf(result['data'] as Record<string, unknown>[]),
       summary: balanceSummaryOf(result['data'] as Record<string, unknown>[]),
     },

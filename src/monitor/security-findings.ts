@@ -76,17 +76,20 @@ export function fundsFinding(
   after: DatedBalance,
   settings: Pick<SecuritySettings, 'fundsDropPercent' | 'assetVanishedUsd'>,
 ): SecurityFinding | null {
-  const priceNow = new Map(after.assets.flatMap((a) => (a.price === null ? [] : [[a.asset, a.price] as const])));
-  const qtyNow = new Map(after.assets.map((a) => [a.asset, a.quantity]));
+  // At most SUMMARY_ASSETS a side: looked up in the lists themselves (the last listing of an asset
+  // counts, as a map built from the list would keep it), no maps built for every key every run.
+  const listedNow = (asset: string) => after.assets.findLast((a) => a.asset === asset);
+  const priceNowOf = (asset: string) => after.assets.findLast((a) => a.asset === asset && a.price !== null)?.price ?? undefined;
   // Only a list of every balance proves an unlisted asset is gone.
   const afterComplete = after.count <= SUMMARY_ASSETS;
   let thenPriced = 0;
   let nowPriced = 0;
   let beforeListedNow = 0;
   for (const a of before.assets) {
-    const p = priceNow.get(a.asset) ?? a.price ?? 0;
+    const now = priceNowOf(a.asset);
+    const p = now ?? a.price ?? 0;
     beforeListedNow += a.quantity * p;
-    if (a.price !== null && priceNow.has(a.asset)) {
+    if (a.price !== null && now !== undefined) {
       thenPriced += a.quantity * a.price;
       nowPriced += a.quantity * p;
     }
@@ -95,18 +98,21 @@ export function fundsFinding(
   const beforeNow = beforeListedNow + before.rest * move;
   // A balance the newer answer gave no readable market value for is valued at its last price: an
   // answer without prices (a pricing fault, "NaN", "0") proves no money left, only its quantities can.
-  const pricesThen = new Map(before.assets.flatMap((a) => (a.price === null ? [] : [[a.asset, a.price] as const])));
-  const unpriced = after.assets.reduce((s, a) => (a.price === null ? s + a.quantity * (pricesThen.get(a.asset) ?? 0) : s), 0);
+  let unpriced = 0;
+  for (const a of after.assets)
+    if (a.price === null) unpriced += a.quantity * (before.assets.findLast((b) => b.asset === a.asset && b.price !== null)?.price ?? 0);
   const afterTotal = after.total + unpriced;
   const drop = beforeNow - afterTotal;
   const dropPercent = beforeNow > 0 ? (drop / beforeNow) * 100 : 0;
   // Only an asset listed before can vanish, and only one worth more than the threshold before it did:
   // with none, and no drop, there is no finding and no list of changes to build (every key, every run).
   const mayVanish = (a: AssetHolding) => {
-    const now = qtyNow.get(a.asset) ?? (afterComplete ? 0 : null);
-    return (now === null || now === 0) && a.quantity * (priceNow.get(a.asset) ?? a.price ?? 0) > settings.assetVanishedUsd;
+    const now = listedNow(a.asset)?.quantity ?? (afterComplete ? 0 : null);
+    return (now === null || now === 0) && a.quantity * (priceNowOf(a.asset) ?? a.price ?? 0) > settings.assetVanishedUsd;
   };
   if (dropPercent < settings.fundsDropPercent && settings.assetVanishedUsd >= 0 && !before.assets.some(mayVanish)) return null;
+  const priceNow = new Map(after.assets.flatMap((a) => (a.price === null ? [] : [[a.asset, a.price] as const])));
+  const qtyNow = new Map(after.assets.map((a) => [a.asset, a.quantity]));
 
   const names = [...new Set([...before.assets.map((a) => a.asset), ...after.assets.map((a) => a.asset)])];
   const changes: AssetChange[] = [];
