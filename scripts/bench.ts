@@ -20,7 +20,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -202,7 +202,7 @@ async function child(
   opts: { runs?: number; fdLimit?: number; nodeFlags?: string[] } = {},
 ): Promise<ChildResult> {
   const out = join(mkdtempSync(join(tmpdir(), 'ekm-child-')), 'result.json');
-  const node = [process.execPath, ...(opts.nodeFlags ?? []), 'scripts/bench-child.mjs', mode, bundle, out, String(opts.runs ?? 0)];
+  const node = [NODE.path, ...(opts.nodeFlags ?? []), 'scripts/bench-child.mjs', mode, bundle, out, String(opts.runs ?? 0)];
   const [cmd, args] = opts.fdLimit ? ['bash', ['-c', `ulimit -n ${opts.fdLimit} && exec "$@"`, 'bash', ...node]] : [node[0] as string, node.slice(1)];
   const proc = spawn(cmd as string, args as string[], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
@@ -281,6 +281,34 @@ function bundleParts(entry: string): { coldBytes: Buffer; onDemandBytes: number;
   };
 }
 
+/** The Node.js that runs the bundle in every child process (lambdaNode, or this machine's). */
+let NODE: { path: string; version: string; lambdas: boolean } = { path: process.execPath, version: process.version, lambdas: false };
+
+/**
+ * The Node.js major the Lambda runs (the template's runtime, nodejs24.x): the official binary, from
+ * the npm registry's node-linux-<arch> package, kept in node_modules/.cache between runs. The handler
+ * is measured on it, not on this machine's Node: V8 versions differ where it matters (Node 20's V8
+ * builds `{ ...base, more }` objects about a hundred times slower than Node 24's, and the check builds
+ * many). null when it cannot be had (no registry): this machine's Node runs the bundle, and the report says so.
+ */
+function lambdaNode(runtime: string): { path: string; version: string } | null {
+  const major = /^nodejs(\d+)\./.exec(runtime)?.[1];
+  if (!major) return null;
+  const pkg = `node-${platform()}-${process.arch}`;
+  const dir = resolve('node_modules', '.cache', 'ekm-bench', `${pkg}-${major}`);
+  const bin = join(dir, 'package', 'bin', 'node');
+  const version = () => spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  if (version().startsWith(`v${major}.`)) return { path: bin, version: version() };
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const packed = spawnSync('npm', ['pack', `${pkg}@${major}`, '--pack-destination', dir, '--silent'], { encoding: 'utf8' });
+  const file = packed.stdout?.trim().split('\n').pop();
+  if (packed.status !== 0 || !file) return null;
+  if (spawnSync('tar', ['-xzf', join(dir, file), '-C', dir], { encoding: 'utf8' }).status !== 0) return null;
+  rmSync(join(dir, file), { force: true });
+  return version().startsWith(`v${major}.`) ? { path: bin, version: version() } : null;
+}
+
 /** ccxt, installed into a temporary folder from the npm registry or cache: what a user would use instead. Never a dependency of ours. */
 function installCcxt(): { dir: string; version: string } | null {
   const dir = mkdtempSync(join(tmpdir(), 'ekm-ccxt-'));
@@ -299,7 +327,7 @@ function installCcxt(): { dir: string; version: string } | null {
 
 /** One cold import of ccxt and construction of its Crypto.com exchange, in a fresh process, in ms. */
 function ccxtInit(dir: string): number {
-  const run = spawnSync(process.execPath, [join(dir, 'init.mjs')], { encoding: 'utf8', cwd: dir });
+  const run = spawnSync(NODE.path, [join(dir, 'init.mjs')], { encoding: 'utf8', cwd: dir });
   if (run.status !== 0) throw new Error(`ccxt init failed: ${run.stderr}`);
   return Number(run.stdout);
 }
@@ -312,9 +340,14 @@ async function main(): Promise<void> {
   );
   const { fns, dir } = synth();
   const check = fns.check;
+  const lambdas = lambdaNode(check.runtime);
+  if (lambdas) NODE = { ...lambdas, lambdas: true };
+  else missed++;
   console.log(
     `Lambda:  ${check.runtime} on ${check.arch}, ${check.memoryMb} MB, check timeout ${check.timeoutS} s (from the synthesized template). The numbers below are this machine's, ` +
-      `on Node ${process.version.slice(1).split('.')[0]} and ${process.arch}, not Lambda's.\n`,
+      (lambdas
+        ? `with the bundle on Node ${NODE.version} (the Lambda's Node.js, the official ${process.arch} build from the npm registry), not Lambda's arm64 cores.\n`
+        : `on this machine's Node ${process.version}: the Lambda's Node.js (${check.runtime}) could not be installed from the npm registry, so these are NOT its numbers.\n`),
   );
   const baseEnv = deployedEnv(check);
   const remaining = { BENCH_REMAINING_MS: String(check.timeoutS * 1000) };
@@ -457,10 +490,10 @@ async function oneKey(check: SynthFunction, sandbox: Sandbox, env: Record<string
   }
   const rss = run.maxRssMb;
   console.log(`Peak RSS (1-key process, ${WARM_RUNS + 1} runs): ${fmt(rss, 'MB')}  ${verdict(rss <= TARGET.rssMb)} ≤ ${TARGET.rssMb} MB`);
-  const bare = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' });
+  const bare = spawnSync(NODE.path, ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'], { encoding: 'utf8' });
   const bareMb = Number(bare.stdout) / 1024;
   console.log(
-    `  at the end: RSS ${fmt(run.endRssMb, 'MB')}, JS heap used ${fmt(run.heapUsedMb, 'MB')} (bare Node ${process.version}, measured now: ${fmt(bareMb, 'MB')} peak RSS)`,
+    `  at the end: RSS ${fmt(run.endRssMb, 'MB')}, JS heap used ${fmt(run.heapUsedMb, 'MB')} (bare Node ${NODE.version}, measured now: ${fmt(bareMb, 'MB')} peak RSS)`,
   );
 }
 
@@ -644,7 +677,7 @@ async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string,
           `${share.toFixed(2)} vCPU makes the steady run's CPU ≈ ${secs(r.steady.cpuMs / share)} and the cold run's ≈ ${secs(r.cold.cpuMs / share)} of billed time on this machine's cores.`,
       );
     }
-    console.log(`  (A projection: Lambda's arm64 cores and Node ${check.runtime.replace(/\D/g, '')} differ; the cost model allows 1.5× for that.)`);
+    console.log(`  (A projection: Lambda's arm64 cores and shared hosts differ from this machine's; the cost model allows 1.5× for that.)`);
     if (CPU_PROFILE_DIR) {
       for (const f of ['index.mjs', 'index.mjs.map']) copyFileSync(join(check.bundle, '..', f), join(CPU_PROFILE_DIR, f));
       console.log(`  CPU profile of the ${count(largest)}-key child written to ${CPU_PROFILE_DIR}/incidents, with the bundle and its source map.`);
