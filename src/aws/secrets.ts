@@ -80,13 +80,14 @@ export async function readSecret(client: SecretsManagerClient, secretId: string,
  */
 function answersById(entries: readonly SecretValueEntry[]): Map<string, SecretValueEntry> {
   const by = new Map<string, SecretValueEntry>();
-  // The first entry that answers an id is its answer, as a search in order would find.
   const add = (id: string | undefined, entry: SecretValueEntry) => id !== undefined && !by.has(id) && by.set(id, entry);
+  // Exact names and ARNs first: secret "a-bcdefg" asked for by its ARN without suffix spells the full
+  // ARN of a secret "a" whose suffix is "bcdefg", and the exact match is the one asked for.
   for (const entry of entries) {
     add(entry.Name, entry);
     add(entry.ARN, entry);
-    if (entry.ARN !== undefined) add(secretArnParts(entry.ARN)?.baseArn, entry);
   }
+  for (const entry of entries) if (entry.ARN !== undefined) add(secretArnParts(entry.ARN)?.baseArn, entry);
   return by;
 }
 

@@ -151,6 +151,12 @@ export function withdrawVerdictOf(timed: TimedReply, at: number): WithdrawProbeO
 /** How long ago a probe was, in words. */
 export const probedAgo = (ms: number) => (ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} min` : `${Math.round(ms / 3_600_000)} h`);
 
+/** When a probe was, as a UTC minute; a stored time that is no date (out of Date's range) is said as such, never thrown. */
+function probedAt(at: number): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? 'at a time that is not a date' : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /**
  * The withdraw check from a verdict: seen now (timed) or carried over from the last definite probe.
  * `recheck`: why the latest probe proved nothing; the verdict shown is then the last definite one,
@@ -179,7 +185,7 @@ export function interpretWithdraw(
     return { ...base, status: 'warn', inconclusive: true, withdrawAllowed: verdict.allowed, detail: `${was} at ${last}; could not re-check: ${recheck}` };
   }
   // When, not how long ago: the text stays the same from run to run until the next probe.
-  const when = timed ? '' : ` (probed ${new Date(verdict.at).toISOString().slice(0, 16).replace('T', ' ')} UTC; re-probed once a day)`;
+  const when = timed ? '' : ` (probed ${probedAt(verdict.at)}; re-probed once a day)`;
   const seen = timed ? ` (probe: ${describeReply(timed.reply)})` : '';
   if (verdict.allowed === null) {
     return {

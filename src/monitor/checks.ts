@@ -350,7 +350,10 @@ async function withdrawCheck(input: CheckInput, creds: Credentials, read: Draft,
 function carried(last: CarriedCheck, read: Draft, evidence: Pick<Draft, 'tradeAllowed' | 'account'>): Draft {
   if (read.status !== 'pass') return skipped('not conclusive: the signed read did not pass');
   const at = new Date(last.at);
-  const hhmm = `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
+  // A stored time out of Date's range is said as such (it is carried only until the key's next slot).
+  const hhmm = Number.isNaN(at.getTime())
+    ? 'a time that is not a date,'
+    : `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
   return {
     status: 'pass',
     ...NOT_TIMED,

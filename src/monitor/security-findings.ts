@@ -106,9 +106,15 @@ export function fundsFinding(
   const dropPercent = beforeNow > 0 ? (drop / beforeNow) * 100 : 0;
   // Only an asset listed before can vanish, and only one worth more than the threshold before it did:
   // with none, and no drop, there is no finding and no list of changes to build (every key, every run).
+  // The loss the full comparison would count for it: all of it when listed at 0 (or gone from a
+  // complete list); when unlisted now, all but what the unlisted rest could still hold (a negative
+  // rest, a loan among the small balances, makes that more than the asset was worth).
   const mayVanish = (a: AssetHolding) => {
     const now = listedNow(a.asset)?.quantity ?? (afterComplete ? 0 : null);
-    return (now === null || now === 0) && a.quantity * (priceNowOf(a.asset) ?? a.price ?? 0) > settings.assetVanishedUsd;
+    if (now !== null && now !== 0) return false;
+    const was = a.quantity * (priceNowOf(a.asset) ?? a.price ?? 0);
+    const lost = now === null ? was - Math.min(was, after.rest) : was;
+    return !(lost <= settings.assetVanishedUsd);
   };
   if (dropPercent < settings.fundsDropPercent && settings.assetVanishedUsd >= 0 && !before.assets.some(mayVanish)) return null;
   const priceNow = new Map(after.assets.flatMap((a) => (a.price === null ? [] : [[a.asset, a.price] as const])));

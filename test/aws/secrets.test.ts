@@ -67,6 +67,21 @@ describe('readSecrets (batched)', () => {
     expect((await readSecrets(new SecretsManagerClient({}), [partial])).get(partial)?.verdict.ok).toBe(true);
   });
 
+  it('gives an ARN the secret it names exactly, before one whose ARN without suffix spells the same text', async () => {
+    // Secret "a" (suffix bcdefg) and secret "a-bcdefg" asked for by its ARN without suffix: the same text.
+    const base = 'arn:aws:secretsmanager:us-east-1:1:secret:';
+    const exactArn = `${base}a-bcdefg`;
+    const other = {
+      Name: 'a-bcdefg',
+      ARN: `${base}a-bcdefg-XyZ123`,
+      SecretString: JSON.stringify({ apiKey: 'other-key-0000', apiSecret: 'other-secret-000000' }),
+    };
+    const exact = { Name: 'a', ARN: exactArn, SecretString: VALUE };
+    sm.on(BatchGetSecretValueCommand).resolves({ SecretValues: [other, exact] });
+    const read = (await readSecrets(new SecretsManagerClient({}), [exactArn])).get(exactArn)?.verdict;
+    expect(read?.ok && read.credentials.apiKey).toBe(JSON.parse(VALUE).apiKey);
+  });
+
   it('falls back to one read per secret when the batch action itself is denied', async () => {
     sm.on(BatchGetSecretValueCommand).rejects(awsError('AccessDeniedException', 'not allowed: secretsmanager:BatchGetSecretValue'));
     sm.on(GetSecretValueCommand).resolves({ SecretString: VALUE });
