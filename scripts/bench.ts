@@ -202,7 +202,7 @@ async function child(
   opts: { runs?: number; fdLimit?: number; nodeFlags?: string[] } = {},
 ): Promise<ChildResult> {
   const out = join(mkdtempSync(join(tmpdir(), 'ekm-child-')), 'result.json');
-  const node = [NODE.path, ...(opts.nodeFlags ?? []), 'scripts/bench-child.mjs', mode, bundle, out, String(opts.runs ?? 0)];
+  const node = [NODE.path, ...(opts.nodeFlags ?? NODE.heapFlags), 'scripts/bench-child.mjs', mode, bundle, out, String(opts.runs ?? 0)];
   const [cmd, args] = opts.fdLimit ? ['bash', ['-c', `ulimit -n ${opts.fdLimit} && exec "$@"`, 'bash', ...node]] : [node[0] as string, node.slice(1)];
   const proc = spawn(cmd as string, args as string[], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
@@ -281,8 +281,16 @@ function bundleParts(entry: string): { coldBytes: Buffer; onDemandBytes: number;
   };
 }
 
-/** The Node.js that runs the bundle in every child process (lambdaNode, or this machine's). */
-let NODE: { path: string; version: string; lambdas: boolean } = { path: process.execPath, version: process.version, lambdas: false };
+/**
+ * The Node.js that runs the bundle in every child process (lambdaNode, or this machine's), and the heap
+ * the Lambda runtime gives the function's memory (lambdaHeapFlags; the scale rows size it by key count).
+ */
+let NODE: { path: string; version: string; lambdas: boolean; heapFlags: string[] } = {
+  path: process.execPath,
+  version: process.version,
+  lambdas: false,
+  heapFlags: [],
+};
 
 /**
  * The Node.js major the Lambda runs (the template's runtime, nodejs24.x): the official binary, from
@@ -327,7 +335,7 @@ function installCcxt(): { dir: string; version: string } | null {
 
 /** One cold import of ccxt and construction of its Crypto.com exchange, in a fresh process, in ms. */
 function ccxtInit(dir: string): number {
-  const run = spawnSync(NODE.path, [join(dir, 'init.mjs')], { encoding: 'utf8', cwd: dir });
+  const run = spawnSync(NODE.path, [...NODE.heapFlags, join(dir, 'init.mjs')], { encoding: 'utf8', cwd: dir });
   if (run.status !== 0) throw new Error(`ccxt init failed: ${run.stderr}`);
   return Number(run.stdout);
 }
@@ -341,8 +349,8 @@ async function main(): Promise<void> {
   const { fns, dir } = synth();
   const check = fns.check;
   const lambdas = lambdaNode(check.runtime);
-  if (lambdas) NODE = { ...lambdas, lambdas: true };
-  else missed++;
+  NODE = { ...NODE, ...(lambdas ? { ...lambdas, lambdas: true } : {}), heapFlags: lambdaHeapFlags(check.memoryMb) };
+  if (!lambdas) missed++;
   console.log(
     `Lambda:  ${check.runtime} on ${check.arch}, ${check.memoryMb} MB, check timeout ${check.timeoutS} s (from the synthesized template). The numbers below are this machine's, ` +
       (lambdas
