@@ -14,6 +14,7 @@ import { finish, fromReply, NOT_TIMED, skipped, type Draft } from './check-draft
 import { unansweredText, type WithdrawPlan } from './withdraw-schedule.js';
 import { EVERY_PROBE, type CarriedCheck, type ProbePlans } from './cadence.js';
 import { balanceSummaryOf } from './balance-summary.js';
+import { usdFormat } from './number-format.js';
 import { exposureCurrent, inUseOf, nothingOpen, ordersOf, positionsOf, type ExposureSnapshot, type OrderLine } from './exposure.js';
 import { foreignOrdersOf } from './security-findings.js';
 import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
@@ -232,14 +233,12 @@ export function balanceEvidence(result: unknown): { readonly evidence: BalanceEv
   };
 }
 
-const USD = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
 /**
  * A total already rounded to cents, as en-US with two decimals ("1,234.50"). Intl's format costs a few
  * microseconds a call, a thousand calls a run; toFixed(2) of a value rounded to cents is exact.
  */
 export function money(n: number): string {
-  if (!Number.isFinite(n) || Math.abs(n) >= 1e15) return USD.format(n);
+  if (!Number.isFinite(n) || Math.abs(n) >= 1e15) return usdFormat().format(n);
   const fixed = Math.abs(n).toFixed(2);
   let whole = fixed.slice(0, -3);
   for (let i = whole.length - 3; i > 0; i -= 3) whole = `${whole.slice(0, i)},${whole.slice(i)}`;

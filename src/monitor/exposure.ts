@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { isJsonObject } from '../contract/json.js';
 import { displaySafe } from '../exchange/text-safety.js';
+import { groupedFormat, usdFormat } from './number-format.js';
 
 /** Orders and positions named one by one; the rest are counted. */
 export const EXPOSURE_LISTED = 3;
@@ -173,18 +174,15 @@ export function positionsOf(result: unknown): NonNullable<ExposureSnapshot['posi
   return { count: lines.length, top: lines.slice(0, EXPOSURE_LISTED) };
 }
 
-// One formatter each for every text: Intl builds are costly and these run per alert.
-const GROUPED = new Intl.NumberFormat('en-US', { maximumFractionDigits: 8 });
-const USD = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const MINUS = '\u2212';
 
 /** A stored quantity or price (a decimal string), grouped, with a true minus sign. */
 function plain(decimal: string): string {
   const n = Number(decimal);
   if (!Number.isFinite(n)) return '?';
-  return n < 0 ? `${MINUS}${GROUPED.format(-n)}` : GROUPED.format(n);
+  return n < 0 ? `${MINUS}${groupedFormat().format(-n)}` : groupedFormat().format(n);
 }
-const signedUsd = (n: number) => (n < 0 ? `${MINUS}$${USD.format(-n)}` : `$${USD.format(n)}`);
+const signedUsd = (n: number) => (n < 0 ? `${MINUS}$${usdFormat().format(-n)}` : `$${usdFormat().format(n)}`);
 
 const utcTime = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -9,6 +9,7 @@ import type { NotificationFact } from '../contract/notification.js';
 import { SUMMARY_ASSETS, type AssetHolding, type DatedBalance } from './balance-summary.js';
 import { EXPOSURE_LISTED, ordersOf, type ExposureSnapshot, type ForeignOrders } from './exposure.js';
 import { isJsonObject } from '../contract/json.js';
+import { groupedFormat, usdFormat } from './number-format.js';
 
 export const SECURITY_DIAGNOSES = ['WITHDRAWAL_DETECTED', 'FUNDS_DROPPED', 'FOREIGN_ORDERS', 'WITHDRAWAL_WATCH_NOT_DETERMINED'] as const;
 export type SecurityDiagnosis = (typeof SECURITY_DIAGNOSES)[number];
@@ -48,10 +49,8 @@ export const DEFAULT_SECURITY_SETTINGS: SecuritySettings = {
 /** Assets named one by one in a finding; the rest are counted. */
 export const FINDING_LISTED = 5;
 
-const USD = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const QTY = new Intl.NumberFormat('en-US', { maximumFractionDigits: 8 });
-const usd = (n: number) => (n < 0 ? `\u2212$${USD.format(-n)}` : `$${USD.format(n)}`);
-const qty = (n: number) => (n < 0 ? `\u2212${QTY.format(-n)}` : QTY.format(n));
+const usd = (n: number) => (n < 0 ? `\u2212$${usdFormat().format(-n)}` : `$${usdFormat().format(n)}`);
+const qty = (n: number) => (n < 0 ? `\u2212${groupedFormat().format(-n)}` : groupedFormat().format(n));
 const clock = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
