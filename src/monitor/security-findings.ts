@@ -116,17 +116,15 @@ export function fundsFinding(
     return !(lost <= settings.assetVanishedUsd);
   };
   if (dropPercent < settings.fundsDropPercent && settings.assetVanishedUsd >= 0 && !before.assets.some(mayVanish)) return null;
-  const priceNow = new Map(after.assets.flatMap((a) => (a.price === null ? [] : [[a.asset, a.price] as const])));
-  const qtyNow = new Map(after.assets.map((a) => [a.asset, a.quantity]));
 
   const names = [...new Set([...before.assets.map((a) => a.asset), ...after.assets.map((a) => a.asset)])];
   const changes: AssetChange[] = [];
   for (const name of names) {
     const b = before.assets.find((a) => a.asset === name);
     const beforeQty = b?.quantity ?? 0;
-    const listed = qtyNow.get(name);
+    const listed = listedNow(name)?.quantity;
     const afterQty = listed ?? (afterComplete ? 0 : null);
-    const p = priceNow.get(name) ?? b?.price ?? 0;
+    const p = priceNowOf(name) ?? b?.price ?? 0;
     if (afterQty === null) {
       // Not listed now: gone or smaller than the tenth largest; at most `after.rest` of it is left.
       const atMost = Math.min(beforeQty * p, after.rest);

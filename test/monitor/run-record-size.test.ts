@@ -7,6 +7,13 @@ import { readHistory } from '../../src/monitor/withdrawal-watch.js';
 const T0 = Date.UTC(2026, 11, 1, 10, 0, 0);
 const DAY = 86_400_000;
 
+/** A month of day counts, one run a day, OK as `ok` says. */
+function monthOfDays(ok: () => boolean) {
+  let days = {};
+  for (let d = 0; d < 31; d++) days = countDay(days, T0 + d * DAY, ok());
+  return days;
+}
+
 describe('a run-record shard of 100 keys fits one DynamoDB item (400 KB) whatever the exchange answers', () => {
   it('10,000 balances with funds reserved and 10,000 withdrawals at one time, on every key of the shard', () => {
     const hostile = [
@@ -35,8 +42,7 @@ describe('a run-record shard of 100 keys fits one DynamoDB item (400 KB) whateve
       { since: T0 - DAY, ids: [] },
       { expectWithdraw: false, addresses: [], clientWidPrefix: null },
     );
-    let days = {};
-    for (let d = 0; d < 31; d++) days = countDay(days, T0 + d * DAY, true);
+    const days = monthOfDays(() => true);
     const entry: RunEntry = {
       at: T0,
       diagnosis: 'OK',
@@ -101,8 +107,7 @@ describe('a run-record shard of 100 keys fits one DynamoDB item (400 KB) whateve
       ]),
     };
     const cursor = { since: T0, ids: Array.from({ length: 50 }, (_, i) => `${'7'.repeat(38)}${String(i).padStart(2, '0')}`) };
-    let days = {};
-    for (let d = 0; d < 31; d++) days = countDay(days, T0 + d * DAY, true);
+    const days = monthOfDays(() => true);
     const entry: RunEntry = {
       at: T0,
       diagnosis: 'OK',
@@ -153,8 +158,7 @@ describe('a run-record shard as stored: packed', () => {
             }),
         },
       ];
-      let days = {};
-      for (let d = 0; d < 31; d++) days = countDay(days, T0 + d * DAY, next() < 0.99);
+      const days = monthOfDays(() => next() < 0.99);
       entries.set(name, {
         at: T0,
         diagnosis: 'OK',
