@@ -12,12 +12,15 @@
  *   handler's clock: CPU per key and per run, AWS requests per run, peak RSS, every key's diagnosis
  *   (BENCH_ONLY=scale runs only this part, after the bundles and cold init)
  * BENCH_ONLY=cold stops after the bundles and cold init: no moto_server, no handler runs.
+ * BENCH_ONLY=one-key stops after the one-key runs (first run, warm runs, peak RSS).
  *
  * Every child process runs the bundle with the check function's own environment from the
  * synthesized template (NODE_OPTIONS, Powertools names, CHECK_TIMEOUT_MS…), pointed at the loopback
  * sandbox and moto_server, and is told the function's timeout as its remaining time.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -405,18 +408,55 @@ async function main(): Promise<void> {
       return;
     }
     const sandbox = await startSandbox({ latencyMs: ROUND_TRIP_MS, nonceWindowMs: 24 * 3_600_000 });
+    const front = await keepAliveFront(moto.endpoint);
     try {
-      useEmulator(moto.endpoint);
+      useEmulator(front.endpoint);
       if (process.env['BENCH_ONLY'] !== 'scale') await oneKey(check, sandbox, { ...baseEnv, ...remaining });
+      if (process.env['BENCH_ONLY'] === 'one-key') return;
       if (process.env['BENCH_ONLY'] !== 'scale') await trigger(sandbox);
       await scale(check, sandbox, { ...baseEnv, ...remaining });
     } finally {
       await sandbox.close();
+      await front.close();
       await moto.stop();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * moto_server (Werkzeug) answers every request with `Connection: close`, so each AWS call of the
+ * measured process would open a new TCP connection; against AWS the SDK keeps its connections open
+ * (its HTTP agent's keep-alive), and a run makes its ~70 calls over a few. This front, in the parent
+ * process (not measured), keeps the child's connections open and opens the new ones to moto itself.
+ */
+async function keepAliveFront(target: string): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const to = new URL(target);
+  const server: Server = createServer((req, res) => {
+    const upstream = httpRequest(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, connection: 'close' }, agent: false },
+      (answer) => {
+        const headers = { ...answer.headers };
+        delete headers['connection'];
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 120_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 // ---- 3. One key: first run, warm run vs the slowest single request, peak RSS -----------------------
