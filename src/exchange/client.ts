@@ -236,7 +236,9 @@ class CappedReplyHandler implements Dispatcher.DispatchHandler {
     private readonly resolve: (reply: ReadReply) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    this.timer = setTimeout(() => this.timeUp(), budgetMs);
+    // Node keeps one timer list per distinct duration: budgets cut to whole tenths of a second share a
+    // few lists instead of making a new one for nearly every request (over a thousand a run).
+    this.timer = setTimeout(() => this.timeUp(), budgetMs >= 200 ? budgetMs - (budgetMs % 100) : budgetMs);
     // Like AbortSignal.timeout: the deadline alone does not keep a process alive.
     this.timer.unref();
   }

@@ -36,8 +36,12 @@ export interface DatedBalance extends BalanceSummary {
 }
 
 const num = (value: unknown): number | null => {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+  if (typeof value === 'string') {
+    // Number('') and Number('  ') are 0, not "no number": only then is the text trimmed (36 fields a key, every run).
+    const n = Number(value);
+    return Number.isFinite(n) && (n !== 0 || value.trim() !== '') ? n : null;
+  }
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 };
 
 const cents = (n: number) => Math.round(n * 100) / 100;

@@ -70,15 +70,24 @@ interface AssetChange {
  * `fundsDropPercent` of its value, or when an asset worth more than `assetVanishedUsd` disappeared
  * and the account's value fell by at least half of it (a trade that converts it keeps the value).
  */
+/** The last listing of `asset` (with a price, when `priced`). */
+function lastListing(assets: readonly AssetHolding[], asset: string, priced: boolean): AssetHolding | undefined {
+  for (let i = assets.length - 1; i >= 0; i--) {
+    const a = assets[i] as AssetHolding;
+    if (a.asset === asset && (!priced || a.price !== null)) return a;
+  }
+  return undefined;
+}
+
 export function fundsFinding(
   before: DatedBalance,
   after: DatedBalance,
   settings: Pick<SecuritySettings, 'fundsDropPercent' | 'assetVanishedUsd'>,
 ): SecurityFinding | null {
   // At most SUMMARY_ASSETS a side: looked up in the lists themselves (the last listing of an asset
-  // counts, as a map built from the list would keep it), no maps built for every key every run.
-  const listedNow = (asset: string) => after.assets.findLast((a) => a.asset === asset);
-  const priceNowOf = (asset: string) => after.assets.findLast((a) => a.asset === asset && a.price !== null)?.price ?? undefined;
+  // counts, as a map built from the list would keep it), no maps or closures built for every key every run.
+  const listedNow = (asset: string) => lastListing(after.assets, asset, false);
+  const priceNowOf = (asset: string) => lastListing(after.assets, asset, true)?.price ?? undefined;
   // Only a list of every balance proves an unlisted asset is gone.
   const afterComplete = after.count <= SUMMARY_ASSETS;
   let thenPriced = 0;
@@ -98,8 +107,7 @@ export function fundsFinding(
   // A balance the newer answer gave no readable market value for is valued at its last price: an
   // answer without prices (a pricing fault, "NaN", "0") proves no money left, only its quantities can.
   let unpriced = 0;
-  for (const a of after.assets)
-    if (a.price === null) unpriced += a.quantity * (before.assets.findLast((b) => b.asset === a.asset && b.price !== null)?.price ?? 0);
+  for (const a of after.assets) if (a.price === null) unpriced += a.quantity * (lastListing(before.assets, a.asset, true)?.price ?? 0);
   const afterTotal = after.total + unpriced;
   const drop = beforeNow - afterTotal;
   const dropPercent = beforeNow > 0 ? (drop / beforeNow) * 100 : 0;
@@ -115,7 +123,11 @@ export function fundsFinding(
     const lost = now === null ? was - Math.min(was, after.rest) : was;
     return !(lost <= settings.assetVanishedUsd);
   };
-  if (dropPercent < settings.fundsDropPercent && settings.assetVanishedUsd >= 0 && !before.assets.some(mayVanish)) return null;
+  const anyMayVanish = () => {
+    for (const a of before.assets) if (mayVanish(a)) return true;
+    return false;
+  };
+  if (dropPercent < settings.fundsDropPercent && settings.assetVanishedUsd >= 0 && !anyMayVanish()) return null;
 
   const names = [...new Set([...before.assets.map((a) => a.asset), ...after.assets.map((a) => a.asset)])];
   const changes: AssetChange[] = [];

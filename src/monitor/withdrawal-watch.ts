@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { isJsonObject } from '../contract/json.js';
 import { displaySafe } from '../exchange/text-safety.js';
-import type { BalanceSummary } from './balance-summary.js';
+import type { AssetHolding, BalanceSummary } from './balance-summary.js';
 import type { SecurityFinding } from './security-findings.js';
 
 export const WITHDRAWAL_HISTORY_METHOD = 'private/get-withdrawal-history';
@@ -48,12 +48,15 @@ export type WithdrawalLook =
 
 /** Whether some asset listed last time holds less now (the summaries' largest balances). */
 export function quantityDropped(last: BalanceSummary, now: BalanceSummary): boolean {
-  const held = new Map(now.assets.map((a) => [a.asset, a.quantity]));
   const complete = now.count <= now.assets.length;
-  return last.assets.some((a) => {
-    const q = held.get(a.asset);
-    return q === undefined ? complete || a.quantity > 0 : q < a.quantity;
-  });
+  // At most SUMMARY_ASSETS a side, every key every run: looked up in the list (its last listing, as a map would keep).
+  for (const a of last.assets) {
+    let q: number | undefined;
+    for (let i = now.assets.length - 1; i >= 0 && q === undefined; i--)
+      if ((now.assets[i] as AssetHolding).asset === a.asset) q = (now.assets[i] as AssetHolding).quantity;
+    if (q === undefined ? complete || a.quantity > 0 : q < a.quantity) return true;
+  }
+  return false;
 }
 
 /** The request's parameters: documented ones only, each a short string (the probe guard checks them again). */
