@@ -9,9 +9,11 @@ export const DEFAULT_SCHEDULE_MINUTES = 5;
  * How often a healthy key's trade probe and account read run: Trade permission and the account's
  * state change rarely, and the balance read (every run) already proves the key authenticates from the
  * whitelisted IP. A key that is failing, has an open incident, or got an answer that proved nothing
- * has every probe on every run.
+ * has every probe on every run, and a bot refused on an order gets a verification with every probe
+ * within a minute (the instant trigger). Every 3 hours as the schedule's backstop: a quarter fewer
+ * exchange requests a run than hourly.
  */
-export const DEFAULT_SPACED_PROBE_MINUTES = 60;
+export const DEFAULT_SPACED_PROBE_MINUTES = 180;
 
 /** When incidents open, resolve and remind, and how long history is kept (context settings of the same names). */
 export const DEFAULT_INCIDENT_POLICY = {

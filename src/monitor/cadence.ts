@@ -22,9 +22,9 @@ const MAX_KEY_IDS = 4_096;
 /**
  * How often the scheduled check sends each exchange call. The signed balance read is the check and
  * runs every time; Trade permission and the account's state change rarely, so each key's trade probe
- * and account read run once an hour, in a slot fixed by a hash of the key's name (the load spreads
- * over the hour, and no stored time is needed: a slot is due when it falls between the key's last run
- * and this one). They run every time while the key is not healthy, while an incident is open, after
+ * and account read run once per period (three hours by default), in a slot fixed by a hash of the
+ * key's name (the load spreads over the period, and no stored time is needed: a slot is due when it
+ * falls between the key's last run and this one). They run every time while the key is not healthy, while an incident is open, after
  * an answer that proved nothing, and on a key's first run; the CLI, rotation and a triggered
  * verification always run everything. Pure: names and times in, a plan out. The period is
  * configurable (spacedProbeMinutes; 0 sends every probe on every run).

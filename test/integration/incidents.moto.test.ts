@@ -395,7 +395,7 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
       keys.set(name, creds);
       await sm.send(new CreateSecretCommand({ Name: `cad/${name}`, SecretString: JSON.stringify(creds) }));
     }
-    // The deployed default: no SPACED_PROBE_MINUTES, so a healthy key's trade probe and account read run hourly.
+    // The deployed default: no SPACED_PROBE_MINUTES, so a healthy key's trade probe and account read run every 3 hours.
     const config = loadRuntimeConfig({
       ...process.env,
       MONITORED_KEYS: JSON.stringify(NAMES.map((name) => ({ name, secretId: `cad/${name}`, expectTrade: true }))),
@@ -404,7 +404,7 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
       EXPECTED_EGRESS_IP: '203.0.113.7',
       CHECK_TIMEOUT_MS: '1000',
     });
-    expect(config.spacedProbeMs).toBe(60 * MIN);
+    expect(config.spacedProbeMs).toBe(180 * MIN);
     invoke = emulatedCheckRun(emulatedCheckDeps(config, () => clock, { table: 'cad-state', queueUrl, sqs, source: 'CadenceTest' }));
   });
 
@@ -416,25 +416,25 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
 
   const drain = () => drainQueue<Notification>(sqs, queueUrl);
 
-  it('a healthy key: the balance read every run, the trade probe and account read once an hour at its own slot, said as carried in between', async () => {
+  it('a healthy key: the balance read every run, the trade probe and account read once every 3 hours at its own slot, said as carried in between', async () => {
     sandbox.requests.length = 0;
     await invoke(); // first run: everything, for every key
     for (const name of NAMES) expect([sent('private/cancel-order', name), sent('private/get-accounts', name)], name).toEqual([1, 1]);
     sandbox.requests.length = 0;
     let carriedLines = 0;
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 36; i++) {
       clock += 5 * MIN;
       const { docs } = await invoke();
       carriedLines += docs.filter(
         (d) => d['message'] === 'key healthy' && String((d['checks'] as Record<string, string>)['trade-permission']).includes('carried from'),
       ).length;
     }
-    // Twelve runs make one hour: each key's balance read twelve times, its trade probe and account read once.
+    // 36 runs make three hours: each key's balance read 36 times, its trade probe and account read once.
     for (const name of NAMES) {
-      expect(sent('private/user-balance', name), name).toBe(12);
+      expect(sent('private/user-balance', name), name).toBe(36);
       expect([sent('private/cancel-order', name), sent('private/get-accounts', name)], name).toEqual([1, 1]);
     }
-    expect(carriedLines).toBe(11 * NAMES.length);
+    expect(carriedLines).toBe(35 * NAMES.length);
     expect(await drain()).toEqual([]);
   });
 
@@ -442,13 +442,13 @@ describe.skipIf(skip)('probe cadence: the check Lambda on moto_server, the sandb
     sandbox.setBehaviour(keys.get('bravo')!.apiKey, 'read-only');
     let opened: Notification[] = [];
     let runs = 0;
-    while (opened.length === 0 && runs < 13) {
+    while (opened.length === 0 && runs < 37) {
       clock += 5 * MIN;
       runs++;
       await invoke();
       opened = (await drain()).filter((n) => n.kind === 'opened');
     }
-    expect(runs).toBeLessThanOrEqual(12);
+    expect(runs).toBeLessThanOrEqual(36);
     expect(opened.map((n) => n.subject)).toEqual([expect.stringContaining('bravo: Key cannot trade')]);
     sandbox.requests.length = 0;
     for (let i = 0; i < 3; i++) {
