@@ -16,7 +16,7 @@ import { isJsonObject } from '../contract/json.js';
 import { NEW_KEY_STATE, NEW_MONITOR_STATE, type IncidentRecord, type KeyState, type MonitorState } from '../monitor/incident-state.js';
 import { readKeyNames, readKeyState, readMonitorState, readOutbox, type Rebuilt } from '../monitor/state-shape.js';
 import type { IncidentStore, KeyVerificationLoad, LoadedStates, RunRecord, Stored, VerificationStore } from '../monitor/ports.js';
-import { newestEntries, readShard, shardCount, type RunEntry, type RunShard, type ShardToWrite } from '../monitor/run-records.js';
+import { newestEntries, readsBackAsWritten, readShard, shardCount, type RunEntry, type RunShard, type ShardToWrite } from '../monitor/run-records.js';
 import { packDoc, unpackDoc } from './packed-doc.js';
 import { callWithDeadline, isConditionalCheckFailed } from './aws-calls.js';
 
@@ -134,11 +134,12 @@ export interface RecentIncident extends IncidentRecord {
 export class DynamoIncidentStore implements IncidentStore, VerificationStore {
   private readonly writes = pLimit(25);
   /**
-   * The run-record shards this store wrote and DynamoDB accepted, by index. A warm function's next run
-   * finds its own write there when the item still has that runAt and no `rev` (a verification adds
-   * one, a newer run writes a newer runAt, and a write with the same runAt is refused): it takes the
-   * entries it wrote instead of unpacking and parsing them again (~1.8 MB of JSON at 1,000 keys, and
-   * the garbage collector's work of promoting what it builds). Any other item is read as stored.
+   * The run-record shards this store wrote and DynamoDB accepted, by index, when reading them back
+   * would give exactly those entries (readsBackAsWritten). A warm function's next run finds its own
+   * write there when the item still has that runAt and no `rev` (a verification adds one, a newer run
+   * writes a newer runAt, and a write with the same runAt is refused): it takes the entries it wrote
+   * instead of unpacking and parsing them again (~1.8 MB of JSON at 1,000 keys, and the garbage
+   * collector's work of promoting what it builds). Any other item is read as stored.
    */
   private readonly ownShards = new Map<number, RunShard>();
 
@@ -328,7 +329,8 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
                 { abortSignal },
               ),
             );
-            this.ownShards.set(shard.index, { index: shard.index, runAt: shard.runAt, entries: shard.entries });
+            const written = { index: shard.index, runAt: shard.runAt, entries: shard.entries };
+            if (readsBackAsWritten(written)) this.ownShards.set(shard.index, written);
           } catch (err) {
             if (!isConditionalCheckFailed(err)) throw err;
           }

@@ -45,6 +45,15 @@ const num = (value: unknown): number | null => {
 };
 
 const cents = (n: number) => Math.round(n * 100) / 100;
+const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null);
+
+/**
+ * Whether a summary can stand as the money watch's baseline: totals that overflowed (values near
+ * 1e308 summed) compare with nothing, and a run record would store them as null and drop the entry.
+ */
+export function usableSummary(s: BalanceSummary): boolean {
+  return Number.isFinite(s.total) && Number.isFinite(s.rest);
+}
 
 /**
  * An asset's code as shown: display-safe, at most 24 characters. Every key's balance names the same
@@ -84,7 +93,8 @@ export function balanceSummaryOf(accounts: readonly Record<string, unknown>[]): 
   return {
     count: held.length,
     total: cents(total),
-    assets: listed.map((h) => ({ asset: h.asset, quantity: h.quantity, price: h.quantity !== 0 && h.value !== 0 ? h.value / h.quantity : null })),
+    // A price that overflows (a value over a dust quantity) is not a price: unknown, as JSON would store it.
+    assets: listed.map((h) => ({ asset: h.asset, quantity: h.quantity, price: h.quantity !== 0 && h.value !== 0 ? finiteOrNull(h.value / h.quantity) : null })),
     rest: cents(rest),
   };
 }

@@ -13,9 +13,9 @@ import { isJsonObject } from '../contract/json.js';
 import { finish, fromReply, NOT_TIMED, skipped, type Draft } from './check-draft.js';
 import { unansweredText, type WithdrawPlan } from './withdraw-schedule.js';
 import { EVERY_PROBE, type CarriedCheck, type ProbePlans } from './cadence.js';
-import { balanceSummaryOf } from './balance-summary.js';
+import { balanceSummaryOf, usableSummary } from './balance-summary.js';
 import { usdFormat } from './number-format.js';
-import { exposureCurrent, inUseOf, nothingOpen, ordersOf, positionsOf, type ExposureSnapshot, type OrderLine } from './exposure.js';
+import { EXPOSURE_UNREAD_MAX, exposureCurrent, inUseOf, nothingOpen, ordersOf, positionsOf, type ExposureSnapshot, type OrderLine } from './exposure.js';
 import { foreignOrdersOf } from './security-findings.js';
 import { DIAGNOSIS_TABLE } from './diagnosis-table.js';
 import {
@@ -222,13 +222,15 @@ export function balanceEvidence(result: unknown): { readonly evidence: BalanceEv
     }
   }
   if (notObject) return { problem: 'the balance list holds an entry that is not a balance object' };
+  const summary = balanceSummaryOf(result['data'] as Record<string, unknown>[]);
   return {
     evidence: {
       count,
       valued,
       totalMarketValue: Math.round(total * 100) / 100,
       inUse: inUseOf(result['data'] as Record<string, unknown>[]),
-      summary: balanceSummaryOf(result['data'] as Record<string, unknown>[]),
+      // Without a usable summary the money watch keeps the last one (balanceAfter) and compares nothing this run.
+      ...(usableSummary(summary) ? { summary } : {}),
     },
   };
 }
@@ -404,7 +406,7 @@ async function exposureRead(input: CheckInput, creds: Credentials, read: Draft, 
     orders: orders ? { ...orders, top: orders.top.map(cleanOrder) } : empty.orders,
     ...(foreign ? { foreign: { ...foreign, top: foreign.top.map(cleanOrder) } } : {}),
     positions: positions ? { ...positions, top: positions.top.map(clean) } : null,
-    ...(unread.length > 0 ? { unread: redact(unread.join('; ')) } : {}),
+    ...(unread.length > 0 ? { unread: clip(redact(unread.join('; ')), EXPOSURE_UNREAD_MAX) } : {}),
   };
 }
 
@@ -534,4 +536,9 @@ export function monitorErrorReport(detail: string, site: CheckSite, keyPrefixSho
     keyPrefix: keyPrefixShown,
     site,
   });
+}
+
+/** At most `max` characters, the cut marked (two quoted outage pages run past what a run record keeps). */
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

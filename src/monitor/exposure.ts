@@ -13,6 +13,8 @@ import { groupedFormat, usdFormat } from './number-format.js';
 
 /** Orders and positions named one by one; the rest are counted. */
 export const EXPOSURE_LISTED = 3;
+/** The longest "incomplete because…" text a run record keeps (run-records.ts reads no longer). */
+export const EXPOSURE_UNREAD_MAX = 200;
 
 export interface OrderLine {
   readonly instrument: string;
@@ -151,7 +153,9 @@ export function ordersOf(result: unknown): ExposureSnapshot['orders'] | null {
     });
   }
   lines.sort((a, b) => b.notional - a.notional);
-  return { count: lines.length, buyNotional: cents(buyNotional), sellNotional: cents(sellNotional), top: lines.slice(0, EXPOSURE_LISTED) };
+  // Sums of absurd order values overflow: kept finite, as a run record can store them.
+  const total = (n: number) => Math.min(cents(n), Number.MAX_VALUE);
+  return { count: lines.length, buyNotional: total(buyNotional), sellNotional: total(sellNotional), top: lines.slice(0, EXPOSURE_LISTED) };
 }
 
 /** private/get-positions' result as the snapshot's positions (open ones only), or null when it is not a list. */

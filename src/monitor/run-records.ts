@@ -2,7 +2,7 @@ import { isJsonObject } from '../contract/json.js';
 import { isDatedBalance, type DatedBalance } from './balance-summary.js';
 import type { WithdrawalCursor } from './withdrawal-watch.js';
 import type { CarriedCheck } from './cadence.js';
-import { EXPOSURE_LISTED, type ExposureSnapshot } from './exposure.js';
+import { EXPOSURE_LISTED, EXPOSURE_UNREAD_MAX, type ExposureSnapshot } from './exposure.js';
 import type { Diagnosis } from './types.js';
 import { DIAGNOSES } from './types.js';
 
@@ -189,7 +189,7 @@ const isExposure = (v: unknown) =>
   typeof v['orders']['sellNotional'] === 'number' &&
   isLines(v['orders']['top'], ['side', 'quantity', 'price', 'clientOid']) &&
   (v['positions'] === null || (isJsonObject(v['positions']) && isCount(v['positions']['count']) && isLines(v['positions']['top'], ['quantity']))) &&
-  (v['unread'] === undefined || isText(v['unread'])) &&
+  (v['unread'] === undefined || (typeof v['unread'] === 'string' && v['unread'].length <= EXPOSURE_UNREAD_MAX)) &&
   (v['foreign'] === undefined ||
     (isJsonObject(v['foreign']) &&
       isCount(v['foreign']['count']) &&
@@ -230,4 +230,37 @@ export function readShard(doc: unknown, index: number): { shard: RunShard | null
     else dropped++;
   }
   return { shard: { index, runAt: doc['runAt'], entries }, dropped };
+}
+
+/** Plain data that JSON writes and reads back unchanged: finite numbers, no undefined, no other kinds of object. */
+function jsonExact(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object': {
+      if (v === null) return true;
+      if (Array.isArray(v)) {
+        for (const x of v) if (!jsonExact(x)) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+      for (const k in v) if (!jsonExact((v as Record<string, unknown>)[k])) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a shard as written is what reading it back would give: its JSON round trip changes nothing
+ * and every entry is whole. Only then may a writer stand in for a later read of its own write.
+ */
+export function readsBackAsWritten(shard: RunShard): boolean {
+  if (!jsonExact(shard.entries)) return false;
+  const back = readShard({ runAt: shard.runAt, entries: shard.entries }, shard.index);
+  return back.shard !== null && back.dropped === 0;
 }

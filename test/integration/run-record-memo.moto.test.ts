@@ -3,7 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { DynamoIncidentStore } from '../../src/aws/incident-store.js';
 import * as packed from '../../src/aws/packed-doc.js';
 import { MONITOR_PK, runShardSk } from '../../src/contract/store.js';
+import { describeReply, parseReply } from '../../src/exchange/reply.js';
+import { balanceSummaryOf } from '../../src/monitor/balance-summary.js';
 import { shardsOf, type RunEntry } from '../../src/monitor/run-records.js';
+import { fundsFinding } from '../../src/monitor/security-findings.js';
 import { createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 // Counts the unpacking of stored run records, and does it as the store would.
@@ -107,5 +110,45 @@ describe.skipIf(skip)('run records a warm store wrote itself', () => {
     const loaded = await store.load(NAMES);
     expect(loaded.runs.get('alpha')).toEqual(entry(T0 - 60 * MIN, 1));
     expect(loaded.runs.has('beta')).toBe(false);
+  });
+});
+
+describe.skipIf(skip)('a warm and a cold function read the same run records', () => {
+  async function warmAndCold(entry: RunEntry) {
+    const name = await freshTable();
+    const warm = new DynamoIncidentStore(db, name, 30);
+    await warm.saveRuns(shardsOf(['alpha'], new Map([['alpha', entry]]), T0));
+    return { fromMemory: await warm.load(['alpha']), fromItem: await new DynamoIncidentStore(db, name, 30).load(['alpha']) };
+  }
+  const base: RunEntry = { at: T0, diagnosis: 'OK', days: { '2026-12-05': [1, 1] }, keyId: 'k1', withdrawals: { since: T0 - 3_600_000, ids: [] } };
+
+  it('an entry the reader would drop (an "incomplete" text past its limit) is dropped by both', async () => {
+    const page = '<html><head><title>Access denied | api.crypto.com used Cloudflare to restrict access</title></head></html>';
+    const seen = describeReply(parseReply(403, page, null));
+    const unread = [`open orders: ${seen}`, `positions: ${seen}`].join('; ');
+    const exposure = {
+      at: T0,
+      sig: 'BTC:1|pc=5|om=0',
+      orders: { count: 0, buyNotional: 0, sellNotional: 0, top: [] },
+      positions: { count: 0, top: [] },
+      unread,
+    };
+    const { fromMemory, fromItem } = await warmAndCold({ ...base, exposure });
+    expect({ entry: fromMemory.runs.get('alpha'), unreadable: fromMemory.unreadable }).toEqual({
+      entry: fromItem.runs.get('alpha'),
+      unreadable: fromItem.unreadable,
+    });
+  });
+
+  it('a number JSON cannot hold reads as JSON stores it, and the money watch reaches the same verdict from both', async () => {
+    const answer = (extra: object[]) => [{ position_balances: [...extra, { instrument_name: 'USD', quantity: '5000', market_value: '5000' }] }];
+    const summary = balanceSummaryOf(answer([{ instrument_name: 'DUST', quantity: '1e-320', market_value: '1' }]));
+    const infinite = { ...summary, assets: summary.assets.map((a) => (a.asset === 'DUST' ? { ...a, price: Infinity } : a)) };
+    const { fromMemory, fromItem } = await warmAndCold({ ...base, balance: { at: T0, ...infinite } });
+    expect(fromMemory.runs.get('alpha')?.balance).toEqual(fromItem.runs.get('alpha')?.balance);
+    const next = { at: T0 + 300_000, ...balanceSummaryOf(answer([])) };
+    const settings = { fundsDropPercent: 25, assetVanishedUsd: 1000 };
+    const verdict = (b: RunEntry['balance']) => (b ? (fundsFinding(b, next, settings)?.detail ?? null) : 'no baseline');
+    expect(verdict(fromMemory.runs.get('alpha')?.balance)).toEqual(verdict(fromItem.runs.get('alpha')?.balance));
   });
 });
