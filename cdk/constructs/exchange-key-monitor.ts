@@ -47,7 +47,7 @@ export interface ExchangeKeyMonitorProps {
    * Minutes between a healthy key's trade-permission probe and account read (each key at its own
    * slot in the period; every run while a key is failing, has an incident open or got an answer that
    * proved nothing). 0 sends them on every run, at about twice the CPU per key.
-   * @default 60
+   * @default 180
    */
   readonly spacedProbeMinutes?: number;
   /**

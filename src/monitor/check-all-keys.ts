@@ -3,7 +3,7 @@
  * key, the run's metrics, then the incident rules. The use case behind the check Lambda, over ports
  * (secrets, exchange, incident store, queue, log, metrics), no AWS import.
  */
-import { KEY_CONCURRENCY, keyDeadlineMs } from '../contract/defaults.js';
+import { EXPOSURE_MAX_AGE_MINUTES, KEY_CONCURRENCY, keyDeadlineMs } from '../contract/defaults.js';
 import { checkKeys, type KeyOutcome, type SecretSource } from './check-run.js';
 import type { CheckInput, CheckTarget } from './checks.js';
 import type { KeyState } from './incident-state.js';
@@ -122,8 +122,9 @@ export function withdrawPlanOf(name: string, keyId: string | null, state: KeySta
 }
 
 /**
- * The last snapshot stands while the balance shows the same things in use, for at most the period of
- * the spaced probes; one taken with another API key says nothing about this one.
+ * The last snapshot stands while the balance shows the same things in use, for at most `maxAgeMs`
+ * (an hour, or the spaced probes' period when shorter); one taken with another API key says nothing
+ * about this one.
  */
 export function exposurePlanOf(last: RunEntry | undefined, keyId: string | null, maxAgeMs: number): NonNullable<CheckInput['exposure']> {
   return { last: last?.keyId === keyId ? last?.exposure : undefined, maxAgeMs };
@@ -160,7 +161,7 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number, 
             });
           },
           exposurePlan: async (key: MonitoredKey, keyId: string | null) =>
-            exposurePlanOf((await loading)?.runs.get(key.name), keyId, deps.config.spacedProbeMs),
+            exposurePlanOf((await loading)?.runs.get(key.name), keyId, Math.min(deps.config.spacedProbeMs, EXPOSURE_MAX_AGE_MINUTES * 60_000)),
           withdrawalPlan: async (key: MonitoredKey, keyId: string | null) => {
             return withdrawalPlanForRun(key.name, key.securityWatch !== false, (await loading)?.runs.get(key.name), keyId, deps.now());
           },

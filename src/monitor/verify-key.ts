@@ -115,7 +115,7 @@ export async function verifyKey(deps: VerifyKeyDeps, event: unknown, remainingMs
       const loaded = await known;
       return withdrawPlanOf(k.name, keyId, loaded?.key?.state ?? null, loaded?.run, deps.now());
     },
-    // Every probe: a bot refused on an order is exactly when the hourly trade probe's last answer stops counting.
+    // Every probe: a bot refused on an order is exactly when the spaced trade probe's last answer stops counting.
     probePlan: () => EVERY_PROBE,
     exposurePlan: async (_k, keyId) => exposurePlanOf((await known)?.run, keyId, deps.config.spacedProbeMs),
     onCrash: (k, err) => deps.log.error('key check crashed', { key: k.name, errorName: (err as Error | null)?.name }),

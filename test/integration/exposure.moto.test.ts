@@ -104,4 +104,16 @@ describe.skipIf(skip)('alerts about a key that cannot trade say what was open on
     expect(resolved.map((n) => (n.scope as { key?: string }).key)).toContain('trader');
     expect(atRisk(byKey('trader', resolved))).toBeUndefined();
   });
+
+  it('a snapshot stands an hour at most with the default 3-hour probe period: orders the bot did not place are looked for hourly', async () => {
+    clock += 5 * MIN;
+    await invoke();
+    sandbox.requests.length = 0;
+    for (let i = 0; i < 12; i++) {
+      clock += 5 * MIN;
+      await invoke();
+    }
+    expect(sent('private/get-open-orders', 'trader')).toBe(1);
+    expect(sent('private/cancel-order', 'trader')).toBeLessThanOrEqual(1);
+  });
 });
