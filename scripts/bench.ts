@@ -429,11 +429,19 @@ async function main(): Promise<void> {
  * moto_server (Werkzeug) answers every request with `Connection: close`, so each AWS call of the
  * measured process would open a new TCP connection; against AWS the SDK keeps its connections open
  * (its HTTP agent's keep-alive), and a run makes its ~70 calls over a few. This front, in the parent
- * process (not measured), keeps the child's connections open and opens the new ones to moto itself.
+ * process (not measured), keeps the child's connections open within a run and opens the new ones to
+ * moto itself. Between runs it closes them (the child asks, outside the measured time): a scheduled
+ * function is frozen for minutes between runs, and its connections may not outlive that, so every
+ * run pays for opening the ones it needs.
  */
 async function keepAliveFront(target: string): Promise<{ endpoint: string; close: () => Promise<void> }> {
   const to = new URL(target);
   const server: Server = createServer((req, res) => {
+    if (req.url === '/__bench/run-boundary') {
+      res.writeHead(204, { connection: 'close' }).end();
+      res.on('finish', () => server.closeIdleConnections());
+      return;
+    }
     const upstream = httpRequest(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, connection: 'close' }, agent: false },
       (answer) => {
@@ -449,6 +457,7 @@ async function keepAliveFront(target: string): Promise<{ endpoint: string; close
   server.keepAliveTimeout = 120_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
+  process.env['BENCH_RUN_BOUNDARY'] = '1';
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () =>
@@ -589,7 +598,7 @@ interface ScaleRow {
  * Each size in a fresh process under `ulimit -n`, with its own DynamoDB table and SQS queue on
  * moto_server: one cold run, then warm runs each five minutes later on the handler's clock (as the
  * schedule runs them); the last is the steady run the targets are judged on (keys' states settled,
- * the withdraw verdict carried, the trade probe and account read at their hourly slots).
+ * the withdraw verdict carried, the trade probe and account read at their slots in the spaced period).
  */
 async function scale(check: SynthFunction, sandbox: Sandbox, env: Record<string, string>): Promise<void> {
   const largest = Math.max(...SCALE_SIZES);
