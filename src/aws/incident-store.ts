@@ -131,6 +131,9 @@ export interface RecentIncident extends IncidentRecord {
   readonly key: string | null;
 }
 
+/** Key state reads a store remembers (a deployment checks at most a few thousand keys). */
+const MAX_REMEMBERED_KEYS = 10_000;
+
 export class DynamoIncidentStore implements IncidentStore, VerificationStore {
   private readonly writes = pLimit(25);
   /**
@@ -142,6 +145,33 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
    * collector's work of promoting what it builds). Any other item is read as stored.
    */
   private readonly ownShards = new Map<number, RunShard>();
+  /**
+   * Each key's state item as last read, by name: reading one is a pure function of its version, doc
+   * and outbox, so an item unchanged since (a steady key: nearly all of them, every run) is not
+   * parsed and rebuilt again, and the run keeps the objects it already has instead of promoting a
+   * thousand new ones to the old generation.
+   */
+  private readonly keyReads = new Map<string, { version?: string; doc: string; outbox?: string; read: { stored: Stored<KeyState>; problems: string[] } }>();
+
+  private readKeyItem(name: string, item: Item): { stored: Stored<KeyState>; problems: string[] } {
+    const version = item['version']?.N;
+    const doc = item['doc'];
+    const outbox = item['outbox'];
+    const plain = doc?.S !== undefined && doc.B === undefined && (outbox === undefined || outbox.S !== undefined);
+    const last = plain ? this.keyReads.get(name) : undefined;
+    if (last && last.version === version && last.doc === doc?.S && last.outbox === outbox?.S) return last.read;
+    const read = readStored(item, NEW_KEY_STATE, readKeyState);
+    if (plain) {
+      if (this.keyReads.size >= MAX_REMEMBERED_KEYS) this.keyReads.clear();
+      this.keyReads.set(name, {
+        ...(version !== undefined ? { version } : {}),
+        doc: doc.S as string,
+        ...(outbox?.S !== undefined ? { outbox: outbox.S } : {}),
+        read,
+      });
+    } else this.keyReads.delete(name);
+    return read;
+  }
 
   constructor(
     private readonly db: DynamoDBClient,
@@ -189,7 +219,7 @@ export class DynamoIncidentStore implements IncidentStore, VerificationStore {
       for (const k of names) {
         const item = from.get(`${keyPk(k)}|${STATE_SK}`);
         if (!item) continue;
-        const { stored, problems } = readStored(item, NEW_KEY_STATE, readKeyState);
+        const { stored, problems } = this.readKeyItem(k, item);
         out.set(k, stored);
         if (problems.length > 0) unreadable.push({ scope: `key ${k}`, problems });
       }

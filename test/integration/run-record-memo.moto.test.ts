@@ -7,6 +7,7 @@ import { describeReply, parseReply } from '../../src/exchange/reply.js';
 import { balanceSummaryOf } from '../../src/monitor/balance-summary.js';
 import { shardsOf, type RunEntry } from '../../src/monitor/run-records.js';
 import { fundsFinding } from '../../src/monitor/security-findings.js';
+import { NEW_KEY_STATE } from '../../src/monitor/incident-state.js';
 import { createStateTable, startMoto, toolMissing, useEmulator, type Moto } from '../support/moto.js';
 
 // Counts the unpacking of stored run records, and does it as the store would.
@@ -150,5 +151,25 @@ describe.skipIf(skip)('a warm and a cold function read the same run records', ()
     const settings = { fundsDropPercent: 25, assetVanishedUsd: 1000 };
     const verdict = (b: RunEntry['balance']) => (b ? (fundsFinding(b, next, settings)?.detail ?? null) : 'no baseline');
     expect(verdict(fromMemory.runs.get('alpha')?.balance)).toEqual(verdict(fromItem.runs.get('alpha')?.balance));
+  });
+});
+
+describe.skipIf(skip)('key states a warm store read before', () => {
+  it('an unchanged item is not read again; one anybody wrote since is', async () => {
+    const name = await freshTable();
+    const other = new DynamoIncidentStore(db, name, 30);
+    expect(await other.saveKey('alpha', 0, { ...NEW_KEY_STATE, lastDiagnosis: 'OK', version: 1 }, [])).toBe(true);
+    expect(await other.saveKey('beta', 0, { ...NEW_KEY_STATE, lastDiagnosis: 'OK', version: 1 }, [])).toBe(true);
+    const store = new DynamoIncidentStore(db, name, 30);
+    const first = await store.load(NAMES);
+    const second = await store.load(NAMES);
+    // The same objects: nothing parsed or rebuilt for an item that did not change.
+    expect(second.keys.get('alpha')).toBe(first.keys.get('alpha'));
+    expect(second.keys.get('alpha')?.state.version).toBe(1);
+    // Another writer (an acknowledgement, a verification) moves beta on: read as it is now.
+    expect(await other.saveKey('beta', 1, { ...NEW_KEY_STATE, lastDiagnosis: 'AUTH_FAILED', consecutiveFailures: 1, version: 2 }, [])).toBe(true);
+    const third = await store.load(NAMES);
+    expect(third.keys.get('beta')?.state).toMatchObject({ version: 2, lastDiagnosis: 'AUTH_FAILED', consecutiveFailures: 1 });
+    expect(third.keys.get('alpha')).toBe(first.keys.get('alpha'));
   });
 });
