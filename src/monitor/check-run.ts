@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { TimedReply } from '../exchange/client.js';
 import { runChecks, monitorErrorReport, TICKER_INSTRUMENT, type CheckInput, type CheckTarget } from './checks.js';
 import { carriedAfter, expectationsOf, EVERY_PROBE, keyIdOf, type CarriedCheck, type ProbePlans } from './cadence.js';
@@ -147,7 +146,6 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
       (publicDown && privateDown ? unreachable(shared, publicDown) : observed).privatePost(method, params, credentials),
   };
   const target = { ...deps.target, exchange };
-  const limit = pLimit(Math.max(1, deps.concurrency));
 
   const checkOne = async (key: MonitoredKey): Promise<KeyOutcome> => {
     const started = deps.now();
@@ -202,5 +200,16 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
     return { key, report, keyAgeDays, elapsedMs: deps.now() - started, ...carried, ...(keyId ? { keyId } : {}) };
   };
 
-  return Promise.all(deps.keys.map((key) => limit(() => checkOne(key))));
+  // A fixed set of workers taking the keys in order: no queued task and promise per key waiting its turn
+  // (a thousand of them live for the whole run, and the garbage collector moves them all).
+  const outcomes: KeyOutcome[] = new Array<KeyOutcome>(deps.keys.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < deps.keys.length) {
+      const i = next++;
+      outcomes[i] = await checkOne(deps.keys[i] as MonitoredKey);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, deps.concurrency), deps.keys.length) }, worker));
+  return outcomes;
 }
