@@ -143,6 +143,19 @@ export async function readSecrets(
   return out;
 }
 
+/** Two good reads of the same secret version holding the same key pair. */
+function sameRead(a: SecretRead, b: SecretRead): boolean {
+  return (
+    a.verdict.ok &&
+    b.verdict.ok &&
+    a.versionId !== null &&
+    a.versionId === b.versionId &&
+    a.createdDate?.getTime() === b.createdDate?.getTime() &&
+    a.verdict.credentials.apiKey === b.verdict.credentials.apiKey &&
+    a.verdict.credentials.apiSecret === b.verdict.credentials.apiSecret
+  );
+}
+
 /**
  * A read-through cache short enough that a rotated key is seen by the next scheduled run. Only
  * good verdicts are kept: an operator fixing a secret sees the fix on the next run.
@@ -166,7 +179,11 @@ export class CachedSecrets {
     }
     if (stale.length > 0) {
       const fresh = await readSecrets(this.client, stale, this.deadlineMs);
-      for (const [id, value] of fresh) {
+      for (const [id, read] of fresh) {
+        // The same version with the same key pair as before: the read already held stands (a warm run
+        // keeps its thousand secrets instead of promoting a thousand new copies to the old generation).
+        const held = this.cache.get(id)?.value;
+        const value = held && sameRead(held, read) ? held : read;
         out.set(id, value);
         if (value.verdict.ok) this.cache.set(id, { at: this.now(), value });
         else this.cache.delete(id);

@@ -122,4 +122,26 @@ describe('CachedSecrets', () => {
     expect((await cache.get('k')).verdict.ok).toBe(false);
     expect((await cache.get('k')).verdict.ok).toBe(true);
   });
+
+  it('a re-read of the same version keeps the read it holds; a new version, or the same version with another key pair, is taken', async () => {
+    const created = new Date(Date.UTC(2026, 11, 1));
+    const other = JSON.stringify({ apiKey: 'QrStUvWxYzAbCdEf', apiSecret: 'aNoThEr0123456789' });
+    sm.on(BatchGetSecretValueCommand)
+      .resolvesOnce({ SecretValues: [{ Name: 'k', SecretString: VALUE, VersionId: 'v1', CreatedDate: created }] })
+      .resolvesOnce({ SecretValues: [{ Name: 'k', SecretString: VALUE, VersionId: 'v1', CreatedDate: new Date(created.getTime()) }] })
+      .resolvesOnce({ SecretValues: [{ Name: 'k', SecretString: other, VersionId: 'v2', CreatedDate: new Date(created.getTime() + 1) }] })
+      .resolves({ SecretValues: [{ Name: 'k', SecretString: VALUE, VersionId: 'v2', CreatedDate: new Date(created.getTime() + 1) }] });
+    let now = 0;
+    const cache = new CachedSecrets(new SecretsManagerClient({}), 1_000, () => now);
+    const first = await cache.get('k');
+    now += 2_000;
+    expect(await cache.get('k')).toBe(first);
+    now += 2_000;
+    const rotated = await cache.get('k');
+    expect(rotated.versionId).toBe('v2');
+    expect(rotated.verdict.ok && rotated.verdict.credentials.apiKey).toBe('QrStUvWxYzAbCdEf');
+    now += 2_000;
+    const rewritten = await cache.get('k');
+    expect(rewritten.verdict.ok && rewritten.verdict.credentials.apiKey).toBe('AbCdEfGhIjKlMnOp');
+  });
 });
