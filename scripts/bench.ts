@@ -579,8 +579,12 @@ function lambdaHeapFlags(memoryMb: number): string[] {
 // ---- 4. Scale: CPU and AWS requests per run at 1, 100 and 1,000 keys, with the incident layer ----
 
 const STEADY_STEP_MS = 5 * 60_000;
-/** BENCH_WARM_RUNS=16: more warm runs, and more of them judged, for a steadier median when comparing two builds. */
-const STEADY_WARM_RUNS = Math.max(8, Number(process.env['BENCH_WARM_RUNS'] ?? 8) || 8);
+/**
+ * Warm runs per size; all but the first four are judged, by their median. Twelve by default: one run's
+ * CPU moves by ±15 % on a shared machine (and with where a major GC falls), so eight judged runs say
+ * more than four. BENCH_WARM_RUNS=16 judges more again when comparing two builds.
+ */
+const STEADY_WARM_RUNS = Math.max(8, Number(process.env['BENCH_WARM_RUNS'] ?? 12) || 12);
 /** The steady runs judged: the last ones, by their median CPU (one run's CPU moves with where a GC falls). */
 const STEADY_JUDGED = STEADY_WARM_RUNS - 4;
 

@@ -95,9 +95,9 @@ export function checkMemoryMb(keys: number): number {
 
 /**
  * CPU per key of a steady run with the incident layer, as `npm run bench` measured it on an x64
- * development machine with the Lambda's Node.js 24 (0.61–0.73 ms over runs; the cost model takes the
+ * development machine with the Lambda's Node.js 24 (0.46–0.69 ms over runs on a shared machine; the cost model takes the
  * upper end), and the factor the cost model allows for Lambda's arm64 cores and a shared host (an
  * estimate, not a measurement).
  */
-export const MEASURED_CPU_MS_PER_KEY = 0.75;
+export const MEASURED_CPU_MS_PER_KEY = 0.7;
 export const LAMBDA_CPU_FACTOR = 1.5;
