@@ -122,12 +122,12 @@ export function withdrawPlanOf(name: string, keyId: string | null, state: KeySta
 }
 
 /**
- * The last snapshot stands while the balance shows the same things in use, for at most `maxAgeMs`
- * (an hour, or the spaced probes' period when shorter); one taken with another API key says nothing
- * about this one.
+ * The last snapshot stands while the balance shows the same things in use, for at most an hour (the
+ * spaced probes' period when shorter: orders the bot did not place are looked for there, so they
+ * are not left to the 3-hour probe cadence); one taken with another API key says nothing about this one.
  */
-export function exposurePlanOf(last: RunEntry | undefined, keyId: string | null, maxAgeMs: number): NonNullable<CheckInput['exposure']> {
-  return { last: last?.keyId === keyId ? last?.exposure : undefined, maxAgeMs };
+export function exposurePlanOf(last: RunEntry | undefined, keyId: string | null, spacedProbeMs: number): NonNullable<CheckInput['exposure']> {
+  return { last: last?.keyId === keyId ? last?.exposure : undefined, maxAgeMs: Math.min(spacedProbeMs, EXPOSURE_MAX_AGE_MINUTES * 60_000) };
 }
 
 /** Check every key, record the fixed metric set and one log line per key, then run the incident rules. */
@@ -161,7 +161,7 @@ export async function checkAllKeys(deps: CheckAllKeysDeps, remainingMs: number, 
             });
           },
           exposurePlan: async (key: MonitoredKey, keyId: string | null) =>
-            exposurePlanOf((await loading)?.runs.get(key.name), keyId, Math.min(deps.config.spacedProbeMs, EXPOSURE_MAX_AGE_MINUTES * 60_000)),
+            exposurePlanOf((await loading)?.runs.get(key.name), keyId, deps.config.spacedProbeMs),
           withdrawalPlan: async (key: MonitoredKey, keyId: string | null) => {
             return withdrawalPlanForRun(key.name, key.securityWatch !== false, (await loading)?.runs.get(key.name), keyId, deps.now());
           },
