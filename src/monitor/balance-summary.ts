@@ -39,12 +39,13 @@ const num = (value: unknown): number | null => {
   if (typeof value === 'string') {
     // Number('') and Number('  ') are 0, not "no number": only then is the text trimmed (36 fields a key, every run).
     const n = Number(value);
-    return Number.isFinite(n) && (n !== 0 || value.trim() !== '') ? n : null;
+    // + 0: "-0.00" is 0, not -0 (printed "$-0.00").
+    return Number.isFinite(n) && (n !== 0 || value.trim() !== '') ? n + 0 : null;
   }
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+  return typeof value === 'number' && Number.isFinite(value) ? value + 0 : null;
 };
 
-const cents = (n: number) => Math.round(n * 100) / 100;
+const cents = (n: number) => Math.round(n * 100) / 100 + 0;
 const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null);
 
 /**

@@ -70,7 +70,7 @@ export interface InUse {
 
 const num = (value: unknown): number | null => {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+  return typeof n === 'number' && Number.isFinite(n) ? n + 0 : null; // + 0: "-0.00" is 0, not -0 (printed "$-0.00")
 };
 
 const text = (value: unknown, max: number): string | null => {
@@ -79,7 +79,7 @@ const text = (value: unknown, max: number): string | null => {
   return shown === '' ? null : shown;
 };
 
-const cents = (n: number) => Math.round(n * 100) / 100;
+const cents = (n: number) => Math.round(n * 100) / 100 + 0;
 
 /** The longest in-use text kept as it is; a longer one is kept as its hash. */
 const MAX_SIG_LENGTH = 300;

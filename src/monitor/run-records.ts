@@ -239,7 +239,8 @@ function jsonExact(v: unknown): boolean {
     case 'boolean':
       return true;
     case 'number':
-      return Number.isFinite(v);
+      // JSON writes -0 as 0.
+      return Number.isFinite(v) && !Object.is(v, -0);
     case 'object': {
       if (v === null) return true;
       if (Array.isArray(v)) {

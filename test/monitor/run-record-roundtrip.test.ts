@@ -4,12 +4,12 @@ import { parseReply } from '../../src/exchange/reply.js';
 import { balanceSummaryOf } from '../../src/monitor/balance-summary.js';
 import { runChecks } from '../../src/monitor/checks.js';
 import { validateCredentials } from '../../src/monitor/credentials.js';
-import { ordersOf } from '../../src/monitor/exposure.js';
+import { exposureText, ordersOf } from '../../src/monitor/exposure.js';
 import type { KeyOutcome } from '../../src/monitor/check-run.js';
 import { runEntry } from '../../src/monitor/incident-run.js';
 import type { ExchangePort } from '../../src/monitor/ports.js';
 import { readShard, readsBackAsWritten, type RunEntry } from '../../src/monitor/run-records.js';
-import { SANDBOX_EXPOSED_PORTFOLIO, SANDBOX_PORTFOLIO } from '../../src/sandbox/portfolio.js';
+import { SANDBOX_EXPOSED_PORTFOLIO, SANDBOX_OPEN_ORDERS, SANDBOX_PORTFOLIO } from '../../src/sandbox/portfolio.js';
 
 /**
  * What a run writes into a key's run record is what the next run reads back: an entry the reader
@@ -106,5 +106,53 @@ describe('a run record reads back as it was written', () => {
       exposure: { at: T0, sig: '', orders: { count: 0, buyNotional: 0, sellNotional: 0, top: [] }, positions: null, unread: 'x'.repeat(201) },
     };
     expect(readsBackAsWritten({ index: 0, runAt: T0, entries: { k: tooLong } })).toBe(false);
+  });
+});
+
+const answerOf = (body: unknown): TimedReply => answer(200, JSON.stringify(body));
+
+// An open position whose P/L the exchange prints as "-0.00" (a position just opened, a flat mark).
+const POSITIONS = { data: [{ instrument_name: 'BTCUSD-PERP', quantity: '0.1', cost: '10159.57', open_position_pnl: '-0.00' }] };
+
+const NEGZERO_EXCHANGE: ExchangePort = {
+  getText: async () => ({ text: `${IP}\n`, timed: answerOf(IP) }),
+  publicGet: async () => answerOf({ code: 0, result: { data: [{ i: 'BTC_USD', t: T0 }] } }),
+  privatePost: async (method) => {
+    if (method === 'private/user-balance') return answerOf({ code: 0, result: SANDBOX_EXPOSED_PORTFOLIO });
+    if (method === 'private/get-open-orders') return answerOf({ code: 0, result: SANDBOX_OPEN_ORDERS });
+    if (method === 'private/get-positions') return answerOf({ code: 0, result: POSITIONS });
+    return answerOf({ code: 0, result: {} });
+  },
+};
+
+describe('a run record with a -0 from the exchange', () => {
+  it('a shard it says reads back as written reads back the same (warm and cold alerts say the same)', async () => {
+    const report = await runChecks({
+      credentials: CREDS,
+      expectTrade: true,
+      expectedIps: [IP],
+      ipEchoUrl: 'https://echo.test/',
+      exchange: NEGZERO_EXCHANGE,
+      site: 'aws',
+      withdrawProbe: { kind: 'now' },
+      now: () => T0,
+    });
+    const outcome = { key: { name: 'k', secretId: 's', expectTrade: true }, report, keyAgeDays: null, elapsedMs: 1 } as unknown as KeyOutcome;
+    const entry = runEntry(undefined, outcome, T0, report.healthy);
+    const shard = { index: 0, runAt: T0, entries: { k: entry } };
+    const cold = readShard(JSON.parse(JSON.stringify({ runAt: T0, entries: { k: entry } })), 0).shard?.entries['k'] as RunEntry;
+    // What DynamoIncidentStore.load serves on the next run of the same (warm) function.
+    const warm = readsBackAsWritten(shard) ? entry : cold;
+    const warmText = exposureText(warm.exposure, T0, true);
+    const coldText = exposureText(cold.exposure, T0, true);
+    expect(warmText).toBe(coldText);
+    expect(warm).toEqual(cold);
+    // "-0.00" is no loss: said as $0.00 either way.
+    expect(coldText).toContain('open P/L $0.00');
+  });
+
+  it('-0 does not read back as written (JSON writes it as 0)', () => {
+    const entry: RunEntry = { at: T0, diagnosis: 'OK', days: { '2026-12-05': [1, 1] }, balance: { at: T0, count: 1, total: -0, rest: 0, assets: [] } };
+    expect(readsBackAsWritten({ index: 0, runAt: T0, entries: { k: entry } })).toBe(false);
   });
 });
