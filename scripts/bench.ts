@@ -408,7 +408,7 @@ async function main(): Promise<void> {
       return;
     }
     const sandbox = await startSandbox({ latencyMs: ROUND_TRIP_MS, nonceWindowMs: 24 * 3_600_000 });
-    const front = await keepAliveFront(moto.endpoint);
+    const front = await keepAliveFront(moto.endpoint, () => sandbox.closeIdleConnections());
     try {
       useEmulator(front.endpoint);
       if (process.env['BENCH_ONLY'] !== 'scale') await oneKey(check, sandbox, { ...baseEnv, ...remaining });
@@ -430,16 +430,20 @@ async function main(): Promise<void> {
  * measured process would open a new TCP connection; against AWS the SDK keeps its connections open
  * (its HTTP agent's keep-alive), and a run makes its ~70 calls over a few. This front, in the parent
  * process (not measured), keeps the child's connections open within a run and opens the new ones to
- * moto itself. Between runs it closes them (the child asks, outside the measured time): a scheduled
- * function is frozen for minutes between runs, and its connections may not outlive that, so every
- * run pays for opening the ones it needs.
+ * moto itself. Between runs it closes them, and the sandbox exchange closes its own (the child asks,
+ * outside the measured time): a scheduled function is frozen for minutes between runs, its exchange
+ * client lets an idle connection go after 30 s, and its AWS connections may not outlive the gap, so
+ * every run pays for opening the ones it needs (over plain HTTP here: no TLS handshakes).
  */
-async function keepAliveFront(target: string): Promise<{ endpoint: string; close: () => Promise<void> }> {
+async function keepAliveFront(target: string, onRunBoundary: () => void): Promise<{ endpoint: string; close: () => Promise<void> }> {
   const to = new URL(target);
   const server: Server = createServer((req, res) => {
     if (req.url === '/__bench/run-boundary') {
       res.writeHead(204, { connection: 'close' }).end();
-      res.on('finish', () => server.closeIdleConnections());
+      res.on('finish', () => {
+        server.closeIdleConnections();
+        onRunBoundary();
+      });
       return;
     }
     const upstream = httpRequest(

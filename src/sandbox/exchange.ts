@@ -152,6 +152,8 @@ export interface Sandbox {
   recordWithdrawal(apiKey: string, withdrawal: SandboxWithdrawal): void;
   /** Delete a key on the "exchange" (as an operator revoking it would): it answers 40101 from now on. */
   revoke(apiKey: string): void;
+  /** Close the connections that wait for a next request (the bench: a scheduled function's connections do not outlive the minutes between runs). */
+  closeIdleConnections(): void;
   close(): Promise<void>;
 }
 
@@ -535,6 +537,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     revoke: (apiKey: string) => {
       keys.delete(apiKey);
     },
+    closeIdleConnections: () => server.closeIdleConnections(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
