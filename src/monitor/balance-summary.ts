@@ -7,6 +7,7 @@
  */
 import { isJsonObject } from '../contract/json.js';
 import { displaySafe } from '../exchange/text-safety.js';
+import { cents, num } from './exchange-number.js';
 
 /** Assets kept one by one (largest market value first); the rest are one sum. */
 export const SUMMARY_ASSETS = 10;
@@ -30,22 +31,24 @@ export interface BalanceSummary {
   readonly rest: number;
 }
 
+/**
+ * The last listing of `asset` (with a price, when `priced`), as a map built from the list would keep
+ * it. The lists hold at most SUMMARY_ASSETS: looked up in place, with no map or closure built for every
+ * key every run.
+ */
+export function lastListing(assets: readonly AssetHolding[], asset: string, priced = false): AssetHolding | undefined {
+  for (let i = assets.length - 1; i >= 0; i--) {
+    const a = assets[i] as AssetHolding;
+    if (a.asset === asset && (!priced || a.price !== null)) return a;
+  }
+  return undefined;
+}
+
 /** A summary as the run record keeps it: with the time of the read it comes from. */
 export interface DatedBalance extends BalanceSummary {
   readonly at: number;
 }
 
-const num = (value: unknown): number | null => {
-  if (typeof value === 'string') {
-    // Number('') and Number('  ') are 0, not "no number": only then is the text trimmed (36 fields a key, every run).
-    const n = Number(value);
-    // + 0: "-0.00" is 0, not -0 (printed "$-0.00").
-    return Number.isFinite(n) && (n !== 0 || value.trim() !== '') ? n + 0 : null;
-  }
-  return typeof value === 'number' && Number.isFinite(value) ? value + 0 : null;
-};
-
-const cents = (n: number) => Math.round(n * 100) / 100 + 0;
 const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null);
 
 /**

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { isJsonObject } from '../contract/json.js';
 import { displaySafe } from '../exchange/text-safety.js';
 import { groupedFormat, usdFormat } from './number-format.js';
+import { cents, num } from './exchange-number.js';
 
 /** Orders and positions named one by one; the rest are counted. */
 export const EXPOSURE_LISTED = 3;
@@ -68,18 +69,11 @@ export interface InUse {
   readonly positions: boolean;
 }
 
-const num = (value: unknown): number | null => {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n + 0 : null; // + 0: "-0.00" is 0, not -0 (printed "$-0.00")
-};
-
 const text = (value: unknown, max: number): string | null => {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
   const shown = displaySafe(String(value), max);
   return shown === '' ? null : shown;
 };
-
-const cents = (n: number) => Math.round(n * 100) / 100 + 0;
 
 /** The longest in-use text kept as it is; a longer one is kept as its hash. */
 const MAX_SIG_LENGTH = 300;

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { NotificationFact } from '../contract/notification.js';
-import { SUMMARY_ASSETS, type AssetHolding, type DatedBalance } from './balance-summary.js';
+import { lastListing, SUMMARY_ASSETS, type AssetHolding, type DatedBalance } from './balance-summary.js';
 import { EXPOSURE_LISTED, ordersOf, type ExposureSnapshot, type ForeignOrders } from './exposure.js';
 import { isJsonObject } from '../contract/json.js';
 import { groupedFormat, usdFormat } from './number-format.js';
@@ -70,22 +70,11 @@ interface AssetChange {
  * `fundsDropPercent` of its value, or when an asset worth more than `assetVanishedUsd` disappeared
  * and the account's value fell by at least half of it (a trade that converts it keeps the value).
  */
-/** The last listing of `asset` (with a price, when `priced`). */
-function lastListing(assets: readonly AssetHolding[], asset: string, priced: boolean): AssetHolding | undefined {
-  for (let i = assets.length - 1; i >= 0; i--) {
-    const a = assets[i] as AssetHolding;
-    if (a.asset === asset && (!priced || a.price !== null)) return a;
-  }
-  return undefined;
-}
-
 export function fundsFinding(
   before: DatedBalance,
   after: DatedBalance,
   settings: Pick<SecuritySettings, 'fundsDropPercent' | 'assetVanishedUsd'>,
 ): SecurityFinding | null {
-  // At most SUMMARY_ASSETS a side: looked up in the lists themselves (the last listing of an asset
-  // counts, as a map built from the list would keep it), no maps or closures built for every key every run.
   const listedNow = (asset: string) => lastListing(after.assets, asset, false);
   const priceNowOf = (asset: string) => lastListing(after.assets, asset, true)?.price ?? undefined;
   // Only a list of every balance proves an unlisted asset is gone.

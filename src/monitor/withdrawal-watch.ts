@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { isJsonObject } from '../contract/json.js';
 import { displaySafe } from '../exchange/text-safety.js';
-import type { AssetHolding, BalanceSummary } from './balance-summary.js';
+import { lastListing, type BalanceSummary } from './balance-summary.js';
+import { num } from './exchange-number.js';
 import type { SecurityFinding } from './security-findings.js';
 
 export const WITHDRAWAL_HISTORY_METHOD = 'private/get-withdrawal-history';
@@ -49,11 +50,8 @@ export type WithdrawalLook =
 /** Whether some asset listed last time holds less now (the summaries' largest balances). */
 export function quantityDropped(last: BalanceSummary, now: BalanceSummary): boolean {
   const complete = now.count <= now.assets.length;
-  // At most SUMMARY_ASSETS a side, every key every run: looked up in the list (its last listing, as a map would keep).
   for (const a of last.assets) {
-    let q: number | undefined;
-    for (let i = now.assets.length - 1; i >= 0 && q === undefined; i--)
-      if ((now.assets[i] as AssetHolding).asset === a.asset) q = (now.assets[i] as AssetHolding).quantity;
+    const q = lastListing(now.assets, a.asset)?.quantity;
     if (q === undefined ? complete || a.quantity > 0 : q < a.quantity) return true;
   }
   return false;
@@ -80,10 +78,6 @@ export function shortAddress(address: string): string {
   return bare.length <= 12 ? bare : `${bare.slice(0, 6)}…${bare.slice(-4)}`;
 }
 
-const num = (v: unknown): number | null => {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) ? n : null;
-};
 const clock = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 interface Withdrawal {
