@@ -4,7 +4,11 @@ import { lambdaCheckTarget } from '../../src/handlers/wiring.js';
 import { NEW_MONITOR_STATE, type KeyState } from '../../src/monitor/incident-state.js';
 import type { KeyVerificationLoad, VerificationStore } from '../../src/monitor/ports.js';
 import type { RunEntry } from '../../src/monitor/run-records.js';
-import { loadRuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { loadRuntimeConfig, type RuntimeConfig } from '../../src/monitor/runtime-config.js';
+import { keyIdOf } from '../../src/monitor/cadence.js';
+import { inUseOf } from '../../src/monitor/exposure.js';
+import { SANDBOX_EXPOSED_PORTFOLIO } from '../../src/sandbox/portfolio.js';
+import type { Credentials } from '../../src/monitor/types.js';
 import { verifyKey, type VerifyKeyDeps } from '../../src/monitor/verify-key.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 
@@ -16,10 +20,12 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/exchange.js';
 class FlakyStore implements VerificationStore {
   failLoad = false;
   failSave = false;
+  /** The key's run record as the store holds it. */
+  run: RunEntry | undefined = undefined;
   saved: { state: KeyState; outbox: readonly Notification[] }[] = [];
   async loadKey(): Promise<KeyVerificationLoad> {
     if (this.failLoad) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
-    return { key: undefined, monitor: { state: NEW_MONITOR_STATE, outbox: [] }, run: undefined, unreadable: [] };
+    return { key: undefined, monitor: { state: NEW_MONITOR_STATE, outbox: [] }, run: this.run, unreadable: [] };
   }
   async saveKey(_key: string, _v: number, state: KeyState, outbox: readonly Notification[]) {
     if (this.failSave) throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
@@ -36,12 +42,15 @@ describe('a verification when AWS fails under it', () => {
   let sandbox: Sandbox;
   const lines: string[] = [];
   const log = { info: () => {}, warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+  let config: RuntimeConfig;
   let deps: (store: FlakyStore, over?: Partial<VerifyKeyDeps>) => VerifyKeyDeps;
+  const secretsOf = (credentials: Credentials) =>
+    ({ getMany: async () => new Map([['x', { verdict: { ok: true, credentials }, createdDate: null }]]) }) as VerifyKeyDeps['secrets'];
 
   beforeAll(async () => {
     sandbox = await startSandbox();
     const creds = sandbox.mint('ip-not-whitelisted');
-    const config = loadRuntimeConfig({
+    config = loadRuntimeConfig({
       MONITORED_KEYS: JSON.stringify([{ name: 'trading', secretId: 'x', expectTrade: true }]),
       EXCHANGE_BASE_URL: sandbox.baseUrl(),
       IP_ECHO_URL: sandbox.ipEchoUrl,
@@ -50,7 +59,7 @@ describe('a verification when AWS fails under it', () => {
     deps = (store, over = {}) => ({
       config,
       logGroups: new Map(),
-      secrets: { getMany: async () => new Map([['x', { verdict: { ok: true, credentials: creds }, createdDate: null }]]) } as VerifyKeyDeps['secrets'],
+      secrets: secretsOf(creds),
       target: lambdaCheckTarget(config),
       now: Date.now,
       gate: { claim: async () => true },
@@ -156,5 +165,27 @@ describe('a verification when AWS fails under it', () => {
     };
     await expect(verifyKey(deps(new FlakyStore(), { gate }), { key: 'trading' }, 30_000)).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(sandbox.requests.length).toBe(before);
+  });
+
+  // What is open on an account is read again at least hourly whatever the spaced probes' period: by a
+  // verification too (it runs when the bot was refused, and quotes what was open).
+  it('a snapshot of what is open two hours old (default spacedProbeMinutes 180) is read again by a verification', async () => {
+    const creds = sandbox.mint('open-exposure');
+    expect(config.spacedProbeMs).toBe(180 * 60_000);
+    const twoHoursAgo = Date.now() - 120 * 60_000;
+    const sig = inUseOf(SANDBOX_EXPOSED_PORTFOLIO.data as Record<string, unknown>[]).sig;
+    const store = new FlakyStore();
+    store.run = {
+      at: twoHoursAgo,
+      diagnosis: 'OK',
+      days: {},
+      keyId: keyIdOf(creds.apiKey) as string,
+      exposure: { at: twoHoursAgo, sig, orders: { count: 0, buyNotional: 0, sellNotional: 0, top: [] }, positions: { count: 0, top: [] } },
+    };
+    sandbox.requests.length = 0;
+    const r = await verifyKey(deps(store, { secrets: secretsOf(creds) }), { key: 'trading' }, 30_000);
+    expect(r).toMatchObject({ status: 'verified' });
+    const sent = sandbox.requests.filter((q) => q.method === 'private/get-open-orders').length;
+    expect(sent, 'open orders read by the verification').toBe(1);
   });
 });
