@@ -105,7 +105,7 @@ async function check(target: CheckTarget, sandbox: Sandbox, name: string, behavi
  */
 const steady = (text: string) =>
   text
-    .replace(/sbx[0-9a-f](?=…)/g, 'sbx1')
+    .replace(/sbx[0-9a-z](?=…)/g, 'sbx1')
     .replace(/(Clock skew:<\/b> |Clock skew: +)[+−]\d+\.\d s/g, '$1+0.0 s')
     .replace(/test:[0-9a-f-]{36}/g, 'test:5f0c2a9e-1d2b-4c3d-8e4f-0a1b2c3d4e5f');
 

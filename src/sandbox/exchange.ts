@@ -267,6 +267,24 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 const hexEqual = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a.toLowerCase()), Buffer.from(b.toLowerCase()));
 
+/** Letters no hex id, number or base-10 time holds. */
+const NON_HEX = 'ghijklmnopqrstuvwxyz';
+
+/**
+ * A sandbox API key: "sbx" and 20 characters, a digit at every third place and letters from g–z
+ * between. Any 5 characters of it mix a digit with non-hex letters, which no timestamp, hex id or word
+ * in an output does: a test that finds 5 of them in an output has found a leak, not a coincidence.
+ */
+function sandboxKey(): string {
+  const bytes = randomBytes(20);
+  let key = 'sbx';
+  for (let i = 0; i < 20; i++) {
+    const b = bytes[i] as number;
+    key += i % 3 === 0 ? String(b % 10) : NON_HEX[b % NON_HEX.length];
+  }
+  return key;
+}
+
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const egressIp = opts.egressIp ?? '203.0.113.7';
   const clockSkewMs = opts.clockSkewMs ?? 120_000;
@@ -274,7 +292,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const keys = new Map<string, { secret: string; behaviour: Behaviour }>();
   const issued = new Map<Behaviour, Credentials>();
   for (const behaviour of BEHAVIOURS) {
-    const apiKey = `sbx${randomBytes(10).toString('hex')}`;
+    const apiKey = sandboxKey();
     const secret = randomBytes(18).toString('base64url');
     keys.set(apiKey, { secret, behaviour });
     // bad-secret: the sandbox knows the key, the holder has the wrong secret (a mistyped paste).
@@ -516,7 +534,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       announcements.push(a);
     },
     mint: (behaviour: Behaviour = 'healthy') => {
-      const apiKey = `sbx${randomBytes(10).toString('hex')}`;
+      const apiKey = sandboxKey();
       const secret = randomBytes(18).toString('base64url');
       keys.set(apiKey, { secret, behaviour });
       return { apiKey, apiSecret: secret };

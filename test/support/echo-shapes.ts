@@ -39,7 +39,9 @@ export function leakedRuns(text: string, value: string, length: number): string[
   const out: string[] = [];
   for (let i = 0; i + length <= value.length; i++) {
     const run = value.slice(i, i + length).toLowerCase();
-    if (haystack.includes(run)) out.push(run);
+    const at = haystack.indexOf(run);
+    // With the text around it: a failure shows where the run was found.
+    if (at >= 0) out.push(`${run} in …${text.slice(Math.max(0, at - 60), at + length + 60)}…`);
   }
   return out;
 }

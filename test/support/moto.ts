@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
@@ -35,11 +36,11 @@ export interface Moto {
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}`;
+  const motoEndpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      const res = await fetch(`${motoEndpoint}/moto-api/reset`, { method: 'POST' });
       if (res.ok) break;
     } catch {
       /* not up yet */
@@ -50,13 +51,63 @@ export async function startMoto(): Promise<Moto> {
     }
     await new Promise((r) => setTimeout(r, 150));
   }
+  const front = await atomicDynamoFront(port);
   return {
-    endpoint,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    endpoint: front.endpoint,
+    stop: async () => {
+      await front.close();
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
+      });
+    },
+  };
+}
+
+/**
+ * DynamoDB applies each write and its condition atomically; moto_server serves requests on threads
+ * and its DynamoDB takes no lock, so two conditional writes to one item at the same moment can both
+ * pass on a loaded machine. Tests that race writes (exactly-once claims, one incident for two runs)
+ * would then fail on the emulator, not on our code. This front, in the test's own process, passes
+ * DynamoDB requests to moto one at a time, and every other request straight through.
+ */
+async function atomicDynamoFront(motoPort: number): Promise<{ endpoint: string; close(): Promise<void> }> {
+  let dynamo: Promise<unknown> = Promise.resolve();
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) =>
+    new Promise<void>((resolve) => {
+      const out = httpRequest({ host: '127.0.0.1', port: motoPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('end', resolve);
+        answer.on('error', resolve);
+      });
+      out.on('error', (err) => {
+        res.destroy(err);
+        resolve();
+      });
+      out.end(body);
+    });
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (String(req.headers['x-amz-target'] ?? '').startsWith('DynamoDB_')) {
+        dynamo = dynamo.then(() => forward(req, body, res));
+      } else {
+        void forward(req, body, res);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
       }),
   };
 }
