@@ -40,8 +40,8 @@ export function leakedRuns(text: string, value: string, length: number): string[
   for (let i = 0; i + length <= value.length; i++) {
     const run = value.slice(i, i + length).toLowerCase();
     const at = haystack.indexOf(run);
-    // With the text around it: a failure shows where the run was found.
-    if (at >= 0) out.push(`${run} in …${text.slice(Math.max(0, at - 60), at + length + 60)}…`);
+    // With the text around it (in lower case, where the index points): a failure shows where the run was found.
+    if (at >= 0) out.push(`${run} in …${haystack.slice(Math.max(0, at - 60), at + length + 60)}…`);
   }
   return out;
 }
