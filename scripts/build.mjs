@@ -33,12 +33,18 @@ const LAMBDA_EXTERNALS = ['@aws-sdk/*', '*/llhttp/llhttp-wasm.js'];
  * The runtime's AWS SDK packages are CommonJS. Imported from an ES module, Node first scans each one
  * for its export names (cjs-module-lexer) and wraps it; a plain require() skips both, which takes about
  * a fifth off the check function's module init. The SDK stays external: this only changes how the
- * bundle asks for it. Each export is its own pure binding, so the bundle reads only the names it uses:
- * a namespace copy of a client (526 names for DynamoDB, every one a getter) costs ~1.5 ms of cold init.
- * The names are the installed package's; one the runtime's SDK lacked would be undefined either way.
+ * bundle asks for it. Each export is its own pure binding, so the bundle reads only the names it uses
+ * instead of copying a client's whole namespace (526 getters for DynamoDB) at module init. The names
+ * are the installed package's; one the runtime's SDK lacked would be undefined either way.
  */
 const localRequire = createRequire(join(root, 'package.json'));
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+/** Names an `export const` cannot take, and the module's own binding. */
+const NOT_A_BINDING = new Set(
+  'awsSdkModule await break case catch class const continue debugger default delete do else enum export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield'.split(
+    ' ',
+  ),
+);
 const requireAwsSdk = {
   name: 'require-aws-sdk',
   setup(b) {
@@ -46,16 +52,17 @@ const requireAwsSdk = {
       args.namespace === 'aws-sdk-require' ? { path: args.path, external: true } : { path: args.path, namespace: 'aws-sdk-require' },
     );
     b.onLoad({ filter: /.*/, namespace: 'aws-sdk-require' }, (args) => {
-      const names = Object.keys(localRequire(args.path)).filter((n) => IDENTIFIER.test(n) && n !== 'default');
-      const lines = names.map((n) => `export const ${n} = /* @__PURE__ */ (() => sdk.${n})();`);
-      return { contents: `const sdk = require(${JSON.stringify(args.path)});\n${lines.join('\n')}\n`, loader: 'js' };
+      const names = Object.keys(localRequire(args.path)).filter((n) => IDENTIFIER.test(n) && !NOT_A_BINDING.has(n));
+      const lines = names.map((n) => `export const ${n} = /* @__PURE__ */ (() => awsSdkModule.${n})();`);
+      return { contents: `const awsSdkModule = require(${JSON.stringify(args.path)});\n${lines.join('\n')}\n`, loader: 'js' };
     });
   },
 };
 
 /**
  * @middy/core imports node:stream/web for its response-streaming mode, which no handler of ours
- * turns on; loading it costs ~2.5 ms of every cold start. Here it is read on first use instead.
+ * turns on; at module init it loads six of Node's internal web-stream modules. Here it is read on
+ * first use instead.
  */
 const lazyStreamWebForMiddy = {
   name: 'lazy-stream-web-for-middy',
