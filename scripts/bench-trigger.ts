@@ -56,7 +56,11 @@ export async function triggerLatency(sandbox: Sandbox, rounds = 5): Promise<{ fi
     messages: { source: 'Bench', expectedIps: config.expectedIps, links: () => [] },
   }));
   const times: number[] = [];
-  const write = process.stdout.write.bind(process.stdout);
+  // Powertools writes the handler's log lines to stdout: keep the bench's report readable. Its console
+  // holds the stream's write from when the logger was made, so the level is what can silence it.
+  const { logger } = await import('../src/aws/powertools.js');
+  const level = logger.getLevelName();
+  logger.setLogLevel('SILENT');
   for (const name of names) {
     const started = Date.now();
     const body = {
@@ -64,13 +68,7 @@ export async function triggerLatency(sandbox: Sandbox, rounds = 5): Promise<{ fi
       logGroup: `${BOT_GROUP}-${name}`,
       logEvents: [{ id: '1', timestamp: started, message: '{"code":40103,"message":"IP_ILLEGAL"}' }],
     };
-    // Powertools writes its log lines to stdout: keep the bench's report readable.
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      await handler({ awslogs: { data: gzipSync(JSON.stringify(body)).toString('base64') } }, context);
-    } finally {
-      process.stdout.write = write;
-    }
+    await handler({ awslogs: { data: gzipSync(JSON.stringify(body)).toString('base64') } }, context);
     for (;;) {
       const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
       if ((got.Messages ?? []).some((m) => (m.Body ?? '').includes(`"key":"${name}"`) && (m.Body ?? '').includes('"kind":"opened"'))) break;
@@ -79,5 +77,6 @@ export async function triggerLatency(sandbox: Sandbox, rounds = 5): Promise<{ fi
     times.push(Date.now() - started);
   }
   sqs.destroy();
+  logger.setLogLevel(level);
   return { firstMs: times[0] as number, warmMs: times.slice(1) };
 }

@@ -402,7 +402,7 @@ async function main(): Promise<void> {
 
     let moto;
     try {
-      moto = await startMoto();
+      moto = await startMoto({ atomicDynamo: false });
     } catch (err) {
       console.log(`\nHandler runs and scale rows skipped: moto_server is needed for Secrets Manager (${(err as Error).message}).`);
       return;
