@@ -20,7 +20,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,7 +32,7 @@ import { ENV } from '../src/contract/env.js';
 import { checkClient } from '../src/monitor/check-client.js';
 import type { MonitoredKey } from '../src/monitor/runtime-config.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/exchange.js';
-import { createStateTable, startMoto, useEmulator } from '../test/support/moto.js';
+import { createStateTable, listenOnLoopback, startMoto, useEmulator } from '../test/support/moto.js';
 import { TRIGGER_TARGET_MS, triggerLatency } from './bench-trigger.js';
 
 const ROUND_TRIP_MS = 40;
@@ -459,17 +458,9 @@ async function keepAliveFront(target: string, onRunBoundary: () => void): Promis
     req.pipe(upstream);
   });
   server.keepAliveTimeout = 120_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
+  const front = await listenOnLoopback(server);
   process.env['BENCH_RUN_BOUNDARY'] = '1';
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return front;
 }
 
 // ---- 3. One key: first run, warm run vs the slowest single request, peak RSS -----------------------

@@ -20,13 +20,18 @@ function dropTrailingHex(text: string): string {
   return text.slice(0, end);
 }
 
+/** At most `max` characters, a cut marked with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 export function displaySafe(text: string, maxLength = 200): string {
   // Bounded input first: everything below is linear, but there is no reason to scan megabytes. A hex
   // run the cut goes through is dropped whole: its visible part could be a signature's first digits.
   const bound = Math.max(maxLength * 4, 1_024);
   const head = text.length > bound ? dropTrailingHex(text.slice(0, bound)) : text;
   const flat = head.replace(UNPRINTABLE, ' ').replace(HEX_RUN, REDACTED).replace(/\s+/g, ' ').trim();
-  return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+  return clip(flat, maxLength);
 }
 
 /** What must not show: the API key beyond a 4-character run, and any 8-character run of the others. */

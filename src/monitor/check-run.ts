@@ -1,4 +1,4 @@
-import type { TimedReply } from '../exchange/client.js';
+import { timerMs, type TimedReply } from '../exchange/client.js';
 import { runChecks, monitorErrorReport, TICKER_INSTRUMENT, type CheckInput, type CheckTarget } from './checks.js';
 import { carriedAfter, expectationsOf, EVERY_PROBE, keyIdOf, type CarriedCheck, type ProbePlans } from './cadence.js';
 import type { CredentialsVerdict } from './credentials.js';
@@ -68,8 +68,7 @@ const DAY_MS = 86_400_000;
 async function within<T>(work: Promise<T>, ms: number, fallback: () => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<T>((resolve) => {
-    // Cut to whole tenths of a second: Node keeps one timer list per distinct duration, and every key's differs by a few ms.
-    timer = setTimeout(() => resolve(fallback()), ms >= 200 ? ms - (ms % 100) : Math.max(0, ms));
+    timer = setTimeout(() => resolve(fallback()), timerMs(ms));
   });
   try {
     return await Promise.race([work, late]);

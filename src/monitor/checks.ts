@@ -5,7 +5,7 @@ import type { TimedReply } from '../exchange/client.js';
 import { PROBE_OID_PREFIX, WITHDRAW_PROBE_METHOD } from '../exchange/probe-guard.js';
 import { interpretAccount, interpretWithdraw, withdrawVerdictOf } from './account-checks.js';
 import { keyPrefix, type CredentialsVerdict } from './credentials.js';
-import { cachedSecretRedactor } from '../exchange/text-safety.js';
+import { cachedSecretRedactor, clip } from '../exchange/text-safety.js';
 import { classifyReply, diagnose, isFailure } from './diagnosis.js';
 import type { ExchangePort } from './ports.js';
 import type { BalanceEvidence, CheckSite, Credentials, Failure, Report, WithdrawProbeOutcome } from './types.js';
@@ -536,9 +536,4 @@ export function monitorErrorReport(detail: string, site: CheckSite, keyPrefixSho
     keyPrefix: keyPrefixShown,
     site,
   });
-}
-
-/** At most `max` characters, the cut marked (two quoted outage pages run past what a run record keeps). */
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

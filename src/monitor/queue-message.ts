@@ -5,7 +5,7 @@
  * typed cases and never throws: one bad message must not cost the rest of its batch.
  */
 import { NOTIFICATION_SCHEMA_VERSION, type Notification, type NotificationFact, type NotificationKind, type Severity } from '../contract/notification.js';
-import { displaySafe } from '../exchange/text-safety.js';
+import { clip, displaySafe } from '../exchange/text-safety.js';
 import { alarmToNotification, looksLikeAlarm, type AlarmContext } from './alarm-notification.js';
 import { isJsonObject, type JsonObject } from '../contract/json.js';
 
@@ -167,7 +167,6 @@ export function bodyExcerpt(body: string): string {
 /** Room left for SQS message attributes and the batch envelope. */
 const SERIALIZED_MAX_BYTES = MAX_MESSAGE_BYTES - 6 * 1024;
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /**
  * The queue body for a notification: its JSON, kept under SQS's 256 KB. A notification that does

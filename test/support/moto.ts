@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /**
@@ -111,8 +111,13 @@ async function atomicDynamoFront(motoPort: number): Promise<{ endpoint: string; 
       }
     });
   });
+  return listenOnLoopback(server);
+}
+
+/** A server listening on a free loopback port: its endpoint, and a close that drops open connections too. */
+export async function listenOnLoopback(server: Server): Promise<{ endpoint: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () =>
