@@ -209,6 +209,8 @@ export async function checkKeys(deps: RunDeps): Promise<KeyOutcome[]> {
       outcomes[i] = await checkOne(deps.keys[i] as MonitoredKey);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, deps.concurrency), deps.keys.length) }, worker));
+  // At least one worker whatever the setting says (NaN included): a run never checks nothing.
+  const workers = Math.min(Math.max(1, Math.floor(deps.concurrency) || 1), deps.keys.length);
+  await Promise.all(Array.from({ length: workers }, worker));
   return outcomes;
 }

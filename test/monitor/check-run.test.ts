@@ -118,6 +118,17 @@ describe('one key’s fault never hides the others', () => {
     expect(outcomes.every((o) => o.report.diagnosis === 'EXCHANGE_UNAVAILABLE')).toBe(true);
   });
 
+  it('checks every key, in order, whatever the concurrency setting says (NaN, 0, a fraction)', async () => {
+    const many = Array.from({ length: 7 }, (_, i) => ({ name: `k${i}`, secretId: `s/k${i}`, expectTrade: true }));
+    for (const concurrency of [Number.NaN, 0, 2.5]) {
+      const { outcomes } = await run(exchange({}), { ks: many, concurrency });
+      expect(
+        outcomes.map((o) => o.key.name),
+        `concurrency ${concurrency}`,
+      ).toEqual(many.map((k) => k.name));
+    }
+  });
+
   it('sends a key’s private calls without waiting for the shared ticker (one round trip per key, not two)', async () => {
     const base = exchange({});
     const events: string[] = [];
