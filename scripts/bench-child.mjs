@@ -13,6 +13,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { loadWhatTheLambdaRuntimeHasLoaded } from './lambda-runtime-preload.mjs';
 
 const [mode, bundle, out, runs = '0'] = process.argv.slice(2);
 
@@ -315,10 +316,12 @@ const allocations = await (async () => {
   };
 })();
 
+// The handler is imported where the Lambda runtime imports it: after the runtime's own modules.
+const runtimePreloaded = loadWhatTheLambdaRuntimeHasLoaded();
 const t0 = now();
 const { handler } = await import(pathToFileURL(bundle).href);
 const importMs = now() - t0;
-const result = { importMs, openFilesLimit: openFilesLimit() };
+const result = { importMs, runtimePreloaded, openFilesLimit: openFilesLimit() };
 
 if (mode === 'run') {
   const first = await invoke(handler);
