@@ -16,7 +16,7 @@ import { DynamoTriggerGate } from '../src/aws/trigger-gate.js';
 import { lambdaCheckTarget } from '../src/handlers/wiring.js';
 import { loadRuntimeConfig } from '../src/monitor/runtime-config.js';
 import type { Sandbox } from '../src/sandbox/exchange.js';
-import { createStateTable } from '../test/support/moto.js';
+import { captureOutput, createStateTable } from '../test/support/moto.js';
 
 const BOT_GROUP = '/ecs/bench-bot';
 const context = { functionName: 'verify', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
@@ -55,12 +55,11 @@ export async function triggerLatency(sandbox: Sandbox, rounds = 5): Promise<{ fi
     policy: { openAfterRuns: 2, resolveAfterRuns: 1, remindEveryMs: 3_600_000, keyMaxAgeDays: 90 },
     messages: { source: 'Bench', expectedIps: config.expectedIps, links: () => [] },
   }));
-  const times: number[] = [];
-  // Powertools writes the handler's log lines to stdout: keep the bench's report readable. Not by log
-  // level: Powertools sets the logger back to its configured level at the start of every invocation.
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  try {
+  // The handler's log lines (Powertools: stdout, and stderr for warnings) stay out of the bench's report;
+  // not by log level, which Powertools sets back to the configured one at every invocation. Shown if
+  // the section fails.
+  const { value: times } = await captureOutput(async () => {
+    const times: number[] = [];
     for (const name of names) {
       const started = Date.now();
       const body = {
@@ -76,9 +75,12 @@ export async function triggerLatency(sandbox: Sandbox, rounds = 5): Promise<{ fi
       }
       times.push(Date.now() - started);
     }
-  } finally {
-    process.stdout.write = write;
-  }
+    return times;
+  }).catch((err: unknown) => {
+    const captured = (err as { captured?: unknown } | null)?.captured;
+    if (typeof captured === 'string') process.stderr.write(captured);
+    throw err;
+  });
   sqs.destroy();
   return { firstMs: times[0] as number, warmMs: times.slice(1) };
 }

@@ -1,21 +1,29 @@
 // What the Lambda Node.js runtime has already loaded when it imports a function's handler, so the
 // bench times a handler's module init from the same starting point (ours and ccxt's alike).
 //
-// The managed runtime's /var/runtime/index.mjs is the AWS Lambda Node.js Runtime Interface Client
-// (github.com/aws/aws-lambda-nodejs-runtime-interface-client, 3.3.0) bundled with esbuild: its stack
-// frames (`UserFunction.js.module.exports.load`, `_tryAwaitImport`, `_loadUserApp`) are that
-// client's. Its `run()` builds the Runtime API client before it loads the handler, and at that point
-// these Node modules are loaded: RAPIDClient.js `require('http')` and `new http.Agent({ keepAlive:
-// true, maxSockets: 1 })`; ResponseStream.js `net`; Errors.js and LogPatch.js `util`, `fs`;
-// InvokeContext.js `assert`; UserFunction.js `fs`, `path`, `module`. Nothing else: its native
-// Runtime API client (rapid-client.node) has no JavaScript of its own to load.
+// The nodejs24.x runtime's /var/runtime/index.mjs is the AWS Lambda Node.js Runtime Interface Client
+// 4.x (github.com/aws/aws-lambda-nodejs-runtime-interface-client, the TypeScript rewrite of PR #161;
+// read at commit 90b5b5bc): nodejs24.x init errors show its frames, `errorOnDeprecatedCallback` ←
+// `createRuntime` ← `ignition` in /var/runtime/index.mjs (CodeGenieApp/serverless-express#707), which
+// 3.x does not have. Before it imports the handler:
+// - src/utils/cjs-require.ts loads `module` (createRequire);
+// - src/worker/ignition.ts loads `worker_threads`;
+// - src/utils/worker.ts loads `fs` and `os`; src/logging/formatter.ts `util`; src/utils/socket.ts
+//   and the response stream `net`; the handler resolver `path`;
+// - src/client/rapid-client.ts loads `http`, and utils/runtime-setup.ts `createRuntime()` builds the
+//   Runtime API client, `new Agent({ keepAlive: true, maxSockets: 1 })`, before
+//   `UserFunctionLoader.load()` imports the handler.
+// A reproduction of an OpenTelemetry issue on Lambda observes the same from outside: the runtime's
+// `require('node:http')` runs before the ESM handler is imported. Nothing here is a module that only
+// a handler's dependencies load (the AWS SDK's https, tls, http2, crypto, zlib): those stay in the
+// handler's module init, and test/scripts/lambda-runtime-preload.test.ts keeps them out.
 //
-// BENCH_BARE=1 skips this: a bare Node process, as before the runtime was taken into account.
+// BENCH_BARE=1 skips this: a bare Node process (the bench sets it for its bare cold-init pass).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-export const RUNTIME_MODULES = ['assert', 'fs', 'util', 'net', 'path', 'module', 'http'];
+export const RUNTIME_MODULES = ['module', 'worker_threads', 'fs', 'os', 'path', 'util', 'net', 'http'];
 
 export function loadWhatTheLambdaRuntimeHasLoaded() {
   if (process.env.BENCH_BARE === '1') return false;
