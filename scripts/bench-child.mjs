@@ -10,10 +10,14 @@
 // both the bundled undici and node:http publish to: nothing in the bundle is changed or wrapped).
 // Environment: BENCH_REMAINING_MS, what context.getRemainingTimeInMillis() answers at the start of
 // a run (the function's timeout).
-import diagnostics from 'node:diagnostics_channel';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { loadWhatTheLambdaRuntimeHasLoaded } from './lambda-runtime-preload.mjs';
+
+// Node's built-ins as the runtime takes them, by their CommonJS exports: an ESM `import` of node:fs
+// would build its whole namespace (fs/promises, readline…) before the timer, work the bundle's own
+// `import … from 'node:fs'` then finds done and the runtime never does.
+const diagnostics = process.getBuiltinModule('node:diagnostics_channel');
+const { readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { pathToFileURL } = process.getBuiltinModule('node:url');
 
 const [mode, bundle, out, runs = '0'] = process.argv.slice(2);
 
@@ -193,16 +197,23 @@ const scan = (chunk) => {
     run.log.emfileMentions += line.match(EMFILE)?.length ?? 0;
   }
 };
-process.stdout.write = (chunk, ...rest) => {
-  scan(chunk);
-  rest.find((r) => typeof r === 'function')?.();
-  return true;
-};
-const stderrWrite = process.stderr.write.bind(process.stderr);
-process.stderr.write = (chunk, ...rest) => {
-  scan(chunk);
-  return stderrWrite(chunk, ...rest);
-};
+/**
+ * Read the handler's log lines from here on. Installed after the bundle is imported: touching
+ * process.stdout creates the stream, work that belongs to the bundle's init (its logger takes the
+ * stream then). Node's Console looks `write` up at every call, so the logger's lines come here.
+ */
+function watchLogLines() {
+  process.stdout.write = (chunk, ...rest) => {
+    scan(chunk);
+    rest.find((r) => typeof r === 'function')?.();
+    return true;
+  };
+  const stderrWrite = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk, ...rest) => {
+    scan(chunk);
+    return stderrWrite(chunk, ...rest);
+  };
+}
 
 const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 const max = (xs) => (xs.length ? Math.max(...xs) : null);
@@ -318,10 +329,12 @@ const allocations = await (async () => {
 
 // The handler is imported where the Lambda runtime imports it: after the runtime's own modules.
 const runtimePreloaded = loadWhatTheLambdaRuntimeHasLoaded();
+const builtinsBeforeImport = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
 const t0 = now();
 const { handler } = await import(pathToFileURL(bundle).href);
 const importMs = now() - t0;
-const result = { importMs, runtimePreloaded, openFilesLimit: openFilesLimit() };
+const result = { importMs, runtimePreloaded, builtinsBeforeImport, openFilesLimit: openFilesLimit() };
+watchLogLines();
 
 if (mode === 'run') {
   const first = await invoke(handler);

@@ -16,7 +16,7 @@ import { DynamoTriggerGate } from '../src/aws/trigger-gate.js';
 import { lambdaCheckTarget } from '../src/handlers/wiring.js';
 import { loadRuntimeConfig } from '../src/monitor/runtime-config.js';
 import type { Sandbox } from '../src/sandbox/exchange.js';
-import { captureOutput, createStateTable } from '../test/support/moto.js';
+import { captureWrites, createStateTable } from '../test/support/moto.js';
 
 const BOT_GROUP = '/ecs/bench-bot';
 const context = { functionName: 'verify', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
@@ -58,7 +58,7 @@ export async function triggerLatency(sandbox: Sandbox, rounds = 5): Promise<{ fi
   // The handler's log lines (Powertools: stdout, and stderr for warnings) stay out of the bench's report;
   // not by log level, which Powertools sets back to the configured one at every invocation. Shown if
   // the section fails.
-  const { value: times } = await captureOutput(async () => {
+  const { value: times } = await captureWrites(async () => {
     const times: number[] = [];
     for (const name of names) {
       const started = Date.now();

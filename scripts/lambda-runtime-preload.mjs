@@ -5,18 +5,19 @@
 // 4.x (github.com/aws/aws-lambda-nodejs-runtime-interface-client, the TypeScript rewrite of PR #161;
 // read at commit 90b5b5bc): nodejs24.x init errors show its frames, `errorOnDeprecatedCallback` ←
 // `createRuntime` ← `ignition` in /var/runtime/index.mjs (CodeGenieApp/serverless-express#707), which
-// 3.x does not have. Before it imports the handler:
+// 3.x does not have. Before it imports the handler (single-concurrency mode; @aws/lambda-invoke-store
+// loads async_hooks only when AWS_LAMBDA_MAX_CONCURRENCY is set):
 // - src/utils/cjs-require.ts loads `module` (createRequire);
-// - src/worker/ignition.ts loads `worker_threads`;
-// - src/utils/worker.ts loads `fs` and `os`; src/logging/formatter.ts `util`; src/utils/socket.ts
-//   and the response stream `net`; the handler resolver `path`;
+// - src/worker/ignition.ts and worker/worker-manager.ts load `worker_threads`;
+// - src/utils/worker.ts loads `fs` and `os` (`fs` also function/dynamic-imports.ts and the telemetry
+//   and socket loggers); logging/formatter.ts `util`; utils/socket.ts and stream/response-stream.ts
+//   `net`; utils/handler-path.ts and function/module-loader.ts `path`;
 // - src/client/rapid-client.ts loads `http`, and utils/runtime-setup.ts `createRuntime()` builds the
 //   Runtime API client, `new Agent({ keepAlive: true, maxSockets: 1 })`, before
 //   `UserFunctionLoader.load()` imports the handler.
-// A reproduction of an OpenTelemetry issue on Lambda observes the same from outside: the runtime's
-// `require('node:http')` runs before the ESM handler is imported. Nothing here is a module that only
-// a handler's dependencies load (the AWS SDK's https, tls, http2, crypto, zlib): those stay in the
-// handler's module init, and test/scripts/lambda-runtime-preload.test.ts keeps them out.
+// Nothing here is a module that only a handler's dependencies load (the AWS SDK's https, tls, http2,
+// crypto, zlib): those stay in the handler's module init. test/scripts/lambda-runtime-preload.test.ts
+// pins this list and checks that the bench's own child starts where ccxt's script does.
 //
 // BENCH_BARE=1 skips this: a bare Node process (the bench sets it for its bare cold-init pass).
 import { createRequire } from 'node:module';

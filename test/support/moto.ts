@@ -139,10 +139,10 @@ export function useEmulator(endpoint: string): void {
 }
 
 /**
- * Everything written to stdout and stderr while fn runs (Lambda sends both to CloudWatch Logs),
- * one JSON document per line where it parses.
+ * Everything written to stdout and stderr while fn runs, kept from the terminal; the streams are
+ * theirs again however fn ends. A throw carries what was written before it as `captured`.
  */
-export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T; raw: string; docs: Record<string, unknown>[] }> {
+export async function captureWrites<T>(fn: () => Promise<T>): Promise<{ value: T; raw: string }> {
   const streams = [process.stdout, process.stderr];
   const originals = streams.map((s) => s.write);
   let raw = '';
@@ -154,9 +154,8 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T
       return true;
     }) as typeof stream.write;
   }
-  let value: T;
   try {
-    value = await fn();
+    return { value: await fn(), raw };
   } catch (err) {
     // What was written before the throw (logs, EMF) stays inspectable.
     if (err && typeof err === 'object') Object.assign(err, { captured: raw });
@@ -164,6 +163,14 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T
   } finally {
     streams.forEach((s, i) => (s.write = originals[i] as typeof s.write));
   }
+}
+
+/**
+ * Everything written to stdout and stderr while fn runs (Lambda sends both to CloudWatch Logs),
+ * one JSON document per line where it parses.
+ */
+export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T; raw: string; docs: Record<string, unknown>[] }> {
+  const { value, raw } = await captureWrites(fn);
   const docs = raw
     .split('\n')
     .filter((l) => l.trim().startsWith('{'))
