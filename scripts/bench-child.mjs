@@ -328,12 +328,12 @@ const allocations = await (async () => {
 })();
 
 // The handler is imported where the Lambda runtime imports it: after the runtime's own modules.
-const runtimePreloaded = loadWhatTheLambdaRuntimeHasLoaded();
+loadWhatTheLambdaRuntimeHasLoaded();
 const builtinsBeforeImport = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice('NativeModule '.length));
 const t0 = now();
 const { handler } = await import(pathToFileURL(bundle).href);
 const importMs = now() - t0;
-const result = { importMs, runtimePreloaded, builtinsBeforeImport, openFilesLimit: openFilesLimit() };
+const result = { importMs, builtinsBeforeImport, openFilesLimit: openFilesLimit() };
 watchLogLines();
 
 if (mode === 'run') {

@@ -12,6 +12,7 @@ import { signedBody, type SignableObject } from './signing.js';
 import { displaySafe } from './text-safety.js';
 import { MAX_REPLY_BYTES, parseReply, type ExchangeReply } from './reply.js';
 import { isTimeoutError } from './http-read.js';
+import { timerMs } from './timer-ms.js';
 
 export interface ExchangeCredentials {
   readonly apiKey: string;
@@ -202,20 +203,6 @@ export class ExchangeClient {
       return networkReply(err, this.opts.timeoutMs, this.viaProxy);
     }
   }
-}
-
-/** Node's longest timer delay. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-/**
- * A deadline's delay as a timer gets it: Node keeps one timer list per distinct duration, and the
- * budgets of a run's thousands of requests and keys differ by a few ms each, so from 200 ms up they
- * are cut to whole tenths of a second (never later; at most 99 ms earlier) and share a few lists.
- * Past Node's longest timer (2^31 − 1 ms) a delay would fire at once: it is held at that.
- */
-export function timerMs(ms: number): number {
-  const bounded = Math.min(Math.max(0, ms), MAX_TIMER_MS);
-  return bounded >= 200 ? bounded - (bounded % 100) : bounded;
 }
 
 /** URLs whose origin and path a client keeps parsed (it asks a handful). */

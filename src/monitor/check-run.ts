@@ -1,4 +1,5 @@
-import { timerMs, type TimedReply } from '../exchange/client.js';
+import type { TimedReply } from '../exchange/client.js';
+import { timerMs } from '../exchange/timer-ms.js';
 import { runChecks, monitorErrorReport, TICKER_INSTRUMENT, type CheckInput, type CheckTarget } from './checks.js';
 import { carriedAfter, expectationsOf, EVERY_PROBE, keyIdOf, type CarriedCheck, type ProbePlans } from './cadence.js';
 import type { CredentialsVerdict } from './credentials.js';

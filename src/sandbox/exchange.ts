@@ -291,12 +291,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const slowMs = opts.slowMs ?? 10_000;
   const keys = new Map<string, { secret: string; behaviour: Behaviour }>();
   const issued = new Map<Behaviour, Credentials>();
-  for (const behaviour of BEHAVIOURS) {
+  const newSecret = () => randomBytes(18).toString('base64url');
+  /** A new key the sandbox knows, with its secret and how it answers. */
+  const register = (behaviour: Behaviour): Credentials => {
     const apiKey = sandboxKey();
-    const secret = randomBytes(18).toString('base64url');
-    keys.set(apiKey, { secret, behaviour });
+    const apiSecret = newSecret();
+    keys.set(apiKey, { secret: apiSecret, behaviour });
+    return { apiKey, apiSecret };
+  };
+  for (const behaviour of BEHAVIOURS) {
+    const credentials = register(behaviour);
     // bad-secret: the sandbox knows the key, the holder has the wrong secret (a mistyped paste).
-    issued.set(behaviour, { apiKey, apiSecret: behaviour === 'bad-secret' ? randomBytes(18).toString('base64url') : secret });
+    issued.set(behaviour, behaviour === 'bad-secret' ? { ...credentials, apiSecret: newSecret() } : credentials);
   }
   const requests: RecordedRequest[] = [];
   const withdrawals = new Map<string, SandboxWithdrawal[]>();
@@ -533,12 +539,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     announce: (a: Announcement) => {
       announcements.push(a);
     },
-    mint: (behaviour: Behaviour = 'healthy') => {
-      const apiKey = sandboxKey();
-      const secret = randomBytes(18).toString('base64url');
-      keys.set(apiKey, { secret, behaviour });
-      return { apiKey, apiSecret: secret };
-    },
+    mint: (behaviour: Behaviour = 'healthy') => register(behaviour),
     outage: (behaviour: Behaviour | null) => {
       state.outage = behaviour;
     },
