@@ -59,7 +59,26 @@ export function quantityDropped(last: BalanceSummary, now: BalanceSummary): bool
 
 /** The request's parameters: documented ones only, each a short string (the probe guard checks them again). */
 export function historyParams(cursor: WithdrawalCursor, now: number): Record<string, string> {
-  return { start_ts: String(Math.floor(cursor.since)), end_ts: String(Math.floor(now)), page_size: String(HISTORY_PAGE_SIZE) };
+  return { start_ts: String(Math.floor(usableCursor(cursor, now).since)), end_ts: String(Math.floor(now)), page_size: String(HISTORY_PAGE_SIZE) };
+}
+
+/** How far past the look's time a withdrawal's time is still believed (the exchange's clock may be ahead). */
+const FUTURE_SLACK_MS = 86_400_000;
+/** The last time a Date can show. */
+const MAX_TIME_MS = 8.64e15;
+
+/** The latest time a withdrawal (or the cursor) can have: past it, a time is not a reading of a clock. */
+const latestTime = (now: number | undefined) => (now === undefined ? MAX_TIME_MS : Math.min(now + FUTURE_SLACK_MS, MAX_TIME_MS));
+
+/**
+ * The cursor a look asks from. One past any believable time (kept from an answer that claimed a
+ * withdrawal in the far future) would make every later look ask for nothing, and the watch go silent
+ * for good: the look starts again CURSOR_SETTLE_MS before now (what was seen since is reported again,
+ * and the security slot remembers each withdrawal's identity, so once).
+ */
+function usableCursor(cursor: WithdrawalCursor, now: number | undefined): WithdrawalCursor {
+  if (now === undefined || (cursor.since >= 0 && cursor.since <= latestTime(now))) return cursor;
+  return { since: now - CURSOR_SETTLE_MS, ids: [] };
 }
 
 const STATUS: Readonly<Record<string, string>> = {
@@ -78,7 +97,10 @@ export function shortAddress(address: string): string {
   return bare.length <= 12 ? bare : `${bare.slice(0, 6)}…${bare.slice(-4)}`;
 }
 
-const clock = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const clock = (ms: number) => {
+  const at = new Date(ms);
+  return Number.isNaN(at.getTime()) ? 'an unknown time' : `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+};
 
 interface Withdrawal {
   readonly id: string;
@@ -88,13 +110,18 @@ interface Withdrawal {
   readonly address: string;
   readonly network: string | null;
   readonly status: string;
-  /** null: the answer's time could not be read (the withdrawal is still reported, never dropped). */
+  /**
+   * null: the answer's time could not be read, or is no believable time (before 1970, or past the
+   * look's time by more than a day): the withdrawal is still reported, never dropped, and does not
+   * move the cursor.
+   */
   readonly createTime: number | null;
 }
 
-function withdrawalOf(w: unknown): Withdrawal | null {
+function withdrawalOf(w: unknown, latest: number): Withdrawal | null {
   if (!isJsonObject(w)) return null;
-  const createTime = num(w['create_time']);
+  const time = num(w['create_time']);
+  const createTime = time !== null && time >= 0 && time <= latest ? Math.floor(time) : null;
   const id = w['id'];
   if (typeof id !== 'string' && typeof id !== 'number') return null;
   const text = (v: unknown, max: number) => (typeof v === 'string' || typeof v === 'number' ? displaySafe(String(v), max) : '');
@@ -165,7 +192,9 @@ export function readHistory(
   now?: number,
 ): { found: SecurityFinding[]; cursor: WithdrawalCursor } | null {
   if (!isJsonObject(result) || !Array.isArray(result['withdrawal_list'])) return null;
-  const list = result['withdrawal_list'].map(withdrawalOf).filter((w): w is Withdrawal => w !== null);
+  cursor = usableCursor(cursor, now);
+  const latest = latestTime(now);
+  const list = result['withdrawal_list'].map((w) => withdrawalOf(w, latest)).filter((w): w is Withdrawal => w !== null);
   // A withdrawal whose time is unreadable cannot be placed against the cursor: it is reported (the
   // security slot remembers its identity, so once), never dropped as if nothing had left.
   const fresh = list.filter((w) =>

@@ -133,6 +133,34 @@ describe('a withdrawal whose time cannot be read', () => {
   });
 });
 
+describe('a withdrawal whose time is no believable time', () => {
+  const NOW = T0 + 10 * MIN;
+  const stranger = { address: 'bc1qstrangerstrangerstrangerstranger00000' };
+
+  it('far in the future, or given in hex, is reported at an unknown time and does not move the cursor: later withdrawals are still found', () => {
+    const cursor = { since: T0, ids: [] };
+    for (const create_time of [1e20, 9e15, '1e20', '0x10', T0 + 2 * 86_400_000]) {
+      const read = readHistory({ withdrawal_list: [w('far', create_time as number, stranger)] }, cursor, NONE, NOW);
+      expect(
+        read?.found.map((f) => f.identity),
+        String(create_time),
+      ).toEqual(['withdrawal:far']);
+      expect(read?.found[0]?.detail).toContain('at an unknown time');
+      expect(read?.cursor.since, String(create_time)).toBeLessThanOrEqual(NOW);
+      const next = readHistory({ withdrawal_list: [w('real', T0 + 5 * MIN, stranger)] }, read!.cursor, NONE, NOW);
+      expect(next?.found.map((f) => f.identity)).toEqual(['withdrawal:real']);
+    }
+  });
+
+  it('a cursor kept from such an answer is not asked from: the look starts an hour before now, and finds what was made since', () => {
+    const poisoned = { since: 1e20, ids: ['far'] };
+    expect(Number(historyParams(poisoned, NOW).start_ts)).toBe(NOW - 60 * MIN);
+    const read = readHistory({ withdrawal_list: [w('real', T0 + 5 * MIN, stranger)] }, poisoned, NONE, NOW);
+    expect(read?.found.map((f) => f.identity)).toEqual(['withdrawal:real']);
+    expect(read?.cursor.since).toBeLessThanOrEqual(NOW);
+  });
+});
+
 describe('a full page of withdrawals', () => {
   it('says that withdrawals beyond the page were not read (even when every one listed was allowed), never reads as all of them', () => {
     const page = Array.from({ length: 200 }, (_, i) => w(`p${i}`, T0 + (i + 1) * MIN, { client_wid: `payout-${i}` }));
