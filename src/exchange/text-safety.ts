@@ -20,9 +20,14 @@ function dropTrailingHex(text: string): string {
   return text.slice(0, end);
 }
 
-/** At most `max` characters, a cut marked with an ellipsis. */
+/** At most `max` characters (UTF-16 units), a cut marked with an ellipsis; never half of a surrogate pair. */
 export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
 }
 
 export function displaySafe(text: string, maxLength = 200): string {

@@ -10,6 +10,7 @@ const MAX_TIMER_MS = 2_147_483_647;
  * Past Node's longest timer (2^31 − 1 ms) a delay would fire at once: it is held at that.
  */
 export function timerMs(ms: number): number {
-  const bounded = Math.min(Math.max(0, ms), MAX_TIMER_MS);
+  // NaN (no budget that can be read) is no time left.
+  const bounded = ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0;
   return bounded >= 200 ? bounded - (bounded % 100) : bounded;
 }

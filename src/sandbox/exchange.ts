@@ -136,7 +136,7 @@ export interface Sandbox {
   /** A key the sandbox knows, behaving as asked ('bad-secret' hands out a wrong secret). */
   credentials(behaviour?: Behaviour): Credentials;
   readonly requests: RecordedRequest[];
-  /** A fresh key of its own (so a test can revoke it without touching others). */
+  /** A fresh key of its own (so a test can revoke it without touching others); 'bad-secret' comes with a wrong secret, as from credentials(). */
   mint(behaviour?: Behaviour): Credentials;
   /** Publish a system announcement (what public/get-announcements returns), e.g. a maintenance window. */
   announce(announcement: Announcement): void;
@@ -292,18 +292,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const keys = new Map<string, { secret: string; behaviour: Behaviour }>();
   const issued = new Map<Behaviour, Credentials>();
   const newSecret = () => randomBytes(18).toString('base64url');
-  /** A new key the sandbox knows, with its secret and how it answers. */
+  /** A new key the sandbox knows and answers as `behaviour` says, as its holder has it. */
   const register = (behaviour: Behaviour): Credentials => {
     const apiKey = sandboxKey();
-    const apiSecret = newSecret();
-    keys.set(apiKey, { secret: apiSecret, behaviour });
-    return { apiKey, apiSecret };
-  };
-  for (const behaviour of BEHAVIOURS) {
-    const credentials = register(behaviour);
+    const secret = newSecret();
+    keys.set(apiKey, { secret, behaviour });
     // bad-secret: the sandbox knows the key, the holder has the wrong secret (a mistyped paste).
-    issued.set(behaviour, behaviour === 'bad-secret' ? { ...credentials, apiSecret: newSecret() } : credentials);
-  }
+    return { apiKey, apiSecret: behaviour === 'bad-secret' ? newSecret() : secret };
+  };
+  for (const behaviour of BEHAVIOURS) issued.set(behaviour, register(behaviour));
   const requests: RecordedRequest[] = [];
   const withdrawals = new Map<string, SandboxWithdrawal[]>();
   const announcements: Announcement[] = [];

@@ -134,6 +134,11 @@ describe('check details', () => {
     expect(report.advice).toContain('Add 203.0.113.7 to the key’s IP whitelist');
   });
 
+  it('a minted bad-secret key comes with a wrong secret too, as from credentials()', async () => {
+    expect((await check('bad-secret', { raw: sandbox.mint('bad-secret') })).diagnosis).toBe('AUTH_FAILED');
+    expect((await check('healthy', { raw: sandbox.mint('healthy') })).diagnosis).toBe('OK');
+  });
+
   it('does not call a 40101 probe "no Trade" when the read failed too', async () => {
     const report = await check('bad-secret');
     expect(report.checks.find((c) => c.name === 'trade-permission')?.status).toBe('skip');
